@@ -1,0 +1,110 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// One set of compiler settings for every target of ours (dependencies keep their own).
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "PowerWalk",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "powerwalkd", targets: ["powerwalkd"]),
+        .executable(name: "pwctl", targets: ["pwctl"]),
+        .executable(name: "pwbench", targets: ["pwbench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: Core (pure Swift, standard library only)
+        .target(name: "PPRCore", swiftSettings: swiftSettings),
+
+        // MARK: C libraries (system libraries and generated code; only the wrappers below import them)
+        .systemLibrary(name: "CLMDB", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CNNG", providers: [.apt(["libnng-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "CPPRProto",
+            cSettings: [.unsafeFlags(["-Wno-everything"])],
+            linkerSettings: [.linkedLibrary("protobuf-c")]
+        ),
+
+        // MARK: Thin safe wrappers (the only Swift that sees C)
+        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: swiftSettings),
+        .target(name: "NNG", dependencies: ["CNNG"], swiftSettings: swiftSettings),
+        .target(name: "Gzip", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+
+        // MARK: Schema modules
+        .target(name: "PPRStorage", dependencies: ["PPRCore", "LMDB", "Gzip"], swiftSettings: swiftSettings),
+        .target(name: "PPRWire", dependencies: ["PPRCore", "NNG", "CPPRProto"], swiftSettings: swiftSettings),
+
+        // MARK: Service roles and CLI
+        .target(
+            name: "PPRService",
+            dependencies: [
+                "PPRCore", "PPRStorage", "PPRWire",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PPRCLI",
+            dependencies: [
+                "PPRCore", "PPRStorage", "PPRWire", "PPRService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Executables (@main only)
+        .executableTarget(
+            name: "powerwalkd",
+            dependencies: ["PPRCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "pwctl",
+            dependencies: ["PPRCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "pwbench",
+            dependencies: ["PPRCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "PPRCoreTests",
+            dependencies: ["PPRCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "NNGTests", dependencies: ["NNG"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PPRStorageTests",
+            dependencies: ["PPRStorage", "PPRCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PPRWireTests", dependencies: ["PPRWire", "PPRCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PPRServiceTests",
+            dependencies: ["PPRService", "PPRStorage", "PPRWire", "PPRCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["PPRCore", "PPRStorage"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// Placeholder until the generated protobuf-c code lands.

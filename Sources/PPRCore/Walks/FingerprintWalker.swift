@@ -1,0 +1,141 @@
+/// Computes fingerprints by random walks with full-path counting (DESIGN §2, Indexing).
+///
+/// For vertex `u`, `R` walks start at `u`; each visit (the start included) counts. At each step the
+/// walk stops with probability alpha, ends at a dangling vertex, or ends after `Lmax` steps;
+/// otherwise it moves to a uniformly random out-neighbour. `alpha * visits(v) / R` is then unbiased
+/// for `pt_u(v)` up to the truncation bias `(1 - alpha)^Lmax`.
+///
+/// One 64-bit draw per step: the walk stops when the draw is below `alpha * 2^64`; otherwise the
+/// draw's low 32 bits, scaled by the degree (Lemire's multiply-shift), pick the neighbour. Given
+/// that the walk goes on, those low bits are uniform to within 2^-32.
+///
+/// A walker owns scratch buffers and is meant to be reused for many vertices by one thread.
+public struct FingerprintWalker {
+    public let graph: CSRGraph
+    public let parameters: WalkParameters
+    private let stopThreshold: UInt64
+    /// Visit counts by vertex; all zero between calls.
+    private var counts: [UInt32]
+    /// Vertices with a non-zero count in `counts`.
+    private var touched: [VertexIndex] = []
+    /// Walk steps taken (moves along an edge), for throughput figures.
+    public private(set) var stepCount: Int = 0
+
+    public init(graph: CSRGraph, parameters: WalkParameters) {
+        self.graph = graph
+        self.parameters = parameters
+        self.stopThreshold = parameters.stopThreshold
+        self.counts = [UInt32](repeating: 0, count: graph.vertexCount)
+    }
+
+    /// The fingerprint of `u`: a function of `(graph, parameters, u)` only.
+    public mutating func fingerprint(of u: VertexIndex) -> Fingerprint {
+        // Work on locals: a span over a stored property would hold exclusive access to all of self.
+        var counts: [UInt32] = []
+        var touched: [VertexIndex] = []
+        swap(&counts, &self.counts)
+        swap(&touched, &self.touched)
+        defer {
+            swap(&counts, &self.counts)
+            swap(&touched, &self.touched)
+        }
+        var rng = WalkSeed(globalSeed: parameters.seed, vertex: u)
+        let offsetArray = graph.offsets
+        let targetArray = graph.targets
+        let offsets = offsetArray.span
+        let targets = targetArray.span
+        var countSpan = counts.mutableSpan
+        var steps = 0
+        for _ in 0..<parameters.walksPerVertex {
+            var current = u
+            Self.visit(current, &countSpan, &touched)
+            for _ in 0..<parameters.maxWalkLength {
+                let draw = rng.next()
+                if draw < stopThreshold { break }
+                let start = offsets[unchecked: Int(current)]
+                let degree = offsets[unchecked: Int(current) + 1] &- start
+                if degree == 0 { break }
+                let pick = (draw & 0xFFFF_FFFF) &* degree >> 32
+                current = targets[unchecked: Int(start &+ pick)]
+                Self.visit(current, &countSpan, &touched)
+                steps &+= 1
+            }
+        }
+        stepCount &+= steps
+        touched.sort()
+        var visitCounts = [UInt32]()
+        visitCounts.reserveCapacity(touched.count)
+        for v in touched {
+            visitCounts.append(countSpan[unchecked: Int(v)])
+            countSpan[unchecked: Int(v)] = 0
+        }
+        let result = Fingerprint(vertices: touched, visitCounts: visitCounts)
+        touched.removeAll(keepingCapacity: true)
+        return result
+    }
+
+    @inline(__always)
+    private static func visit(_ v: VertexIndex, _ counts: inout MutableSpan<UInt32>, _ touched: inout [VertexIndex]) {
+        let c = counts[unchecked: Int(v)]
+        if c == 0 { touched.append(v) }
+        counts[unchecked: Int(v)] = c &+ 1
+    }
+}
+
+/// What an index is built with; recorded in every store's manifest.
+public struct WalkParameters: Equatable, Hashable, Sendable {
+    /// Alpha: the probability that a walk stops at each step.
+    public var restartProbability: Double
+    /// R: walks started from every vertex.
+    public var walksPerVertex: Int
+    /// Lmax: the most steps a walk takes.
+    public var maxWalkLength: Int
+    /// Global seed; each vertex's stream derives from `(seed, vertex)`.
+    public var seed: UInt64
+
+    public static let defaultWalksPerVertex = 16
+    public static let defaultMaxWalkLength = 100
+    public static let defaultSeed: UInt64 = 1
+
+    public init(
+        restartProbability: Double = PPRDefaults.restartProbability,
+        walksPerVertex: Int = defaultWalksPerVertex,
+        maxWalkLength: Int = defaultMaxWalkLength,
+        seed: UInt64 = defaultSeed
+    ) {
+        self.restartProbability = restartProbability
+        self.walksPerVertex = walksPerVertex
+        self.maxWalkLength = maxWalkLength
+        self.seed = seed
+    }
+
+    /// Draws below this value stop the walk: `alpha * 2^64`.
+    var stopThreshold: UInt64 {
+        let scaled = restartProbability * 18_446_744_073_709_551_616.0
+        return scaled >= 18_446_744_073_709_551_615.0 ? UInt64.max : UInt64(scaled)
+    }
+
+    /// Checks ranges; the message names the offending parameter.
+    public func validate() throws(ParameterError) {
+        guard restartProbability > 0, restartProbability < 1 else {
+            throw .outOfRange(name: "alpha", value: "\(restartProbability)", expected: "0 < alpha < 1")
+        }
+        guard walksPerVertex >= 1, walksPerVertex <= 1 << 20 else {
+            throw .outOfRange(name: "walks", value: "\(walksPerVertex)", expected: "1 ... 1048576")
+        }
+        guard maxWalkLength >= 1, maxWalkLength <= 1 << 20 else {
+            throw .outOfRange(name: "max-length", value: "\(maxWalkLength)", expected: "1 ... 1048576")
+        }
+    }
+}
+
+/// A parameter outside its allowed range.
+public enum ParameterError: Error, Equatable, Sendable, CustomStringConvertible {
+    case outOfRange(name: String, value: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case .outOfRange(let name, let value, let expected): "invalid \(name) \(value): expected \(expected)"
+        }
+    }
+}

@@ -1,0 +1,1 @@
+print("powerwalk 0.1.0")
