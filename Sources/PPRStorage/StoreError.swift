@@ -1,0 +1,59 @@
+import LMDB
+import PPRCore
+
+/// Why a fingerprint store refused an operation; each case names what the caller can act on.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The underlying LMDB environment failed.
+    case storage(path: String, LMDBError)
+    /// The directory holds something that is not a store of this format version.
+    case incompatibleFormat(path: String, detail: String)
+    /// No complete version is active (e.g. the only build was interrupted).
+    case noCompleteIndex(path: String, detail: String)
+    /// The active index was built for a graph file with another checksum.
+    case graphMismatch(path: String, expectedChecksum: UInt64, indexedChecksum: UInt64)
+    /// A query's alpha differs from the index's.
+    case restartProbabilityMismatch(path: String, requested: Double, indexed: Double)
+    /// No version with this number exists.
+    case versionNotFound(UInt32)
+    /// The version is not in the state the operation needs.
+    case wrongVersionState(UInt32, state: IndexVersionState, expected: IndexVersionState)
+    /// The active version cannot be deleted.
+    case versionIsActive(UInt32)
+    /// Stored bytes do not decode (a damaged store); never a crash.
+    case corruptIndex(path: String, detail: String)
+    /// A manifest or build parameter is invalid.
+    case invalidManifest(String)
+    /// A vertex this store does not hold (another shard's or beyond the graph).
+    case vertexNotInStore(VertexIndex, shardIndex: Int, shardCount: Int, vertexCount: Int)
+    /// The accumulator does not have one slot per graph vertex.
+    case accumulatorSize(expected: Int, actual: Int)
+    /// A build was cancelled; the version was marked failed and the active version left as it was.
+    case cancelled(version: UInt32)
+
+    public var description: String {
+        switch self {
+        case .storage(let path, let error): "fingerprint store \(path): \(error)"
+        case .incompatibleFormat(let path, let detail): "\(path) is not a compatible fingerprint store: \(detail)"
+        case .noCompleteIndex(let path, let detail): "no complete index in \(path): build interrupted? (\(detail))"
+        case .graphMismatch(let path, let expected, let indexed):
+            "index in \(path) was built for another graph (checksum \(hex(indexed)), expected \(hex(expected)))"
+        case .restartProbabilityMismatch(let path, let requested, let indexed):
+            "alpha \(requested) differs from the index's alpha \(indexed) in \(path)"
+        case .versionNotFound(let version): "index version \(version) does not exist"
+        case .wrongVersionState(let version, let state, let expected):
+            "index version \(version) is \(state), expected \(expected)"
+        case .versionIsActive(let version): "index version \(version) is active and cannot be deleted"
+        case .corruptIndex(let path, let detail): "corrupt index in \(path): \(detail)"
+        case .invalidManifest(let why): "invalid index parameters: \(why)"
+        case .vertexNotInStore(let vertex, let shardIndex, let shardCount, let vertexCount):
+            "vertex index \(vertex) is not held by shard \(shardIndex) of \(shardCount) (\(vertexCount) vertices)"
+        case .accumulatorSize(let expected, let actual): "accumulator has \(actual) slots, expected \(expected)"
+        case .cancelled(let version): "index build of version \(version) was cancelled"
+        }
+    }
+}
+
+private func hex(_ value: UInt64) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
+}
