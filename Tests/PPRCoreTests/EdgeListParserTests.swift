@@ -96,7 +96,7 @@ func malformedSnapLinesNameFileLineAndReason(text: String, line: Int, reason: St
     var builder = GraphBuilder()
     try parser.consume(Array("1 2\n3".utf8), into: &builder)
     try parser.consume(Array(" 4\n5 6\n7 ".utf8), into: &builder)
-    #expect(throws: EdgeListError.malformedLine(file: "f", line: 4, reason: "only one column in \"7\"")) {
+    #expect(throws: EdgeListError.malformedLine(file: "f", line: 4, reason: "only one column in \"7 \"")) {
         try parser.consume(Array("\n".utf8), into: &builder)
     }
 }

@@ -47,7 +47,7 @@ func concatenatedMembersAreAllDecoded(inputChunk: Int) throws {
 @Test func corruptDataThrowsDataError() throws {
     for name in ["corrupt-crc.txt.gz", "corrupt-deflate.txt.gz"] {
         let compressed = try readBytes(try ingestFixture(name))
-        #expect(name) {
+        #expect("\(name)") {
             try gunzip(compressed)
         } throws: { error in
             (error as? GzipError)?.code == .dataError

@@ -1,4 +1,5 @@
 import Foundation
+import Gzip
 import PPRCore
 import PPRStorage
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Path of a file in `Fixtures/ingest`.
 func ingestFixture(_ name: String) throws -> String {
