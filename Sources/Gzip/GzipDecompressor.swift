@@ -52,9 +52,7 @@ public final class GzipDecompressor {
     public func feed(_ input: [UInt8], _ body: (ArraySlice<UInt8>) throws -> Void) throws {
         var consumed = 0
         while consumed < input.count {
-            if !insideMember {
-                insideMember = true
-            }
+            insideMember = true  // bytes after a member's end start the next member
             let (rc, used, produced) = inflateStep(input, from: consumed)
             consumed += used
             decompressedByteCount += produced

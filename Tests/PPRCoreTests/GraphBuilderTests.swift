@@ -2,7 +2,9 @@ import PPRCore
 import Testing
 
 /// Builds from `(source, target)` pairs.
-private func build(_ edges: [(UInt64, UInt64)], undirected: Bool = false) throws -> (CSRGraph, GraphBuilder.Statistics) {
+private func build(
+    _ edges: [(UInt64, UInt64)], undirected: Bool = false
+) throws -> (CSRGraph, GraphBuilder.Statistics) {
     var builder = GraphBuilder(undirected: undirected)
     for (s, t) in edges { builder.addEdge(from: s, to: t) }
     let (graph, statistics) = try builder.build()

@@ -4,7 +4,9 @@
 
 extension GraphFileFormat {
     /// Decodes and validates graph file bytes; returns the graph and the checksum its header records.
-    public static func decode(_ bytes: Span<UInt8>) throws(GraphFileFormatError) -> (graph: CSRGraph, checksum: UInt64) {
+    public static func decode(
+        _ bytes: Span<UInt8>
+    ) throws(GraphFileFormatError) -> (graph: CSRGraph, checksum: UInt64) {
         guard bytes.count >= magic.count, (0..<magic.count).allSatisfy({ bytes[$0] == magic[$0] }) else {
             let shown = (0..<min(bytes.count, magic.count)).map { i -> Character in
                 let byte = bytes[i]
@@ -29,7 +31,8 @@ extension GraphFileFormat {
             throw .damagedHeader("vertex count \(n) exceeds \(VertexIndex.max)")
         }
         guard let layout = layout(vertexCount: n, edgeCount: m), layout.total == UInt64(bytes.count) else {
-            throw .sizeMismatch(expected: layout(vertexCount: n, edgeCount: m)?.total ?? UInt64.max, actual: bytes.count)
+            let expected = layout(vertexCount: n, edgeCount: m)?.total ?? UInt64.max
+            throw .sizeMismatch(expected: expected, actual: bytes.count)
         }
         let computed = GraphChecksum.xxh64(bytes.extracting(headerByteCount...))
         guard computed == stored else { throw .checksumMismatch(stored: stored, computed: computed) }
@@ -40,7 +43,9 @@ extension GraphFileFormat {
         for v in 0...vertexCount { offsets[v] = GraphChecksum.word(bytes, headerByteCount + 8 * v) }
         var targets = [VertexIndex](repeating: 0, count: edgeCount)
         let targetBase = Int(layout.targets)
-        for e in 0..<edgeCount { targets[e] = VertexIndex(truncatingIfNeeded: load(bytes, targetBase + 4 * e, width: 4)) }
+        for e in 0..<edgeCount {
+            targets[e] = VertexIndex(truncatingIfNeeded: load(bytes, targetBase + 4 * e, width: 4))
+        }
         var externalIDs = [UInt64](repeating: 0, count: vertexCount)
         let idBase = Int(layout.ids)
         for v in 0..<vertexCount { externalIDs[v] = GraphChecksum.word(bytes, idBase + 8 * v) }
