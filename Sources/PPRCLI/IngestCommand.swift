@@ -74,17 +74,13 @@ struct IngestReport: Codable, Equatable {
             ("Self-loops", "\(selfLoops)"), ("Duplicates", "\(duplicates)"), ("Checksum", checksum),
             ("Output", output), ("Seconds", String(format: "%.3f", seconds)),
         ]
-        return rows.map { label, value in
-            (label + ":").padding(toLength: 12, withPad: " ", startingAt: 0) + value
-        }.joined(separator: "\n")
+        return LabeledLines.format(rows)
     }
 
     /// One JSON object with the same fields (seconds rounded to milliseconds).
     func json() throws -> String {
         var rounded = self
         rounded.seconds = (seconds * 1000).rounded() / 1000
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(rounded), as: UTF8.self)
+        return try JSONOutput.string(rounded)
     }
 }
