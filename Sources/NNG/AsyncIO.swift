@@ -6,10 +6,16 @@ import Synchronization
 /// nng runs the completion callback on one of its own threads; the callback only reads the result
 /// and resumes the waiting task, so no task ever blocks a cooperative-pool thread on nng.
 final class AsyncIO: @unchecked Sendable {
+    /// The task waiting for the running operation, and whether that task asked to cancel it.
+    private struct Waiter {
+        var continuation: CheckedContinuation<CInt, Never>?
+        var cancelRequested = false
+    }
+
     // Safety: `aio` is written once in init and freed in deinit; nng serialises the callback with
     // respect to operations on the aio, and `waiter` (the only mutable state) sits behind a Mutex.
     private var aio: OpaquePointer?  // owned; freed in deinit (nng_aio_free waits for a running callback)
-    private let waiter = Mutex<CheckedContinuation<CInt, Never>?>(nil)
+    private let waiter = Mutex(Waiter())
 
     init() throws(NNGError) {
         var raw: OpaquePointer?
@@ -25,38 +31,44 @@ final class AsyncIO: @unchecked Sendable {
     }
 
     private static func complete(_ arg: UnsafeMutableRawPointer?) {
-        // Safety: arg is the pointer passed in init; see there for why it is still alive.
-        let io = Unmanaged<AsyncIO>.fromOpaque(arg!).takeUnretainedValue()
-        let rc = nng_aio_result(io.aio)
-        let continuation = io.waiter.withLock { slot in
-            defer { slot = nil }
-            return slot
+        // Safety: arg is the pointer passed in init. The callback must not retain self: if it held
+        // the last reference, deinit would run here and nng_aio_free would wait for this very
+        // callback (a deadlock). Unretained access is valid because deinit waits for us.
+        Unmanaged<AsyncIO>.fromOpaque(arg!)._withUnsafeGuaranteedRef { io in
+            let rc = nng_aio_result(io.aio)
+            let continuation = io.waiter.withLock { state in
+                defer { state.continuation = nil }
+                return state.continuation
+            }
+            continuation?.resume(returning: rc)
         }
-        continuation?.resume(returning: rc)
     }
 
     /// Starts the operation `start` on the aio with a deadline and waits for its completion code.
     ///
-    /// Task cancellation cancels the aio (the result is then `NNG_ECANCELED`).
+    /// Task cancellation cancels the aio (the result is then `NNG_ECANCELED`), whenever it happens.
     func run(timeout: Duration?, _ start: (OpaquePointer) -> Void) async -> CInt {
         let aio = self.aio!
         nng_aio_set_timeout(aio, nngDuration(timeout))
-        if Task.isCancelled { return CInt(NNG_ECANCELED.rawValue) }
+        waiter.withLock { $0.cancelRequested = false }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<CInt, Never>) in
-                waiter.withLock { slot in
-                    precondition(slot == nil, "an nng context runs one operation at a time")
-                    slot = continuation
+                waiter.withLock { state in
+                    precondition(state.continuation == nil, "an nng context runs one operation at a time")
+                    state.continuation = continuation
                 }
                 start(aio)
+                // A cancel that arrived before start found nothing to abort; abort now instead.
+                if waiter.withLock({ $0.cancelRequested }) { nng_aio_cancel(aio) }
             }
         } onCancel: {
             self.cancel()
         }
     }
 
-    /// Aborts the running operation, if any (safe from any thread).
+    /// Aborts the running operation, if any, and marks the waiting one cancelled (safe from any thread).
     private func cancel() {
+        waiter.withLock { $0.cancelRequested = true }
         if let aio { nng_aio_cancel(aio) }
     }
 
