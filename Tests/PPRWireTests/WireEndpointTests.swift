@@ -21,6 +21,9 @@ enum WireTransport: String, CaseIterable, Sendable {
     return .query(QueryResponse(results: [ScoredVertex(first.vertex, score: Double(query.sources.count))]))
 }
 
+/// A one-source query.
+func query(_ vertex: UInt64) -> WireRequest { .query(QueryRequest(sources: [QuerySource(VertexID(vertex))])) }
+
 /// A server with `handler` on a fresh address and a client dialled to it; both closed afterwards.
 func withServer<R>(
     over transport: WireTransport, contexts: Int = 4, maxRequestBytes: Int = 1 << 20,
@@ -43,7 +46,8 @@ func withServer<R>(
                 for i in 0..<40 {
                     group.addTask {
                         let sources = (0...i % 5).map { QuerySource(VertexID(UInt64(i * 10 + $0))) }
-                        let reply = try await client.call(.query(QueryRequest(sources: sources)), deadline: .seconds(10))
+                        let request = WireRequest.query(QueryRequest(sources: sources))
+                        let reply = try await client.call(request, deadline: .seconds(10))
                         #expect(reply == .query(QueryResponse(results: [
                             ScoredVertex(VertexID(UInt64(i * 10)), score: Double(sources.count)),
                         ])))
@@ -71,7 +75,7 @@ func withServer<R>(
             let reply = try await client.callRaw([0xFF, 0xFF, 0xFF, 0x01, 0x02], deadline: .seconds(10))
             #expect(reply.response.failure?.code == .invalidArgument)
             #expect(reply.response.failure?.message.contains("not a protobuf") == true)
-            let next = try await client.call(.query(QueryRequest(sources: [QuerySource(VertexID(5))])), deadline: .seconds(10))
+            let next = try await client.call(query(5), deadline: .seconds(10))
             #expect(next == .query(QueryResponse(results: [ScoredVertex(VertexID(5), score: 1)])))
         }
     }
@@ -87,7 +91,7 @@ func withServer<R>(
             }
             #expect(error?.code == .resourceExhausted)
             #expect(error?.message.contains("limit of 1024 bytes") == true)
-            let next = try await client.call(.query(QueryRequest(sources: [QuerySource(VertexID(2))])), deadline: .seconds(10))
+            let next = try await client.call(query(2), deadline: .seconds(10))
             #expect(next == .query(QueryResponse(results: [ScoredVertex(VertexID(2), score: 1)])))
         }
     }
@@ -99,7 +103,7 @@ func withServer<R>(
                 _ = try await client.call(.query(huge), deadline: .milliseconds(300))
             }
             #expect(error?.code == .deadlineExceeded)
-            let next = try await client.call(.query(QueryRequest(sources: [QuerySource(VertexID(2))])), deadline: .seconds(10))
+            let next = try await client.call(query(2), deadline: .seconds(10))
             #expect(next == .query(QueryResponse(results: [ScoredVertex(VertexID(2), score: 1)])))
         }
     }

@@ -70,7 +70,9 @@ enum WireSamples {
             graph: GraphSummary(path: "/data/g.csr", vertexCount: 100, edgeCount: 400, checksum: 55),
             activeIndexVersion: 7)),
         .combine(CombineResponse(
-            partialSums: [PartialSum(vertices: [1, 2, 3], scores: [0.5, 0.25, 0.125]), PartialSum(vertices: [], scores: [])],
+            partialSums: [
+                PartialSum(vertices: [1, 2, 3], scores: [0.5, 0.25, 0.125]), PartialSum(vertices: [], scores: []),
+            ],
             indexVersion: 7, fingerprintsRead: 3)),
         .indexTask(taskStatus),
         .indexTask(IndexTaskStatus(version: 9, state: .running, progressDone: 1, progressTotal: 2)),

@@ -2,7 +2,9 @@ internal import CPPRProto
 
 // The `Envelope.body` oneof in both directions.
 extension WireCodec {
-    static func setBody(of env: UnsafeMutablePointer<Ppr__V1__Envelope>, to request: WireRequest, in arena: EncodeArena) {
+    static func setBody(
+        of env: UnsafeMutablePointer<Ppr__V1__Envelope>, to request: WireRequest, in arena: EncodeArena
+    ) {
         switch request {
         case .query(let m):
             env.pointee.body_case = PPR__V1__ENVELOPE__BODY_QUERY_REQUEST
@@ -139,7 +141,8 @@ extension WireCodec {
         case PPR__V1__ENVELOPE__BODY_QUERY_RESPONSE:
             return .query(try D.queryResponse(try D.required(env.query_response, "query_response")))
         case PPR__V1__ENVELOPE__BODY_BATCH_QUERY_RESPONSE:
-            return .batchQuery(try D.batchQueryResponse(try D.required(env.batch_query_response, "batch_query_response")))
+            let c = try D.required(env.batch_query_response, "batch_query_response")
+            return .batchQuery(try D.batchQueryResponse(c))
         case PPR__V1__ENVELOPE__BODY_JOB_RECORD:
             return .job(try D.jobRecord(try D.required(env.job_record, "job_record")))
         case PPR__V1__ENVELOPE__BODY_LIST_JOBS_RESPONSE:
@@ -158,7 +161,8 @@ extension WireCodec {
         case PPR__V1__ENVELOPE__BODY_WORKER_HEALTH:
             return .workerHealth(try D.workerHealth(try D.required(env.worker_health, "worker_health")))
         default:
-            throw WireDecodeError("envelope (method \(rawValue(env.method))) carries neither a reply body nor an error")
+            let method = rawValue(env.method)
+            throw WireDecodeError("envelope (method \(method)) carries neither a reply body nor an error")
         }
     }
 }

@@ -31,7 +31,9 @@ public enum WireCodec {
     /// Decodes a request envelope; bytes that are not one throw, naming why.
     public static func decodeRequest(_ bytes: [UInt8]) throws(WireDecodeError) -> WireRequestEnvelope {
         try withEnvelope(bytes) { (env) throws(WireDecodeError) in
-            guard env.error == nil else { throw WireDecodeError("a reply (carries an error) where a request was expected") }
+            guard env.error == nil else {
+                throw WireDecodeError("a reply (carries an error) where a request was expected")
+            }
             let request = try requestBody(of: env)
             guard rawValue(env.method) == request.method.rawValue else {
                 throw WireDecodeError("method \(rawValue(env.method)) does not match a \(request.method) body")

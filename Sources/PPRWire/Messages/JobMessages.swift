@@ -66,7 +66,9 @@ public struct EvaluateJobParams: Hashable, Sendable {
     public var eps: Double?
     public var maxLevels: Int?
     /// Makes evaluate parameters.
-    public init(sampleCount: Int? = nil, seed: UInt64? = nil, topK: Int? = nil, eps: Double? = nil, maxLevels: Int? = nil) {
+    public init(
+        sampleCount: Int? = nil, seed: UInt64? = nil, topK: Int? = nil, eps: Double? = nil, maxLevels: Int? = nil
+    ) {
         self.sampleCount = sampleCount
         self.seed = seed
         self.topK = topK

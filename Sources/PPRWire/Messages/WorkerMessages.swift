@@ -70,7 +70,9 @@ public struct IndexTaskStatus: Hashable, Sendable {
     public var progressTotal: Int
     public var error: WireError?
     /// Makes a status.
-    public init(version: UInt64, state: TaskState, progressDone: Int = 0, progressTotal: Int = 0, error: WireError? = nil) {
+    public init(
+        version: UInt64, state: TaskState, progressDone: Int = 0, progressTotal: Int = 0, error: WireError? = nil
+    ) {
         self.version = version
         self.state = state
         self.progressDone = progressDone
@@ -132,7 +134,8 @@ public struct WorkerHealth: Hashable, Sendable {
     /// Makes a health report.
     public init(
         shards: [ShardID], activeVersion: UInt64 = 0, manifest: ManifestSummary? = nil, combineRequests: Int = 0,
-        fingerprintsRead: Int = 0, uptime: Duration = .zero, indexTask: IndexTaskStatus? = nil, workerVersion: String = ""
+        fingerprintsRead: Int = 0, uptime: Duration = .zero, indexTask: IndexTaskStatus? = nil,
+        workerVersion: String = ""
     ) {
         self.shards = shards
         self.activeVersion = activeVersion
