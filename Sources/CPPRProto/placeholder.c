@@ -1,1 +1,0 @@
-// Placeholder until the generated protobuf-c code lands.

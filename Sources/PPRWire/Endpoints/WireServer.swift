@@ -1,0 +1,94 @@
+// WireServer: a typed NNG rep endpoint. N rep contexts each loop receive → decode → handle → reply,
+// so N requests are served at once; nothing blocks the cooperative pool (NNG's aio callbacks do the
+// waiting). A request that does not decode gets an INVALID_ARGUMENT reply and the loop goes on.
+//
+// Size limit: requests up to `maxRequestBytes` are handled. Larger ones up to twice the limit get a
+// RESOURCE_EXHAUSTED reply. Beyond that, NNG's receive limit (NNG_OPT_RECVMAXSZ) drops them on tcp
+// and ipc without reading them whole (the connection is closed; the caller sees its deadline pass),
+// and inproc, which NNG does not limit, gets the RESOURCE_EXHAUSTED reply.
+import NNG
+import Synchronization
+
+/// Serves `ppr.v1` requests on one URL with a handler.
+public final class WireServer: Sendable {
+    /// Answers one decoded request; a `.failure(WireError)` becomes an error reply.
+    public typealias Handler = @Sendable (WireRequest) async -> WireResponse
+
+    /// The URL actually bound (for `tcp://…:0`, with the chosen port).
+    public let url: String
+    /// Largest request handled, in bytes.
+    public let maxRequestBytes: Int
+    private let socket: Socket  // owned; closed by close()
+    private let loops = Mutex<[Task<Void, Never>]>([])
+
+    /// Listens on `url` and starts `contexts` serving loops.
+    public init(
+        listeningOn url: String, contexts: Int = 4, maxRequestBytes: Int = 16 << 20, handler: @escaping Handler
+    ) throws(WireError) {
+        precondition(contexts >= 1, "a server needs at least one context")
+        precondition(maxRequestBytes >= 1, "the request size limit must be positive")
+        self.maxRequestBytes = maxRequestBytes
+        do {
+            let socket = try Socket(.rep0)
+            self.socket = socket
+            let (doubled, overflow) = maxRequestBytes.multipliedReportingOverflow(by: 2)
+            try socket.setReceiveMaxSize(bytes: overflow ? 0 : doubled)
+            self.url = try socket.listen(url)
+            let serving = try (0..<contexts).map { _ in try socket.makeContext() }
+            loops.withLock { loops in
+                loops = serving.map { context in
+                    Task { await Self.serve(context, limit: maxRequestBytes, handler: handler) }
+                }
+            }
+        } catch {
+            throw WireError(.unavailable, "cannot listen on \(url): \(error)")
+        }
+    }
+
+    deinit { close() }
+
+    /// Stops serving: pending receives end, running handlers are cancelled. Idempotent.
+    public func close() {
+        socket.close()
+        loops.withLock { loops in
+            for loop in loops { loop.cancel() }
+            loops.removeAll()
+        }
+    }
+
+    private static func serve(_ context: Context, limit: Int, handler: Handler) async {
+        while !Task.isCancelled {
+            let request: [UInt8]
+            do {
+                request = try await context.receive().bytes
+            } catch {
+                if error.code == .closed || error.code == .cancelled { return }
+                continue  // e.g. a protocol state error on one request; the context stays usable
+            }
+            let reply = await respond(to: request, limit: limit, handler: handler)
+            do {
+                try await context.send(try Message(WireCodec.encode(reply)))
+            } catch {
+                if error.code == .closed || error.code == .cancelled { return }
+            }
+        }
+    }
+
+    /// The reply to one request's bytes: handler output, or an error naming what was wrong.
+    static func respond(to bytes: [UInt8], limit: Int, handler: Handler) async -> WireResponseEnvelope {
+        guard bytes.count <= limit else {
+            let error = WireError(
+                .resourceExhausted, "request of \(bytes.count) bytes exceeds the server's limit of \(limit) bytes")
+            return WireResponseEnvelope(method: nil, requestID: 0, response: .failure(error))
+        }
+        let envelope: WireRequestEnvelope
+        do {
+            envelope = try WireCodec.decodeRequest(bytes)
+        } catch {
+            return WireResponseEnvelope(
+                method: nil, requestID: 0, response: .failure(WireError(.invalidArgument, error.description)))
+        }
+        let response = await handler(envelope.request)
+        return WireResponseEnvelope(method: envelope.request.method, requestID: envelope.requestID, response: response)
+    }
+}

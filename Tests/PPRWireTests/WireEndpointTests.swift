@@ -1,0 +1,149 @@
+import PPRCore
+import PPRWire
+import Testing
+
+/// The transports the endpoint tests run over.
+enum WireTransport: String, CaseIterable, Sendable {
+    case inproc, tcp
+    func uniqueAddress() -> String {
+        switch self {
+        case .inproc: "inproc://wire-tests-\(UInt64.random(in: 0...UInt64.max))"
+        case .tcp: "tcp://127.0.0.1:0"
+        }
+    }
+}
+
+/// Answers a query with its first source scored by the number of sources; other methods UNIMPLEMENTED.
+@Sendable func echoHandler(_ request: WireRequest) async -> WireResponse {
+    guard case .query(let query) = request, let first = query.sources.first else {
+        return .failure(WireError(.unimplemented, "\(request.method) is not served here"))
+    }
+    return .query(QueryResponse(results: [ScoredVertex(first.vertex, score: Double(query.sources.count))]))
+}
+
+/// A one-source query.
+func query(_ vertex: UInt64) -> WireRequest { .query(QueryRequest(sources: [QuerySource(VertexID(vertex))])) }
+
+/// A server with `handler` on a fresh address and a client dialled to it; both closed afterwards.
+func withServer<R>(
+    over transport: WireTransport, contexts: Int = 4, maxRequestBytes: Int = 1 << 20,
+    handler: @escaping WireServer.Handler = echoHandler,
+    _ body: (WireServer, WireClient) async throws -> R
+) async throws -> R {
+    let server = try WireServer(
+        listeningOn: transport.uniqueAddress(), contexts: contexts, maxRequestBytes: maxRequestBytes, handler: handler)
+    defer { server.close() }
+    let client = try WireClient(dialing: server.url)
+    defer { client.close() }
+    return try await body(server, client)
+}
+
+@Suite struct WireEndpointTests {
+    @Test(arguments: WireTransport.allCases)
+    func concurrentCallsEachGetTheirOwnAnswer(over transport: WireTransport) async throws {
+        try await withServer(over: transport) { _, client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        let sources = (0...i % 5).map { QuerySource(VertexID(UInt64(i * 10 + $0))) }
+                        let request = WireRequest.query(QueryRequest(sources: sources))
+                        let reply = try await client.call(request, deadline: .seconds(10))
+                        #expect(reply == .query(QueryResponse(results: [
+                            ScoredVertex(VertexID(UInt64(i * 10)), score: Double(sources.count)),
+                        ])))
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test(arguments: WireTransport.allCases)
+    func handlerFailureArrivesAsWireError(over transport: WireTransport) async throws {
+        try await withServer(over: transport) { _, client in
+            let error = await #expect(throws: WireError.self) {
+                _ = try await client.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(10))
+            }
+            #expect(error?.code == .unimplemented)
+            #expect(error?.message == "WorkerHealth is not served here")
+        }
+    }
+
+    @Test(arguments: WireTransport.allCases)
+    func garbageGetsInvalidArgumentAndTheNextRequestIsServed(over transport: WireTransport) async throws {
+        try await withServer(over: transport, contexts: 1) { _, client in
+            let reply = try await client.callRaw([0xFF, 0xFF, 0xFF, 0x01, 0x02], deadline: .seconds(10))
+            #expect(reply.response.failure?.code == .invalidArgument)
+            #expect(reply.response.failure?.message.contains("not a protobuf") == true)
+            let next = try await client.call(query(5), deadline: .seconds(10))
+            #expect(next == .query(QueryResponse(results: [ScoredVertex(VertexID(5), score: 1)])))
+        }
+    }
+
+    @Test(arguments: WireTransport.allCases)
+    func requestOverTheLimitGetsResourceExhausted(over transport: WireTransport) async throws {
+        try await withServer(over: transport, maxRequestBytes: 1024) { _, client in
+            // About 1.8 KB: over the limit, under twice the limit (where NNG itself would drop it).
+            let exclude = (0..<300).map { VertexID(UInt64(1) << 40 + $0) }
+            let big = QueryRequest(sources: [QuerySource(VertexID(1))], exclude: exclude)
+            let error = await #expect(throws: WireError.self) {
+                _ = try await client.call(.query(big), deadline: .seconds(10))
+            }
+            #expect(error?.code == .resourceExhausted)
+            #expect(error?.message.contains("limit of 1024 bytes") == true)
+            let next = try await client.call(query(2), deadline: .seconds(10))
+            #expect(next == .query(QueryResponse(results: [ScoredVertex(VertexID(2), score: 1)])))
+        }
+    }
+
+    @Test func requestFarOverTheLimitIsDroppedOnTCPAndServingGoesOn() async throws {
+        try await withServer(over: .tcp, maxRequestBytes: 1024) { _, client in
+            let huge = QueryRequest(sources: [QuerySource(VertexID(1))], exclude: (0..<5000).map { VertexID($0) })
+            let error = await #expect(throws: WireError.self) {
+                _ = try await client.call(.query(huge), deadline: .milliseconds(300))
+            }
+            #expect(error?.code == .deadlineExceeded)
+            let next = try await client.call(query(2), deadline: .seconds(10))
+            #expect(next == .query(QueryResponse(results: [ScoredVertex(VertexID(2), score: 1)])))
+        }
+    }
+
+    @Test(arguments: WireTransport.allCases)
+    func handlerThatNeverAnswersHitsTheDeadline(over transport: WireTransport) async throws {
+        let silent: WireServer.Handler = { _ in
+            try? await Task.sleep(for: .seconds(3600))
+            return .failure(WireError(.cancelled, "server closed"))
+        }
+        try await withServer(over: transport, handler: silent) { _, client in
+            let deadline = Duration.milliseconds(200)
+            let start = ContinuousClock.now
+            let error = await #expect(throws: WireError.self) {
+                _ = try await client.call(.clusterStatus(ClusterStatusRequest()), deadline: deadline)
+            }
+            #expect(error?.code == .deadlineExceeded)
+            #expect(error?.message.contains("ClusterStatus") == true)
+            // Generous slack: fails only if the deadline were ignored.
+            #expect(ContinuousClock.now - start < deadline + .seconds(5))
+        }
+    }
+
+    @Test func callBeforeTheServerStartsSucceedsOnceItListens() async throws {
+        let url = WireTransport.inproc.uniqueAddress()
+        let client = try WireClient(dialing: url)
+        defer { client.close() }
+        async let reply = client.call(.query(QueryRequest(sources: [QuerySource(VertexID(3))])), deadline: .seconds(10))
+        try await Task.sleep(for: .milliseconds(100))
+        let server = try WireServer(listeningOn: url, handler: echoHandler)
+        defer { server.close() }
+        #expect(try await reply == .query(QueryResponse(results: [ScoredVertex(VertexID(3), score: 1)])))
+    }
+
+    @Test func listeningTwiceOnOneAddressNamesIt() throws {
+        let url = WireTransport.inproc.uniqueAddress()
+        let first = try WireServer(listeningOn: url, handler: echoHandler)
+        defer { first.close() }
+        let error = #expect(throws: WireError.self) { _ = try WireServer(listeningOn: url, handler: echoHandler) }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains(url) == true)
+    }
+}

@@ -1,0 +1,87 @@
+import PPRCore
+import PPRWire
+
+/// One filled-in value of every message, with every optional both set and unset somewhere.
+enum WireSamples {
+    static let walk = WalkParameters(restartProbability: 0.2, walksPerVertex: 32, maxWalkLength: 50, seed: 99)
+    static let manifest = ManifestSummary(
+        graphChecksum: 0xDEAD_BEEF_0123, walk: walk, encodingVersion: 2, fingerprintCount: 1234, indexVersion: 7)
+    static let query = QueryRequest(
+        sources: [QuerySource(VertexID(1), weight: 0.5), QuerySource(VertexID(UInt64.max), weight: 2)],
+        topK: 10, eps: 1e-4, maxLevels: 0, exclude: [VertexID(3), VertexID(4)], excludeSources: true,
+        excludeOutNeighbors: true, restartProbability: 0.15)
+    static let bareQuery = QueryRequest(sources: [QuerySource(VertexID(42))])
+    static let queryResponse = QueryResponse(
+        results: [ScoredVertex(VertexID(9), score: 0.25), ScoredVertex(VertexID(8), score: 0.125)],
+        fingerprintsUsed: 17, flowPushed: 0.75, verticesExpanded: 5, levels: 2, elapsed: .microseconds(1234),
+        indexVersion: 7)
+    static let taskStatus = IndexTaskStatus(
+        version: 8, state: .failed, progressDone: 10, progressTotal: 20, error: WireError(.internal, "disk full"))
+    static let indexSpec = JobSpec.index(
+        IndexJobParams(walksPerVertex: 16, maxWalkLength: 100, restartProbability: 0.15, seed: 5, threads: 2))
+    static let batchSpec = JobSpec.batchQuery(
+        BatchQueryJobParams(inputPath: "/in/sources.txt", outputPath: "/out/ü.tsv", topK: 5, excludeSources: true))
+    static let evaluateSpec = JobSpec.evaluate(EvaluateJobParams(sampleCount: 100, seed: 3))
+    static let record = JobRecord(
+        id: 12, spec: evaluateSpec, state: .succeeded, progressDone: 100, progressTotal: 100,
+        createdUnixMicros: 1_700_000_000_000_000, startedUnixMicros: 1_700_000_000_000_001,
+        finishedUnixMicros: nil, error: nil,
+        result: JobResult(precisionAt10: 0.9, precisionAt100: nil, l1Error: 0.01, queriesAnswered: 100))
+
+    static let requests: [WireRequest] = [
+        .query(query),
+        .query(bareQuery),
+        .batchQuery(BatchQueryRequest(queries: [query, bareQuery])),
+        .batchQuery(BatchQueryRequest(queries: [])),
+        .submitJob(SubmitJobRequest(indexSpec)),
+        .submitJob(SubmitJobRequest(batchSpec)),
+        .submitJob(SubmitJobRequest(evaluateSpec)),
+        .submitJob(SubmitJobRequest(.index(IndexJobParams()))),
+        .getJob(GetJobRequest(id: 77)),
+        .listJobs(ListJobsRequest(limit: 10, state: .running)),
+        .listJobs(ListJobsRequest()),
+        .cancelJob(CancelJobRequest(id: 78)),
+        .clusterStatus(ClusterStatusRequest()),
+        .combine(CombineRequest(indexVersion: 3, frontiers: [
+            [WeightedVertex(vertex: 0, weight: 0.5), WeightedVertex(vertex: UInt32.max, weight: 1e-9)], [],
+        ])),
+        .startIndexTask(IndexTaskRequest(version: 8, walk: walk, threads: 2, graphChecksum: 0xABCD)),
+        .getIndexTask(GetIndexTaskRequest(version: 8)),
+        .cancelIndexTask(CancelIndexTaskRequest(version: 8)),
+        .activateVersion(ActivateVersionRequest(version: 8)),
+        .workerHealth(WorkerHealthRequest()),
+    ]
+
+    static let responses: [WireResponse] = [
+        .query(queryResponse),
+        .query(QueryResponse(results: [])),
+        .batchQuery(BatchQueryResponse(responses: [queryResponse], elapsed: .seconds(2), indexVersion: 7)),
+        .job(record),
+        .job(JobRecord(id: 1, spec: batchSpec, state: .failed, error: WireError(.notFound, "no such file /in"))),
+        .jobList(ListJobsResponse(jobs: [record, JobRecord(id: 2, spec: indexSpec, state: .queued)])),
+        .clusterStatus(ClusterStatus(
+            shards: [
+                ShardStatus(shard: ShardID(0), workerURL: "tcp://10.0.0.1:7001", state: .serving, activeVersion: 7,
+                            manifest: manifest),
+                ShardStatus(shard: ShardID(1), workerURL: "tcp://10.0.0.2:7001", state: .unreachable,
+                            detail: "no reply within 1s"),
+            ],
+            coordinatorVersion: "0.1.0",
+            graph: GraphSummary(path: "/data/g.csr", vertexCount: 100, edgeCount: 400, checksum: 55),
+            activeIndexVersion: 7)),
+        .combine(CombineResponse(
+            partialSums: [
+                PartialSum(vertices: [1, 2, 3], scores: [0.5, 0.25, 0.125]), PartialSum(vertices: [], scores: []),
+            ],
+            indexVersion: 7, fingerprintsRead: 3)),
+        .indexTask(taskStatus),
+        .indexTask(IndexTaskStatus(version: 9, state: .running, progressDone: 1, progressTotal: 2)),
+        .activateVersion(ActivateVersionResponse(activeVersion: 8, previousVersion: 7)),
+        .workerHealth(WorkerHealth(
+            shards: [ShardID(0), ShardID(2)], activeVersion: 7, manifest: manifest, combineRequests: 10,
+            fingerprintsRead: 99, uptime: .seconds(3600), indexTask: taskStatus, workerVersion: "0.1.0")),
+        .workerHealth(WorkerHealth(shards: [])),
+        .failure(WireError(.unavailable, "shard 1 did not answer within 200 ms")),
+        .failure(WireError(WireErrorCode(rawValue: 99), "a code from the future")),
+    ]
+}
