@@ -18,7 +18,7 @@ enum WireTransport: String, CaseIterable, Sendable {
     guard case .query(let query) = request, let first = query.sources.first else {
         return .failure(WireError(.unimplemented, "\(request.method) is not served here"))
     }
-    return .query(QueryResponse(results: [ScoredVertex(first.vertex, score: Double(query.sources.count))]))
+    return .query(QueryResponse(results: [RankedVertex(first.vertex, score: Double(query.sources.count))]))
 }
 
 /// A one-source query.
@@ -49,7 +49,7 @@ func withServer<R>(
                         let request = WireRequest.query(QueryRequest(sources: sources))
                         let reply = try await client.call(request, deadline: .seconds(10))
                         #expect(reply == .query(QueryResponse(results: [
-                            ScoredVertex(VertexID(UInt64(i * 10)), score: Double(sources.count)),
+                            RankedVertex(VertexID(UInt64(i * 10)), score: Double(sources.count)),
                         ])))
                     }
                 }
@@ -76,7 +76,7 @@ func withServer<R>(
             #expect(reply.response.failure?.code == .invalidArgument)
             #expect(reply.response.failure?.message.contains("not a protobuf") == true)
             let next = try await client.call(query(5), deadline: .seconds(10))
-            #expect(next == .query(QueryResponse(results: [ScoredVertex(VertexID(5), score: 1)])))
+            #expect(next == .query(QueryResponse(results: [RankedVertex(VertexID(5), score: 1)])))
         }
     }
 
@@ -92,7 +92,7 @@ func withServer<R>(
             #expect(error?.code == .resourceExhausted)
             #expect(error?.message.contains("limit of 1024 bytes") == true)
             let next = try await client.call(query(2), deadline: .seconds(10))
-            #expect(next == .query(QueryResponse(results: [ScoredVertex(VertexID(2), score: 1)])))
+            #expect(next == .query(QueryResponse(results: [RankedVertex(VertexID(2), score: 1)])))
         }
     }
 
@@ -104,7 +104,7 @@ func withServer<R>(
             }
             #expect(error?.code == .deadlineExceeded)
             let next = try await client.call(query(2), deadline: .seconds(10))
-            #expect(next == .query(QueryResponse(results: [ScoredVertex(VertexID(2), score: 1)])))
+            #expect(next == .query(QueryResponse(results: [RankedVertex(VertexID(2), score: 1)])))
         }
     }
 
@@ -135,7 +135,7 @@ func withServer<R>(
         try await Task.sleep(for: .milliseconds(100))
         let server = try WireServer(listeningOn: url, handler: echoHandler)
         defer { server.close() }
-        #expect(try await reply == .query(QueryResponse(results: [ScoredVertex(VertexID(3), score: 1)])))
+        #expect(try await reply == .query(QueryResponse(results: [RankedVertex(VertexID(3), score: 1)])))
     }
 
     @Test func listeningTwiceOnOneAddressNamesIt() throws {

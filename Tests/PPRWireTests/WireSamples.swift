@@ -12,7 +12,7 @@ enum WireSamples {
         excludeOutNeighbors: true, restartProbability: 0.15)
     static let bareQuery = QueryRequest(sources: [QuerySource(VertexID(42))])
     static let queryResponse = QueryResponse(
-        results: [ScoredVertex(VertexID(9), score: 0.25), ScoredVertex(VertexID(8), score: 0.125)],
+        results: [RankedVertex(VertexID(9), score: 0.25), RankedVertex(VertexID(8), score: 0.125)],
         fingerprintsUsed: 17, flowPushed: 0.75, verticesExpanded: 5, levels: 2, elapsed: .microseconds(1234),
         indexVersion: 7)
     static let taskStatus = IndexTaskStatus(

@@ -71,7 +71,7 @@ enum ProtoDecode {
 
     static func queryResponse(_ c: Ppr__V1__QueryResponse) throws(WireDecodeError) -> QueryResponse {
         QueryResponse(
-            results: try messages(c.n_results, c.results) { ScoredVertex(VertexID($0.vertex), score: $0.score) },
+            results: try messages(c.n_results, c.results) { RankedVertex(VertexID($0.vertex), score: $0.score) },
             fingerprintsUsed: count(c.fingerprints_used), flowPushed: c.flow_pushed,
             verticesExpanded: count(c.vertices_expanded), levels: Int(c.levels),
             elapsed: duration(micros: c.elapsed_micros), indexVersion: c.index_version

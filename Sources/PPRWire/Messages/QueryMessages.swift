@@ -12,7 +12,7 @@ public struct QuerySource: Hashable, Sendable {
 }
 
 /// A vertex and its PPR score in an answer.
-public struct ScoredVertex: Hashable, Sendable {
+public struct RankedVertex: Hashable, Sendable {
     public var vertex: VertexID
     public var score: Double
     /// Makes an entry.
@@ -58,7 +58,7 @@ public struct QueryRequest: Hashable, Sendable {
 /// The answer to a query and what it cost.
 public struct QueryResponse: Hashable, Sendable {
     /// Highest score first.
-    public var results: [ScoredVertex]
+    public var results: [RankedVertex]
     public var fingerprintsUsed: Int
     /// Probability mass pushed by expansion.
     public var flowPushed: Double
@@ -70,7 +70,7 @@ public struct QueryResponse: Hashable, Sendable {
 
     /// Makes a response.
     public init(
-        results: [ScoredVertex], fingerprintsUsed: Int = 0, flowPushed: Double = 0, verticesExpanded: Int = 0,
+        results: [RankedVertex], fingerprintsUsed: Int = 0, flowPushed: Double = 0, verticesExpanded: Int = 0,
         levels: Int = 0, elapsed: Duration = .zero, indexVersion: UInt64 = 0
     ) {
         self.results = results
