@@ -4,6 +4,10 @@ import PPRCore
 
 extension FingerprintStore {
     /// Starts a new version in state `building` and returns its manifest with the version number set.
+    ///
+    /// A manifest whose `version` is 0 gets the next free number. A non-zero `version` is used as given
+    /// (a coordinator numbers cluster-wide versions so every shard stores the same one); it must be at
+    /// least the next free number, since numbers are never reused.
     public func beginVersion(_ manifest: StoreManifest) throws(StoreError) -> StoreManifest {
         try manifest.validate()
         var assigned = manifest
@@ -12,11 +16,15 @@ extension FingerprintStore {
                 let next = try txn.withValue(forKey: StoreLayout.nextVersionKey, in: meta) { span in
                     span.count == 4 ? StoreLayout.readUInt32(span, at: 0) : 1
                 } ?? 1
-                assigned.version = next
+                if manifest.version != 0, manifest.version < next {
+                    throw StoreError.versionNumberUsed(manifest.version, nextFree: next)
+                }
+                let version = manifest.version == 0 ? next : manifest.version
+                assigned.version = version
                 var nextBytes: [UInt8] = []
-                StoreLayout.appendUInt32(next + 1, to: &nextBytes)
+                StoreLayout.appendUInt32(version + 1, to: &nextBytes)
                 try txn.put(nextBytes, forKey: StoreLayout.nextVersionKey, in: meta)
-                try txn.put(encodeRecord(.building, assigned), forKey: StoreLayout.versionKey(next), in: meta)
+                try txn.put(encodeRecord(.building, assigned), forKey: StoreLayout.versionKey(version), in: meta)
             }
         }
         _ = try fingerprintDatabase(assigned.version, create: true)

@@ -29,6 +29,8 @@ public struct IndexBuilder: Sendable {
     public var threadCount: Int
     /// Approximate bytes per write transaction.
     public var commitBytes: Int = 8 << 20
+    /// Version number to build (0: the store's next free number); see `FingerprintStore.beginVersion`.
+    public var requestedVersion: UInt32 = 0
 
     public init(
         graph: CSRGraph, graphChecksum: UInt64, parameters: WalkParameters, shardIndex: Int = 0, shardCount: Int = 1,
@@ -53,11 +55,11 @@ public struct IndexBuilder: Sendable {
     ) throws(StoreError) -> IndexBuildReport {
         let clock = ContinuousClock()
         let started = clock.now
-        let manifest = try store.beginVersion(
-            StoreManifest(
-                graphChecksum: graphChecksum, vertexCount: graph.vertexCount, walkParameters: parameters,
-                shardIndex: shardIndex, shardCount: shardCount,
-                createdUnixSeconds: Int64(Date().timeIntervalSince1970)))
+        var requested = StoreManifest(
+            graphChecksum: graphChecksum, vertexCount: graph.vertexCount, walkParameters: parameters,
+            shardIndex: shardIndex, shardCount: shardCount, createdUnixSeconds: Int64(Date().timeIntervalSince1970))
+        requested.version = requestedVersion
+        let manifest = try store.beginVersion(requested)
         let version = manifest.version
         let local = manifest.localVertexCount
         let chunkCount = StoreLayout.chunkCount(localVertexCount: local)

@@ -29,6 +29,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case accumulatorSize(expected: Int, actual: Int)
     /// A build was cancelled; the version was marked failed and the active version left as it was.
     case cancelled(version: UInt32)
+    /// A requested version number is below the next free one (numbers are never reused).
+    case versionNumberUsed(UInt32, nextFree: UInt32)
 
     public var description: String {
         switch self {
@@ -49,6 +51,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "vertex index \(vertex) is not held by shard \(shardIndex) of \(shardCount) (\(vertexCount) vertices)"
         case .accumulatorSize(let expected, let actual): "accumulator has \(actual) slots, expected \(expected)"
         case .cancelled(let version): "index build of version \(version) was cancelled"
+        case .versionNumberUsed(let version, let nextFree):
+            "index version \(version) was already used in this store (next free number: \(nextFree))"
         }
     }
 }

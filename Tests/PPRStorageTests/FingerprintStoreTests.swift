@@ -136,12 +136,6 @@ func randomGraph(vertexCount: Int, seed: UInt64) throws -> CSRGraph {
     return graph
 }
 
-func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("fpstore-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try body(url.path)
-}
-
 func withTemporaryStore<R>(_ body: (FingerprintStore) throws -> R) throws -> R {
     try withTemporaryDirectory { directory in try body(try FingerprintStore(directory: directory)) }
 }

@@ -96,6 +96,20 @@ import Testing
         }
     }
 
+    @Test func aRequestedVersionNumberIsUsedOnceAndNeverReused() throws {
+        let graph = try randomGraph(vertexCount: 300, seed: 4)
+        try withTemporaryStore { store in
+            var builder = IndexBuilder(graph: graph, graphChecksum: 5, parameters: parameters, threadCount: 1)
+            builder.requestedVersion = 7
+            let first = try builder.build(into: store).manifest.version
+            #expect(first == 7)
+            #expect(throws: StoreError.versionNumberUsed(7, nextFree: 8)) { try builder.build(into: store) }
+            builder.requestedVersion = 0
+            let next = try builder.build(into: store).manifest.version
+            #expect(next == 8)
+        }
+    }
+
     @Test(arguments: CorruptionCase.allCases)
     func corruptChunkBytesAreAnErrorNotACrash(_ corruption: CorruptionCase) throws {
         let graph = try randomGraph(vertexCount: 300, seed: 13)
