@@ -55,7 +55,7 @@ public struct FingerprintWalker {
                 let start = offsets[unchecked: Int(current)]
                 let degree = offsets[unchecked: Int(current) + 1] &- start
                 if degree == 0 { break }
-                let pick = (draw & 0xFFFF_FFFF) &* degree >> 32
+                let pick = ((draw & 0xFFFF_FFFF) &* degree) >> 32  // parenthesised: in Swift, >> binds tighter than &*
                 current = targets[unchecked: Int(start &+ pick)]
                 Self.visit(current, &countSpan, &touched)
                 steps &+= 1
