@@ -41,7 +41,7 @@ import Testing
         let p = try TestSupport.personalization(weighted, graph: graph)
         let (scores, _) = try query.scores(p, fingerprints: store)
         #expect(AccuracyMetrics.precision(atK: 10, approximate: scores, exact: weighted.scores) >= 0.8)
-        #expect(AccuracyMetrics.l1Distance(scores, weighted.scores) <= 2 * DecompositionAccuracyTests.maximumMeanL1)
+        #expect(AccuracyMetrics.l1Distance(scores, weighted.scores) <= 0.06)
     }
 
     @Test func exclusionsRemoveVerticesWithoutRenormalising() throws {
@@ -80,7 +80,8 @@ import Testing
 }
 
 extension DecompositionAccuracyTests {
-    /// Thresholds measured with the defaults (R = 16, eps and T from `QueryParameters`) and kept with margin.
-    static let minimumMeanPrecision = 0.9
-    static let maximumMeanL1 = 0.15
+    /// Thresholds kept with margin over what the defaults measured (R = 16, eps = 1e-4, T = 10, seed 1:
+    /// mean precision@10 0.985, worst 0.9, mean L1 0.019 over these 20 sources).
+    static let minimumMeanPrecision = 0.95
+    static let maximumMeanL1 = 0.04
 }

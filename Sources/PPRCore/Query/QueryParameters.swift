@@ -1,9 +1,13 @@
 /// The per-query knobs of a decomposition query (DESIGN §2) and their measured defaults.
 public struct QueryParameters: Equatable, Sendable {
     /// Default expansion threshold: flow at or below it goes to fingerprints instead of being pushed.
+    ///
+    /// Measured on soc-Slashdot0902 (R = 16, 50 sources, release): eps = 1e-4, T = 10 gives precision@10
+    /// 0.982, precision@100 0.971, L1 0.10, about 28k fingerprints combined, p50 14 ms; eps = 1e-3 is 3x
+    /// faster but precision@10 drops to 0.95. T beyond 10 changes little (most flow falls below eps first).
     public static let defaultEps: Double = 1e-4
     /// Default number of expansion levels `T`.
-    public static let defaultMaxLevels: Int = 8
+    public static let defaultMaxLevels: Int = 10
     /// Default number of answers.
     public static let defaultK: Int = 10
     /// Default drop floor: 0, nothing is thrown away.
