@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import PPRCore
 import Testing
 
@@ -20,13 +21,14 @@ struct QueryDefaultsExperiment {
             exact = sources.map { try! PowerIteration.solve(graph: graph, personalization: Personalization(source: $0)).scores }
         }
         print("exact: \(exactTime / sources.count) per source")
-        var walker = FingerprintWalker(graph: graph, parameters: WalkParameters())
-        var entries = 0
-        let walkTime = clock.measure {
+        for walks in [16, 256] {
+            var walker = FingerprintWalker(graph: graph, parameters: WalkParameters(walksPerVertex: walks))
+            var entries = 0
+            let start = Self.threadCPUSeconds()
             for u in 0..<graph.vertexCount { entries += walker.fingerprint(of: VertexIndex(u)).entryCount }
+            let seconds = Self.threadCPUSeconds() - start
+            print("walker R=\(walks): \(seconds) s CPU, \(Double(walker.stepCount) / seconds / 1e6) M steps/s, \(entries / graph.vertexCount) entries/vertex")
         }
-        let walkSeconds = Double(walkTime.components.seconds) + Double(walkTime.components.attoseconds) * 1e-18
-        print("walker R=16: \(walkTime), \(Double(walker.stepCount) / walkSeconds / 1e6) M steps/s, \(entries / graph.vertexCount) entries/vertex")
         let grid = (environment["PPR_EXPERIMENT_SETTINGS"] ?? "16,1e-4,8,0;16,1e-3,8,0;16,1e-5,8,0").split(separator: ";")
         var stores: [Int: InMemoryFingerprints] = [:]
         print("R\teps\tT\tfloor\tp@10\tp@100\tL1\tfrontier\tf_mass\tedges\texpand_us\tcombine_us\tp50_us\tp90_us")
@@ -76,6 +78,12 @@ struct QueryDefaultsExperiment {
                          frontier / n, mass / n, edges / n, us(expandTotal) / n, us(combineTotal) / n,
                          us(queryTimes[queryTimes.count / 2]), us(queryTimes[queryTimes.count * 9 / 10])))
         }
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     /// Fast enough for a million-edge SNAP file: whitespace split, `#` comments.
