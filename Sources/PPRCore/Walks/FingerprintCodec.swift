@@ -47,15 +47,40 @@ public enum FingerprintCodec {
     /// Adds `scale * count` to `accumulator[vertex]` for every entry: the inner loop of a query.
     ///
     /// `scale` is `weight * alpha / R`. Entries outside the accumulator are an error (a store built
-    /// for another graph), checked per entry so a bad buffer cannot write out of bounds.
+    /// for another graph), checked per entry so a bad buffer cannot write out of bounds. This is
+    /// `forEachEntry` specialised by hand (one-byte keys decoded inline, no closure): it is the
+    /// hottest loop of a query. Entries before a malformed byte may already have been added.
     @inline(__always)
     public static func accumulate(
         _ bytes: Span<UInt8>, scale: Double, into accumulator: inout MutableSpan<Double>
     ) throws(FingerprintCodecError) {
         let limit = accumulator.count
-        try forEachEntry(bytes, vertexCount: limit) { vertex, count in
-            accumulator[unchecked: Int(vertex)] += scale * Double(count)
+        let end = bytes.count
+        var position = 0
+        let entryCount = try readVarint(bytes, &position)
+        guard entryCount <= UInt64(limit) else { throw .malformed("entry count \(entryCount) exceeds the graph") }
+        var vertex = -1
+        for _ in 0..<Int(entryCount) {
+            guard position < end else { throw .malformed("truncated varint at byte \(position)") }
+            var key = UInt64(bytes[unchecked: position])
+            if key < 0x80 {
+                position &+= 1
+            } else {
+                key = try readVarint(bytes, &position)
+            }
+            let gap = key >> 1
+            guard gap < UInt64(limit) else { throw .malformed("vertex gap \(gap) out of range") }
+            vertex += 1 + Int(gap)
+            guard vertex < limit else { throw .malformed("vertex \(vertex) out of range") }
+            if key & 1 == 0 {
+                accumulator[unchecked: vertex] += scale
+            } else {
+                let extra = try readVarint(bytes, &position)
+                guard extra <= UInt64(UInt32.max - 2) else { throw .malformed("visit count overflows") }
+                accumulator[unchecked: vertex] += scale * Double(extra + 2)
+            }
         }
+        guard position == end else { throw .malformed("\(end - position) trailing bytes") }
     }
 
     /// Walks the entries of an encoded fingerprint in ascending vertex order.

@@ -28,7 +28,14 @@ public struct FingerprintWalker {
         self.counts = [UInt32](repeating: 0, count: graph.vertexCount)
     }
 
+    /// Walks advanced in lockstep. A step is a chain of dependent cache misses (offsets, then targets),
+    /// so one walk at a time is memory-latency bound; independent walks overlap their misses.
+    static let laneCount = 16
+
     /// The fingerprint of `u`: a function of `(graph, parameters, u)` only.
+    ///
+    /// Walk `i` of `u` draws from its own SplitMix64 stream, seeded by the `i`-th output of the stream of
+    /// `(seed, u)`, so interleaving walks in lanes does not change the counts.
     public mutating func fingerprint(of u: VertexIndex) -> Fingerprint {
         // Work on locals: a span over a stored property would hold exclusive access to all of self.
         var counts: [UInt32] = []
@@ -39,30 +46,10 @@ public struct FingerprintWalker {
             swap(&counts, &self.counts)
             swap(&touched, &self.touched)
         }
-        var rng = WalkSeed(globalSeed: parameters.seed, vertex: u)
-        let offsetArray = graph.offsets
-        let targetArray = graph.targets
-        let offsets = offsetArray.span
-        let targets = targetArray.span
-        var countSpan = counts.mutableSpan
-        var steps = 0
-        for _ in 0..<parameters.walksPerVertex {
-            var current = u
-            Self.visit(current, &countSpan, &touched)
-            for _ in 0..<parameters.maxWalkLength {
-                let draw = rng.next()
-                if draw < stopThreshold { break }
-                let start = offsets[unchecked: Int(current)]
-                let degree = offsets[unchecked: Int(current) + 1] &- start
-                if degree == 0 { break }
-                let pick = (draw & 0xFFFF_FFFF) &* degree >> 32
-                current = targets[unchecked: Int(start &+ pick)]
-                Self.visit(current, &countSpan, &touched)
-                steps &+= 1
-            }
-        }
+        let steps = walk(from: u, counts: &counts, touched: &touched)
         stepCount &+= steps
         touched.sort()
+        var countSpan = counts.mutableSpan
         var visitCounts = [UInt32]()
         visitCounts.reserveCapacity(touched.count)
         for v in touched {
@@ -70,8 +57,78 @@ public struct FingerprintWalker {
             countSpan[unchecked: Int(v)] = 0
         }
         let result = Fingerprint(vertices: touched, visitCounts: visitCounts)
-        touched.removeAll(keepingCapacity: true)
+        touched = []
         return result
+    }
+
+    /// Runs the `R` walks of `u` in up to `laneCount` lanes, counting visits; returns the steps taken.
+    private func walk(from u: VertexIndex, counts countArray: inout [UInt32], touched: inout [VertexIndex]) -> Int {
+        var walkSeeds = WalkSeed(globalSeed: parameters.seed, vertex: u)
+        let walks = parameters.walksPerVertex
+        let maxLength = parameters.maxWalkLength
+        let stopThreshold = self.stopThreshold
+        let offsets = graph.offsets.span
+        let targets = graph.targets.span
+        var counts = countArray.mutableSpan
+        var laneVertexArray = [VertexIndex](repeating: u, count: Self.laneCount)
+        var laneStateArray = [UInt64](repeating: 0, count: Self.laneCount)
+        var laneLengthArray = [Int](repeating: 0, count: Self.laneCount)
+        var laneVertex = laneVertexArray.mutableSpan
+        var laneState = laneStateArray.mutableSpan
+        var laneLength = laneLengthArray.mutableSpan
+        var started = 0
+        var active = 0
+        while active < Self.laneCount, started < walks {
+            laneState[active] = walkSeeds.next()
+            Self.visit(u, &counts, &touched)
+            started += 1
+            active += 1
+        }
+        var steps = 0
+        while active > 0 {
+            var lane = 0
+            while lane < active {
+                var ended = laneLength[unchecked: lane] == maxLength
+                if !ended {
+                    let state = laneState[unchecked: lane] &+ 0x9E37_79B9_7F4A_7C15
+                    laneState[unchecked: lane] = state
+                    let draw = WalkSeed.mix(state)
+                    let current = laneVertex[unchecked: lane]
+                    let start = offsets[unchecked: Int(current)]
+                    let degree = offsets[unchecked: Int(current) + 1] &- start
+                    if draw < stopThreshold || degree == 0 {
+                        ended = true
+                    } else {
+                        let pick = ((draw & 0xFFFF_FFFF) &* degree) >> 32
+                        let next = targets[unchecked: Int(start &+ pick)]
+                        laneVertex[unchecked: lane] = next
+                        laneLength[unchecked: lane] &+= 1
+                        Self.visit(next, &counts, &touched)
+                        steps &+= 1
+                    }
+                }
+                guard ended else {
+                    lane += 1
+                    continue
+                }
+                if started < walks {
+                    // Refill the lane with the next walk, so lanes stay busy until the last walks.
+                    laneVertex[unchecked: lane] = u
+                    laneState[unchecked: lane] = walkSeeds.next()
+                    laneLength[unchecked: lane] = 0
+                    Self.visit(u, &counts, &touched)
+                    started += 1
+                    lane += 1
+                } else {
+                    // Retire the lane: move the last active lane into its slot and step that one next.
+                    active -= 1
+                    laneVertex[unchecked: lane] = laneVertex[unchecked: active]
+                    laneState[unchecked: lane] = laneState[unchecked: active]
+                    laneLength[unchecked: lane] = laneLength[unchecked: active]
+                }
+            }
+        }
+        return steps
     }
 
     @inline(__always)

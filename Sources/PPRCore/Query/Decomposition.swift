@@ -1,0 +1,165 @@
+/// The expand step of vertex-centric decomposition (DESIGN §2, Query; Liu et al., CIKM 2016).
+///
+/// Flow `f_0 = p`. At each level `t < T`, every vertex `v` with `f_t(v) > eps` is expanded: it keeps
+/// `alpha * f_t(v)` in the answer and pushes `(1-alpha) * f_t(v) / |out(v)|` to each out-neighbour; at a
+/// dangling vertex the pushed part leaves (fingerprints estimate `pt`, where dangling walks are
+/// dropped, and the answer is normalised once at the end). A vertex whose flow is at most `eps` is
+/// not expanded: its flow joins the frontier, whose fingerprints the combine step adds up. After `T`
+/// levels all remaining flow joins the frontier. Flow below `dropFloor` (default 0: none) is discarded.
+///
+/// Invariant (flow conservation): every unit of flow is expanded, handed to the frontier or dropped, so
+/// `flowPushed + frontierFlow + droppedFlow == 1 + (1-alpha) * flowPushed - danglingLoss`.
+///
+/// Cost: `O(expanded vertices + pushed edges + frontier log frontier)` per query, never `O(n)` per
+/// level: dense scratch arrays are indexed by `VertexIndex` and cleared through touched lists, and a
+/// `Decomposition` keeps them between queries (one `O(n)` allocation per instance).
+public struct Decomposition {
+    /// The graph the flow moves on.
+    public let graph: CSRGraph
+    /// Flow of the current level, by vertex; all zero between calls.
+    private var flow: [Double]
+    /// Flow of the next level, by vertex; all zero between calls.
+    private var nextFlow: [Double]
+    /// Kept answer (`alpha * f`) by vertex; all zero between calls.
+    private var kept: [Double]
+    /// Frontier weight by vertex; all zero between calls.
+    private var frontierWeight: [Double]
+
+    /// Scratch for queries on `graph` (allocates four dense vectors of `vertexCount` doubles).
+    public init(graph: CSRGraph) {
+        self.graph = graph
+        flow = [Double](repeating: 0, count: graph.vertexCount)
+        nextFlow = flow
+        kept = flow
+        frontierWeight = flow
+    }
+
+    /// Expands `personalization` once, with fresh scratch (convenient; reuse a `Decomposition` in loops).
+    public static func expand(
+        graph: CSRGraph, personalization: Personalization, restartProbability: Double,
+        eps: Double, maxLevels: Int, dropFloor: Double = 0
+    ) throws(QueryError) -> Expansion {
+        var decomposition = Decomposition(graph: graph)
+        return try decomposition.expand(
+            personalization: personalization, restartProbability: restartProbability,
+            eps: eps, maxLevels: maxLevels, dropFloor: dropFloor)
+    }
+
+    /// Expands `personalization` for at most `maxLevels` levels, reusing this instance's scratch.
+    public mutating func expand(
+        personalization: Personalization, restartProbability alpha: Double,
+        eps: Double, maxLevels: Int, dropFloor: Double = 0
+    ) throws(QueryError) -> Expansion {
+        do { try personalization.validate(vertexCount: graph.vertexCount) } catch { throw .personalization(error) }
+        try QueryParameters.validate(restartProbability: alpha, eps: eps, maxLevels: maxLevels, dropFloor: dropFloor)
+        // Work on locals: spans over stored properties would hold exclusive access to all of self.
+        var flow: [Double] = [], nextFlow: [Double] = [], kept: [Double] = [], frontierWeight: [Double] = []
+        swap(&flow, &self.flow)
+        swap(&nextFlow, &self.nextFlow)
+        swap(&kept, &self.kept)
+        swap(&frontierWeight, &self.frontierWeight)
+        defer {
+            swap(&flow, &self.flow)
+            swap(&nextFlow, &self.nextFlow)
+            swap(&kept, &self.kept)
+            swap(&frontierWeight, &self.frontierWeight)
+        }
+        return run(
+            personalization, alpha: alpha, eps: eps, maxLevels: maxLevels, dropFloor: dropFloor,
+            flow: &flow, nextFlow: &nextFlow, kept: &kept, frontierWeight: &frontierWeight)
+    }
+
+    /// The level loop over dense scratch vectors (all zero on entry and on exit).
+    private func run(
+        _ personalization: Personalization, alpha: Double, eps: Double, maxLevels: Int, dropFloor: Double,
+        flow flowArray: inout [Double], nextFlow nextArray: inout [Double],
+        kept keptArray: inout [Double], frontierWeight frontierArray: inout [Double]
+    ) -> Expansion {
+        var keptTouched: [VertexIndex] = []
+        var frontierTouched: [VertexIndex] = []
+        var stats = Expansion.Statistics()
+        var active: [VertexIndex] = personalization.entries.map(\.vertex)
+        var next: [VertexIndex] = []
+        for entry in personalization.entries { flowArray[Int(entry.vertex)] = entry.weight }
+        let offsets = graph.offsets.span
+        let targets = graph.targets.span
+        while stats.levels < maxLevels, !active.isEmpty {
+            stats.levels += 1
+            do {  // the spans end here, before the arrays swap
+                var flow = flowArray.mutableSpan
+                var nextFlow = nextArray.mutableSpan
+                var kept = keptArray.mutableSpan
+                var frontier = frontierArray.mutableSpan
+                for v in active {
+                    let f = flow[unchecked: Int(v)]
+                    guard f > 0 else { continue }  // listed twice after an underflowed push
+                    flow[unchecked: Int(v)] = 0
+                    guard f > eps else {
+                        Self.addToFrontier(v, f, dropFloor, &frontier, &frontierTouched, &stats)
+                        continue
+                    }
+                    if kept[unchecked: Int(v)] == 0 { keptTouched.append(v) }
+                    kept[unchecked: Int(v)] += alpha * f
+                    stats.verticesExpanded += 1
+                    stats.flowPushed += f
+                    let start = Int(offsets[unchecked: Int(v)])
+                    let end = Int(offsets[unchecked: Int(v) + 1])
+                    guard end > start else {
+                        stats.danglingLoss += (1 - alpha) * f
+                        continue
+                    }
+                    let share = (1 - alpha) * f / Double(end - start)
+                    for e in start..<end {
+                        let w = Int(targets[unchecked: e])
+                        if nextFlow[unchecked: w] == 0 { next.append(VertexIndex(w)) }
+                        nextFlow[unchecked: w] += share
+                    }
+                    stats.edgesPushed += end - start
+                }
+            }
+            swap(&flowArray, &nextArray)
+            swap(&active, &next)
+            next.removeAll(keepingCapacity: true)
+        }
+        var flow = flowArray.mutableSpan
+        var frontier = frontierArray.mutableSpan
+        for v in active {
+            let f = flow[unchecked: Int(v)]
+            guard f > 0 else { continue }
+            flow[unchecked: Int(v)] = 0
+            Self.addToFrontier(v, f, dropFloor, &frontier, &frontierTouched, &stats)
+        }
+        var kept = keptArray.mutableSpan
+        let pushed = Self.drain(&kept, keptTouched)
+        let frontierEntries = Self.drain(&frontier, frontierTouched)
+        stats.frontierSize = frontierEntries.count
+        return Expansion(pushed: pushed, frontier: frontierEntries, statistics: stats)
+    }
+
+    @inline(__always)
+    private static func addToFrontier(
+        _ v: VertexIndex, _ f: Double, _ dropFloor: Double, _ frontier: inout MutableSpan<Double>,
+        _ touched: inout [VertexIndex], _ stats: inout Expansion.Statistics
+    ) {
+        guard f >= dropFloor else {
+            stats.droppedFlow += f
+            return
+        }
+        if frontier[unchecked: Int(v)] == 0 { touched.append(v) }
+        frontier[unchecked: Int(v)] += f
+        stats.frontierFlow += f
+    }
+
+    /// The non-zero entries of `vector` at `touched`, ascending by vertex; zeroes them.
+    private static func drain(_ vector: inout MutableSpan<Double>, _ touched: [VertexIndex]) -> [WeightedVertex] {
+        var result: [WeightedVertex] = []
+        result.reserveCapacity(touched.count)
+        for v in touched.sorted() {
+            let value = vector[unchecked: Int(v)]
+            guard value != 0 else { continue }  // a duplicate of the previous entry, already drained
+            result.append(WeightedVertex(vertex: v, weight: value))
+            vector[unchecked: Int(v)] = 0
+        }
+        return result
+    }
+}

@@ -1,0 +1,101 @@
+/// A full decomposition query (DESIGN §2): expand, combine fingerprints, normalise, top-k.
+///
+/// The answer is `pi_p ≈ (pushed + sum over frontier of f(v) * F_v) / total`, where `F_v` estimates
+/// `pt_v` (walks dropped at dangling vertices) and the single normalisation at the end restores the
+/// restart-at-dangling semantics (`pi_p = pt_p / |pt_p|_1`, DESIGN §1). With `T = 0` the frontier is `p`
+/// itself and the answer is the normalised fingerprint combination of `p`.
+///
+/// A `DecompositionQuery` owns `O(n)` scratch (the expansion vectors and a dense accumulator) and is
+/// meant to serve many queries from one thread; each query then costs the expansion, the fingerprint
+/// entries read, and two `O(n)` passes (normalise and top-k). Verifier: the tests compare the scores
+/// with exact power iteration (precision@k and L1).
+public struct DecompositionQuery {
+    /// What a query did, for logs, metrics and clients.
+    public struct Metadata: Equatable, Sendable {
+        /// Expand-step counts (levels, expansions, edges, frontier size = fingerprints used).
+        public var expansion: Expansion.Statistics
+        /// Mass of the unnormalised answer (the normalising divisor); below 1 when walks were dropped.
+        public var totalMass: Double
+        /// Fingerprints combined (one per frontier vertex).
+        public var fingerprintsUsed: Int { expansion.frontierSize }
+    }
+
+    /// The answer list and how it was computed.
+    public struct Result: Equatable, Sendable {
+        /// The top `k` vertices after exclusions, best first, with normalised scores.
+        public var top: [ScoredVertex]
+        public var metadata: Metadata
+    }
+
+    /// The graph queried.
+    public var graph: CSRGraph { decomposition.graph }
+    private var decomposition: Decomposition
+    /// Dense accumulator indexed by `VertexIndex`; all zero between queries.
+    private var accumulator: [Double]
+
+    /// Scratch for queries on `graph`.
+    public init(graph: CSRGraph) {
+        decomposition = Decomposition(graph: graph)
+        accumulator = [Double](repeating: 0, count: graph.vertexCount)
+    }
+
+    /// Runs the query and returns the top `k` after exclusions.
+    public mutating func run(
+        _ personalization: Personalization, parameters: QueryParameters = QueryParameters(),
+        fingerprints: some FingerprintSource
+    ) throws -> Result {
+        let alpha = fingerprints.walkParameters.restartProbability
+        try parameters.validate(restartProbability: alpha)
+        let excluded = parameters.exclusions.resolve(personalization: personalization, graph: graph)
+        var top: [ScoredVertex] = []
+        let metadata = try withScores(personalization, parameters: parameters, fingerprints: fingerprints) { scores in
+            top = TopK.select(scores, k: parameters.k, excluding: excluded)
+        }
+        return Result(top: top, metadata: metadata)
+    }
+
+    /// The full normalised score vector (for accuracy checks and the evaluate job).
+    public mutating func scores(
+        _ personalization: Personalization, parameters: QueryParameters = QueryParameters(),
+        fingerprints: some FingerprintSource
+    ) throws -> (scores: [Double], metadata: Metadata) {
+        var copy: [Double] = []
+        let metadata = try withScores(personalization, parameters: parameters, fingerprints: fingerprints) {
+            copy = $0
+        }
+        return (copy, metadata)
+    }
+
+    /// Computes the normalised scores into the accumulator, lends them to `body`, then clears them.
+    private mutating func withScores(
+        _ personalization: Personalization, parameters: QueryParameters, fingerprints: some FingerprintSource,
+        _ body: ([Double]) throws -> Void
+    ) throws -> Metadata {
+        let alpha = fingerprints.walkParameters.restartProbability
+        let expansion = try decomposition.expand(
+            personalization: personalization, restartProbability: alpha,
+            eps: parameters.eps, maxLevels: parameters.maxLevels, dropFloor: parameters.dropFloor)
+        defer { Self.clear(&accumulator) }
+        expansion.addPushed(into: &accumulator)
+        try fingerprints.accumulate(expansion.frontier, into: &accumulator)
+        let total = Self.normalise(&accumulator)
+        try body(accumulator)
+        return Metadata(expansion: expansion.statistics, totalMass: total)
+    }
+
+    /// Divides by the sum (in vertex order); returns the sum. A zero vector stays zero.
+    static func normalise(_ vector: inout [Double]) -> Double {
+        var span = vector.mutableSpan
+        var total = 0.0
+        for v in 0..<span.count { total += span[unchecked: v] }
+        guard total > 0 else { return total }
+        let scale = 1 / total
+        for v in 0..<span.count { span[unchecked: v] *= scale }
+        return total
+    }
+
+    private static func clear(_ vector: inout [Double]) {
+        var span = vector.mutableSpan
+        for v in 0..<span.count { span[unchecked: v] = 0 }
+    }
+}
