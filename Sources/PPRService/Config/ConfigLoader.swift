@@ -1,0 +1,162 @@
+import Foundation
+import Yams
+
+/// Reads a `ServiceConfig` from YAML text and the environment.
+///
+/// The YAML tree is flattened to dotted key paths (`coordinator.listen`, `shards.0.replicas.1.url`); each
+/// key can be overridden by the environment variable named `POWERWALK_` + the path upper-cased with dots
+/// as underscores (`POWERWALK_COORDINATOR_LISTEN`, `POWERWALK_SHARDS_0_REPLICAS_1_URL`). Unknown keys are
+/// an error (a typo must not silently fall back to a default), and so is a value of the wrong type; both
+/// messages name the key.
+public struct ConfigLoader {
+    private var values: [String: String]
+    private var used: Set<String> = []
+    private let origin: String
+
+    /// Parses YAML `text`; `origin` (a path) appears in error messages.
+    public init(yaml text: String, origin: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigError)
+    {
+        self.origin = origin
+        let tree: Any?
+        do { tree = try Yams.load(yaml: text) } catch { throw .unreadable(origin, "\(error)") }
+        var flat: [String: String] = [:]
+        if let tree { Self.flatten(tree, prefix: "", into: &flat) }
+        values = flat
+        for (name, value) in environment where name.hasPrefix("POWERWALK_") {
+            if let key = Self.keyPath(forEnvironmentName: name, known: flat) { values[key] = value }
+        }
+    }
+
+    /// Reads and parses the file at `path`.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigError) -> ServiceConfig
+    {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else { throw .unreadable(path, "cannot read the file") }
+        var loader = try ConfigLoader(yaml: text, origin: path, environment: environment)
+        return try loader.serviceConfig()
+    }
+
+    /// Builds the configuration, applying defaults for absent keys.
+    public mutating func serviceConfig() throws(ConfigError) -> ServiceConfig {
+        guard let graph = string("graph") else { throw .missing(origin, "graph") }
+        var shards: [ShardConfig] = []
+        while values.keys.contains(where: { $0.hasPrefix("shards.\(shards.count).") }) {
+            var replicas: [ReplicaConfig] = []
+            let shard = "shards.\(shards.count).replicas"
+            while let url = string("\(shard).\(replicas.count).url") {
+                guard let dataDir = string("\(shard).\(replicas.count).dataDir") else {
+                    throw .missing(origin, "\(shard).\(replicas.count).dataDir")
+                }
+                replicas.append(ReplicaConfig(url: url, dataDir: dataDir))
+            }
+            guard !replicas.isEmpty else { throw .missing(origin, "\(shard).0.url") }
+            shards.append(ShardConfig(replicas: replicas))
+        }
+        guard !shards.isEmpty else { throw .missing(origin, "shards") }
+
+        var config = ServiceConfig(graph: graph, shards: shards)
+        config.coordinator.listen = string("coordinator.listen") ?? config.coordinator.listen
+        config.coordinator.dataDir = string("coordinator.dataDir") ?? config.coordinator.dataDir
+        config.coordinator.concurrency = try int("coordinator.concurrency", min: 1) ?? config.coordinator.concurrency
+        config.index.walks = try int("index.walks", min: 1) ?? config.index.walks
+        config.index.maxLength = try int("index.maxLength", min: 1) ?? config.index.maxLength
+        config.index.alpha = try double("index.alpha") ?? config.index.alpha
+        config.index.seed = try uint64("index.seed") ?? config.index.seed
+        config.index.threads = try int("index.threads", min: 0) ?? config.index.threads
+        config.query.topK = try int("query.topK", min: 1) ?? config.query.topK
+        config.query.eps = try double("query.eps") ?? config.query.eps
+        config.query.maxLevels = try int("query.maxLevels", min: 0) ?? config.query.maxLevels
+        config.deadlines.combineMillis = try int("deadlines.combineMillis", min: 1) ?? config.deadlines.combineMillis
+        config.deadlines.requestMillis = try int("deadlines.requestMillis", min: 1) ?? config.deadlines.requestMillis
+        config.deadlines.controlMillis = try int("deadlines.controlMillis", min: 1) ?? config.deadlines.controlMillis
+        config.limits.maxRequestBytes = try int("limits.maxRequestBytes", min: 1024) ?? config.limits.maxRequestBytes
+        config.limits.mapSizeBytes = try int("limits.mapSizeBytes", min: 1 << 20) ?? config.limits.mapSizeBytes
+
+        if let unknown = values.keys.filter({ !used.contains($0) }).sorted().first {
+            throw .unknownKey(origin, unknown)
+        }
+        return config
+    }
+
+    private mutating func string(_ key: String) -> String? {
+        guard let value = values[key] else { return nil }
+        used.insert(key)
+        return value
+    }
+
+    private mutating func int(_ key: String, min: Int) throws(ConfigError) -> Int? {
+        guard let text = string(key) else { return nil }
+        guard let value = Int(text.replacingOccurrences(of: "_", with: "")), value >= min else {
+            throw .invalid(origin, key, text, "an integer ≥ \(min)")
+        }
+        return value
+    }
+
+    private mutating func uint64(_ key: String) throws(ConfigError) -> UInt64? {
+        guard let text = string(key) else { return nil }
+        guard let value = UInt64(text) else { throw .invalid(origin, key, text, "an unsigned 64-bit integer") }
+        return value
+    }
+
+    private mutating func double(_ key: String) throws(ConfigError) -> Double? {
+        guard let text = string(key) else { return nil }
+        guard let value = Double(text), value.isFinite else { throw .invalid(origin, key, text, "a number") }
+        return value
+    }
+
+    private static func flatten(_ node: Any, prefix: String, into flat: inout [String: String]) {
+        let join = { (key: String) in prefix.isEmpty ? key : "\(prefix).\(key)" }
+        if let map = node as? [String: Any] {
+            for (key, child) in map { flatten(child, prefix: join(key), into: &flat) }
+        } else if let list = node as? [Any] {
+            for (i, child) in list.enumerated() { flatten(child, prefix: join(String(i)), into: &flat) }
+        } else {
+            flat[prefix] = "\(node)"
+        }
+    }
+
+    /// `POWERWALK_INDEX_MAXLENGTH` → `index.maxLength`, matched against the keys the loader knows.
+    ///
+    /// Other `POWERWALK_*` variables are ignored rather than refused: orchestrators inject their own
+    /// (Kubernetes adds `POWERWALK_COORDINATOR_SERVICE_HOST` for a Service of that name).
+    private static func keyPath(forEnvironmentName name: String, known: [String: String]) -> String? {
+        let wanted = String(name.dropFirst("POWERWALK_".count))
+        return Set(known.keys).union(ServiceConfig.scalarKeys).first { environmentName(for: $0) == wanted }
+    }
+
+    /// The environment variable that overrides `key`, without the `POWERWALK_` prefix.
+    static func environmentName(for key: String) -> String {
+        key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+}
+
+extension ServiceConfig {
+    /// Keys outside the shard list, so the environment can set them even when the file does not.
+    static let scalarKeys: Set<String> = [
+        "graph", "coordinator.listen", "coordinator.dataDir", "coordinator.concurrency", "index.walks",
+        "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.eps",
+        "query.maxLevels", "deadlines.combineMillis", "deadlines.requestMillis", "deadlines.controlMillis",
+        "limits.maxRequestBytes", "limits.mapSizeBytes",
+    ]
+}
+
+/// A configuration that cannot be used; every case names the file and the key.
+public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unreadable(String, String)
+    case missing(String, String)
+    case invalid(String, String, String, String)
+    case unknownKey(String, String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let file, let why): "config \(file): unreadable: \(why)"
+        case .missing(let file, let key): "config \(file): missing required key '\(key)'"
+        case .invalid(let file, let key, let value, let expected):
+            "config \(file): key '\(key)' has value '\(value)', expected \(expected)"
+        case .unknownKey(let file, let key):
+            "config \(file): unknown key '\(key)' (see config/README.md for the keys)"
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import PPRCore
+
+/// Everything a PowerWalk process needs to know about its cluster, decoded in one place.
+///
+/// Sources, later ones winning: built-in defaults, the YAML file, `POWERWALK_*` environment variables,
+/// then command-line flags (applied by the CLI). `ConfigLoader` does the reading. Every key, its unit and its default are documented in
+/// `config/README.md`; the two example files in `config/` are kept valid by a test.
+public struct ServiceConfig: Equatable, Sendable {
+    /// Path of the binary graph file (from `pwctl ingest`); every process maps it read-only.
+    public var graph: String
+    /// The shards, in shard-id order; their count fixes the vertex partition.
+    public var shards: [ShardConfig]
+    public var coordinator: CoordinatorConfig
+    public var index: IndexDefaults
+    public var query: QueryDefaults
+    public var deadlines: Deadlines
+    public var limits: Limits
+
+    public init(
+        graph: String, shards: [ShardConfig], coordinator: CoordinatorConfig = .init(),
+        index: IndexDefaults = .init(), query: QueryDefaults = .init(), deadlines: Deadlines = .init(),
+        limits: Limits = .init()
+    ) {
+        self.graph = graph
+        self.shards = shards
+        self.coordinator = coordinator
+        self.index = index
+        self.query = query
+        self.deadlines = deadlines
+        self.limits = limits
+    }
+
+    /// The vertex → shard function implied by the shard count.
+    public var partition: Partition { Partition(shardCount: shards.count) }
+}
+
+/// One shard: the worker replicas that serve it (the coordinator uses the first that answers).
+public struct ShardConfig: Equatable, Sendable {
+    public var replicas: [ReplicaConfig]
+    public init(replicas: [ReplicaConfig]) { self.replicas = replicas }
+}
+
+/// A worker endpoint serving one shard.
+public struct ReplicaConfig: Equatable, Sendable {
+    /// NNG URL the worker listens on and the coordinator dials (`tcp://host:port`, `ipc:///path`).
+    public var url: String
+    /// Directory of this replica's LMDB fingerprint store.
+    public var dataDir: String
+    public init(url: String, dataDir: String) {
+        self.url = url
+        self.dataDir = dataDir
+    }
+}
+
+/// The front and its own metadata store.
+public struct CoordinatorConfig: Equatable, Sendable {
+    /// NNG URL of the client front.
+    public var listen: String = "tcp://127.0.0.1:7400"
+    /// Directory of the coordinator's LMDB (job records, index versions).
+    public var dataDir: String = "powerwalk-data/coordinator"
+    /// Requests served at once (NNG REP contexts).
+    public var concurrency: Int = 16
+    public init(listen: String = "tcp://127.0.0.1:7400", dataDir: String = "powerwalk-data/coordinator", concurrency: Int = 16) {
+        self.listen = listen
+        self.dataDir = dataDir
+        self.concurrency = concurrency
+    }
+}
+
+/// Index build parameters used when a job does not give its own.
+public struct IndexDefaults: Equatable, Sendable {
+    public var walks: Int = WalkParameters.defaultWalksPerVertex
+    public var maxLength: Int = WalkParameters.defaultMaxWalkLength
+    public var alpha: Double = PPRDefaults.restartProbability
+    public var seed: UInt64 = WalkParameters.defaultSeed
+    /// Walk threads per worker; 0 = all cores.
+    public var threads: Int = 0
+    public init() {}
+}
+
+/// Query knobs used when a request does not give its own.
+public struct QueryDefaults: Equatable, Sendable {
+    public var topK: Int = 10
+    public var eps: Double = QueryParameters.defaultEps
+    public var maxLevels: Int = QueryParameters.defaultMaxLevels
+    public init() {}
+}
+
+/// How long a process waits for another, in milliseconds.
+public struct Deadlines: Equatable, Sendable {
+    /// Coordinator → worker combine call.
+    public var combineMillis: Int = 2_000
+    /// Client → coordinator call made by pwctl.
+    public var requestMillis: Int = 30_000
+    /// Coordinator → worker control calls (index task, activate, health).
+    public var controlMillis: Int = 5_000
+    public init() {}
+}
+
+/// Size limits, in bytes.
+public struct Limits: Equatable, Sendable {
+    /// Largest request a server accepts; larger ones are refused with RESOURCE_EXHAUSTED.
+    public var maxRequestBytes: Int = 16 << 20
+    /// LMDB map size of each store (sparse on disk; an upper bound, not an allocation).
+    public var mapSizeBytes: Int = 1 << 40
+    public init() {}
+}

@@ -1,0 +1,60 @@
+import Foundation
+import PPRService
+import Testing
+
+/// The repository root, found from this file so the tests read the committed `config/` examples.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+@Suite struct ConfigLoaderTests {
+    @Test(arguments: ["config/local.yaml", "config/cluster.yaml"])
+    func theCommittedExamplesLoad(_ file: String) throws {
+        let config = try ConfigLoader.load(path: "\(repositoryRoot)/\(file)", environment: [:])
+        #expect(!config.shards.isEmpty)
+        #expect(config.shards.allSatisfy { !$0.replicas.isEmpty })
+        #expect(config.coordinator.listen.hasPrefix("tcp://"))
+    }
+
+    @Test func defaultsFillAbsentKeysAndTheEnvironmentOverridesTheFile() throws {
+        let yaml = """
+            graph: g.pwg
+            shards:
+              - replicas:
+                  - url: tcp://127.0.0.1:7410
+                    dataDir: s0
+            index:
+              walks: 8
+            """
+        var loader = try ConfigLoader(
+            yaml: yaml, origin: "test.yaml",
+            environment: [
+                "POWERWALK_INDEX_WALKS": "32", "POWERWALK_COORDINATOR_LISTEN": "tcp://127.0.0.1:9999",
+                "POWERWALK_SHARDS_0_REPLICAS_0_URL": "ipc:///tmp/x", "POWERWALK_COORDINATOR_SERVICE_HOST": "10.0.0.1",
+            ])
+        let config = try loader.serviceConfig()
+        #expect(config.index.walks == 32)
+        #expect(config.coordinator.listen == "tcp://127.0.0.1:9999")
+        #expect(config.shards[0].replicas[0].url == "ipc:///tmp/x")
+        #expect(config.index.maxLength == IndexDefaults().maxLength)
+        #expect(config.deadlines == Deadlines())
+    }
+
+    @Test func anUnknownKeyIsRefusedByName() throws {
+        let yaml = "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\nquery:\n  topk: 5\n"
+        var loader = try ConfigLoader(yaml: yaml, origin: "bad.yaml", environment: [:])
+        #expect(throws: ConfigError.unknownKey("bad.yaml", "query.topk")) { try loader.serviceConfig() }
+    }
+
+    @Test func aValueOfTheWrongTypeNamesTheKey() throws {
+        let yaml = "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\nindex:\n  walks: many\n"
+        var loader = try ConfigLoader(yaml: yaml, origin: "bad.yaml", environment: [:])
+        #expect(throws: ConfigError.invalid("bad.yaml", "index.walks", "many", "an integer ≥ 1")) {
+            try loader.serviceConfig()
+        }
+    }
+
+    @Test func aConfigWithoutShardsIsRefused() throws {
+        var loader = try ConfigLoader(yaml: "graph: g\n", origin: "bad.yaml", environment: [:])
+        #expect(throws: ConfigError.missing("bad.yaml", "shards")) { try loader.serviceConfig() }
+    }
+}
