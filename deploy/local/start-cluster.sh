@@ -14,8 +14,7 @@
 #   --wait SECONDS     how long to wait for the coordinator to answer (default 30).
 #
 # Binaries: $POWERWALKD and $PWCTL, else .build/release/ of the current directory, else of this repository.
-# POWERWALK_* variables of the environment reach the daemons as config overrides, except PWCTL_COORDINATOR
-# (pwctl's variable, which the daemons would reject as an unknown key).
+# POWERWALK_* variables of the environment reach the daemons as config overrides.
 set -euo pipefail
 
 PROG="${0##*/}"
@@ -159,7 +158,7 @@ start() {
     if [[ -e "$run_dir/$name.log" ]]; then
         mv -f "$run_dir/$name.log" "$run_dir/$name.log.1"
     fi
-    env -u PWCTL_COORDINATOR nohup "$powerwalkd" "$@" </dev/null >"$run_dir/$name.log" 2>&1 &
+    nohup "$powerwalkd" "$@" </dev/null >"$run_dir/$name.log" 2>&1 &
     echo "$!" >"$run_dir/$name.pid"
 }
 
