@@ -77,7 +77,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "pwbench",
-            dependencies: ["PPRCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "PPRCLI", "PPRCore", "PPRStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
 

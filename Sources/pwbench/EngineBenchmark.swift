@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import PPRCore
+import PPRStorage
+
+/// `pwbench engine EDGES`: the one-machine engine figures of issue 2 on one graph.
+///
+/// Steps: ingest (parse + build + atomic write); index with 1 and with 2 threads (walk steps per second
+/// per thread, bytes per vertex); query latency over random sources with the default knobs; accuracy
+/// (precision@10, precision@100, L1) against exact power iteration on a seeded sample. Sources are drawn
+/// with `WalkSeed(globalSeed: --seed)` so runs are comparable.
+struct EngineBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine", abstract: "Ingest, index, query latency and accuracy on one edge list.")
+
+    @Argument(help: "Edge list (SNAP text, optionally .gz), e.g. ../shared/data/soc-Slashdot0902.txt.gz")
+    var edges: String
+
+    @Option(help: "Walks per vertex (R).") var walks = WalkParameters.defaultWalksPerVertex
+    @Option(help: "Expansion threshold eps.") var eps = QueryParameters.defaultEps
+    @Option(name: .customLong("max-levels"), help: "Expansion levels T.") var maxLevels = QueryParameters.defaultMaxLevels
+    @Option(help: "Queries timed for latency.") var queries = 1_000
+    @Option(name: .customLong("accuracy-sources"), help: "Sources compared with exact PPR.") var accuracySources = 50
+    @Option(help: "Seed for the walks and the sampled sources.") var seed: UInt64 = 1
+    @Option(help: "Thread counts to index with, comma-separated.") var threads = "1,2"
+
+    func run() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pwbench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clock = ContinuousClock()
+        var rows: [(String, String)] = [("Graph", edges)]
+
+        let ingestStart = clock.now
+        let (built, statistics) = try EdgeListReader.read(edges)
+        let graphPath = directory.appendingPathComponent("graph.pwg").path
+        let checksum = try GraphFile.write(built, to: graphPath)
+        rows.append(("Ingest", "\(seconds(clock.now - ingestStart)) s"))
+        rows.append(("Vertices", "\(statistics.vertexCount)"))
+        rows.append(("Edges", "\(statistics.edgeCount)"))
+        let graph = try GraphFile.load(graphPath).graph
+
+        let parameters = WalkParameters(walksPerVertex: walks, seed: seed)
+        var store: FingerprintStore?
+        for threadCount in threads.split(separator: ",").compactMap({ Int($0) }) {
+            let storeDirectory = directory.appendingPathComponent("store-\(threadCount)").path
+            let candidate = try FingerprintStore(directory: storeDirectory)
+            let report = try IndexBuilder(
+                graph: graph, graphChecksum: checksum, parameters: parameters, threadCount: threadCount
+            ).build(into: candidate)
+            try candidate.activate(report.manifest.version)
+            let perThread = Double(report.walkSteps) / report.seconds / Double(threadCount) / 1e6
+            rows.append(("Index \(threadCount) thr", "\(fixed(report.seconds, 3)) s, \(fixed(perThread, 1)) M steps/s/thread"))
+            rows.append(("Bytes/vertex", fixed(report.bytesPerVertex, 1)))
+            store = candidate
+        }
+        guard let store else { throw ValidationError("--threads names no thread count") }
+        let reader = try store.reader(expecting: checksum, restartProbability: parameters.restartProbability)
+        var engine = DecompositionQuery(graph: graph)
+        let knobs = QueryParameters(eps: eps, maxLevels: maxLevels, k: 100)
+
+        var sampler = WalkSeed(globalSeed: seed, vertex: 0)
+        let n = UInt64(graph.vertexCount)
+        var latencies: [Double] = []
+        var fingerprints = 0
+        for _ in 0..<queries {
+            let source = VertexIndex(sampler.next() % n)
+            let start = clock.now
+            let result = try engine.run(Personalization(source: source), parameters: knobs, fingerprints: reader)
+            latencies.append(milliseconds(clock.now - start))
+            fingerprints += result.metadata.fingerprintsUsed
+        }
+        latencies.sort()
+        rows.append(("Query p50", "\(fixed(latencies[latencies.count / 2], 2)) ms"))
+        rows.append(("Query p99", "\(fixed(latencies[min(latencies.count - 1, latencies.count * 99 / 100)], 2)) ms"))
+        rows.append(("Fingerprints", "\(fingerprints / max(1, queries)) per query (mean)"))
+
+        var p10 = 0.0, p100 = 0.0, l1 = 0.0
+        for _ in 0..<accuracySources {
+            let personalization = Personalization(source: VertexIndex(sampler.next() % n))
+            let approximate = try engine.scores(personalization, parameters: knobs, fingerprints: reader).scores
+            let exact = try PowerIteration.solve(
+                graph: graph, personalization: personalization, restartProbability: parameters.restartProbability
+            ).scores
+            p10 += AccuracyMetrics.precision(atK: 10, approximate: approximate, exact: exact)
+            p100 += AccuracyMetrics.precision(atK: 100, approximate: approximate, exact: exact)
+            l1 += AccuracyMetrics.l1Distance(approximate, exact)
+        }
+        let count = Double(max(1, accuracySources))
+        rows.append(("Precision@10", fixed(p10 / count, 4)))
+        rows.append(("Precision@100", fixed(p100 / count, 4)))
+        rows.append(("L1", fixed(l1 / count, 4)))
+        rows.append(("Knobs", "R \(walks), eps \(eps), T \(maxLevels), seed \(seed)"))
+        let width = rows.map(\.0.count).max()! + 2
+        for (label, value) in rows { print((label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value) }
+    }
+}
+
+func seconds(_ duration: Duration) -> String { fixed(milliseconds(duration) / 1000, 3) }
+
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) * 1e-15
+}
+
+func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }

@@ -1,1 +1,0 @@
-print("powerwalk 0.1.0")
