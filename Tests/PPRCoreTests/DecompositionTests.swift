@@ -80,15 +80,19 @@ import Testing
     @Test func rejectsBadParametersByName() throws {
         let graph = try TestSupport.loadGraph("tiny.txt").graph
         let p = Personalization(source: 0)
-        #expect(throws: QueryError.invalidParameter(.outOfRange(name: "eps", value: "-1.0", expected: "a finite number >= 0"))) {
+        #expect(
+            throws: QueryError.invalidParameter(
+                .outOfRange(name: "eps", value: "-1.0", expected: "a finite number >= 0"))
+        ) {
             try Decomposition.expand(graph: graph, personalization: p, restartProbability: 0.15, eps: -1, maxLevels: 2)
         }
         #expect(throws: QueryError.self) {
             try Decomposition.expand(graph: graph, personalization: p, restartProbability: 0.15, eps: 0, maxLevels: -1)
         }
         #expect(throws: QueryError.personalization(.vertexOutOfRange(vertex: 20, vertexCount: 9))) {
-            try Decomposition.expand(graph: graph, personalization: Personalization(source: 20),
-                                     restartProbability: 0.15, eps: 0, maxLevels: 2)
+            try Decomposition.expand(
+                graph: graph, personalization: Personalization(source: 20),
+                restartProbability: 0.15, eps: 0, maxLevels: 2)
         }
     }
 }

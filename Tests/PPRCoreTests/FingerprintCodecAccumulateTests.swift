@@ -37,6 +37,8 @@ import Testing
         }
         var small = [Double](repeating: 0, count: 100)
         var span = small.mutableSpan
-        #expect(throws: FingerprintCodecError.self) { try FingerprintCodec.accumulate(valid.span, scale: 1, into: &span) }
+        #expect(throws: FingerprintCodecError.self) {
+            try FingerprintCodec.accumulate(valid.span, scale: 1, into: &span)
+        }
     }
 }

@@ -69,8 +69,10 @@ import Testing
                 let mean = sum[v] / Double(seeds)
                 let variance = max(0, sumOfSquares[v] / Double(seeds) - mean * mean)
                 let tolerance = 5 * (variance / Double(seeds)).squareRoot() + bias + 1e-9
-                #expect(abs(mean - expected.pt[v]) <= tolerance,
-                        "u=\(expected.source) v=\(graph.externalIDs[v]): mean \(mean) vs pt \(expected.pt[v]) ± \(tolerance)")
+                #expect(
+                    abs(mean - expected.pt[v]) <= tolerance,
+                    "u=\(expected.source) v=\(graph.externalIDs[v]): \(mean) vs \(expected.pt[v]) ± \(tolerance)"
+                )
             }
         }
     }

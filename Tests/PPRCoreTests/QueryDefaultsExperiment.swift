@@ -14,11 +14,14 @@ struct QueryDefaultsExperiment {
         let path = try #require(environment["PPR_EXPERIMENT_GRAPH"])
         let graph = try Self.load(path)
         print("graph: \(graph.vertexCount) vertices, \(graph.edgeCount) edges")
-        let sources = TestSupport.sampleSources(graph, count: Int(environment["PPR_EXPERIMENT_SOURCES"] ?? "50")!, seed: 2024)
+        let sources = TestSupport.sampleSources(
+            graph, count: Int(environment["PPR_EXPERIMENT_SOURCES"] ?? "50")!, seed: 2024)
         let clock = ContinuousClock()
         var exact: [[Double]] = []
         let exactTime = clock.measure {
-            exact = sources.map { try! PowerIteration.solve(graph: graph, personalization: Personalization(source: $0)).scores }
+            exact = sources.map {
+                try! PowerIteration.solve(graph: graph, personalization: Personalization(source: $0)).scores
+            }
         }
         print("exact: \(exactTime / sources.count) per source")
         for walks in [16, 256] {
@@ -27,23 +30,29 @@ struct QueryDefaultsExperiment {
             let start = Self.threadCPUSeconds()
             for u in 0..<graph.vertexCount { entries += walker.fingerprint(of: VertexIndex(u)).entryCount }
             let seconds = Self.threadCPUSeconds() - start
-            print("walker R=\(walks): \(seconds) s CPU, \(Double(walker.stepCount) / seconds / 1e6) M steps/s, \(entries / graph.vertexCount) entries/vertex")
+            print(
+                "walker R=\(walks): \(seconds) s CPU, \(Double(walker.stepCount) / seconds / 1e6) M steps/s, \(entries / graph.vertexCount) entries/vertex"
+            )
         }
-        let grid = (environment["PPR_EXPERIMENT_SETTINGS"] ?? "16,1e-4,8,0;16,1e-3,8,0;16,1e-5,8,0").split(separator: ";")
+        let grid = (environment["PPR_EXPERIMENT_SETTINGS"] ?? "16,1e-4,8,0;16,1e-3,8,0;16,1e-5,8,0").split(
+            separator: ";")
         var stores: [Int: InMemoryFingerprints] = [:]
         print("R\teps\tT\tfloor\tp@10\tp@100\tL1\tfrontier\tf_mass\tedges\texpand_us\tcombine_us\tp50_us\tp90_us")
         for setting in grid {
             let fields = setting.split(separator: ",")
             let walks = Int(fields[0])!
-            let parameters = QueryParameters(eps: Double(fields[1])!, maxLevels: Int(fields[2])!,
-                                             dropFloor: Double(fields[3])!, k: 100)
+            let parameters = QueryParameters(
+                eps: Double(fields[1])!, maxLevels: Int(fields[2])!,
+                dropFloor: Double(fields[3])!, k: 100)
             if stores[walks] == nil {
                 var store: InMemoryFingerprints?
                 let buildTime = clock.measure {
                     store = try! InMemoryFingerprints(graph: graph, parameters: WalkParameters(walksPerVertex: walks))
                 }
                 let seconds = Double(buildTime.components.seconds) + Double(buildTime.components.attoseconds) * 1e-18
-                print("build R=\(walks): \(buildTime), \(Double(store!.stepCount) / seconds / 1e6) M steps/s incl. encode, \(store!.encodedByteCount) bytes")
+                print(
+                    "build R=\(walks): \(buildTime), \(Double(store!.stepCount) / seconds / 1e6) M steps/s incl. encode, \(store!.encodedByteCount) bytes"
+                )
                 stores[walks] = store
             }
             let store = stores[walks]!
@@ -56,7 +65,8 @@ struct QueryDefaultsExperiment {
                 let p = Personalization(source: u)
                 var expansion: Expansion?
                 expandTotal += clock.measure {
-                    expansion = try! decomposition.expand(personalization: p, restartProbability: 0.15,
+                    expansion = try! decomposition.expand(
+                        personalization: p, restartProbability: 0.15,
                         eps: parameters.eps, maxLevels: parameters.maxLevels, dropFloor: parameters.dropFloor)
                 }
                 var accumulator = [Double](repeating: 0, count: graph.vertexCount)
@@ -73,10 +83,12 @@ struct QueryDefaultsExperiment {
             let n = Double(sources.count)
             queryTimes.sort()
             let us = { (d: Duration) in Double(d.components.attoseconds) * 1e-12 + Double(d.components.seconds) * 1e6 }
-            print(String(format: "%d\t%@\t%d\t%@\t%.4f\t%.4f\t%.4f\t%.0f\t%.3f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f",
-                         walks, String(fields[1]), parameters.maxLevels, String(fields[3]), p10 / n, p100 / n, l1 / n,
-                         frontier / n, mass / n, edges / n, us(expandTotal) / n, us(combineTotal) / n,
-                         us(queryTimes[queryTimes.count / 2]), us(queryTimes[queryTimes.count * 9 / 10])))
+            print(
+                String(
+                    format: "%d\t%@\t%d\t%@\t%.4f\t%.4f\t%.4f\t%.0f\t%.3f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f",
+                    walks, String(fields[1]), parameters.maxLevels, String(fields[3]), p10 / n, p100 / n, l1 / n,
+                    frontier / n, mass / n, edges / n, us(expandTotal) / n, us(combineTotal) / n,
+                    us(queryTimes[queryTimes.count / 2]), us(queryTimes[queryTimes.count * 9 / 10])))
         }
     }
 
@@ -93,8 +105,9 @@ struct QueryDefaultsExperiment {
         for line in text.utf8.split(separator: UInt8(ascii: "\n")) where line.first != UInt8(ascii: "#") {
             let fields = line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == 13 })
             guard fields.count >= 2 else { continue }
-            builder.addEdge(from: UInt64(String(decoding: fields[0], as: UTF8.self))!,
-                            to: UInt64(String(decoding: fields[1], as: UTF8.self))!)
+            builder.addEdge(
+                from: UInt64(String(decoding: fields[0], as: UTF8.self))!,
+                to: UInt64(String(decoding: fields[1], as: UTF8.self))!)
         }
         return try builder.build().graph
     }

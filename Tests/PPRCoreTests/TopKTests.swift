@@ -24,15 +24,19 @@ import Testing
 
     @Test func exclusionRemovesWithoutRenormalising() {
         let top = TopK.select(scores, k: 3, excluding: ExcludedSet([2, 2, 6]))
-        #expect(top == [ScoredVertex(vertex: 1, score: 0.3), ScoredVertex(vertex: 4, score: 0.3),
-                        ScoredVertex(vertex: 5, score: 0.2)])
+        #expect(
+            top == [
+                ScoredVertex(vertex: 1, score: 0.3), ScoredVertex(vertex: 4, score: 0.3),
+                ScoredVertex(vertex: 5, score: 0.2),
+            ])
     }
 
     @Test func sparseSelectionMatchesDense() {
         let sparse = [4, 0, 5, 2, 1].map { WeightedVertex(vertex: VertexIndex($0), weight: scores[$0]) }
         for k in 1...6 {
-            #expect(TopK.select(sparse, k: k, excluding: ExcludedSet([4])) ==
-                    TopK.select(scores, k: k, excluding: ExcludedSet([4])))
+            #expect(
+                TopK.select(sparse, k: k, excluding: ExcludedSet([4]))
+                    == TopK.select(scores, k: k, excluding: ExcludedSet([4])))
         }
     }
 

@@ -77,7 +77,8 @@ public enum PersonalizationError: Error, Equatable, Sendable, CustomStringConver
         switch self {
         case .empty: "invalid personalization: no source vertex given"
         case .nonPositiveWeight(let v, let w): "invalid weight \(w) for source vertex index \(v): expected > 0"
-        case .nonFiniteWeight(let v, let w): "invalid weight \(w) for source vertex index \(v): expected a finite number"
+        case .nonFiniteWeight(let v, let w):
+            "invalid weight \(w) for source vertex index \(v): expected a finite number"
         case .weightSumNotFinite: "invalid personalization: the sum of the weights overflows"
         case .vertexOutOfRange(let v, let n): "source vertex index \(v) out of range: the graph has \(n) vertices"
         }

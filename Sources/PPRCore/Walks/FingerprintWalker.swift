@@ -48,7 +48,7 @@ public struct FingerprintWalker {
         }
         let steps = walk(from: u, counts: &counts, touched: &touched)
         stepCount &+= steps
-        touched.sort()
+        Self.sortAscending(&touched)
         var countSpan = counts.mutableSpan
         var visitCounts = [UInt32]()
         visitCounts.reserveCapacity(touched.count)
@@ -129,6 +129,25 @@ public struct FingerprintWalker {
             }
         }
         return steps
+    }
+
+    /// Insertion sort for the short lists of typical fingerprints (the standard library's sort allocates a
+    /// merge buffer and cost a sixth of walking time); long lists use the standard sort.
+    static func sortAscending(_ vertices: inout [VertexIndex]) {
+        guard vertices.count <= 96 else {
+            vertices.sort()
+            return
+        }
+        var span = vertices.mutableSpan
+        for i in 1..<max(span.count, 1) {
+            let value = span[unchecked: i]
+            var j = i
+            while j > 0, span[unchecked: j - 1] > value {
+                span[unchecked: j] = span[unchecked: j - 1]
+                j -= 1
+            }
+            span[unchecked: j] = value
+        }
     }
 
     @inline(__always)

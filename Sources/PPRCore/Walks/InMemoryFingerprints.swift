@@ -45,8 +45,9 @@ public struct InMemoryFingerprints: FingerprintSource, Sendable {
     /// The decoded fingerprint of `v`.
     public func fingerprint(of v: VertexIndex) throws -> Fingerprint {
         guard Int(v) < vertexCount else { throw FingerprintSourceError.unknownVertex(v, vertexCount: vertexCount) }
-        return try FingerprintCodec.decode(bytes.span.extracting(offsets[Int(v)]..<offsets[Int(v) + 1]),
-                                           vertexCount: vertexCount)
+        return try FingerprintCodec.decode(
+            bytes.span.extracting(offsets[Int(v)]..<offsets[Int(v) + 1]),
+            vertexCount: vertexCount)
     }
 
     public func accumulate(_ frontier: [WeightedVertex], into accumulator: inout [Double]) throws {
@@ -58,9 +59,12 @@ public struct InMemoryFingerprints: FingerprintSource, Sendable {
         var target = accumulator.mutableSpan
         for entry in frontier {
             let v = Int(entry.vertex)
-            guard v < vertexCount else { throw FingerprintSourceError.unknownVertex(entry.vertex, vertexCount: vertexCount) }
-            try FingerprintCodec.accumulate(all.extracting(offsets[v]..<offsets[v + 1]), scale: entry.weight * unit,
-                                            into: &target)
+            guard v < vertexCount else {
+                throw FingerprintSourceError.unknownVertex(entry.vertex, vertexCount: vertexCount)
+            }
+            try FingerprintCodec.accumulate(
+                all.extracting(offsets[v]..<offsets[v + 1]), scale: entry.weight * unit,
+                into: &target)
         }
     }
 }
