@@ -18,17 +18,21 @@ public final class Coordinator: JobContext {
     public let config: ServiceConfig
     /// The software version reported by cluster status.
     public let softwareVersion: String
+    /// Where the coordinator logs (requests that fail at debug, version changes at info).
+    public let logger: Logger
     let shards: ShardPool
-    let logger: Logger
     private let executor: QueryExecutor
     private let record: ActiveVersionRecord
     /// The active version with its walk parameters, once learned from the workers' manifests.
     private let active = Mutex<ActiveIndex?>(nil)
 
     /// Makes a coordinator for `config` over `graph`; dials the workers in the background.
+    ///
+    /// Without a `logger` it logs nothing.
     public init(
         config: ServiceConfig, graph: LoadedGraph, record: ActiveVersionRecord = ActiveVersionRecord(),
-        softwareVersion: String = "0.1.0", logger: Logger
+        softwareVersion: String = "0.1.0",
+        logger: Logger = Logger(label: "powerwalk.coordinator", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws(WireError) {
         guard !config.shards.isEmpty else { throw WireError(.invalidArgument, "shards: at least one shard is required") }
         self.graph = graph
