@@ -36,16 +36,15 @@ struct CoordinatorCommand: AsyncParsableCommand {
         if let listen { settings.coordinator.listen = listen }
         let logger = Self.makeLogger(label: "powerwalk.coordinator", level: logLevel)
         let graph = try GraphFile.load(settings.graph)
+        let ledger = try JobLedger(directory: settings.coordinator.dataDir)
         let coordinator = try Coordinator(
-            config: settings, graph: graph, softwareVersion: PowerWalkVersion.string, logger: logger)
+            config: settings, graph: graph, ledger: ledger, softwareVersion: PowerWalkVersion.string, logger: logger)
         let server = try CoordinatorServer(coordinator)
-        if let adopted = await coordinator.adoptWorkersVersion() {
-            logger.info("adopted the workers' index version", metadata: ["version": "\(adopted)"])
-        }
+        try await coordinator.start()
         logger.notice("coordinator serving", metadata: ["url": "\(server.url)", "shards": "\(coordinator.shardCount)"])
         let signal = await TerminationSignal.wait()
         logger.notice("stopping", metadata: ["signal": "\(signal)"])
-        server.close()
+        await server.shutdown()
     }
 }
 

@@ -25,27 +25,59 @@ public final class Coordinator: JobContext {
     private let record: ActiveVersionRecord
     /// The active version with its walk parameters, once learned from the workers' manifests.
     private let active = Mutex<ActiveIndex?>(nil)
+    /// Runs jobs when the coordinator has a ledger; it holds this coordinator as its context, so
+    /// `shutdown()` drops it to break the cycle.
+    private let jobs = Mutex<JobRunner?>(nil)
 
     /// Makes a coordinator for `config` over `graph`; dials the workers in the background.
     ///
-    /// Without a `logger` it logs nothing.
+    /// With a `ledger` (the coordinator's LMDB in `config.coordinator.dataDir`) the active version is
+    /// persisted there and jobs run; without one the version is kept in memory and job methods are
+    /// UNIMPLEMENTED. Without a `logger` it logs nothing. Call `start()` before serving.
     public init(
-        config: ServiceConfig, graph: LoadedGraph, record: ActiveVersionRecord = ActiveVersionRecord(),
-        softwareVersion: String = "0.1.0",
+        config: ServiceConfig, graph: LoadedGraph, ledger: JobLedger? = nil, softwareVersion: String = "0.1.0",
         logger: Logger = Logger(label: "powerwalk.coordinator", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws(WireError) {
         guard !config.shards.isEmpty else { throw WireError(.invalidArgument, "shards: at least one shard is required") }
+        guard graph.graph.vertexCount > 0 else { throw WireError(.invalidArgument, "graph \(graph.path) has no vertex") }
         self.graph = graph
         self.config = config
         self.softwareVersion = softwareVersion
-        self.record = record
+        self.record = try ledger.map { ledger throws(WireError) in try ActiveVersionRecord(ledger: ledger) }
+            ?? ActiveVersionRecord()
         self.logger = logger
         shards = try ShardPool(shards: config.shards)
         executor = QueryExecutor(graph: graph.graph, config: config, shards: shards)
+        if let ledger {
+            let runner = JobRunner(ledger: ledger, context: self, settings: JobSettings(config: config), logger: logger)
+            jobs.withLock { $0 = runner }
+        }
+    }
+
+    /// Starts the job runner (recovering jobs of a previous run) and adopts the workers' common
+    /// active version when none is recorded.
+    public func start() async throws(WireError) {
+        if let runner = jobRunner { try await runner.start() }
+        if let adopted = await adoptWorkersVersion() {
+            logger.info("serving index version", metadata: ["version": "\(adopted)"])
+        }
+    }
+
+    /// Stops the job runner (a running job is marked failed) and closes the shard connections.
+    public func shutdown() async {
+        let runner = jobs.withLock { runner in
+            defer { runner = nil }
+            return runner
+        }
+        await runner?.shutdown()
+        close()
     }
 
     /// Closes the shard connections; later calls fail with UNAVAILABLE.
     public func close() { shards.close() }
+
+    /// The job runner, when this coordinator has a ledger.
+    var jobRunner: JobRunner? { jobs.withLock { $0 } }
 
     /// Shards of the cluster.
     public var shardCount: Int { shards.shardCount }
@@ -100,7 +132,7 @@ public final class Coordinator: JobContext {
     /// Switches queries to `version`, which every shard has activated; learns its walk parameters.
     public func setActiveIndexVersion(_ version: UInt64) async throws(WireError) {
         let index = try await resolve(version)
-        record.store(version)
+        try record.store(version)
         active.withLock { $0 = index }
         logger.info("index version active", metadata: ["version": "\(version)"])
     }

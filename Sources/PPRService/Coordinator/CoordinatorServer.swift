@@ -24,9 +24,15 @@ public final class CoordinatorServer: Sendable {
     /// The URL actually bound (with the chosen port for `tcp://…:0`).
     public var url: String { server.url }
 
-    /// Stops serving and closes the shard connections. Idempotent.
+    /// Stops serving and closes the shard connections (the job runner keeps its state). Idempotent.
     public func close() {
         server.close()
         coordinator.close()
+    }
+
+    /// Stops serving, then stops the job runner and closes the shard connections.
+    public func shutdown() async {
+        server.close()
+        await coordinator.shutdown()
     }
 }
