@@ -42,7 +42,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let server = try CoordinatorServer(coordinator)
         try await coordinator.start()
         logger.notice("coordinator serving", metadata: ["url": "\(server.url)", "shards": "\(coordinator.shardCount)"])
-        let signal = await TerminationSignal.wait()
+        let signal = await ShutdownSignal.wait()
         logger.notice("stopping", metadata: ["signal": "\(signal)"])
         await server.shutdown()
     }

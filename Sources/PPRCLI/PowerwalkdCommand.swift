@@ -8,6 +8,7 @@ public struct PowerwalkdCommand: AsyncParsableCommand {
         version: PowerWalkVersion.string,
         subcommands: [
             CoordinatorCommand.self,
+            LocalCommand.self,
         ]
     )
 
