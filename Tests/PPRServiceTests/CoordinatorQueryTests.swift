@@ -9,10 +9,16 @@ func withTestCluster<R>(
     shardCount: Int = 3, activate: Bool = true, combineMillis: Int = 2_000,
     _ body: (CoordinatorTestCluster) async throws -> R
 ) async throws -> R {
-    let cluster = try CoordinatorTestCluster(shardCount: shardCount, activate: activate, combineMillis: combineMillis)
-    defer { cluster.close() }
-    if activate { try await cluster.coordinator.setActiveIndexVersion(1) }
-    return try await body(cluster)
+    let cluster = try CoordinatorTestCluster(shardCount: shardCount, combineMillis: combineMillis)
+    do {
+        if activate { #expect(try await cluster.index() == 1) }
+        let result = try await body(cluster)
+        await cluster.close()
+        return result
+    } catch {
+        await cluster.close()
+        throw error
+    }
 }
 
 /// The reply's query response, or a test failure.

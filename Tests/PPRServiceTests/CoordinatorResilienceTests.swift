@@ -9,7 +9,7 @@ import Testing
         try await withTestCluster(combineMillis: 400) { cluster in
             let query = WireRequest.query(QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 5))
             _ = try queryResponse(try await cluster.call(query))
-            cluster.stopShard(1)
+            await cluster.stopShard(1)
             let error = await #expect(throws: WireError.self) { try await cluster.call(query) }
             #expect(error?.code == .unavailable)
             #expect(error?.message.contains("shard 1") == true)
@@ -60,7 +60,7 @@ import Testing
 
     @Test func clusterStatusDescribesShardsGraphAndVersion() async throws {
         try await withTestCluster(shardCount: 3) { cluster in
-            cluster.stopShard(2)
+            await cluster.stopShard(2)
             guard case .clusterStatus(let status) = try await cluster.call(.clusterStatus(ClusterStatusRequest())) else {
                 Issue.record("expected a cluster status")
                 return

@@ -1,28 +1,26 @@
-// A whole cluster in one process for the coordinator tests: a seeded random graph file, one real LMDB
-// fingerprint store per shard (indexed at version 1), shard servers on real NNG ipc:// sockets, and a
-// coordinator with its client front. Until the worker role is merged, the shard servers answer the two
-// worker methods the query path uses (Combine, WorkerHealth) straight from the store.
+// A whole cluster in one process for the coordinator tests: a seeded random graph file, one real
+// `Worker` per shard (real LMDB stores, real NNG ipc:// sockets), and a coordinator with its job ledger
+// and client front. The index is built through the job runner (an index job), as an operator would.
 import Foundation
 import PPRCore
 import PPRService
 import PPRStorage
 import PPRWire
 
-/// Graph, stores, shard servers, coordinator and a client, cleaned up by `close()`.
+/// Graph, workers, coordinator and a client, cleaned up by `close()`.
 final class CoordinatorTestCluster: @unchecked Sendable {
     static let walk = WalkParameters(restartProbability: 0.15, walksPerVertex: 32, maxWalkLength: 60, seed: 7)
 
     let directory: String
     let loaded: LoadedGraph
     let config: ServiceConfig
-    let stores: [FingerprintStore]
     /// Safety (`@unchecked Sendable`): mutated only by the test body, one call at a time.
-    private var shardServers: [WireServer?]
+    private var workers: [Worker?]
     let coordinator: Coordinator
     let front: CoordinatorServer
     let client: WireClient
 
-    init(shardCount: Int = 3, vertexCount: Int = 300, activate: Bool = true, combineMillis: Int = 2_000) throws {
+    init(shardCount: Int = 3, vertexCount: Int = 300, combineMillis: Int = 2_000) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-coord-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let graphPath = "\(directory)/graph.pwg"
@@ -33,47 +31,52 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         config.coordinator.concurrency = 4
         config.deadlines.combineMillis = combineMillis
         config.deadlines.controlMillis = combineMillis
+        config.limits.mapSizeBytes = 1 << 28
         self.config = config
-        var stores: [FingerprintStore] = []
-        for (s, shard) in config.shards.enumerated() {
-            let store = try FingerprintStore(directory: shard.replicas[0].dataDir, mapSizeBytes: 1 << 26)
-            var builder = IndexBuilder(
-                graph: loaded.graph, graphChecksum: loaded.checksum, parameters: Self.walk, shardIndex: s,
-                shardCount: shardCount, threadCount: 1)
-            builder.requestedVersion = 1
-            _ = try builder.build(into: store)
-            if activate { try store.activate(1) }
-            stores.append(store)
-        }
-        self.stores = stores
-        shardServers = Array(repeating: nil, count: shardCount)
-        coordinator = try Coordinator(config: config, graph: loaded)
+        workers = Array(repeating: nil, count: shardCount)
+        coordinator = try Coordinator(config: config, graph: loaded, ledger: try JobLedger(directory: config.coordinator.dataDir))
         front = try CoordinatorServer(coordinator)
         client = try WireClient(dialing: front.url)
         for s in 0..<shardCount { try startShard(s) }
     }
 
-    func close() {
+    /// Builds and activates an index through an index job; returns the version.
+    func index() async throws -> UInt64 {
+        try await coordinator.start()
+        let params = IndexJobParams(
+            walksPerVertex: Self.walk.walksPerVertex, maxWalkLength: Self.walk.maxWalkLength,
+            restartProbability: Self.walk.restartProbability, seed: Self.walk.seed, threads: 1)
+        guard case .job(let submitted) = try await call(.submitJob(SubmitJobRequest(.index(params)))) else {
+            throw WireError(.internal, "expected a job record")
+        }
+        for _ in 0..<600 {
+            guard case .job(let record) = try await call(.getJob(GetJobRequest(id: submitted.id))) else { break }
+            if record.state == .succeeded { return record.result?.indexVersion ?? 0 }
+            if record.state == .failed || record.state == .cancelled {
+                throw WireError(.internal, "index job ended \(record.state): \(String(describing: record.error))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw WireError(.internal, "index job did not finish")
+    }
+
+    func close() async {
         client.close()
-        front.close()
-        for server in shardServers { server?.close() }
+        await front.shutdown()
+        for worker in workers { await worker?.shutdown() }
+        workers = []
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Starts (or restarts) shard `s`'s server on its configured URL.
+    /// Starts (or restarts) shard `s`'s worker on its configured URL.
     func startShard(_ s: Int) throws {
-        let store = stores[s]
-        let (shardCount, vertexCount, checksum) = (config.shards.count, loaded.graph.vertexCount, loaded.checksum)
-        shardServers[s] = try WireServer(listeningOn: config.shards[s].replicas[0].url, contexts: 2) { request in
-            Self.serveShard(request, store: store, shard: s, shardCount: shardCount, vertexCount: vertexCount,
-                checksum: checksum)
-        }
+        workers[s] = try Worker(config: config, shards: [s])
     }
 
-    /// Stops shard `s`'s server (its store stays open).
-    func stopShard(_ s: Int) {
-        shardServers[s]?.close()
-        shardServers[s] = nil
+    /// Stops shard `s`'s worker and closes its store.
+    func stopShard(_ s: Int) async {
+        await workers[s]?.shutdown()
+        workers[s] = nil
     }
 
     /// Sends a request to the coordinator's front.
@@ -105,40 +108,5 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         builder.addEdge(from: 1000, to: 1000)
         for i in 0..<vertexCount { builder.addEdge(from: UInt64(1000 + 3 * ((i + 1) % vertexCount)), to: UInt64(1000 + 3 * i)) }
         return try builder.build().graph
-    }
-
-    /// The two worker methods the coordinator's query and status paths use, answered from `store`.
-    private static func serveShard(
-        _ request: WireRequest, store: FingerprintStore, shard: Int, shardCount: Int, vertexCount: Int,
-        checksum: UInt64
-    ) -> WireResponse {
-        do {
-            switch request {
-            case .combine(let combine):
-                let reader = try store.reader(
-                    version: UInt32(combine.indexVersion), expecting: checksum,
-                    restartProbability: walk.restartProbability)
-                let sums = try combine.frontiers.map { frontier in
-                    var dense = [Double](repeating: 0, count: vertexCount)
-                    try reader.accumulate(frontier, into: &dense)
-                    let nonZero = dense.indices.filter { dense[$0] != 0 }
-                    return PartialSum(vertices: nonZero.map { VertexIndex($0) }, scores: nonZero.map { dense[$0] })
-                }
-                return .combine(CombineResponse(partialSums: sums, indexVersion: combine.indexVersion))
-            case .workerHealth:
-                let manifest = try store.activeManifest().map {
-                    ManifestSummary(
-                        graphChecksum: $0.graphChecksum, walk: $0.walkParameters,
-                        encodingVersion: Int($0.encodingVersion), fingerprintCount: $0.fingerprintCount,
-                        indexVersion: UInt64($0.version))
-                }
-                return .workerHealth(
-                    WorkerHealth(shards: [ShardID(shard)], activeVersion: manifest?.indexVersion ?? 0, manifest: manifest))
-            default:
-                return .failure(WireError(.unimplemented, "\(request.method) is not served by the test shard"))
-            }
-        } catch {
-            return .failure(WireError(.failedPrecondition, "\(error)"))
-        }
     }
 }
