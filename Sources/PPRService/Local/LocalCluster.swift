@@ -24,7 +24,10 @@ public final class LocalCluster: Sendable {
     ///
     /// - Throws: `LocalClusterError` for a data directory that cannot be made; the worker's, the
     ///   ledger's or the coordinator's error otherwise (what has started is stopped again).
-    public init(config: ServiceConfig, softwareVersion: String = "0.1.0", logger: Logger) async throws {
+    public init(
+        config: ServiceConfig, softwareVersion: String = "0.1.0",
+        logger: Logger = Logger(label: "powerwalk.local", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws {
         let directory = (config.coordinator.dataDir as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
