@@ -53,12 +53,14 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
                     try Personalization([(10, 2), (100, 1)]), Exclusions(sources: true)
                 ),
                 (
-                    QueryRequest(sources: [QuerySource(VertexID(1000))], topK: 10, maxLevels: 0,
+                    QueryRequest(
+                        sources: [QuerySource(VertexID(1000))], topK: 10, maxLevels: 0,
                         excludeOutNeighbors: true, restartProbability: 0.15),
                     Personalization(source: 0), Exclusions(sourceNeighbors: true)
                 ),
                 (
-                    QueryRequest(sources: [QuerySource(VertexID(1090))], topK: 8, exclude: [VertexID(1093), VertexID(7)]),
+                    QueryRequest(
+                        sources: [QuerySource(VertexID(1090))], topK: 8, exclude: [VertexID(1093), VertexID(7)]),
                     Personalization(source: 30), Exclusions(vertices: [31])
                 ),
             ]
@@ -81,9 +83,10 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
 
     @Test func batchEqualsIndividualQueries() async throws {
         try await withTestCluster { cluster in
-            let queries = [1000, 1003, 1150, 1297, 1600].map { id in
-                QueryRequest(sources: [QuerySource(VertexID(UInt64(id)))], topK: 12)
-            } + [QueryRequest(sources: [QuerySource(VertexID(1003)), QuerySource(VertexID(1006), weight: 3)])]
+            let queries =
+                [1000, 1003, 1150, 1297, 1600].map { id in
+                    QueryRequest(sources: [QuerySource(VertexID(UInt64(id)))], topK: 12)
+                } + [QueryRequest(sources: [QuerySource(VertexID(1003)), QuerySource(VertexID(1006), weight: 3)])]
             guard case .batchQuery(let batch) = try await cluster.call(.batchQuery(BatchQueryRequest(queries: queries)))
             else { throw WireError(.internal, "expected a batch reply") }
             #expect(batch.responses.count == queries.count)
@@ -104,8 +107,14 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
                 (QueryRequest(sources: [QuerySource(VertexID(1003), weight: -.infinity)]), .invalidArgument, "weight"),
                 (QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 0), .invalidArgument, "top_k"),
                 (QueryRequest(sources: [QuerySource(VertexID(1003))], eps: .nan), .invalidArgument, "eps"),
-                (QueryRequest(sources: [QuerySource(VertexID(1003))], maxLevels: 5_000), .invalidArgument, "max_levels"),
-                (QueryRequest(sources: [QuerySource(VertexID(1003))], restartProbability: 0.2), .invalidArgument, "alpha"),
+                (
+                    QueryRequest(sources: [QuerySource(VertexID(1003))], maxLevels: 5_000), .invalidArgument,
+                    "max_levels"
+                ),
+                (
+                    QueryRequest(sources: [QuerySource(VertexID(1003))], restartProbability: 0.2), .invalidArgument,
+                    "alpha"
+                ),
                 (QueryRequest(sources: []), .invalidArgument, "sources"),
             ]
             for (request, code, named) in cases {

@@ -61,7 +61,8 @@ import Testing
     @Test func clusterStatusDescribesShardsGraphAndVersion() async throws {
         try await withTestCluster(shardCount: 3) { cluster in
             await cluster.stopShard(2)
-            guard case .clusterStatus(let status) = try await cluster.call(.clusterStatus(ClusterStatusRequest())) else {
+            guard case .clusterStatus(let status) = try await cluster.call(.clusterStatus(ClusterStatusRequest()))
+            else {
                 Issue.record("expected a cluster status")
                 return
             }

@@ -34,7 +34,8 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         config.limits.mapSizeBytes = 1 << 28
         self.config = config
         workers = Array(repeating: nil, count: shardCount)
-        coordinator = try Coordinator(config: config, graph: loaded, ledger: try JobLedger(directory: config.coordinator.dataDir))
+        coordinator = try Coordinator(
+            config: config, graph: loaded, ledger: try JobLedger(directory: config.coordinator.dataDir))
         front = try CoordinatorServer(coordinator)
         client = try WireClient(dialing: front.url)
         for s in 0..<shardCount { try startShard(s) }
@@ -102,11 +103,14 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         for i in 0..<vertexCount where i % 37 != 5 {
             let degree = 1 + Int(random.next() % 6)
             for _ in 0..<degree {
-                builder.addEdge(from: UInt64(1000 + 3 * i), to: UInt64(1000 + 3 * Int(random.next() % UInt64(vertexCount))))
+                builder.addEdge(
+                    from: UInt64(1000 + 3 * i), to: UInt64(1000 + 3 * Int(random.next() % UInt64(vertexCount))))
             }
         }
         builder.addEdge(from: 1000, to: 1000)
-        for i in 0..<vertexCount { builder.addEdge(from: UInt64(1000 + 3 * ((i + 1) % vertexCount)), to: UInt64(1000 + 3 * i)) }
+        for i in 0..<vertexCount {
+            builder.addEdge(from: UInt64(1000 + 3 * ((i + 1) % vertexCount)), to: UInt64(1000 + 3 * i))
+        }
         return try builder.build().graph
     }
 }

@@ -38,7 +38,8 @@ extension Coordinator {
             }
             var detail = health.workerVersion.isEmpty ? "" : "worker \(health.workerVersion)"
             if let task = health.indexTask {
-                detail += (detail.isEmpty ? "" : "; ")
+                detail +=
+                    (detail.isEmpty ? "" : "; ")
                     + "index task version \(task.version): \(task.state) \(task.progressDone)/\(task.progressTotal)"
             }
             return ShardStatus(

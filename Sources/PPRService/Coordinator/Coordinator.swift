@@ -38,12 +38,17 @@ public final class Coordinator: JobContext {
         config: ServiceConfig, graph: LoadedGraph, ledger: JobLedger? = nil, softwareVersion: String = "0.1.0",
         logger: Logger = Logger(label: "powerwalk.coordinator", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws(WireError) {
-        guard !config.shards.isEmpty else { throw WireError(.invalidArgument, "shards: at least one shard is required") }
-        guard graph.graph.vertexCount > 0 else { throw WireError(.invalidArgument, "graph \(graph.path) has no vertex") }
+        guard !config.shards.isEmpty else {
+            throw WireError(.invalidArgument, "shards: at least one shard is required")
+        }
+        guard graph.graph.vertexCount > 0 else {
+            throw WireError(.invalidArgument, "graph \(graph.path) has no vertex")
+        }
         self.graph = graph
         self.config = config
         self.softwareVersion = softwareVersion
-        self.record = try ledger.map { ledger throws(WireError) in try ActiveVersionRecord(ledger: ledger) }
+        self.record =
+            try ledger.map { ledger throws(WireError) in try ActiveVersionRecord(ledger: ledger) }
             ?? ActiveVersionRecord()
         self.logger = logger
         shards = try ShardPool(shards: config.shards)
@@ -156,7 +161,8 @@ public final class Coordinator: JobContext {
             try await setActiveIndexVersion(version)
             return version
         } catch {
-            logger.warning("cannot adopt the workers' index version", metadata: ["version": "\(version)", "error": "\(error)"])
+            logger.warning(
+                "cannot adopt the workers' index version", metadata: ["version": "\(version)", "error": "\(error)"])
             return nil
         }
     }

@@ -110,7 +110,9 @@ final class QueryExecutor: Sendable {
                 let request = WireRequest.combine(CombineRequest(indexVersion: version, frontiers: perShard[s]))
                 group.addTask {
                     do throws(WireError) {
-                        return (s, .success(try await self.shards.call(ShardID(s), request, deadline: self.combineDeadline)))
+                        return (
+                            s, .success(try await self.shards.call(ShardID(s), request, deadline: self.combineDeadline))
+                        )
                     } catch {
                         return (s, .failure(error))
                     }
@@ -136,7 +138,8 @@ final class QueryExecutor: Sendable {
             guard combined.partialSums.count == frontiers.count else {
                 throw WireError(
                     .internal,
-                    "\(ShardID(s)) returned \(combined.partialSums.count) partial sums for \(frontiers.count) frontiers")
+                    "\(ShardID(s)) returned \(combined.partialSums.count) partial sums for \(frontiers.count) frontiers"
+                )
             }
             results[s] = combined.partialSums
         }

@@ -48,7 +48,8 @@ final class QueryScratch: @unchecked Sendable {
             for (vertex, score) in zip(sum.vertices, sum.scores) {
                 guard Int(vertex) < vertexCount, score.isFinite, score >= 0 else {
                     throw WireError(
-                        .internal, "\(shard) returned an invalid partial sum entry (vertex index \(vertex), score \(score))")
+                        .internal,
+                        "\(shard) returned an invalid partial sum entry (vertex index \(vertex), score \(score))")
                 }
                 add(vertex, score)
             }

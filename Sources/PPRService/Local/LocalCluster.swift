@@ -36,7 +36,8 @@ public final class LocalCluster: Sendable {
         }
         let worker = try Worker(
             config: config, shards: Array(config.shards.indices),
-            options: WorkerOptions(contexts: max(2, config.coordinator.concurrency / 2), workerVersion: softwareVersion),
+            options: WorkerOptions(
+                contexts: max(2, config.coordinator.concurrency / 2), workerVersion: softwareVersion),
             logger: logger)
         do {
             let graph = try GraphFile.load(config.graph)

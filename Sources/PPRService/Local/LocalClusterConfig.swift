@@ -11,12 +11,16 @@ extension ServiceConfig {
         graph: String, dataDirectory: String, shardCount: Int, listen: String = "tcp://127.0.0.1:7400",
         threads: Int = 0
     ) throws(LocalClusterError) -> ServiceConfig {
-        guard shardCount >= 1, shardCount <= 1024 else { throw .invalidArgument("shards", "\(shardCount)", "1 ... 1024") }
+        guard shardCount >= 1, shardCount <= 1024 else {
+            throw .invalidArgument("shards", "\(shardCount)", "1 ... 1024")
+        }
         guard threads >= 0 else { throw .invalidArgument("threads", "\(threads)", ">= 0 (0 = all cores)") }
         guard !dataDirectory.isEmpty else { throw .invalidArgument("data-dir", "\"\"", "a directory path") }
         let directory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         let shards = (0..<shardCount).map { i in
-            ShardConfig(replicas: [ReplicaConfig(url: "ipc://\(directory)/shard-\(i).ipc", dataDir: "\(directory)/shard-\(i)")])
+            ShardConfig(replicas: [
+                ReplicaConfig(url: "ipc://\(directory)/shard-\(i).ipc", dataDir: "\(directory)/shard-\(i)")
+            ])
         }
         var config = ServiceConfig(graph: graph, shards: shards)
         config.coordinator.listen = listen
