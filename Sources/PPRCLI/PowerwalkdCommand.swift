@@ -5,7 +5,11 @@ public struct PowerwalkdCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "powerwalkd",
         abstract: "The PowerWalk daemon: sharded fingerprint workers and the query coordinator.",
-        version: PowerWalkVersion.string
+        version: PowerWalkVersion.string,
+        subcommands: [
+            CoordinatorCommand.self,
+            LocalCommand.self,
+        ]
     )
 
     public init() {}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Logging
+import PPRService
+
+/// `powerwalkd local`: a coordinator and N shards in one process, for a laptop, the tests and the quickstart.
+struct LocalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "local",
+        abstract: "Run the coordinator and N shard workers in one process (all-in-one).",
+        discussion: """
+            Shard i listens on ipc://DATA-DIR/shard-i.ipc and stores its fingerprints in DATA-DIR/shard-i; \
+            the coordinator keeps jobs and the active index version in DATA-DIR/coordinator. The sockets and \
+            code paths are the cluster's. Build an index with `pwctl jobs submit index`. Stops on SIGTERM/SIGINT.
+            """
+    )
+
+    @Option(name: .long, help: "Graph file written by `pwctl ingest`.")
+    var graph: String
+
+    @Option(name: .customLong("data-dir"), help: "Directory for the shards' stores, sockets and coordinator data.")
+    var dataDir: String
+
+    @Option(name: .long, help: "Number of shards.")
+    var shards: Int
+
+    @Option(name: .long, help: "NNG URL to serve clients on.")
+    var listen: String = "tcp://127.0.0.1:7400"
+
+    @Option(name: .long, help: "Walk threads per index build (0 = all cores).")
+    var threads: Int = 0
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level: unknown level '\(logLevel)'")
+        }
+        do {
+            _ = try ServiceConfig.local(
+                graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func run() async throws {
+        let config = try ServiceConfig.local(
+            graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads)
+        let logger = CoordinatorCommand.makeLogger(label: "powerwalk.local", level: logLevel)
+        let cluster = try await LocalCluster(config: config, softwareVersion: PowerWalkVersion.string, logger: logger)
+        logger.notice("powerwalk local serving", metadata: ["url": "\(cluster.url)", "shards": "\(shards)"])
+        let signal = await ShutdownSignal.wait()
+        logger.notice("stopping", metadata: ["signal": "\(signal)"])
+        await cluster.shutdown()
+    }
+}

@@ -1,0 +1,207 @@
+// Coordinator: the client front's logic (DESIGN §3): queries over the shards, cluster status, jobs.
+//
+// It owns the shard connections and the record of the active index version, and it is the
+// `JobContext` the job runner drives (answer = the batch path, callShard = the pool, active version
+// persisted through `ActiveVersionRecord`). `handle(_:)` is the one entry point for wire requests; it
+// never traps on client input (every field is validated in ResolvedQuery and the handlers).
+import Logging
+import PPRCore
+import PPRStorage
+import PPRWire
+import Synchronization
+
+/// The coordinator role, independent of the socket it serves on.
+public final class Coordinator: JobContext {
+    /// The graph the cluster serves.
+    public let graph: LoadedGraph
+    /// The configuration it was started with.
+    public let config: ServiceConfig
+    /// The software version reported by cluster status.
+    public let softwareVersion: String
+    /// Where the coordinator logs (requests that fail at debug, version changes at info).
+    public let logger: Logger
+    let shards: ShardPool
+    private let executor: QueryExecutor
+    private let record: ActiveVersionRecord
+    /// The active version with its walk parameters, once learned from the workers' manifests.
+    private let active = Mutex<ActiveIndex?>(nil)
+    /// Runs jobs when the coordinator has a ledger; it holds this coordinator as its context, so
+    /// `shutdown()` drops it to break the cycle.
+    private let jobs = Mutex<JobRunner?>(nil)
+
+    /// Makes a coordinator for `config` over `graph`; dials the workers in the background.
+    ///
+    /// With a `ledger` (the coordinator's LMDB in `config.coordinator.dataDir`) the active version is
+    /// persisted there and jobs run; without one the version is kept in memory and job methods are
+    /// UNIMPLEMENTED. Without a `logger` it logs nothing. Call `start()` before serving.
+    public init(
+        config: ServiceConfig, graph: LoadedGraph, ledger: JobLedger? = nil, softwareVersion: String = "0.1.0",
+        logger: Logger = Logger(label: "powerwalk.coordinator", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws(WireError) {
+        guard !config.shards.isEmpty else {
+            throw WireError(.invalidArgument, "shards: at least one shard is required")
+        }
+        guard graph.graph.vertexCount > 0 else {
+            throw WireError(.invalidArgument, "graph \(graph.path) has no vertex")
+        }
+        self.graph = graph
+        self.config = config
+        self.softwareVersion = softwareVersion
+        self.record =
+            try ledger.map { ledger throws(WireError) in try ActiveVersionRecord(ledger: ledger) }
+            ?? ActiveVersionRecord()
+        self.logger = logger
+        shards = try ShardPool(shards: config.shards)
+        executor = QueryExecutor(graph: graph.graph, config: config, shards: shards)
+        if let ledger {
+            let runner = JobRunner(ledger: ledger, context: self, settings: JobSettings(config: config), logger: logger)
+            jobs.withLock { $0 = runner }
+        }
+    }
+
+    /// Starts the job runner (recovering jobs of a previous run) and adopts the workers' common
+    /// active version when none is recorded.
+    public func start() async throws(WireError) {
+        if let runner = jobRunner { try await runner.start() }
+        if let adopted = await adoptWorkersVersion() {
+            logger.info("serving index version", metadata: ["version": "\(adopted)"])
+        }
+    }
+
+    /// Stops the job runner (a running job is marked failed) and closes the shard connections.
+    public func shutdown() async {
+        let runner = jobs.withLock { runner in
+            defer { runner = nil }
+            return runner
+        }
+        await runner?.shutdown()
+        close()
+    }
+
+    /// Closes the shard connections; later calls fail with UNAVAILABLE.
+    public func close() { shards.close() }
+
+    /// The job runner, when this coordinator has a ledger.
+    var jobRunner: JobRunner? { jobs.withLock { $0 } }
+
+    /// Shards of the cluster.
+    public var shardCount: Int { shards.shardCount }
+
+    /// Deadline of control calls to workers (health, activation, index tasks).
+    var controlDeadline: Duration { .milliseconds(config.deadlines.controlMillis) }
+
+    /// Answers one wire request; failures become `.failure` replies.
+    public func handle(_ request: WireRequest) async -> WireResponse {
+        do throws(WireError) {
+            switch request {
+            case .query(let query):
+                return .query(try await answer([query])[0])
+            case .batchQuery(let batch):
+                let clock = ContinuousClock()
+                let started = clock.now
+                let responses = try await answer(batch.queries)
+                let version = responses.first?.indexVersion ?? (record.load() ?? 0)
+                return .batchQuery(
+                    BatchQueryResponse(responses: responses, elapsed: clock.now - started, indexVersion: version))
+            case .clusterStatus:
+                return .clusterStatus(await clusterStatus())
+            case .submitJob, .getJob, .listJobs, .cancelJob:
+                return try await handleJob(request)
+            case .combine, .startIndexTask, .getIndexTask, .cancelIndexTask, .activateVersion, .workerHealth:
+                throw WireError(.unimplemented, "\(request.method) is a worker method; this is the coordinator")
+            }
+        } catch {
+            logger.debug("request failed", metadata: ["method": "\(request.method)", "error": "\(error)"])
+            return .failure(error)
+        }
+    }
+
+    // MARK: JobContext
+
+    /// Answers queries through the active index (the client batch path, same errors).
+    public func answer(_ queries: [QueryRequest]) async throws(WireError) -> [QueryResponse] {
+        let index = try await activeIndex()
+        return try await executor.answer(queries, index: index)
+    }
+
+    /// Sends one request to a shard through the pool.
+    public func callShard(_ shard: ShardID, _ request: WireRequest, deadline: Duration) async throws(WireError)
+        -> WireResponse
+    {
+        try await shards.call(shard, request, deadline: deadline)
+    }
+
+    /// The version queries read now, if any.
+    public func activeIndexVersion() async -> UInt64? { record.load() }
+
+    /// Switches queries to `version`, which every shard has activated; learns its walk parameters.
+    public func setActiveIndexVersion(_ version: UInt64) async throws(WireError) {
+        let index = try await resolve(version)
+        try record.store(version)
+        active.withLock { $0 = index }
+        logger.info("index version active", metadata: ["version": "\(version)"])
+    }
+
+    // MARK: Active index
+
+    /// On start: when no version is recorded, adopts the workers' common active version, if they all
+    /// report the same one (so a restarted coordinator keeps serving). Returns the version adopted.
+    @discardableResult
+    public func adoptWorkersVersion() async -> UInt64? {
+        guard record.load() == nil else { return record.load() }
+        let replies = await shards.fanOut(
+            Array(repeating: .workerHealth(WorkerHealthRequest()), count: shardCount), deadline: controlDeadline)
+        var versions: Set<UInt64> = []
+        for reply in replies {
+            guard case .success(.workerHealth(let health)) = reply else { return nil }
+            versions.insert(health.activeVersion)
+        }
+        guard versions.count == 1, let version = versions.first, version != 0 else { return nil }
+        do {
+            try await setActiveIndexVersion(version)
+            return version
+        } catch {
+            logger.warning(
+                "cannot adopt the workers' index version", metadata: ["version": "\(version)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// The active index, learning its parameters from the workers when only its number is known.
+    private func activeIndex() async throws(WireError) -> ActiveIndex {
+        guard let version = record.load() else {
+            throw WireError(.failedPrecondition, "no index version is active: run an index job")
+        }
+        if let known = active.withLock({ $0 }), known.version == version { return known }
+        let index = try await resolve(version)
+        active.withLock { $0 = index }
+        return index
+    }
+
+    /// Reads `version`'s manifest from every shard's health; all must serve it, built for this graph.
+    private func resolve(_ version: UInt64) async throws(WireError) -> ActiveIndex {
+        let requests = Array(repeating: WireRequest.workerHealth(WorkerHealthRequest()), count: shardCount)
+        let replies = try await shards.fanOutAll(requests, deadline: controlDeadline)
+        var walk: WalkParameters?
+        for (s, reply) in replies.enumerated() {
+            guard case .workerHealth(let health) = reply, let manifest = health.manifest else {
+                throw WireError(.failedPrecondition, "\(ShardID(s)) has no active index (expected version \(version))")
+            }
+            guard health.activeVersion == version, manifest.indexVersion == version else {
+                throw WireError(
+                    .failedPrecondition, "\(ShardID(s)) serves index version \(health.activeVersion), not \(version)")
+            }
+            guard manifest.graphChecksum == graph.checksum else {
+                throw WireError(
+                    .failedPrecondition,
+                    "\(ShardID(s)) index was built for graph checksum \(manifest.graphChecksum), not \(graph.checksum)")
+            }
+            if let walk, walk != manifest.walk {
+                throw WireError(.failedPrecondition, "\(ShardID(s)) index parameters differ from shard 0's")
+            }
+            walk = manifest.walk
+        }
+        guard let walk else { throw WireError(.internal, "the cluster has no shards") }
+        return ActiveIndex(version: version, walk: walk)
+    }
+}

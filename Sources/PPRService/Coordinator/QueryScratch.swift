@@ -1,0 +1,103 @@
+// QueryScratch: the O(n) memory one in-flight request needs (expand vectors and a dense accumulator),
+// kept in a small pool so a query costs its expansion and the entries it touches, not O(n) allocations.
+//
+// Merge: the answer of one query is `pushed + sum over shards of partial sum`; entries are added into
+// the dense accumulator, the touched vertices remembered, and the sum normalised once over those
+// vertices in ascending order (the same order DecompositionQuery sums in, so the divisor has the same
+// bits when the additions agree). Partial sums come from another process: every vertex and score is
+// checked before it is used, so a bad worker reply is an error, never a trap.
+import PPRCore
+import PPRWire
+import Synchronization
+
+/// Expand and merge scratch for one request at a time.
+///
+/// Safety (`@unchecked Sendable`): an instance is used by one request at a time; `ScratchPool` hands it
+/// out and takes it back under its mutex, which orders the accesses of successive users.
+final class QueryScratch: @unchecked Sendable {
+    private var decomposition: Decomposition
+    /// Dense answer by vertex; all zero between uses.
+    private var accumulator: [Double]
+    /// Vertices whose accumulator slot may be non-zero (may repeat).
+    private var touched: [VertexIndex] = []
+
+    init(graph: CSRGraph) {
+        decomposition = Decomposition(graph: graph)
+        accumulator = [Double](repeating: 0, count: graph.vertexCount)
+    }
+
+    /// The expand step of `query` (DESIGN §2) on this scratch.
+    func expand(_ query: ResolvedQuery, alpha: Double) throws(WireError) -> Expansion {
+        do {
+            return try decomposition.expand(
+                personalization: query.personalization, restartProbability: alpha, eps: query.eps,
+                maxLevels: query.maxLevels)
+        } catch {
+            throw WireError(.invalidArgument, error.description)
+        }
+    }
+
+    /// Adds `pushed` and the shards' partial sums, normalises, and returns the top k after exclusions.
+    func merge(
+        pushed: [WeightedVertex], partials: [(shard: ShardID, sum: PartialSum)], topK: Int, excluded: ExcludedSet
+    ) throws(WireError) -> [ScoredVertex] {
+        defer { clear() }
+        for entry in pushed { add(entry.vertex, entry.weight) }
+        let vertexCount = accumulator.count
+        for (shard, sum) in partials {
+            for (vertex, score) in zip(sum.vertices, sum.scores) {
+                guard Int(vertex) < vertexCount, score.isFinite, score >= 0 else {
+                    throw WireError(
+                        .internal,
+                        "\(shard) returned an invalid partial sum entry (vertex index \(vertex), score \(score))")
+                }
+                add(vertex, score)
+            }
+        }
+        touched.sort()
+        var entries: [WeightedVertex] = []
+        entries.reserveCapacity(touched.count)
+        var total = 0.0
+        for (position, vertex) in touched.enumerated() where position == 0 || touched[position - 1] != vertex {
+            let value = accumulator[Int(vertex)]
+            guard value > 0 else { continue }
+            total += value
+            entries.append(WeightedVertex(vertex: vertex, weight: value))
+        }
+        guard total > 0, total.isFinite else { return [] }
+        let scale = 1 / total
+        for i in entries.indices { entries[i].weight *= scale }
+        return TopK.select(entries, k: topK, excluding: excluded)
+    }
+
+    @inline(__always)
+    private func add(_ vertex: VertexIndex, _ value: Double) {
+        if accumulator[Int(vertex)] == 0 { touched.append(vertex) }
+        accumulator[Int(vertex)] += value
+    }
+
+    /// Zeroes the touched slots (restoring the all-zero invariant).
+    private func clear() {
+        for vertex in touched { accumulator[Int(vertex)] = 0 }
+        touched.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A few `QueryScratch` objects shared by concurrent requests (at most `capacity` are kept).
+final class ScratchPool: Sendable {
+    private let graph: CSRGraph
+    private let capacity: Int
+    private let idle = Mutex<[QueryScratch]>([])
+
+    init(graph: CSRGraph, capacity: Int) {
+        self.graph = graph
+        self.capacity = max(1, capacity)
+    }
+
+    /// Runs `body` with a scratch taken from the pool (a new one when all are busy), then returns it.
+    func withScratch<R>(_ body: (QueryScratch) throws(WireError) -> R) throws(WireError) -> R {
+        let scratch = idle.withLock { $0.popLast() } ?? QueryScratch(graph: graph)
+        defer { idle.withLock { if $0.count < capacity { $0.append(scratch) } } }
+        return try body(scratch)
+    }
+}

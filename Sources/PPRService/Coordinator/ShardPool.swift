@@ -1,0 +1,122 @@
+// ShardPool: the coordinator's connections to the workers, one WireClient per replica of every shard.
+//
+// A call to a shard tries its replicas in config order within one deadline: each attempt gets an
+// equal share of the time left, so a silent first replica cannot use up the whole budget. Only
+// transport failures (no reply in time, connection gone) move on to the next replica; a worker's own
+// error reply (NOT_FOUND, FAILED_PRECONDITION...) is the shard's answer and is passed on as it is.
+// When no replica answers, the error is UNAVAILABLE naming the shard, its URLs and the deadline.
+// Dials are non-blocking, so the pool can be made before the workers start.
+import PPRCore
+import PPRWire
+
+/// WireClients to every replica of every shard, with deadline-bounded calls and parallel fan-out.
+public final class ShardPool: Sendable {
+    /// `replicas[s]` are shard `s`'s clients, in the order they are tried.
+    private let replicas: [[WireClient]]
+
+    /// Dials every replica of `shards` (in the background).
+    public init(shards: [ShardConfig], maxResponseBytes: Int = 256 << 20) throws(WireError) {
+        precondition(!shards.isEmpty, "a cluster has at least one shard")
+        var replicas: [[WireClient]] = []
+        for (index, shard) in shards.enumerated() {
+            guard !shard.replicas.isEmpty else {
+                throw WireError(.invalidArgument, "shard \(index) has no replica configured")
+            }
+            var clients: [WireClient] = []
+            for replica in shard.replicas {
+                clients.append(try WireClient(dialing: replica.url, maxResponseBytes: maxResponseBytes))
+            }
+            replicas.append(clients)
+        }
+        self.replicas = replicas
+    }
+
+    deinit { close() }
+
+    /// Number of shards.
+    public var shardCount: Int { replicas.count }
+
+    /// The URLs of `shard`'s replicas, in the order they are tried.
+    public func urls(of shard: ShardID) -> [String] { replicas[shard.rawValue].map(\.url) }
+
+    /// Closes every connection; calls in flight fail with UNAVAILABLE. Idempotent.
+    public func close() {
+        for clients in replicas { for client in clients { client.close() } }
+    }
+
+    /// Sends `request` to `shard`, trying its replicas in order, all within `deadline`.
+    ///
+    /// - Throws: the worker's own `WireError`; UNAVAILABLE naming the shard when no replica answered in
+    ///   time; INVALID_ARGUMENT for a shard outside the cluster; CANCELLED when the task is.
+    public func call(_ shard: ShardID, _ request: WireRequest, deadline: Duration) async throws(WireError)
+        -> WireResponse
+    {
+        guard shard.rawValue >= 0, shard.rawValue < replicas.count else {
+            throw WireError(.invalidArgument, "\(shard) does not exist: the cluster has \(replicas.count) shards")
+        }
+        let clients = replicas[shard.rawValue]
+        let clock = ContinuousClock()
+        let end = clock.now + deadline
+        var failures: [String] = []
+        for (attempt, client) in clients.enumerated() {
+            let left = end - clock.now
+            guard left > .zero else { break }
+            let share = left / (clients.count - attempt)
+            do {
+                return try await client.call(request, deadline: share)
+            } catch {
+                guard Self.isTransportFailure(error) else { throw error }
+                if Task.isCancelled { throw WireError(.cancelled, "\(request.method) to \(shard) cancelled") }
+                failures.append(error.message)
+            }
+        }
+        let urls = clients.map(\.url).joined(separator: ", ")
+        let detail = failures.isEmpty ? "" : " (\(failures.joined(separator: "; ")))"
+        throw WireError(
+            .unavailable, "\(shard) (\(urls)) did not answer within \(Self.millis(deadline)) ms\(detail)")
+    }
+
+    /// Sends `requests[s]` to shard `s` for every shard at once; results in shard order.
+    ///
+    /// Every call has the same deadline, so the whole fan-out ends within it (plus scheduling).
+    public func fanOut(_ requests: [WireRequest], deadline: Duration) async -> [Result<WireResponse, WireError>] {
+        precondition(requests.count == replicas.count, "one request per shard")
+        return await withTaskGroup(of: (Int, Result<WireResponse, WireError>).self) { group in
+            for (index, request) in requests.enumerated() {
+                group.addTask {
+                    do throws(WireError) {
+                        return (index, .success(try await self.call(ShardID(index), request, deadline: deadline)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results = [Result<WireResponse, WireError>](
+                repeating: .failure(WireError(.internal, "no result")), count: requests.count)
+            for await (index, result) in group { results[index] = result }
+            return results
+        }
+    }
+
+    /// Like `fanOut`, but the first failure (lowest shard) is thrown.
+    public func fanOutAll(_ requests: [WireRequest], deadline: Duration) async throws(WireError) -> [WireResponse] {
+        var responses: [WireResponse] = []
+        for result in await fanOut(requests, deadline: deadline) {
+            switch result {
+            case .success(let response): responses.append(response)
+            case .failure(let error): throw error
+            }
+        }
+        return responses
+    }
+
+    /// A failure of the connection rather than an answer from the worker.
+    private static func isTransportFailure(_ error: WireError) -> Bool {
+        error.code == .deadlineExceeded || error.code == .unavailable
+    }
+
+    /// Whole milliseconds of a duration, for messages.
+    static func millis(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import PPRCore
+import PPRWire
+
+/// What the job runner takes from the service configuration, plus its own pacing knobs.
+public struct JobSettings: Sendable {
+    /// Defaults for index jobs (walks, length, alpha, seed, threads).
+    public var index: IndexDefaults
+    /// Defaults for batch-query and evaluate jobs (top-k, eps, levels).
+    public var query: QueryDefaults
+    /// Deadline of each control call to a shard (index task, activation, health).
+    public var controlDeadline: Duration
+    /// How often an index job asks the shards how far they are.
+    public var pollInterval: Duration = .milliseconds(250)
+    /// Progress is written to the ledger at most this often (the in-memory record is always current).
+    public var progressPersistInterval: Duration = .seconds(1)
+    /// Queries of a batch-query job sent through the query path at once.
+    public var batchSize: Int = 256
+    /// Sources of an evaluate job answered at once.
+    public var evaluateBatchSize: Int = 16
+
+    /// Settings from explicit defaults.
+    public init(index: IndexDefaults = .init(), query: QueryDefaults = .init(), controlDeadline: Duration = .seconds(5)) {
+        self.index = index
+        self.query = query
+        self.controlDeadline = controlDeadline
+    }
+
+    /// Settings from the service configuration.
+    public init(config: ServiceConfig) {
+        self.init(
+            index: config.index, query: config.query,
+            controlDeadline: .milliseconds(config.deadlines.controlMillis))
+    }
+}
+
+extension JobSettings {
+    /// `spec` with every default filled in, or INVALID_ARGUMENT naming the first bad parameter.
+    ///
+    /// The resolved spec is what the ledger stores, so a queued job runs after a restart with the
+    /// parameters it was accepted with, whatever the configuration says then.
+    public func resolve(_ spec: JobSpec) throws(WireError) -> JobSpec {
+        switch spec {
+        case .index(var p):
+            p.walksPerVertex = p.walksPerVertex ?? index.walks
+            p.maxWalkLength = p.maxWalkLength ?? index.maxLength
+            p.restartProbability = p.restartProbability ?? index.alpha
+            p.seed = p.seed ?? index.seed
+            p.threads = p.threads ?? index.threads
+            let walk = WalkParameters(
+                restartProbability: p.restartProbability!, walksPerVertex: p.walksPerVertex!,
+                maxWalkLength: p.maxWalkLength!, seed: p.seed!)
+            do { try walk.validate() } catch { throw WireError(.invalidArgument, "index job: \(error)") }
+            try Self.check(p.threads! >= 0 && p.threads! <= 4096, "threads", p.threads!, "0 ... 4096 (0 = all cores)")
+            return .index(p)
+        case .batchQuery(var p):
+            try resolveQuery(&p.topK, &p.eps, &p.maxLevels)
+            p.inputPath = try Self.existingFile(p.inputPath, name: "input_path")
+            p.outputPath = try Self.writableOutput(p.outputPath, input: p.inputPath)
+            return .batchQuery(p)
+        case .evaluate(var p):
+            p.sampleCount = p.sampleCount ?? 50
+            p.seed = p.seed ?? 1
+            try Self.check(p.sampleCount! >= 1 && p.sampleCount! <= 1_000_000, "sample_count", p.sampleCount!, "1 ... 1000000")
+            try resolveQuery(&p.topK, &p.eps, &p.maxLevels)
+            return .evaluate(p)
+        }
+    }
+
+    private func resolveQuery(_ topK: inout Int?, _ eps: inout Double?, _ maxLevels: inout Int?) throws(WireError) {
+        topK = topK ?? query.topK
+        eps = eps ?? query.eps
+        maxLevels = maxLevels ?? query.maxLevels
+        try Self.check(topK! >= 1 && topK! <= 1 << 24, "top_k", topK!, "1 ... 16777216")
+        try Self.check(eps!.isFinite && eps! >= 0, "eps", eps!, "a finite number >= 0")
+        try Self.check(maxLevels! >= 0 && maxLevels! <= 1 << 16, "max_levels", maxLevels!, "0 ... 65536")
+    }
+
+    private static func check(_ ok: Bool, _ name: String, _ value: Any, _ expected: String) throws(WireError) {
+        guard ok else { throw WireError(.invalidArgument, "invalid \(name) \(value): expected \(expected)") }
+    }
+
+    /// The absolute path of a readable regular file.
+    private static func existingFile(_ path: String, name: String) throws(WireError) -> String {
+        guard !path.isEmpty else { throw WireError(.invalidArgument, "invalid \(name): empty path") }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), !isDirectory.boolValue,
+            FileManager.default.isReadableFile(atPath: absolute)
+        else { throw WireError(.invalidArgument, "invalid \(name) \(path): not a readable file") }
+        return absolute
+    }
+
+    /// The absolute output path; its directory must exist and it must not be the input or a directory.
+    private static func writableOutput(_ path: String, input: String) throws(WireError) -> String {
+        guard !path.isEmpty else { throw WireError(.invalidArgument, "invalid output_path: empty path") }
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+            FileManager.default.isWritableFile(atPath: directory)
+        else { throw WireError(.invalidArgument, "invalid output_path \(path): directory \(directory) is not writable") }
+        guard !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) || !isDirectory.boolValue
+        else { throw WireError(.invalidArgument, "invalid output_path \(path): a directory exists there") }
+        guard url.path != input else {
+            throw WireError(.invalidArgument, "invalid output_path \(path): same file as input_path")
+        }
+        return url.path
+    }
+}

@@ -1,0 +1,146 @@
+import PPRCore
+import PPRService
+import PPRStorage
+import PPRWire
+import Testing
+
+/// Runs `body` with a fresh test cluster, closed afterwards whatever happens.
+func withTestCluster<R>(
+    shardCount: Int = 3, activate: Bool = true, combineMillis: Int = 2_000,
+    _ body: (CoordinatorTestCluster) async throws -> R
+) async throws -> R {
+    let cluster = try CoordinatorTestCluster(shardCount: shardCount, combineMillis: combineMillis)
+    do {
+        if activate { #expect(try await cluster.index() == 1) }
+        let result = try await body(cluster)
+        await cluster.close()
+        return result
+    } catch {
+        await cluster.close()
+        throw error
+    }
+}
+
+/// The reply's query response, or a test failure.
+func queryResponse(_ reply: WireResponse) throws -> QueryResponse {
+    guard case .query(let response) = reply else { throw WireError(.internal, "expected a query reply, got \(reply)") }
+    return response
+}
+
+/// Expects two answer lists to agree: same length, scores within `tolerance`, and the same vertices
+/// wherever the scores are not tied within the tolerance (float sums differ only in addition order).
+func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], tolerance: Double = 1e-12) {
+    #expect(found.count == expected.count)
+    for (a, b) in zip(found, expected) {
+        #expect(abs(a.score - b.score) <= tolerance, "score of rank: \(a) vs \(b)")
+        let tied = expected.filter { abs($0.score - b.score) <= tolerance }.map(\.vertex)
+        #expect(tied.contains(a.vertex), "vertex \(a.vertex) at the rank of \(b.vertex)")
+    }
+}
+
+@Suite struct CoordinatorQueryTests {
+    @Test func answersEqualTheInProcessEngine() async throws {
+        try await withTestCluster { cluster in
+            let reference = try cluster.referenceSource()
+            let graph = cluster.loaded.graph
+            var engine = DecompositionQuery(graph: graph)
+            let cases: [(QueryRequest, Personalization, Exclusions)] = [
+                (QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 20), Personalization(source: 1), .none),
+                (
+                    QueryRequest(
+                        sources: [QuerySource(VertexID(1030), weight: 2), QuerySource(VertexID(1300), weight: 1)],
+                        topK: 15, eps: 1e-3, maxLevels: 4, excludeSources: true),
+                    try Personalization([(10, 2), (100, 1)]), Exclusions(sources: true)
+                ),
+                (
+                    QueryRequest(
+                        sources: [QuerySource(VertexID(1000))], topK: 10, maxLevels: 0,
+                        excludeOutNeighbors: true, restartProbability: 0.15),
+                    Personalization(source: 0), Exclusions(sourceNeighbors: true)
+                ),
+                (
+                    QueryRequest(
+                        sources: [QuerySource(VertexID(1090))], topK: 8, exclude: [VertexID(1093), VertexID(7)]),
+                    Personalization(source: 30), Exclusions(vertices: [31])
+                ),
+            ]
+            for (request, personalization, exclusions) in cases {
+                let response = try queryResponse(try await cluster.call(.query(request)))
+                let parameters = QueryParameters(
+                    eps: request.eps ?? QueryParameters.defaultEps, maxLevels: request.maxLevels ?? 10,
+                    k: request.topK ?? 10, exclusions: exclusions)
+                let expected = try engine.run(personalization, parameters: parameters, fingerprints: reference)
+                expectSameAnswer(
+                    response.results, expected.top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) })
+                #expect(response.fingerprintsUsed == expected.metadata.fingerprintsUsed)
+                #expect(response.verticesExpanded == expected.metadata.expansion.verticesExpanded)
+                #expect(response.levels == expected.metadata.expansion.levels)
+                #expect(response.indexVersion == 1)
+                #expect(!response.results.isEmpty)
+            }
+        }
+    }
+
+    @Test func batchEqualsIndividualQueries() async throws {
+        try await withTestCluster { cluster in
+            let queries =
+                [1000, 1003, 1150, 1297, 1600].map { id in
+                    QueryRequest(sources: [QuerySource(VertexID(UInt64(id)))], topK: 12)
+                } + [QueryRequest(sources: [QuerySource(VertexID(1003)), QuerySource(VertexID(1006), weight: 3)])]
+            guard case .batchQuery(let batch) = try await cluster.call(.batchQuery(BatchQueryRequest(queries: queries)))
+            else { throw WireError(.internal, "expected a batch reply") }
+            #expect(batch.responses.count == queries.count)
+            #expect(batch.indexVersion == 1)
+            for (query, batched) in zip(queries, batch.responses) {
+                let single = try queryResponse(try await cluster.call(.query(query)))
+                #expect(batched.results == single.results)
+                #expect(batched.fingerprintsUsed == single.fingerprintsUsed)
+            }
+        }
+    }
+
+    @Test func badRequestsGetSpecificErrors() async throws {
+        try await withTestCluster { cluster in
+            let cases: [(QueryRequest, WireErrorCode, String)] = [
+                (QueryRequest(sources: [QuerySource(VertexID(999_999))]), .notFound, "vertex 999999"),
+                (QueryRequest(sources: [QuerySource(VertexID(1003), weight: 0)]), .invalidArgument, "weight"),
+                (QueryRequest(sources: [QuerySource(VertexID(1003), weight: -.infinity)]), .invalidArgument, "weight"),
+                (QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 0), .invalidArgument, "top_k"),
+                (QueryRequest(sources: [QuerySource(VertexID(1003))], eps: .nan), .invalidArgument, "eps"),
+                (
+                    QueryRequest(sources: [QuerySource(VertexID(1003))], maxLevels: 5_000), .invalidArgument,
+                    "max_levels"
+                ),
+                (
+                    QueryRequest(sources: [QuerySource(VertexID(1003))], restartProbability: 0.2), .invalidArgument,
+                    "alpha"
+                ),
+                (QueryRequest(sources: []), .invalidArgument, "sources"),
+            ]
+            for (request, code, named) in cases {
+                let error = await #expect(throws: WireError.self) { try await cluster.call(.query(request)) }
+                #expect(error?.code == code)
+                #expect(error?.message.contains(named) == true, "\(String(describing: error)) should name \(named)")
+            }
+            let batch = BatchQueryRequest(queries: [
+                QueryRequest(sources: [QuerySource(VertexID(1003))]), QueryRequest(sources: [QuerySource(VertexID(5))]),
+            ])
+            let error = await #expect(throws: WireError.self) { try await cluster.call(.batchQuery(batch)) }
+            #expect(error?.code == .notFound)
+            #expect(error?.message.contains("query 1") == true)
+            // The server is still serving.
+            _ = try queryResponse(try await cluster.call(.query(QueryRequest(sources: [QuerySource(VertexID(1003))]))))
+        }
+    }
+
+    @Test func noActiveVersionIsAFailedPrecondition() async throws {
+        try await withTestCluster(shardCount: 2, activate: false) { cluster in
+            #expect(await cluster.coordinator.adoptWorkersVersion() == nil)
+            let error = await #expect(throws: WireError.self) {
+                try await cluster.call(.query(QueryRequest(sources: [QuerySource(VertexID(1003))])))
+            }
+            #expect(error?.code == .failedPrecondition)
+            #expect(error?.message.contains("no index version is active") == true)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// A whole cluster in one process for the coordinator tests: a seeded random graph file, one real
+// `Worker` per shard (real LMDB stores, real NNG ipc:// sockets), and a coordinator with its job ledger
+// and client front. The index is built through the job runner (an index job), as an operator would.
+import Foundation
+import PPRCore
+import PPRService
+import PPRStorage
+import PPRWire
+
+/// Graph, workers, coordinator and a client, cleaned up by `close()`.
+final class CoordinatorTestCluster: @unchecked Sendable {
+    static let walk = WalkParameters(restartProbability: 0.15, walksPerVertex: 32, maxWalkLength: 60, seed: 7)
+
+    let directory: String
+    let loaded: LoadedGraph
+    let config: ServiceConfig
+    /// Safety (`@unchecked Sendable`): mutated only by the test body, one call at a time.
+    private var workers: [Worker?]
+    let coordinator: Coordinator
+    let front: CoordinatorServer
+    let client: WireClient
+
+    init(shardCount: Int = 3, vertexCount: Int = 300, combineMillis: Int = 2_000) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-coord-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let graphPath = "\(directory)/graph.pwg"
+        try GraphFile.write(Self.randomGraph(vertexCount: vertexCount, seed: 42), to: graphPath)
+        loaded = try GraphFile.load(graphPath)
+        var config = try ServiceConfig.local(graph: graphPath, dataDirectory: directory, shardCount: shardCount)
+        config.coordinator.listen = "inproc://coordinator-\(UUID().uuidString)"
+        config.coordinator.concurrency = 4
+        config.deadlines.combineMillis = combineMillis
+        config.deadlines.controlMillis = combineMillis
+        config.limits.mapSizeBytes = 1 << 28
+        self.config = config
+        workers = Array(repeating: nil, count: shardCount)
+        coordinator = try Coordinator(
+            config: config, graph: loaded, ledger: try JobLedger(directory: config.coordinator.dataDir))
+        front = try CoordinatorServer(coordinator)
+        client = try WireClient(dialing: front.url)
+        for s in 0..<shardCount { try startShard(s) }
+    }
+
+    /// Builds and activates an index through an index job; returns the version.
+    func index() async throws -> UInt64 {
+        try await coordinator.start()
+        let params = IndexJobParams(
+            walksPerVertex: Self.walk.walksPerVertex, maxWalkLength: Self.walk.maxWalkLength,
+            restartProbability: Self.walk.restartProbability, seed: Self.walk.seed, threads: 1)
+        guard case .job(let submitted) = try await call(.submitJob(SubmitJobRequest(.index(params)))) else {
+            throw WireError(.internal, "expected a job record")
+        }
+        for _ in 0..<600 {
+            guard case .job(let record) = try await call(.getJob(GetJobRequest(id: submitted.id))) else { break }
+            if record.state == .succeeded { return record.result?.indexVersion ?? 0 }
+            if record.state == .failed || record.state == .cancelled {
+                throw WireError(.internal, "index job ended \(record.state): \(String(describing: record.error))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw WireError(.internal, "index job did not finish")
+    }
+
+    func close() async {
+        client.close()
+        await front.shutdown()
+        for worker in workers { await worker?.shutdown() }
+        workers = []
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Starts (or restarts) shard `s`'s worker on its configured URL.
+    func startShard(_ s: Int) throws {
+        workers[s] = try Worker(config: config, shards: [s])
+    }
+
+    /// Stops shard `s`'s worker and closes its store.
+    func stopShard(_ s: Int) async {
+        await workers[s]?.shutdown()
+        workers[s] = nil
+    }
+
+    /// Sends a request to the coordinator's front.
+    func call(_ request: WireRequest) async throws(WireError) -> WireResponse {
+        try await client.call(request, deadline: .seconds(30))
+    }
+
+    /// The in-process engine's answer: one store of the whole graph (one shard), same walk parameters.
+    func referenceSource() throws -> FingerprintStoreReader {
+        let store = try FingerprintStore(directory: "\(directory)/reference", mapSizeBytes: 1 << 26)
+        _ = try IndexBuilder(
+            graph: loaded.graph, graphChecksum: loaded.checksum, parameters: Self.walk, threadCount: 1
+        ).build(into: store)
+        guard let built = try store.versions().first else { throw WireError(.internal, "reference store is empty") }
+        try store.activate(built.version)
+        return try store.reader(expecting: loaded.checksum, restartProbability: Self.walk.restartProbability)
+    }
+
+    /// A directed graph with a few dangling vertices and a self-loop; external ids are 1000 + 3i.
+    static func randomGraph(vertexCount: Int, seed: UInt64) throws -> CSRGraph {
+        var random = WalkSeed(globalSeed: seed, vertex: 0)
+        var builder = GraphBuilder()
+        for i in 0..<vertexCount where i % 37 != 5 {
+            let degree = 1 + Int(random.next() % 6)
+            for _ in 0..<degree {
+                builder.addEdge(
+                    from: UInt64(1000 + 3 * i), to: UInt64(1000 + 3 * Int(random.next() % UInt64(vertexCount))))
+            }
+        }
+        builder.addEdge(from: 1000, to: 1000)
+        for i in 0..<vertexCount {
+            builder.addEdge(from: UInt64(1000 + 3 * ((i + 1) % vertexCount)), to: UInt64(1000 + 3 * i))
+        }
+        return try builder.build().graph
+    }
+}
