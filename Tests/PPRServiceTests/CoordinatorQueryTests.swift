@@ -67,7 +67,7 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
             for (request, personalization, exclusions) in cases {
                 let response = try queryResponse(try await cluster.call(.query(request)))
                 let parameters = QueryParameters(
-                    eps: request.eps ?? QueryParameters.defaultEps, maxLevels: request.maxLevels ?? 10,
+                    eps: request.eps ?? QueryParameters.defaultEps, maxLevels: request.maxLevels ?? QueryParameters.defaultMaxLevels,
                     k: request.topK ?? 10, exclusions: exclusions)
                 let expected = try engine.run(personalization, parameters: parameters, fingerprints: reference)
                 expectSameAnswer(
