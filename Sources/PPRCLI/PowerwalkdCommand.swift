@@ -5,7 +5,10 @@ public struct PowerwalkdCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "powerwalkd",
         abstract: "The PowerWalk daemon: sharded fingerprint workers and the query coordinator.",
-        version: PowerWalkVersion.string
+        version: PowerWalkVersion.string,
+        subcommands: [
+            WorkerCommand.self,
+        ]
     )
 
     public init() {}
