@@ -103,3 +103,41 @@ import Testing
         }
     }
 }
+
+/// Startup refusals name the shard, replica or file at fault.
+@Suite struct WorkerStartupTests {
+    func config(graph: String) -> ServiceConfig {
+        ServiceConfig(
+            graph: graph,
+            shards: [ShardConfig(replicas: [ReplicaConfig(url: "inproc://startup-\(UInt64.random(in: 0...UInt64.max))", dataDir: "/nonexistent/s0")])])
+    }
+
+    @Test func badShardsReplicasAndGraphsAreRefused() {
+        let missing = config(graph: "/nonexistent/graph.pwg")
+        #expect(throws: WorkerError.self) { try Worker(config: missing, shards: [1]) }
+        do {
+            _ = try Worker(config: missing, shards: [3])
+            Issue.record("the worker started")
+        } catch {
+            #expect(error.description == "shard 3 does not exist: the config has shards 0..<1")
+        }
+        do {
+            _ = try Worker(config: missing, shards: [0], replica: 2)
+            Issue.record("the worker started")
+        } catch {
+            #expect(error.description.contains("replica 2 of shard 0"))
+        }
+        do {
+            _ = try Worker(config: missing, shards: [0, 0])
+            Issue.record("the worker started")
+        } catch {
+            #expect(error.description.contains("more than once"))
+        }
+        do {
+            _ = try Worker(config: missing, shards: [0])
+            Issue.record("the worker started")
+        } catch {
+            #expect(error.description.contains("/nonexistent/graph.pwg"))
+        }
+    }
+}
