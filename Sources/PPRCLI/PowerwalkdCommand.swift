@@ -7,6 +7,7 @@ public struct PowerwalkdCommand: AsyncParsableCommand {
         abstract: "The PowerWalk daemon: sharded fingerprint workers and the query coordinator.",
         version: PowerWalkVersion.string,
         subcommands: [
+            WorkerCommand.self,
             CoordinatorCommand.self,
             LocalCommand.self,
         ]

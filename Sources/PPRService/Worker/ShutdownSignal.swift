@@ -9,26 +9,36 @@ import Glibc
 import Darwin
 #endif
 
-/// The signals that ask a daemon to stop.
-public enum ShutdownSignal {
-    /// Waits until the process receives SIGTERM or SIGINT; returns the signal's name.
-    ///
-    /// Call once, early: from the call on, those signals no longer kill the process.
-    public static func wait() async -> String {
+/// The signals that ask a daemon to stop, caught from `init` on.
+public final class ShutdownSignal: Sendable {
+    private let names: AsyncStream<String>
+    private let continuation: AsyncStream<String>.Continuation
+    // Safety of Sendable: the sources are only created in init and cancelled in deinit.
+    private nonisolated(unsafe) let sources: [any DispatchSourceSignal]
+
+    /// Starts catching SIGTERM and SIGINT: from now on they no longer kill the process.
+    public init() {
         let (names, continuation) = AsyncStream.makeStream(of: String.self)
         let queue = DispatchQueue(label: "powerwalk.signals")
-        let sources = [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")].map { number, name in
+        sources = [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")].map { number, name in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { continuation.yield(name) }
             source.resume()
             return source
         }
-        defer {
-            for source in sources { source.cancel() }
-            continuation.finish()
-        }
+        self.names = names
+        self.continuation = continuation
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
+        continuation.finish()
+    }
+
+    /// Waits for the first SIGTERM or SIGINT caught since `init`; returns its name.
+    public func wait() async -> String {
         for await name in names { return name }
-        return "end of signal stream"  // not reached: the stream finishes only after we return
+        return "end of signal stream"  // not reached: the stream finishes only in deinit
     }
 }

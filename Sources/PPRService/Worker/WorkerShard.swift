@@ -74,6 +74,9 @@ public final class WorkerShard: Sendable {
         }
     }
 
+    /// The index task in progress or the last one finished (nil before the first).
+    public var indexTaskStatus: IndexTaskStatus? { state.withLock { $0.lifecycle.current } }
+
     // MARK: Combine
 
     /// Weighted fingerprint sums of a complete version (active or not: the coordinator pins one).
@@ -117,7 +120,7 @@ public final class WorkerShard: Sendable {
             shards: [id], activeVersion: UInt64(active?.version ?? 0), manifest: manifest,
             combineRequests: combineRequests.load(ordering: .relaxed),
             fingerprintsRead: fingerprintsRead.load(ordering: .relaxed), uptime: ContinuousClock.now - started,
-            indexTask: state.withLock { $0.lifecycle.current }, workerVersion: workerVersion)
+            indexTask: indexTaskStatus, workerVersion: workerVersion)
     }
 
     // MARK: Helpers

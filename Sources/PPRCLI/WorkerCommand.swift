@@ -1,0 +1,57 @@
+import ArgumentParser
+import Logging
+import PPRService
+
+/// `powerwalkd worker`: serves one or more shards of the config's cluster until SIGTERM or SIGINT.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Serve fingerprint shards: combine requests and index tasks from the coordinator.",
+        discussion: """
+            Each shard is served at the URL of its replica in the config (shards.I.replicas.R.url) from the \
+            store in that replica's dataDir. Logs go to stderr. SIGTERM or SIGINT stops serving, cancels a \
+            running index build (the active index is untouched) and exits 0.
+            """
+    )
+
+    @Option(name: .long, help: "Cluster config file (YAML; POWERWALK_* environment variables override it).")
+    var config: String
+
+    @Option(name: .customLong("shard"), help: "Shard to serve (repeat for several).")
+    var shards: [Int] = []
+
+    @Option(name: .long, help: "Which replica of each shard this process is (index into its replica list).")
+    var replica: Int = 0
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Option(name: .long, help: "Requests each shard serves at once.")
+    var contexts: Int = 8
+
+    func validate() throws {
+        guard !shards.isEmpty else { throw ValidationError("give at least one --shard") }
+        if let negative = shards.first(where: { $0 < 0 }) {
+            throw ValidationError("--shard must be a shard number ≥ 0, not \(negative)")
+        }
+        guard replica >= 0 else { throw ValidationError("--replica must be ≥ 0, not \(replica)") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard contexts >= 1, contexts <= 1024 else { throw ValidationError("--contexts must be in 1 ... 1024") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+        let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
+        var logger = Logger(label: "powerwalk.worker")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let serviceConfig = try ConfigLoader.load(path: config)
+        let worker = try Worker(
+            config: serviceConfig, shards: shards, replica: replica,
+            options: WorkerOptions(contexts: contexts, workerVersion: PowerWalkVersion.string), logger: logger)
+        let signal = await signals.wait()
+        logger.info("shutting down", metadata: ["signal": "\(signal)"])
+        await worker.shutdown()
+    }
+}

@@ -1,0 +1,46 @@
+import PPRCore
+import PPRService
+import PPRStorage
+import PPRWire
+import Testing
+
+/// `WireError(from:)`: DESIGN §4's codes for the domain errors.
+@Suite struct WorkerErrorMappingTests {
+    struct Custom: WireErrorConvertible {
+        var wireError: WireError { WireError(.unavailable, "custom") }
+    }
+
+    struct Unknown: Error {}
+
+    @Test func domainErrorsMapToTheirCodesWithTheirDescriptions() {
+        let cases: [(any Error, WireErrorCode)] = [
+            (WireError(.deadlineExceeded, "x"), .deadlineExceeded),
+            (Custom(), .unavailable),
+            (StoreError.noCompleteIndex(path: "/s", detail: "none"), .failedPrecondition),
+            (StoreError.graphMismatch(path: "/s", expectedChecksum: 1, indexedChecksum: 2), .failedPrecondition),
+            (StoreError.versionNotFound(3), .notFound),
+            (StoreError.versionNumberUsed(3, nextFree: 5), .alreadyExists),
+            (StoreError.vertexNotInStore(4, shardIndex: 0, shardCount: 2, vertexCount: 9), .invalidArgument),
+            (StoreError.cancelled(version: 2), .cancelled),
+            (StoreError.corruptIndex(path: "/s", detail: "bad"), .internal),
+            (QueryError.invalidParameter(.outOfRange(name: "eps", value: "-1", expected: ">= 0")), .invalidArgument),
+            (QueryError.restartProbabilityMismatch(query: 0.2, index: 0.15), .failedPrecondition),
+            (QueryError.personalization(.vertexOutOfRange(vertex: 7, vertexCount: 5)), .notFound),
+            (PersonalizationError.empty, .invalidArgument),
+            (ParameterError.outOfRange(name: "walks", value: "0", expected: "1 ... 1048576"), .invalidArgument),
+            (ConfigError.missing("c.yaml", "graph"), .invalidArgument),
+            (FingerprintSourceError.unknownVertex(9, vertexCount: 3), .notFound),
+            (GraphFileError.io(path: "/g", operation: "open", message: "No such file"), .failedPrecondition),
+            (CancellationError(), .cancelled),
+            (Unknown(), .internal),
+        ]
+        for (error, code) in cases {
+            let wire = WireError(from: error)
+            #expect(wire.code == code, "\(error)")
+            if !(error is WireError) && !(error is Custom) && !(error is CancellationError) {
+                #expect(wire.message == String(describing: error))
+            }
+        }
+        #expect(WireError(from: ParameterError.outOfRange(name: "walks", value: "0", expected: "1")).message.contains("walks"))
+    }
+}
