@@ -49,6 +49,7 @@ struct BatchQueryJob {
                 start += batch.count
                 await handle.progress(start, of: total)
             }
+            try handle.checkCancelled()  // a cancel during the last batch still leaves no output
             try await handle.cpu.run { () throws(WireError) in try file.commit() }
         } catch {
             file.discard()
