@@ -1,0 +1,75 @@
+// WireErrorMapping: the one place where domain errors become wire status codes (DESIGN §4).
+//
+// - an unknown vertex is NOT_FOUND naming it; an out-of-range parameter is INVALID_ARGUMENT naming it;
+// - no complete index, another graph's index, another alpha, a version in the wrong state: FAILED_PRECONDITION;
+// - a version number used before: ALREADY_EXISTS; a cancelled build: CANCELLED;
+// - anything else (damaged stores, LMDB failures, broken invariants): INTERNAL with its description.
+// Error types of other modules can choose their own code by conforming to `WireErrorConvertible` in their
+// own files; that conformance is consulted first.
+import PPRCore
+import PPRStorage
+import PPRWire
+
+/// An error that knows its wire form; `WireError(from:)` uses it before any built-in mapping.
+public protocol WireErrorConvertible: Error {
+    /// The code and message sent to the caller.
+    var wireError: WireError { get }
+}
+
+extension WireError {
+    /// The wire form of any error: its code chosen by kind, its message the error's description.
+    public init(from error: any Error) {
+        switch error {
+        case let error as WireError: self = error
+        case let error as any WireErrorConvertible: self = error.wireError
+        case let error as StoreError: self.init(Self.code(for: error), error.description)
+        case let error as GraphFileError: self.init(.failedPrecondition, error.description)
+        case let error as QueryError: self.init(Self.code(for: error), error.description)
+        case let error as PersonalizationError: self.init(Self.code(for: error), error.description)
+        case let error as ParameterError: self.init(.invalidArgument, error.description)
+        case let error as ConfigError: self.init(.invalidArgument, error.description)
+        case let error as FingerprintSourceError: self.init(Self.code(for: error), error.description)
+        case let error as EdgeListError: self.init(.invalidArgument, error.description)
+        case let error as EdgeListReaderError: self.init(.invalidArgument, error.description)
+        case let error as GraphError: self.init(.invalidArgument, error.description)
+        case let error as WireDecodeError: self.init(.invalidArgument, error.description)
+        case is CancellationError: self.init(.cancelled, "the request was cancelled")
+        default: self.init(.internal, String(describing: error))
+        }
+    }
+
+    private static func code(for error: StoreError) -> WireErrorCode {
+        switch error {
+        case .noCompleteIndex, .graphMismatch, .restartProbabilityMismatch, .wrongVersionState, .versionIsActive,
+            .incompatibleFormat:
+            .failedPrecondition
+        case .versionNotFound: .notFound
+        case .versionNumberUsed: .alreadyExists
+        case .invalidManifest, .vertexNotInStore: .invalidArgument
+        case .cancelled: .cancelled
+        case .storage, .corruptIndex, .accumulatorSize: .internal
+        }
+    }
+
+    private static func code(for error: QueryError) -> WireErrorCode {
+        switch error {
+        case .personalization(let inner): code(for: inner)
+        case .invalidParameter: .invalidArgument
+        case .restartProbabilityMismatch: .failedPrecondition
+        }
+    }
+
+    private static func code(for error: PersonalizationError) -> WireErrorCode {
+        switch error {
+        case .vertexOutOfRange: .notFound
+        case .empty, .nonPositiveWeight, .nonFiniteWeight, .weightSumNotFinite: .invalidArgument
+        }
+    }
+
+    private static func code(for error: FingerprintSourceError) -> WireErrorCode {
+        switch error {
+        case .unknownVertex: .notFound
+        case .accumulatorSize: .internal
+        }
+    }
+}

@@ -1,0 +1,150 @@
+// WorkerShard: the I/O shell of one shard a worker serves (DESIGN §3 Worker). It owns the shard's
+// FingerprintStore and answers the coordinator's methods: combine (weighted fingerprint sums of a pinned
+// index version), index tasks (build a version on a dedicated thread), activation and health.
+//
+// State: the index-task state machine (IndexTaskLifecycle, pure) and a cache of version readers, both
+// behind one Mutex; counters are atomics. Blocking work (LMDB transactions, combines) runs on Dispatch
+// threads through BlockingExecutor, never on the cooperative pool; builds run on their own Thread.
+import Foundation
+import Logging
+import PPRCore
+import PPRStorage
+import PPRWire
+import Synchronization
+
+/// One shard served by a worker process: its store, its index tasks and its counters.
+public final class WorkerShard: Sendable {
+    /// The shard served.
+    public let id: ShardID
+    /// Shards of the cluster (the partition's modulus).
+    public let shardCount: Int
+    /// The graph every shard of the process walks (mapped once, shared).
+    let graph: LoadedGraph
+    /// Owned; the environment stays open while the shard or a reader of it lives.
+    let store: FingerprintStore
+    /// Concurrent Dispatch threads for combines and reads.
+    let executor: BlockingExecutor
+    /// A serial Dispatch queue for activation, so two activations cannot interleave their steps.
+    let control: BlockingExecutor
+    let logger: Logger
+    let workerVersion: String
+    let started = ContinuousClock.now
+    let state = Mutex(ShardState())
+    let combineRequests = Atomic<Int>(0)
+    let fingerprintsRead = Atomic<Int>(0)
+
+    /// The mutable part: index tasks and version readers (a reader per complete version asked for).
+    struct ShardState: Sendable {
+        var lifecycle = IndexTaskLifecycle()
+        var readers: [UInt32: FingerprintStoreReader] = [:]
+    }
+
+    /// A shard over an opened store; serves nothing until a `WireServer` calls `handle`.
+    init(
+        id: ShardID, shardCount: Int, graph: LoadedGraph, store: FingerprintStore, workerVersion: String,
+        logger: Logger
+    ) {
+        self.id = id
+        self.shardCount = shardCount
+        self.graph = graph
+        self.store = store
+        self.workerVersion = workerVersion
+        self.executor = BlockingExecutor(label: "powerwalk.worker.shard-\(id.rawValue)")
+        self.control = BlockingExecutor(label: "powerwalk.worker.shard-\(id.rawValue).control", concurrent: false)
+        var logger = logger
+        logger[metadataKey: "shard"] = "\(id.rawValue)"
+        self.logger = logger
+    }
+
+    /// Answers one request; errors become `.failure` replies naming the shard.
+    public func handle(_ request: WireRequest) async -> WireResponse {
+        do throws(WireError) {
+            switch request {
+            case .combine(let combine): return .combine(try await self.combine(combine))
+            case .startIndexTask(let task): return .indexTask(try await startIndexTask(task))
+            case .getIndexTask(let get): return .indexTask(try indexTask(version: get.version))
+            case .cancelIndexTask(let cancel): return .indexTask(try await cancelIndexTask(version: cancel.version))
+            case .activateVersion(let activate): return .activateVersion(try await self.activate(activate.version))
+            case .workerHealth: return .workerHealth(await health())
+            default:
+                throw WireError(.unimplemented, "\(request.method) is a coordinator method; this is a worker of \(id)")
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    // MARK: Combine
+
+    /// Weighted fingerprint sums of a complete version (active or not: the coordinator pins one).
+    func combine(_ request: CombineRequest) async throws(WireError) -> CombineResponse {
+        let version = try storeVersion(request.indexVersion)
+        for (index, frontier) in request.frontiers.enumerated() {
+            if let bad = frontier.first(where: { !$0.weight.isFinite }) {
+                throw WireError(
+                    .invalidArgument,
+                    "\(id): frontier \(index): weight \(bad.weight) of vertex index \(bad.vertex) is not finite")
+            }
+        }
+        let reader = try await reader(of: version)
+        let frontiers = request.frontiers
+        let result = try await blocking(executor) { try reader.combine(frontiers) }
+        combineRequests.add(1, ordering: .relaxed)
+        fingerprintsRead.add(result.fingerprintsRead, ordering: .relaxed)
+        return CombineResponse(
+            partialSums: result.partialSums.map { PartialSum(vertices: $0.vertices, scores: $0.scores) },
+            indexVersion: request.indexVersion, fingerprintsRead: result.fingerprintsRead)
+    }
+
+    // MARK: Health
+
+    /// Shard, active version and its manifest, counters, uptime and the current index task.
+    func health() async -> WorkerHealth {
+        let active: IndexVersionInfo?
+        do {
+            active = try await blocking(executor) { [store] in try store.versions().first(where: \.isActive) }
+        } catch {
+            logger.warning("cannot read the store's versions", metadata: ["error": "\(error)"])
+            active = nil
+        }
+        let manifest = active.map { info in
+            ManifestSummary(
+                graphChecksum: info.manifest.graphChecksum, walk: info.manifest.walkParameters,
+                encodingVersion: Int(info.manifest.encodingVersion), fingerprintCount: info.manifest.fingerprintCount,
+                indexVersion: UInt64(info.version))
+        }
+        return WorkerHealth(
+            shards: [id], activeVersion: UInt64(active?.version ?? 0), manifest: manifest,
+            combineRequests: combineRequests.load(ordering: .relaxed),
+            fingerprintsRead: fingerprintsRead.load(ordering: .relaxed), uptime: ContinuousClock.now - started,
+            indexTask: state.withLock { $0.lifecycle.current }, workerVersion: workerVersion)
+    }
+
+    // MARK: Helpers
+
+    /// A wire version number as the store's, or INVALID_ARGUMENT naming it.
+    func storeVersion(_ version: UInt64) throws(WireError) -> UInt32 {
+        guard version >= 1, version <= UInt64(UInt32.max) else {
+            throw WireError(.invalidArgument, "\(id): invalid index version \(version): expected 1 ... \(UInt32.max)")
+        }
+        return UInt32(version)
+    }
+
+    /// Runs blocking `body` on `executor`; its error becomes a `WireError` naming this shard.
+    func blocking<R: Sendable>(
+        _ executor: BlockingExecutor, _ body: @escaping @Sendable () throws -> R
+    ) async throws(WireError) -> R {
+        do {
+            return try await executor.run(body)
+        } catch {
+            throw shardError(error)
+        }
+    }
+
+    /// The wire form of `error`, its message prefixed with this shard unless it names one already.
+    func shardError(_ error: any Error) -> WireError {
+        var wire = WireError(from: error)
+        if !wire.message.hasPrefix("shard ") { wire.message = "\(id): \(wire.message)" }
+        return wire
+    }
+}
