@@ -100,13 +100,17 @@ final class JobEngineContext: JobContext {
     private let calls = Mutex(0)
     private let active = Mutex<UInt64?>(nil)
 
-    init(engine: JobEngine, beforeAnswer: @escaping @Sendable (Int) async -> Void = { _ in }) {
+    /// The real worker behind `callShard`, when the test has one.
+    let worker: Worker?
+
+    init(engine: JobEngine, worker: Worker? = nil, beforeAnswer: @escaping @Sendable (Int) async -> Void = { _ in }) {
         self.engine = engine
+        self.worker = worker
         self.beforeAnswer = beforeAnswer
     }
 
     var graph: LoadedGraph { engine.graph }
-    var shardCount: Int { 1 }
+    var shardCount: Int { worker?.shards.count ?? 1 }
     var answerCalls: Int { calls.withLock { $0 } }
 
     func answer(_ queries: [QueryRequest]) async throws(WireError) -> [QueryResponse] {
@@ -119,7 +123,10 @@ final class JobEngineContext: JobContext {
     }
 
     func callShard(_ shard: ShardID, _ request: WireRequest, deadline: Duration) async throws(WireError) -> WireResponse {
-        throw WireError(.unimplemented, "\(shard): no workers in the job tests")
+        guard let worker else { throw WireError(.unimplemented, "\(shard): no workers in this test") }
+        let reply = await worker.shards[shard.rawValue].handle(request)
+        if let error = reply.failure { throw error }
+        return reply
     }
 
     func activeIndexVersion() async -> UInt64? { active.withLock { $0 } }
