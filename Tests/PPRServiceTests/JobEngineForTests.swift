@@ -80,8 +80,8 @@ final class JobEngine: Sendable {
         do {
             let personalization = try Personalization(sources)
             let parameters = QueryParameters(
-                eps: query.eps ?? QueryParameters.defaultEps, maxLevels: query.maxLevels ?? QueryParameters.defaultMaxLevels,
-                k: query.topK ?? 10,
+                eps: query.eps ?? QueryParameters.defaultEps,
+                maxLevels: query.maxLevels ?? QueryParameters.defaultMaxLevels, k: query.topK ?? 10,
                 exclusions: Exclusions(sources: query.excludeSources, sourceNeighbors: query.excludeOutNeighbors))
             var engine = DecompositionQuery(graph: csr)
             let result = try engine.run(personalization, parameters: parameters, fingerprints: reader)
@@ -122,7 +122,9 @@ final class JobEngineContext: JobContext {
         return try queries.map { query throws(WireError) in try engine.answer(query) }
     }
 
-    func callShard(_ shard: ShardID, _ request: WireRequest, deadline: Duration) async throws(WireError) -> WireResponse {
+    func callShard(
+        _ shard: ShardID, _ request: WireRequest, deadline: Duration
+    ) async throws(WireError) -> WireResponse {
         guard let worker else { throw WireError(.unimplemented, "\(shard): no workers in this test") }
         let reply = await worker.shards[shard.rawValue].handle(request)
         if let error = reply.failure { throw error }

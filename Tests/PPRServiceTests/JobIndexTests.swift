@@ -13,7 +13,8 @@ import Testing
                 ReplicaConfig(url: "inproc://jobs-\(UUID().uuidString)", dataDir: fixture.sandbox.path("shard\(i)"))
             ])
         }
-        return try Worker(config: ServiceConfig(graph: fixture.sandbox.path("graph.pwg"), shards: shards), shards: [0, 1])
+        let config = ServiceConfig(graph: fixture.sandbox.path("graph.pwg"), shards: shards)
+        return try Worker(config: config, shards: [0, 1])
     }
 
     @Test func anIndexJobBuildsAndActivatesANewVersionOnEveryShard() async throws {

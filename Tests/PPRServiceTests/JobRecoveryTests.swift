@@ -18,8 +18,10 @@ import Testing
         parameters.eps = 1e-4
         parameters.maxLevels = 10
         let running = try fixture.ledger.create(
-            JobLedgerRecord(kind: .batchQuery, state: .running, parameters: parameters, progressDone: 7, progressTotal: 20))
-        let queued = try fixture.ledger.create(JobLedgerRecord(kind: .batchQuery, state: .queued, parameters: parameters))
+            JobLedgerRecord(
+                kind: .batchQuery, state: .running, parameters: parameters, progressDone: 7, progressTotal: 20))
+        let queued = try fixture.ledger.create(
+            JobLedgerRecord(kind: .batchQuery, state: .queued, parameters: parameters))
         let leftover = output + ".tmp-\(running.id)"
         try "{\"line\":3}\n".write(toFile: leftover, atomically: false, encoding: .utf8)
 

@@ -104,7 +104,7 @@ struct JobFixture {
         let cases: [(JobSpec, String)] = [
             (.batchQuery(BatchQueryJobParams(inputPath: input, outputPath: output, topK: 0)), "invalid top_k 0"),
             (.batchQuery(BatchQueryJobParams(inputPath: input + ".missing", outputPath: output)), "invalid input_path"),
-            (.batchQuery(BatchQueryJobParams(inputPath: input, outputPath: "/nonexistent-dir/x")), "invalid output_path"),
+            (.batchQuery(BatchQueryJobParams(inputPath: input, outputPath: "/no-such-dir/x")), "invalid output_path"),
             (.batchQuery(BatchQueryJobParams(inputPath: input, outputPath: input)), "same file as input_path"),
             (.evaluate(EvaluateJobParams(sampleCount: 0)), "invalid sample_count 0"),
             (.evaluate(EvaluateJobParams(eps: -1)), "invalid eps -1.0"),

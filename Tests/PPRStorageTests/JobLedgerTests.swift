@@ -8,7 +8,8 @@ import Testing
         parameters.seed = UInt64.max  // beyond Double's exact range: must survive JSON
         parameters.inputPath = "/data/in \"quoted\".txt"
         parameters.eps = 1e-4
-        return JobLedgerRecord(kind: kind, state: state, parameters: parameters, createdUnixMicros: 1_700_000_000_000_000)
+        return JobLedgerRecord(
+            kind: kind, state: state, parameters: parameters, createdUnixMicros: 1_700_000_000_000_000)
     }
 
     @Test func recordsRoundTripAndSurviveReopen() throws {
@@ -16,7 +17,9 @@ import Testing
             var created: [JobLedgerRecord] = []
             do {
                 let ledger = try JobLedger(directory: dir + "/ledger")
-                for kind in [JobLedgerRecord.Kind.index, .batchQuery, .evaluate] { created.append(try ledger.create(draft(kind))) }
+                for kind in [JobLedgerRecord.Kind.index, .batchQuery, .evaluate] {
+                    created.append(try ledger.create(draft(kind)))
+                }
                 #expect(created.map(\.id) == [1, 2, 3])
                 var finished = created[1]
                 finished.state = .succeeded
