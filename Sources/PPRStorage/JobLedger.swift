@@ -145,7 +145,8 @@ public final class JobLedger: Sendable {
                     next: txn.value(forKey: Self.nextVersionKey, in: meta))
                 var new = old
                 body(&new)
-                new.nextIndexVersion = max(new.nextIndexVersion, old.nextIndexVersion, (new.activeIndexVersion ?? 0) + 1)
+                let floor = max(old.nextIndexVersion, (new.activeIndexVersion ?? 0) + 1)
+                new.nextIndexVersion = max(new.nextIndexVersion, floor)
                 if let active = new.activeIndexVersion {
                     try txn.put(Self.bytes(active), forKey: Self.activeVersionKey, in: meta)
                 } else {

@@ -26,8 +26,8 @@ struct BatchQueryJob {
         let total = queries.count
         handle.logger.info("job \(handle.id): \(total) queries from \(input)")
         await handle.progress(0, of: total)
-        let file = try AtomicOutputFile(
-            temporaryPath: Self.temporaryPath(output: params.outputPath, job: handle.id), destination: params.outputPath)
+        let temporary = Self.temporaryPath(output: params.outputPath, job: handle.id)
+        let file = try AtomicOutputFile(temporaryPath: temporary, destination: params.outputPath)
         var answered = 0
         do throws(WireError) {
             var start = 0
@@ -49,6 +49,7 @@ struct BatchQueryJob {
                 start += batch.count
                 await handle.progress(start, of: total)
             }
+            try handle.checkCancelled()  // a cancel during the last batch still leaves no output
             try await handle.cpu.run { () throws(WireError) in try file.commit() }
         } catch {
             file.discard()

@@ -23,7 +23,8 @@ enum BatchQueryOutput {
 
     /// The line of a query that got an error.
     static func line(_ query: BatchQueryLine, error: WireError) -> String {
-        prefix(query) + ",\"error\":{\"code\":\(string(error.code.description)),\"message\":\(string(error.message))}}\n"
+        let code = string(error.code.description)
+        return prefix(query) + ",\"error\":{\"code\":\(code),\"message\":\(string(error.message))}}\n"
     }
 
     private static func prefix(_ query: BatchQueryLine) -> String {

@@ -63,6 +63,7 @@ struct EvaluateJob {
             start += batch.count
             await handle.progress(start, of: sources.count)
         }
+        try handle.checkCancelled()
         let count = Double(sources.count)
         return JobResult(
             precisionAt10: sum.precisionAt10 / count, precisionAt100: sum.precisionAt100 / count,

@@ -31,7 +31,8 @@ struct IndexJob {
             threads: params.threads!, graphChecksum: context.graph.checksum)
         do throws(WireError) {
             for shard in Self.shards(context) {
-                _ = try Self.taskStatus(shard, try await context.callShard(shard, .startIndexTask(request), deadline: deadline))
+                let reply = try await context.callShard(shard, .startIndexTask(request), deadline: deadline)
+                _ = try Self.taskStatus(shard, reply)
             }
             try await waitForTasks(version: version)
             for shard in Self.shards(context) {
@@ -80,10 +81,10 @@ struct IndexJob {
                 case .succeeded: finished += 1
                 case .failed, .cancelled:
                     let why = status.error ?? WireError(.unknown, "no reason given")
+                    let what = status.state == .failed ? "failed" : "was cancelled"
                     throw WireError(
                         why.code == .cancelled ? .unavailable : why.code,
-                        "\(shard): index task of version \(version) \(status.state == .failed ? "failed" : "was cancelled")"
-                            + ": \(why.message)")
+                        "\(shard): index task of version \(version) \(what): \(why.message)")
                 }
                 done += status.progressDone
                 total += status.progressTotal

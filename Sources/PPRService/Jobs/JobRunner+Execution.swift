@@ -68,7 +68,7 @@ extension JobRunner {
         if let error = job.record.error {
             logger.warning("job \(id) \(state): \(error)")
         } else {
-            logger.info("job \(id) \(state)")
+            logger.info("job \(id) \(state): \(job.record.result.map { "\($0)" } ?? "no result")")
         }
         await finalize(id)
     }

@@ -12,6 +12,11 @@
 // OUTPUT.tmp-<id> and renames at the end, so output is never duplicated or half-written (a leftover
 // temp file is removed at startup), and an index job builds a fresh version number.
 // QUEUED jobs had not started, so they simply run.
+//
+// Cancel: a queued job is CANCELLED at once; a running one stops at its next check (between batches,
+// polls or sources) and `cancel` waits for that. A job that completed its effects before noticing the
+// cancel (an index job that already activated its version) stays SUCCEEDED: the record tells the truth.
+// Batch-query and evaluate jobs check once more before committing, so a late cancel leaves no output.
 import Foundation
 import Logging
 import PPRStorage

@@ -20,7 +20,9 @@ public struct JobSettings: Sendable {
     public var evaluateBatchSize: Int = 16
 
     /// Settings from explicit defaults.
-    public init(index: IndexDefaults = .init(), query: QueryDefaults = .init(), controlDeadline: Duration = .seconds(5)) {
+    public init(
+        index: IndexDefaults = .init(), query: QueryDefaults = .init(), controlDeadline: Duration = .seconds(5)
+    ) {
         self.index = index
         self.query = query
         self.controlDeadline = controlDeadline
@@ -61,7 +63,8 @@ extension JobSettings {
         case .evaluate(var p):
             p.sampleCount = p.sampleCount ?? 50
             p.seed = p.seed ?? 1
-            try Self.check(p.sampleCount! >= 1 && p.sampleCount! <= 1_000_000, "sample_count", p.sampleCount!, "1 ... 1000000")
+            let samples = p.sampleCount!
+            try Self.check(samples >= 1 && samples <= 1_000_000, "sample_count", samples, "1 ... 1000000")
             try resolveQuery(&p.topK, &p.eps, &p.maxLevels)
             return .evaluate(p)
         }
@@ -99,7 +102,9 @@ extension JobSettings {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
             FileManager.default.isWritableFile(atPath: directory)
-        else { throw WireError(.invalidArgument, "invalid output_path \(path): directory \(directory) is not writable") }
+        else {
+            throw WireError(.invalidArgument, "invalid output_path \(path): directory \(directory) is not writable")
+        }
         guard !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) || !isDirectory.boolValue
         else { throw WireError(.invalidArgument, "invalid output_path \(path): a directory exists there") }
         guard url.path != input else {
