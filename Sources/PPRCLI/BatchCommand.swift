@@ -42,7 +42,9 @@ struct BatchCommand: AsyncParsableCommand {
         guard !input.isEmpty else { throw ValidationError("--input must name a file") }
         guard !output.isEmpty else { throw ValidationError("--output must name a file") }
         if let top, top < 1 { throw ValidationError("--top must be at least 1, not \(top)") }
-        if let eps, !(eps.isFinite && eps >= 0) { throw ValidationError("--eps must be a finite number >= 0, not \(eps)") }
+        if let eps, !(eps.isFinite && eps >= 0) {
+            throw ValidationError("--eps must be a finite number >= 0, not \(eps)")
+        }
         if let maxLevels, maxLevels < 0 { throw ValidationError("--max-levels must be at least 0, not \(maxLevels)") }
     }
 

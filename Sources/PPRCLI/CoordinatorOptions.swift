@@ -11,9 +11,7 @@ struct CoordinatorOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: ArgumentHelp(
-            "Coordinator URL (tcp://, ipc://).", discussion: "Default: $PWCTL_COORDINATOR, else \(fallbackURL).",
-            valueName: "url"))
+        help: ArgumentHelp("Coordinator URL (default: $PWCTL_COORDINATOR, else \(fallbackURL)).", valueName: "url"))
     var coordinator: String?
 
     @Option(name: .customLong("timeout-ms"), help: "Deadline of each request to the coordinator, in milliseconds.")

@@ -31,7 +31,9 @@ struct EvaluateCommand: AsyncParsableCommand {
     func validate() throws {
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1, not \(samples)") }
         if let top, top < 1 { throw ValidationError("--top must be at least 1, not \(top)") }
-        if let eps, !(eps.isFinite && eps >= 0) { throw ValidationError("--eps must be a finite number >= 0, not \(eps)") }
+        if let eps, !(eps.isFinite && eps >= 0) {
+            throw ValidationError("--eps must be a finite number >= 0, not \(eps)")
+        }
         if let maxLevels, maxLevels < 0 { throw ValidationError("--max-levels must be at least 0, not \(maxLevels)") }
     }
 

@@ -26,8 +26,12 @@ struct ExactCommand: AsyncParsableCommand {
 
     func validate() throws {
         try target.validate()
-        guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be > 0, not \(tolerance)") }
-        guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1, not \(maxIterations)") }
+        guard tolerance > 0, tolerance.isFinite else {
+            throw ValidationError("--tolerance must be > 0, not \(tolerance)")
+        }
+        guard maxIterations >= 1 else {
+            throw ValidationError("--max-iterations must be at least 1, not \(maxIterations)")
+        }
     }
 
     func run() async throws {

@@ -96,13 +96,17 @@ struct WalkOptions: ParsableArguments {
     @Option(name: .long, help: "Walks per vertex R (default \(WalkParameters.defaultWalksPerVertex)).")
     var walks: Int?
 
-    @Option(name: .customLong("max-length"), help: "Longest walk in steps Lmax (default \(WalkParameters.defaultMaxWalkLength)).")
+    @Option(
+        name: .customLong("max-length"),
+        help: "Longest walk in steps Lmax (default \(WalkParameters.defaultMaxWalkLength)).")
     var maxLength: Int?
 
     @Option(name: .long, help: "Restart (stop) probability alpha (default \(PPRDefaults.restartProbability)).")
     var alpha: Double?
 
-    @Option(name: .long, help: "Random seed; each vertex's walks derive from (seed, vertex) (default \(WalkParameters.defaultSeed)).")
+    @Option(
+        name: .long,
+        help: "Random seed; each vertex's walks derive from (seed, vertex) (default \(WalkParameters.defaultSeed)).")
     var seed: UInt64?
 
     /// The parameters of a local build.

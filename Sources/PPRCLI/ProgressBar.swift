@@ -36,7 +36,8 @@ public struct ProgressBar {
         let now = clock.now
         if done < total, let lastDraw, now - lastDraw < .milliseconds(100) { return }
         lastDraw = now
-        write("\r" + Self.line(done: done, total: total, steps: steps, elapsed: now - started, unit: unit, width: width))
+        let text = Self.line(done: done, total: total, steps: steps, elapsed: now - started, unit: unit, width: width)
+        write("\r" + text)
         drewSomething = true
     }
 

@@ -32,7 +32,8 @@ struct QueryCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Expansion threshold on a vertex's flow (default \(QueryParameters.defaultEps)).")
     var eps: Double?
 
-    @Option(name: .customLong("max-levels"), help: "Decomposition levels T (default \(QueryParameters.defaultMaxLevels)).")
+    @Option(
+        name: .customLong("max-levels"), help: "Decomposition levels T (default \(QueryParameters.defaultMaxLevels)).")
     var maxLevels: Int?
 
     @OptionGroup var coordinator: CoordinatorOptions
@@ -50,7 +51,9 @@ struct QueryCommand: AsyncParsableCommand {
         if isLocal, coordinator.coordinator != nil {
             throw ValidationError("--coordinator applies to wire mode; omit --graph and --store to use it")
         }
-        if let eps, !(eps.isFinite && eps >= 0) { throw ValidationError("--eps must be a finite number >= 0, not \(eps)") }
+        if let eps, !(eps.isFinite && eps >= 0) {
+            throw ValidationError("--eps must be a finite number >= 0, not \(eps)")
+        }
         if let maxLevels, maxLevels < 0 { throw ValidationError("--max-levels must be at least 0, not \(maxLevels)") }
     }
 
@@ -63,14 +66,17 @@ struct QueryCommand: AsyncParsableCommand {
 
     /// Runs the query in process. The CLI has nothing else to run meanwhile, so it stays on this task.
     func localOutput() throws -> QueryOutput {
-        guard let graph, let store else { throw ClientFailure(.invalidArgument, "local mode needs --graph and --store") }
+        guard let graph, let store else {
+            throw ClientFailure(.invalidArgument, "local mode needs --graph and --store")
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: store, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ClientFailure(.notFound, "--store \(store): no such directory")
         }
         let loaded = try GraphFile.load(graph)
         let fingerprints = try FingerprintStore(directory: store)
-        let alpha = try target.alpha ?? fingerprints.activeManifest()?.restartProbability ?? PPRDefaults.restartProbability
+        let alpha =
+            try target.alpha ?? fingerprints.activeManifest()?.restartProbability ?? PPRDefaults.restartProbability
         let reader = try fingerprints.reader(expecting: loaded.checksum, restartProbability: alpha)
         let (personalization, exclusions) = try target.resolve(in: loaded.graph)
         let parameters = QueryParameters(

@@ -73,7 +73,9 @@ struct StatusOutput: Codable, Equatable {
         coordinatorVersion = status.coordinatorVersion
         activeIndexVersion = status.activeIndexVersion
         graph = status.graph.map {
-            Graph(path: $0.path, vertices: $0.vertexCount, edges: $0.edgeCount, checksum: GraphFileFormat.hex($0.checksum))
+            Graph(
+                path: $0.path, vertices: $0.vertexCount, edges: $0.edgeCount,
+                checksum: GraphFileFormat.hex($0.checksum))
         }
         shards = status.shards.map { shard in
             Shard(
@@ -106,13 +108,14 @@ struct StatusOutput: Codable, Equatable {
     func text() -> String {
         var rows: [(String, String)] = [("Coordinator", coordinatorVersion), ("Index version", "\(activeIndexVersion)")]
         if let graph {
-            rows.append(("Graph", "\(graph.path) (\(graph.vertices) vertices, \(graph.edges) edges, \(graph.checksum))"))
+            let counts = "\(graph.vertices) vertices, \(graph.edges) edges, \(graph.checksum)"
+            rows.append(("Graph", "\(graph.path) (\(counts))"))
         } else {
             rows.append(("Graph", "none"))
         }
         if let manifest = shards.lazy.compactMap(\.manifest).first {
-            rows.append(("Manifest", "alpha \(manifest.alpha), \(manifest.walks) walks, max length \(manifest.maxLength), "
-                + "seed \(manifest.seed), encoding \(manifest.encodingVersion)"))
+            let walks = "\(manifest.walks) walks, max length \(manifest.maxLength), seed \(manifest.seed)"
+            rows.append(("Manifest", "alpha \(manifest.alpha), \(walks), encoding \(manifest.encodingVersion)"))
         }
         rows.append(("Shards", "\(shards.count) (\(shards.filter { $0.state == "serving" }.count) serving)"))
         let shardLines = shards.map { shard in

@@ -60,7 +60,8 @@ import Testing
         #expect(parseFailure(["query"]).contains("--source is required"))
         #expect(parseFailure(["query", "--graph", "g", "--source", "1"]).contains("--graph needs --store"))
         #expect(parseFailure(["query", "--store", "s", "--source", "1"]).contains("--store needs --graph"))
-        let mixed = parseFailure(["query", "--graph", "g", "--store", "s", "--source", "1", "--coordinator", "tcp://x:1"])
+        let mixed = parseFailure(
+            ["query", "--graph", "g", "--store", "s", "--source", "1", "--coordinator", "tcp://x:1"])
         #expect(mixed.contains("--coordinator applies to wire mode"))
     }
 
@@ -81,7 +82,8 @@ import Testing
 @Suite struct CoordinatorOptionTests {
     @Test func theDefaultComesFromTheEnvironmentThenTheFallback() throws {
         let status: StatusCommand = try parse(["status"])
-        #expect(status.coordinator.url(environment: ["PWCTL_COORDINATOR": "ipc:///run/pw.sock"]) == "ipc:///run/pw.sock")
+        let environment = ["PWCTL_COORDINATOR": "ipc:///run/pw.sock"]
+        #expect(status.coordinator.url(environment: environment) == "ipc:///run/pw.sock")
         #expect(status.coordinator.url(environment: ["PWCTL_COORDINATOR": ""]) == "tcp://127.0.0.1:7400")
         #expect(status.coordinator.url(environment: [:]) == "tcp://127.0.0.1:7400")
         #expect(status.coordinator.deadline == .milliseconds(30_000))
@@ -93,7 +95,8 @@ import Testing
 
 @Suite struct JobCommandParsingTests {
     @Test func indexWithoutAStoreIsAJobWithOnlyTheGivenParameters() throws {
-        let index: IndexCommand = try parse(["index", "--walks", "32", "--seed", "9", "--threads", "2", "--wait", "--json"])
+        let index: IndexCommand = try parse(
+            ["index", "--walks", "32", "--seed", "9", "--threads", "2", "--wait", "--json"])
         #expect(!index.isLocal && index.submission.wait && index.submission.json)
         #expect(index.spec == .index(IndexJobParams(walksPerVertex: 32, seed: 9, threads: 2)))
         let bare: IndexCommand = try parse(["index"])
@@ -101,11 +104,14 @@ import Testing
     }
 
     @Test func indexWithAStoreIsLocal() throws {
-        let index: IndexCommand = try parse(["index", "--graph", "g", "--store", "s", "--max-length", "50", "--alpha", "0.2"])
+        let index: IndexCommand = try parse(
+            ["index", "--graph", "g", "--store", "s", "--max-length", "50", "--alpha", "0.2"])
         #expect(index.isLocal)
-        #expect(index.walk.parameters == WalkParameters(restartProbability: 0.2, walksPerVertex: 16, maxWalkLength: 50, seed: 1))
+        let expected = WalkParameters(restartProbability: 0.2, walksPerVertex: 16, maxWalkLength: 50, seed: 1)
+        #expect(index.walk.parameters == expected)
         #expect(parseFailure(["index", "--graph", "g"]).contains("--graph needs --store"))
-        #expect(parseFailure(["index", "--graph", "g", "--store", "s", "--wait"]).contains("--wait applies to job mode"))
+        let waitLocally = parseFailure(["index", "--graph", "g", "--store", "s", "--wait"])
+        #expect(waitLocally.contains("--wait applies to job mode"))
         #expect(parseFailure(["index", "--threads", "0"]).contains("--threads"))
         #expect(parseFailure(["index", "--walks", "0"]).contains("walks"))
     }

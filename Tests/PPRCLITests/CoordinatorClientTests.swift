@@ -77,9 +77,8 @@ private func withCoordinator<R>(
     }
 
     @Test func noCoordinatorIsADeadlineWithExitCodeFour() async throws {
-        let status: StatusCommand = try parse([
-            "status", "--coordinator", "inproc://pwctl-nobody-\(UInt64.random(in: 0...UInt64.max))", "--timeout-ms", "100",
-        ])
+        let nobody = "inproc://pwctl-nobody-\(UInt64.random(in: 0...UInt64.max))"
+        let status: StatusCommand = try parse(["status", "--coordinator", nobody, "--timeout-ms", "100"])
         let error = await #expect(throws: WireError.self) { try await status.coordinator.client().status() }
         #expect(error?.code == .deadlineExceeded)
         #expect(ClientFailure.from(try #require(error)).exitCode == ExitCode(4))

@@ -53,8 +53,10 @@ import Testing
             let (a, b) = (fixture.id(3), fixture.id(11))
             let exact = try fixture.exact([(a, 1), (b, 3)])
             let excludedByID = fixture.topIDs(exact, k: 1)[0]
-            let (output, _) = try queryJSON(
-                fixture, ["--source", "\(a)", "--source", "\(b):3", "--exclude-sources", "--exclude", "\(excludedByID)"])
+            let arguments = [
+                "--source", "\(a)", "--source", "\(b):3", "--exclude-sources", "--exclude", "\(excludedByID)",
+            ]
+            let (output, _) = try queryJSON(fixture, arguments)
             let listed = Set(output.results.map(\.vertex))
             #expect(!listed.contains(a) && !listed.contains(b) && !listed.contains(excludedByID))
             let excluded: Set<UInt64> = [a, b, excludedByID]
