@@ -28,7 +28,8 @@ struct ClientFailure: Error, Equatable, CustomStringConvertible {
         ClientFailure(.notFound, "unknown vertex \(id) (\(argument))")
     }
 
-    var description: String { "\(code): \(message)" }
+    /// `CODE: message`; a local failure with no better class than UNKNOWN is just its message.
+    var description: String { code == .unknown ? message : "\(code): \(message)" }
 
     /// The process exit code of this failure's class.
     var exitCode: ExitCode {
