@@ -106,6 +106,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PPRCLITests",
+            dependencies: [
+                "PPRCLI", "PPRCore", "PPRStorage", "PPRWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["PPRCore", "PPRStorage"],
             resources: [.copy("Fixtures")],

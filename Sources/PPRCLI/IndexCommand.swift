@@ -2,45 +2,79 @@ import ArgumentParser
 import Foundation
 import PPRCore
 import PPRStorage
+import PPRWire
 
-/// `pwctl index`: builds a fingerprint index for every vertex of a graph into an LMDB store.
+/// `pwctl index`: builds a fingerprint index, locally into an LMDB store or as a cluster job.
 ///
-/// The new index version becomes active only once it is complete, so an interrupted build never
-/// leaves a store that looks complete; older versions are deleted after the switch.
+/// Local mode (`--graph` and `--store`): the new index version becomes active only once it is complete,
+/// so an interrupted build never leaves a store that looks complete; older versions are deleted after the
+/// switch. Job mode (neither): submits an index job to the coordinator, which builds a new version on
+/// every shard and activates it when all are done.
 struct IndexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
-        abstract: "Build the fingerprint index of a graph (R walks per vertex) into an LMDB store.",
+        abstract: "Build the fingerprint index of a graph (R walks per vertex), locally or as a cluster job.",
         discussion: """
-            The same graph, parameters and seed give byte-identical fingerprints whatever --threads is. \
-            A progress bar is drawn on stderr when it is a terminal.
+            With --graph and --store the index is built in this process. Without them an index job is \
+            submitted to the coordinator: unset walk options take the server's defaults; the job id is \
+            printed, or with --wait the final job record (exit 5 unless it succeeded). The same graph, \
+            parameters and seed give byte-identical fingerprints whatever --threads is. A progress bar is \
+            drawn on stderr when it is a terminal.
             """
     )
 
-    @Option(name: .long, help: "Graph file written by `pwctl ingest`.")
-    var graph: String
+    @Option(name: .long, help: "Graph file written by `pwctl ingest` (local mode, with --store).")
+    var graph: String?
 
-    @Option(name: .long, help: "Directory of the LMDB fingerprint store (created if missing).")
-    var store: String
+    @Option(name: .long, help: "Directory of the LMDB fingerprint store, created if missing (local mode).")
+    var store: String?
 
     @OptionGroup var walk: WalkOptions
 
-    @Option(name: .long, help: "Walk threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: "Walk threads (default: all cores; in job mode the server's).")
+    var threads: Int?
 
-    @Flag(name: .long, help: "Print one JSON object instead of text lines.")
-    var json = false
+    @OptionGroup var submission: JobSubmissionOptions
+
+    @OptionGroup var coordinator: CoordinatorOptions
+
+    /// Whether the index is built in this process.
+    var isLocal: Bool { store != nil }
 
     func validate() throws {
         try walk.validate()
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        switch (graph, store) {
+        case (.some, nil): throw ValidationError("--graph needs --store (local mode); omit both to submit a job")
+        case (nil, .some): throw ValidationError("--store needs --graph (local mode)")
+        default: break
+        }
+        if isLocal, submission.wait { throw ValidationError("--wait applies to job mode; omit --graph and --store") }
+        if isLocal, coordinator.coordinator != nil {
+            throw ValidationError("--coordinator applies to job mode; omit --graph and --store to use it")
+        }
     }
 
+    /// The index job as submitted (job mode).
+    var spec: JobSpec { .index(walk.jobParameters(threads: threads)) }
+
     func run() async throws {
+        try await ClientFailure.reporting {
+            if let graph, let store {
+                try buildLocally(graph: graph, storeDirectory: store)
+            } else {
+                try await submission.submit(spec, coordinator: coordinator)
+            }
+        }
+    }
+
+    /// Builds, activates and reports a new version in this process (blocking; the CLI does nothing else).
+    private func buildLocally(graph: String, storeDirectory: String) throws {
         let loaded = try GraphFile.load(graph)
-        let store = try FingerprintStore(directory: self.store)
+        let store = try FingerprintStore(directory: storeDirectory)
         let builder = IndexBuilder(
-            graph: loaded.graph, graphChecksum: loaded.checksum, parameters: walk.parameters, threadCount: threads)
+            graph: loaded.graph, graphChecksum: loaded.checksum, parameters: walk.parameters,
+            threadCount: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         var bar = ProgressBar()
         let report = try builder.build(into: store) { progress in
             bar.update(done: progress.verticesDone, total: progress.vertexTotal, steps: progress.walkSteps)
@@ -50,27 +84,43 @@ struct IndexCommand: AsyncParsableCommand {
         for old in try store.versions() where old.version != report.manifest.version {
             try store.deleteVersion(old.version)
         }
-        let output = IndexReport(report: report, store: self.store, storeBytes: try store.sizeBytes())
-        print(json ? try output.json() : output.text())
+        let output = IndexReport(report: report, store: store.directory, storeBytes: try store.sizeBytes())
+        print(submission.json ? try output.json() : output.text())
     }
 }
 
 /// The walk parameters of an index build, shared by the local command and the index job.
+///
+/// Unset options take the defaults below locally, and the server's defaults in job mode.
 struct WalkOptions: ParsableArguments {
-    @Option(name: .long, help: "Walks per vertex (R).")
-    var walks: Int = WalkParameters.defaultWalksPerVertex
+    @Option(name: .long, help: "Walks per vertex R (default \(WalkParameters.defaultWalksPerVertex)).")
+    var walks: Int?
 
-    @Option(name: .customLong("max-length"), help: "Longest walk in steps (Lmax).")
-    var maxLength: Int = WalkParameters.defaultMaxWalkLength
+    @Option(
+        name: .customLong("max-length"),
+        help: "Longest walk in steps Lmax (default \(WalkParameters.defaultMaxWalkLength)).")
+    var maxLength: Int?
 
-    @Option(name: .long, help: "Restart (stop) probability alpha.")
-    var alpha: Double = PPRDefaults.restartProbability
+    @Option(name: .long, help: "Restart (stop) probability alpha (default \(PPRDefaults.restartProbability)).")
+    var alpha: Double?
 
-    @Option(name: .long, help: "Random seed; each vertex's walks derive from (seed, vertex).")
-    var seed: UInt64 = WalkParameters.defaultSeed
+    @Option(
+        name: .long,
+        help: "Random seed; each vertex's walks derive from (seed, vertex) (default \(WalkParameters.defaultSeed)).")
+    var seed: UInt64?
 
+    /// The parameters of a local build.
     var parameters: WalkParameters {
-        WalkParameters(restartProbability: alpha, walksPerVertex: walks, maxWalkLength: maxLength, seed: seed)
+        WalkParameters(
+            restartProbability: alpha ?? PPRDefaults.restartProbability,
+            walksPerVertex: walks ?? WalkParameters.defaultWalksPerVertex,
+            maxWalkLength: maxLength ?? WalkParameters.defaultMaxWalkLength, seed: seed ?? WalkParameters.defaultSeed)
+    }
+
+    /// The parameters of an index job: only what was given.
+    func jobParameters(threads: Int?) -> IndexJobParams {
+        IndexJobParams(
+            walksPerVertex: walks, maxWalkLength: maxLength, restartProbability: alpha, seed: seed, threads: threads)
     }
 
     func validate() throws {

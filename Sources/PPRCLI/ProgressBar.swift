@@ -29,12 +29,15 @@ public struct ProgressBar {
     }
 
     /// Redraws with `done` of `total` and `steps` walk steps so far (throttled; the final update always draws).
-    public mutating func update(done: Int, total: Int, steps: Int) {
+    ///
+    /// `steps` nil (e.g. a job followed over the wire, which reports no step count) leaves out the rate.
+    public mutating func update(done: Int, total: Int, steps: Int?) {
         guard isEnabled else { return }
         let now = clock.now
         if done < total, let lastDraw, now - lastDraw < .milliseconds(100) { return }
         lastDraw = now
-        write("\r" + Self.line(done: done, total: total, steps: steps, elapsed: now - started, unit: unit, width: width))
+        let text = Self.line(done: done, total: total, steps: steps, elapsed: now - started, unit: unit, width: width)
+        write("\r" + text)
         drewSomething = true
     }
 
@@ -46,14 +49,13 @@ public struct ProgressBar {
     }
 
     /// The text of the bar (without the carriage return), for any terminal or test.
-    public static func line(done: Int, total: Int, steps: Int, elapsed: Duration, unit: String, width: Int) -> String {
+    public static func line(done: Int, total: Int, steps: Int?, elapsed: Duration, unit: String, width: Int) -> String {
         let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let seconds = max(1e-9, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-        let rate = Double(steps) / seconds / 1e6
         var text = "[\(bar)] \(Int(fraction * 100))% \(grouped(done))/\(grouped(total)) \(unit)"
-        text += "  \(tenths(rate)) M steps/s"
+        if let steps { text += "  \(tenths(Double(steps) / seconds / 1e6)) M steps/s" }
         if done > 0, done < total {
             let remaining = Int(seconds * Double(total - done) / Double(done))
             text += "  ETA \(remaining / 60):\(remaining % 60 < 10 ? "0" : "")\(remaining % 60)"

@@ -1,10 +1,178 @@
 import ArgumentParser
+import Foundation
+import PPRCore
+import PPRStorage
+import PPRWire
 
-/// `pwctl query` (stub until implemented).
+/// `pwctl query`: the top-k PPR vertices of a personalization, locally from a store or from the coordinator.
+///
+/// Local mode (`--graph` and `--store`) runs the decomposition query in process on the store's active
+/// index version; wire mode (neither) sends the same query to the coordinator. Both print the same output.
 struct QueryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "query", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Answer a Personalized PageRank query (top-k vertices by score).",
+        discussion: """
+            With --graph and --store the query runs in this process on the store's active index version; \
+            without them it is sent to the coordinator (--coordinator). Several --source flags form one \
+            weighted personalization: ID has weight 1, ID:WEIGHT any weight > 0; weights are normalised. \
+            --json prints one object: {"results":[{"vertex":ID,"score":S},...],"fingerprints_used":N, \
+            "flow_pushed":X,"vertices_expanded":N,"levels":N,"elapsed_ms":X,"index_version":N}.
+            """
+    )
+
+    @Option(name: .long, help: "Graph file (local mode, with --store).")
+    var graph: String?
+
+    @Option(name: .long, help: "Fingerprint store directory (local mode, with --graph).")
+    var store: String?
+
+    @OptionGroup var target: PersonalizationOptions
+
+    @Option(name: .long, help: "Expansion threshold on a vertex's flow (default \(QueryParameters.defaultEps)).")
+    var eps: Double?
+
+    @Option(
+        name: .customLong("max-levels"), help: "Decomposition levels T (default \(QueryParameters.defaultMaxLevels)).")
+    var maxLevels: Int?
+
+    @OptionGroup var coordinator: CoordinatorOptions
+
+    /// Whether the query runs in process.
+    var isLocal: Bool { store != nil }
+
+    func validate() throws {
+        try target.validate()
+        switch (graph, store) {
+        case (.some, nil): throw ValidationError("--graph needs --store (local mode); omit both to ask the coordinator")
+        case (nil, .some): throw ValidationError("--store needs --graph (local mode)")
+        default: break
+        }
+        if isLocal, coordinator.coordinator != nil {
+            throw ValidationError("--coordinator applies to wire mode; omit --graph and --store to use it")
+        }
+        if let eps, !(eps.isFinite && eps >= 0) {
+            throw ValidationError("--eps must be a finite number >= 0, not \(eps)")
+        }
+        if let maxLevels, maxLevels < 0 { throw ValidationError("--max-levels must be at least 0, not \(maxLevels)") }
+    }
 
     func run() async throws {
-        throw ValidationError("pwctl query is not implemented yet")
+        try await ClientFailure.reporting {
+            let output = isLocal ? try localOutput() : try await wireOutput()
+            print(target.json ? try output.json() : output.text())
+        }
+    }
+
+    /// Runs the query in process. The CLI has nothing else to run meanwhile, so it stays on this task.
+    func localOutput() throws -> QueryOutput {
+        guard let graph, let store else {
+            throw ClientFailure(.invalidArgument, "local mode needs --graph and --store")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: store, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ClientFailure(.notFound, "--store \(store): no such directory")
+        }
+        let loaded = try GraphFile.load(graph)
+        let fingerprints = try FingerprintStore(directory: store)
+        let alpha =
+            try target.alpha ?? fingerprints.activeManifest()?.restartProbability ?? PPRDefaults.restartProbability
+        let reader = try fingerprints.reader(expecting: loaded.checksum, restartProbability: alpha)
+        let (personalization, exclusions) = try target.resolve(in: loaded.graph)
+        let parameters = QueryParameters(
+            eps: eps ?? QueryParameters.defaultEps, maxLevels: maxLevels ?? QueryParameters.defaultMaxLevels,
+            k: target.top ?? QueryParameters.defaultK, exclusions: exclusions)
+        var query = DecompositionQuery(graph: loaded.graph)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result = try query.run(personalization, parameters: parameters, fingerprints: reader)
+        return QueryOutput(
+            local: result, graph: loaded.graph, indexVersion: reader.manifest.version, elapsed: clock.now - started)
+    }
+
+    /// The query as the coordinator receives it; unset knobs take the server's defaults.
+    func wireRequest() throws -> QueryRequest {
+        QueryRequest(
+            sources: try target.sources().map { QuerySource(VertexID($0.id), weight: $0.weight) },
+            topK: target.top, eps: eps, maxLevels: maxLevels, exclude: target.exclude.map { VertexID($0) },
+            excludeSources: target.excludeSources, excludeOutNeighbors: target.excludeOutNeighbors,
+            restartProbability: target.alpha)
+    }
+
+    private func wireOutput() async throws -> QueryOutput {
+        QueryOutput(wire: try await coordinator.client().query(try wireRequest()))
+    }
+}
+
+/// Who the query is about and what to leave out: the options `query` and `exact` share.
+struct PersonalizationOptions: ParsableArguments {
+    @Option(
+        name: .customLong("source"), parsing: .upToNextOption,
+        help: ArgumentHelp("Source vertex: ID (weight 1) or ID:WEIGHT (weight > 0); repeat for several.",
+            valueName: "id[:weight]"))
+    var sourceArguments: [String] = []
+
+    @Option(name: .long, help: "Number of vertices to return (default \(QueryParameters.defaultK)).")
+    var top: Int?
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Vertices to leave out of the answer.",
+        valueName: "id"))
+    var exclude: [UInt64] = []
+
+    @Flag(name: .customLong("exclude-sources"), help: "Leave the source vertices out of the answer.")
+    var excludeSources = false
+
+    @Flag(name: .customLong("exclude-out-neighbors"), help: "Leave the sources' out-neighbours out of the answer.")
+    var excludeOutNeighbors = false
+
+    @Option(name: .long, help: "Restart probability alpha (default: the index's; must equal it).")
+    var alpha: Double?
+
+    @Flag(name: .long, help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard !sourceArguments.isEmpty else { throw ValidationError("--source is required: name at least one vertex") }
+        _ = try sources()
+        if let top, top < 1 { throw ValidationError("--top must be at least 1, not \(top)") }
+        if let alpha, !(alpha > 0 && alpha < 1) {
+            throw ValidationError("--alpha must be strictly between 0 and 1, not \(alpha)")
+        }
+    }
+
+    /// The `--source` values as (external id, weight) pairs; the error names the bad value.
+    func sources() throws(ValidationError) -> [(id: UInt64, weight: Double)] {
+        try sourceArguments.map { text throws(ValidationError) in try Self.parseSource(text) }
+    }
+
+    /// Parses `ID` or `ID:WEIGHT`.
+    static func parseSource(_ text: String) throws(ValidationError) -> (id: UInt64, weight: Double) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let id = UInt64(parts[0]) else {
+            throw ValidationError("--source '\(text)': expected ID or ID:WEIGHT, ID an unsigned 64-bit integer")
+        }
+        guard parts.count == 2 else { return (id, 1) }
+        guard let weight = Double(parts[1]), weight.isFinite else {
+            throw ValidationError("--source '\(text)': the weight must be a finite number")
+        }
+        guard weight > 0 else { throw ValidationError("--source '\(text)': the weight must be > 0, not \(weight)") }
+        return (id, weight)
+    }
+
+    /// The personalization and exclusions over `graph`'s vertex indices; an unknown id is NOT_FOUND.
+    func resolve(in graph: CSRGraph) throws -> (Personalization, Exclusions) {
+        let weighted = try sources().map { source in
+            guard let v = graph.index(of: VertexID(source.id)) else {
+                throw ClientFailure.unknownVertex(source.id, in: "--source")
+            }
+            return (v, source.weight)
+        }
+        let excluded = try exclude.map { id in
+            guard let v = graph.index(of: VertexID(id)) else { throw ClientFailure.unknownVertex(id, in: "--exclude") }
+            return v
+        }
+        let personalization = try Personalization(weighted)
+        let exclusions = Exclusions(vertices: excluded, sources: excludeSources, sourceNeighbors: excludeOutNeighbors)
+        return (personalization, exclusions)
     }
 }

@@ -1,0 +1,80 @@
+// ClientFailure: how every pwctl command reports a failure: `error: CODE: message` on stderr and an
+// exit code per class, so scripts can tell "bad input" from "not there" from "try again later".
+import ArgumentParser
+import Foundation
+import PPRCore
+import PPRStorage
+import PPRWire
+
+/// A failure a pwctl command reports, local or from the coordinator, with its exit code.
+///
+/// Exit codes: 1 other, 2 invalid argument, 3 not found, 4 unavailable or deadline exceeded, 5 a job
+/// followed with `--wait` ended failed or cancelled; ArgumentParser's usage errors exit with 64.
+struct ClientFailure: Error, Equatable, CustomStringConvertible {
+    /// The failure class, as the wire names it.
+    var code: WireErrorCode
+    /// Names the argument, vertex, job or shard at fault.
+    var message: String
+
+    init(_ code: WireErrorCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    init(_ error: WireError) { self.init(error.code, error.message) }
+
+    /// An external id that is not a vertex of the graph (`unknown vertex 12345`).
+    static func unknownVertex(_ id: UInt64, in argument: String) -> ClientFailure {
+        ClientFailure(.notFound, "unknown vertex \(id) (\(argument))")
+    }
+
+    /// `CODE: message`; a local failure with no better class than UNKNOWN is just its message.
+    var description: String { code == .unknown ? message : "\(code): \(message)" }
+
+    /// The process exit code of this failure's class.
+    var exitCode: ExitCode {
+        switch code {
+        case .invalidArgument: ExitCode(2)
+        case .notFound: ExitCode(3)
+        case .unavailable, .deadlineExceeded: ExitCode(4)
+        default: ExitCode(1)
+        }
+    }
+
+    /// Exit code of `--wait` on a job that ended failed or cancelled.
+    static let jobDidNotSucceed = ExitCode(5)
+
+    /// Local errors in the same vocabulary as the coordinator's (DESIGN §4).
+    static func from(_ error: any Error) -> ClientFailure {
+        switch error {
+        case let failure as ClientFailure: return failure
+        case let wire as WireError: return ClientFailure(wire)
+        case let store as StoreError:
+            if case .restartProbabilityMismatch(let path, let requested, let indexed) = store {
+                return ClientFailure(
+                    .failedPrecondition,
+                    "--alpha \(requested) differs from the index's alpha \(indexed) in \(path); omit --alpha to use it")
+            }
+            return ClientFailure(.failedPrecondition, store.description)
+        case let query as QueryError: return ClientFailure(.invalidArgument, query.description)
+        default: return ClientFailure(.unknown, "\(error)")
+        }
+    }
+
+    /// Runs a command body; a failure is printed as `error: CODE: message` and becomes its exit code.
+    ///
+    /// Usage errors and explicit exits pass through to ArgumentParser unchanged.
+    static func reporting(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ValidationError {
+            throw error
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            let failure = from(error)
+            FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
+            throw failure.exitCode
+        }
+    }
+}

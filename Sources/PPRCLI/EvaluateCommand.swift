@@ -1,0 +1,48 @@
+import ArgumentParser
+import PPRWire
+
+/// `pwctl evaluate`: submits an evaluate job (the live index against exact PPR on sampled sources).
+struct EvaluateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Submit an evaluate job: accuracy of the live index against exact PPR on sampled sources.",
+        discussion: "With --wait prints precision@10, precision@100 and the mean L1 error when it ends."
+    )
+
+    @Option(name: .long, help: "Source vertices to sample (default: the server's).")
+    var samples: Int?
+
+    @Option(name: .long, help: "Seed of the sampling (default: the server's).")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "Vertices per answer (default: the server's).")
+    var top: Int?
+
+    @Option(name: .long, help: "Expansion threshold on a vertex's flow (default: the server's).")
+    var eps: Double?
+
+    @Option(name: .customLong("max-levels"), help: "Decomposition levels T (default: the server's).")
+    var maxLevels: Int?
+
+    @OptionGroup var submission: JobSubmissionOptions
+
+    @OptionGroup var coordinator: CoordinatorOptions
+
+    func validate() throws {
+        if let samples, samples < 1 { throw ValidationError("--samples must be at least 1, not \(samples)") }
+        if let top, top < 1 { throw ValidationError("--top must be at least 1, not \(top)") }
+        if let eps, !(eps.isFinite && eps >= 0) {
+            throw ValidationError("--eps must be a finite number >= 0, not \(eps)")
+        }
+        if let maxLevels, maxLevels < 0 { throw ValidationError("--max-levels must be at least 0, not \(maxLevels)") }
+    }
+
+    /// The job as submitted.
+    var spec: JobSpec {
+        .evaluate(EvaluateJobParams(sampleCount: samples, seed: seed, topK: top, eps: eps, maxLevels: maxLevels))
+    }
+
+    func run() async throws {
+        try await ClientFailure.reporting { try await submission.submit(spec, coordinator: coordinator) }
+    }
+}
