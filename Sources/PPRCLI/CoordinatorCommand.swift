@@ -32,6 +32,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
         var settings = try ConfigLoader.load(path: config)
         if let listen { settings.coordinator.listen = listen }
         let logger = Self.makeLogger(label: "powerwalk.coordinator", level: logLevel)
@@ -42,7 +43,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let server = try CoordinatorServer(coordinator)
         try await coordinator.start()
         logger.notice("coordinator serving", metadata: ["url": "\(server.url)", "shards": "\(coordinator.shardCount)"])
-        let signal = await ShutdownSignal.wait()
+        let signal = await signals.wait()
         logger.notice("stopping", metadata: ["signal": "\(signal)"])
         await server.shutdown()
     }

@@ -45,12 +45,13 @@ struct LocalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
         let config = try ServiceConfig.local(
             graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads)
         let logger = CoordinatorCommand.makeLogger(label: "powerwalk.local", level: logLevel)
         let cluster = try await LocalCluster(config: config, softwareVersion: PowerWalkVersion.string, logger: logger)
         logger.notice("powerwalk local serving", metadata: ["url": "\(cluster.url)", "shards": "\(shards)"])
-        let signal = await ShutdownSignal.wait()
+        let signal = await signals.wait()
         logger.notice("stopping", metadata: ["signal": "\(signal)"])
         await cluster.shutdown()
     }
