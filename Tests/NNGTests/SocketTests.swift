@@ -41,7 +41,7 @@ import Testing
             #expect(error?.code == .timedOut)
             #expect(error?.operation == "nng_ctx_recv")
             // Generous slack: this only fails if the deadline were ignored.
-            #expect(ContinuousClock.now - start < deadline + .seconds(5))
+            #expect(ContinuousClock.now - start < deadline + .seconds(60))
         }
     }
 

@@ -122,8 +122,9 @@ func withServer<R>(
             }
             #expect(error?.code == .deadlineExceeded)
             #expect(error?.message.contains("ClusterStatus") == true)
-            // Generous slack: fails only if the deadline were ignored.
-            #expect(ContinuousClock.now - start < deadline + .seconds(5))
+            // Generous slack: fails only if the deadline were ignored (the handler sleeps an hour). Tests run
+            // in parallel on a 2-core machine, so resuming after the timeout can wait for a busy pool thread.
+            #expect(ContinuousClock.now - start < deadline + .seconds(60))
         }
     }
 

@@ -32,7 +32,7 @@ public final class CoordinatorServer: Sendable {
 
     /// Stops serving, then stops the job runner and closes the shard connections.
     public func shutdown() async {
-        server.close()
+        await server.shutdown()
         await coordinator.shutdown()
     }
 }

@@ -79,7 +79,7 @@ public final class Worker: Sendable {
 
     /// Stops serving, then cancels running builds and waits until they have stopped. Idempotent.
     public func shutdown() async {
-        for server in servers { server.close() }
+        for server in servers { await server.shutdown() }
         for shard in shards { await shard.stopBuilds() }
         logger.info("worker stopped", metadata: ["shards": "\(shards.map(\.id.rawValue))"])
     }

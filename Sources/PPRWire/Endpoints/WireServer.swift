@@ -47,13 +47,36 @@ public final class WireServer: Sendable {
 
     deinit { close() }
 
-    /// Stops serving: pending receives end, running handlers are cancelled. Idempotent.
+    /// Stops serving without waiting: the loops are cancelled now and the socket is closed once they
+    /// have returned. Idempotent. Use `shutdown()` where the caller must know the URL is free again.
     public func close() {
-        socket.close()
+        let stopping = stopLoops()
+        let socket = self.socket
+        Task.detached { await Self.closeSocket(socket, after: stopping) }
+    }
+
+    /// Stops serving and returns once every loop has ended and the socket is closed (the URL can be
+    /// bound again). Handlers still running are cancelled and awaited. Idempotent.
+    public func shutdown() async {
+        await Self.closeSocket(socket, after: stopLoops())
+    }
+
+    /// Cancels the serving loops (their pending receive or send is cancelled through its aio).
+    private func stopLoops() -> [Task<Void, Never>] {
         loops.withLock { loops in
-            for loop in loops { loop.cancel() }
+            let stopping = loops
             loops.removeAll()
+            for loop in stopping { loop.cancel() }
+            return stopping
         }
+    }
+
+    /// Closes the socket only after the loops have returned. Closing it under a context that is still
+    /// inside `nng_ctx_send` can abort the process in nng 1.5.2 (a mutex of the freed context is used),
+    /// so the order matters.
+    private static func closeSocket(_ socket: Socket, after loops: [Task<Void, Never>]) async {
+        for loop in loops { await loop.value }
+        socket.close()
     }
 
     private static func serve(_ context: Context, limit: Int, handler: Handler) async {
