@@ -105,23 +105,10 @@ final class QueryExecutor: Sendable {
         var results = [[PartialSum]?](repeating: nil, count: shardCount)
         let calls = (0..<shardCount).filter { needed[$0] }
         guard !calls.isEmpty else { return results }
-        let outcomes = await withTaskGroup(of: (Int, Result<WireResponse, WireError>).self) { group in
-            for s in calls {
-                let request = WireRequest.combine(CombineRequest(indexVersion: version, frontiers: perShard[s]))
-                group.addTask {
-                    do throws(WireError) {
-                        return (
-                            s, .success(try await self.shards.call(ShardID(s), request, deadline: self.combineDeadline))
-                        )
-                    } catch {
-                        return (s, .failure(error))
-                    }
-                }
-            }
-            var outcomes: [(Int, Result<WireResponse, WireError>)] = []
-            for await outcome in group { outcomes.append(outcome) }
-            return outcomes.sorted { $0.0 < $1.0 }
+        let requests = calls.map { s in
+            (ShardID(s), WireRequest.combine(CombineRequest(indexVersion: version, frontiers: perShard[s])))
         }
+        let outcomes = await shards.fanOut(requests, deadline: combineDeadline).map { ($0.0.rawValue, $0.1) }
         for (s, outcome) in outcomes {
             let response: WireResponse
             switch outcome {

@@ -81,20 +81,32 @@ public final class ShardPool: Sendable {
     /// Every call has the same deadline, so the whole fan-out ends within it (plus scheduling).
     public func fanOut(_ requests: [WireRequest], deadline: Duration) async -> [Result<WireResponse, WireError>] {
         precondition(requests.count == replicas.count, "one request per shard")
-        return await withTaskGroup(of: (Int, Result<WireResponse, WireError>).self) { group in
-            for (index, request) in requests.enumerated() {
+        let addressed = requests.enumerated().map { (ShardID($0.offset), $0.element) }
+        return await fanOut(addressed, deadline: deadline).map(\.1)
+    }
+
+    /// Sends each request to its shard at once; results in the order of `requests`.
+    public func fanOut(_ requests: [(ShardID, WireRequest)], deadline: Duration) async
+        -> [(ShardID, Result<WireResponse, WireError>)]
+    {
+        // The child result is a named struct, not a tuple built in typed-throws `do` branches: the
+        // latter miscompiled in release builds with Swift 6.3.1 (a garbage shard index, then a trap).
+        await withTaskGroup(of: ShardReply.self) { group in
+            for (position, (shard, request)) in requests.enumerated() {
                 group.addTask {
-                    do throws(WireError) {
-                        return (index, .success(try await self.call(ShardID(index), request, deadline: deadline)))
+                    let result: Result<WireResponse, WireError>
+                    do {
+                        result = .success(try await self.call(shard, request, deadline: deadline))
                     } catch {
-                        return (index, .failure(error))
+                        result = .failure(error as? WireError ?? WireError(.internal, "\(error)"))
                     }
+                    return ShardReply(position: position, shard: shard, result: result)
                 }
             }
-            var results = [Result<WireResponse, WireError>](
-                repeating: .failure(WireError(.internal, "no result")), count: requests.count)
-            for await (index, result) in group { results[index] = result }
-            return results
+            var replies: [ShardReply] = []
+            replies.reserveCapacity(requests.count)
+            for await reply in group { replies.append(reply) }
+            return replies.sorted { $0.position < $1.position }.map { ($0.shard, $0.result) }
         }
     }
 
@@ -119,4 +131,11 @@ public final class ShardPool: Sendable {
     static func millis(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
+}
+
+/// One shard's outcome in a fan-out, with the position of its request.
+private struct ShardReply: Sendable {
+    var position: Int
+    var shard: ShardID
+    var result: Result<WireResponse, WireError>
 }
