@@ -8,7 +8,7 @@ import Testing
 extension EndToEnd {
     @Suite("cluster queries")
     struct ClusterQueryTests {
-        @Test("wire answers equal the in-process engine's: single, weighted multi-source, exclusions")
+        @Test("wire answers equal the in-process engine's; one JSON object; unknown source is exit 3")
         func wireAnswersEqualLocalAnswers() async throws {
             try await ClusterProcess.with(shards: 2) { cluster in
                 let indexed = try await cluster.indexJob()
@@ -38,32 +38,30 @@ extension EndToEnd {
                 let left = Set(excludedWire.results.map { String($0.vertex) })
                 #expect(left.isDisjoint(with: best + ["1", "5", "160"]), "\(excludedWire.results)")
                 expectSameAnswer(excludedWire.results, try await Pwctl.query(excluding + local).results)
+
+                // Checks that need an indexed cluster but no oracle share this one (a cluster costs ~2 s).
+                try await checkOneJSONObject(cluster)
+                try await checkUnknownSource(cluster)
             }
         }
 
-        @Test("pwctl query --json prints exactly one JSON object")
-        func queryPrintsOneJSONObject() async throws {
-            try await ClusterProcess.with(shards: 2) { cluster in
-                _ = try await cluster.indexJob()
-                let output = try await cluster.pwctlOutput(["query", "--source", "3", "--top", "5", "--json"])
-                #expect(output.split(separator: "\n").count == 1)
-                let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
-                let results = try #require(object?["results"] as? [[String: Any]])
-                #expect(results.count == 5)
-                #expect(object?["index_version"] != nil)
-            }
+        /// The raw output of `--json`: one line holding one object with the documented keys.
+        private func checkOneJSONObject(_ cluster: ClusterProcess) async throws {
+            let output = try await cluster.pwctlOutput(["query", "--source", "3", "--top", "5", "--json"])
+            #expect(output.split(separator: "\n").count == 1)
+            let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
+            let results = try #require(object?["results"] as? [[String: Any]])
+            #expect(results.count == 5)
+            #expect(object?["index_version"] != nil)
         }
 
-        @Test("an unknown source is NOT_FOUND with exit code 3")
-        func unknownSourceIsNotFound() async throws {
-            try await ClusterProcess.with(shards: 2) { cluster in
-                _ = try await cluster.indexJob()
-                let result = try await cluster.pwctl(["query", "--source", "4242424242", "--json"])
-                #expect(result.status == 3 && !result.signalled, "\(result)")
-                #expect(result.stderr.contains("NOT_FOUND"), "\(result)")
-                #expect(result.stderr.contains("4242424242"), "\(result)")
-                #expect(result.stdout.isEmpty)
-            }
+        /// An unknown source: NOT_FOUND naming it, exit code 3, nothing on stdout.
+        private func checkUnknownSource(_ cluster: ClusterProcess) async throws {
+            let result = try await cluster.pwctl(["query", "--source", "4242424242", "--json"])
+            #expect(result.status == 3 && !result.signalled, "\(result)")
+            #expect(result.stderr.contains("NOT_FOUND"), "\(result)")
+            #expect(result.stderr.contains("4242424242"), "\(result)")
+            #expect(result.stdout.isEmpty)
         }
     }
 }

@@ -1,6 +1,7 @@
 // The coordinator keeps its jobs and its active index version in its own LMDB: after SIGTERM and a
 // restart on the same data dir, `pwctl jobs list` prints the same records, and queries are answered
-// from the same index without re-indexing.
+// from the same index without re-indexing. The jobs recorded before the restart are one of each kind,
+// plus a batch job that fails on a malformed input line (checked here too: exit 5, no output file).
 import Foundation
 import Testing
 
@@ -17,11 +18,18 @@ extension EndToEnd {
                 _ = try await cluster.pwctlOutput(
                     ["batch", "--input", input, "--output", cluster.scratch.path("answers.jsonl"), "--wait"])
                 _ = try await cluster.pwctlOutput(["evaluate", "--samples", "3", "--wait"])
+                // A batch job whose input has a malformed line fails as a whole (exit 5), writing nothing.
                 let bad = cluster.scratch.path("bad.txt")
-                try "x\n".write(toFile: bad, atomically: true, encoding: .utf8)
+                let badOutput = cluster.scratch.path("bad.jsonl")
+                try "0\n1:x\n".write(toFile: bad, atomically: true, encoding: .utf8)
                 let failed = try await cluster.pwctl(
-                    ["batch", "--input", bad, "--output", cluster.scratch.path("bad.jsonl"), "--wait"])
-                #expect(failed.status == 5, "\(failed)")
+                    ["batch", "--input", bad, "--output", badOutput, "--wait", "--json"])
+                #expect(failed.status == 5 && !failed.signalled, "\(failed)")
+                let failedJob = try Pwctl.decode(JobJSON.self, from: failed.stdout)
+                #expect(failedJob.state == "failed")
+                #expect(failedJob.error?.code == "INVALID_ARGUMENT")
+                #expect(failedJob.error?.message.contains("\(bad) line 2") == true, "\(failedJob)")
+                #expect(!FileManager.default.fileExists(atPath: badOutput))
 
                 let jobsBefore = try await cluster.pwctlOutput(["jobs", "list", "--json"])
                 let listed = try Pwctl.decode(JobListJSON.self, from: jobsBefore)
