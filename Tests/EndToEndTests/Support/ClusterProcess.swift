@@ -27,7 +27,7 @@ final class ClusterProcess {
     private(set) var coordinator: ChildProcess?
 
     /// Longest wait for a daemon to come up or go down.
-    static let daemonTimeout: Duration = .seconds(30)
+    static let daemonTimeout: Duration = .seconds(60)
 
     /// Runs `body` on a started cluster of `shards` workers over the email-Eu-core fixture.
     static func with<R>(
