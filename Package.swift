@@ -115,7 +115,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["PPRCore", "PPRStorage"],
+            // Only the wire types, for raw requests; the binaries under test are products of this package,
+            // which `swift test` builds before the tests run (see Tests/EndToEndTests/Support/Binaries.swift).
+            dependencies: ["PPRCore", "PPRWire"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -10,7 +10,7 @@ struct LocalCommand: AsyncParsableCommand {
         discussion: """
             Shard i listens on ipc://DATA-DIR/shard-i.ipc and stores its fingerprints in DATA-DIR/shard-i; \
             the coordinator keeps jobs and the active index version in DATA-DIR/coordinator. The sockets and \
-            code paths are the cluster's. Build an index with `pwctl jobs submit index`. Stops on SIGTERM/SIGINT.
+            code paths are the cluster's. Build an index with `pwctl index --wait`. Stops on SIGTERM/SIGINT.
             """
     )
 

@@ -1,0 +1,50 @@
+// `powerwalkd local`: coordinator and shards in one process. It is indexed and queried through pwctl
+// like a cluster (answers equal the in-process engine's) and exits 0 on SIGTERM.
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension EndToEnd {
+    @Suite("powerwalkd local")
+    struct LocalModeTests {
+        @Test("index and query through powerwalkd local, then SIGTERM exits 0")
+        func indexQueryAndStop() async throws {
+            let scratch = try ScratchDirectory("local")
+            defer { scratch.remove() }
+            let graph = try await Pwctl.ingestFixture(into: scratch)
+            let url = try FreePort.urls(1)[0]
+            let daemon = try ChildProcess(
+                name: "powerwalkd local", executable: try Binaries.powerwalkd,
+                arguments: [
+                    "local", "--graph", graph, "--data-dir", scratch.path("data"), "--shards", "2", "--listen", url,
+                    "--threads", "1",
+                ])
+            defer { daemon.send(SIGKILL) }
+            try await daemon.waitForStderr(containing: "powerwalk local serving", timeout: ClusterProcess.daemonTimeout)
+
+            let indexed = try Pwctl.decode(
+                JobJSON.self,
+                from: try await Pwctl.output(["index", "--wait", "--json"] + Pwctl.walkArguments, coordinator: url))
+            #expect(indexed.state == "succeeded", "\(indexed)")
+
+            let store = scratch.path("local-store")
+            _ = try await Pwctl.output(["index", "--graph", graph, "--store", store] + Pwctl.walkArguments)
+            let sources = ["--source", "0", "--source", "42:3"]
+            let wire = try Pwctl.decode(
+                QueryJSON.self,
+                from: try await Pwctl.output(["query", "--top", "10", "--json"] + sources, coordinator: url))
+            #expect(wire.results.count == 10)
+            let local = try await Pwctl.query(sources + ["--graph", graph, "--store", store])
+            expectSameAnswer(wire.results, local.results)
+
+            daemon.send(SIGTERM)
+            let stopped = try await daemon.waitForExit(timeout: ClusterProcess.daemonTimeout)
+            #expect(stopped.succeeded, "powerwalkd local did not exit 0 on SIGTERM: \(stopped)")
+        }
+    }
+}

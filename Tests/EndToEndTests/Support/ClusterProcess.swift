@@ -1,0 +1,173 @@
+// ClusterProcess: a PowerWalk cluster of real processes on loopback TCP for one test: N
+// `powerwalkd worker` processes (one shard each) and one `powerwalkd coordinator`, configured by a YAML
+// file in a scratch directory, on free ports chosen at run time. `with` tears everything down whatever
+// the test does: the daemons get SIGTERM (and SIGKILL if they linger), and the scratch dir is removed.
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A running cluster of worker and coordinator processes.
+final class ClusterProcess {
+    let scratch: ScratchDirectory
+    /// The graph file every process maps.
+    let graphPath: String
+    /// The YAML config the daemons read.
+    let configPath: String
+    /// The coordinator's client front (PWCTL_COORDINATOR of the pwctl runs).
+    let coordinatorURL: String
+    /// Worker URL of each shard, in shard order.
+    let workerURLs: [String]
+    /// The worker of each shard, nil when it is not running.
+    private(set) var workers: [ChildProcess?]
+    private(set) var coordinator: ChildProcess?
+
+    /// Longest wait for a daemon to come up or go down.
+    static let daemonTimeout: Duration = .seconds(60)
+
+    /// Runs `body` on a started cluster of `shards` workers over the email-Eu-core fixture.
+    static func with<R>(
+        shards: Int, combineMillis: Int = 2_000, _ body: (ClusterProcess) async throws -> R
+    ) async throws -> R {
+        let scratch = try ScratchDirectory("cluster")
+        defer { scratch.remove() }
+        let graph = try await Pwctl.ingestFixture(into: scratch)
+        let cluster = try ClusterProcess(scratch: scratch, graph: graph, shards: shards, combineMillis: combineMillis)
+        defer { cluster.killAll() }
+        try await cluster.start()
+        let result = try await body(cluster)
+        try await cluster.stop()
+        return result
+    }
+
+    /// Writes the config; starts nothing.
+    init(scratch: ScratchDirectory, graph: String, shards: Int, combineMillis: Int) throws {
+        self.scratch = scratch
+        graphPath = graph
+        configPath = scratch.path("cluster.yaml")
+        let urls = try FreePort.urls(shards + 1)
+        coordinatorURL = urls[0]
+        workerURLs = Array(urls.dropFirst())
+        workers = Array(repeating: nil, count: shards)
+        try config(combineMillis: combineMillis).write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// The cluster's YAML: the index defaults are the tests' walk parameters.
+    private func config(combineMillis: Int) -> String {
+        let shardLines = workerURLs.enumerated().map { shard, url in
+            """
+              - replicas:
+                  - url: "\(url)"
+                    dataDir: \(scratch.path("shard-\(shard)"))
+            """
+        }
+        return """
+            graph: \(graphPath)
+            shards:
+            \(shardLines.joined(separator: "\n"))
+            coordinator:
+              listen: "\(coordinatorURL)"
+              dataDir: \(scratch.path("coordinator"))
+              concurrency: 4
+            index:
+              walks: \(Pwctl.walks)
+              maxLength: \(Pwctl.maxLength)
+              alpha: \(Pwctl.alpha)
+              seed: \(Pwctl.seed)
+              threads: 1
+            deadlines:
+              combineMillis: \(combineMillis)
+              requestMillis: 20000
+              controlMillis: 5000
+            limits:
+              mapSizeBytes: 1073741824
+
+            """
+    }
+
+    /// Starts every worker, then the coordinator, and waits until `pwctl status` answers.
+    func start() async throws {
+        for shard in workers.indices { try await startWorker(shard) }
+        try await startCoordinator()
+    }
+
+    /// Starts shard `shard`'s worker and waits until it listens.
+    func startWorker(_ shard: Int) async throws {
+        let worker = try ChildProcess(
+            name: "powerwalkd worker \(shard)", executable: try Binaries.powerwalkd,
+            arguments: ["worker", "--config", configPath, "--shard", "\(shard)", "--contexts", "2"])
+        workers[shard] = worker
+        try await worker.waitForStderr(containing: "worker serving", timeout: Self.daemonTimeout)
+    }
+
+    /// Starts the coordinator and waits until `pwctl status` answers.
+    func startCoordinator() async throws {
+        let process = try ChildProcess(
+            name: "powerwalkd coordinator", executable: try Binaries.powerwalkd,
+            arguments: ["coordinator", "--config", configPath])
+        coordinator = process
+        try await process.waitForStderr(containing: "coordinator serving", timeout: Self.daemonTimeout)
+        try await waitUntilAnswering()
+    }
+
+    /// Polls `pwctl status` until it exits 0 (bounded by `daemonTimeout`); returns its JSON output.
+    @discardableResult
+    func waitUntilAnswering() async throws -> String {
+        let clock = ContinuousClock()
+        let end = clock.now + Self.daemonTimeout
+        while true {
+            let result = try await pwctl(["status", "--json", "--timeout-ms", "2000"])
+            if result.succeeded { return result.stdout }
+            guard clock.now < end else { throw HarnessError("pwctl status never answered: \(result)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Runs pwctl against this cluster's coordinator.
+    func pwctl(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> CommandResult {
+        try await Pwctl.run(arguments, coordinator: coordinatorURL, timeout: timeout)
+    }
+
+    /// Runs pwctl against this cluster; it must succeed. Returns stdout.
+    func pwctlOutput(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> String {
+        try await Pwctl.output(arguments, coordinator: coordinatorURL, timeout: timeout)
+    }
+
+    /// SIGTERMs the coordinator and waits (bounded) for it to exit.
+    func stopCoordinator() async throws -> CommandResult {
+        guard let process = coordinator else { throw HarnessError("the coordinator is not running") }
+        coordinator = nil
+        process.send(SIGTERM)
+        return try await process.waitForExit(timeout: Self.daemonTimeout)
+    }
+
+    /// SIGKILLs shard `shard`'s worker and waits for it to be gone.
+    func killWorker(_ shard: Int) async throws {
+        guard let worker = workers[shard] else { throw HarnessError("worker \(shard) is not running") }
+        workers[shard] = nil
+        worker.send(SIGKILL)
+        _ = try await worker.waitForExit(timeout: Self.daemonTimeout)
+    }
+
+    /// SIGTERMs every daemon and checks that each exits 0 within the timeout.
+    func stop() async throws {
+        let running = [coordinator] + workers
+        coordinator = nil
+        workers = workers.map { _ in nil }
+        for process in running.compactMap({ $0 }) { process.send(SIGTERM) }
+        for process in running.compactMap({ $0 }) {
+            let result = try await process.waitForExit(timeout: Self.daemonTimeout)
+            #expect(result.succeeded, "\(process.name) did not stop cleanly: \(result)")
+        }
+    }
+
+    /// SIGKILLs whatever still runs (teardown after a failure; a no-op after `stop`).
+    func killAll() {
+        coordinator?.send(SIGKILL)
+        for worker in workers { worker?.send(SIGKILL) }
+    }
+}
