@@ -23,6 +23,8 @@ struct EngineBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("accuracy-sources"), help: "Sources compared with exact PPR.") var accuracySources = 50
     @Option(help: "Seed for the walks and the sampled sources.") var seed: UInt64 = 1
     @Option(help: "Thread counts to index with, comma-separated.") var threads = "1,2"
+    @Flag(name: .customLong("walk-only"), help: "Stop after the walker-only pass (for profiling it).")
+    var walkOnlyPass = false
 
     func run() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pwbench-\(UUID().uuidString)")
@@ -41,6 +43,15 @@ struct EngineBenchmark: AsyncParsableCommand {
         let graph = try GraphFile.load(graphPath).graph
 
         let parameters = WalkParameters(walksPerVertex: walks, seed: seed)
+        let (walkSeconds, walkSteps, walkHash) = walkOnly(graph, parameters)
+        rows.append((
+            "Walk only (CPU)",
+            "\(fixed(walkSeconds, 3)) s, \(fixed(Double(walkSteps) / walkSeconds / 1e6, 1)) M steps/s, "
+                + "fingerprint hash \(String(walkHash, radix: 16))"))
+        if walkOnlyPass {
+            for (label, value) in rows { print("\(label): \(value)") }
+            return
+        }
         var store: FingerprintStore?
         for threadCount in threads.split(separator: ",").compactMap({ Int($0) }) {
             let storeDirectory = directory.appendingPathComponent("store-\(threadCount)").path
@@ -94,6 +105,37 @@ struct EngineBenchmark: AsyncParsableCommand {
         let width = rows.map(\.0.count).max()! + 2
         for (label, value) in rows { print((label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value) }
     }
+}
+
+/// The walker alone on every vertex (no encoding, no store), best of three passes: thread CPU seconds (less
+/// disturbed by a busy machine than wall time), steps and an FNV-1a hash of all fingerprints, so that walker
+/// changes can be checked to give exactly the same index.
+func walkOnly(_ graph: CSRGraph, _ parameters: WalkParameters) -> (Double, Int, UInt64) {
+    var best = Double.infinity
+    var steps = 0
+    var hash: UInt64 = 0
+    for _ in 0..<3 {
+        var walker = FingerprintWalker(graph: graph, parameters: parameters)
+        hash = 0xCBF2_9CE4_8422_2325
+        let start = threadCPUSeconds()
+        for v in 0..<graph.vertexCount {
+            let fingerprint = walker.fingerprint(of: VertexIndex(v))
+            for i in 0..<fingerprint.entryCount {
+                hash = (hash ^ UInt64(fingerprint.vertices[i])) &* 0x100_0000_01B3
+                hash = (hash ^ UInt64(fingerprint.visitCounts[i])) &* 0x100_0000_01B3
+            }
+        }
+        best = min(best, threadCPUSeconds() - start)
+        steps = walker.stepCount
+    }
+    return (best, steps, hash)
+}
+
+/// CPU time of the calling thread.
+func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
 func seconds(_ duration: Duration) -> String { fixed(milliseconds(duration) / 1000, 3) }

@@ -13,24 +13,28 @@
 public struct FingerprintWalker {
     public let graph: CSRGraph
     public let parameters: WalkParameters
-    private let stopThreshold: UInt64
+    let stopThreshold: UInt64
     /// Visit counts by vertex; all zero between calls.
     private var counts: [UInt32]
-    /// Vertices with a non-zero count in `counts`.
-    private var touched: [VertexIndex] = []
+    /// Vertices with a non-zero count in `counts`, in `touched[0..<touchedCount]` during a walk. One slot
+    /// more than a fingerprint can have distinct vertices, so a visit may write the next slot unconditionally.
+    private var touched: [VertexIndex]
     /// Walk steps taken (moves along an edge), for throughput figures.
     public private(set) var stepCount: Int = 0
+    /// The early offset loads folded together; kept so the optimiser cannot remove those loads.
+    private var prefetchSink: UInt64 = 0
 
     public init(graph: CSRGraph, parameters: WalkParameters) {
         self.graph = graph
         self.parameters = parameters
         self.stopThreshold = parameters.stopThreshold
         self.counts = [UInt32](repeating: 0, count: graph.vertexCount)
+        let (walks, length) = (parameters.walksPerVertex, parameters.maxWalkLength)
+        let mostDistinct = walks.multipliedReportingOverflow(by: length + 1)
+        let capacity = mostDistinct.overflow ? graph.vertexCount : min(graph.vertexCount, mostDistinct.partialValue)
+        self.touched = [VertexIndex](repeating: 0, count: capacity + 1)
     }
 
-    /// Walks advanced in lockstep. A step is a chain of dependent cache misses (offsets, then targets),
-    /// so one walk at a time is memory-latency bound; independent walks overlap their misses.
-    static let laneCount = 16
 
     /// The fingerprint of `u`: a function of `(graph, parameters, u)` only.
     ///
@@ -46,89 +50,19 @@ public struct FingerprintWalker {
             swap(&counts, &self.counts)
             swap(&touched, &self.touched)
         }
-        let steps = walk(from: u, counts: &counts, touched: &touched)
+        let (steps, touchedCount, sink) = walk(from: u, counts: &counts, touched: &touched)
         stepCount &+= steps
-        Self.sortAscending(&touched)
+        prefetchSink ^= sink
+        var vertices = Array(touched[0..<touchedCount])
+        Self.sortAscending(&vertices)
         var countSpan = counts.mutableSpan
         var visitCounts = [UInt32]()
-        visitCounts.reserveCapacity(touched.count)
-        for v in touched {
+        visitCounts.reserveCapacity(vertices.count)
+        for v in vertices {
             visitCounts.append(countSpan[unchecked: Int(v)])
             countSpan[unchecked: Int(v)] = 0
         }
-        let result = Fingerprint(vertices: touched, visitCounts: visitCounts)
-        touched = []
-        return result
-    }
-
-    /// Runs the `R` walks of `u` in up to `laneCount` lanes, counting visits; returns the steps taken.
-    private func walk(from u: VertexIndex, counts countArray: inout [UInt32], touched: inout [VertexIndex]) -> Int {
-        var walkSeeds = WalkSeed(globalSeed: parameters.seed, vertex: u)
-        let walks = parameters.walksPerVertex
-        let maxLength = parameters.maxWalkLength
-        let stopThreshold = self.stopThreshold
-        let offsets = graph.offsets.span
-        let targets = graph.targets.span
-        var counts = countArray.mutableSpan
-        var laneVertexArray = [VertexIndex](repeating: u, count: Self.laneCount)
-        var laneStateArray = [UInt64](repeating: 0, count: Self.laneCount)
-        var laneLengthArray = [Int](repeating: 0, count: Self.laneCount)
-        var laneVertex = laneVertexArray.mutableSpan
-        var laneState = laneStateArray.mutableSpan
-        var laneLength = laneLengthArray.mutableSpan
-        var started = 0
-        var active = 0
-        while active < Self.laneCount, started < walks {
-            laneState[active] = walkSeeds.next()
-            Self.visit(u, &counts, &touched)
-            started += 1
-            active += 1
-        }
-        var steps = 0
-        while active > 0 {
-            var lane = 0
-            while lane < active {
-                var ended = laneLength[unchecked: lane] == maxLength
-                if !ended {
-                    let state = laneState[unchecked: lane] &+ 0x9E37_79B9_7F4A_7C15
-                    laneState[unchecked: lane] = state
-                    let draw = WalkSeed.mix(state)
-                    let current = laneVertex[unchecked: lane]
-                    let start = offsets[unchecked: Int(current)]
-                    let degree = offsets[unchecked: Int(current) + 1] &- start
-                    if draw < stopThreshold || degree == 0 {
-                        ended = true
-                    } else {
-                        let pick = ((draw & 0xFFFF_FFFF) &* degree) >> 32
-                        let next = targets[unchecked: Int(start &+ pick)]
-                        laneVertex[unchecked: lane] = next
-                        laneLength[unchecked: lane] &+= 1
-                        Self.visit(next, &counts, &touched)
-                        steps &+= 1
-                    }
-                }
-                guard ended else {
-                    lane += 1
-                    continue
-                }
-                if started < walks {
-                    // Refill the lane with the next walk, so lanes stay busy until the last walks.
-                    laneVertex[unchecked: lane] = u
-                    laneState[unchecked: lane] = walkSeeds.next()
-                    laneLength[unchecked: lane] = 0
-                    Self.visit(u, &counts, &touched)
-                    started += 1
-                    lane += 1
-                } else {
-                    // Retire the lane: move the last active lane into its slot and step that one next.
-                    active -= 1
-                    laneVertex[unchecked: lane] = laneVertex[unchecked: active]
-                    laneState[unchecked: lane] = laneState[unchecked: active]
-                    laneLength[unchecked: lane] = laneLength[unchecked: active]
-                }
-            }
-        }
-        return steps
+        return Fingerprint(vertices: vertices, visitCounts: visitCounts)
     }
 
     /// Insertion sort for the short lists of typical fingerprints (the standard library's sort allocates a
@@ -148,13 +82,6 @@ public struct FingerprintWalker {
             }
             span[unchecked: j] = value
         }
-    }
-
-    @inline(__always)
-    private static func visit(_ v: VertexIndex, _ counts: inout MutableSpan<UInt32>, _ touched: inout [VertexIndex]) {
-        let c = counts[unchecked: Int(v)]
-        if c == 0 { touched.append(v) }
-        counts[unchecked: Int(v)] = c &+ 1
     }
 }
 
