@@ -45,6 +45,9 @@ struct IngestCommand: AsyncParsableCommand {
         let start = clock.now
         let chosenFormat = format.flatMap { EdgeListFormat(rawValue: $0.lowercased()) }
         let (graph, statistics) = try EdgeListReader.read(edges, format: chosenFormat, undirected: undirected)
+        // The parent directory is created only now, after the edge list parsed, so a failed run creates nothing.
+        let parent = URL(fileURLWithPath: out).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         let checksum = try GraphFile.write(graph, to: out)
         let elapsed = clock.now - start
         let report = IngestReport(

@@ -5,6 +5,6 @@ import PPRCLI
 @main
 struct Main {
     static func main() async {
-        await PwctlCommand.main()
+        await PwctlCommand.main(PwctlArguments.normalized(Array(CommandLine.arguments.dropFirst())))
     }
 }

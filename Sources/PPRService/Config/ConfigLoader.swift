@@ -69,7 +69,6 @@ public struct ConfigLoader {
         config.query.eps = try double("query.eps") ?? config.query.eps
         config.query.maxLevels = try int("query.maxLevels", min: 0) ?? config.query.maxLevels
         config.deadlines.combineMillis = try int("deadlines.combineMillis", min: 1) ?? config.deadlines.combineMillis
-        config.deadlines.requestMillis = try int("deadlines.requestMillis", min: 1) ?? config.deadlines.requestMillis
         config.deadlines.controlMillis = try int("deadlines.controlMillis", min: 1) ?? config.deadlines.controlMillis
         config.limits.maxRequestBytes = try int("limits.maxRequestBytes", min: 1024) ?? config.limits.maxRequestBytes
         config.limits.mapSizeBytes = try int("limits.mapSizeBytes", min: 1 << 20) ?? config.limits.mapSizeBytes
@@ -137,7 +136,7 @@ extension ServiceConfig {
     static let scalarKeys: Set<String> = [
         "graph", "coordinator.listen", "coordinator.dataDir", "coordinator.concurrency", "index.walks",
         "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.eps",
-        "query.maxLevels", "deadlines.combineMillis", "deadlines.requestMillis", "deadlines.controlMillis",
+        "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis",
         "limits.maxRequestBytes", "limits.mapSizeBytes",
     ]
 }

@@ -91,8 +91,6 @@ public struct QueryDefaults: Equatable, Sendable {
 public struct Deadlines: Equatable, Sendable {
     /// Coordinator → worker combine call.
     public var combineMillis: Int = 2_000
-    /// Client → coordinator call made by pwctl.
-    public var requestMillis: Int = 30_000
     /// Coordinator → worker control calls (index task, activate, health).
     public var controlMillis: Int = 5_000
     public init() {}

@@ -81,7 +81,6 @@ final class ClusterProcess {
               threads: 1
             deadlines:
               combineMillis: \(combineMillis)
-              requestMillis: 20000
               controlMillis: 5000
             limits:
               mapSizeBytes: 1073741824
