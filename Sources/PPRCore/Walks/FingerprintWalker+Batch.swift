@@ -104,10 +104,13 @@ extension FingerprintWalker {
         var steps = 0
         var sink: UInt64 = 0
         while active > 0 {
+            // Two fetch loops: every lane's target load is independent of the others, and so is every
+            // offsets load once the targets are in, so each loop keeps all its misses in flight at once.
             for lane in 0..<active {
-                let next = targets[unchecked: Int(laneEdge[unchecked: lane])]
-                laneNext[unchecked: lane] = next
-                sink ^= offsets[unchecked: Int(next)]
+                laneNext[unchecked: lane] = targets[unchecked: Int(truncatingIfNeeded: laneEdge[unchecked: lane])]
+            }
+            for lane in 0..<active {
+                sink ^= offsets[unchecked: Int(laneNext[unchecked: lane])]
             }
             var lane = 0
             while lane < active {
@@ -128,7 +131,7 @@ extension FingerprintWalker {
                         touchedCount &+= 1 &- Int((UInt64(c) &+ 0xFFFF_FFFF) >> 32)
                         counts[unchecked: Int(v)] = c &+ 1
                     }
-                    results[position[unchecked: oldSlot]] = Self.collect(
+                    results[position[unchecked: oldSlot]] = collect(
                         touched: touched.span, count: touchedCount, counts: &counts)
                     free[unchecked: freeCount] = oldSlot
                     freeCount &+= 1

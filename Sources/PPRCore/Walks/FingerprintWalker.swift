@@ -14,6 +14,8 @@ public struct FingerprintWalker {
     public let graph: CSRGraph
     public let parameters: WalkParameters
     let stopThreshold: UInt64
+    /// Whether every vertex index is below 2^31 (see `collect`).
+    let indicesBelow31Bits: Bool
     /// Visit counts by vertex; all zero between calls.
     var counts: [UInt32]
     /// Vertices with a non-zero count in `counts`, in `touched[0..<touchedCount]` during a walk. One slot
@@ -30,6 +32,7 @@ public struct FingerprintWalker {
         self.graph = graph
         self.parameters = parameters
         self.stopThreshold = parameters.stopThreshold
+        self.indicesBelow31Bits = graph.vertexCount <= 1 << 31
         self.counts = [UInt32](repeating: 0, count: graph.vertexCount)
         let (walks, length) = (parameters.walksPerVertex, parameters.maxWalkLength)
         let mostDistinct = walks.multipliedReportingOverflow(by: length + 1)
@@ -56,24 +59,24 @@ public struct FingerprintWalker {
         stepCount &+= steps
         prefetchSink ^= sink
         var countSpan = counts.mutableSpan
-        return Self.collect(touched: touched.span, count: touchedCount, counts: &countSpan)
+        return collect(touched: touched.span, count: touchedCount, counts: &countSpan)
     }
 
     /// The fingerprint of the visits counted in `counts` at `touched[0..<count]`; zeroes those counts.
-    static func collect(touched: Span<VertexIndex>, count: Int, counts: inout MutableSpan<UInt32>) -> Fingerprint {
+    func collect(touched: Span<VertexIndex>, count: Int, counts: inout MutableSpan<UInt32>) -> Fingerprint {
         var vertices = [VertexIndex](repeating: 0, count: count)
         var sorted = vertices.mutableSpan
-        if count <= rankSortLimit {
+        if count <= Self.rankSortLimit, indicesBelow31Bits {
             // Rank sort: the listed vertices are distinct, so each one's rank (how many are smaller) is its
             // place. Quadratic but branch-free and vectorised; insertion sort mispredicted once per vertex
             // and took a fifth of walking time.
             for i in 0..<count {
                 let value = touched[unchecked: i]
-                var rank = 0
-                for j in 0..<count {  // `t - value` wraps (top bit set) exactly when t < value
-                    rank &+= Int(truncatingIfNeeded: (UInt64(touched[unchecked: j]) &- UInt64(value)) >> 63)
-                }
-                sorted[unchecked: rank] = value
+                // `t - value` has its top bit set exactly when t < value, both below 2^31; 32-bit lanes
+                // vectorise twice as wide as 64-bit ones.
+                var rank: UInt32 = 0
+                for j in 0..<count { rank &+= (touched[unchecked: j] &- value) >> 31 }
+                sorted[unchecked: Int(rank)] = value
             }
         } else {
             for i in 0..<count { sorted[unchecked: i] = touched[unchecked: i] }
