@@ -107,9 +107,8 @@ public struct IndexBuilder: Sendable {
                     let first = index * StoreLayout.chunkVertexCount
                     let last = min(localVertexCount, first + StoreLayout.chunkVertexCount)
                     let before = walker.stepCount
-                    let fingerprints = (first..<last).map { localIndex in
-                        walker.fingerprint(of: VertexIndex(localIndex * shardCount + shardIndex))
-                    }
+                    let fingerprints = walker.fingerprints(
+                        of: (first..<last).lazy.map { VertexIndex($0 * shardCount + shardIndex) })
                     queue.deliver(
                         EncodedChunk(index: UInt32(index), fingerprints: fingerprints),
                         walkSteps: walker.stepCount - before)

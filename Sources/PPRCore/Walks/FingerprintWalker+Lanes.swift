@@ -111,7 +111,7 @@ extension FingerprintWalker {
 }
 
 /// Computes a walk's next step at a vertex: one draw decides both stopping and the neighbour.
-private struct Pending {
+struct Pending {
     let stopThreshold: UInt64
     let maxLength: UInt64
 
