@@ -6,10 +6,11 @@ import Testing
 
 /// Runs `body` with a fresh test cluster, closed afterwards whatever happens.
 func withTestCluster<R>(
-    shardCount: Int = 3, activate: Bool = true, combineMillis: Int = 2_000,
+    shardCount: Int = 3, activate: Bool = true, combineMillis: Int = 2_000, combineEntries: Int? = nil,
     _ body: (CoordinatorTestCluster) async throws -> R
 ) async throws -> R {
-    let cluster = try CoordinatorTestCluster(shardCount: shardCount, combineMillis: combineMillis)
+    let cluster = try CoordinatorTestCluster(
+        shardCount: shardCount, combineMillis: combineMillis, combineEntries: combineEntries)
     do {
         if activate { #expect(try await cluster.index() == 1) }
         let result = try await body(cluster)
@@ -81,8 +82,10 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
         }
     }
 
-    @Test func batchEqualsIndividualQueries() async throws {
-        try await withTestCluster { cluster in
+    /// A budget of 1 frontier entry per combine round answers every query of the batch in its own round.
+    @Test(arguments: [nil, 1])
+    func batchEqualsIndividualQueries(combineEntries: Int?) async throws {
+        try await withTestCluster(combineEntries: combineEntries) { cluster in
             let queries =
                 [1000, 1003, 1150, 1297, 1600].map { id in
                     QueryRequest(sources: [QuerySource(VertexID(UInt64(id)))], topK: 12)

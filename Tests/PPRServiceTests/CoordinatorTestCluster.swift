@@ -20,7 +20,7 @@ final class CoordinatorTestCluster: @unchecked Sendable {
     let front: CoordinatorServer
     let client: WireClient
 
-    init(shardCount: Int = 3, vertexCount: Int = 300, combineMillis: Int = 2_000) throws {
+    init(shardCount: Int = 3, vertexCount: Int = 300, combineMillis: Int = 2_000, combineEntries: Int? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-coord-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let graphPath = "\(directory)/graph.pwg"
@@ -32,6 +32,7 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         config.deadlines.combineMillis = combineMillis
         config.deadlines.controlMillis = combineMillis
         config.limits.mapSizeBytes = 1 << 28
+        if let combineEntries { config.limits.combineEntries = combineEntries }
         self.config = config
         workers = Array(repeating: nil, count: shardCount)
         coordinator = try Coordinator(

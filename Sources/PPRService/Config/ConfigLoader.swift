@@ -72,6 +72,7 @@ public struct ConfigLoader {
         config.deadlines.controlMillis = try int("deadlines.controlMillis", min: 1) ?? config.deadlines.controlMillis
         config.limits.maxRequestBytes = try int("limits.maxRequestBytes", min: 1024) ?? config.limits.maxRequestBytes
         config.limits.mapSizeBytes = try int("limits.mapSizeBytes", min: 1 << 20) ?? config.limits.mapSizeBytes
+        config.limits.combineEntries = try int("limits.combineEntries", min: 1) ?? config.limits.combineEntries
 
         if let unknown = values.keys.filter({ !used.contains($0) }).sorted().first {
             throw .unknownKey(origin, unknown)
@@ -137,7 +138,7 @@ extension ServiceConfig {
         "graph", "coordinator.listen", "coordinator.dataDir", "coordinator.concurrency", "index.walks",
         "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.eps",
         "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis",
-        "limits.maxRequestBytes", "limits.mapSizeBytes",
+        "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.combineEntries",
     ]
 }
 

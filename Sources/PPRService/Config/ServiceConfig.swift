@@ -102,5 +102,9 @@ public struct Limits: Equatable, Sendable {
     public var maxRequestBytes: Int = 16 << 20
     /// LMDB map size of each store (sparse on disk; an upper bound, not an allocation).
     public var mapSizeBytes: Int = 1 << 40
+    /// Frontier entries (over all shards) one combine round may carry; a larger batch of queries is
+    /// answered in several rounds. Bounds a worker's work per request (well inside the combine deadline)
+    /// and the request and reply sizes. soc-Slashdot0902 queries have about 26k entries each.
+    public var combineEntries: Int = 1 << 17
     public init() {}
 }

@@ -1,8 +1,9 @@
 // QueryExecutor: the coordinator's query path (DESIGN §2, Query and Batch).
 //
-// A batch of queries shares one decomposition round: every query is expanded on the coordinator (which
-// maps the graph), each frontier is split by owning shard, and ONE CombineRequest per shard carries all
-// the batch's frontiers, pinned to the active index version so an answer never mixes versions. The
+// A batch of queries shares decomposition rounds: queries are expanded on the coordinator (which maps
+// the graph), each frontier is split by owning shard, and ONE CombineRequest per shard carries all the
+// frontiers of a round (as many queries as fit `combineEntryBudget`), pinned to the active index version
+// so an answer never mixes versions. The
 // shards' partial sums are merged per query with the pushed mass, normalised once, and cut to top-k
 // after exclusions. A single query is a batch of one.
 //
@@ -32,6 +33,9 @@ final class QueryExecutor: Sendable {
     private let defaults: QueryDefaults
     private let shards: ShardPool
     private let combineDeadline: Duration
+    /// Frontier entries one combine round may carry (`limits.combineEntries`): bounds a worker's work and
+    /// the message sizes per request, so large batches take several rounds instead of one huge request.
+    private let combineEntryBudget: Int
     private let scratch: ScratchPool
     private let queue = DispatchQueue(label: "powerwalk.coordinator.query", attributes: .concurrent)
 
@@ -41,6 +45,7 @@ final class QueryExecutor: Sendable {
         defaults = config.query
         self.shards = shards
         combineDeadline = .milliseconds(config.deadlines.combineMillis)
+        combineEntryBudget = config.limits.combineEntries
         scratch = ScratchPool(graph: graph, capacity: min(4, config.coordinator.concurrency))
     }
 
@@ -48,8 +53,7 @@ final class QueryExecutor: Sendable {
     ///
     /// - Throws: the first invalid query's error (nothing is sent then), or the first shard failure.
     func answer(_ requests: [QueryRequest], index: ActiveIndex) async throws(WireError) -> [QueryResponse] {
-        let clock = ContinuousClock()
-        let started = clock.now
+        let started = ContinuousClock.now
         let batched = requests.count > 1
         var resolved: [ResolvedQuery] = []
         resolved.reserveCapacity(requests.count)
@@ -59,22 +63,45 @@ final class QueryExecutor: Sendable {
                     request, graph: graph, defaults: defaults, alpha: index.walk.restartProbability,
                     index: batched ? position : nil))
         }
-        let queries = resolved
-        guard !queries.isEmpty else { return [] }
+        var responses: [QueryResponse] = []
+        responses.reserveCapacity(resolved.count)
+        var next = 0
+        while next < resolved.count {
+            let group = try await answerGroup(resolved[next...], index: index, started: started)
+            responses += group
+            next += group.count
+        }
+        return responses
+    }
+
+    /// Answers the longest prefix of `queries` whose frontiers fit `combineEntryBudget` (at least one
+    /// query): expand, one combine round, merge. Returns that prefix's responses.
+    private func answerGroup(
+        _ queries: ArraySlice<ResolvedQuery>, index: ActiveIndex, started: ContinuousClock.Instant
+    ) async throws(WireError) -> [QueryResponse] {
         let alpha = index.walk.restartProbability
         let (pool, partition) = (scratch, partition)
+        let budget = combineEntryBudget
         let expansions = try await offPool {
             () throws(WireError) -> [Expansion] in
             try pool.withScratch { scratch throws(WireError) in
-                try queries.map { query throws(WireError) in try scratch.expand(query, alpha: alpha) }
+                var expansions: [Expansion] = []
+                var entries = 0
+                for query in queries where expansions.isEmpty || entries < budget {
+                    let expansion = try scratch.expand(query, alpha: alpha)
+                    entries += expansion.frontier.count
+                    expansions.append(expansion)
+                }
+                return expansions
             }
         }
+        let group = Array(queries.prefix(expansions.count))
         let sums = try await combine(expansions.map { $0.frontier(partitionedBy: partition) }, version: index.version)
         let results = try await offPool {
             () throws(WireError) -> [[ScoredVertex]] in
             try pool.withScratch { scratch throws(WireError) in
                 var results: [[ScoredVertex]] = []
-                for (i, query) in queries.enumerated() {
+                for (i, query) in group.enumerated() {
                     let partials = sums.indices.compactMap { s in sums[s].map { (ShardID(s), $0[i]) } }
                     results.append(
                         try scratch.merge(
@@ -84,7 +111,7 @@ final class QueryExecutor: Sendable {
                 return results
             }
         }
-        let elapsed = clock.now - started
+        let elapsed = ContinuousClock.now - started
         return zip(expansions, results).map { expansion, top in
             QueryResponse(
                 results: top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) },
