@@ -109,13 +109,9 @@ final class QueryExecutor: Sendable {
             for s in calls {
                 let request = WireRequest.combine(CombineRequest(indexVersion: version, frontiers: perShard[s]))
                 group.addTask {
-                    do throws(WireError) {
-                        return (
-                            s, .success(try await self.shards.call(ShardID(s), request, deadline: self.combineDeadline))
-                        )
-                    } catch {
-                        return (s, .failure(error))
-                    }
+                    // Result first, tuple second: see ShardPool.result for the -O miscompile this avoids.
+                    let result = await self.shards.result(ShardID(s), request, deadline: self.combineDeadline)
+                    return (s, result)
                 }
             }
             var outcomes: [(Int, Result<WireResponse, WireError>)] = []

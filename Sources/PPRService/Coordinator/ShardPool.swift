@@ -84,17 +84,28 @@ public final class ShardPool: Sendable {
         return await withTaskGroup(of: (Int, Result<WireResponse, WireError>).self) { group in
             for (index, request) in requests.enumerated() {
                 group.addTask {
-                    do throws(WireError) {
-                        return (index, .success(try await self.call(ShardID(index), request, deadline: deadline)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
+                    let result = await self.result(ShardID(index), request, deadline: deadline)
+                    return (index, result)
                 }
             }
             var results = [Result<WireResponse, WireError>](
                 repeating: .failure(WireError(.internal, "no result")), count: requests.count)
             for await (index, result) in group { results[index] = result }
             return results
+        }
+    }
+
+    /// `call`, with its error as a value: the child-task form of a shard call.
+    ///
+    /// Why the task groups use this instead of `do { return (i, .success(try await call(…))) } catch { … }`:
+    /// Swift 6.3.1 with -O miscompiles that form (a typed-throws async call inside a tuple literal): every
+    /// child task returned index 0, so in release builds fan-outs lost all but one shard's reply. Binding
+    /// the Result first and then building the tuple compiles correctly.
+    func result(_ shard: ShardID, _ request: WireRequest, deadline: Duration) async -> Result<WireResponse, WireError> {
+        do throws(WireError) {
+            return .success(try await call(shard, request, deadline: deadline))
+        } catch {
+            return .failure(error)
         }
     }
 
