@@ -72,7 +72,9 @@ struct ServiceBenchmark: AsyncParsableCommand {
         await cluster.shutdown()
         rows.append(("Load after", loadAverage()))
         let width = rows.map(\.0.count).max()! + 2
-        for (label, value) in rows { print((label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value) }
+        for (label, value) in rows {
+            print((label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value)
+        }
     }
 
     /// Everything timed through the front of a running cluster.
