@@ -30,6 +30,8 @@ struct ServiceBenchmark: AsyncParsableCommand {
     @Option(help: "Queries per inline BatchQuery request (0 = skip the inline path).") var chunk = 256
     @Option(name: .customLong("top-k"), help: "k of every query.") var topK = 10
     @Option(help: "NNG URL of the front (port 0 = any free port).") var listen = "tcp://127.0.0.1:0"
+    @Option(name: .customLong("combine-deadline-ms"), help: "Coordinator -> shard combine deadline.")
+    var combineDeadline = Deadlines().combineMillis
 
     func validate() throws {
         guard shards >= 1 else { throw ValidationError("--shards: \(shards) must be >= 1") }
@@ -40,6 +42,9 @@ struct ServiceBenchmark: AsyncParsableCommand {
         guard batchSources >= 1 else { throw ValidationError("--batch-sources: \(batchSources) must be >= 1") }
         guard chunk >= 0 else { throw ValidationError("--chunk: \(chunk) must be >= 0") }
         guard topK >= 1 else { throw ValidationError("--top-k: \(topK) must be >= 1") }
+        guard combineDeadline >= 1 else {
+            throw ValidationError("--combine-deadline-ms: \(combineDeadline) must be >= 1")
+        }
     }
 
     func run() async throws {
@@ -47,39 +52,40 @@ struct ServiceBenchmark: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let clock = ContinuousClock()
-        var rows: [(String, String)] = [("Graph", edges), ("Load before", loadAverage())]
+        row("Graph", edges)
+        row("Knobs", "shards \(shards), R \(walks), seed \(seed), threads \(threads), queries \(queries), "
+            + "clients \(clients), batch \(batchSources), chunk \(chunk), k \(topK), "
+            + "combine deadline \(combineDeadline) ms, server eps/T defaults")
+        row("Load before", loadAverage())
 
         let ingestStart = clock.now
         let (built, statistics) = try EdgeListReader.read(edges)
         let graphPath = directory.appendingPathComponent("graph.pwg").path
         _ = try GraphFile.write(built, to: graphPath)
-        rows.append(("Ingest", "\(seconds(clock.now - ingestStart)) s"))
-        rows.append(("Vertices", "\(statistics.vertexCount)"))
-        rows.append(("Edges", "\(statistics.edgeCount)"))
+        row("Ingest", "\(seconds(clock.now - ingestStart)) s")
+        row("Vertices", "\(statistics.vertexCount)")
+        row("Edges", "\(statistics.edgeCount)")
 
-        let config = try ServiceConfig.local(
+        var config = try ServiceConfig.local(
             graph: graphPath, dataDirectory: directory.appendingPathComponent("cluster").path, shardCount: shards,
             listen: listen, threads: threads)
+        config.deadlines.combineMillis = combineDeadline
         let startup = clock.now
         let cluster = try await LocalCluster(config: config)
-        rows.append(("Cluster start", "\(seconds(clock.now - startup)) s (in process, front \(cluster.url))"))
+        row("Cluster start", "\(seconds(clock.now - startup)) s (in process, front \(cluster.url))")
         do {
-            try await measure(cluster: cluster, graph: built, directory: directory, rows: &rows)
+            try await measure(cluster: cluster, graph: built, directory: directory)
         } catch {
             await cluster.shutdown()
             throw error
         }
         await cluster.shutdown()
-        rows.append(("Load after", loadAverage()))
-        let width = rows.map(\.0.count).max()! + 2
-        for (label, value) in rows {
-            print((label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value)
-        }
+        row("Load after", loadAverage())
     }
 
     /// Everything timed through the front of a running cluster.
     private func measure(
-        cluster: LocalCluster, graph: CSRGraph, directory: URL, rows: inout [(String, String)]
+        cluster: LocalCluster, graph: CSRGraph, directory: URL
     ) async throws {
         let clock = ContinuousClock()
         let client = try ServiceClient(url: cluster.url)
@@ -88,8 +94,8 @@ struct ServiceBenchmark: AsyncParsableCommand {
         let indexStart = clock.now
         let indexed = try await client.run(.index(IndexJobParams(walksPerVertex: walks, seed: seed)))
         let indexWall = clock.now - indexStart
-        rows.append(("Index job", "\(seconds(indexWall)) s (job \(seconds(jobDuration(indexed))) s), "
-            + "version \(indexed.result?.indexVersion ?? 0), \(rate(graph.vertexCount, indexWall)) vertices/s"))
+        row("Index job", "\(seconds(indexWall)) s (job \(seconds(jobDuration(indexed))) s), "
+            + "version \(indexed.result?.indexVersion ?? 0), \(rate(graph.vertexCount, indexWall)) vertices/s")
 
         var sampler = WalkSeed(globalSeed: seed, vertex: 0)
         let n = UInt64(graph.vertexCount)
@@ -99,32 +105,36 @@ struct ServiceBenchmark: AsyncParsableCommand {
 
         let single = try await probes.sequential(draw(queries), client: client)
         let (singleClient, singleServer) = single.summary()
-        rows.append(("1 client", singleClient))
-        rows.append(("1 client server", singleServer))
-        rows.append(("1 client q/s", rate(queries, .milliseconds(single.client.reduce(0, +)))))
-        rows.append(("Fingerprints", "\(single.fingerprints / queries) per query (mean)"))
+        row("1 client", singleClient)
+        row("1 client server", singleServer)
+        row("1 client q/s", rate(queries, .milliseconds(single.client.reduce(0, +))))
+        row("Fingerprints", "\(single.fingerprints / queries) per query (mean)")
 
         let (many, wall) = try await probes.concurrent(draw(queries), clients: clients)
         let (manyClient, manyServer) = many.summary()
-        rows.append(("\(clients) clients", manyClient))
-        rows.append(("\(clients) clients server", manyServer))
-        rows.append(("\(clients) clients q/s", "\(rate(queries, wall)) (\(queries) queries in \(seconds(wall)) s)"))
+        row("\(clients) clients", manyClient)
+        row("\(clients) clients server", manyServer)
+        row("\(clients) clients q/s", "\(rate(queries, wall)) (\(queries) queries in \(seconds(wall)) s)")
 
         let sources = draw(batchSources)
         let input = directory.appendingPathComponent("batch-input.txt").path
         let output = directory.appendingPathComponent("batch-output.jsonl").path
         let job = try await probes.batchJob(sources, input: input, output: output, client: client)
-        rows.append(("Batch job", "\(seconds(job.wall)) s (job \(seconds(job.job)) s), "
-            + "\(rate(batchSources, job.wall)) sources/s, \(batchSources) lines, \(job.errors) errors"))
+        row("Batch job", "\(seconds(job.wall)) s (job \(seconds(job.job)) s), "
+            + "\(rate(batchSources, job.wall)) sources/s, \(batchSources) lines, \(job.errors) errors")
 
         if chunk > 0 {
             let inline = try await probes.inlineBatches(sources, chunk: chunk, client: client)
-            rows.append(("Inline batches", "\(seconds(inline.wall)) s (server \(seconds(inline.server)) s), "
-                + "\(rate(batchSources, inline.wall)) sources/s, \(chunk) per request"))
+            row("Inline batches", "\(seconds(inline.wall)) s (server \(seconds(inline.server)) s), "
+                + "\(rate(batchSources, inline.wall)) sources/s, \(chunk) per request")
         }
-        rows.append(("Knobs", "shards \(shards), R \(walks), seed \(seed), threads \(threads), queries \(queries), "
-            + "clients \(clients), batch \(batchSources), chunk \(chunk), k \(topK), server eps/T defaults"))
     }
+}
+
+/// Prints `label: value` at once (a run takes minutes), labels padded to one width as EngineBenchmark does.
+func row(_ label: String, _ value: String) {
+    let line = (label + ":").padding(toLength: 22, withPad: " ", startingAt: 0) + value + "\n"
+    FileHandle.standardOutput.write(Data(line.utf8))  // unbuffered: rows show up while the run goes on
 }
 
 /// `count / duration` per second, one decimal.
