@@ -83,13 +83,22 @@ struct ServiceBenchmark: AsyncParsableCommand {
         row("Load after", loadAverage())
     }
 
-    /// Everything timed through the front of a running cluster.
-    private func measure(
-        cluster: LocalCluster, graph: CSRGraph, directory: URL
-    ) async throws {
-        let clock = ContinuousClock()
+    /// Everything timed through the front of a running cluster, on one connection (plus the concurrent ones).
+    private func measure(cluster: LocalCluster, graph: CSRGraph, directory: URL) async throws {
         let client = try ServiceClient(url: cluster.url)
         defer { client.close() }
+        do {
+            try await measure(cluster: cluster, graph: graph, directory: directory, client: client)
+        } catch {
+            row("Failed", "\(error)")  // now: closing after a failure has been seen to hang in nng_close
+            throw error
+        }
+    }
+
+    private func measure(
+        cluster: LocalCluster, graph: CSRGraph, directory: URL, client: ServiceClient
+    ) async throws {
+        let clock = ContinuousClock()
 
         let indexStart = clock.now
         let indexed = try await client.run(.index(IndexJobParams(walksPerVertex: walks, seed: seed)))
