@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "pwbench",
             dependencies: [
-                "PPRCLI", "PPRCore", "PPRStorage",
+                "PPRCLI", "PPRCore", "PPRStorage", "PPRService", "PPRWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
