@@ -61,6 +61,7 @@ extension FingerprintStoreReader {
         }
         distinct.sort()
         distinct = Self.uniqued(distinct)
+        if frontiers.count == 1 { return try combineOne(frontiers[0], distinct: distinct) }
         let (table, chunksRead) = try decode(distinct)
         var summer = PartialSummer(vertexCount: manifest.vertexCount)
         let unit = manifest.restartProbability / Double(manifest.walkParameters.walksPerVertex)
@@ -71,9 +72,43 @@ extension FingerprintStoreReader {
     }
 
     /// Phase 1: decodes the fingerprints of `distinct` (ascending, owned) into one table.
+    /// One query (the online case): nothing is shared, so the fingerprints are added straight from the
+    /// map into a dense accumulator (`accumulate`), and the non-zero sums are collected by one scan in
+    /// vertex order, without the decode table or a sort.
+    private func combineOne(_ frontier: [WeightedVertex], distinct: [VertexIndex]) throws(StoreError)
+        -> BatchCombineResult
+    {
+        var dense = [Double](repeating: 0, count: manifest.vertexCount)
+        do {
+            try accumulate(frontier, into: &dense)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw batchCorrupt("\(error)")
+        }
+        var sum = ShardPartialSum()
+        let span = dense.span
+        for x in 0..<span.count where span[unchecked: x] != 0 {
+            sum.vertices.append(VertexIndex(x))
+            sum.scores.append(span[unchecked: x])
+        }
+        var chunks = 0
+        var lastChunk: UInt32?
+        for vertex in distinct {
+            let chunk = try location(of: vertex).chunk
+            if chunk != lastChunk { chunks += 1 }
+            lastChunk = chunk
+        }
+        return BatchCombineResult(partialSums: [sum], fingerprintsRead: distinct.count, chunksRead: chunks)
+    }
+
     private func decode(_ distinct: [VertexIndex]) throws(StoreError) -> (DecodedFingerprints, Int) {
         var table = DecodedFingerprints()
         table.entryStart.reserveCapacity(distinct.count + 1)
+        // The manifest's mean entries per fingerprint sizes the table once instead of growing it.
+        let meanEntries = manifest.entryCount / max(1, manifest.fingerprintCount) + 1
+        table.vertices.reserveCapacity(distinct.count * meanEntries)
+        table.counts.reserveCapacity(distinct.count * meanEntries)
         var chunksRead = 0
         let vertexCount = manifest.vertexCount
         let version = manifest.version
@@ -203,17 +238,23 @@ private struct PartialSummer {
                 sums[unchecked: x] += scale * Double(entryCounts[unchecked: e])
             }
         }
-        touched.sort()
         var result = ShardPartialSum()
         result.vertices.reserveCapacity(touched.count)
         result.scores.reserveCapacity(touched.count)
-        for x in touched {
-            let score = sums[unchecked: Int(x)]
-            sums[unchecked: Int(x)] = 0
+        let emit = { (x: Int, sums: inout MutableSpan<Double>) in
+            let score = sums[unchecked: x]
+            sums[unchecked: x] = 0
             if score != 0 {
-                result.vertices.append(x)
+                result.vertices.append(VertexIndex(x))
                 result.scores.append(score)
             }
+        }
+        if touched.count * 8 > sums.count {
+            // Dense enough that one ordered scan is cheaper than sorting the touched list.
+            for x in 0..<sums.count where marks[unchecked: x] == query { emit(x, &sums) }
+        } else {
+            touched.sort()
+            for x in touched { emit(Int(x), &sums) }
         }
         touched.removeAll(keepingCapacity: true)
         return result
