@@ -14,7 +14,7 @@ public final class Context: @unchecked Sendable {
 
     init(socket: Socket) throws(NNGError) {
         var ctx = nng_ctx()
-        try check(nng_ctx_open(&ctx, socket.handle), "nng_ctx_open")
+        try check(socket.withOpenSocket { nng_ctx_open(&ctx, socket.handle) }, "nng_ctx_open")
         self.handle = ctx
         self.socket = socket
         do { self.io = try AsyncIO() } catch {
@@ -30,7 +30,9 @@ public final class Context: @unchecked Sendable {
     /// - Parameter timeout: deadline for the send; `nil` uses the socket's send timeout.
     public func send(_ message: consuming Message, timeout: Duration? = nil) async throws(NNGError) {
         io.setMessage(message.release())
-        let rc = await io.run(timeout: timeout ?? socket.sendTimeout) { aio in nng_ctx_send(handle, aio) }
+        let rc = await io.run(timeout: timeout ?? socket.sendTimeout) { aio in
+            socket.withOpenSocket { nng_ctx_send(handle, aio) }
+        }
         if rc != 0, let unsent = io.takeMessage() {
             _ = Message(adopting: unsent)  // nng left the message with us; its deinit frees it
         }
@@ -42,7 +44,9 @@ public final class Context: @unchecked Sendable {
     /// - Parameter timeout: deadline for the receive; `nil` uses the socket's receive timeout.
     ///   Expiry throws `NNGError` with code `.timedOut`.
     public func receive(timeout: Duration? = nil) async throws(NNGError) -> Message {
-        let rc = await io.run(timeout: timeout ?? socket.receiveTimeout) { aio in nng_ctx_recv(handle, aio) }
+        let rc = await io.run(timeout: timeout ?? socket.receiveTimeout) { aio in
+            socket.withOpenSocket { nng_ctx_recv(handle, aio) }
+        }
         try check(rc, "nng_ctx_recv")
         guard let raw = io.takeMessage() else {
             throw NNGError(code: .incorrectState, operation: "nng_ctx_recv")
@@ -52,6 +56,7 @@ public final class Context: @unchecked Sendable {
 
     /// Closes the context; a pending operation completes with `.closed`. Idempotent.
     public func close() {
-        _ = nng_ctx_close(handle)  // NNG_ECLOSED on a second close is expected and harmless
+        // NNG_ECLOSED on a second close (or after the socket's) is expected and harmless.
+        _ = socket.withOpenSocket { nng_ctx_close(handle) }
     }
 }

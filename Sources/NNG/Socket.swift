@@ -20,7 +20,10 @@ public final class Socket: @unchecked Sendable {
     // Safety: nng sockets are thread-safe; `handle` is immutable, the Swift-side options sit in a Mutex.
     let handle: nng_socket  // owned; closed by close() or deinit
     private let timeouts = Mutex<(send: Duration?, receive: Duration?)>((nil, nil))
-    private let closed = Atomic<Bool>(false)
+    /// True once closed. Held while a context operation is handed to nng and while the socket closes:
+    /// nng 1.5.2 aborts (a mutex of a freed context) when `nng_close` runs during `nng_ctx_send`, so the
+    /// two never overlap. Hand-offs are short (the waiting happens later, in the aio).
+    private let closed = Mutex<Bool>(false)
 
     /// Opens a socket of the given protocol.
     public init(_ kind: Kind) throws(NNGError) {
@@ -83,7 +86,16 @@ public final class Socket: @unchecked Sendable {
 
     /// Closes the socket and its contexts; pending operations complete with `.closed`. Idempotent.
     public func close() {
-        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        _ = nng_close(handle)
+        closed.withLock { closed in
+            guard !closed else { return }
+            closed = true
+            _ = nng_close(handle)
+        }
+    }
+
+    /// Runs `body` (a call that hands an operation on one of this socket's contexts to nng) so that it
+    /// never overlaps `close()`. After a close, nng itself refuses the operation with NNG_ECLOSED.
+    func withOpenSocket<R>(_ body: () -> R) -> R {
+        closed.withLock { _ in body() }
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import PPRStorage
 import PPRWire
 import Synchronization
@@ -11,6 +12,8 @@ import Synchronization
 public final class ActiveVersionRecord: Sendable {
     private let ledger: JobLedger?
     private let cached: Mutex<UInt64?>
+    /// Runs the LMDB write: a write transaction can wait for LMDB's writer lock, so never on the pool.
+    private let queue = DispatchQueue(label: "powerwalk.coordinator.active-version")
 
     /// A record kept in memory only (lost on restart).
     public init() {
@@ -32,13 +35,20 @@ public final class ActiveVersionRecord: Sendable {
     public func load() -> UInt64? { cached.withLock { $0 } }
 
     /// Records `version` as the active one (durably first, when persisted).
-    public func store(_ version: UInt64) throws(WireError) {
+    public func store(_ version: UInt64) async throws(WireError) {
         if let ledger {
-            do {
-                try ledger.setActiveIndexVersion(version)
-            } catch {
-                throw WireError(.internal, "cannot record index version \(version) as active: \(error)")
+            let failure: WireError? = await withCheckedContinuation { continuation in
+                queue.async {
+                    do {
+                        try ledger.setActiveIndexVersion(version)
+                        continuation.resume(returning: nil)
+                    } catch {
+                        continuation.resume(
+                            returning: WireError(.internal, "cannot record index version \(version) as active: \(error)"))
+                    }
+                }
             }
+            if let failure { throw failure }
         }
         cached.withLock { $0 = version }
     }

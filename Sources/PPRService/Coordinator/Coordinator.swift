@@ -137,7 +137,7 @@ public final class Coordinator: JobContext {
     /// Switches queries to `version`, which every shard has activated; learns its walk parameters.
     public func setActiveIndexVersion(_ version: UInt64) async throws(WireError) {
         let index = try await resolve(version)
-        try record.store(version)
+        try await record.store(version)
         active.withLock { $0 = index }
         logger.info("index version active", metadata: ["version": "\(version)"])
     }

@@ -1,11 +1,10 @@
 // QueryExecutor: the coordinator's query path (DESIGN §2, Query and Batch).
 //
-// A batch of queries shares decomposition rounds: queries are expanded on the coordinator (which maps
-// the graph), each frontier is split by owning shard, and ONE CombineRequest per shard carries all the
-// frontiers of a round (as many queries as fit `combineEntryBudget`), pinned to the active index version
-// so an answer never mixes versions. The
-// shards' partial sums are merged per query with the pushed mass, normalised once, and cut to top-k
-// after exclusions. A single query is a batch of one.
+// A batch of queries is answered in rounds: queries are expanded on the coordinator (which maps the
+// graph) until their frontiers reach `limits.combineEntries`, each frontier is split by owning shard, and
+// one CombineRequest per shard carries all the frontiers of the round, pinned to the active index version
+// so an answer never mixes versions. The shards' partial sums are merged per query with the pushed mass,
+// normalised once, and cut to top-k after exclusions. A single query is a batch of one.
 //
 // Blocking: expansion and merging are CPU work proportional to the batch, so they run on a Dispatch
 // queue (not the cooperative pool); only the fan-out awaits on the pool, and NNG does that waiting.
@@ -74,8 +73,8 @@ final class QueryExecutor: Sendable {
         return responses
     }
 
-    /// Answers the longest prefix of `queries` whose frontiers fit `combineEntryBudget` (at least one
-    /// query): expand, one combine round, merge. Returns that prefix's responses.
+    /// Answers a prefix of `queries` in one round: queries are expanded until their frontiers reach
+    /// `combineEntryBudget` (at least one query), combined on the shards, merged. Returns its responses.
     private func answerGroup(
         _ queries: ArraySlice<ResolvedQuery>, index: ActiveIndex, started: ContinuousClock.Instant
     ) async throws(WireError) -> [QueryResponse] {
@@ -87,7 +86,9 @@ final class QueryExecutor: Sendable {
             try pool.withScratch { scratch throws(WireError) in
                 var expansions: [Expansion] = []
                 var entries = 0
-                for query in queries where expansions.isEmpty || entries < budget {
+                // Queries join the round until their frontiers reach the budget, so a round exceeds it by at
+                // most one query's frontier (and an expansion is never computed twice).
+                for query in queries where entries < budget {
                     let expansion = try scratch.expand(query, alpha: alpha)
                     entries += expansion.frontier.count
                     expansions.append(expansion)

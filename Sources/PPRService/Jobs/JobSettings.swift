@@ -53,7 +53,9 @@ extension JobSettings {
                 restartProbability: p.restartProbability!, walksPerVertex: p.walksPerVertex!,
                 maxWalkLength: p.maxWalkLength!, seed: p.seed!)
             do { try walk.validate() } catch { throw WireError(.invalidArgument, "index job: \(error)") }
-            try Self.check(p.threads! >= 0 && p.threads! <= 4096, "threads", p.threads!, "0 ... 4096 (0 = all cores)")
+            let maxThreads = WorkerShard.maxIndexThreads
+            try Self.check(
+                p.threads! >= 0 && p.threads! <= maxThreads, "threads", p.threads!, "0 ... \(maxThreads) (0 = all cores)")
             return .index(p)
         case .batchQuery(var p):
             try resolveQuery(&p.topK, &p.eps, &p.maxLevels)
@@ -74,9 +76,11 @@ extension JobSettings {
         topK = topK ?? query.topK
         eps = eps ?? query.eps
         maxLevels = maxLevels ?? query.maxLevels
-        try Self.check(topK! >= 1 && topK! <= 1 << 24, "top_k", topK!, "1 ... 16777216")
+        // The same limits as the query path (ResolvedQuery), so an accepted job cannot fail on every query.
+        let (maxTopK, maxLevelsLimit) = (ResolvedQuery.maxTopK, ResolvedQuery.maxLevelsLimit)
+        try Self.check(topK! >= 1 && topK! <= maxTopK, "top_k", topK!, "1 ... \(maxTopK)")
         try Self.check(eps!.isFinite && eps! >= 0, "eps", eps!, "a finite number >= 0")
-        try Self.check(maxLevels! >= 0 && maxLevels! <= 1 << 16, "max_levels", maxLevels!, "0 ... 65536")
+        try Self.check(maxLevels! >= 0 && maxLevels! <= maxLevelsLimit, "max_levels", maxLevels!, "0 ... \(maxLevelsLimit)")
     }
 
     private static func check(_ ok: Bool, _ name: String, _ value: Any, _ expected: String) throws(WireError) {
