@@ -6,8 +6,9 @@
 //    progress = sum of vertices done / sum of totals.
 // 3. All succeeded: ActivateVersion on every shard, then `context.setActiveIndexVersion` switches
 //    queries. Any failure or a cancel before that: CancelIndexTask on every shard (best effort) and the
-//    active version is left untouched. If activation fails part-way, the job fails and the coordinator
-//    keeps reading the old version, which the workers still hold (combine requests name their version).
+//    active version is left untouched. If activation fails part-way, the shards that already switched
+//    are switched back to their previous version (best effort; workers keep it for rollback), so the
+//    shards agree again and a restarted coordinator still finds one common active version.
 import Logging
 import PPRCore
 import PPRStorage
@@ -29,6 +30,7 @@ struct IndexJob {
                 restartProbability: params.restartProbability!, walksPerVertex: params.walksPerVertex!,
                 maxWalkLength: params.maxWalkLength!, seed: params.seed!),
             threads: params.threads!, graphChecksum: context.graph.checksum)
+        var switched: [(shard: ShardID, previous: UInt64)] = []
         do throws(WireError) {
             for shard in Self.shards(context) {
                 let reply = try await context.callShard(shard, .startIndexTask(request), deadline: deadline)
@@ -39,10 +41,12 @@ struct IndexJob {
                 let reply = try await context.callShard(
                     shard, .activateVersion(ActivateVersionRequest(version: version)), deadline: deadline)
                 if let error = reply.failure { throw Self.named(error, shard) }
-                guard case .activateVersion = reply else { throw Self.unexpected(reply, shard) }
+                guard case .activateVersion(let activated) = reply else { throw Self.unexpected(reply, shard) }
+                switched.append((shard, activated.previousVersion))
             }
             try await context.setActiveIndexVersion(version)
         } catch {
+            await Self.rollBack(switched, context: context, deadline: deadline)
             await Self.cancelEverywhere(version: version, context: context, deadline: deadline)
             throw error
         }
@@ -98,6 +102,16 @@ struct IndexJob {
     }
 
     /// CancelIndexTask for `version` on every shard, ignoring failures; runs even if the caller was cancelled.
+    /// Re-activates each switched shard's previous version (best effort; 0 means it had none).
+    private static func rollBack(
+        _ switched: [(shard: ShardID, previous: UInt64)], context: any JobContext, deadline: Duration
+    ) async {
+        for (shard, previous) in switched where previous != 0 {
+            _ = try? await context.callShard(
+                shard, .activateVersion(ActivateVersionRequest(version: previous)), deadline: deadline)
+        }
+    }
+
     static func cancelEverywhere(version: UInt64, context: any JobContext, deadline: Duration) async {
         await Task.detached {
             for shard in shards(context) {
