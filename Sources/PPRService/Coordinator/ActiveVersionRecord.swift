@@ -1,4 +1,3 @@
-import Dispatch
 import PPRStorage
 import PPRWire
 import Synchronization
@@ -13,7 +12,7 @@ public final class ActiveVersionRecord: Sendable {
     private let ledger: JobLedger?
     private let cached: Mutex<UInt64?>
     /// Runs the LMDB write: a write transaction can wait for LMDB's writer lock, so never on the pool.
-    private let queue = DispatchQueue(label: "powerwalk.coordinator.active-version")
+    private let writer = OffPool(label: "powerwalk.coordinator.active-version", concurrent: false)
 
     /// A record kept in memory only (lost on restart).
     public init() {
@@ -37,18 +36,11 @@ public final class ActiveVersionRecord: Sendable {
     /// Records `version` as the active one (durably first, when persisted).
     public func store(_ version: UInt64) async throws(WireError) {
         if let ledger {
-            let failure: WireError? = await withCheckedContinuation { continuation in
-                queue.async {
-                    do {
-                        try ledger.setActiveIndexVersion(version)
-                        continuation.resume(returning: nil)
-                    } catch {
-                        continuation.resume(
-                            returning: WireError(.internal, "cannot record index version \(version) as active: \(error)"))
-                    }
-                }
+            do {
+                try await writer.perform { try ledger.setActiveIndexVersion(version) }
+            } catch {
+                throw WireError(.internal, "cannot record index version \(version) as active: \(error)")
             }
-            if let failure { throw failure }
         }
         cached.withLock { $0 = version }
     }

@@ -36,7 +36,7 @@ final class QueryExecutor: Sendable {
     /// the message sizes per request, so large batches take several rounds instead of one huge request.
     private let combineEntryBudget: Int
     private let scratch: ScratchPool
-    private let queue = DispatchQueue(label: "powerwalk.coordinator.query", attributes: .concurrent)
+    private let cpu = OffPool(label: "powerwalk.coordinator.query", concurrent: true)
 
     init(graph: CSRGraph, config: ServiceConfig, shards: ShardPool) {
         self.graph = graph
@@ -81,7 +81,7 @@ final class QueryExecutor: Sendable {
         let alpha = index.walk.restartProbability
         let (pool, partition) = (scratch, partition)
         let budget = combineEntryBudget
-        let expansions = try await offPool {
+        let expansions = try await cpu.run {
             () throws(WireError) -> [Expansion] in
             try pool.withScratch { scratch throws(WireError) in
                 var expansions: [Expansion] = []
@@ -98,7 +98,7 @@ final class QueryExecutor: Sendable {
         }
         let group = Array(queries.prefix(expansions.count))
         let sums = try await combine(expansions.map { $0.frontier(partitionedBy: partition) }, version: index.version)
-        let results = try await offPool {
+        let results = try await cpu.run {
             () throws(WireError) -> [[ScoredVertex]] in
             try pool.withScratch { scratch throws(WireError) in
                 var results: [[ScoredVertex]] = []
@@ -159,21 +159,5 @@ final class QueryExecutor: Sendable {
             results[s] = combined.partialSums
         }
         return results
-    }
-
-    /// Runs CPU work on the query queue and awaits its result.
-    private func offPool<T: Sendable>(_ work: @escaping @Sendable () throws(WireError) -> T) async throws(WireError)
-        -> T
-    {
-        let result: Result<T, WireError> = await withCheckedContinuation { continuation in
-            queue.async {
-                do throws(WireError) {
-                    continuation.resume(returning: .success(try work()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        return try result.get()
     }
 }

@@ -4,7 +4,7 @@
 //
 // State: the index-task state machine (IndexTaskLifecycle, pure) and a cache of version readers, both
 // behind one Mutex; counters are atomics. Blocking work (LMDB transactions, combines) runs on Dispatch
-// threads through BlockingExecutor, never on the cooperative pool; builds run on their own Thread.
+// threads through OffPool, never on the cooperative pool; builds run on their own Thread.
 import Foundation
 import Logging
 import PPRCore
@@ -23,9 +23,9 @@ public final class WorkerShard: Sendable {
     /// Owned; the environment stays open while the shard or a reader of it lives.
     let store: FingerprintStore
     /// Concurrent Dispatch threads for combines and reads.
-    let executor: BlockingExecutor
+    let executor: OffPool
     /// A serial Dispatch queue for activation, so two activations cannot interleave their steps.
-    let control: BlockingExecutor
+    let control: OffPool
     let logger: Logger
     let workerVersion: String
     let started = ContinuousClock.now
@@ -49,8 +49,8 @@ public final class WorkerShard: Sendable {
         self.graph = graph
         self.store = store
         self.workerVersion = workerVersion
-        self.executor = BlockingExecutor(label: "powerwalk.worker.shard-\(id.rawValue)")
-        self.control = BlockingExecutor(label: "powerwalk.worker.shard-\(id.rawValue).control", concurrent: false)
+        self.executor = OffPool(label: "powerwalk.worker.shard-\(id.rawValue)", concurrent: true)
+        self.control = OffPool(label: "powerwalk.worker.shard-\(id.rawValue).control", concurrent: false)
         var logger = logger
         logger[metadataKey: "shard"] = "\(id.rawValue)"
         self.logger = logger
@@ -135,10 +135,10 @@ public final class WorkerShard: Sendable {
 
     /// Runs blocking `body` on `executor`; its error becomes a `WireError` naming this shard.
     func blocking<R: Sendable>(
-        _ executor: BlockingExecutor, _ body: @escaping @Sendable () throws -> R
+        _ executor: OffPool, _ body: @escaping @Sendable () throws -> R
     ) async throws(WireError) -> R {
         do {
-            return try await executor.run(body)
+            return try await executor.perform(body)
         } catch {
             throw shardError(error)
         }

@@ -1,0 +1,39 @@
+// OffPool: runs blocking work (LMDB transactions, file I/O, CPU-heavy expansions, combines and exact PPR)
+// on a Dispatch queue, never on Swift's cooperative pool, and bridges the result back with a continuation.
+// On a 2-core machine the cooperative pool has 2 threads; one long LMDB read or combine on it would stall
+// every task of the process. Concurrency is bounded by the callers (a WireServer serves at most
+// `contexts` requests at once; jobs run one at a time).
+import Dispatch
+import PPRWire
+
+/// Runs synchronous closures on a Dispatch queue of its own.
+struct OffPool: Sendable {
+    private let queue: DispatchQueue
+
+    /// A queue named `label` (visible in debuggers and thread dumps); serial unless `concurrent`.
+    init(label: String, concurrent: Bool, qos: DispatchQoS = .userInitiated) {
+        queue = DispatchQueue(label: label, qos: qos, attributes: concurrent ? .concurrent : [])
+    }
+
+    /// The result of `body`, computed on the queue; its `WireError` is passed through.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws(WireError) -> T) async throws(WireError) -> T {
+        let result: Result<T, WireError> = await withCheckedContinuation { continuation in
+            queue.async {
+                do throws(WireError) {
+                    continuation.resume(returning: .success(try body()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// The result of `body`, computed on the queue; any error is rethrown as it is.
+    func perform<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
+        let result: Result<R, any Error> = await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: Result { try body() }) }
+        }
+        return try result.get()
+    }
+}
