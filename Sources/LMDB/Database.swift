@@ -58,9 +58,6 @@ public struct DatabaseStatistics: Equatable, Sendable {
         overflowPages = stat.ms_overflow_pages
         entryCount = stat.ms_entries
     }
-
-    /// Pages in use by this database.
-    public var totalPages: Int { branchPages + leafPages + overflowPages }
 }
 
 /// Environment-wide figures (`MDB_envinfo`).

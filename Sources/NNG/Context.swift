@@ -27,10 +27,10 @@ public final class Context: @unchecked Sendable {
 
     /// Sends `message`; nng owns it once the send succeeds, otherwise it is freed here.
     ///
-    /// - Parameter timeout: deadline for the send; `nil` uses the socket's send timeout.
+    /// - Parameter timeout: deadline for the send; `nil` waits without one.
     public func send(_ message: consuming Message, timeout: Duration? = nil) async throws(NNGError) {
         io.setMessage(message.release())
-        let rc = await io.run(timeout: timeout ?? socket.sendTimeout) { aio in
+        let rc = await io.run(timeout: timeout) { aio in
             socket.withOpenSocket { nng_ctx_send(handle, aio) }
         }
         if rc != 0, let unsent = io.takeMessage() {
@@ -41,10 +41,10 @@ public final class Context: @unchecked Sendable {
 
     /// Receives the next message (on a req context: the reply to the last request).
     ///
-    /// - Parameter timeout: deadline for the receive; `nil` uses the socket's receive timeout.
+    /// - Parameter timeout: deadline for the receive; `nil` waits without one.
     ///   Expiry throws `NNGError` with code `.timedOut`.
     public func receive(timeout: Duration? = nil) async throws(NNGError) -> Message {
-        let rc = await io.run(timeout: timeout ?? socket.receiveTimeout) { aio in
+        let rc = await io.run(timeout: timeout) { aio in
             socket.withOpenSocket { nng_ctx_recv(handle, aio) }
         }
         try check(rc, "nng_ctx_recv")

@@ -17,9 +17,8 @@ public final class Socket: @unchecked Sendable {
         case rep0
     }
 
-    // Safety: nng sockets are thread-safe; `handle` is immutable, the Swift-side options sit in a Mutex.
+    // Safety: nng sockets are thread-safe; `handle` is immutable and `closed` sits in a Mutex.
     let handle: nng_socket  // owned; closed by close() or deinit
-    private let timeouts = Mutex<(send: Duration?, receive: Duration?)>((nil, nil))
     /// True once closed. Held while a context operation is handed to nng and while the socket closes:
     /// nng 1.5.2 aborts (a mutex of a freed context) when `nng_close` runs during `nng_ctx_send`, so the
     /// two never overlap. Hand-offs are short (the waiting happens later, in the aio).
@@ -71,13 +70,6 @@ public final class Socket: @unchecked Sendable {
         try check(nng_socket_set_ms(handle, NNG_OPT_RECONNMAXT, nngDuration(max)), "nng_socket_set_ms")
     }
 
-    /// Default deadlines for context sends and receives that pass no timeout (`nil` = none).
-    public func setTimeouts(send: Duration?, receive: Duration?) {
-        timeouts.withLock { $0 = (send, receive) }
-    }
-
-    var sendTimeout: Duration? { timeouts.withLock { $0.send } }
-    var receiveTimeout: Duration? { timeouts.withLock { $0.receive } }
 
     /// Opens a context on this socket (see `Context`).
     public func makeContext() throws(NNGError) -> Context {
