@@ -48,7 +48,22 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     @Test func aValueOfTheWrongTypeNamesTheKey() throws {
         let yaml = "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\nindex:\n  walks: many\n"
         var loader = try ConfigLoader(yaml: yaml, origin: "bad.yaml", environment: [:])
-        #expect(throws: ConfigError.invalid("bad.yaml", "index.walks", "many", "an integer ≥ 1")) {
+        #expect(throws: ConfigError.invalid("bad.yaml", "index.walks", "many", "an integer in 1 ... 1048576")) {
+            try loader.serviceConfig()
+        }
+    }
+
+    @Test(arguments: [
+        ("query", "eps", "-0.1", "a number ≥ 0"),
+        ("query", "topK", "99999999", "an integer in 1 ... 1048576"),
+        ("query", "maxLevels", "5000", "an integer in 0 ... 1024"),
+        ("index", "alpha", "1.5", "a number between 0 and 1 (exclusive)"),
+        ("index", "threads", "4096", "an integer in 0 ... 1024"),
+    ])
+    func anOutOfRangeDefaultIsRefusedAtLoad(section: String, key: String, value: String, expected: String) throws {
+        let yaml = "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\n\(section):\n  \(key): \(value)\n"
+        var loader = try ConfigLoader(yaml: yaml, origin: "bad.yaml", environment: [:])
+        #expect(throws: ConfigError.invalid("bad.yaml", "\(section).\(key)", value, expected)) {
             try loader.serviceConfig()
         }
     }

@@ -60,14 +60,18 @@ public struct ConfigLoader {
         config.coordinator.listen = string("coordinator.listen") ?? config.coordinator.listen
         config.coordinator.dataDir = string("coordinator.dataDir") ?? config.coordinator.dataDir
         config.coordinator.concurrency = try int("coordinator.concurrency", min: 1) ?? config.coordinator.concurrency
-        config.index.walks = try int("index.walks", min: 1) ?? config.index.walks
-        config.index.maxLength = try int("index.maxLength", min: 1) ?? config.index.maxLength
-        config.index.alpha = try double("index.alpha") ?? config.index.alpha
+        // The same ranges as index jobs and queries enforce, so a bad default fails at start, not per request.
+        config.index.walks = try int("index.walks", min: 1, max: 1 << 20) ?? config.index.walks
+        config.index.maxLength = try int("index.maxLength", min: 1, max: 1 << 20) ?? config.index.maxLength
+        config.index.alpha =
+            try double("index.alpha", where: { $0 > 0 && $0 < 1 }, "a number between 0 and 1 (exclusive)")
+            ?? config.index.alpha
         config.index.seed = try uint64("index.seed") ?? config.index.seed
-        config.index.threads = try int("index.threads", min: 0) ?? config.index.threads
-        config.query.topK = try int("query.topK", min: 1) ?? config.query.topK
-        config.query.eps = try double("query.eps") ?? config.query.eps
-        config.query.maxLevels = try int("query.maxLevels", min: 0) ?? config.query.maxLevels
+        config.index.threads = try int("index.threads", min: 0, max: WorkerShard.maxIndexThreads) ?? config.index.threads
+        config.query.topK = try int("query.topK", min: 1, max: ResolvedQuery.maxTopK) ?? config.query.topK
+        config.query.eps = try double("query.eps", where: { $0 >= 0 }, "a number ≥ 0") ?? config.query.eps
+        config.query.maxLevels =
+            try int("query.maxLevels", min: 0, max: ResolvedQuery.maxLevelsLimit) ?? config.query.maxLevels
         config.deadlines.combineMillis = try int("deadlines.combineMillis", min: 1) ?? config.deadlines.combineMillis
         config.deadlines.controlMillis = try int("deadlines.controlMillis", min: 1) ?? config.deadlines.controlMillis
         config.limits.maxRequestBytes = try int("limits.maxRequestBytes", min: 1024) ?? config.limits.maxRequestBytes
@@ -86,10 +90,10 @@ public struct ConfigLoader {
         return value
     }
 
-    private mutating func int(_ key: String, min: Int) throws(ConfigError) -> Int? {
+    private mutating func int(_ key: String, min: Int, max: Int? = nil) throws(ConfigError) -> Int? {
         guard let text = string(key) else { return nil }
-        guard let value = Int(text.replacingOccurrences(of: "_", with: "")), value >= min else {
-            throw .invalid(origin, key, text, "an integer ≥ \(min)")
+        guard let value = Int(text.replacingOccurrences(of: "_", with: "")), value >= min, value <= max ?? .max else {
+            throw .invalid(origin, key, text, max.map { "an integer in \(min) ... \($0)" } ?? "an integer ≥ \(min)")
         }
         return value
     }
@@ -100,9 +104,13 @@ public struct ConfigLoader {
         return value
     }
 
-    private mutating func double(_ key: String) throws(ConfigError) -> Double? {
+    private mutating func double(
+        _ key: String, where isValid: (Double) -> Bool, _ expected: String
+    ) throws(ConfigError) -> Double? {
         guard let text = string(key) else { return nil }
-        guard let value = Double(text), value.isFinite else { throw .invalid(origin, key, text, "a number") }
+        guard let value = Double(text), value.isFinite, isValid(value) else {
+            throw .invalid(origin, key, text, expected)
+        }
         return value
     }
 
