@@ -29,6 +29,14 @@ public struct NNGError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let messageTooLarge = Code(NNG_EMSGSIZE)
         /// Not supported by this protocol or transport (`NNG_ENOTSUP`).
         public static let notSupported = Code(NNG_ENOTSUP)
+        /// A file or entry does not exist (`NNG_ENOENT`).
+        public static let notFound = Code(NNG_ENOENT)
+        /// A TLS handshake or cryptographic operation failed (`NNG_ECRYPTO`).
+        public static let cryptoFailure = Code(NNG_ECRYPTO)
+        /// The peer could not be authenticated, e.g. its certificate did not verify (`NNG_EPEERAUTH`).
+        public static let peerAuthentication = Code(NNG_EPEERAUTH)
+        /// The peer closed the connection (`NNG_ECONNSHUT`).
+        public static let connectionShutdown = Code(NNG_ECONNSHUT)
 
         private init(_ value: nng_errno_enum) { rawValue = Int32(bitPattern: value.rawValue) }
 

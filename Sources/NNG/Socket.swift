@@ -5,6 +5,7 @@
 // non-blocking (`NNG_FLAG_NONBLOCK`), so a client may start before its server. The C types never
 // leave this module (`internal import CNNG`); every nng return code goes through `check(_:_:)`.
 internal import CNNG
+import Glibc
 import Synchronization
 
 /// An nng socket speaking req0 or rep0.
@@ -23,6 +24,10 @@ public final class Socket: @unchecked Sendable {
     /// nng 1.5.2 aborts (a mutex of a freed context) when `nng_close` runs during `nng_ctx_send`, so the
     /// two never overlap. Hand-offs are short (the waiting happens later, in the aio).
     private let closed = Mutex<Bool>(false)
+    /// TLS configurations in use by this socket's listeners and dialers.
+    private let tlsConfigurations = Mutex<[TLSConfiguration]>([])
+    /// The connection cap, when `limitConnections` was called.
+    private let connectionGate = Mutex<ConnectionGate?>(nil)
 
     /// Opens a socket of the given protocol.
     public init(_ kind: Kind) throws(NNGError) {
@@ -36,14 +41,28 @@ public final class Socket: @unchecked Sendable {
 
     deinit { close() }
 
-    /// Listens on `url` (`tcp://host:port`, `ipc://path`, `inproc://name`) and returns the bound URL.
+    /// Listens on `url` (`tcp://host:port`, `tls+tcp://host:port`, `ipc://path`, `inproc://name`) and
+    /// returns the bound URL.
     ///
-    /// For `tcp://…:0` the returned URL carries the port the kernel chose.
+    /// For `tcp://…:0` and `tls+tcp://…:0` the returned URL carries the port the kernel chose. A
+    /// `tls+tcp://` URL needs `tls` (a `.server` configuration); other schemes ignore it.
     @discardableResult
-    public func listen(_ url: String) throws(NNGError) -> String {
+    public func listen(_ url: String, tls: TLSConfiguration? = nil) throws(NNGError) -> String {
         var listener = nng_listener()
-        try check(nng_listen(handle, url, &listener, 0), "nng_listen")
-        guard url.hasPrefix("tcp"), url.hasSuffix(":0") else { return url }
+        try check(nng_listener_create(&listener, handle, url), "nng_listener_create")
+        do throws(NNGError) {
+            if let tls, url.hasPrefix("tls+") {
+                try check(
+                    nng_listener_set_ptr(listener, NNG_OPT_TLS_CONFIG, UnsafeMutableRawPointer(tls.handle)),
+                    "nng_listener_set_ptr(tls-config)")
+                retain(tls)
+            }
+            try check(nng_listener_start(listener, 0), "nng_listener_start")
+        } catch {
+            nng_listener_close(listener)
+            throw error
+        }
+        guard url.hasPrefix("tcp") || url.hasPrefix("tls+tcp"), url.hasSuffix(":0") else { return url }
         var port: CInt = 0
         try check(nng_listener_get_int(listener, NNG_OPT_TCP_BOUND_PORT, &port), "nng_listener_get_int")
         return String(url.dropLast()) + String(port)
@@ -51,8 +70,94 @@ public final class Socket: @unchecked Sendable {
 
     /// Dials `url` without waiting: the connection is made (and remade) in the background, so the
     /// listener may start later. Requests sent meanwhile wait for it (bounded by their deadlines).
-    public func dial(_ url: String) throws(NNGError) {
-        try check(nng_dial(handle, url, nil, CInt(NNG_FLAG_NONBLOCK)), "nng_dial")
+    /// A `tls+tcp://` URL needs `tls` (a `.client` configuration).
+    public func dial(_ url: String, tls: TLSConfiguration? = nil) throws(NNGError) {
+        let dialer = try makeDialer(url, tls: tls)
+        let rc = nng_dialer_start(dialer, CInt(NNG_FLAG_NONBLOCK))
+        if rc != 0 { nng_dialer_close(dialer) }
+        try check(rc, "nng_dialer_start")
+    }
+
+    /// Dials `url` and waits for the first connection attempt (for TLS, including the handshake),
+    /// so that "nothing listens there" (`.connectionRefused`) or a refused certificate is reported at
+    /// once. After a successful first attempt the connection is remade in the background as with
+    /// `dial`; after a failed one nothing is dialled (call `dial` for background retries).
+    ///
+    /// The blocking connect runs on a thread of its own, never on the cooperative pool. An unreachable
+    /// host can keep that attempt waiting for the kernel's connect timeout: callers bound their wait.
+    public func dialFirstAttempt(_ url: String, tls: TLSConfiguration? = nil) async throws(NNGError) {
+        let dialer = try makeDialer(url, tls: tls)
+        let rc = await withCheckedContinuation { (continuation: CheckedContinuation<CInt, Never>) in
+            let job = Unmanaged.passRetained(BlockingDial(dialer: dialer, continuation: continuation)).toOpaque()
+            var thread = pthread_t()
+            let created = pthread_create(&thread, nil, { arg in
+                // Safety: arg is the retained BlockingDial passed below; taken (released) exactly once.
+                let job = Unmanaged<BlockingDial>.fromOpaque(arg!).takeRetainedValue()
+                job.continuation.resume(returning: nng_dialer_start(job.dialer, 0))
+                return nil
+            }, job)
+            if created == 0 {
+                pthread_detach(thread)
+            } else {
+                Unmanaged<BlockingDial>.fromOpaque(job).release()
+                continuation.resume(returning: CInt(NNG_ENOMEM.rawValue))
+            }
+        }
+        if rc != 0 { nng_dialer_close(dialer) }
+        try check(rc, "nng_dialer_start")
+    }
+
+    /// A created, not yet started dialer with `tls` set for `tls+` URLs.
+    private func makeDialer(_ url: String, tls: TLSConfiguration?) throws(NNGError) -> nng_dialer {
+        var dialer = nng_dialer()
+        try check(nng_dialer_create(&dialer, handle, url), "nng_dialer_create")
+        if let tls, url.hasPrefix("tls+") {
+            let rc = nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG, UnsafeMutableRawPointer(tls.handle))
+            if rc != 0 { nng_dialer_close(dialer) }
+            try check(rc, "nng_dialer_set_ptr(tls-config)")
+            retain(tls)
+        }
+        return dialer
+    }
+
+    /// Keeps a TLS configuration alive as long as the socket (nng holds its own reference too).
+    private func retain(_ tls: TLSConfiguration) {
+        tlsConfigurations.withLock { $0.append(tls) }
+    }
+
+    /// Caps the connections this socket accepts and, optionally, refuses peers whose TLS certificate
+    /// did not verify. Call before `listen`; at most once per socket.
+    ///
+    /// A connection past `maxConnections` is closed by nng right after it is accepted (before it can
+    /// deliver a message), so the memory held by partly received messages is at most `maxConnections`
+    /// × the receive size limit. `requireVerifiedPeer` is a second check behind a TLS configuration
+    /// with `.required` peers: a connection whose `NNG_OPT_TLS_VERIFIED` is false is closed.
+    public func limitConnections(to maxConnections: Int, requireVerifiedPeer: Bool) throws(NNGError) {
+        precondition(maxConnections >= 1, "a socket must accept at least one connection")
+        // Retained for the life of the process: nng may run a pipe callback after nng_close returns
+        // (pipes are reaped asynchronously), so the gate is never freed. One small object per server.
+        let gate = Unmanaged.passRetained(ConnectionGate(max: maxConnections, requireVerified: requireVerifiedPeer))
+        let callback: nng_pipe_cb = { pipe, event, arg in
+            // Safety: arg is the gate retained above, never released.
+            let gate = Unmanaged<ConnectionGate>.fromOpaque(arg!).takeUnretainedValue()
+            switch event {
+            case NNG_PIPE_EV_ADD_PRE:
+                if !gate.admit(pipe) { nng_pipe_close(pipe) }
+            case NNG_PIPE_EV_REM_POST:
+                gate.remove(pipe)
+            default:
+                break
+            }
+        }
+        let arg = gate.toOpaque()
+        try check(nng_pipe_notify(handle, NNG_PIPE_EV_ADD_PRE, callback, arg), "nng_pipe_notify")
+        try check(nng_pipe_notify(handle, NNG_PIPE_EV_REM_POST, callback, arg), "nng_pipe_notify")
+        connectionGate.withLock { $0 = gate.takeUnretainedValue() }
+    }
+
+    /// Connections open now and connections refused so far (0, 0 without `limitConnections`).
+    public var connectionCounts: (open: Int, refused: Int) {
+        connectionGate.withLock { gate in gate.map { ($0.openCount, $0.refusedCount) } ?? (0, 0) }
     }
 
     /// Largest message the socket accepts, in bytes (`NNG_OPT_RECVMAXSZ`; 0 = no limit).
@@ -90,4 +195,57 @@ public final class Socket: @unchecked Sendable {
     func withOpenSocket<R>(_ body: () -> R) -> R {
         closed.withLock { _ in body() }
     }
+}
+
+/// A first dial attempt handed to its own thread.
+private final class BlockingDial: @unchecked Sendable {
+    // Safety: immutable; used by exactly one thread after creation.
+    let dialer: nng_dialer
+    let continuation: CheckedContinuation<CInt, Never>
+    init(dialer: nng_dialer, continuation: CheckedContinuation<CInt, Never>) {
+        self.dialer = dialer
+        self.continuation = continuation
+    }
+}
+
+/// Admits connections up to a cap (and, optionally, only TLS-verified peers); runs on nng's threads.
+final class ConnectionGate: Sendable {
+    private let max: Int
+    private let requireVerified: Bool
+    /// Ids of the admitted pipes that are still open.
+    private let open = Mutex<Set<UInt32>>([])
+    private let refused = Atomic<Int>(0)
+
+    init(max: Int, requireVerified: Bool) {
+        self.max = max
+        self.requireVerified = requireVerified
+    }
+
+    /// Whether `pipe` may join the socket; records it when it may.
+    func admit(_ pipe: nng_pipe) -> Bool {
+        if requireVerified {
+            var verified = false
+            guard nng_pipe_get_bool(pipe, NNG_OPT_TLS_VERIFIED, &verified) == 0, verified else {
+                refused.add(1, ordering: .relaxed)
+                return false
+            }
+        }
+        let id = UInt32(bitPattern: nng_pipe_id(pipe))
+        let admitted = open.withLock { open in
+            guard open.count < max else { return false }
+            open.insert(id)
+            return true
+        }
+        if !admitted { refused.add(1, ordering: .relaxed) }
+        return admitted
+    }
+
+    /// Forgets a closed pipe (a refused one was never recorded).
+    func remove(_ pipe: nng_pipe) {
+        let id = UInt32(bitPattern: nng_pipe_id(pipe))
+        _ = open.withLock { $0.remove(id) }
+    }
+
+    var openCount: Int { open.withLock { $0.count } }
+    var refusedCount: Int { refused.load(ordering: .relaxed) }
 }
