@@ -92,7 +92,7 @@ import Testing
         let socket = try Socket(.req0)
         defer { socket.close() }
         let error = #expect(throws: NNGError.self) { try socket.dial("nonsense://x") }
-        #expect(error?.operation == "nng_dial")
+        #expect(error?.operation == "nng_dialer_create")
         #expect(error?.message.isEmpty == false)
     }
 
