@@ -1678,7 +1678,7 @@ const ProtobufCMessageDescriptor ppr__v1__error__descriptor =
   (ProtobufCMessageInit) ppr__v1__error__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__envelope__field_descriptors[25] =
+static const ProtobufCFieldDescriptor ppr__v1__envelope__field_descriptors[26] =
 {
   {
     "method",
@@ -1713,6 +1713,18 @@ static const ProtobufCFieldDescriptor ppr__v1__envelope__field_descriptors[25] =
     offsetof(Ppr__V1__Envelope, error),
     &ppr__v1__error__descriptor,
     NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "token",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__Envelope, token),
+    NULL,
+    &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
@@ -1982,40 +1994,41 @@ static const ProtobufCFieldDescriptor ppr__v1__envelope__field_descriptors[25] =
   },
 };
 static const unsigned ppr__v1__envelope__field_indices_by_name[] = {
-  14,   /* field[14] = activate_version_request */
-  23,   /* field[23] = activate_version_response */
-  4,   /* field[4] = batch_query_request */
-  17,   /* field[17] = batch_query_response */
-  13,   /* field[13] = cancel_index_task_request */
-  8,   /* field[8] = cancel_job_request */
-  20,   /* field[20] = cluster_status */
-  9,   /* field[9] = cluster_status_request */
-  10,   /* field[10] = combine_request */
-  21,   /* field[21] = combine_response */
+  15,   /* field[15] = activate_version_request */
+  24,   /* field[24] = activate_version_response */
+  5,   /* field[5] = batch_query_request */
+  18,   /* field[18] = batch_query_response */
+  14,   /* field[14] = cancel_index_task_request */
+  9,   /* field[9] = cancel_job_request */
+  21,   /* field[21] = cluster_status */
+  10,   /* field[10] = cluster_status_request */
+  11,   /* field[11] = combine_request */
+  22,   /* field[22] = combine_response */
   2,   /* field[2] = error */
-  12,   /* field[12] = get_index_task_request */
-  6,   /* field[6] = get_job_request */
-  11,   /* field[11] = index_task_request */
-  22,   /* field[22] = index_task_status */
-  18,   /* field[18] = job_record */
-  7,   /* field[7] = list_jobs_request */
-  19,   /* field[19] = list_jobs_response */
+  13,   /* field[13] = get_index_task_request */
+  7,   /* field[7] = get_job_request */
+  12,   /* field[12] = index_task_request */
+  23,   /* field[23] = index_task_status */
+  19,   /* field[19] = job_record */
+  8,   /* field[8] = list_jobs_request */
+  20,   /* field[20] = list_jobs_response */
   0,   /* field[0] = method */
-  3,   /* field[3] = query_request */
-  16,   /* field[16] = query_response */
+  4,   /* field[4] = query_request */
+  17,   /* field[17] = query_response */
   1,   /* field[1] = request_id */
-  5,   /* field[5] = submit_job_request */
-  24,   /* field[24] = worker_health */
-  15,   /* field[15] = worker_health_request */
+  6,   /* field[6] = submit_job_request */
+  3,   /* field[3] = token */
+  25,   /* field[25] = worker_health */
+  16,   /* field[16] = worker_health_request */
 };
 static const ProtobufCIntRange ppr__v1__envelope__number_ranges[5 + 1] =
 {
   { 1, 0 },
-  { 16, 3 },
-  { 32, 10 },
-  { 64, 16 },
-  { 80, 21 },
-  { 0, 25 }
+  { 16, 4 },
+  { 32, 11 },
+  { 64, 17 },
+  { 80, 22 },
+  { 0, 26 }
 };
 const ProtobufCMessageDescriptor ppr__v1__envelope__descriptor =
 {
@@ -2025,7 +2038,7 @@ const ProtobufCMessageDescriptor ppr__v1__envelope__descriptor =
   "Ppr__V1__Envelope",
   "ppr.v1",
   sizeof(Ppr__V1__Envelope),
-  25,
+  26,
   ppr__v1__envelope__field_descriptors,
   ppr__v1__envelope__field_indices_by_name,
   5,  ppr__v1__envelope__number_ranges,
@@ -4506,7 +4519,7 @@ const ProtobufCEnumDescriptor ppr__v1__method__descriptor =
   ppr__v1__method__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue ppr__v1__error_code__enum_values_by_number[12] =
+static const ProtobufCEnumValue ppr__v1__error_code__enum_values_by_number[14] =
 {
   { "ERROR_CODE_OK", "PPR__V1__ERROR_CODE__ERROR_CODE_OK", 0 },
   { "ERROR_CODE_CANCELLED", "PPR__V1__ERROR_CODE__ERROR_CODE_CANCELLED", 1 },
@@ -4515,28 +4528,32 @@ static const ProtobufCEnumValue ppr__v1__error_code__enum_values_by_number[12] =
   { "ERROR_CODE_DEADLINE_EXCEEDED", "PPR__V1__ERROR_CODE__ERROR_CODE_DEADLINE_EXCEEDED", 4 },
   { "ERROR_CODE_NOT_FOUND", "PPR__V1__ERROR_CODE__ERROR_CODE_NOT_FOUND", 5 },
   { "ERROR_CODE_ALREADY_EXISTS", "PPR__V1__ERROR_CODE__ERROR_CODE_ALREADY_EXISTS", 6 },
+  { "ERROR_CODE_PERMISSION_DENIED", "PPR__V1__ERROR_CODE__ERROR_CODE_PERMISSION_DENIED", 7 },
   { "ERROR_CODE_RESOURCE_EXHAUSTED", "PPR__V1__ERROR_CODE__ERROR_CODE_RESOURCE_EXHAUSTED", 8 },
   { "ERROR_CODE_FAILED_PRECONDITION", "PPR__V1__ERROR_CODE__ERROR_CODE_FAILED_PRECONDITION", 9 },
   { "ERROR_CODE_UNIMPLEMENTED", "PPR__V1__ERROR_CODE__ERROR_CODE_UNIMPLEMENTED", 12 },
   { "ERROR_CODE_INTERNAL", "PPR__V1__ERROR_CODE__ERROR_CODE_INTERNAL", 13 },
   { "ERROR_CODE_UNAVAILABLE", "PPR__V1__ERROR_CODE__ERROR_CODE_UNAVAILABLE", 14 },
+  { "ERROR_CODE_UNAUTHENTICATED", "PPR__V1__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED", 16 },
 };
 static const ProtobufCIntRange ppr__v1__error_code__value_ranges[] = {
-{0, 0},{8, 7},{12, 9},{0, 12}
+{0, 0},{12, 10},{16, 13},{0, 14}
 };
-static const ProtobufCEnumValueIndex ppr__v1__error_code__enum_values_by_name[12] =
+static const ProtobufCEnumValueIndex ppr__v1__error_code__enum_values_by_name[14] =
 {
   { "ERROR_CODE_ALREADY_EXISTS", 6 },
   { "ERROR_CODE_CANCELLED", 1 },
   { "ERROR_CODE_DEADLINE_EXCEEDED", 4 },
-  { "ERROR_CODE_FAILED_PRECONDITION", 8 },
-  { "ERROR_CODE_INTERNAL", 10 },
+  { "ERROR_CODE_FAILED_PRECONDITION", 9 },
+  { "ERROR_CODE_INTERNAL", 11 },
   { "ERROR_CODE_INVALID_ARGUMENT", 3 },
   { "ERROR_CODE_NOT_FOUND", 5 },
   { "ERROR_CODE_OK", 0 },
-  { "ERROR_CODE_RESOURCE_EXHAUSTED", 7 },
-  { "ERROR_CODE_UNAVAILABLE", 11 },
-  { "ERROR_CODE_UNIMPLEMENTED", 9 },
+  { "ERROR_CODE_PERMISSION_DENIED", 7 },
+  { "ERROR_CODE_RESOURCE_EXHAUSTED", 8 },
+  { "ERROR_CODE_UNAUTHENTICATED", 13 },
+  { "ERROR_CODE_UNAVAILABLE", 12 },
+  { "ERROR_CODE_UNIMPLEMENTED", 10 },
   { "ERROR_CODE_UNKNOWN", 2 },
 };
 const ProtobufCEnumDescriptor ppr__v1__error_code__descriptor =
@@ -4546,9 +4563,9 @@ const ProtobufCEnumDescriptor ppr__v1__error_code__descriptor =
   "ErrorCode",
   "Ppr__V1__ErrorCode",
   "ppr.v1",
-  12,
+  14,
   ppr__v1__error_code__enum_values_by_number,
-  12,
+  14,
   ppr__v1__error_code__enum_values_by_name,
   3,
   ppr__v1__error_code__value_ranges,

@@ -9,7 +9,8 @@ import PPRWire
 /// A failure a pwctl command reports, local or from the coordinator, with its exit code.
 ///
 /// Exit codes: 1 other, 2 invalid argument, 3 not found, 4 unavailable or deadline exceeded, 5 a job
-/// followed with `--wait` ended failed or cancelled; ArgumentParser's usage errors exit with 64.
+/// followed with `--wait` ended failed or cancelled, 6 unauthenticated (no or unknown token), 7 permission
+/// denied (the token's role may not do this); ArgumentParser's usage errors exit with 64.
 struct ClientFailure: Error, Equatable, CustomStringConvertible {
     /// The failure class, as the wire names it.
     var code: WireErrorCode
@@ -37,6 +38,8 @@ struct ClientFailure: Error, Equatable, CustomStringConvertible {
         case .invalidArgument: ExitCode(2)
         case .notFound: ExitCode(3)
         case .unavailable, .deadlineExceeded: ExitCode(4)
+        case .unauthenticated: ExitCode(6)
+        case .permissionDenied: ExitCode(7)
         default: ExitCode(1)
         }
     }

@@ -25,6 +25,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Flag(name: .long, help: ListenCheck.insecureHelp)
+    var insecure = false
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: unknown level '\(logLevel)'")
@@ -36,6 +39,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         var settings = try ConfigLoader.load(path: config)
         if let listen { settings.coordinator.listen = listen }
         let logger = Self.makeLogger(label: "powerwalk.coordinator", level: logLevel)
+        try ListenCheck.verify(
+            [(listen == nil ? "coordinator.listen" : "--listen", settings.coordinator.listen)],
+            secured: settings.security != nil, insecure: insecure, logger: logger)
         let graph = try GraphFile.load(settings.graph)
         let ledger = try JobLedger(directory: settings.coordinator.dataDir)
         let coordinator = try Coordinator(

@@ -32,6 +32,9 @@ struct LocalCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Flag(name: .long, help: ListenCheck.insecureHelp)
+    var insecure = false
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: unknown level '\(logLevel)'")
@@ -49,6 +52,7 @@ struct LocalCommand: AsyncParsableCommand {
         let config = try ServiceConfig.local(
             graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads)
         let logger = CoordinatorCommand.makeLogger(label: "powerwalk.local", level: logLevel)
+        try ListenCheck.verify([("--listen", listen)], secured: false, insecure: insecure, logger: logger)
         let cluster = try await LocalCluster(config: config, softwareVersion: PowerWalkVersion.string, logger: logger)
         logger.notice("powerwalk local serving", metadata: ["url": "\(cluster.url)", "shards": "\(shards)"])
         let signal = await signals.wait()

@@ -29,6 +29,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Requests each shard serves at once.")
     var contexts: Int = 8
 
+    @Flag(name: .long, help: ListenCheck.insecureHelp)
+    var insecure = false
+
     func validate() throws {
         guard !shards.isEmpty else { throw ValidationError("give at least one --shard") }
         if let negative = shards.first(where: { $0 < 0 }) {
@@ -47,6 +50,10 @@ struct WorkerCommand: AsyncParsableCommand {
         var logger = Logger(label: "powerwalk.worker")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let serviceConfig = try ConfigLoader.load(path: config)
+        try ListenCheck.verify(
+            shards.filter { $0 < serviceConfig.shards.count && replica < serviceConfig.shards[$0].replicas.count }.map {
+                ("shards.\($0).replicas.\(replica).url", serviceConfig.shards[$0].replicas[replica].url)
+            }, secured: serviceConfig.security != nil, insecure: insecure, logger: logger)
         let worker = try Worker(
             config: serviceConfig, shards: shards, replica: replica,
             options: WorkerOptions(contexts: contexts, workerVersion: PowerWalkVersion.string), logger: logger)

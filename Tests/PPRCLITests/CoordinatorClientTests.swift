@@ -76,11 +76,14 @@ private func withCoordinator<R>(
         }
     }
 
-    @Test func noCoordinatorIsADeadlineWithExitCodeFour() async throws {
-        let nobody = "inproc://pwctl-nobody-\(UInt64.random(in: 0...UInt64.max))"
-        let status: StatusCommand = try parse(["status", "--coordinator", nobody, "--timeout-ms", "100"])
+    /// The first attempt is reported, so a stopped coordinator is UNAVAILABLE at once (a deadline
+    /// of 10 minutes would otherwise end as DEADLINE_EXCEEDED).
+    @Test(arguments: ["inproc://pwctl-nobody-\(UInt64.random(in: 0...UInt64.max))", "tcp://127.0.0.1:1"])
+    func noCoordinatorIsUnavailableAtOnceWithExitCodeFour(_ nobody: String) async throws {
+        let status: StatusCommand = try parse(["status", "--coordinator", nobody, "--timeout-ms", "600000"])
         let error = await #expect(throws: WireError.self) { try await status.coordinator.client().status() }
-        #expect(error?.code == .deadlineExceeded)
+        #expect(error?.code == .unavailable)
+        #expect(error?.message == "nothing listens at \(nobody)")
         #expect(ClientFailure.from(try #require(error)).exitCode == ExitCode(4))
     }
 

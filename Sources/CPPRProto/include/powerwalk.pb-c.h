@@ -92,11 +92,19 @@ typedef enum _Ppr__V1__ErrorCode {
   PPR__V1__ERROR_CODE__ERROR_CODE_DEADLINE_EXCEEDED = 4,
   PPR__V1__ERROR_CODE__ERROR_CODE_NOT_FOUND = 5,
   PPR__V1__ERROR_CODE__ERROR_CODE_ALREADY_EXISTS = 6,
+  /*
+   * The caller's token allows no such request (a valid token of a role without the method).
+   */
+  PPR__V1__ERROR_CODE__ERROR_CODE_PERMISSION_DENIED = 7,
   PPR__V1__ERROR_CODE__ERROR_CODE_RESOURCE_EXHAUSTED = 8,
   PPR__V1__ERROR_CODE__ERROR_CODE_FAILED_PRECONDITION = 9,
   PPR__V1__ERROR_CODE__ERROR_CODE_UNIMPLEMENTED = 12,
   PPR__V1__ERROR_CODE__ERROR_CODE_INTERNAL = 13,
-  PPR__V1__ERROR_CODE__ERROR_CODE_UNAVAILABLE = 14
+  PPR__V1__ERROR_CODE__ERROR_CODE_UNAVAILABLE = 14,
+  /*
+   * The front requires a token and the request carried none, or an unknown one.
+   */
+  PPR__V1__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED = 16
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PPR__V1__ERROR_CODE)
 } Ppr__V1__ErrorCode;
 typedef enum _Ppr__V1__JobType {
@@ -200,6 +208,11 @@ struct  Ppr__V1__Envelope
    * Set on a failed reply (code != OK); no body then.
    */
   Ppr__V1__Error *error;
+  /*
+   * Client -> coordinator requests: the caller's bearer token when the front has a tokens file
+   * (security.tokensFile). Empty otherwise; never echoed in replies, never logged.
+   */
+  char *token;
   Ppr__V1__Envelope__BodyCase body_case;
   union {
     /*
@@ -246,7 +259,7 @@ struct  Ppr__V1__Envelope
 };
 #define PPR__V1__ENVELOPE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__envelope__descriptor) \
-    , PPR__V1__METHOD__METHOD_UNSPECIFIED, 0, NULL, PPR__V1__ENVELOPE__BODY__NOT_SET, {0} }
+    , PPR__V1__METHOD__METHOD_UNSPECIFIED, 0, NULL, (char *)protobuf_c_empty_string, PPR__V1__ENVELOPE__BODY__NOT_SET, {0} }
 
 
 /*

@@ -77,11 +77,33 @@ public struct ConfigLoader {
         config.limits.maxRequestBytes = try int("limits.maxRequestBytes", min: 1024) ?? config.limits.maxRequestBytes
         config.limits.mapSizeBytes = try int("limits.mapSizeBytes", min: 1 << 20) ?? config.limits.mapSizeBytes
         config.limits.combineEntries = try int("limits.combineEntries", min: 1) ?? config.limits.combineEntries
+        config.limits.maxFrontRequestBytes =
+            try int("limits.maxFrontRequestBytes", min: 1024) ?? config.limits.maxFrontRequestBytes
+        config.limits.maxConnections = try int("limits.maxConnections", min: 1) ?? config.limits.maxConnections
+        config.limits.maxReplyEntries =
+            try int("limits.maxReplyEntries", min: ResolvedQuery.maxTopK) ?? config.limits.maxReplyEntries
+        config.security = try securityConfig()
+        try config.checkTransportSecurity(origin: origin)
 
         if let unknown = values.keys.filter({ !used.contains($0) }).sorted().first {
             throw .unknownKey(origin, unknown)
         }
         return config
+    }
+
+    /// The `security` section: absent, or with all of caFile, certFile and keyFile.
+    private mutating func securityConfig() throws(ConfigError) -> SecurityConfig? {
+        let files = SecurityConfig.keys.map { string($0) }
+        guard files.contains(where: { $0 != nil }) else { return nil }
+        for (key, value) in zip(SecurityConfig.keys.prefix(3), files) where value == nil {
+            throw .missing(origin, key)
+        }
+        for (key, value) in zip(SecurityConfig.keys, files) {
+            if let value, !FileManager.default.isReadableFile(atPath: value) {
+                throw .invalid(origin, key, value, "a readable file")
+            }
+        }
+        return SecurityConfig(caFile: files[0]!, certFile: files[1]!, keyFile: files[2]!, clientCaFile: files[3], tokensFile: files[4])
     }
 
     private mutating func string(_ key: String) -> String? {
@@ -142,12 +164,13 @@ public struct ConfigLoader {
 
 extension ServiceConfig {
     /// Keys outside the shard list, so the environment can set them even when the file does not.
-    static let scalarKeys: Set<String> = [
+    static let scalarKeys: Set<String> = Set<String>([
         "graph", "coordinator.listen", "coordinator.dataDir", "coordinator.concurrency", "index.walks",
         "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.eps",
         "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis",
         "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.combineEntries",
-    ]
+        "limits.maxFrontRequestBytes", "limits.maxConnections", "limits.maxReplyEntries",
+    ]).union(SecurityConfig.keys)
 }
 
 /// A configuration that cannot be used; every case names the file and the key.

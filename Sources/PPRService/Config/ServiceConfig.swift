@@ -16,6 +16,8 @@ public struct ServiceConfig: Equatable, Sendable {
     public var query: QueryDefaults
     public var deadlines: Deadlines
     public var limits: Limits
+    /// TLS certificates and tokens (the `security:` section); `nil` = plain TCP, loopback only by default.
+    public var security: SecurityConfig? = nil
 
     public init(
         graph: String, shards: [ShardConfig], coordinator: CoordinatorConfig = .init(),
@@ -106,5 +108,17 @@ public struct Limits: Equatable, Sendable {
     /// answered in several rounds. Bounds a worker's work per request (well inside the combine deadline)
     /// and the request and reply sizes. soc-Slashdot0902 queries have about 26k entries each.
     public var combineEntries: Int = 1 << 17
+    /// Largest request the client front accepts (`limits.maxFrontRequestBytes`). Client requests are
+    /// small (a 20,000-query batch is about 400 KB); the front's receive limit is twice this, and
+    /// a connection declaring a larger message is closed before it is read.
+    public var maxFrontRequestBytes: Int = 4 << 20
+    /// Connections each listening socket (the front, each worker shard) accepts at once; later ones
+    /// are closed on arrival. Bounds the memory partly sent messages can hold to this × twice the
+    /// request limit (`limits.maxConnections`).
+    public var maxConnections: Int = 1024
+    /// Ranked vertices one reply may carry: for BATCH_QUERY the sum over its queries of
+    /// min(top_k, vertex count), checked before any work (`limits.maxReplyEntries`; RESOURCE_EXHAUSTED
+    /// above it). About 17 bytes each on the wire; at least `ResolvedQuery.maxTopK`, so any single query fits.
+    public var maxReplyEntries: Int = 1 << 21
     public init() {}
 }

@@ -51,7 +51,7 @@ public final class Coordinator: JobContext {
             try ledger.map { ledger throws(WireError) in try ActiveVersionRecord(ledger: ledger) }
             ?? ActiveVersionRecord()
         self.logger = logger
-        shards = try ShardPool(shards: config.shards)
+        shards = try ShardPool(shards: config.shards, tls: config.security?.clusterClientTLS)
         executor = QueryExecutor(graph: graph.graph, config: config, shards: shards)
         if let ledger {
             let runner = JobRunner(ledger: ledger, context: self, settings: JobSettings(config: config), logger: logger)

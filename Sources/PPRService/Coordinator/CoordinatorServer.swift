@@ -1,5 +1,10 @@
-// CoordinatorServer: the coordinator on its NNG REP socket (config.coordinator.listen).
+// CoordinatorServer: the coordinator on its NNG REP socket (config.coordinator.listen): TLS with the
+// process certificate when `security` is set (client certificates when `clientCaFile` is), the
+// tokens of `security.tokensFile`, the connection cap and the reply-size cap, all checked before a
+// request reaches the coordinator.
 import Logging
+import PPRCore
+import PPRStorage
 import PPRWire
 
 /// Serves a `Coordinator` to clients until closed.
@@ -8,21 +13,43 @@ public final class CoordinatorServer: Sendable {
     public let coordinator: Coordinator
     private let server: WireServer  // owned; closed by close()
 
-    /// Listens on `coordinator.config.coordinator.listen` (or `url`) with the configured concurrency and limits.
+    /// Listens on `coordinator.config.coordinator.listen` (or `url`) with the configured concurrency,
+    /// limits and security.
     public init(_ coordinator: Coordinator, listeningOn url: String? = nil) throws(WireError) {
         self.coordinator = coordinator
         let config = coordinator.config
+        var tokens: FrontTokens?
+        if let path = config.security?.tokensFile { tokens = try FrontTokens(path: path) }
+        let vertexCount = coordinator.graph.graph.vertexCount
+        let defaultTopK = config.query.topK
+        let maxReplyEntries = config.limits.maxReplyEntries
+        var authorize: WireServer.Authorizer?
+        if let tokens { authorize = { method, token in tokens.authorize(method, token: token) } }
+        let handler: WireServer.Handler = { [coordinator] request in
+            if let refusal = Self.checkReplySize(
+                request, vertexCount: vertexCount, defaultTopK: defaultTopK, limit: maxReplyEntries)
+            {
+                return .failure(refusal)
+            }
+            return await coordinator.handle(request)
+        }
         server = try WireServer(
             listeningOn: url ?? config.coordinator.listen, contexts: config.coordinator.concurrency,
-            maxRequestBytes: config.limits.maxRequestBytes
-        ) { [coordinator] request in
-            await coordinator.handle(request)
-        }
-        coordinator.logger.info("coordinator listening", metadata: ["url": "\(server.url)"])
+            maxRequestBytes: config.limits.maxFrontRequestBytes, tls: config.security?.frontServerTLS,
+            maxConnections: config.limits.maxConnections, authorize: authorize, handler: handler)
+        coordinator.logger.info(
+            "coordinator listening",
+            metadata: [
+                "url": "\(server.url)", "tls": "\(config.security != nil)",
+                "clientCertificates": "\(config.security?.clientCaFile != nil)", "tokens": "\(tokens != nil)",
+            ])
     }
 
     /// The URL actually bound (with the chosen port for `tcp://…:0`).
     public var url: String { server.url }
+
+    /// Connections open now and connections refused so far (cap, unverified client certificate).
+    public var connectionCounts: (open: Int, refused: Int) { server.connectionCounts }
 
     /// Stops serving and closes the shard connections (the job runner keeps its state). Idempotent.
     public func close() {
@@ -34,5 +61,23 @@ public final class CoordinatorServer: Sendable {
     public func shutdown() async {
         await server.shutdown()
         await coordinator.shutdown()
+    }
+
+    /// RESOURCE_EXHAUSTED when a batch could return more ranked vertices than `limit`
+    /// (`limits.maxReplyEntries`): the sum over its queries of min(top_k, vertex count). Costs one
+    /// pass over the decoded batch, before any query runs.
+    static func checkReplySize(_ request: WireRequest, vertexCount: Int, defaultTopK: Int, limit: Int) -> WireError? {
+        guard case .batchQuery(let batch) = request else { return nil }
+        var entries = 0
+        for query in batch.queries {
+            entries += min(max(query.topK ?? defaultTopK, 0), vertexCount)
+            if entries > limit {
+                return WireError(
+                    .resourceExhausted,
+                    "a batch of \(batch.queries.count) queries could return more than \(limit) ranked vertices "
+                        + "(limits.maxReplyEntries: the sum of min(top_k, vertex count)); split it or lower top_k")
+            }
+        }
+        return nil
     }
 }

@@ -14,8 +14,8 @@ public final class ShardPool: Sendable {
     /// `replicas[s]` are shard `s`'s clients, in the order they are tried.
     private let replicas: [[WireClient]]
 
-    /// Dials every replica of `shards` (in the background).
-    public init(shards: [ShardConfig], maxResponseBytes: Int = 256 << 20) throws(WireError) {
+    /// Dials every replica of `shards` (in the background); `tls` for `tls+tcp://` workers (mutual TLS).
+    public init(shards: [ShardConfig], maxResponseBytes: Int = 256 << 20, tls: WireTLS? = nil) throws(WireError) {
         precondition(!shards.isEmpty, "a cluster has at least one shard")
         var replicas: [[WireClient]] = []
         for (index, shard) in shards.enumerated() {
@@ -24,7 +24,7 @@ public final class ShardPool: Sendable {
             }
             var clients: [WireClient] = []
             for replica in shard.replicas {
-                clients.append(try WireClient(dialing: replica.url, maxResponseBytes: maxResponseBytes))
+                clients.append(try WireClient(dialing: replica.url, maxResponseBytes: maxResponseBytes, tls: tls))
             }
             replicas.append(clients)
         }

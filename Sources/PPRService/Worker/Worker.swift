@@ -54,7 +54,8 @@ public final class Worker: Sendable {
                 do {
                     server = try WireServer(
                         listeningOn: replicaConfig.url, contexts: options.contexts,
-                        maxRequestBytes: config.limits.maxRequestBytes, handler: { await shard.handle($0) })
+                        maxRequestBytes: config.limits.maxRequestBytes, tls: config.security?.workerServerTLS,
+                        maxConnections: config.limits.maxConnections, handler: { await shard.handle($0) })
                 } catch {
                     throw WorkerError.listen(shard: number, error)
                 }

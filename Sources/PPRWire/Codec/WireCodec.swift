@@ -14,6 +14,7 @@ public enum WireCodec {
         let env = arena.message(ppr__v1__envelope__init)
         env.pointee.method = cEnum(envelope.request.method.rawValue)
         env.pointee.request_id = envelope.requestID
+        if let token = envelope.token, !token.isEmpty { env.pointee.token = arena.string(token) }
         setBody(of: env, to: envelope.request, in: arena)
         return pack(env)
     }
@@ -38,7 +39,8 @@ public enum WireCodec {
             guard rawValue(env.method) == request.method.rawValue else {
                 throw WireDecodeError("method \(rawValue(env.method)) does not match a \(request.method) body")
             }
-            return WireRequestEnvelope(requestID: env.request_id, request: request)
+            let token = ProtoDecode.string(env.token)
+            return WireRequestEnvelope(requestID: env.request_id, request: request, token: token.isEmpty ? nil : token)
         }
     }
 

@@ -1,5 +1,7 @@
 // WireClient: a typed NNG req endpoint. Each call opens its own req context on the shared socket,
 // so calls run concurrently; the dial is non-blocking, so a client may start before its server.
+// A fail-fast client (pwctl) instead makes its first connection attempt up front and reports a
+// refused connection at once ("nothing listens at URL") instead of waiting for the deadline.
 import NNG
 import Synchronization
 
@@ -9,19 +11,84 @@ public final class WireClient: Sendable {
     public let url: String
     private let socket: Socket  // owned; closed by close()
     private let nextRequestID = Atomic<UInt64>(1)
+    /// Sent in every request envelope (the front's bearer token); never logged.
+    private let token: String?
+    /// A fail-fast client's first connection attempt: its error, if it failed. `nil` for others.
+    private let firstDial: Task<WireError?, Never>?
+    /// Set by the first call that reads `firstDial`'s outcome, so a failure is reported only once
+    /// (later calls use the background redial).
+    private let firstDialReported = Atomic<Bool>(false)
 
-    /// Dials `url` in the background (`tcp://`, `ipc://`, `inproc://`).
-    public init(dialing url: String, maxResponseBytes: Int = 256 << 20) throws(WireError) {
+    /// Dials `url` (`tcp://`, `tls+tcp://`, `ipc://`, `inproc://`).
+    ///
+    /// - Parameters:
+    ///   - tls: certificates for a `tls+tcp://` URL (required for one, refused for any other scheme).
+    ///   - token: a bearer token sent with every request.
+    ///   - failFast: make the first connection attempt now and fail the first call at once with
+    ///     UNAVAILABLE ("nothing listens at URL", or the TLS failure) if it fails; later calls wait
+    ///     for the background redial. Without it the dial is in the background from the start, so
+    ///     the server may start after the client.
+    public init(
+        dialing url: String, maxResponseBytes: Int = 256 << 20, tls: WireTLS? = nil, token: String? = nil,
+        failFast: Bool = false
+    ) throws(WireError) {
         self.url = url
+        self.token = token
+        guard (tls != nil) == WireTLS.isTLS(url) else {
+            throw WireError(
+                .invalidArgument,
+                tls == nil ? "cannot dial \(url): a tls+tcp:// URL needs certificates (a CA file at least)"
+                    : "cannot dial \(url): TLS is configured, so the URL must be tls+tcp://")
+        }
+        let tlsConfiguration = try tls?.configuration(server: false)
+        let socket: Socket
         do {
-            let socket = try Socket(.req0)
-            self.socket = socket
+            socket = try Socket(.req0)
             try socket.setReceiveMaxSize(bytes: maxResponseBytes)
             try socket.setReconnectTimes(min: .milliseconds(50), max: .seconds(2))
-            try socket.dial(url)
+            if !failFast { try socket.dial(url, tls: tlsConfiguration) }
         } catch {
             throw WireError(.invalidArgument, "cannot dial \(url): \(error)")
         }
+        self.socket = socket
+        firstDial = failFast ? Task { await Self.dialFirst(socket, url, tlsConfiguration) } : nil
+    }
+
+    /// The first connection attempt of a fail-fast client; on failure, starts the background redial.
+    private static func dialFirst(_ socket: Socket, _ url: String, _ tls: TLSConfiguration?) async -> WireError? {
+        do {
+            try await socket.dialFirstAttempt(url, tls: tls)
+            return nil
+        } catch {
+            try? socket.dial(url, tls: tls)
+            switch error.code {
+            case .connectionRefused, .notFound: return WireError(.unavailable, "nothing listens at \(url)")
+            case .cryptoFailure, .peerAuthentication, .connectionShutdown, .closed:
+                return WireError(.unavailable, "TLS connection to \(url) failed (certificate refused?): \(error)")
+            default: return WireError(.unavailable, "cannot connect to \(url): \(error)")
+            }
+        }
+    }
+
+    /// Waits (at most `deadline`) for the first connection attempt; throws its failure to one caller.
+    private func awaitFirstDial(within deadline: Duration) async throws(WireError) {
+        guard let firstDial, !firstDialReported.load(ordering: .relaxed) else { return }
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<WireError??, Never>) in
+            let once = Mutex<CheckedContinuation<WireError??, Never>?>(continuation)
+            let resume = { @Sendable (value: WireError??) in
+                once.withLock { pending in
+                    pending?.resume(returning: value)
+                    pending = nil
+                }
+            }
+            Task { resume(.some(await firstDial.value)) }
+            Task { try? await Task.sleep(for: deadline); resume(.none) }
+        }
+        guard case .some(let failure) = outcome else {
+            throw WireError(.deadlineExceeded, "no connection to \(url) within \(deadline)")
+        }
+        if let failure, !firstDialReported.exchange(true, ordering: .relaxed) { throw failure }
+        firstDialReported.store(true, ordering: .relaxed)
     }
 
     deinit { close() }
@@ -37,7 +104,7 @@ public final class WireClient: Sendable {
     ///   task is, INVALID_ARGUMENT/INTERNAL for replies that do not decode or do not match.
     public func call(_ request: WireRequest, deadline: Duration) async throws(WireError) -> WireResponse {
         let id = nextRequestID.add(1, ordering: .relaxed).oldValue
-        let bytes = WireCodec.encode(WireRequestEnvelope(requestID: id, request: request))
+        let bytes = WireCodec.encode(WireRequestEnvelope(requestID: id, request: request, token: token))
         let reply = try await exchange(bytes, method: request.method, deadline: deadline)
         if case .failure(let error) = reply.response { throw error }
         guard reply.requestID == id else {
@@ -56,11 +123,12 @@ public final class WireClient: Sendable {
     ) async throws(WireError) -> WireResponseEnvelope {
         let clock = ContinuousClock()
         let end = clock.now + deadline
+        try await awaitFirstDial(within: deadline)
         let replyBytes: [UInt8]
         do {
             let context = try socket.makeContext()
             defer { context.close() }
-            try await context.send(try Message(bytes), timeout: deadline)
+            try await context.send(try Message(bytes), timeout: max(.zero, end - clock.now))
             replyBytes = try await context.receive(timeout: max(.zero, end - clock.now)).bytes
         } catch {
             throw mapTransportError(error, method: name(method), deadline: deadline)

@@ -13,6 +13,9 @@ import Synchronization
 public final class WireServer: Sendable {
     /// Answers one decoded request; a `.failure(WireError)` becomes an error reply.
     public typealias Handler = @Sendable (WireRequest) async -> WireResponse
+    /// Decides, before the handler runs, whether a request with this method and token may proceed;
+    /// returns the error to reply with when it may not. Runs on every request: keep it cheap.
+    public typealias Authorizer = @Sendable (WireMethod, _ token: String?) -> WireError?
 
     /// The URL actually bound (for `tcp://…:0`, with the chosen port).
     public let url: String
@@ -22,28 +25,50 @@ public final class WireServer: Sendable {
     private let loops = Mutex<[Task<Void, Never>]>([])
 
     /// Listens on `url` and starts `contexts` serving loops.
+    ///
+    /// - Parameters:
+    ///   - tls: certificates for a `tls+tcp://` URL (required for one, refused for any other scheme).
+    ///   - maxConnections: connections accepted at once; later ones are closed on arrival (`nil` = no cap).
+    ///     With the receive limit (2 × `maxRequestBytes`) this bounds the memory that partly sent
+    ///     requests can hold: `maxConnections` × 2 × `maxRequestBytes`.
+    ///   - authorize: checked for every decoded request before `handler`.
     public init(
-        listeningOn url: String, contexts: Int = 4, maxRequestBytes: Int = 16 << 20, handler: @escaping Handler
+        listeningOn url: String, contexts: Int = 4, maxRequestBytes: Int = 16 << 20, tls: WireTLS? = nil,
+        maxConnections: Int? = nil, authorize: Authorizer? = nil, handler: @escaping Handler
     ) throws(WireError) {
         precondition(contexts >= 1, "a server needs at least one context")
         precondition(maxRequestBytes >= 1, "the request size limit must be positive")
         self.maxRequestBytes = maxRequestBytes
+        guard (tls != nil) == WireTLS.isTLS(url) else {
+            throw WireError(
+                .invalidArgument,
+                tls == nil ? "cannot listen on \(url): a tls+tcp:// URL needs certificates"
+                    : "cannot listen on \(url): TLS is configured, so the URL must be tls+tcp://")
+        }
+        let tlsConfiguration = try tls?.configuration(server: true)
         do {
             let socket = try Socket(.rep0)
             self.socket = socket
             let (doubled, overflow) = maxRequestBytes.multipliedReportingOverflow(by: 2)
             try socket.setReceiveMaxSize(bytes: overflow ? 0 : doubled)
-            self.url = try socket.listen(url)
+            if maxConnections != nil || tls?.requirePeerCertificate == true {
+                try socket.limitConnections(
+                    to: maxConnections ?? .max, requireVerifiedPeer: tls?.requirePeerCertificate == true)
+            }
+            self.url = try socket.listen(url, tls: tlsConfiguration)
             let serving = try (0..<contexts).map { _ in try socket.makeContext() }
             loops.withLock { loops in
                 loops = serving.map { context in
-                    Task { await Self.serve(context, limit: maxRequestBytes, handler: handler) }
+                    Task { await Self.serve(context, limit: maxRequestBytes, authorize: authorize, handler: handler) }
                 }
             }
         } catch {
             throw WireError(.unavailable, "cannot listen on \(url): \(error)")
         }
     }
+
+    /// Connections open now and connections refused so far (by the cap or an unverified peer).
+    public var connectionCounts: (open: Int, refused: Int) { socket.connectionCounts }
 
     deinit { close() }
 
@@ -79,7 +104,7 @@ public final class WireServer: Sendable {
         socket.close()
     }
 
-    private static func serve(_ context: Context, limit: Int, handler: Handler) async {
+    private static func serve(_ context: Context, limit: Int, authorize: Authorizer?, handler: Handler) async {
         while !Task.isCancelled {
             let request: [UInt8]
             do {
@@ -88,7 +113,7 @@ public final class WireServer: Sendable {
                 if error.code == .closed || error.code == .cancelled { return }
                 continue  // e.g. a protocol state error on one request; the context stays usable
             }
-            let reply = await respond(to: request, limit: limit, handler: handler)
+            let reply = await respond(to: request, limit: limit, authorize: authorize, handler: handler)
             do {
                 try await context.send(try Message(WireCodec.encode(reply)))
             } catch {
@@ -98,7 +123,9 @@ public final class WireServer: Sendable {
     }
 
     /// The reply to one request's bytes: handler output, or an error naming what was wrong.
-    static func respond(to bytes: [UInt8], limit: Int, handler: Handler) async -> WireResponseEnvelope {
+    static func respond(
+        to bytes: [UInt8], limit: Int, authorize: Authorizer? = nil, handler: Handler
+    ) async -> WireResponseEnvelope {
         guard bytes.count <= limit else {
             let error = WireError(
                 .resourceExhausted, "request of \(bytes.count) bytes exceeds the server's limit of \(limit) bytes")
@@ -110,6 +137,10 @@ public final class WireServer: Sendable {
         } catch {
             return WireResponseEnvelope(
                 method: nil, requestID: 0, response: .failure(WireError(.invalidArgument, error.description)))
+        }
+        if let authorize, let refusal = authorize(envelope.request.method, envelope.token) {
+            return WireResponseEnvelope(
+                method: envelope.request.method, requestID: envelope.requestID, response: .failure(refusal))
         }
         let response = await handler(envelope.request)
         return WireResponseEnvelope(method: envelope.request.method, requestID: envelope.requestID, response: response)

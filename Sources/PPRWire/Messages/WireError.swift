@@ -19,6 +19,9 @@ public struct WireErrorCode: RawRepresentable, Hashable, Sendable, CustomStringC
     public static let notFound = WireErrorCode(rawValue: 5)
     /// The thing to create exists already.
     public static let alreadyExists = WireErrorCode(rawValue: 6)
+    /// The caller is authenticated but its role may not call this method (e.g. a `query` token
+    /// submitting a job).
+    public static let permissionDenied = WireErrorCode(rawValue: 7)
     /// A size or quota limit was hit (e.g. a request over the server's byte limit).
     public static let resourceExhausted = WireErrorCode(rawValue: 8)
     /// The system is not in a state to do this (e.g. alpha differs from the index's).
@@ -29,6 +32,8 @@ public struct WireErrorCode: RawRepresentable, Hashable, Sendable, CustomStringC
     public static let `internal` = WireErrorCode(rawValue: 13)
     /// A peer (worker, coordinator) could not be reached or did not answer in time.
     public static let unavailable = WireErrorCode(rawValue: 14)
+    /// The request carried no valid credentials (no token, or an unknown one, where one is required).
+    public static let unauthenticated = WireErrorCode(rawValue: 16)
 
     public var description: String {
         switch self {
@@ -39,11 +44,13 @@ public struct WireErrorCode: RawRepresentable, Hashable, Sendable, CustomStringC
         case .deadlineExceeded: "DEADLINE_EXCEEDED"
         case .notFound: "NOT_FOUND"
         case .alreadyExists: "ALREADY_EXISTS"
+        case .permissionDenied: "PERMISSION_DENIED"
         case .resourceExhausted: "RESOURCE_EXHAUSTED"
         case .failedPrecondition: "FAILED_PRECONDITION"
         case .unimplemented: "UNIMPLEMENTED"
         case .internal: "INTERNAL"
         case .unavailable: "UNAVAILABLE"
+        case .unauthenticated: "UNAUTHENTICATED"
         default: "CODE_\(rawValue)"
         }
     }

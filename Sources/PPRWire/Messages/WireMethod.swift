@@ -98,10 +98,13 @@ public struct WireRequestEnvelope: Equatable, Sendable {
     /// Chosen by the caller, echoed in the reply.
     public var requestID: UInt64
     public var request: WireRequest
+    /// The caller's bearer token (front requests when the front has a tokens file); `nil` when absent.
+    public var token: String?
     /// Makes an envelope.
-    public init(requestID: UInt64, request: WireRequest) {
+    public init(requestID: UInt64, request: WireRequest, token: String? = nil) {
         self.requestID = requestID
         self.request = request
+        self.token = token
     }
 }
 
