@@ -111,11 +111,11 @@ public struct Limits: Equatable, Sendable {
     /// Largest request the client front accepts (`limits.maxFrontRequestBytes`). Client requests are
     /// small (a 20,000-query batch is about 400 KB); the front's receive limit is twice this, and
     /// a connection declaring a larger message is closed before it is read.
-    public var maxFrontRequestBytes: Int = 4 << 20
+    public var maxFrontRequestBytes: Int = 2 << 20
     /// Connections each listening socket (the front, each worker shard) accepts at once; later ones
     /// are closed on arrival. Bounds the memory partly sent messages can hold to this × twice the
     /// request limit (`limits.maxConnections`).
-    public var maxConnections: Int = 1024
+    public var maxConnections: Int = 256
     /// Ranked vertices one reply may carry: for BATCH_QUERY the sum over its queries of
     /// min(top_k, vertex count), checked before any work (`limits.maxReplyEntries`; RESOURCE_EXHAUSTED
     /// above it). About 17 bytes each on the wire; at least `ResolvedQuery.maxTopK`, so any single query fits.
