@@ -12,7 +12,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let config = try ConfigLoader.load(path: "\(repositoryRoot)/\(file)", environment: [:])
         #expect(!config.shards.isEmpty)
         #expect(config.shards.allSatisfy { !$0.replicas.isEmpty })
-        #expect(config.coordinator.listen.hasPrefix("tcp://"))
+        #expect(config.coordinator.listen.hasPrefix("tcp://") || config.coordinator.listen.hasPrefix("tls+tcp://"))
     }
 
     @Test func defaultsFillAbsentKeysAndTheEnvironmentOverridesTheFile() throws {
