@@ -63,10 +63,10 @@ step "Query: top 10 for source 0"
 step "Query: weighted sources 0 and 1 (1:3), excluding the sources and their out-neighbours, as JSON"
 "$bin/pwctl" query --source 0 --source 1:3 --exclude-sources --exclude-out-neighbors --top 5 --json
 
-step "Batch-query job: 100 sources, JSON lines out"
-seq 0 99 >"$data_dir/sources.txt"
-"$bin/pwctl" batch --input "$data_dir/sources.txt" --output "$data_dir/answers.jsonl" --top 10 --wait
-echo "first answer: $(head -c 300 "$data_dir/answers.jsonl")..."
+step "Batch-query job: 100 sources, JSON lines out (files in the job directory $data_dir/jobs)"
+seq 0 99 >"$data_dir/jobs/sources.txt"
+"$bin/pwctl" batch --input sources.txt --output answers.jsonl --top 10 --wait
+echo "first answer: $(head -c 300 "$data_dir/jobs/answers.jsonl")..."
 
 step "Evaluate job: 20 sampled sources against exact PPR (power iteration)"
 "$bin/pwctl" evaluate --samples 20 --wait

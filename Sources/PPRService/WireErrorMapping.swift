@@ -29,6 +29,7 @@ extension WireError {
         case let error as ParameterError: self.init(.invalidArgument, error.description)
         case let error as ConfigError: self.init(.invalidArgument, error.description)
         case let error as FingerprintSourceError: self.init(Self.code(for: error), error.description)
+        case let error as JobFilesError: self.init(Self.code(for: error), error.description)
         case let error as EdgeListError: self.init(.invalidArgument, error.description)
         case let error as EdgeListReaderError: self.init(.invalidArgument, error.description)
         case let error as GraphError: self.init(.invalidArgument, error.description)
@@ -48,6 +49,14 @@ extension WireError {
         case .invalidManifest, .vertexNotInStore: .invalidArgument
         case .cancelled: .cancelled
         case .storage, .corruptIndex, .accumulatorSize: .internal
+        }
+    }
+
+    private static func code(for error: JobFilesError) -> WireErrorCode {
+        switch error {
+        case .outsideDirectory, .unusable: .invalidArgument
+        case .io(_, _, let reason) where reason.hasPrefix("disk full"): .resourceExhausted
+        case .directory, .io: .internal
         }
     }
 

@@ -12,14 +12,14 @@ extension EndToEnd {
         func batchJobMatchesSingleQueries() async throws {
             try await ClusterProcess.with(shards: 2) { cluster in
                 _ = try await cluster.indexJob()
-                let input = cluster.scratch.path("sources.txt")
-                let output = cluster.scratch.path("answers.jsonl")
+                let input = cluster.jobFile("sources.txt")
+                let output = cluster.jobFile("answers.jsonl")
                 try "# sources\n0\n1:2 5:1\n4242424242\n\n160\n".write(toFile: input, atomically: true, encoding: .utf8)
 
                 let job = try Pwctl.decode(
                     JobJSON.self,
                     from: try await cluster.pwctlOutput([
-                        "batch", "--input", input, "--output", output, "--top", "10", "--wait", "--json",
+                        "batch", "--input", "sources.txt", "--output", "answers.jsonl", "--top", "10", "--wait", "--json",
                     ]))
                 #expect(job.type == "batch-query")
                 #expect(job.state == "succeeded", "\(job)")

@@ -72,6 +72,7 @@ final class ClusterProcess {
             coordinator:
               listen: "\(coordinatorURL)"
               dataDir: \(scratch.path("coordinator"))
+              jobFilesDir: \(scratch.path("jobs"))
               concurrency: 4
             index:
               walks: \(Pwctl.walks)
@@ -87,6 +88,9 @@ final class ClusterProcess {
 
             """
     }
+
+    /// The path of `name` in the coordinator's job directory (`coordinator.jobFilesDir`, created at its start).
+    func jobFile(_ name: String) -> String { scratch.path("jobs/\(name)") }
 
     /// Starts every worker, then the coordinator, and waits until `pwctl status` answers.
     func start() async throws {
