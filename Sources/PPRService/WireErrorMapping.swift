@@ -46,7 +46,7 @@ extension WireError {
             .failedPrecondition
         case .versionNotFound: .notFound
         case .versionNumberUsed: .alreadyExists
-        case .invalidManifest, .vertexNotInStore: .invalidArgument
+        case .invalidManifest, .vertexNotInStore, .versionOutOfRange: .invalidArgument
         case .cancelled: .cancelled
         case .storage, .corruptIndex, .accumulatorSize: .internal
         }
