@@ -48,14 +48,18 @@ step "All-in-one cluster: coordinator + 2 shard workers on $PWCTL_COORDINATOR"
 cluster_pid=$!
 trap 'kill -TERM "$cluster_pid" 2>/dev/null && wait "$cluster_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do
-    "$bin/pwctl" status --timeout-ms 500 >/dev/null 2>&1 && break
+    "$bin/pwctl" status --ready-for index --timeout-ms 500 >/dev/null 2>&1 && break
     kill -0 "$cluster_pid" 2>/dev/null || { cat "$data_dir/powerwalkd.log"; exit 1; }
     sleep 0.2
 done
-"$bin/pwctl" status
+# Ready for an index job (every shard answers); `pwctl status` alone exits 4 until an index is active.
+"$bin/pwctl" status --ready-for index
 
 step "Index job (R walks per vertex on every shard, activated when all shards are done)"
 "$bin/pwctl" index --wait
+
+step "Status: ready for queries (exit 0)"
+"$bin/pwctl" status --wait-ready 10
 
 step "Query: top 10 for source 0"
 "$bin/pwctl" query --source 0 --top 10
