@@ -41,6 +41,7 @@ extension WireError {
 
     private static func code(for error: StoreError) -> WireErrorCode {
         switch error {
+        case .storage where error.isDiskFull: .resourceExhausted
         case .noCompleteIndex, .graphMismatch, .restartProbabilityMismatch, .wrongVersionState, .versionIsActive,
             .incompatibleFormat:
             .failedPrecondition

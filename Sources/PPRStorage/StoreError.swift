@@ -34,9 +34,16 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A version number above the store's limit (`FingerprintStore.maxVersion`).
     case versionOutOfRange(UInt32, maximum: UInt32)
 
+    /// The disk (ENOSPC, EDQUOT) or the store's map (MDB_MAP_FULL) is full.
+    public var isDiskFull: Bool {
+        if case .storage(_, let error) = self { error.isDiskFull } else { false }
+    }
+
     public var description: String {
         switch self {
-        case .storage(let path, let error): "fingerprint store \(path): \(error)"
+        case .storage(let path, let error):
+            "fingerprint store \(path): \(error)"
+                + (error.code == .mapFull ? " (the map size is limits.mapSizeBytes in the config)" : "")
         case .incompatibleFormat(let path, let detail): "\(path) is not a compatible fingerprint store: \(detail)"
         case .noCompleteIndex(let path, let detail): "no complete index in \(path): build interrupted? (\(detail))"
         case .graphMismatch(let path, let expected, let indexed):
