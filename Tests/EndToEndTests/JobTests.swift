@@ -47,6 +47,31 @@ extension EndToEnd {
             }
         }
 
+        @Test("a batch job naming a file outside the job directory is refused (exit 2) and leaks nothing")
+        func batchOutsideTheJobDirectoryIsRefused() async throws {
+            try await ClusterProcess.with(shards: 2) { cluster in
+                try "0\n".write(toFile: cluster.jobFile("in.txt"), atomically: true, encoding: .utf8)
+                let outside = cluster.scratch.path("pwned.jsonl")
+                let attempts = [
+                    ["--input", "/etc/passwd", "--output", "out.jsonl"],
+                    ["--input", "/proc/self/environ", "--output", "out.jsonl"],
+                    ["--input", "in.txt", "--output", outside],
+                    ["--input", "in.txt", "--output", "sub/../../pwned.jsonl"],
+                    ["--input", "in.txt", "--output", "../coordinator/data.mdb"],
+                ]
+                for attempt in attempts {
+                    let result = try await cluster.pwctl(["batch"] + attempt + ["--wait"])
+                    #expect(result.status == 2 && !result.signalled, "\(attempt): \(result)")
+                    #expect(result.stderr.contains("INVALID_ARGUMENT"), "\(result)")
+                    #expect(result.stderr.contains("coordinator.jobFilesDir"), "\(result)")
+                    #expect(!result.stderr.contains("root:"), "\(result)")
+                }
+                #expect(!FileManager.default.fileExists(atPath: outside))
+                let jobs = try Pwctl.decode(JobListJSON.self, from: try await cluster.pwctlOutput(["jobs", "list", "--json"]))
+                #expect(jobs.jobs.isEmpty)  // refused at submit: nothing recorded
+            }
+        }
+
         @Test("an evaluate job reports precision and L1 error in a plausible range")
         func evaluateJobReportsAccuracy() async throws {
             try await ClusterProcess.with(shards: 2) { cluster in
