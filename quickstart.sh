@@ -48,14 +48,18 @@ step "All-in-one cluster: coordinator + 2 shard workers on $PWCTL_COORDINATOR"
 cluster_pid=$!
 trap 'kill -TERM "$cluster_pid" 2>/dev/null && wait "$cluster_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do
-    "$bin/pwctl" status --timeout-ms 500 >/dev/null 2>&1 && break
+    "$bin/pwctl" status --ready-for index --timeout-ms 500 >/dev/null 2>&1 && break
     kill -0 "$cluster_pid" 2>/dev/null || { cat "$data_dir/powerwalkd.log"; exit 1; }
     sleep 0.2
 done
-"$bin/pwctl" status
+# Ready for an index job (every shard answers); `pwctl status` alone exits 4 until an index is active.
+"$bin/pwctl" status --ready-for index
 
 step "Index job (R walks per vertex on every shard, activated when all shards are done)"
 "$bin/pwctl" index --wait
+
+step "Status: ready for queries (exit 0)"
+"$bin/pwctl" status --wait-ready 10
 
 step "Query: top 10 for source 0"
 "$bin/pwctl" query --source 0 --top 10
@@ -63,10 +67,10 @@ step "Query: top 10 for source 0"
 step "Query: weighted sources 0 and 1 (1:3), excluding the sources and their out-neighbours, as JSON"
 "$bin/pwctl" query --source 0 --source 1:3 --exclude-sources --exclude-out-neighbors --top 5 --json
 
-step "Batch-query job: 100 sources, JSON lines out"
-seq 0 99 >"$data_dir/sources.txt"
-"$bin/pwctl" batch --input "$data_dir/sources.txt" --output "$data_dir/answers.jsonl" --top 10 --wait
-echo "first answer: $(head -c 300 "$data_dir/answers.jsonl")..."
+step "Batch-query job: 100 sources, JSON lines out (files in the job directory $data_dir/jobs)"
+seq 0 99 >"$data_dir/jobs/sources.txt"
+"$bin/pwctl" batch --input sources.txt --output answers.jsonl --top 10 --wait
+echo "first answer: $(head -c 300 "$data_dir/jobs/answers.jsonl")..."
 
 step "Evaluate job: 20 sampled sources against exact PPR (power iteration)"
 "$bin/pwctl" evaluate --samples 20 --wait

@@ -9,6 +9,12 @@
 internal import CLMDB
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An open LMDB environment; closed when the last reference goes away.
 ///
 /// Do not open the same environment twice in one process (liblmdb's locks are per process):
@@ -65,13 +71,58 @@ public final class Environment: @unchecked Sendable {
             try check(mdb_env_set_maxdbs(env, MDB_dbi(maxDatabases)), "mdb_env_set_maxdbs")
             try check(mdb_env_set_maxreaders(env, UInt32(maxReaders)), "mdb_env_set_maxreaders")
             let allFlags = flags.union(.noTLS).rawValue
-            try check(mdb_env_open(env, path, allFlags, mdb_mode_t(fileMode)), "mdb_env_open")
+            if !flags.contains(.readOnly) {
+                try Self.preallocateLockFile(
+                    flags.contains(.noSubdirectory) ? path + "-lock" : path + "/lock.mdb", maxReaders: maxReaders,
+                    fileMode: fileMode)
+            }
+            try Self.checkWrite(mdb_env_open(env, path, allFlags, mdb_mode_t(fileMode)), "mdb_env_open", at: path)
         } catch {
             mdb_env_close(env)  // liblmdb requires close even when open failed
             throw error
         }
         self.handle = env
         self.path = path
+    }
+
+    /// `check`, except that EIO is reported as "disk full" when the file system at `path` has (almost) no
+    /// space left: liblmdb turns a short write (what pwrite does when the disk fills mid-way) into EIO, so a
+    /// full disk used to surface as "Input/output error".
+    static func checkWrite(_ rc: CInt, _ operation: StaticString, at path: String) throws(LMDBError) {
+        guard rc == EIO else { return try check(rc, operation) }
+        var info = statvfs()
+        if statvfs(path, &info) == 0, Int(info.f_bavail) * Int(info.f_frsize) < Self.nearlyFullBytes {
+            throw LMDBError(
+                code: LMDBError.Code(rawValue: ENOSPC), operation: "\(operation)",
+                message: "a write came up short (EIO) and the file system has "
+                    + "\(Int(info.f_bavail) * Int(info.f_frsize)) bytes free")
+        }
+        try check(rc, operation)
+    }
+
+    /// Free space below which a short write (EIO) is taken for a full disk.
+    static let nearlyFullBytes = 1 << 20
+
+    /// Bytes liblmdb gives its lock file: the reader table header plus one 64-byte slot per reader
+    /// (`sizeof(MDB_txninfo) + (maxReaders - 1) * sizeof(MDB_reader)`; 192 + 64 × 125 = 8192 for 126).
+    static func lockFileBytes(maxReaders: Int) -> Int { 192 + 64 * max(0, maxReaders - 1) }
+
+    /// Gives the lock file its blocks before liblmdb maps it.
+    ///
+    /// liblmdb sizes the lock file with ftruncate (a sparse file) and then writes the reader table through
+    /// a shared mmap. On a full file system the first store into an unbacked page raises SIGBUS: the process
+    /// dies with a bus error instead of getting an error. posix_fallocate reserves the blocks first, so a full
+    /// disk is reported here as ENOSPC ("disk full") and liblmdb's later stores hit allocated pages. A larger
+    /// existing file is left alone (liblmdb then uses its size). Other fallocate failures (a file system that
+    /// cannot preallocate) are left to liblmdb, as before.
+    static func preallocateLockFile(_ lockPath: String, maxReaders: Int, fileMode: UInt32) throws(LMDBError) {
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, mode_t(fileMode))
+        guard fd >= 0 else { return }  // liblmdb reports why when it opens the file itself
+        defer { _ = close(fd) }
+        let rc = posix_fallocate(fd, 0, off_t(lockFileBytes(maxReaders: maxReaders)))
+        if rc == ENOSPC || rc == EDQUOT {
+            throw LMDBError(code: LMDBError.Code(rawValue: rc), operation: "posix_fallocate \(lockPath)")
+        }
     }
 
     deinit {
@@ -103,7 +154,7 @@ public final class Environment: @unchecked Sendable {
             throw error
         }
         // mdb_txn_commit frees the transaction whether or not it succeeds.
-        try check(mdb_txn_commit(txn), "mdb_txn_commit")
+        try Self.checkWrite(mdb_txn_commit(txn), "mdb_txn_commit", at: path)
         return result
     }
 
@@ -122,7 +173,7 @@ public final class Environment: @unchecked Sendable {
                 return nil
             }
             // The handle becomes usable by other transactions only once this one commits.
-            try check(mdb_txn_commit(txn), "mdb_txn_commit")
+            try Self.checkWrite(mdb_txn_commit(txn), "mdb_txn_commit", at: path)
             return Database(dbi: dbi, name: name, options: options)
         }
     }
@@ -145,6 +196,6 @@ public final class Environment: @unchecked Sendable {
 
     /// Flushes buffers to disk (needed only with `.noSync` / `.noMetaSync`).
     public func sync(force: Bool = true) throws(LMDBError) {
-        try check(mdb_env_sync(handle, force ? 1 : 0), "mdb_env_sync")
+        try Self.checkWrite(mdb_env_sync(handle, force ? 1 : 0), "mdb_env_sync", at: path)
     }
 }

@@ -1,6 +1,12 @@
 // LMDBError: every failing liblmdb call becomes one of these, through `check(_:_:)`.
 internal import CLMDB
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A failed liblmdb call: its result code, the C function that failed, and liblmdb's own message.
 ///
 /// "Not found" is reported as an optional return by the wrapper's lookups, never as this error.
@@ -60,7 +66,27 @@ public struct LMDBError: Error, Equatable, Sendable, CustomStringConvertible {
         self.message = String(cString: mdb_strerror(code.rawValue))
     }
 
-    public var description: String { "\(operation) failed: \(message) (LMDB code \(code.rawValue))" }
+    /// Makes an error with an explanation of the wrapper's own (liblmdb's would mislead).
+    init(code: Code, operation: String, message: String) {
+        self.code = code
+        self.operation = operation
+        self.message = message
+    }
+
+    /// The disk or the map is full: ENOSPC or EDQUOT from the file system, or `MDB_MAP_FULL`.
+    public var isDiskFull: Bool { code == .mapFull || code.rawValue == ENOSPC || code.rawValue == EDQUOT }
+
+    public var description: String {
+        if code == .mapFull {
+            return "\(operation) failed: disk full for this environment: its map size is used up "
+                + "(MDB_MAP_FULL, LMDB code \(code.rawValue)); raise the map size or delete old data"
+        }
+        if isDiskFull {
+            return "\(operation) failed: disk full: \(message) (errno \(code.rawValue)); free space on the file "
+                + "system that holds the data directory, or move it to a larger one"
+        }
+        return "\(operation) failed: \(message) (LMDB code \(code.rawValue))"
+    }
 }
 
 /// The one choke point for liblmdb result codes: success returns, anything else throws `LMDBError`.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import PPRWire
 
 /// `pwctl batch`: submits a batch-query job (a file of sources in, top-k per source out).
@@ -8,15 +7,17 @@ struct BatchCommand: AsyncParsableCommand {
         commandName: "batch",
         abstract: "Submit a batch-query job: top-k vertices for every source listed in a file.",
         discussion: """
-            The coordinator reads --input and writes --output on its own host; relative paths are made \
-            absolute here first. Prints the job id, or with --wait the final job record.
+            The coordinator reads --input and writes --output on its own host, only inside its job directory \
+            (coordinator.jobFilesDir; `powerwalkd local --job-files-dir`, default DATA-DIR/jobs). Paths are sent \
+            as given and taken relative to that directory; the job record shows the resolved absolute paths. \
+            Prints the job id, or with --wait the final job record.
             """
     )
 
-    @Option(name: .long, help: "File of sources, read by the coordinator.")
+    @Option(name: .long, help: "File of sources, read by the coordinator (relative to its job directory).")
     var input: String
 
-    @Option(name: .long, help: "File the answers are written to, by the coordinator.")
+    @Option(name: .long, help: "File the answers are written to by the coordinator (relative to its job directory).")
     var output: String
 
     @Option(name: .long, help: "Vertices per answer (default: the server's).")
@@ -48,19 +49,12 @@ struct BatchCommand: AsyncParsableCommand {
         if let maxLevels, maxLevels < 0 { throw ValidationError("--max-levels must be at least 0, not \(maxLevels)") }
     }
 
-    /// The job as submitted, with absolute paths.
-    func spec(currentDirectory: String = FileManager.default.currentDirectoryPath) -> JobSpec {
+    /// The job as submitted: paths as given (the coordinator resolves them in its job directory).
+    func spec() -> JobSpec {
         .batchQuery(
             BatchQueryJobParams(
-                inputPath: Self.absolute(input, from: currentDirectory),
-                outputPath: Self.absolute(output, from: currentDirectory), topK: top, eps: eps, maxLevels: maxLevels,
+                inputPath: input, outputPath: output, topK: top, eps: eps, maxLevels: maxLevels,
                 excludeSources: excludeSources, excludeOutNeighbors: excludeOutNeighbors))
-    }
-
-    /// `path` made absolute against `directory`, with `.` and `..` resolved.
-    static func absolute(_ path: String, from directory: String) -> String {
-        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true))
-            .standardizedFileURL.path
     }
 
     func run() async throws {

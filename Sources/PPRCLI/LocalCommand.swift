@@ -9,7 +9,8 @@ struct LocalCommand: AsyncParsableCommand {
         abstract: "Run the coordinator and N shard workers in one process (all-in-one).",
         discussion: """
             Shard i listens on ipc://DATA-DIR/shard-i.ipc and stores its fingerprints in DATA-DIR/shard-i; \
-            the coordinator keeps jobs and the active index version in DATA-DIR/coordinator. The sockets and \
+            the coordinator keeps jobs and the active index version in DATA-DIR/coordinator; batch jobs read and \
+            write files only in --job-files-dir (default DATA-DIR/jobs), named relative to it. The sockets and \
             code paths are the cluster's. Build an index with `pwctl index --wait`. Stops on SIGTERM/SIGINT.
             """
     )
@@ -29,6 +30,11 @@ struct LocalCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Walk threads per index build (0 = all cores).")
     var threads: Int = 0
 
+    @Option(
+        name: .customLong("job-files-dir"),
+        help: "Directory batch jobs read and write files in, named relative to it (default: DATA-DIR/jobs).")
+    var jobFilesDir: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -41,7 +47,8 @@ struct LocalCommand: AsyncParsableCommand {
         }
         do {
             _ = try ServiceConfig.local(
-                graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads)
+                graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads,
+                jobFilesDirectory: jobFilesDir)
         } catch {
             throw ValidationError(error.description)
         }
@@ -50,7 +57,8 @@ struct LocalCommand: AsyncParsableCommand {
     func run() async throws {
         let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
         let config = try ServiceConfig.local(
-            graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads)
+            graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads,
+                jobFilesDirectory: jobFilesDir)
         let logger = CoordinatorCommand.makeLogger(label: "powerwalk.local", level: logLevel)
         try ListenCheck.verify([("--listen", listen)], secured: false, insecure: insecure, logger: logger)
         let cluster = try await LocalCluster(config: config, softwareVersion: PowerWalkVersion.string, logger: logger)

@@ -1,24 +1,92 @@
 import ArgumentParser
+import Foundation
 import PPRCore
 import PPRWire
 
-/// `pwctl status`: the cluster as the coordinator sees it.
+/// `pwctl status`: the cluster as the coordinator sees it; exits 4 when it cannot serve.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the cluster: graph, active index version, and every shard's worker, state and manifest."
+        abstract: "Show the cluster: graph, active index version, and every shard's worker, state and manifest.",
+        discussion: """
+            Exits 0 when the cluster is ready, 4 when it is not (the status is still printed, and the reasons \
+            go to stderr) or the coordinator does not answer. Ready for queries (the default): an index \
+            version is active and every shard is reachable and serves it. Ready for index (--ready-for index): \
+            every shard's worker answers, so an index job can run (what a first build waits for). \
+            --wait-ready SECONDS polls every half second until ready, and exits 4 at the deadline.
+            """
     )
+
+    /// What "ready" means.
+    enum Readiness: String, ExpressibleByArgument, CaseIterable {
+        /// An active index version, and every shard reachable and serving it.
+        case queries
+        /// Every shard's worker reachable (an index job can run; no index needed yet).
+        case index
+    }
 
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
+    @Option(
+        name: .customLong("wait-ready"),
+        help: "Poll until the cluster is ready, for at most SECONDS; exit 4 if it is not ready by then.")
+    var waitReady: Double?
+
+    @Option(name: .customLong("ready-for"), help: "What ready means: queries (default) or index.")
+    var readyFor: Readiness = .queries
+
     @OptionGroup var coordinator: CoordinatorOptions
+
+    /// Time between two polls of `--wait-ready`.
+    static let pollInterval: Duration = .milliseconds(500)
+
+    /// The exit code of a cluster that is not ready (the same as UNAVAILABLE's).
+    static let notReady = ExitCode(4)
+
+    func validate() throws {
+        if let waitReady, !(waitReady.isFinite && waitReady >= 0 && waitReady <= 86_400) {
+            throw ValidationError("--wait-ready must be a number of seconds in 0 ... 86400, not \(waitReady)")
+        }
+    }
 
     func run() async throws {
         try await ClientFailure.reporting {
-            let output = StatusOutput(try await coordinator.client().status())
-            print(json ? try output.json() : output.text())
+            let verdict = try await check(client: try coordinator.client())
+            print(json ? try verdict.output.json() : verdict.output.text())
+            guard verdict.reasons.isEmpty else {
+                FileHandle.standardError.write(Data("not ready: \(verdict.reasons.joined(separator: "; "))\n".utf8))
+                throw Self.notReady
+            }
         }
+    }
+
+    /// The last status and why it is not ready (empty: ready). Without `--wait-ready`, one call; with it,
+    /// polls until ready or the deadline. Throws the last call's error if the coordinator never answered.
+    func check(client: CoordinatorClient) async throws(WireError) -> (output: StatusOutput, reasons: [String]) {
+        let clock = ContinuousClock()
+        let end = waitReady.map { clock.now + .milliseconds(Int64(($0 * 1000).rounded())) }
+        var last: (output: StatusOutput, reasons: [String])?
+        while true {
+            // Each call is bounded by --timeout-ms and by what is left of the wait.
+            var bounded = client
+            if let end { bounded = CoordinatorClient(wire: client.wire, deadline: max(.milliseconds(1), min(client.deadline, end - clock.now))) }
+            do throws(WireError) {
+                let output = StatusOutput(try await bounded.status())
+                let reasons = output.notReady(for: readyFor)
+                if reasons.isEmpty { return (output, []) }
+                last = (output, reasons)
+            } catch {
+                guard let end, clock.now < end else {
+                    if let last { return last }
+                    throw error
+                }
+            }
+            guard let end, clock.now + Self.pollInterval < end else { break }
+            try? await Task.sleep(for: Self.pollInterval)
+        }
+        if let last { return last }
+        throw WireError(.unavailable, "the coordinator at \(client.wire.url) did not answer pwctl status in time")
     }
 }
 
@@ -103,6 +171,27 @@ struct StatusOutput: Codable, Equatable {
 
     /// One line of JSON.
     func json() throws -> String { try JSONOutput.string(self) }
+
+    /// Why the cluster is not ready for `purpose` (empty: it is).
+    ///
+    /// Queries: an index version is active and every shard is reachable and reports it as its active one.
+    /// Index: every shard's worker answers.
+    func notReady(for purpose: StatusCommand.Readiness) -> [String] {
+        var reasons: [String] = []
+        if purpose == .queries, activeIndexVersion == 0 { reasons.append("no active index version (pwctl index --wait)") }
+        for shard in shards {
+            if shard.state == "unreachable" {
+                reasons.append("shard \(shard.shard) is unreachable")
+            } else if purpose == .queries, activeIndexVersion != 0, shard.activeVersion != activeIndexVersion {
+                reasons.append(
+                    shard.activeVersion == 0
+                        ? "shard \(shard.shard) has no index"
+                        : "shard \(shard.shard) serves version \(shard.activeVersion), not the active \(activeIndexVersion)")
+            }
+        }
+        if shards.isEmpty { reasons.append("the coordinator reports no shard") }
+        return reasons
+    }
 
     /// `Label: value` lines, then one line per shard.
     func text() -> String {

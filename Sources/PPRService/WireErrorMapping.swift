@@ -29,6 +29,7 @@ extension WireError {
         case let error as ParameterError: self.init(.invalidArgument, error.description)
         case let error as ConfigError: self.init(.invalidArgument, error.description)
         case let error as FingerprintSourceError: self.init(Self.code(for: error), error.description)
+        case let error as JobFilesError: self.init(Self.code(for: error), error.description)
         case let error as EdgeListError: self.init(.invalidArgument, error.description)
         case let error as EdgeListReaderError: self.init(.invalidArgument, error.description)
         case let error as GraphError: self.init(.invalidArgument, error.description)
@@ -40,14 +41,23 @@ extension WireError {
 
     private static func code(for error: StoreError) -> WireErrorCode {
         switch error {
+        case .storage where error.isDiskFull: .resourceExhausted
         case .noCompleteIndex, .graphMismatch, .restartProbabilityMismatch, .wrongVersionState, .versionIsActive,
             .incompatibleFormat:
             .failedPrecondition
         case .versionNotFound: .notFound
         case .versionNumberUsed: .alreadyExists
-        case .invalidManifest, .vertexNotInStore: .invalidArgument
+        case .invalidManifest, .vertexNotInStore, .versionOutOfRange: .invalidArgument
         case .cancelled: .cancelled
         case .storage, .corruptIndex, .accumulatorSize: .internal
+        }
+    }
+
+    private static func code(for error: JobFilesError) -> WireErrorCode {
+        switch error {
+        case .outsideDirectory, .unusable: .invalidArgument
+        case .io(_, _, let reason) where reason.hasPrefix("disk full"): .resourceExhausted
+        case .directory, .io: .internal
         }
     }
 

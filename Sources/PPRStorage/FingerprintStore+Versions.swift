@@ -3,26 +3,38 @@ import LMDB
 import PPRCore
 
 extension FingerprintStore {
+    /// Highest version number a store accepts: the next-free counter (`version + 1`) always fits in 32 bits,
+    /// and no request can exhaust the numbering (a requested number is range-checked, never added to blindly).
+    public static let maxVersion: UInt32 = UInt32(Int32.max)
+
     /// Starts a new version in state `building` and returns its manifest with the version number set.
     ///
     /// A manifest whose `version` is 0 gets the next free number. A non-zero `version` is used as given
-    /// (a coordinator numbers cluster-wide versions so every shard stores the same one); it must be at
-    /// least the next free number, since numbers are never reused.
+    /// (a coordinator numbers cluster-wide versions so every shard stores the same one); it must not be in
+    /// the store already (in any state) and must be at most `maxVersion`. A number below the next free one
+    /// whose record is gone (deleted after a later activation) may be used again: so a store that was
+    /// handed a huge number (by a stray or hostile request) does not force every later build above it.
     public func beginVersion(_ manifest: StoreManifest) throws(StoreError) -> StoreManifest {
         try manifest.validate()
+        guard manifest.version <= Self.maxVersion else {
+            throw .versionOutOfRange(manifest.version, maximum: Self.maxVersion)
+        }
         var assigned = manifest
         try perform {
             try environment.write { txn in
                 let next = try txn.withValue(forKey: StoreLayout.nextVersionKey, in: meta) { span in
                     span.count == 4 ? StoreLayout.readUInt32(span, at: 0) : 1
                 } ?? 1
-                if manifest.version != 0, manifest.version < next {
-                    throw StoreError.versionNumberUsed(manifest.version, nextFree: next)
-                }
                 let version = manifest.version == 0 ? next : manifest.version
+                guard version <= Self.maxVersion else {
+                    throw StoreError.versionOutOfRange(version, maximum: Self.maxVersion)
+                }
+                if try txn.value(forKey: StoreLayout.versionKey(version), in: meta) != nil {
+                    throw StoreError.versionNumberUsed(version, nextFree: next)
+                }
                 assigned.version = version
                 var nextBytes: [UInt8] = []
-                StoreLayout.appendUInt32(version + 1, to: &nextBytes)
+                StoreLayout.appendUInt32(max(next, version + 1), to: &nextBytes)  // ≤ maxVersion + 1: no overflow
                 try txn.put(nextBytes, forKey: StoreLayout.nextVersionKey, in: meta)
                 try txn.put(encodeRecord(.building, assigned), forKey: StoreLayout.versionKey(version), in: meta)
             }

@@ -29,12 +29,21 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case accumulatorSize(expected: Int, actual: Int)
     /// A build was cancelled; the version was marked failed and the active version left as it was.
     case cancelled(version: UInt32)
-    /// A requested version number is below the next free one (numbers are never reused).
+    /// A requested version number is in the store already (in any state).
     case versionNumberUsed(UInt32, nextFree: UInt32)
+    /// A version number above the store's limit (`FingerprintStore.maxVersion`).
+    case versionOutOfRange(UInt32, maximum: UInt32)
+
+    /// The disk (ENOSPC, EDQUOT) or the store's map (MDB_MAP_FULL) is full.
+    public var isDiskFull: Bool {
+        if case .storage(_, let error) = self { error.isDiskFull } else { false }
+    }
 
     public var description: String {
         switch self {
-        case .storage(let path, let error): "fingerprint store \(path): \(error)"
+        case .storage(let path, let error):
+            "fingerprint store \(path): \(error)"
+                + (error.code == .mapFull ? " (the map size is limits.mapSizeBytes in the config)" : "")
         case .incompatibleFormat(let path, let detail): "\(path) is not a compatible fingerprint store: \(detail)"
         case .noCompleteIndex(let path, let detail): "no complete index in \(path): build interrupted? (\(detail))"
         case .graphMismatch(let path, let expected, let indexed):
@@ -53,6 +62,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .cancelled(let version): "index build of version \(version) was cancelled"
         case .versionNumberUsed(let version, let nextFree):
             "index version \(version) was already used in this store (next free number: \(nextFree))"
+        case .versionOutOfRange(let version, let maximum):
+            "index version \(version) is out of range: expected 1 ... \(maximum)"
         }
     }
 }

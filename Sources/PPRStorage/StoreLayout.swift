@@ -2,7 +2,9 @@
 // Index versions).
 //
 // One environment (a directory: data.mdb + lock.mdb) per shard, or for the whole graph when
-// shardCount = 1. It holds one or more index VERSIONS, numbered from 1 and never reused.
+// shardCount = 1. It holds one or more index VERSIONS, numbered 1 ... FingerprintStore.maxVersion. Automatic
+// numbers ("next") never go back; a number given by the coordinator is refused while its record exists, and
+// a free number below "next" (its version deleted) may be given again (see beginVersion).
 //
 // db `meta` (string keys):
 //   "format"            [UInt32 magic "PWFS"][UInt32 storeFormatVersion]   written when the store is created

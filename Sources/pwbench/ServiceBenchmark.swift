@@ -126,8 +126,10 @@ struct ServiceBenchmark: AsyncParsableCommand {
         row("\(clients) clients q/s", "\(rate(queries, wall)) (\(queries) queries in \(seconds(wall)) s)")
 
         let sources = draw(batchSources)
-        let input = directory.appendingPathComponent("batch-input.txt").path
-        let output = directory.appendingPathComponent("batch-output.jsonl").path
+        // Inside the cluster's job directory (`ServiceConfig.local`: DATA-DIR/jobs), the only place jobs use.
+        let jobs = directory.appendingPathComponent("cluster/jobs")
+        let input = jobs.appendingPathComponent("batch-input.txt").path
+        let output = jobs.appendingPathComponent("batch-output.jsonl").path
         // The two batch paths report a failure and go on: each says something about the service.
         do {
             let job = try await probes.batchJob(sources, input: input, output: output, client: client)

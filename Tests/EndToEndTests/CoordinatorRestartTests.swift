@@ -13,17 +13,17 @@ extension EndToEnd {
             try await ClusterProcess.with(shards: 2) { cluster in
                 let indexed = try await cluster.indexJob()
                 #expect(indexed.state == "succeeded")
-                let input = cluster.scratch.path("sources.txt")
+                let input = cluster.jobFile("sources.txt")
                 try "0\n7 9\n".write(toFile: input, atomically: true, encoding: .utf8)
                 _ = try await cluster.pwctlOutput(
-                    ["batch", "--input", input, "--output", cluster.scratch.path("answers.jsonl"), "--wait"])
+                    ["batch", "--input", "sources.txt", "--output", "answers.jsonl", "--wait"])
                 _ = try await cluster.pwctlOutput(["evaluate", "--samples", "3", "--wait"])
                 // A batch job whose input has a malformed line fails as a whole (exit 5), writing nothing.
-                let bad = cluster.scratch.path("bad.txt")
-                let badOutput = cluster.scratch.path("bad.jsonl")
+                let bad = cluster.jobFile("bad.txt")
+                let badOutput = cluster.jobFile("bad.jsonl")
                 try "0\n1:x\n".write(toFile: bad, atomically: true, encoding: .utf8)
                 let failed = try await cluster.pwctl(
-                    ["batch", "--input", bad, "--output", badOutput, "--wait", "--json"])
+                    ["batch", "--input", "bad.txt", "--output", "bad.jsonl", "--wait", "--json"])
                 #expect(failed.status == 5 && !failed.signalled, "\(failed)")
                 let failedJob = try Pwctl.decode(JobJSON.self, from: failed.stdout)
                 #expect(failedJob.state == "failed")

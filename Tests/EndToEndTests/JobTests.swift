@@ -12,14 +12,14 @@ extension EndToEnd {
         func batchJobMatchesSingleQueries() async throws {
             try await ClusterProcess.with(shards: 2) { cluster in
                 _ = try await cluster.indexJob()
-                let input = cluster.scratch.path("sources.txt")
-                let output = cluster.scratch.path("answers.jsonl")
+                let input = cluster.jobFile("sources.txt")
+                let output = cluster.jobFile("answers.jsonl")
                 try "# sources\n0\n1:2 5:1\n4242424242\n\n160\n".write(toFile: input, atomically: true, encoding: .utf8)
 
                 let job = try Pwctl.decode(
                     JobJSON.self,
                     from: try await cluster.pwctlOutput([
-                        "batch", "--input", input, "--output", output, "--top", "10", "--wait", "--json",
+                        "batch", "--input", "sources.txt", "--output", "answers.jsonl", "--top", "10", "--wait", "--json",
                     ]))
                 #expect(job.type == "batch-query")
                 #expect(job.state == "succeeded", "\(job)")
@@ -44,6 +44,31 @@ extension EndToEnd {
                     #expect(results.count == 10)
                     expectSameAnswer(results, try await cluster.query(single).results)
                 }
+            }
+        }
+
+        @Test("a batch job naming a file outside the job directory is refused (exit 2) and leaks nothing")
+        func batchOutsideTheJobDirectoryIsRefused() async throws {
+            try await ClusterProcess.with(shards: 2) { cluster in
+                try "0\n".write(toFile: cluster.jobFile("in.txt"), atomically: true, encoding: .utf8)
+                let outside = cluster.scratch.path("pwned.jsonl")
+                let attempts = [
+                    ["--input", "/etc/passwd", "--output", "out.jsonl"],
+                    ["--input", "/proc/self/environ", "--output", "out.jsonl"],
+                    ["--input", "in.txt", "--output", outside],
+                    ["--input", "in.txt", "--output", "sub/../../pwned.jsonl"],
+                    ["--input", "in.txt", "--output", "../coordinator/data.mdb"],
+                ]
+                for attempt in attempts {
+                    let result = try await cluster.pwctl(["batch"] + attempt + ["--wait"])
+                    #expect(result.status == 2 && !result.signalled, "\(attempt): \(result)")
+                    #expect(result.stderr.contains("INVALID_ARGUMENT"), "\(result)")
+                    #expect(result.stderr.contains("coordinator.jobFilesDir"), "\(result)")
+                    #expect(!result.stderr.contains("root:"), "\(result)")
+                }
+                #expect(!FileManager.default.fileExists(atPath: outside))
+                let jobs = try Pwctl.decode(JobListJSON.self, from: try await cluster.pwctlOutput(["jobs", "list", "--json"]))
+                #expect(jobs.jobs.isEmpty)  // refused at submit: nothing recorded
             }
         }
 

@@ -37,6 +37,16 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(config.shards[0].replicas[0].url == "ipc:///tmp/x")
         #expect(config.index.maxLength == IndexDefaults().maxLength)
         #expect(config.deadlines == Deadlines())
+        #expect(config.coordinator.jobFilesDirectory == "\(config.coordinator.dataDir)/jobs")
+    }
+
+    @Test func theJobDirectoryComesFromTheFileOrTheEnvironment() throws {
+        let yaml = "graph: g.pwg\nshards:\n  - replicas:\n      - url: tcp://127.0.0.1:7410\n        dataDir: s0\n"
+        var fromEnvironment = try ConfigLoader(
+            yaml: yaml, origin: "t.yaml", environment: ["POWERWALK_COORDINATOR_JOBFILESDIR": "/srv/pw-jobs"])
+        #expect(try fromEnvironment.serviceConfig().coordinator.jobFilesDirectory == "/srv/pw-jobs")
+        var fromFile = try ConfigLoader(yaml: yaml + "coordinator:\n  jobFilesDir: here/jobs\n", origin: "t.yaml", environment: [:])
+        #expect(try fromFile.serviceConfig().coordinator.jobFilesDirectory == "here/jobs")
     }
 
     @Test func anUnknownKeyIsRefusedByName() throws {

@@ -22,7 +22,7 @@ import Testing
         defer { fixture.sandbox.remove() }
         let worker = try worker(fixture)
         let context = JobEngineContext(engine: fixture.engine, worker: worker)
-        var settings = JobSettings()
+        var settings = fixture.settings()
         settings.pollInterval = .milliseconds(20)
         let runner = JobRunner(ledger: fixture.ledger, context: context, settings: settings)
         try await runner.start()
@@ -55,7 +55,7 @@ import Testing
         defer { fixture.sandbox.remove() }
         let worker = try worker(fixture)
         let context = JobEngineContext(engine: fixture.engine, worker: worker)
-        let runner = JobRunner(ledger: fixture.ledger, context: context, settings: JobSettings())
+        let runner = JobRunner(ledger: fixture.ledger, context: context, settings: fixture.settings())
         try await runner.start()
         try await context.setActiveIndexVersion(0)
         // Long walks on 300 vertices: the build is still running when the cancel arrives, or just done;

@@ -20,12 +20,19 @@ struct JobFixture {
     func runner(
         batchSize: Int = 256, beforeAnswer: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> JobRunner {
-        var settings = JobSettings()
+        var settings = self.settings()
         settings.batchSize = batchSize
         let runner = JobRunner(
             ledger: ledger, context: JobEngineContext(engine: engine, beforeAnswer: beforeAnswer), settings: settings)
         try await runner.start()
         return runner
+    }
+
+    /// Default settings with the sandbox as the job directory.
+    func settings() -> JobSettings {
+        var settings = JobSettings()
+        settings.jobFiles = JobFiles(directory: sandbox.directory)
+        return settings
     }
 
     /// A batch input: `count` single-source queries over known vertices, plus a comment and a blank line.

@@ -19,6 +19,13 @@ import Testing
         config.limits.mapSizeBytes = 1 << 28
         #expect(config.shards[1].replicas[0].url.hasSuffix("/data/shard-1.ipc"))
         #expect(config.coordinator.dataDir.hasSuffix("/data/coordinator"))
+        #expect(config.coordinator.jobFilesDirectory.hasSuffix("/data/jobs"))  // --job-files-dir's default
+        let custom = try ServiceConfig.local(
+            graph: graphPath, dataDirectory: "\(directory)/data", shardCount: 2, jobFilesDirectory: "/srv/jobs")
+        #expect(custom.coordinator.jobFilesDirectory == "/srv/jobs")
+        #expect(throws: LocalClusterError.self) {
+            try ServiceConfig.local(graph: graphPath, dataDirectory: directory, shardCount: 1, jobFilesDirectory: "")
+        }
         let query = WireRequest.query(QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 5))
 
         let first = try await LocalCluster(config: config)

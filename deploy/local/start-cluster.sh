@@ -186,7 +186,7 @@ names+=(coordinator)
 
 echo "$PROG: waiting up to ${wait_seconds}s for the coordinator at $coordinator"
 deadline=$((SECONDS + wait_seconds))
-until timeout 5 "$pwctl" --coordinator "$coordinator" status >/dev/null 2>&1; do
+until timeout 5 "$pwctl" --coordinator "$coordinator" status --ready-for index >/dev/null 2>&1; do
     for name in "${names[@]}"; do
         alive "$(<"$run_dir/$name.pid")" || fail "$name exited during start-up (see $run_dir/$name.log)"
     done

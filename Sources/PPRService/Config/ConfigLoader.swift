@@ -60,6 +60,10 @@ public struct ConfigLoader {
         config.coordinator.listen = string("coordinator.listen") ?? config.coordinator.listen
         config.coordinator.dataDir = string("coordinator.dataDir") ?? config.coordinator.dataDir
         config.coordinator.concurrency = try int("coordinator.concurrency", min: 1) ?? config.coordinator.concurrency
+        if let jobFilesDir = string("coordinator.jobFilesDir") {
+            guard !jobFilesDir.isEmpty else { throw .invalid(origin, "coordinator.jobFilesDir", "", "a directory path") }
+            config.coordinator.jobFilesDir = jobFilesDir
+        }
         // The same ranges as index jobs and queries enforce, so a bad default fails at start, not per request.
         config.index.walks = try int("index.walks", min: 1, max: 1 << 20) ?? config.index.walks
         config.index.maxLength = try int("index.maxLength", min: 1, max: 1 << 20) ?? config.index.maxLength
@@ -163,7 +167,8 @@ public struct ConfigLoader {
 extension ServiceConfig {
     /// Keys outside the shard list, so the environment can set them even when the file does not.
     static let scalarKeys: Set<String> = Set<String>([
-        "graph", "coordinator.listen", "coordinator.dataDir", "coordinator.concurrency", "index.walks",
+        "graph", "coordinator.listen", "coordinator.dataDir", "coordinator.concurrency", "coordinator.jobFilesDir",
+        "index.walks",
         "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.eps",
         "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis",
         "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.combineEntries",

@@ -63,6 +63,11 @@ public struct CoordinatorConfig: Equatable, Sendable {
     public var dataDir: String = "powerwalk-data/coordinator"
     /// Requests served at once (NNG REP contexts).
     public var concurrency: Int = 16
+    /// The job directory (`coordinator.jobFilesDir`): batch inputs and outputs are read and written only
+    /// inside it; nil = `<dataDir>/jobs`. See `jobFilesDirectory`.
+    public var jobFilesDir: String?
+    /// The job directory in effect: `jobFilesDir`, or `<dataDir>/jobs`.
+    public var jobFilesDirectory: String { jobFilesDir ?? "\(dataDir)/jobs" }
     public init(listen: String = "tcp://127.0.0.1:7400", dataDir: String = "powerwalk-data/coordinator", concurrency: Int = 16) {
         self.listen = listen
         self.dataDir = dataDir

@@ -1,7 +1,9 @@
 // The input file of a batch-query job: one query per line, `ID` or `ID:WEIGHT ID:WEIGHT ...`
 // (whitespace-separated; a bare ID has weight 1). Blank lines and lines starting with `#` are skipped.
 // The whole file is checked before anything is answered, so a malformed line fails the job with no
-// output at all; the error names the file and the (1-based) line.
+// output at all; the error names the file and the (1-based) line. The file is read through JobFiles, so
+// it lies inside the job directory; an error quotes at most the offending token (cut to
+// `maxQuotedToken` characters, control characters escaped), never more of the file.
 import Foundation
 import PPRCore
 import PPRWire
@@ -16,12 +18,13 @@ struct BatchQueryLine: Equatable, Sendable {
 
 /// Parser of batch-query input files.
 enum BatchQueryInput {
-    /// Reads and parses the file at `path`.
-    static func parse(path: String) throws(WireError) -> [BatchQueryLine] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw WireError(.failedPrecondition, "cannot read input file \(path)")
-        }
-        return try parse(String(decoding: data, as: UTF8.self), path: path)
+    /// Characters of an offending token an error message quotes.
+    static let maxQuotedToken = 40
+
+    /// Reads (inside the job directory of `files`) and parses the input `path`.
+    static func parse(path: String, files: JobFiles) throws(WireError) -> [BatchQueryLine] {
+        let input = try JobFiles.wire { () throws(JobFilesError) in try files.readInput(path) }
+        return try parse(String(decoding: input.bytes, as: UTF8.self), path: input.path)
     }
 
     /// Parses `text`; errors name `path` and the line.
@@ -37,7 +40,7 @@ enum BatchQueryInput {
                 guard let source = parseSource(token) else {
                     throw WireError(
                         .invalidArgument,
-                        "\(path) line \(number): '\(token)' is not a source (expected ID or ID:WEIGHT, "
+                        "\(path) line \(number): '\(quoted(token))' is not a source (expected ID or ID:WEIGHT, "
                             + "ID an unsigned 64-bit integer, WEIGHT a finite number > 0)")
                 }
                 sources.append(source)
@@ -45,6 +48,12 @@ enum BatchQueryInput {
             queries.append(BatchQueryLine(line: number, sources: sources))
         }
         return queries
+    }
+
+    /// `token` for an error message: at most `maxQuotedToken` characters, control characters escaped.
+    static func quoted(_ token: Substring) -> String {
+        let cut = JobFiles.quoted(String(token.prefix(maxQuotedToken)))
+        return token.count > maxQuotedToken ? cut + "…" : cut
     }
 
     /// `ID` or `ID:WEIGHT`; nil if malformed.

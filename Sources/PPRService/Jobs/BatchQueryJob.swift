@@ -17,17 +17,16 @@ struct BatchQueryJob {
     let params: BatchQueryJobParams
     let handle: JobHandle
 
-    /// Where the output is written until it is complete.
-    static func temporaryPath(output: String, job id: UInt64) -> String { "\(output).tmp-\(id)" }
-
     func run() async throws(WireError) -> JobResult {
-        let input = params.inputPath
-        let queries = try await handle.cpu.run { () throws(WireError) in try BatchQueryInput.parse(path: input) }
+        let (input, files) = (params.inputPath, handle.settings.jobFiles)
+        let queries = try await handle.cpu.run { () throws(WireError) in
+            try BatchQueryInput.parse(path: input, files: files)
+        }
         let total = queries.count
         handle.logger.info("job \(handle.id): \(total) queries from \(input)")
         await handle.progress(0, of: total)
-        let temporary = Self.temporaryPath(output: params.outputPath, job: handle.id)
-        let file = try AtomicOutputFile(temporaryPath: temporary, destination: params.outputPath)
+        let (output, id) = (params.outputPath, handle.id)
+        let file = try JobFiles.wire { () throws(JobFilesError) in try files.createOutput(output, job: id) }
         var answered = 0
         do throws(WireError) {
             var start = 0
@@ -45,12 +44,14 @@ struct BatchQueryJob {
                         text += BatchQueryOutput.line(query, error: error)
                     }
                 }
-                try file.write(text)
+                try JobFiles.wire { () throws(JobFilesError) in try file.write(text) }
                 start += batch.count
                 await handle.progress(start, of: total)
             }
             try handle.checkCancelled()  // a cancel during the last batch still leaves no output
-            try await handle.cpu.run { () throws(WireError) in try file.commit() }
+            try await handle.cpu.run { () throws(WireError) in
+                try JobFiles.wire { () throws(JobFilesError) in try file.commit() }
+            }
         } catch {
             file.discard()
             throw error

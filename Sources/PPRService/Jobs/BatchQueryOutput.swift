@@ -2,16 +2,11 @@
 //   {"line":N,"sources":[{"vertex":ID,"weight":W},...],"results":[{"vertex":ID,"score":S},...]}
 //   {"line":N,"sources":[...],"error":{"code":"NOT_FOUND","message":"..."}}
 // written by hand so the keys keep this order. The file is written to OUTPUT.tmp-<job id>, fsynced,
-// and renamed over OUTPUT only when complete, so OUTPUT is never partial or duplicated.
+// and renamed over OUTPUT only when complete, so OUTPUT is never partial or duplicated (JobFiles'
+// AtomicOutputFile, inside the job directory).
 import Foundation
 import PPRCore
 import PPRWire
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// JSON-line encoding of batch-query answers.
 enum BatchQueryOutput {
@@ -50,55 +45,5 @@ enum BatchQueryOutput {
             }
         }
         return out + "\""
-    }
-}
-
-/// A temp file that becomes `destination` atomically, or disappears.
-struct AtomicOutputFile: Sendable {
-    let temporaryPath: String
-    let destination: String
-    private let handle: FileHandle
-
-    /// Creates (or truncates) `temporaryPath`.
-    init(temporaryPath: String, destination: String) throws(WireError) {
-        self.temporaryPath = temporaryPath
-        self.destination = destination
-        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
-            let handle = FileHandle(forWritingAtPath: temporaryPath)
-        else { throw WireError(.failedPrecondition, "cannot create output file \(temporaryPath)") }
-        self.handle = handle
-    }
-
-    /// Appends `text`.
-    func write(_ text: String) throws(WireError) {
-        do { try handle.write(contentsOf: Data(text.utf8)) } catch {
-            throw WireError(.internal, "cannot write output file \(temporaryPath): \(error)")
-        }
-    }
-
-    /// Fsyncs, closes and renames the temp file over the destination, then fsyncs the directory.
-    func commit() throws(WireError) {
-        do {
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            throw WireError(.internal, "cannot write output file \(temporaryPath): \(error)")
-        }
-        guard rename(temporaryPath, destination) == 0 else {
-            let reason = String(cString: strerror(errno))
-            throw WireError(.internal, "cannot rename \(temporaryPath) to \(destination): \(reason)")
-        }
-        let directory = (destination as NSString).deletingLastPathComponent
-        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY)
-        if fd >= 0 {
-            _ = fsync(fd)  // makes the rename durable; best effort (some filesystems refuse)
-            _ = close(fd)
-        }
-    }
-
-    /// Closes and removes the temp file (after a failure or a cancel).
-    func discard() {
-        try? handle.close()
-        try? FileManager.default.removeItem(atPath: temporaryPath)
     }
 }

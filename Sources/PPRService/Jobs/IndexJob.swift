@@ -57,15 +57,24 @@ struct IndexJob {
     private func chooseVersion() async throws(WireError) -> UInt64 {
         let context = handle.context
         var minimum = (await context.activeIndexVersion() ?? 0) + 1
+        let base = minimum
         for shard in Self.shards(context) {
             let reply = try await context.callShard(
                 shard, .workerHealth(WorkerHealthRequest()), deadline: handle.settings.controlDeadline)
             if let error = reply.failure { throw Self.named(error, shard) }
             guard case .workerHealth(let health) = reply else { throw Self.unexpected(reply, shard) }
-            minimum = max(minimum, health.activeVersion + 1, (health.indexTask?.version ?? 0) + 1)
+            for reported in [health.activeVersion, health.indexTask?.version ?? 0]
+            where reported < base + Self.maxAdoptedLead {
+                minimum = max(minimum, reported + 1)
+            }
         }
         return try await handle.runner.reserveIndexVersion(for: handle.id, atLeast: minimum)
     }
+
+    /// How far above the coordinator's own active version a worker's version number is still adopted. A
+    /// larger one (a stray or hostile request's) is ignored: workers accept a free number below it, so it
+    /// cannot drag the numbering up to the limit (FingerprintStore.maxVersion) and lock out later jobs.
+    static let maxAdoptedLead: UInt64 = 1 << 20
 
     /// Polls every shard until all tasks succeeded; throws on a failed task or a cancel.
     private func waitForTasks(version: UInt64) async throws(WireError) {

@@ -84,7 +84,7 @@ extension JobRunner {
         }
         logger.warning("job \(stored.id) was running when the coordinator stopped: marked FAILED")
         if stored.kind == .batchQuery, let output = stored.parameters.outputPath {
-            try? FileManager.default.removeItem(atPath: BatchQueryJob.temporaryPath(output: output, job: stored.id))
+            settings.jobFiles.removeLeftovers(output: output, job: stored.id)  // never outside the job directory
         }
         if stored.kind == .index, let version = stored.indexVersion {
             // The workers may still be building it; nobody will activate it now. Best effort, in the background.

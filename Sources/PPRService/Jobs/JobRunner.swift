@@ -69,7 +69,9 @@ public actor JobRunner {
     /// Recovers jobs of a previous process (RUNNING → FAILED, QUEUED → run) and starts running. Call once.
     public func start() async throws(WireError) {
         guard !started else { return }
+        let directory = try JobFiles.wire { () throws(JobFilesError) in try settings.jobFiles.prepare() }
         started = true
+        logger.info("job files are read and written only in \(directory) (\(JobFiles.configKey))")
         let (interrupted, queued) = try await ledger.run { ledger in
             (try ledger.list(state: .running), try ledger.list(state: .queued))
         }

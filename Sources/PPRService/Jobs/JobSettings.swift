@@ -18,6 +18,8 @@ public struct JobSettings: Sendable {
     public var batchSize: Int = 256
     /// Sources of an evaluate job answered at once.
     public var evaluateBatchSize: Int = 16
+    /// The job directory (`coordinator.jobFilesDir`): the only place jobs read and write files.
+    public var jobFiles = JobFiles(directory: CoordinatorConfig().jobFilesDirectory)
 
     /// Settings from explicit defaults.
     public init(
@@ -33,6 +35,7 @@ public struct JobSettings: Sendable {
         self.init(
             index: config.index, query: config.query,
             controlDeadline: .milliseconds(config.deadlines.controlMillis))
+        jobFiles = JobFiles(directory: config.coordinator.jobFilesDirectory)
     }
 }
 
@@ -59,8 +62,13 @@ extension JobSettings {
             return .index(p)
         case .batchQuery(var p):
             try resolveQuery(&p.topK, &p.eps, &p.maxLevels)
-            p.inputPath = try Self.existingFile(p.inputPath, name: "input_path")
-            p.outputPath = try Self.writableOutput(p.outputPath, input: p.inputPath)
+            // Resolved inside the job directory (refused if they escape it); the record keeps the real paths.
+            let (files, input, output) = (jobFiles, p.inputPath, p.outputPath)
+            p.inputPath = try JobFiles.wire { () throws(JobFilesError) in try files.resolveInput(input) }
+            p.outputPath = try JobFiles.wire { () throws(JobFilesError) in try files.resolveOutput(output) }
+            guard p.outputPath != p.inputPath else {
+                throw WireError(.invalidArgument, "invalid output_path \(output): same file as input_path")
+            }
             return .batchQuery(p)
         case .evaluate(var p):
             p.sampleCount = p.sampleCount ?? 50
@@ -85,35 +93,5 @@ extension JobSettings {
 
     private static func check(_ ok: Bool, _ name: String, _ value: Any, _ expected: String) throws(WireError) {
         guard ok else { throw WireError(.invalidArgument, "invalid \(name) \(value): expected \(expected)") }
-    }
-
-    /// The absolute path of a readable regular file.
-    private static func existingFile(_ path: String, name: String) throws(WireError) -> String {
-        guard !path.isEmpty else { throw WireError(.invalidArgument, "invalid \(name): empty path") }
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), !isDirectory.boolValue,
-            FileManager.default.isReadableFile(atPath: absolute)
-        else { throw WireError(.invalidArgument, "invalid \(name) \(path): not a readable file") }
-        return absolute
-    }
-
-    /// The absolute output path; its directory must exist and it must not be the input or a directory.
-    private static func writableOutput(_ path: String, input: String) throws(WireError) -> String {
-        guard !path.isEmpty else { throw WireError(.invalidArgument, "invalid output_path: empty path") }
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        let directory = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
-            FileManager.default.isWritableFile(atPath: directory)
-        else {
-            throw WireError(.invalidArgument, "invalid output_path \(path): directory \(directory) is not writable")
-        }
-        guard !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) || !isDirectory.boolValue
-        else { throw WireError(.invalidArgument, "invalid output_path \(path): a directory exists there") }
-        guard url.path != input else {
-            throw WireError(.invalidArgument, "invalid output_path \(path): same file as input_path")
-        }
-        return url.path
     }
 }

@@ -4,12 +4,13 @@ import Foundation
 
 extension ServiceConfig {
     /// A one-machine cluster: shard i listens on `ipc://DIR/shard-i.ipc` and stores in `DIR/shard-i`,
-    /// the coordinator keeps its metadata in `DIR/coordinator` and serves clients on `listen`.
+    /// the coordinator keeps its metadata in `DIR/coordinator` and serves clients on `listen`; job files
+    /// live in `jobFilesDirectory` (default `DIR/jobs`).
     ///
     /// - Throws: INVALID_ARGUMENT-style `LocalClusterError` naming the argument when out of range.
     public static func local(
         graph: String, dataDirectory: String, shardCount: Int, listen: String = "tcp://127.0.0.1:7400",
-        threads: Int = 0
+        threads: Int = 0, jobFilesDirectory: String? = nil
     ) throws(LocalClusterError) -> ServiceConfig {
         guard shardCount >= 1, shardCount <= 1024 else {
             throw .invalidArgument("shards", "\(shardCount)", "1 ... 1024")
@@ -26,6 +27,10 @@ extension ServiceConfig {
         config.coordinator.listen = listen
         config.coordinator.dataDir = "\(directory)/coordinator"
         config.index.threads = threads
+        if let jobFilesDirectory, jobFilesDirectory.isEmpty {
+            throw .invalidArgument("job-files-dir", "\"\"", "a directory path")
+        }
+        config.coordinator.jobFilesDir = jobFilesDirectory ?? "\(directory)/jobs"
         return config
     }
 }

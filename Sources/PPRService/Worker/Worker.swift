@@ -130,6 +130,6 @@ public final class Worker: Sendable {
         }
         return WorkerShard(
             id: ShardID(number), shardCount: config.shards.count, graph: graph, store: store,
-            workerVersion: options.workerVersion, logger: logger)
+            workerVersion: options.workerVersion, logger: logger, maxCombineFrontiers: config.limits.combineEntries)
     }
 }

@@ -54,11 +54,13 @@ extension WorkerShard {
 
     /// The status of the task of `version`.
     func indexTask(version: UInt64) throws(WireError) -> IndexTaskStatus {
-        try state.withLock { $0.lifecycle.status(version: version, shard: id) }.get()
+        _ = try storeVersion(version)
+        return try state.withLock { $0.lifecycle.status(version: version, shard: id) }.get()
     }
 
     /// Asks the task of `version` to stop; waits up to a second for it to notice, then answers its status.
     func cancelIndexTask(version: UInt64) async throws(WireError) -> IndexTaskStatus {
+        _ = try storeVersion(version)
         switch state.withLock({ $0.lifecycle.cancel(version: version, shard: id) }) {
         case .unknown(let error): throw error
         case .finished(let status): return status
@@ -126,7 +128,9 @@ extension WorkerShard {
     }
 
     /// Checks the store before a build: the same version complete with the same parameters answers
-    /// SUCCEEDED (a retry after a restart); any other existing version number at or above it is refused.
+    /// SUCCEEDED (a retry after a restart); the same number in any other state is refused. A number below
+    /// others of the store is accepted when free (see FingerprintStore.beginVersion), so a stray huge
+    /// version cannot lock out the coordinator's numbering.
     private func versionInStore(_ version: UInt32, _ request: IndexTaskRequest) async throws(WireError) -> IndexTaskStatus? {
         let (store, id, checksum, total) = (store, id, graph.checksum, localVertexCount)
         return try await blocking(executor) { () throws -> IndexTaskStatus? in
@@ -139,12 +143,6 @@ extension WorkerShard {
                         version: request.version, state: .succeeded, progressDone: total, progressTotal: total)
                 }
                 throw WireError(.alreadyExists, "\(id): index version \(version) already exists (\(same.state))")
-            }
-            if let later = infos.last, later.version > version {
-                throw WireError(
-                    .failedPrecondition,
-                    "\(id): index version \(version) is below version \(later.version) of the store; "
-                        + "version numbers are never reused")
             }
             return nil
         }

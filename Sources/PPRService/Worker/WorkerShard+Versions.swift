@@ -1,7 +1,20 @@
 // WorkerShard's index versions: readers of complete versions (cached) and activation.
 //
-// Activation keeps the version it replaces (for rollback) and deletes the ones older than that, so a
-// store holds at most: versions being built, the active one, the previous one.
+// Activation keeps the version it replaces (for rollback) and deletes the others, so a store holds at
+// most: versions being built, the active one, the previous one, and versions read recently.
+//
+// Safety of activation against requests the worker cannot attribute to its coordinator (without the
+// cluster's mutual TLS anyone who reaches the port may send them; with it, only the coordinator can):
+// - only a complete version of this shard built for the served graph can be activated; anything else
+//   (an unknown number, a version still building, failed, another shard's or graph's) is refused before
+//   the store changes, so it deletes nothing;
+// - "older" means older in activation order (the version replaced now is kept, whatever its number),
+//   never numerically older: activating a huge number cannot sweep away every real version;
+// - a version that served a combine within `recentReadRetention` is never deleted: the coordinator pins
+//   its active version in every combine, so while it serves queries, its version survives activations it
+//   did not ask for (an outsider's build-and-activate twice);
+// - version numbers are range-checked (`storeVersion`, 1 ... FingerprintStore.maxVersion) before use, and
+//   a store may reuse a number whose record is gone, so no request can exhaust the numbering.
 import Logging
 import PPRCore
 import PPRStorage
@@ -35,12 +48,20 @@ extension WorkerShard {
         return reader
     }
 
+    /// How long after its last combine a version is protected from deletion by an activation.
+    static let recentReadRetention: Duration = .seconds(600)
+
     /// Makes complete `version` active; returns it and the version it replaced (0: none).
     ///
-    /// Then deletes versions older than the replaced one (not the replaced one: it is kept for rollback;
-    /// never a version being built). Activating the active version changes and deletes nothing.
+    /// Then deletes the versions that are neither the new one, the replaced one (kept for rollback), being
+    /// built, nor read within `recentReadRetention`. Activating the active version changes and deletes nothing.
     func activate(_ requested: UInt64) async throws(WireError) -> ActivateVersionResponse {
         let version = try storeVersion(requested)
+        _ = try await reader(of: version)  // complete, this shard's, this graph's: else refused, nothing changed
+        let now = ContinuousClock.now
+        let protected = state.withLock { state in
+            Set(state.lastRead.filter { now - $0.value < Self.recentReadRetention }.keys)
+        }
         let (store, logger) = (store, logger)
         let (previous, deleted) = try await blocking(control) { () throws -> (UInt32?, [UInt32]) in
             let before = try store.activeVersion()
@@ -48,7 +69,9 @@ extension WorkerShard {
             guard let before, before != version else { return (before, []) }
             var deleted: [UInt32] = []
             for info in try store.versions()
-            where info.version < before && info.version != version && info.state != .building {
+            where info.version != before && info.version != version && info.state != .building
+                && !protected.contains(info.version)
+            {
                 do {
                     try store.deleteVersion(info.version)
                     deleted.append(info.version)
@@ -62,7 +85,10 @@ extension WorkerShard {
             return (before, deleted)
         }
         state.withLock { state in
-            for old in deleted { state.readers[old] = nil }
+            for old in deleted {
+                state.readers[old] = nil
+                state.lastRead[old] = nil
+            }
         }
         logger.info(
             "activated index version",

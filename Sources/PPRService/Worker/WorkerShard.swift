@@ -37,13 +37,22 @@ public final class WorkerShard: Sendable {
     struct ShardState: Sendable {
         var lifecycle = IndexTaskLifecycle()
         var readers: [UInt32: FingerprintStoreReader] = [:]
+        /// When each version last served a combine: activation never deletes a version read recently
+        /// (`recentReadRetention`), so the version a coordinator pins for its queries survives activations
+        /// it did not ask for.
+        var lastRead: [UInt32: ContinuousClock.Instant] = [:]
     }
 
     /// A shard over an opened store; serves nothing until a `WireServer` calls `handle`.
+    /// Most frontiers (queries) one combine request may carry: the coordinator's `limits.combineEntries`
+    /// bounds its rounds the same way (every query brings at least one entry).
+    let maxCombineFrontiers: Int
+
     init(
         id: ShardID, shardCount: Int, graph: LoadedGraph, store: FingerprintStore, workerVersion: String,
-        logger: Logger
+        logger: Logger, maxCombineFrontiers: Int = Limits().combineEntries
     ) {
+        self.maxCombineFrontiers = maxCombineFrontiers
         self.id = id
         self.shardCount = shardCount
         self.graph = graph
@@ -82,14 +91,28 @@ public final class WorkerShard: Sendable {
     /// Weighted fingerprint sums of a complete version (active or not: the coordinator pins one).
     func combine(_ request: CombineRequest) async throws(WireError) -> CombineResponse {
         let version = try storeVersion(request.indexVersion)
+        guard request.frontiers.count <= maxCombineFrontiers else {
+            throw WireError(
+                .invalidArgument,
+                "\(id): \(request.frontiers.count) frontiers in one combine: expected at most \(maxCombineFrontiers) "
+                    + "(limits.combineEntries)")
+        }
+        let vertexCount = graph.graph.vertexCount
         for (index, frontier) in request.frontiers.enumerated() {
-            if let bad = frontier.first(where: { !$0.weight.isFinite }) {
+            if let bad = frontier.first(where: { !$0.weight.isFinite || $0.weight < 0 }) {
                 throw WireError(
                     .invalidArgument,
-                    "\(id): frontier \(index): weight \(bad.weight) of vertex index \(bad.vertex) is not finite")
+                    "\(id): frontier \(index): weight \(bad.weight) of vertex index \(bad.vertex) is not a finite "
+                        + "number >= 0")
+            }
+            if let bad = frontier.first(where: { Int($0.vertex) >= vertexCount }) {
+                throw WireError(
+                    .invalidArgument,
+                    "\(id): frontier \(index): vertex index \(bad.vertex) is beyond the graph's \(vertexCount) vertices")
             }
         }
         let reader = try await reader(of: version)
+        state.withLock { $0.lastRead[version] = .now }
         let frontiers = request.frontiers
         let result = try await blocking(executor) { try reader.combine(frontiers) }
         combineRequests.add(1, ordering: .relaxed)
@@ -125,10 +148,12 @@ public final class WorkerShard: Sendable {
 
     // MARK: Helpers
 
-    /// A wire version number as the store's, or INVALID_ARGUMENT naming it.
+    /// A wire version number as the store's, or INVALID_ARGUMENT naming it: checked on every request that
+    /// carries one (start, poll, cancel, activate, combine) before any arithmetic or store access.
     func storeVersion(_ version: UInt64) throws(WireError) -> UInt32 {
-        guard version >= 1, version <= UInt64(UInt32.max) else {
-            throw WireError(.invalidArgument, "\(id): invalid index version \(version): expected 1 ... \(UInt32.max)")
+        let maximum = FingerprintStore.maxVersion
+        guard version >= 1, version <= UInt64(maximum) else {
+            throw WireError(.invalidArgument, "\(id): invalid index version \(version): expected 1 ... \(maximum)")
         }
         return UInt32(version)
     }

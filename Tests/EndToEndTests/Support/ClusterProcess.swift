@@ -72,6 +72,7 @@ final class ClusterProcess {
             coordinator:
               listen: "\(coordinatorURL)"
               dataDir: \(scratch.path("coordinator"))
+              jobFilesDir: \(scratch.path("jobs"))
               concurrency: 4
             index:
               walks: \(Pwctl.walks)
@@ -87,6 +88,9 @@ final class ClusterProcess {
 
             """
     }
+
+    /// The path of `name` in the coordinator's job directory (`coordinator.jobFilesDir`, created at its start).
+    func jobFile(_ name: String) -> String { scratch.path("jobs/\(name)") }
 
     /// Starts every worker, then the coordinator, and waits until `pwctl status` answers.
     func start() async throws {
@@ -113,14 +117,15 @@ final class ClusterProcess {
         try await waitUntilAnswering()
     }
 
-    /// Polls `pwctl status` until it exits 0 (bounded by `daemonTimeout`); returns its JSON output.
+    /// Polls `pwctl status` until the coordinator answers (bounded by `daemonTimeout`); returns its JSON
+    /// output. A cluster that is not ready (no index yet, a shard down) answers too: exit 4 with the status.
     @discardableResult
     func waitUntilAnswering() async throws -> String {
         let clock = ContinuousClock()
         let end = clock.now + Self.daemonTimeout
         while true {
             let result = try await pwctl(["status", "--json", "--timeout-ms", "2000"])
-            if result.succeeded { return result.stdout }
+            if result.succeeded || (result.status == 4 && !result.stdout.isEmpty) { return result.stdout }
             guard clock.now < end else { throw HarnessError("pwctl status never answered: \(result)") }
             try await Task.sleep(for: .milliseconds(100))
         }
