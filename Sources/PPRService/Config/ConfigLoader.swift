@@ -77,6 +77,10 @@ public struct ConfigLoader {
         config.limits.maxRequestBytes = try int("limits.maxRequestBytes", min: 1024) ?? config.limits.maxRequestBytes
         config.limits.mapSizeBytes = try int("limits.mapSizeBytes", min: 1 << 20) ?? config.limits.mapSizeBytes
         config.limits.combineEntries = try int("limits.combineEntries", min: 1) ?? config.limits.combineEntries
+        config.metrics.listen = string("metrics.listen").flatMap { $0.isEmpty ? nil : $0 }
+        config.shutdown.gracePeriodMillis =
+            try int("shutdown.gracePeriodMillis", min: 0, max: ShutdownConfig.maxGracePeriodMillis)
+            ?? config.shutdown.gracePeriodMillis
 
         if let unknown = values.keys.filter({ !used.contains($0) }).sorted().first {
             throw .unknownKey(origin, unknown)
@@ -147,6 +151,7 @@ extension ServiceConfig {
         "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.eps",
         "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis",
         "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.combineEntries",
+        "metrics.listen", "shutdown.gracePeriodMillis",
     ]
 }
 

@@ -6,17 +6,22 @@ import PPRWire
 public final class CoordinatorServer: Sendable {
     /// The coordinator served.
     public let coordinator: Coordinator
+    /// Every client request passes through it (metrics; drained on graceful shutdown).
+    public let gate: RequestGate
     private let server: WireServer  // owned; closed by close()
 
     /// Listens on `coordinator.config.coordinator.listen` (or `url`) with the configured concurrency and limits.
-    public init(_ coordinator: Coordinator, listeningOn url: String? = nil) throws(WireError) {
+    public init(
+        _ coordinator: Coordinator, listeningOn url: String? = nil, gate: RequestGate = RequestGate(role: "front")
+    ) throws(WireError) {
         self.coordinator = coordinator
+        self.gate = gate
         let config = coordinator.config
         server = try WireServer(
             listeningOn: url ?? config.coordinator.listen, contexts: config.coordinator.concurrency,
             maxRequestBytes: config.limits.maxRequestBytes
-        ) { [coordinator] request in
-            await coordinator.handle(request)
+        ) { [coordinator, gate] request in
+            await gate.handle(request) { await coordinator.handle($0) }
         }
         coordinator.logger.info("coordinator listening", metadata: ["url": "\(server.url)"])
     }
