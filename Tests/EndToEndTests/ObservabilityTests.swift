@@ -149,5 +149,60 @@ extension EndToEnd {
             let workerStopped = try await worker.waitForExit(timeout: ClusterProcess.daemonTimeout)
             #expect(workerStopped.succeeded, "\(workerStopped)")
         }
+        @Test("SIGTERM during an index job: exit 0, the job is FAILED 'interrupted by a coordinator shutdown', the old version serves")
+        func sigtermDuringAnIndexJob() async throws {
+            let scratch = try ScratchDirectory("observe-job")
+            defer { scratch.remove() }
+            let graph = try await Pwctl.ingestFixture(into: scratch)
+            let url = try FreePort.urls(1)[0]
+            let arguments = [
+                "local", "--graph", graph, "--data-dir", scratch.path("data"), "--shards", "2", "--listen", url,
+                "--threads", "1", "--shutdown-grace-millis", "5000",
+            ]
+            let first = try ChildProcess(
+                name: "powerwalkd local", executable: try Binaries.powerwalkd, arguments: arguments)
+            defer { first.send(SIGKILL) }
+            try await first.waitForStderr(containing: "powerwalk local serving", timeout: ClusterProcess.daemonTimeout)
+            let built = try Pwctl.decode(
+                JobJSON.self,
+                from: try await Pwctl.output(["index", "--wait", "--json"] + Pwctl.walkArguments, coordinator: url))
+            #expect(built.result?.index_version == 1)
+
+            // A long build (many walks per vertex), stopped while it runs. The build stops at its next chunk
+            // boundary (256 vertices × R walks), so the stop takes up to one chunk's time, bounded below.
+            let submitted = try Pwctl.decode(
+                JobJSON.self,
+                from: try await Pwctl.output(["index", "--json", "--walks", "10000", "--seed", "3"], coordinator: url))
+            let clock = ContinuousClock()
+            let end = clock.now + .seconds(30)
+            while true {
+                let job = try Pwctl.decode(
+                    JobJSON.self,
+                    from: try await Pwctl.output(["jobs", "show", "\(submitted.id)", "--json"], coordinator: url))
+                if job.state == "running" { break }
+                #expect(job.state == "queued", "\(job)")
+                guard job.state == "queued", clock.now < end else { return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            first.send(SIGTERM)
+            let stopped = try await first.waitForExit(timeout: ClusterProcess.daemonTimeout)
+            #expect(stopped.succeeded, "\(stopped)")
+
+            let second = try ChildProcess(
+                name: "powerwalkd local (restarted)", executable: try Binaries.powerwalkd, arguments: arguments)
+            defer { second.send(SIGKILL) }
+            try await second.waitForStderr(containing: "powerwalk local serving", timeout: ClusterProcess.daemonTimeout)
+            let job = try Pwctl.decode(
+                JobJSON.self,
+                from: try await Pwctl.output(["jobs", "show", "\(submitted.id)", "--json"], coordinator: url))
+            #expect(job.state == "failed", "\(job)")
+            #expect(job.error?.message.contains("interrupted by a coordinator shutdown; resubmit") == true, "\(job)")
+            let answer = try Pwctl.decode(
+                QueryJSON.self, from: try await Pwctl.output(["query", "--source", "0", "--json"], coordinator: url))
+            #expect(answer.index_version == 1)
+            #expect(!answer.results.isEmpty)
+            second.send(SIGTERM)
+            #expect(try await second.waitForExit(timeout: ClusterProcess.daemonTimeout).succeeded)
+        }
     }
 }
