@@ -43,6 +43,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         var settings = try ConfigLoader.load(path: config)
         if let listen { settings.coordinator.listen = listen }
         daemon.apply(to: &settings)
+        DaemonLifecycle.bootstrapMetrics(settings)
         let graph = try GraphFile.load(settings.graph)
         let ledger = try JobLedger(directory: settings.coordinator.dataDir)
         let coordinator = try Coordinator(

@@ -50,14 +50,20 @@ struct DaemonOptions: ParsableArguments {
 
 /// One daemon process's observability and stop handling.
 enum DaemonLifecycle {
-    /// Sets the process's log format and metrics backend; returns a logger for `label` at `level`.
-    /// Call once, first thing in `run()` (both bootstraps are once per process).
+    /// Sets the process's log format; returns a logger for `label` at `level`. Call once, first thing in
+    /// `run()` (swift-log's bootstrap is once per process).
     static func bootstrap(_ options: DaemonOptions, label: String, level: String) -> Logger {
         options.format.bootstrap()
         var logger = Logger(label: label)
         logger.logLevel = Logger.Level(rawValue: level) ?? .info
-        _ = MetricsBootstrap.prometheus()
         return logger
+    }
+
+    /// When `config` has a metrics listener, records metrics into Prometheus from now on. Call after the
+    /// config is known and before the roles are made (their metric handles are taken when they are
+    /// made); without a listener metrics stay swift-metrics' no-ops and cost nothing.
+    static func bootstrapMetrics(_ config: ServiceConfig) {
+        if config.metrics.listen != nil { _ = MetricsBootstrap.prometheus() }
     }
 
     /// Starts the probe listener when `config.metrics.listen` is set.

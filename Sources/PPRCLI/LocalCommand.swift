@@ -62,6 +62,7 @@ struct LocalCommand: AsyncParsableCommand {
             config.metrics.listen = fromEnvironment
         }
         daemon.apply(to: &config)
+        DaemonLifecycle.bootstrapMetrics(config)
         let cluster = try await LocalCluster(config: config, softwareVersion: PowerWalkVersion.string, logger: logger)
         let probes: ProbeServer?
         do {

@@ -51,6 +51,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
         var serviceConfig = try ConfigLoader.load(path: config)
         daemon.apply(to: &serviceConfig)
+        DaemonLifecycle.bootstrapMetrics(serviceConfig)
         let gate = RequestGate(role: "worker")
         let worker = try Worker(
             config: serviceConfig, shards: shards, replica: replica,
