@@ -4,8 +4,9 @@
 //   GET /readyz   200 "ready", or 503 with a one-line reason (readiness; the role decides)
 // Anything else is 404 (unknown path) or 405 (not GET/HEAD). Kept deliberately small, on SwiftNIO's
 // HTTP/1.1 codec: one request per connection (the reply closes it), the request head limited to
-// `maxHeadBytes` and a body refused, an idle or slow connection closed after `requestTimeout`, and at
-// most `maxConnections` connections at once (more are closed on accept).
+// `maxHeadBytes` and a body refused, an idle connection closed after `requestTimeout` and every
+// connection after `connectionLifetime`, and at most `maxConnections` connections at once (more are
+// closed on accept).
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -35,8 +36,11 @@ public final class ProbeServer: Sendable {
     public static let maxHeadBytes = 8 << 10
     /// Connections served at once; more are closed as soon as they are accepted.
     public static let maxConnections = 64
-    /// A connection must have sent its request within this time.
+    /// A connection must have sent its request within this time (no read for this long closes it).
     public static let requestTimeout: TimeAmount = .seconds(5)
+    /// A connection is closed this long after it was accepted, whatever it is doing (slow senders and
+    /// readers included); a probe answer takes well under a second.
+    public static let connectionLifetime: TimeAmount = .seconds(15)
 
     /// The address bound, `host:port` (the chosen port for port 0).
     public let address: String
@@ -56,7 +60,11 @@ public final class ProbeServer: Sendable {
                     open.subtract(1, ordering: .relaxed)
                     return channel.close()
                 }
-                channel.closeFuture.whenComplete { _ in open.subtract(1, ordering: .relaxed) }
+                let deadline = channel.eventLoop.scheduleTask(in: Self.connectionLifetime) { channel.close(promise: nil) }
+                channel.closeFuture.whenComplete { _ in
+                    deadline.cancel()
+                    open.subtract(1, ordering: .relaxed)
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         IdleStateHandler(readTimeout: Self.requestTimeout))
