@@ -119,6 +119,11 @@ let package = Package(
         ),
         .testTarget(name: "PPRWireTests", dependencies: ["PPRWire", "PPRCore"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "PPRObservabilityTests",
+            dependencies: ["PPRObservability", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PPRServiceTests",
             dependencies: ["PPRService", "PPRStorage", "PPRWire", "PPRCore"],
             swiftSettings: swiftSettings
