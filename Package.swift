@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // MARK: Core (pure Swift, standard library only)
@@ -50,14 +53,29 @@ let package = Package(
             dependencies: [
                 "PPRCore", "PPRStorage", "PPRWire",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Observability plumbing kept out of PPRService: the HTTP probe/metrics listener (SwiftNIO),
+        // the Prometheus registry behind swift-metrics, and the JSON log handler.
+        .target(
+            name: "PPRObservability",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "PPRCLI",
             dependencies: [
-                "PPRCore", "PPRStorage", "PPRWire", "PPRService",
+                "PPRCore", "PPRStorage", "PPRWire", "PPRService", "PPRObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -100,6 +118,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PPRWireTests", dependencies: ["PPRWire", "PPRCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PPRObservabilityTests",
+            dependencies: ["PPRObservability", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PPRServiceTests",
             dependencies: ["PPRService", "PPRStorage", "PPRWire", "PPRCore"],

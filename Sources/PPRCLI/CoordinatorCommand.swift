@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import PPRObservability
 import PPRService
 import PPRStorage
 import PPRWire
@@ -12,7 +13,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
         discussion: """
             Reads the cluster config (shards, deadlines, limits); --listen overrides coordinator.listen. \
             When no index version is recorded, it adopts the workers' common active version. \
-            Stops cleanly on SIGTERM or SIGINT.
+            SIGTERM or SIGINT refuses new requests, lets those in flight answer (up to \
+            shutdown.gracePeriodMillis), stops a running job (FAILED "interrupted by a coordinator shutdown; \
+            resubmit") and exits 0. With metrics.listen (or --metrics-listen) it serves /metrics, /healthz \
+            and /readyz (ready when an index version is active and every shard serves it).
             """
     )
 
@@ -28,6 +32,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Flag(name: .long, help: ListenCheck.insecureHelp)
     var insecure = false
 
+    @OptionGroup var daemon: DaemonOptions
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: unknown level '\(logLevel)'")
@@ -35,31 +41,36 @@ struct CoordinatorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let logger = DaemonLifecycle.bootstrap(daemon, label: "powerwalk.coordinator", level: logLevel)
         let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
         var settings = try ConfigLoader.load(path: config)
         if let listen { settings.coordinator.listen = listen }
-        let logger = Self.makeLogger(label: "powerwalk.coordinator", level: logLevel)
+        daemon.apply(to: &settings)
         try ListenCheck.verify(
             [(listen == nil ? "coordinator.listen" : "--listen", settings.coordinator.listen)],
             secured: settings.security != nil, insecure: insecure, logger: logger)
+        DaemonLifecycle.bootstrapMetrics(settings)
         let graph = try GraphFile.load(settings.graph)
         let ledger = try JobLedger(directory: settings.coordinator.dataDir)
         let coordinator = try Coordinator(
             config: settings, graph: graph, ledger: ledger, softwareVersion: PowerWalkVersion.string, logger: logger)
         let server = try CoordinatorServer(coordinator)
-        try await coordinator.start()
+        let probes: ProbeServer?
+        do {
+            try await coordinator.start()
+            probes = try await DaemonLifecycle.startProbes(
+                settings, logger: logger, refresh: { await coordinator.refreshMetrics($0) },
+                readiness: { await coordinator.readiness() })
+        } catch {
+            await server.shutdown()
+            throw error
+        }
         logger.notice("coordinator serving", metadata: ["url": "\(server.url)", "shards": "\(coordinator.shardCount)"])
         let signal = await signals.wait()
-        logger.notice("stopping", metadata: ["signal": "\(signal)"])
-        await server.shutdown()
+        logger.notice("stopping", metadata: ["signal": "\(signal)", "inFlight": "\(server.gate.inFlight)"])
+        let unanswered = await server.shutdown(grace: DaemonLifecycle.grace(settings))
+        if unanswered > 0 { logger.warning("grace period over: cancelled \(unanswered) requests in flight") }
+        await probes?.shutdown()
     }
 }
 
-extension CoordinatorCommand {
-    /// A logger writing lines on stderr at `level` (shared with `powerwalkd local`).
-    static func makeLogger(label: String, level: String) -> Logger {
-        var logger = Logger(label: label, factory: { StreamLogHandler.standardError(label: $0) })
-        logger.logLevel = Logger.Level(rawValue: level) ?? .info
-        return logger
-    }
-}

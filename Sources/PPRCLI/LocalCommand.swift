@@ -1,5 +1,7 @@
 import ArgumentParser
 import Logging
+import Foundation
+import PPRObservability
 import PPRService
 
 /// `powerwalkd local`: a coordinator and N shards in one process, for a laptop, the tests and the quickstart.
@@ -11,7 +13,9 @@ struct LocalCommand: AsyncParsableCommand {
             Shard i listens on ipc://DATA-DIR/shard-i.ipc and stores its fingerprints in DATA-DIR/shard-i; \
             the coordinator keeps jobs and the active index version in DATA-DIR/coordinator; batch jobs read and \
             write files only in --job-files-dir (default DATA-DIR/jobs), named relative to it. The sockets and \
-            code paths are the cluster's. Build an index with `pwctl index --wait`. Stops on SIGTERM/SIGINT.
+            code paths are the cluster's. Build an index with `pwctl index --wait`. SIGTERM or SIGINT stops \
+            as `powerwalkd coordinator` does (in-flight requests answer first). --metrics-listen (or \
+            POWERWALK_METRICS_LISTEN) serves /metrics, /healthz and /readyz.
             """
     )
 
@@ -41,6 +45,8 @@ struct LocalCommand: AsyncParsableCommand {
     @Flag(name: .long, help: ListenCheck.insecureHelp)
     var insecure = false
 
+    @OptionGroup var daemon: DaemonOptions
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: unknown level '\(logLevel)'")
@@ -55,16 +61,39 @@ struct LocalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let logger = DaemonLifecycle.bootstrap(daemon, label: "powerwalk.local", level: logLevel)
         let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
-        let config = try ServiceConfig.local(
+        var config = try ServiceConfig.local(
             graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads,
-                jobFilesDirectory: jobFilesDir)
-        let logger = CoordinatorCommand.makeLogger(label: "powerwalk.local", level: logLevel)
+            jobFilesDirectory: jobFilesDir)
         try ListenCheck.verify([("--listen", listen)], secured: false, insecure: insecure, logger: logger)
+        // No config file here: the environment variable sets the listener unless the flag does.
+        if let fromEnvironment = ProcessInfo.processInfo.environment["POWERWALK_METRICS_LISTEN"],
+            !fromEnvironment.isEmpty
+        {
+            config.metrics.listen = fromEnvironment
+        }
+        daemon.apply(to: &config)
+        DaemonLifecycle.bootstrapMetrics(config)
         let cluster = try await LocalCluster(config: config, softwareVersion: PowerWalkVersion.string, logger: logger)
+        let probes: ProbeServer?
+        do {
+            probes = try await DaemonLifecycle.startProbes(
+                config, logger: logger,
+                refresh: { gauges in
+                    await cluster.front.coordinator.refreshMetrics(gauges)
+                    await cluster.worker.refreshMetrics(gauges)
+                },
+                readiness: { await cluster.front.coordinator.readiness() })
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
         logger.notice("powerwalk local serving", metadata: ["url": "\(cluster.url)", "shards": "\(shards)"])
         let signal = await signals.wait()
         logger.notice("stopping", metadata: ["signal": "\(signal)"])
-        await cluster.shutdown()
+        let unanswered = await cluster.shutdown(grace: DaemonLifecycle.grace(config))
+        if unanswered > 0 { logger.warning("grace period over: cancelled \(unanswered) requests in flight") }
+        await probes?.shutdown()
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import PPRObservability
 import PPRService
 
 /// `powerwalkd worker`: serves one or more shards of the config's cluster until SIGTERM or SIGINT.
@@ -9,8 +10,10 @@ struct WorkerCommand: AsyncParsableCommand {
         abstract: "Serve fingerprint shards: combine requests and index tasks from the coordinator.",
         discussion: """
             Each shard is served at the URL of its replica in the config (shards.I.replicas.R.url) from the \
-            store in that replica's dataDir. Logs go to stderr. SIGTERM or SIGINT stops serving, cancels a \
-            running index build (the active index is untouched) and exits 0.
+            store in that replica's dataDir. Logs go to stderr. SIGTERM or SIGINT refuses new requests, lets \
+            those in flight answer (up to shutdown.gracePeriodMillis), cancels a running index build (the \
+            active index is untouched) and exits 0. With metrics.listen (or --metrics-listen) it serves \
+            /metrics, /healthz and /readyz (ready when every shard served has an active index version).
             """
     )
 
@@ -32,6 +35,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: ListenCheck.insecureHelp)
     var insecure = false
 
+    @OptionGroup var daemon: DaemonOptions
+
     func validate() throws {
         guard !shards.isEmpty else { throw ValidationError("give at least one --shard") }
         if let negative = shards.first(where: { $0 < 0 }) {
@@ -45,20 +50,34 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+        let logger = DaemonLifecycle.bootstrap(daemon, label: "powerwalk.worker", level: logLevel)
         let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
-        var logger = Logger(label: "powerwalk.worker")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let serviceConfig = try ConfigLoader.load(path: config)
+        var serviceConfig = try ConfigLoader.load(path: config)
+        daemon.apply(to: &serviceConfig)
         try ListenCheck.verify(
             shards.filter { $0 < serviceConfig.shards.count && replica < serviceConfig.shards[$0].replicas.count }.map {
                 ("shards.\($0).replicas.\(replica).url", serviceConfig.shards[$0].replicas[replica].url)
             }, secured: serviceConfig.security != nil, insecure: insecure, logger: logger)
+        DaemonLifecycle.bootstrapMetrics(serviceConfig)
+        let gate = RequestGate(role: "worker")
         let worker = try Worker(
             config: serviceConfig, shards: shards, replica: replica,
-            options: WorkerOptions(contexts: contexts, workerVersion: PowerWalkVersion.string), logger: logger)
+            options: WorkerOptions(contexts: contexts, workerVersion: PowerWalkVersion.string, gate: gate),
+            logger: logger)
+        let probes: ProbeServer?
+        do {
+            probes = try await DaemonLifecycle.startProbes(
+                serviceConfig, logger: logger, refresh: { await worker.refreshMetrics($0) },
+                readiness: { await worker.readiness() })
+        } catch {
+            await worker.shutdown()
+            throw error
+        }
         let signal = await signals.wait()
-        logger.info("shutting down", metadata: ["signal": "\(signal)"])
+        logger.info("shutting down", metadata: ["signal": "\(signal)", "inFlight": "\(gate.inFlight)"])
+        let unanswered = await gate.drain(within: DaemonLifecycle.grace(serviceConfig))
+        if unanswered > 0 { logger.warning("grace period over: cancelling \(unanswered) requests in flight") }
         await worker.shutdown()
+        await probes?.shutdown()
     }
 }

@@ -34,6 +34,7 @@ extension WireError {
         case let error as EdgeListReaderError: self.init(.invalidArgument, error.description)
         case let error as GraphError: self.init(.invalidArgument, error.description)
         case let error as WireDecodeError: self.init(.invalidArgument, error.description)
+        case let error as ServingError: self.init(.unavailable, error.description)
         case is CancellationError: self.init(.cancelled, "the request was cancelled")
         default: self.init(.internal, String(describing: error))
         }

@@ -86,6 +86,10 @@ public struct ConfigLoader {
         config.limits.maxConnections = try int("limits.maxConnections", min: 1) ?? config.limits.maxConnections
         config.limits.maxReplyEntries =
             try int("limits.maxReplyEntries", min: ResolvedQuery.maxTopK) ?? config.limits.maxReplyEntries
+        config.metrics.listen = string("metrics.listen").flatMap { $0.isEmpty ? nil : $0 }
+        config.shutdown.gracePeriodMillis =
+            try int("shutdown.gracePeriodMillis", min: 0, max: ShutdownConfig.maxGracePeriodMillis)
+            ?? config.shutdown.gracePeriodMillis
         config.security = try securityConfig()
         try config.checkTransportSecurity(origin: origin)
 
@@ -173,6 +177,7 @@ extension ServiceConfig {
         "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis",
         "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.combineEntries",
         "limits.maxFrontRequestBytes", "limits.maxConnections", "limits.maxReplyEntries",
+        "metrics.listen", "shutdown.gracePeriodMillis",
     ]).union(SecurityConfig.keys)
 }
 

@@ -18,6 +18,10 @@ public struct ServiceConfig: Equatable, Sendable {
     public var limits: Limits
     /// TLS certificates and tokens (the `security:` section); `nil` = plain TCP, loopback only by default.
     public var security: SecurityConfig? = nil
+    /// The HTTP probe and metrics listener (off unless `metrics.listen` is set).
+    public var metrics = MetricsConfig()
+    /// Graceful shutdown on SIGTERM/SIGINT.
+    public var shutdown = ShutdownConfig()
 
     public init(
         graph: String, shards: [ShardConfig], coordinator: CoordinatorConfig = .init(),
@@ -126,4 +130,21 @@ public struct Limits: Equatable, Sendable {
     /// above it). About 17 bytes each on the wire; at least `ResolvedQuery.maxTopK`, so any single query fits.
     public var maxReplyEntries: Int = 1 << 21
     public init() {}
+}
+
+/// The per-process HTTP listener for /metrics, /healthz and /readyz.
+public struct MetricsConfig: Equatable, Sendable {
+    /// `HOST:PORT` to serve on (e.g. `127.0.0.1:9464`); nil = no listener.
+    public var listen: String?
+    public init(listen: String? = nil) { self.listen = listen }
+}
+
+/// What SIGTERM/SIGINT waits for.
+public struct ShutdownConfig: Equatable, Sendable {
+    /// Longest wait, in milliseconds, for requests in flight to answer after SIGTERM/SIGINT (new ones
+    /// are refused at once); what is still running then is cancelled.
+    public var gracePeriodMillis: Int = 10_000
+    /// Upper bound of `gracePeriodMillis` (10 minutes): a stop must not hang for ever.
+    public static let maxGracePeriodMillis = 600_000
+    public init(gracePeriodMillis: Int = 10_000) { self.gracePeriodMillis = gracePeriodMillis }
 }

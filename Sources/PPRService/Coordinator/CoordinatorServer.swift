@@ -11,12 +11,17 @@ import PPRWire
 public final class CoordinatorServer: Sendable {
     /// The coordinator served.
     public let coordinator: Coordinator
+    /// Every client request passes through it (metrics; drained on graceful shutdown).
+    public let gate: RequestGate
     private let server: WireServer  // owned; closed by close()
 
     /// Listens on `coordinator.config.coordinator.listen` (or `url`) with the configured concurrency,
-    /// limits and security.
-    public init(_ coordinator: Coordinator, listeningOn url: String? = nil) throws(WireError) {
+    /// limits and security; every request passes through `gate` (in-flight count, drain on shutdown).
+    public init(
+        _ coordinator: Coordinator, listeningOn url: String? = nil, gate: RequestGate = RequestGate(role: "front")
+    ) throws(WireError) {
         self.coordinator = coordinator
+        self.gate = gate
         let config = coordinator.config
         var tokens: FrontTokens?
         if let path = config.security?.tokensFile { tokens = try FrontTokens(path: path) }
@@ -25,13 +30,15 @@ public final class CoordinatorServer: Sendable {
         let maxReplyEntries = config.limits.maxReplyEntries
         var authorize: WireServer.Authorizer?
         if let tokens { authorize = { method, token in tokens.authorize(method, token: token) } }
-        let handler: WireServer.Handler = { [coordinator] request in
-            if let refusal = Self.checkReplySize(
-                request, vertexCount: vertexCount, defaultTopK: defaultTopK, limit: maxReplyEntries)
-            {
-                return .failure(refusal)
+        let handler: WireServer.Handler = { [coordinator, gate] request in
+            await gate.handle(request) { request in
+                if let refusal = Self.checkReplySize(
+                    request, vertexCount: vertexCount, defaultTopK: defaultTopK, limit: maxReplyEntries)
+                {
+                    return .failure(refusal)
+                }
+                return await coordinator.handle(request)
             }
-            return await coordinator.handle(request)
         }
         server = try WireServer(
             listeningOn: url ?? config.coordinator.listen, contexts: config.coordinator.concurrency,

@@ -13,6 +13,8 @@ import PPRWire
 public final class ShardPool: Sendable {
     /// `replicas[s]` are shard `s`'s clients, in the order they are tried.
     private let replicas: [[WireClient]]
+    /// Exported replica health (1 answered, 0 transport failure), set from the call paths below.
+    let replicaHealth: ReplicaHealthMetrics
 
     /// Dials every replica of `shards` (in the background); `tls` for `tls+tcp://` workers (mutual TLS).
     public init(shards: [ShardConfig], maxResponseBytes: Int = 256 << 20, tls: WireTLS? = nil) throws(WireError) {
@@ -29,6 +31,7 @@ public final class ShardPool: Sendable {
             replicas.append(clients)
         }
         self.replicas = replicas
+        replicaHealth = ReplicaHealthMetrics(replicaCounts: replicas.map(\.count))
     }
 
     deinit { close() }
@@ -63,8 +66,11 @@ public final class ShardPool: Sendable {
             guard left > .zero else { break }
             let share = left / (clients.count - attempt)
             do {
-                return try await client.call(request, deadline: share)
+                let reply = try await client.call(request, deadline: share)
+                replicaHealth.set(shard: shard.rawValue, replica: attempt, healthy: true)
+                return reply
             } catch {
+                replicaHealth.set(shard: shard.rawValue, replica: attempt, healthy: !Self.isTransportFailure(error))
                 guard Self.isTransportFailure(error) else { throw error }
                 if Task.isCancelled { throw WireError(.cancelled, "\(request.method) to \(shard) cancelled") }
                 failures.append(error.message)

@@ -28,6 +28,7 @@ public final class LocalCluster: Sendable {
         config: ServiceConfig, softwareVersion: String = "0.1.0",
         logger: Logger = Logger(label: "powerwalk.local", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws {
+        let workerGate = RequestGate(role: "worker")
         let directory = (config.coordinator.dataDir as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -37,7 +38,8 @@ public final class LocalCluster: Sendable {
         let worker = try Worker(
             config: config, shards: Array(config.shards.indices),
             options: WorkerOptions(
-                contexts: max(2, config.coordinator.concurrency / 2), workerVersion: softwareVersion),
+                contexts: max(2, config.coordinator.concurrency / 2), workerVersion: softwareVersion,
+                gate: workerGate),
             logger: logger)
         do {
             let graph = try GraphFile.load(config.graph)
@@ -62,5 +64,15 @@ public final class LocalCluster: Sendable {
     public func shutdown() async {
         await front.shutdown()
         await worker.shutdown()
+    }
+
+    /// Graceful stop: the front refuses new requests and its requests in flight get up to `grace` to
+    /// answer (the shards keep serving them meanwhile); then as `shutdown()`. Returns the number of
+    /// front requests cancelled because they had not answered within `grace`.
+    @discardableResult
+    public func shutdown(grace: Duration) async -> Int {
+        let unanswered = await front.shutdown(grace: grace)
+        await worker.shutdown()
+        return unanswered
     }
 }

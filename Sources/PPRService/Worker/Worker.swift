@@ -13,11 +13,14 @@ public struct WorkerOptions: Sendable {
     public var contexts: Int
     /// Reported in health replies.
     public var workerVersion: String
+    /// Every request of every shard passes through it (metrics; drained on graceful shutdown).
+    public var gate: RequestGate
 
     /// Options with `contexts` serving loops per shard.
-    public init(contexts: Int = 8, workerVersion: String = "unknown") {
+    public init(contexts: Int = 8, workerVersion: String = "unknown", gate: RequestGate = RequestGate(role: "worker")) {
         self.contexts = contexts
         self.workerVersion = workerVersion
+        self.gate = gate
     }
 }
 
@@ -55,7 +58,8 @@ public final class Worker: Sendable {
                     server = try WireServer(
                         listeningOn: replicaConfig.url, contexts: options.contexts,
                         maxRequestBytes: config.limits.maxRequestBytes, tls: config.security?.workerServerTLS,
-                        maxConnections: config.limits.maxConnections, handler: { await shard.handle($0) })
+                        maxConnections: config.limits.maxConnections,
+                        handler: Self.instrumentedHandler(shard, gate: options.gate))
                 } catch {
                     throw WorkerError.listen(shard: number, error)
                 }
