@@ -54,7 +54,8 @@ public final class Coordinator: JobContext {
             try ledger.map { ledger throws(WireError) in try ActiveVersionRecord(ledger: ledger) }
             ?? ActiveVersionRecord()
         self.logger = logger
-        shards = try ShardPool(shards: config.shards)
+        shards = try ShardPool(
+            shards: config.shards, openReplicaDeadline: .milliseconds(config.deadlines.healthProbeMillis))
         executor = QueryExecutor(graph: graph.graph, config: config, shards: shards)
         replicaSupervisor = ReplicaCatchUp(
             pool: shards, config: config, graphChecksum: graph.checksum, logger: logger)
@@ -85,8 +86,11 @@ public final class Coordinator: JobContext {
         close()
     }
 
-    /// Closes the shard connections; later calls fail with UNAVAILABLE.
-    public func close() { shards.close() }
+    /// Stops probing replicas and closes the shard connections; later calls fail with UNAVAILABLE.
+    public func close() {
+        replicaSupervisor.cancel()
+        shards.close()
+    }
 
     /// The job runner, when this coordinator has a ledger.
     var jobRunner: JobRunner? { jobs.withLock { $0 } }

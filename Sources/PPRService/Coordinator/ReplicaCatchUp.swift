@@ -86,6 +86,19 @@ final class ReplicaCatchUp: Sendable {
         for task in tasks { await task.value }
     }
 
+    /// Stops the probe loop and every catch-up task without waiting (a coordinator closed in a hurry).
+    func cancel() {
+        let tasks = state.withLock { state in
+            state.stopped = true
+            defer {
+                state.loop = nil
+                state.tasks = [:]
+            }
+            return Array(state.tasks.values) + (state.loop.map { [$0] } ?? [])
+        }
+        for task in tasks { task.cancel() }
+    }
+
     /// An index job starts (catch-up tasks are stopped and wait) or ends.
     func indexBuild(running: Bool) async {
         let stopping = state.withLock { state -> [Task<Void, Never>] in

@@ -23,14 +23,19 @@ import Synchronization
 public final class ShardPool: Sendable {
     /// `replicas[s][r]` is replica `r` of shard `s`.
     private let replicas: [[Replica]]
-    /// Where the next call to a shard starts among its healthy replicas (round-robin, one counter for all).
-    private let nextStart = Atomic<Int>(0)
 
     /// How often an attempt in flight looks whether its replica was found dead by another call.
     static let abandonCheckInterval: Duration = .milliseconds(20)
 
+    /// Longest wait of a call to one replica whose breaker is open (it was dead at the last try; a probe
+    /// closes the breaker when it answers again), so control calls do not wait a full deadline on it.
+    private let openReplicaDeadline: Duration
+
     /// Dials every replica of `shards` (in the background).
-    public init(shards: [ShardConfig], maxResponseBytes: Int = 256 << 20) throws(WireError) {
+    public init(
+        shards: [ShardConfig], maxResponseBytes: Int = 256 << 20, openReplicaDeadline: Duration = .milliseconds(500)
+    ) throws(WireError) {
+        self.openReplicaDeadline = openReplicaDeadline
         precondition(!shards.isEmpty, "a cluster has at least one shard")
         var replicas: [[Replica]] = []
         for (index, shard) in shards.enumerated() {
@@ -127,7 +132,10 @@ public final class ShardPool: Sendable {
         guard replica.shard.rawValue >= 0, replica.shard.rawValue < replicas.count,
             replica.replica >= 0, replica.replica < replicas[replica.shard.rawValue].count
         else { throw WireError(.invalidArgument, "\(replica) does not exist") }
-        return try await attempt(self.replica(replica), request, deadline: deadline, failsOver: false)
+        let target = self.replica(replica)
+        let open = target.state.withLock { $0.breakerOpen }
+        return try await attempt(
+            target, request, deadline: open ? min(deadline, openReplicaDeadline) : deadline, failsOver: false)
     }
 
     /// Sends WorkerHealth to every replica at once; `result[s][r]` is replica `r` of shard `s`'s answer.
@@ -217,7 +225,8 @@ public final class ShardPool: Sendable {
             if isOpen { open.append(index) } else if lacks { lagging.append(index) } else { healthy.append(index) }
         }
         if healthy.count > 1 {
-            let start = (nextStart.add(1, ordering: .relaxed).oldValue & Int.max) % healthy.count
+            let counter = clients[0].nextStart.add(1, ordering: .relaxed).oldValue
+            let start = (counter & Int.max) % healthy.count
             healthy = Array(healthy[start...] + healthy[..<start])
         }
         return (healthy + lagging + open, healthy.count + lagging.count)
@@ -307,6 +316,9 @@ private final class Replica: Sendable {
     /// Owned; closed by the pool's `close()`.
     let client: WireClient
     let state = Mutex(ReplicaHealth())
+    /// Used on a shard's first replica only: where the shard's next call starts among its healthy
+    /// replicas (round-robin).
+    let nextStart = Atomic<Int>(0)
 
     init(id: ReplicaID, client: WireClient) {
         self.id = id
