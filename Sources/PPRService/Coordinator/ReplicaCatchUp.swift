@@ -12,7 +12,7 @@
 //      every `pollInterval`, then ActivateVersion(V).
 // When the replica then reports V active, the lagging mark is cleared and it serves again. Catch-up waits
 // while an index job runs (a worker builds one version at a time) and stops if the active version
-// changes meanwhile; a failed step is logged, shown in `pwctl status`, and retried at a later probe.
+// changes meanwhile; a failed step is logged, shown in `pwctl status`, and retried `retryInterval` later.
 // One case needs an operator: a replica killed in the middle of building V keeps that unfinished V in its
 // store and refuses to build V again (version numbers are never reused); a new index job fixes it.
 import Logging
@@ -28,6 +28,8 @@ final class ReplicaCatchUp: Sendable {
     private let threads: Int
     /// Time between probe rounds, and the deadline of each probe.
     let probeInterval: Duration
+    /// How long a replica whose catch-up failed waits before the next attempt.
+    static let retryInterval: Duration = .seconds(10)
     private let controlDeadline: Duration
     private let pollInterval: Duration
     private let logger: Logger
@@ -146,6 +148,10 @@ final class ReplicaCatchUp: Sendable {
     }
 
     private func startCatchUp(_ replica: ReplicaID, index: ActiveIndex) {
+        let failed = pool.health(of: replica).catchUp
+        if let failed, failed.version == index.version, let at = failed.failedAt, .now - at < Self.retryInterval {
+            return
+        }
         state.withLock { state in
             guard !state.stopped, state.buildsRunning == 0, state.tasks[replica] == nil else { return }
             state.tasks[replica] = Task { [self] in
@@ -202,7 +208,12 @@ final class ReplicaCatchUp: Sendable {
             }
             let stopped = error.code == .cancelled
             pool.updateHealth(of: replica) { health in
-                if stopped { health.catchUp = nil } else { health.catchUp?.error = error.message }
+                if stopped {
+                    health.catchUp = nil
+                } else {
+                    health.catchUp?.error = error.message
+                    health.catchUp?.failedAt = .now
+                }
             }
             if !stopped {
                 var metadata = meta(replica, version)

@@ -52,8 +52,10 @@ public struct ReplicaHealth: Sendable, Equatable {
         public var version: UInt64
         public var progressDone = 0
         public var progressTotal = 0
-        /// Why catch-up stopped (retried at the next probe); nil while it goes on.
+        /// Why catch-up stopped (retried at a probe `ReplicaCatchUp.retryInterval` later); nil while it goes on.
         public var error: String?
+        /// When it stopped with `error`.
+        public var failedAt: ContinuousClock.Instant?
     }
 
     public init() {}
