@@ -184,7 +184,7 @@ final class QueryLoad: Sendable {
         let p99 = percentile(before, 0.99)
         print(
             "FAILOVER: \(samples.count) queries, \(samples.filter { $0.error != nil }.count) failed; "
-                + "before the kills p50 \(ms(p50)) ms, p99 \(ms(p99)) ms")
+                + "before the kills \(before.count) queries, p50 \(ms(p50)) ms, p99 \(ms(p99)) ms")
         for (name, instant) in kills {
             let after = samples.filter { $0.started >= instant && $0.started < instant + .seconds(2) }.map(\.latency)
             let later = samples.filter { $0.started >= instant + .seconds(2) && $0.started < instant + .seconds(3) }
