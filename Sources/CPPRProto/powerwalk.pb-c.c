@@ -952,6 +952,51 @@ void   ppr__v1__shard_status__free_unpacked
   assert(message->base.descriptor == &ppr__v1__shard_status__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   ppr__v1__replica_status__init
+                     (Ppr__V1__ReplicaStatus         *message)
+{
+  static const Ppr__V1__ReplicaStatus init_value = PPR__V1__REPLICA_STATUS__INIT;
+  *message = init_value;
+}
+size_t ppr__v1__replica_status__get_packed_size
+                     (const Ppr__V1__ReplicaStatus *message)
+{
+  assert(message->base.descriptor == &ppr__v1__replica_status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ppr__v1__replica_status__pack
+                     (const Ppr__V1__ReplicaStatus *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ppr__v1__replica_status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ppr__v1__replica_status__pack_to_buffer
+                     (const Ppr__V1__ReplicaStatus *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ppr__v1__replica_status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ppr__V1__ReplicaStatus *
+       ppr__v1__replica_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ppr__V1__ReplicaStatus *)
+     protobuf_c_message_unpack (&ppr__v1__replica_status__descriptor,
+                                allocator, len, data);
+}
+void   ppr__v1__replica_status__free_unpacked
+                     (Ppr__V1__ReplicaStatus *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ppr__v1__replica_status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   ppr__v1__graph_summary__init
                      (Ppr__V1__GraphSummary         *message)
 {
@@ -3437,7 +3482,7 @@ const ProtobufCMessageDescriptor ppr__v1__manifest_summary__descriptor =
   (ProtobufCMessageInit) ppr__v1__manifest_summary__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__shard_status__field_descriptors[6] =
+static const ProtobufCFieldDescriptor ppr__v1__shard_status__field_descriptors[7] =
 {
   {
     "shard_id",
@@ -3511,11 +3556,24 @@ static const ProtobufCFieldDescriptor ppr__v1__shard_status__field_descriptors[6
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "replicas",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ppr__V1__ShardStatus, n_replicas),
+    offsetof(Ppr__V1__ShardStatus, replicas),
+    &ppr__v1__replica_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__shard_status__field_indices_by_name[] = {
   3,   /* field[3] = active_version */
   5,   /* field[5] = detail */
   4,   /* field[4] = manifest */
+  6,   /* field[6] = replicas */
   0,   /* field[0] = shard_id */
   2,   /* field[2] = state */
   1,   /* field[1] = worker_url */
@@ -3523,7 +3581,7 @@ static const unsigned ppr__v1__shard_status__field_indices_by_name[] = {
 static const ProtobufCIntRange ppr__v1__shard_status__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor ppr__v1__shard_status__descriptor =
 {
@@ -3533,11 +3591,140 @@ const ProtobufCMessageDescriptor ppr__v1__shard_status__descriptor =
   "Ppr__V1__ShardStatus",
   "ppr.v1",
   sizeof(Ppr__V1__ShardStatus),
-  6,
+  7,
   ppr__v1__shard_status__field_descriptors,
   ppr__v1__shard_status__field_indices_by_name,
   1,  ppr__v1__shard_status__number_ranges,
   (ProtobufCMessageInit) ppr__v1__shard_status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ppr__v1__replica_status__field_descriptors[8] =
+{
+  {
+    "replica",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ReplicaStatus, replica),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "url",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ReplicaStatus, url),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ReplicaStatus, state),
+    &ppr__v1__replica_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "active_version",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ReplicaStatus, active_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "consecutive_failures",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ReplicaStatus, consecutive_failures),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "progress_done",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ReplicaStatus, progress_done),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "progress_total",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ReplicaStatus, progress_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detail",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ReplicaStatus, detail),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ppr__v1__replica_status__field_indices_by_name[] = {
+  3,   /* field[3] = active_version */
+  4,   /* field[4] = consecutive_failures */
+  7,   /* field[7] = detail */
+  5,   /* field[5] = progress_done */
+  6,   /* field[6] = progress_total */
+  0,   /* field[0] = replica */
+  2,   /* field[2] = state */
+  1,   /* field[1] = url */
+};
+static const ProtobufCIntRange ppr__v1__replica_status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor ppr__v1__replica_status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ppr.v1.ReplicaStatus",
+  "ReplicaStatus",
+  "Ppr__V1__ReplicaStatus",
+  "ppr.v1",
+  sizeof(Ppr__V1__ReplicaStatus),
+  8,
+  ppr__v1__replica_status__field_descriptors,
+  ppr__v1__replica_status__field_indices_by_name,
+  1,  ppr__v1__replica_status__number_ranges,
+  (ProtobufCMessageInit) ppr__v1__replica_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor ppr__v1__graph_summary__field_descriptors[4] =
@@ -4671,6 +4858,44 @@ const ProtobufCEnumDescriptor ppr__v1__shard_state__descriptor =
   ppr__v1__shard_state__enum_values_by_name,
   1,
   ppr__v1__shard_state__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue ppr__v1__replica_state__enum_values_by_number[7] =
+{
+  { "REPLICA_STATE_UNSPECIFIED", "PPR__V1__REPLICA_STATE__REPLICA_STATE_UNSPECIFIED", 0 },
+  { "REPLICA_STATE_SERVING", "PPR__V1__REPLICA_STATE__REPLICA_STATE_SERVING", 1 },
+  { "REPLICA_STATE_INDEXING", "PPR__V1__REPLICA_STATE__REPLICA_STATE_INDEXING", 2 },
+  { "REPLICA_STATE_LAGGING", "PPR__V1__REPLICA_STATE__REPLICA_STATE_LAGGING", 3 },
+  { "REPLICA_STATE_CATCHING_UP", "PPR__V1__REPLICA_STATE__REPLICA_STATE_CATCHING_UP", 4 },
+  { "REPLICA_STATE_EMPTY", "PPR__V1__REPLICA_STATE__REPLICA_STATE_EMPTY", 5 },
+  { "REPLICA_STATE_UNREACHABLE", "PPR__V1__REPLICA_STATE__REPLICA_STATE_UNREACHABLE", 6 },
+};
+static const ProtobufCIntRange ppr__v1__replica_state__value_ranges[] = {
+{0, 0},{0, 7}
+};
+static const ProtobufCEnumValueIndex ppr__v1__replica_state__enum_values_by_name[7] =
+{
+  { "REPLICA_STATE_CATCHING_UP", 4 },
+  { "REPLICA_STATE_EMPTY", 5 },
+  { "REPLICA_STATE_INDEXING", 2 },
+  { "REPLICA_STATE_LAGGING", 3 },
+  { "REPLICA_STATE_SERVING", 1 },
+  { "REPLICA_STATE_UNREACHABLE", 6 },
+  { "REPLICA_STATE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor ppr__v1__replica_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "ppr.v1.ReplicaState",
+  "ReplicaState",
+  "Ppr__V1__ReplicaState",
+  "ppr.v1",
+  7,
+  ppr__v1__replica_state__enum_values_by_number,
+  7,
+  ppr__v1__replica_state__enum_values_by_name,
+  1,
+  ppr__v1__replica_state__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCEnumValue ppr__v1__task_state__enum_values_by_number[5] =

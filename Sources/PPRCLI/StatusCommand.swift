@@ -7,7 +7,8 @@ import PPRWire
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the cluster: graph, active index version, and every shard's worker, state and manifest.",
+        abstract:
+            "Show the cluster: graph, active index version, every shard's and replica's state, version and manifest.",
         discussion: """
             Exits 0 when the cluster is ready, 4 when it is not (the status is still printed, and the reasons \
             go to stderr) or the coordinator does not answer. Ready for queries (the default): an index \
@@ -115,6 +116,22 @@ struct StatusOutput: Codable, Equatable {
         }
     }
 
+    struct Replica: Codable, Equatable {
+        var replica: Int
+        var url: String
+        var state: String
+        var activeVersion: UInt64
+        var consecutiveFailures: Int
+        var progressDone: Int?
+        var progressTotal: Int?
+        var detail: String?
+
+        enum CodingKeys: String, CodingKey {
+            case replica, url, state, activeVersion = "active_version", consecutiveFailures = "consecutive_failures"
+            case progressDone = "progress_done", progressTotal = "progress_total", detail
+        }
+    }
+
     struct Shard: Codable, Equatable {
         var shard: Int
         var worker: String
@@ -122,9 +139,11 @@ struct StatusOutput: Codable, Equatable {
         var activeVersion: UInt64
         var manifest: Manifest?
         var detail: String?
+        /// Every replica, in config order (absent in replies of coordinators without replica status).
+        var replicas: [Replica]?
 
         enum CodingKeys: String, CodingKey {
-            case shard, worker, state, activeVersion = "active_version", manifest, detail
+            case shard, worker, state, activeVersion = "active_version", manifest, detail, replicas
         }
     }
 
@@ -149,7 +168,27 @@ struct StatusOutput: Codable, Equatable {
             Shard(
                 shard: shard.shard.rawValue, worker: shard.workerURL, state: Self.name(shard.state),
                 activeVersion: shard.activeVersion, manifest: shard.manifest.map(Self.manifest),
-                detail: shard.detail.isEmpty ? nil : shard.detail)
+                detail: shard.detail.isEmpty ? nil : shard.detail,
+                replicas: shard.replicas.isEmpty ? nil : shard.replicas.map(Self.replica))
+        }
+    }
+
+    private static func replica(_ r: ReplicaStatus) -> Replica {
+        let building = r.progressTotal > 0
+        return Replica(
+            replica: r.replica, url: r.url, state: name(r.state), activeVersion: r.activeVersion,
+            consecutiveFailures: r.consecutiveFailures, progressDone: building ? r.progressDone : nil,
+            progressTotal: building ? r.progressTotal : nil, detail: r.detail.isEmpty ? nil : r.detail)
+    }
+
+    static func name(_ state: ReplicaState) -> String {
+        switch state {
+        case .serving: "serving"
+        case .indexing: "indexing"
+        case .lagging: "lagging"
+        case .catchingUp: "catching-up"
+        case .empty: "empty"
+        case .unreachable: "unreachable"
         }
     }
 
@@ -193,9 +232,11 @@ struct StatusOutput: Codable, Equatable {
         return reasons
     }
 
-    /// `Label: value` lines, then one line per shard.
+    /// `Label: value` lines, then one line per shard, each followed by one line per replica.
     func text() -> String {
-        var rows: [(String, String)] = [("Coordinator", coordinatorVersion), ("Index version", "\(activeIndexVersion)")]
+        var rows: [(String, String)] = [
+            ("Coordinator", coordinatorVersion), ("Index version", "\(activeIndexVersion)"),
+        ]
         if let graph {
             let counts = "\(graph.vertices) vertices, \(graph.edges) edges, \(graph.checksum)"
             rows.append(("Graph", "\(graph.path) (\(counts))"))
@@ -211,8 +252,17 @@ struct StatusOutput: Codable, Equatable {
             var line = "  shard \(shard.shard)  \(shard.state)  version \(shard.activeVersion)  \(shard.worker)"
             if let fingerprints = shard.manifest?.fingerprints { line += "  \(fingerprints) fingerprints" }
             if let detail = shard.detail { line += "  (\(detail))" }
-            return line
+            return ([line] + (shard.replicas ?? []).map(Self.replicaLine)).joined(separator: "\n")
         }
         return ([LabeledLines.format(rows)] + shardLines).joined(separator: "\n")
+    }
+
+    /// `    replica 1  catching-up  version 0  tcp://…  40/100 vertices  (detail)`.
+    private static func replicaLine(_ replica: Replica) -> String {
+        var line = "    replica \(replica.replica)  \(replica.state)  version \(replica.activeVersion)  \(replica.url)"
+        if let done = replica.progressDone, let total = replica.progressTotal { line += "  \(done)/\(total) vertices" }
+        if replica.consecutiveFailures > 0 { line += "  \(replica.consecutiveFailures) failures" }
+        if let detail = replica.detail { line += "  (\(detail))" }
+        return line
     }
 }

@@ -138,3 +138,55 @@ import Testing
         ])
     }
 }
+
+@Suite struct ReplicaStatusOutputTests {
+    private let status = ClusterStatus(
+        shards: [
+            ShardStatus(
+                shard: ShardID(0), workerURL: "tcp://a:1,tcp://b:1", state: .serving, activeVersion: 3,
+                detail: "1 of 2 replicas serving",
+                replicas: [
+                    ReplicaStatus(replica: 0, url: "tcp://a:1", state: .serving, activeVersion: 3),
+                    ReplicaStatus(
+                        replica: 1, url: "tcp://b:1", state: .catchingUp, activeVersion: 2, progressDone: 40,
+                        progressTotal: 100, detail: "building index version 3 to catch up"),
+                ]),
+            ShardStatus(
+                shard: ShardID(1), workerURL: "tcp://c:1,tcp://d:1", state: .empty, activeVersion: 2,
+                replicas: [
+                    ReplicaStatus(replica: 0, url: "tcp://c:1", state: .lagging, activeVersion: 2),
+                    ReplicaStatus(
+                        replica: 1, url: "tcp://d:1", state: .unreachable, consecutiveFailures: 3, detail: "no reply"),
+                ]),
+        ],
+        coordinatorVersion: "0.1.0", activeIndexVersion: 3)
+
+    @Test func textHasOneLinePerReplicaUnderItsShard() {
+        let lines = StatusOutput(status).text().split(separator: "\n").map(String.init)
+        #expect(lines.contains("Shards:        2 (1 serving)"))
+        #expect(
+            lines.suffix(6) == [
+                "  shard 0  serving  version 3  tcp://a:1,tcp://b:1  (1 of 2 replicas serving)",
+                "    replica 0  serving  version 3  tcp://a:1",
+                "    replica 1  catching-up  version 2  tcp://b:1  40/100 vertices  (building index version 3 to catch up)",
+                "  shard 1  empty  version 2  tcp://c:1,tcp://d:1",
+                "    replica 0  lagging  version 2  tcp://c:1",
+                "    replica 1  unreachable  version 0  tcp://d:1  3 failures  (no reply)",
+            ])
+    }
+
+    @Test func jsonListsReplicasWithStateVersionAndProgress() throws {
+        let line = try StatusOutput(status).json()
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let shards = try #require(json["shards"] as? [[String: Any]])
+        #expect(shards.map { $0["state"] as? String } == ["serving", "empty"])
+        let replicas = try #require(shards[0]["replicas"] as? [[String: Any]])
+        #expect(replicas.map { $0["state"] as? String } == ["serving", "catching-up"])
+        #expect(replicas.map { $0["active_version"] as? Int } == [3, 2])
+        #expect(replicas[1]["progress_done"] as? Int == 40 && replicas[1]["progress_total"] as? Int == 100)
+        #expect(replicas[0]["progress_done"] == nil)
+        let down = try #require((shards[1]["replicas"] as? [[String: Any]])?.last)
+        #expect(down["state"] as? String == "unreachable" && down["consecutive_failures"] as? Int == 3)
+        #expect(down["url"] as? String == "tcp://d:1")
+    }
+}

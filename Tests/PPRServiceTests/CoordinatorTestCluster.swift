@@ -14,19 +14,34 @@ final class CoordinatorTestCluster: @unchecked Sendable {
     let directory: String
     let loaded: LoadedGraph
     let config: ServiceConfig
+    /// `workers[s][r]` serves replica `r` of shard `s`.
     /// Safety (`@unchecked Sendable`): mutated only by the test body, one call at a time.
-    private var workers: [Worker?]
+    private var workers: [[Worker?]]
     let coordinator: Coordinator
     let front: CoordinatorServer
     let client: WireClient
 
-    init(shardCount: Int = 3, vertexCount: Int = 300, combineMillis: Int = 2_000, combineEntries: Int? = nil) throws {
+    init(
+        shardCount: Int = 3, replicas: Int = 1, vertexCount: Int = 300, combineMillis: Int = 2_000,
+        combineEntries: Int? = nil, healthProbeMillis: Int = 500
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-coord-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let graphPath = "\(directory)/graph.pwg"
         try GraphFile.write(Self.randomGraph(vertexCount: vertexCount, seed: 42), to: graphPath)
         loaded = try GraphFile.load(graphPath)
         var config = try ServiceConfig.local(graph: graphPath, dataDirectory: directory, shardCount: shardCount)
+        if replicas > 1 {
+            let directory = directory
+            config.shards = (0..<shardCount).map { s in
+                ShardConfig(
+                    replicas: (0..<replicas).map { r in
+                        ReplicaConfig(
+                            url: "ipc://\(directory)/shard-\(s)-\(r).ipc", dataDir: "\(directory)/shard-\(s)-\(r)")
+                    })
+            }
+        }
+        config.deadlines.healthProbeMillis = healthProbeMillis
         config.coordinator.listen = "inproc://coordinator-\(UUID().uuidString)"
         config.coordinator.concurrency = 4
         config.deadlines.combineMillis = combineMillis
@@ -34,7 +49,7 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         config.limits.mapSizeBytes = 1 << 28
         if let combineEntries { config.limits.combineEntries = combineEntries }
         self.config = config
-        workers = Array(repeating: nil, count: shardCount)
+        workers = Array(repeating: Array(repeating: nil, count: replicas), count: shardCount)
         coordinator = try Coordinator(
             config: config, graph: loaded, ledger: try JobLedger(directory: config.coordinator.dataDir))
         front = try CoordinatorServer(coordinator)
@@ -65,20 +80,30 @@ final class CoordinatorTestCluster: @unchecked Sendable {
     func close() async {
         client.close()
         await front.shutdown()
-        for worker in workers { await worker?.shutdown() }
+        for worker in workers.joined() { await worker?.shutdown() }
         workers = []
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Starts (or restarts) shard `s`'s worker on its configured URL.
+    /// Starts (or restarts) every replica of shard `s` on its configured URL.
     func startShard(_ s: Int) throws {
-        workers[s] = try Worker(config: config, shards: [s])
+        for r in workers[s].indices { try startReplica(s, r) }
     }
 
-    /// Stops shard `s`'s worker and closes its store.
+    /// Stops every replica of shard `s` and closes their stores.
     func stopShard(_ s: Int) async {
-        await workers[s]?.shutdown()
-        workers[s] = nil
+        for r in workers[s].indices { await stopReplica(s, r) }
+    }
+
+    /// Starts (or restarts) replica `r` of shard `s`.
+    func startReplica(_ s: Int, _ r: Int) throws {
+        workers[s][r] = try Worker(config: config, shards: [s], replica: r)
+    }
+
+    /// Stops replica `r` of shard `s` and closes its store.
+    func stopReplica(_ s: Int, _ r: Int) async {
+        await workers[s][r]?.shutdown()
+        workers[s][r] = nil
     }
 
     /// Sends a request to the coordinator's front.

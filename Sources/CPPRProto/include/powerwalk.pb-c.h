@@ -36,6 +36,7 @@ typedef struct Ppr__V1__CancelJobRequest Ppr__V1__CancelJobRequest;
 typedef struct Ppr__V1__ClusterStatusRequest Ppr__V1__ClusterStatusRequest;
 typedef struct Ppr__V1__ManifestSummary Ppr__V1__ManifestSummary;
 typedef struct Ppr__V1__ShardStatus Ppr__V1__ShardStatus;
+typedef struct Ppr__V1__ReplicaStatus Ppr__V1__ReplicaStatus;
 typedef struct Ppr__V1__GraphSummary Ppr__V1__GraphSummary;
 typedef struct Ppr__V1__ClusterStatus Ppr__V1__ClusterStatus;
 typedef struct Ppr__V1__Frontier Ppr__V1__Frontier;
@@ -143,6 +144,37 @@ typedef enum _Ppr__V1__ShardState {
   PPR__V1__SHARD_STATE__SHARD_STATE_UNREACHABLE = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PPR__V1__SHARD_STATE)
 } Ppr__V1__ShardState;
+/*
+ * How one replica of a shard looks from the coordinator.
+ */
+typedef enum _Ppr__V1__ReplicaState {
+  PPR__V1__REPLICA_STATE__REPLICA_STATE_UNSPECIFIED = 0,
+  /*
+   * Holds the cluster's active version and answers combines from it.
+   */
+  PPR__V1__REPLICA_STATE__REPLICA_STATE_SERVING = 1,
+  /*
+   * Serves the active version while building a newer one (an index job).
+   */
+  PPR__V1__REPLICA_STATE__REPLICA_STATE_INDEXING = 2,
+  /*
+   * Lacks the cluster's active version; serves nothing until it has it.
+   */
+  PPR__V1__REPLICA_STATE__REPLICA_STATE_LAGGING = 3,
+  /*
+   * Lacks the active version and is building it (catch-up); serves nothing until it has it.
+   */
+  PPR__V1__REPLICA_STATE__REPLICA_STATE_CATCHING_UP = 4,
+  /*
+   * Reachable, no active version, and the cluster has none either.
+   */
+  PPR__V1__REPLICA_STATE__REPLICA_STATE_EMPTY = 5,
+  /*
+   * Did not answer within the deadline (its circuit breaker is open).
+   */
+  PPR__V1__REPLICA_STATE__REPLICA_STATE_UNREACHABLE = 6
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PPR__V1__REPLICA_STATE)
+} Ppr__V1__ReplicaState;
 typedef enum _Ppr__V1__TaskState {
   PPR__V1__TASK_STATE__TASK_STATE_UNSPECIFIED = 0,
   PPR__V1__TASK_STATE__TASK_STATE_RUNNING = 1,
@@ -781,10 +813,47 @@ struct  Ppr__V1__ShardStatus
    * Human-readable detail, e.g. the last error talking to the worker.
    */
   char *detail;
+  /*
+   * Every replica of the shard, in config order (worker_url lists their URLs joined by commas).
+   */
+  size_t n_replicas;
+  Ppr__V1__ReplicaStatus **replicas;
 };
 #define PPR__V1__SHARD_STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__shard_status__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, PPR__V1__SHARD_STATE__SHARD_STATE_UNSPECIFIED, 0, NULL, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, PPR__V1__SHARD_STATE__SHARD_STATE_UNSPECIFIED, 0, NULL, (char *)protobuf_c_empty_string, 0,NULL }
+
+
+struct  Ppr__V1__ReplicaStatus
+{
+  ProtobufCMessage base;
+  /*
+   * Position in the shard's replica list of the config.
+   */
+  uint32_t replica;
+  char *url;
+  Ppr__V1__ReplicaState state;
+  /*
+   * The replica's own active version (0: none).
+   */
+  uint64_t active_version;
+  /*
+   * Transport failures since its last reply.
+   */
+  uint32_t consecutive_failures;
+  /*
+   * Catch-up build progress, vertices done of total (both 0 when not catching up).
+   */
+  uint64_t progress_done;
+  uint64_t progress_total;
+  /*
+   * Human-readable detail: the last error, the index task, why it lags.
+   */
+  char *detail;
+};
+#define PPR__V1__REPLICA_STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__replica_status__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, PPR__V1__REPLICA_STATE__REPLICA_STATE_UNSPECIFIED, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Ppr__V1__GraphSummary
@@ -1403,6 +1472,25 @@ Ppr__V1__ShardStatus *
 void   ppr__v1__shard_status__free_unpacked
                      (Ppr__V1__ShardStatus *message,
                       ProtobufCAllocator *allocator);
+/* Ppr__V1__ReplicaStatus methods */
+void   ppr__v1__replica_status__init
+                     (Ppr__V1__ReplicaStatus         *message);
+size_t ppr__v1__replica_status__get_packed_size
+                     (const Ppr__V1__ReplicaStatus   *message);
+size_t ppr__v1__replica_status__pack
+                     (const Ppr__V1__ReplicaStatus   *message,
+                      uint8_t             *out);
+size_t ppr__v1__replica_status__pack_to_buffer
+                     (const Ppr__V1__ReplicaStatus   *message,
+                      ProtobufCBuffer     *buffer);
+Ppr__V1__ReplicaStatus *
+       ppr__v1__replica_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ppr__v1__replica_status__free_unpacked
+                     (Ppr__V1__ReplicaStatus *message,
+                      ProtobufCAllocator *allocator);
 /* Ppr__V1__GraphSummary methods */
 void   ppr__v1__graph_summary__init
                      (Ppr__V1__GraphSummary         *message);
@@ -1753,6 +1841,9 @@ typedef void (*Ppr__V1__ManifestSummary_Closure)
 typedef void (*Ppr__V1__ShardStatus_Closure)
                  (const Ppr__V1__ShardStatus *message,
                   void *closure_data);
+typedef void (*Ppr__V1__ReplicaStatus_Closure)
+                 (const Ppr__V1__ReplicaStatus *message,
+                  void *closure_data);
 typedef void (*Ppr__V1__GraphSummary_Closure)
                  (const Ppr__V1__GraphSummary *message,
                   void *closure_data);
@@ -1809,6 +1900,7 @@ extern const ProtobufCEnumDescriptor    ppr__v1__error_code__descriptor;
 extern const ProtobufCEnumDescriptor    ppr__v1__job_type__descriptor;
 extern const ProtobufCEnumDescriptor    ppr__v1__job_state__descriptor;
 extern const ProtobufCEnumDescriptor    ppr__v1__shard_state__descriptor;
+extern const ProtobufCEnumDescriptor    ppr__v1__replica_state__descriptor;
 extern const ProtobufCEnumDescriptor    ppr__v1__task_state__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__error__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__envelope__descriptor;
@@ -1831,6 +1923,7 @@ extern const ProtobufCMessageDescriptor ppr__v1__cancel_job_request__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__cluster_status_request__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__manifest_summary__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__shard_status__descriptor;
+extern const ProtobufCMessageDescriptor ppr__v1__replica_status__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__graph_summary__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__cluster_status__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__frontier__descriptor;

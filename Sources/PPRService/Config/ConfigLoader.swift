@@ -78,6 +78,8 @@ public struct ConfigLoader {
             try int("query.maxLevels", min: 0, max: ResolvedQuery.maxLevelsLimit) ?? config.query.maxLevels
         config.deadlines.combineMillis = try int("deadlines.combineMillis", min: 1) ?? config.deadlines.combineMillis
         config.deadlines.controlMillis = try int("deadlines.controlMillis", min: 1) ?? config.deadlines.controlMillis
+        config.deadlines.healthProbeMillis =
+            try int("deadlines.healthProbeMillis", min: 10, max: 60_000) ?? config.deadlines.healthProbeMillis
         config.limits.maxRequestBytes = try int("limits.maxRequestBytes", min: 1024) ?? config.limits.maxRequestBytes
         config.limits.mapSizeBytes = try int("limits.mapSizeBytes", min: 1 << 20) ?? config.limits.mapSizeBytes
         config.limits.combineEntries = try int("limits.combineEntries", min: 1) ?? config.limits.combineEntries
@@ -174,7 +176,7 @@ extension ServiceConfig {
         "graph", "coordinator.listen", "coordinator.dataDir", "coordinator.concurrency", "coordinator.jobFilesDir",
         "index.walks",
         "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.eps",
-        "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis",
+        "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis", "deadlines.healthProbeMillis",
         "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.combineEntries",
         "limits.maxFrontRequestBytes", "limits.maxConnections", "limits.maxReplyEntries",
         "metrics.listen", "shutdown.gracePeriodMillis",

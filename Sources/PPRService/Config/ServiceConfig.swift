@@ -41,7 +41,8 @@ public struct ServiceConfig: Equatable, Sendable {
     public var partition: Partition { Partition(shardCount: shards.count) }
 }
 
-/// One shard: the worker replicas that serve it (the coordinator uses the first that answers).
+/// One shard: the worker replicas that serve it (every replica holds every active version; the
+/// coordinator spreads calls over the healthy ones and fails over between them).
 public struct ShardConfig: Equatable, Sendable {
     public var replicas: [ReplicaConfig]
     public init(replicas: [ReplicaConfig]) { self.replicas = replicas }
@@ -104,6 +105,10 @@ public struct Deadlines: Equatable, Sendable {
     public var combineMillis: Int = 2_000
     /// Coordinator → worker control calls (index task, activate, health).
     public var controlMillis: Int = 5_000
+    /// Coordinator → every replica health probe: the time between probe rounds and each probe's deadline.
+    /// An open circuit breaker closes at the first probe answered; catch-up of lagging replicas starts
+    /// at a probe.
+    public var healthProbeMillis: Int = 500
     public init() {}
 }
 

@@ -1,8 +1,9 @@
 // Coordinator: the client front's logic (DESIGN §3): queries over the shards, cluster status, jobs.
 //
-// It owns the shard connections and the record of the active index version, and it is the
-// `JobContext` the job runner drives (answer = the batch path, callShard = the pool, active version
-// persisted through `ActiveVersionRecord`). `handle(_:)` is the one entry point for wire requests; it
+// It owns the shard connections (with replica health and failover, ShardPool), the record of the active
+// index version, and the replica supervisor that probes replicas and catches up lagging ones
+// (ReplicaCatchUp); it is the `JobContext` the job runner drives (answer = the batch path, callShard and
+// callReplica = the pool, active version persisted through `ActiveVersionRecord`). `handle(_:)` is the one entry point for wire requests; it
 // never traps on client input (every field is validated in ResolvedQuery and the handlers).
 import Logging
 import PPRCore
@@ -21,6 +22,8 @@ public final class Coordinator: JobContext {
     /// Where the coordinator logs (requests that fail at debug, version changes at info).
     public let logger: Logger
     let shards: ShardPool
+    /// Probes replicas and catches up lagging ones; started by `start()`, stopped by `shutdown()`.
+    let replicaSupervisor: ReplicaCatchUp
     private let executor: QueryExecutor
     private let record: ActiveVersionRecord
     /// The active version with its walk parameters, once learned from the workers' manifests.
@@ -51,8 +54,12 @@ public final class Coordinator: JobContext {
             try ledger.map { ledger throws(WireError) in try ActiveVersionRecord(ledger: ledger) }
             ?? ActiveVersionRecord()
         self.logger = logger
-        shards = try ShardPool(shards: config.shards, tls: config.security?.clusterClientTLS)
+        shards = try ShardPool(
+            shards: config.shards, tls: config.security?.clusterClientTLS,
+            openReplicaDeadline: .milliseconds(config.deadlines.healthProbeMillis))
         executor = QueryExecutor(graph: graph.graph, config: config, shards: shards)
+        replicaSupervisor = ReplicaCatchUp(
+            pool: shards, config: config, graphChecksum: graph.checksum, logger: logger)
         if let ledger {
             let runner = JobRunner(ledger: ledger, context: self, settings: JobSettings(config: config), logger: logger)
             jobs.withLock { $0 = runner }
@@ -66,6 +73,7 @@ public final class Coordinator: JobContext {
         if let adopted = await adoptWorkersVersion() {
             logger.info("serving index version", metadata: ["version": "\(adopted)"])
         }
+        replicaSupervisor.start { [weak self] in try? await self?.activeIndex() }
     }
 
     /// Stops the job runner (a running job is marked failed) and closes the shard connections.
@@ -75,11 +83,15 @@ public final class Coordinator: JobContext {
             return runner
         }
         await runner?.shutdown()
+        await replicaSupervisor.stop()
         close()
     }
 
-    /// Closes the shard connections; later calls fail with UNAVAILABLE.
-    public func close() { shards.close() }
+    /// Stops probing replicas and closes the shard connections; later calls fail with UNAVAILABLE.
+    public func close() {
+        replicaSupervisor.cancel()
+        shards.close()
+    }
 
     /// The job runner, when this coordinator has a ledger.
     var jobRunner: JobRunner? { jobs.withLock { $0 } }
@@ -131,6 +143,24 @@ public final class Coordinator: JobContext {
         try await shards.call(shard, request, deadline: deadline)
     }
 
+    /// Replicas of `shard`.
+    public func replicaCount(of shard: ShardID) -> Int { shards.replicaCount(of: shard) }
+
+    /// Sends one request to one replica through the pool (no failover).
+    public func callReplica(_ replica: ReplicaID, _ request: WireRequest, deadline: Duration) async throws(WireError)
+        -> WireResponse
+    {
+        try await shards.call(replica, request, deadline: deadline)
+    }
+
+    /// Catch-up builds wait while an index job runs.
+    public func indexBuild(running: Bool) async { await replicaSupervisor.indexBuild(running: running) }
+
+    /// Replicas an index job left behind are tried last for combines until they catch up.
+    public func markLagging(_ replicas: [ReplicaID], version: UInt64) async {
+        replicaSupervisor.markLagging(replicas, version: version)
+    }
+
     /// The version queries read now, if any.
     public func activeIndexVersion() async -> UInt64? { record.load() }
 
@@ -144,19 +174,18 @@ public final class Coordinator: JobContext {
 
     // MARK: Active index
 
-    /// On start: when no version is recorded, adopts the workers' common active version, if they all
-    /// report the same one (so a restarted coordinator keeps serving). Returns the version adopted.
+    /// On start: when no version is recorded, adopts the newest version that every shard has active on
+    /// at least one reachable replica (so a restarted coordinator keeps serving). Returns the version adopted.
     @discardableResult
     public func adoptWorkersVersion() async -> UInt64? {
         guard record.load() == nil else { return record.load() }
-        let replies = await shards.fanOut(
-            Array(repeating: .workerHealth(WorkerHealthRequest()), count: shardCount), deadline: controlDeadline)
-        var versions: Set<UInt64> = []
-        for reply in replies {
-            guard case .success(.workerHealth(let health)) = reply else { return nil }
-            versions.insert(health.activeVersion)
+        let replies = await shards.healthOfEveryReplica(deadline: controlDeadline)
+        var common: Set<UInt64>?
+        for shard in replies {
+            let versions = Set(shard.compactMap { try? $0.get().activeVersion })
+            common = common.map { $0.intersection(versions) } ?? versions
         }
-        guard versions.count == 1, let version = versions.first, version != 0 else { return nil }
+        guard let version = common?.max(), version != 0 else { return nil }
         do {
             try await setActiveIndexVersion(version)
             return version
@@ -168,7 +197,7 @@ public final class Coordinator: JobContext {
     }
 
     /// The active index, learning its parameters from the workers when only its number is known.
-    private func activeIndex() async throws(WireError) -> ActiveIndex {
+    func activeIndex() async throws(WireError) -> ActiveIndex {
         guard let version = record.load() else {
             throw WireError(.failedPrecondition, "no index version is active: run an index job")
         }
@@ -178,26 +207,44 @@ public final class Coordinator: JobContext {
         return index
     }
 
-    /// Reads `version`'s manifest from every shard's health; all must serve it, built for this graph.
+    /// Reads `version`'s manifest from every replica's health: every shard must have a replica serving it,
+    /// built for this graph, with the same walk parameters as the other shards.
     private func resolve(_ version: UInt64) async throws(WireError) -> ActiveIndex {
-        let requests = Array(repeating: WireRequest.workerHealth(WorkerHealthRequest()), count: shardCount)
-        let replies = try await shards.fanOutAll(requests, deadline: controlDeadline)
+        let replies = await shards.healthOfEveryReplica(deadline: controlDeadline)
         var walk: WalkParameters?
-        for (s, reply) in replies.enumerated() {
-            guard case .workerHealth(let health) = reply, let manifest = health.manifest else {
-                throw WireError(.failedPrecondition, "\(ShardID(s)) has no active index (expected version \(version))")
+        for (s, replicas) in replies.enumerated() {
+            let shard = ShardID(s)
+            var problem: WireError?
+            var found: ManifestSummary?
+            for reply in replicas {
+                switch reply {
+                case .failure(let error): problem = problem ?? error
+                case .success(let health):
+                    guard let manifest = health.manifest else {
+                        problem = WireError(
+                            .failedPrecondition, "\(shard) has no active index (expected version \(version))")
+                        continue
+                    }
+                    guard health.activeVersion == version, manifest.indexVersion == version else {
+                        problem = WireError(
+                            .failedPrecondition, "\(shard) serves index version \(health.activeVersion), not \(version)"
+                        )
+                        continue
+                    }
+                    guard manifest.graphChecksum == graph.checksum else {
+                        throw WireError(
+                            .failedPrecondition,
+                            "\(shard) index was built for graph checksum \(manifest.graphChecksum), not \(graph.checksum)"
+                        )
+                    }
+                    found = found ?? manifest
+                }
             }
-            guard health.activeVersion == version, manifest.indexVersion == version else {
-                throw WireError(
-                    .failedPrecondition, "\(ShardID(s)) serves index version \(health.activeVersion), not \(version)")
-            }
-            guard manifest.graphChecksum == graph.checksum else {
-                throw WireError(
-                    .failedPrecondition,
-                    "\(ShardID(s)) index was built for graph checksum \(manifest.graphChecksum), not \(graph.checksum)")
+            guard let manifest = found else {
+                throw problem ?? WireError(.unavailable, "\(shard): no replica answered")
             }
             if let walk, walk != manifest.walk {
-                throw WireError(.failedPrecondition, "\(ShardID(s)) index parameters differ from shard 0's")
+                throw WireError(.failedPrecondition, "\(shard) index parameters differ from shard 0's")
             }
             walk = manifest.walk
         }

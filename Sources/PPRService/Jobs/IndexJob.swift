@@ -1,14 +1,22 @@
-// Index job (DESIGN §3 Index versions): build a new fingerprint version on every shard, then activate it.
+// Index job (DESIGN §3 Index versions, §5 Replicas): build a new fingerprint version on every replica of
+// every shard, then activate it.
 //
-// 1. Version: the ledger's next number, raised above the active version and anything a worker reports
-//    (its active version and its last task), so no worker is asked to reuse a number.
-// 2. StartIndexTask on every shard; poll GetIndexTask on all of them every `pollInterval`;
-//    progress = sum of vertices done / sum of totals.
-// 3. All succeeded: ActivateVersion on every shard, then `context.setActiveIndexVersion` switches
-//    queries. Any failure or a cancel before that: CancelIndexTask on every shard (best effort) and the
-//    active version is left untouched. If activation fails part-way, the shards that already switched
-//    are switched back to their previous version (best effort; workers keep it for rollback), so the
-//    shards agree again and a restarted coordinator still finds one common active version.
+// 1. Version: the ledger's next number, raised above the active version and anything a reachable replica
+//    reports (its active version and its last task), so no worker is asked to reuse a number.
+// 2. StartIndexTask on every replica; poll GetIndexTask on the ones building every `pollInterval`;
+//    progress = per shard, the furthest replica's vertices done, summed, over the shards' totals.
+//    A replica that is down, refuses, or whose task fails is dropped (it will catch up); the job fails
+//    only when a shard has no replica left.
+// 3. As soon as every shard has at least one replica whose task succeeded: ActivateVersion on each of
+//    those, then `context.setActiveIndexVersion` switches queries. Replicas still building, down, or
+//    failing activation are reported lagging: the coordinator's catch-up finishes or rebuilds the version
+//    on them (the build is deterministic, so their store equals their peers'), and they serve nothing
+//    of it until they have it.
+// Any failure or a cancel before the switch: CancelIndexTask on every replica (best effort) and the
+// active version is left untouched. If activation fails part-way, the replicas that already switched
+// are switched back to their previous version (best effort; workers keep it for rollback), so the
+// shards agree again and a restarted coordinator still finds one common active version.
+// While the job runs, catch-up builds wait (a worker builds one version at a time).
 import Logging
 import PPRCore
 import PPRStorage
@@ -20,29 +28,59 @@ struct IndexJob {
     let handle: JobHandle
 
     func run() async throws(WireError) -> JobResult {
+        await handle.context.indexBuild(running: true)
+        do {
+            let result = try await build()
+            await handle.context.indexBuild(running: false)
+            return result
+        } catch {
+            await handle.context.indexBuild(running: false)
+            throw error
+        }
+    }
+
+    private func build() async throws(WireError) -> JobResult {
         let context = handle.context
         let deadline = handle.settings.controlDeadline
         let version = try await chooseVersion()
-        handle.logger.info("job \(handle.id): building index version \(version) on \(context.shardCount) shards")
+        let replicas = context.allReplicas
+        handle.logger.info(
+            "job \(handle.id): building index version \(version) on \(context.shardCount) shards, \(replicas.count) replicas"
+        )
         let request = IndexTaskRequest(
             version: version,
             walk: WalkParameters(
                 restartProbability: params.restartProbability!, walksPerVertex: params.walksPerVertex!,
                 maxWalkLength: params.maxWalkLength!, seed: params.seed!),
             threads: params.threads!, graphChecksum: context.graph.checksum)
-        var switched: [(shard: ShardID, previous: UInt64)] = []
+        var switched: [(replica: ReplicaID, previous: UInt64)] = []
+        var progress = BuildProgress(shardCount: context.shardCount)
         do throws(WireError) {
-            for shard in Self.shards(context) {
-                let reply = try await context.callShard(shard, .startIndexTask(request), deadline: deadline)
-                _ = try Self.taskStatus(shard, reply)
+            let started = await Self.callEach(replicas, context: context, deadline: deadline) { _ in
+                .startIndexTask(request)
             }
-            try await waitForTasks(version: version)
-            for shard in Self.shards(context) {
-                let reply = try await context.callShard(
-                    shard, .activateVersion(ActivateVersionRequest(version: version)), deadline: deadline)
-                if let error = reply.failure { throw Self.named(error, shard) }
-                guard case .activateVersion(let activated) = reply else { throw Self.unexpected(reply, shard) }
-                switched.append((shard, activated.previousVersion))
+            for (replica, outcome) in started {
+                do throws(WireError) {
+                    progress.record(replica, try Self.taskStatus(replica, outcome.get()))
+                } catch {
+                    progress.drop(replica, error, logger: handle.logger)
+                }
+            }
+            try progress.checkEveryShardHasAReplica(version: version)
+            try await waitForTasks(version: version, progress: &progress)
+            for replica in progress.succeeded {
+                do throws(WireError) {
+                    let reply = try await context.callReplica(
+                        replica, .activateVersion(ActivateVersionRequest(version: version)), deadline: deadline)
+                    guard case .activateVersion(let activated) = reply else { throw Self.unexpected(reply, replica) }
+                    switched.append((replica, activated.previousVersion))
+                } catch {
+                    handle.logger.warning("job \(handle.id): \(replica) did not activate version \(version): \(error)")
+                }
+            }
+            let activatedShards = Set(switched.map { $0.replica.shard })
+            for s in 0..<context.shardCount where !activatedShards.contains(ShardID(s)) {
+                throw WireError(.unavailable, "\(ShardID(s)): no replica activated index version \(version)")
             }
             try await context.setActiveIndexVersion(version)
         } catch {
@@ -50,23 +88,43 @@ struct IndexJob {
             await Self.cancelEverywhere(version: version, context: context, deadline: deadline)
             throw error
         }
+        let activated = Set(switched.map(\.replica))
+        let lagging = replicas.filter { !activated.contains($0) }
+        if !lagging.isEmpty {
+            let names = lagging.map(\.description).joined(separator: ", ")
+            handle.logger.notice(
+                "job \(handle.id): index version \(version) active; lagging replicas will catch up: \(names)")
+            await context.markLagging(lagging, version: version)
+        }
         return JobResult(indexVersion: version)
     }
 
-    /// A number above everything the ledger, the coordinator and the workers know of.
+    /// A number above everything the ledger, the coordinator and the reachable replicas know of.
     private func chooseVersion() async throws(WireError) -> UInt64 {
         let context = handle.context
         var minimum = (await context.activeIndexVersion() ?? 0) + 1
         let base = minimum
-        for shard in Self.shards(context) {
-            let reply = try await context.callShard(
-                shard, .workerHealth(WorkerHealthRequest()), deadline: handle.settings.controlDeadline)
-            if let error = reply.failure { throw Self.named(error, shard) }
-            guard case .workerHealth(let health) = reply else { throw Self.unexpected(reply, shard) }
-            for reported in [health.activeVersion, health.indexTask?.version ?? 0]
-            where reported < base + Self.maxAdoptedLead {
-                minimum = max(minimum, reported + 1)
+        let replies = await Self.callEach(
+            context.allReplicas, context: context, deadline: handle.settings.controlDeadline
+        ) {
+            _ in .workerHealth(WorkerHealthRequest())
+        }
+        var reachable: Set<ShardID> = []
+        var lastError: [ShardID: WireError] = [:]
+        for (replica, outcome) in replies {
+            switch outcome {
+            case .success(.workerHealth(let health)):
+                reachable.insert(replica.shard)
+                for reported in [health.activeVersion, health.indexTask?.version ?? 0]
+                where reported < base + Self.maxAdoptedLead {
+                    minimum = max(minimum, reported + 1)
+                }
+            case .success(let other): lastError[replica.shard] = Self.unexpected(other, replica)
+            case .failure(let error): lastError[replica.shard] = Self.named(error, replica)
             }
+        }
+        for s in 0..<context.shardCount where !reachable.contains(ShardID(s)) {
+            throw lastError[ShardID(s)] ?? WireError(.unavailable, "\(ShardID(s)): no replica answered")
         }
         return try await handle.runner.reserveIndexVersion(for: handle.id, atLeast: minimum)
     }
@@ -76,76 +134,153 @@ struct IndexJob {
     /// cannot drag the numbering up to the limit (FingerprintStore.maxVersion) and lock out later jobs.
     static let maxAdoptedLead: UInt64 = 1 << 20
 
-    /// Polls every shard until all tasks succeeded; throws on a failed task or a cancel.
-    private func waitForTasks(version: UInt64) async throws(WireError) {
+    /// Polls the building replicas until every shard has one whose task succeeded; throws when a shard
+    /// has no replica left, or on a cancel.
+    private func waitForTasks(version: UInt64, progress: inout BuildProgress) async throws(WireError) {
         let context = handle.context
         while true {
             try handle.checkCancelled()
-            var done = 0
-            var total = 0
-            var finished = 0
-            for shard in Self.shards(context) {
-                let reply = try await context.callShard(
-                    shard, .getIndexTask(GetIndexTaskRequest(version: version)),
-                    deadline: handle.settings.controlDeadline)
-                let status = try Self.taskStatus(shard, reply)
-                switch status.state {
-                case .running: break
-                case .succeeded: finished += 1
-                case .failed, .cancelled:
-                    let why = status.error ?? WireError(.unknown, "no reason given")
-                    let what = status.state == .failed ? "failed" : "was cancelled"
-                    throw WireError(
-                        why.code == .cancelled ? .unavailable : why.code,
-                        "\(shard): index task of version \(version) \(what): \(why.message)")
+            let replies = await Self.callEach(
+                progress.building, context: context, deadline: handle.settings.controlDeadline
+            ) { _ in .getIndexTask(GetIndexTaskRequest(version: version)) }
+            for (replica, outcome) in replies {
+                do throws(WireError) {
+                    progress.record(replica, try Self.taskStatus(replica, outcome.get()))
+                } catch {
+                    progress.drop(replica, error, logger: handle.logger)
                 }
-                done += status.progressDone
-                total += status.progressTotal
             }
-            await handle.progress(done, of: total)
-            if finished == context.shardCount { return }
+            try progress.checkEveryShardHasAReplica(version: version)
+            await handle.progress(progress.done, of: progress.total)
+            if progress.everyShardSucceeded { return }
             do { try await Task.sleep(for: handle.settings.pollInterval) } catch {
                 throw WireError(.cancelled, "job \(handle.id) was cancelled")
             }
         }
     }
 
-    /// CancelIndexTask for `version` on every shard, ignoring failures; runs even if the caller was cancelled.
-    /// Re-activates each switched shard's previous version (best effort; 0 means it had none).
+    /// Re-activates each switched replica's previous version (best effort; 0 means it had none).
     private static func rollBack(
-        _ switched: [(shard: ShardID, previous: UInt64)], context: any JobContext, deadline: Duration
+        _ switched: [(replica: ReplicaID, previous: UInt64)], context: any JobContext, deadline: Duration
     ) async {
-        for (shard, previous) in switched where previous != 0 {
-            _ = try? await context.callShard(
-                shard, .activateVersion(ActivateVersionRequest(version: previous)), deadline: deadline)
+        for (replica, previous) in switched where previous != 0 {
+            _ = try? await context.callReplica(
+                replica, .activateVersion(ActivateVersionRequest(version: previous)), deadline: deadline)
         }
     }
 
+    /// CancelIndexTask for `version` on every replica, ignoring failures; runs even if the caller was cancelled.
     static func cancelEverywhere(version: UInt64, context: any JobContext, deadline: Duration) async {
         await Task.detached {
-            for shard in shards(context) {
-                _ = try? await context.callShard(
-                    shard, .cancelIndexTask(CancelIndexTaskRequest(version: version)), deadline: deadline)
+            _ = await callEach(context.allReplicas, context: context, deadline: deadline) { _ in
+                .cancelIndexTask(CancelIndexTaskRequest(version: version))
             }
         }.value
     }
 
-    private static func shards(_ context: any JobContext) -> [ShardID] {
-        (0..<context.shardCount).map { ShardID($0) }
+    /// Sends each replica its request at once; outcomes in the order of `replicas`.
+    static func callEach(
+        _ replicas: [ReplicaID], context: any JobContext, deadline: Duration,
+        _ request: @escaping @Sendable (ReplicaID) -> WireRequest
+    ) async -> [(ReplicaID, Result<WireResponse, WireError>)] {
+        await withTaskGroup(of: ReplicaReply.self) { group in
+            for (position, replica) in replicas.enumerated() {
+                group.addTask {
+                    let result: Result<WireResponse, WireError>
+                    do {
+                        result = .success(try await context.callReplica(replica, request(replica), deadline: deadline))
+                    } catch {
+                        result = .failure(error as? WireError ?? WireError(.internal, "\(error)"))
+                    }
+                    return ReplicaReply(position: position, replica: replica, result: result)
+                }
+            }
+            var replies: [ReplicaReply] = []
+            for await reply in group { replies.append(reply) }
+            return replies.sorted { $0.position < $1.position }.map { ($0.replica, $0.result) }
+        }
     }
 
-    private static func taskStatus(_ shard: ShardID, _ reply: WireResponse) throws(WireError) -> IndexTaskStatus {
-        if let error = reply.failure { throw named(error, shard) }
-        guard case .indexTask(let status) = reply else { throw unexpected(reply, shard) }
+    private static func taskStatus(_ replica: ReplicaID, _ reply: WireResponse) throws(WireError) -> IndexTaskStatus {
+        guard case .indexTask(let status) = reply else { throw unexpected(reply, replica) }
         return status
     }
 
     /// The error with the shard named, unless it already names it.
-    private static func named(_ error: WireError, _ shard: ShardID) -> WireError {
-        error.message.contains("\(shard)") ? error : WireError(error.code, "\(shard): \(error.message)")
+    static func named(_ error: WireError, _ replica: ReplicaID) -> WireError {
+        error.message.contains("\(replica.shard)") ? error : WireError(error.code, "\(replica): \(error.message)")
     }
 
-    private static func unexpected(_ reply: WireResponse, _ shard: ShardID) -> WireError {
-        WireError(.internal, "\(shard) sent an unexpected reply: \(reply)")
+    private static func unexpected(_ reply: WireResponse, _ replica: ReplicaID) -> WireError {
+        WireError(.internal, "\(replica) sent an unexpected reply: \(reply)")
     }
+}
+
+/// Where an index build stands on every replica: which still build, which succeeded, which dropped out.
+struct BuildProgress {
+    let shardCount: Int
+    /// The last status of each replica still in the build (running or succeeded).
+    private(set) var statuses: [ReplicaID: IndexTaskStatus] = [:]
+    /// The last error of each shard's dropped replica (the job's error if the shard has none left).
+    private var lastError: [ShardID: WireError] = [:]
+
+    init(shardCount: Int) { self.shardCount = shardCount }
+
+    /// Replicas whose task is running, in id order.
+    var building: [ReplicaID] { statuses.filter { $0.value.state == .running }.keys.sorted() }
+    /// Replicas whose task succeeded, in id order.
+    var succeeded: [ReplicaID] { statuses.filter { $0.value.state == .succeeded }.keys.sorted() }
+
+    /// Whether every shard has a replica whose task succeeded.
+    var everyShardSucceeded: Bool { Set(succeeded.map(\.shard)).count == shardCount }
+
+    /// Per shard the furthest replica's vertices done, summed.
+    var done: Int { perShard(\.progressDone) }
+    /// Per shard the largest total, summed.
+    var total: Int { perShard(\.progressTotal) }
+
+    /// Records a replica's status; a failed or cancelled task drops it.
+    mutating func record(_ replica: ReplicaID, _ status: IndexTaskStatus) {
+        switch status.state {
+        case .running, .succeeded: statuses[replica] = status
+        case .failed, .cancelled:
+            let why = status.error ?? WireError(.unknown, "no reason given")
+            let what = status.state == .failed ? "failed" : "was cancelled"
+            statuses[replica] = nil
+            lastError[replica.shard] = WireError(
+                why.code == .cancelled ? .unavailable : why.code,
+                "\(replica.shard): index task of version \(status.version) \(what): \(why.message)")
+        }
+    }
+
+    /// Drops a replica that could not be reached or refused.
+    mutating func drop(_ replica: ReplicaID, _ error: WireError, logger: Logger) {
+        statuses[replica] = nil
+        lastError[replica.shard] = IndexJob.named(error, replica)
+        logger.warning("index build: \(replica) left the build (it will catch up): \(error)")
+    }
+
+    /// Throws the last error of the first shard with no replica running or succeeded.
+    func checkEveryShardHasAReplica(version: UInt64) throws(WireError) {
+        let alive = Set(statuses.keys.map(\.shard))
+        for s in 0..<shardCount where !alive.contains(ShardID(s)) {
+            throw lastError[ShardID(s)]
+                ?? WireError(.unavailable, "\(ShardID(s)): no replica is building index version \(version)")
+        }
+    }
+
+    private func perShard(_ value: KeyPath<IndexTaskStatus, Int>) -> Int {
+        var best: [ShardID: Int] = [:]
+        for (replica, status) in statuses {
+            best[replica.shard] = max(best[replica.shard] ?? 0, status[keyPath: value])
+        }
+        return best.values.reduce(0, +)
+    }
+}
+
+/// One replica's outcome in `callEach`, with the position of its request.
+private struct ReplicaReply: Sendable {
+    var position: Int
+    var replica: ReplicaID
+    var result: Result<WireResponse, WireError>
 }

@@ -110,6 +110,9 @@ extension EncodeArena {
             s.pointee.active_version = shard.activeVersion
             s.pointee.manifest = shard.manifest.map(manifest)
             s.pointee.detail = string(shard.detail)
+            let replicas = shard.replicas.map(replicaStatus)
+            s.pointee.n_replicas = replicas.count
+            s.pointee.replicas = messages(replicas)
             return s
         }
         m.pointee.n_shards = shards.count
@@ -125,6 +128,19 @@ extension EncodeArena {
         }
         m.pointee.active_index_version = status.activeIndexVersion
         return m
+    }
+
+    func replicaStatus(_ replica: ReplicaStatus) -> UnsafeMutablePointer<Ppr__V1__ReplicaStatus> {
+        let r = message(ppr__v1__replica_status__init)
+        r.pointee.replica = wireUInt32(replica.replica)
+        r.pointee.url = string(replica.url)
+        r.pointee.state = cEnum(replica.state.rawValue)
+        r.pointee.active_version = replica.activeVersion
+        r.pointee.consecutive_failures = wireUInt32(replica.consecutiveFailures)
+        r.pointee.progress_done = wireUInt64(replica.progressDone)
+        r.pointee.progress_total = wireUInt64(replica.progressTotal)
+        r.pointee.detail = string(replica.detail)
+        return r
     }
 
     func combine(_ request: CombineRequest) -> UnsafeMutablePointer<Ppr__V1__CombineRequest> {

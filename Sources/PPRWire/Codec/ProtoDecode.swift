@@ -113,7 +113,14 @@ enum ProtoDecode {
             ShardStatus(
                 shard: ShardID(Int(s.shard_id)), workerURL: string(s.worker_url),
                 state: try known(s.state, "ShardStatus.state"), activeVersion: s.active_version,
-                manifest: s.manifest.map { manifest($0.pointee) }, detail: string(s.detail)
+                manifest: s.manifest.map { manifest($0.pointee) }, detail: string(s.detail),
+                replicas: try messages(s.n_replicas, s.replicas) { (r) throws(WireDecodeError) in
+                    ReplicaStatus(
+                        replica: Int(r.replica), url: string(r.url), state: try known(r.state, "ReplicaStatus.state"),
+                        activeVersion: r.active_version, consecutiveFailures: Int(r.consecutive_failures),
+                        progressDone: count(r.progress_done), progressTotal: count(r.progress_total),
+                        detail: string(r.detail))
+                }
             )
         }
         let graph = c.graph.map { g in

@@ -46,16 +46,66 @@ public struct ShardStatus: Hashable, Sendable {
     public var manifest: ManifestSummary?
     /// Human-readable detail, e.g. the last error talking to the worker.
     public var detail: String
+    /// Every replica of the shard, in config order.
+    public var replicas: [ReplicaStatus]
     /// Makes a shard status.
     public init(
         shard: ShardID, workerURL: String, state: ShardState, activeVersion: UInt64 = 0,
-        manifest: ManifestSummary? = nil, detail: String = ""
+        manifest: ManifestSummary? = nil, detail: String = "", replicas: [ReplicaStatus] = []
     ) {
         self.shard = shard
         self.workerURL = workerURL
         self.state = state
         self.activeVersion = activeVersion
         self.manifest = manifest
+        self.detail = detail
+        self.replicas = replicas
+    }
+}
+
+/// How one replica of a shard looks from the coordinator.
+public enum ReplicaState: Int32, Hashable, Sendable, CaseIterable {
+    /// Holds the cluster's active version and answers combines from it.
+    case serving = 1
+    /// Serves the active version while building a newer one.
+    case indexing = 2
+    /// Lacks the cluster's active version; serves nothing until it has it.
+    case lagging = 3
+    /// Lacks the active version and is building it; serves nothing until it has it.
+    case catchingUp = 4
+    /// Reachable, no active version, and the cluster has none either.
+    case empty = 5
+    /// Did not answer within the deadline.
+    case unreachable = 6
+}
+
+/// One replica in a shard status.
+public struct ReplicaStatus: Hashable, Sendable {
+    /// Position in the shard's replica list of the config.
+    public var replica: Int
+    public var url: String
+    public var state: ReplicaState
+    /// The replica's own active version (0: none).
+    public var activeVersion: UInt64
+    /// Transport failures since its last reply.
+    public var consecutiveFailures: Int
+    /// Catch-up build progress, vertices done of total (0 of 0 when not catching up).
+    public var progressDone: Int
+    public var progressTotal: Int
+    /// The last error, the index task, why it lags.
+    public var detail: String
+    /// Makes a replica status.
+    public init(
+        replica: Int, url: String, state: ReplicaState, activeVersion: UInt64 = 0, consecutiveFailures: Int = 0,
+        progressDone: Int = 0, progressTotal: Int = 0, detail: String = ""
+    ) {
+        self.replica = replica
+        self.url = url
+        self.state = state
+        self.activeVersion = activeVersion
+        self.consecutiveFailures = consecutiveFailures
+        self.progressDone = progressDone
+        self.progressTotal = progressTotal
         self.detail = detail
     }
 }

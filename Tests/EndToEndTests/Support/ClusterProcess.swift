@@ -1,14 +1,14 @@
-// ClusterProcess: a PowerWalk cluster of real processes on loopback TCP for one test: N
-// `powerwalkd worker` processes (one shard each) and one `powerwalkd coordinator`, configured by a YAML
+// ClusterProcess: a PowerWalk cluster of real processes on loopback TCP for one test: N × R
+// `powerwalkd worker` processes (one shard replica each) and one `powerwalkd coordinator`, configured by a YAML
 // file in a scratch directory, on free ports chosen at run time. `with` tears everything down whatever
 // the test does: the daemons get SIGTERM (and SIGKILL if they linger), and the scratch dir is removed.
 import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A running cluster of worker and coordinator processes.
@@ -20,23 +20,30 @@ final class ClusterProcess {
     let configPath: String
     /// The coordinator's client front (PWCTL_COORDINATOR of the pwctl runs).
     let coordinatorURL: String
-    /// Worker URL of each shard, in shard order.
+    /// Worker URL of each shard (its replica 0), in shard order.
     let workerURLs: [String]
-    /// The worker of each shard, nil when it is not running.
-    private(set) var workers: [ChildProcess?]
+    /// `replicaURLs[s][r]`: the URL of replica `r` of shard `s`.
+    let replicaURLs: [[String]]
+    /// The worker of each shard (its replica 0), nil when it is not running.
+    var workers: [ChildProcess?] { replicaWorkers.map { $0[0] } }
+    /// `replicaWorkers[s][r]`: the worker of replica `r` of shard `s`, nil when it is not running.
+    private(set) var replicaWorkers: [[ChildProcess?]]
     private(set) var coordinator: ChildProcess?
 
     /// Longest wait for a daemon to come up or go down.
     static let daemonTimeout: Duration = .seconds(60)
 
-    /// Runs `body` on a started cluster of `shards` workers over the email-Eu-core fixture.
+    /// Runs `body` on a started cluster of `shards` × `replicas` workers over the email-Eu-core fixture.
     static func with<R>(
-        shards: Int, combineMillis: Int = 2_000, _ body: (ClusterProcess) async throws -> R
+        shards: Int, replicas: Int = 1, combineMillis: Int = 2_000, healthProbeMillis: Int = 500,
+        _ body: (ClusterProcess) async throws -> R
     ) async throws -> R {
         let scratch = try ScratchDirectory("cluster")
         defer { scratch.remove() }
         let graph = try await Pwctl.ingestFixture(into: scratch)
-        let cluster = try ClusterProcess(scratch: scratch, graph: graph, shards: shards, combineMillis: combineMillis)
+        let cluster = try ClusterProcess(
+            scratch: scratch, graph: graph, shards: shards, replicas: replicas, combineMillis: combineMillis,
+            healthProbeMillis: healthProbeMillis)
         defer { cluster.killAll() }
         try await cluster.start()
         let result = try await body(cluster)
@@ -45,25 +52,37 @@ final class ClusterProcess {
     }
 
     /// Writes the config; starts nothing.
-    init(scratch: ScratchDirectory, graph: String, shards: Int, combineMillis: Int) throws {
+    init(
+        scratch: ScratchDirectory, graph: String, shards: Int, replicas: Int = 1, combineMillis: Int,
+        healthProbeMillis: Int = 500
+    ) throws {
         self.scratch = scratch
         graphPath = graph
         configPath = scratch.path("cluster.yaml")
-        let urls = try FreePort.urls(shards + 1)
+        let urls = try FreePort.urls(shards * replicas + 1)
         coordinatorURL = urls[0]
-        workerURLs = Array(urls.dropFirst())
-        workers = Array(repeating: nil, count: shards)
-        try config(combineMillis: combineMillis).write(toFile: configPath, atomically: true, encoding: .utf8)
+        replicaURLs = (0..<shards).map { s in Array(urls[(1 + s * replicas)..<(1 + (s + 1) * replicas)]) }
+        workerURLs = replicaURLs.map { $0[0] }
+        replicaWorkers = Array(repeating: Array(repeating: nil, count: replicas), count: shards)
+        try config(combineMillis: combineMillis, healthProbeMillis: healthProbeMillis)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// The data directory of replica `r` of shard `s` (replica 0: `shard-S`, as with one replica).
+    func dataDir(shard s: Int, replica r: Int) -> String {
+        scratch.path(r == 0 ? "shard-\(s)" : "shard-\(s)-replica-\(r)")
     }
 
     /// The cluster's YAML: the index defaults are the tests' walk parameters.
-    private func config(combineMillis: Int) -> String {
-        let shardLines = workerURLs.enumerated().map { shard, url in
-            """
-              - replicas:
-                  - url: "\(url)"
-                    dataDir: \(scratch.path("shard-\(shard)"))
-            """
+    private func config(combineMillis: Int, healthProbeMillis: Int) -> String {
+        let shardLines = replicaURLs.enumerated().map { shard, urls in
+            let replicaLines = urls.enumerated().map { replica, url in
+                """
+                      - url: "\(url)"
+                        dataDir: \(dataDir(shard: shard, replica: replica))
+                """
+            }
+            return "  - replicas:\n" + replicaLines.joined(separator: "\n")
         }
         return """
             graph: \(graphPath)
@@ -83,6 +102,7 @@ final class ClusterProcess {
             deadlines:
               combineMillis: \(combineMillis)
               controlMillis: 5000
+              healthProbeMillis: \(healthProbeMillis)
             limits:
               mapSizeBytes: 1073741824
 
@@ -94,16 +114,24 @@ final class ClusterProcess {
 
     /// Starts every worker, then the coordinator, and waits until `pwctl status` answers.
     func start() async throws {
-        for shard in workers.indices { try await startWorker(shard) }
+        for shard in replicaWorkers.indices {
+            for replica in replicaWorkers[shard].indices { try await startReplica(shard, replica) }
+        }
         try await startCoordinator()
     }
 
-    /// Starts shard `shard`'s worker and waits until it listens.
-    func startWorker(_ shard: Int) async throws {
+    /// Starts shard `shard`'s worker (its replica 0) and waits until it listens.
+    func startWorker(_ shard: Int) async throws { try await startReplica(shard, 0) }
+
+    /// Starts replica `replica` of shard `shard` and waits until it listens.
+    func startReplica(_ shard: Int, _ replica: Int) async throws {
         let worker = try ChildProcess(
-            name: "powerwalkd worker \(shard)", executable: try Binaries.powerwalkd,
-            arguments: ["worker", "--config", configPath, "--shard", "\(shard)", "--contexts", "2"])
-        workers[shard] = worker
+            name: "powerwalkd worker \(shard)" + (replica == 0 ? "" : " replica \(replica)"),
+            executable: try Binaries.powerwalkd,
+            arguments: [
+                "worker", "--config", configPath, "--shard", "\(shard)", "--replica", "\(replica)", "--contexts", "2",
+            ])
+        replicaWorkers[shard][replica] = worker
         try await worker.waitForStderr(containing: "worker serving", timeout: Self.daemonTimeout)
     }
 
@@ -149,19 +177,24 @@ final class ClusterProcess {
         return try await process.waitForExit(timeout: Self.daemonTimeout)
     }
 
-    /// SIGKILLs shard `shard`'s worker and waits for it to be gone.
-    func killWorker(_ shard: Int) async throws {
-        guard let worker = workers[shard] else { throw HarnessError("worker \(shard) is not running") }
-        workers[shard] = nil
+    /// SIGKILLs shard `shard`'s worker (its replica 0) and waits for it to be gone.
+    func killWorker(_ shard: Int) async throws { try await killReplica(shard, 0) }
+
+    /// SIGKILLs replica `replica` of shard `shard` and waits for it to be gone.
+    func killReplica(_ shard: Int, _ replica: Int) async throws {
+        guard let worker = replicaWorkers[shard][replica] else {
+            throw HarnessError("worker \(shard) replica \(replica) is not running")
+        }
+        replicaWorkers[shard][replica] = nil
         worker.send(SIGKILL)
         _ = try await worker.waitForExit(timeout: Self.daemonTimeout)
     }
 
     /// SIGTERMs every daemon and checks that each exits 0 within the timeout.
     func stop() async throws {
-        let running = [coordinator] + workers
+        let running = [coordinator] + replicaWorkers.joined()
         coordinator = nil
-        workers = workers.map { _ in nil }
+        replicaWorkers = replicaWorkers.map { $0.map { _ in nil } }
         for process in running.compactMap({ $0 }) { process.send(SIGTERM) }
         for process in running.compactMap({ $0 }) {
             let result = try await process.waitForExit(timeout: Self.daemonTimeout)
@@ -172,6 +205,6 @@ final class ClusterProcess {
     /// SIGKILLs whatever still runs (teardown after a failure; a no-op after `stop`).
     func killAll() {
         coordinator?.send(SIGKILL)
-        for worker in workers { worker?.send(SIGKILL) }
+        for worker in replicaWorkers.joined() { worker?.send(SIGKILL) }
     }
 }
