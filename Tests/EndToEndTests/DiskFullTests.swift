@@ -22,7 +22,7 @@ private enum FullFileSystem {
         defer { _ = umount2(directory, Int32(MNT_DETACH)) }
         var info = statvfs()
         guard statvfs(directory, &info) == 0 else { throw MountFailed() }
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: "\(directory)/fill", contents: Data(count: Int(info.f_bavail) * Int(info.f_frsize)))
         return try await body(directory)
     }

@@ -32,7 +32,7 @@ enum SmallFileSystem {
         guard statvfs(directory, &info) == 0 else { throw MountFailed(errno: errno) }
         let free = Int(info.f_bavail) * Int(info.f_frsize)
         let size = max(0, free - leaveKiB * 1024)
-        FileManager.default.createFile(atPath: "\(directory)/fill", contents: Data(count: size))
+        _ = FileManager.default.createFile(atPath: "\(directory)/fill", contents: Data(count: size))
     }
 }
 
