@@ -80,6 +80,8 @@ public struct ConfigLoader {
         config.limits.maxFrontRequestBytes =
             try int("limits.maxFrontRequestBytes", min: 1024) ?? config.limits.maxFrontRequestBytes
         config.limits.maxConnections = try int("limits.maxConnections", min: 1) ?? config.limits.maxConnections
+        config.limits.idleConnectionMillis =
+            try int("limits.idleConnectionMillis", min: 100) ?? config.limits.idleConnectionMillis
         config.limits.maxReplyEntries =
             try int("limits.maxReplyEntries", min: ResolvedQuery.maxTopK) ?? config.limits.maxReplyEntries
         config.security = try securityConfig()
@@ -168,6 +170,7 @@ extension ServiceConfig {
         "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis",
         "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.combineEntries",
         "limits.maxFrontRequestBytes", "limits.maxConnections", "limits.maxReplyEntries",
+        "limits.idleConnectionMillis",
     ]).union(SecurityConfig.keys)
 }
 

@@ -55,7 +55,8 @@ public final class Worker: Sendable {
                     server = try WireServer(
                         listeningOn: replicaConfig.url, contexts: options.contexts,
                         maxRequestBytes: config.limits.maxRequestBytes, tls: config.security?.workerServerTLS,
-                        maxConnections: config.limits.maxConnections, handler: { await shard.handle($0) })
+                        maxConnections: config.limits.maxConnections,
+                        idleTimeout: .milliseconds(config.limits.idleConnectionMillis), handler: { await shard.handle($0) })
                 } catch {
                     throw WorkerError.listen(shard: number, error)
                 }
