@@ -39,6 +39,9 @@ public struct Message: ~Copyable, @unchecked Sendable {
 
     deinit { nng_msg_free(handle) }
 
+    /// The id of the connection (pipe) a received message came in on; 0 for a message built locally.
+    public var connectionID: UInt32 { UInt32(bitPattern: nng_pipe_id(nng_msg_get_pipe(handle))) }
+
     /// Body length in bytes.
     public var count: Int { nng_msg_len(handle) }
 

@@ -128,10 +128,12 @@ public final class Socket: @unchecked Sendable {
     /// Caps the connections this socket accepts and, optionally, refuses peers whose TLS certificate
     /// did not verify. Call before `listen`; at most once per socket.
     ///
-    /// A connection past `maxConnections` is closed by nng right after it is accepted (before it can
-    /// deliver a message), so the memory held by partly received messages is at most `maxConnections`
-    /// × the receive size limit. `requireVerifiedPeer` is a second check behind a TLS configuration
-    /// with `.required` peers: a connection whose `NNG_OPT_TLS_VERIFIED` is false is closed.
+    /// When a connection arrives at the cap, the connection that has been silent longest and is not
+    /// waiting for a reply (see `connectionBusy`) is closed to make room; when every connection is
+    /// waiting for a reply, the new one is closed instead. Either way the memory held by partly received
+    /// messages is at most `maxConnections` × the receive size limit, and a client cannot keep others
+    /// out by holding idle connections. `requireVerifiedPeer` is a second check behind a TLS
+    /// configuration with `.required` peers: a connection whose `NNG_OPT_TLS_VERIFIED` is false is closed.
     public func limitConnections(to maxConnections: Int, requireVerifiedPeer: Bool) throws(NNGError) {
         precondition(maxConnections >= 1, "a socket must accept at least one connection")
         // Retained for the life of the process: nng may run a pipe callback after nng_close returns
@@ -142,7 +144,7 @@ public final class Socket: @unchecked Sendable {
             let gate = Unmanaged<ConnectionGate>.fromOpaque(arg!).takeUnretainedValue()
             switch event {
             case NNG_PIPE_EV_ADD_PRE:
-                if !gate.admit(pipe) { nng_pipe_close(pipe) }
+                gate.admit(pipe)
             case NNG_PIPE_EV_REM_POST:
                 gate.remove(pipe)
             default:
@@ -155,7 +157,27 @@ public final class Socket: @unchecked Sendable {
         connectionGate.withLock { $0 = gate.takeUnretainedValue() }
     }
 
-    /// Connections open now and connections refused so far (0, 0 without `limitConnections`).
+    /// Records that a request arrived on connection `id` (`Message.connectionID`): it is busy (never
+    /// closed for silence or to make room) until `connectionAnswered`. No-op without `limitConnections`.
+    public func connectionBusy(_ id: UInt32) {
+        connectionGate.withLock { $0 }?.busy(id)
+    }
+
+    /// Records that the reply to a request of connection `id` was sent (or dropped).
+    public func connectionAnswered(_ id: UInt32) {
+        connectionGate.withLock { $0 }?.answered(id)
+    }
+
+    /// Closes every connection that is not waiting for a reply and has been silent (no complete request
+    /// received, no reply sent) for longer than `silence`, counting from when it connected. This is the
+    /// receive deadline of a partly sent message. Returns how many were closed.
+    @discardableResult
+    public func closeSilentConnections(olderThan silence: Duration) -> Int {
+        connectionGate.withLock { $0 }?.closeSilent(olderThan: UInt64(nngDuration(silence))) ?? 0
+    }
+
+    /// Connections open now, and connections the cap closed so far (refused on arrival, evicted to make
+    /// room, unverified, or silent too long); (0, 0) without `limitConnections`.
     public var connectionCounts: (open: Int, refused: Int) {
         connectionGate.withLock { gate in gate.map { ($0.openCount, $0.refusedCount) } ?? (0, 0) }
     }
@@ -208,12 +230,22 @@ private final class BlockingDial: @unchecked Sendable {
     }
 }
 
-/// Admits connections up to a cap (and, optionally, only TLS-verified peers); runs on nng's threads.
+/// Admits connections up to a cap (and, optionally, only TLS-verified peers), tracks when each was
+/// last active and whether it awaits a reply, and closes silent ones; runs on nng's threads and callers'.
 final class ConnectionGate: Sendable {
+    /// One admitted connection.
+    private struct Entry {
+        var pipe: nng_pipe
+        /// `nng_clock()` milliseconds of the connect, the last request received or the last reply sent.
+        var lastActivity: UInt64
+        /// Requests received and not yet answered.
+        var busy: Int = 0
+    }
+
     private let max: Int
     private let requireVerified: Bool
-    /// Ids of the admitted pipes that are still open.
-    private let open = Mutex<Set<UInt32>>([])
+    /// The admitted connections that are still open, by pipe id.
+    private let open = Mutex<[UInt32: Entry]>([:])
     private let refused = Atomic<Int>(0)
 
     init(max: Int, requireVerified: Bool) {
@@ -221,29 +253,71 @@ final class ConnectionGate: Sendable {
         self.requireVerified = requireVerified
     }
 
-    /// Whether `pipe` may join the socket; records it when it may.
-    func admit(_ pipe: nng_pipe) -> Bool {
+    /// Admits `pipe` (closing the longest-silent idle connection when at the cap) or closes it.
+    func admit(_ pipe: nng_pipe) {
         if requireVerified {
             var verified = false
             guard nng_pipe_get_bool(pipe, NNG_OPT_TLS_VERIFIED, &verified) == 0, verified else {
                 refused.add(1, ordering: .relaxed)
-                return false
+                nng_pipe_close(pipe)
+                return
             }
         }
         let id = UInt32(bitPattern: nng_pipe_id(pipe))
-        let admitted = open.withLock { open in
-            guard open.count < max else { return false }
-            open.insert(id)
-            return true
+        let now = UInt64(nng_clock())
+        let (admitted, evicted) = open.withLock { open -> (Bool, nng_pipe?) in
+            var evicted: nng_pipe?
+            if open.count >= max {
+                guard let victim = open.filter({ $0.value.busy == 0 }).min(by: { $0.value.lastActivity < $1.value.lastActivity })
+                else { return (false, nil) }
+                evicted = open.removeValue(forKey: victim.key)?.pipe
+            }
+            open[id] = Entry(pipe: pipe, lastActivity: now)
+            return (true, evicted)
         }
-        if !admitted { refused.add(1, ordering: .relaxed) }
-        return admitted
+        if let evicted {
+            refused.add(1, ordering: .relaxed)
+            nng_pipe_close(evicted)
+        }
+        if !admitted {
+            refused.add(1, ordering: .relaxed)
+            nng_pipe_close(pipe)
+        }
     }
 
-    /// Forgets a closed pipe (a refused one was never recorded).
+    /// Forgets a closed pipe (a refused or evicted one is already gone).
     func remove(_ pipe: nng_pipe) {
         let id = UInt32(bitPattern: nng_pipe_id(pipe))
-        _ = open.withLock { $0.remove(id) }
+        _ = open.withLock { $0.removeValue(forKey: id) }
+    }
+
+    func busy(_ id: UInt32) {
+        let now = UInt64(nng_clock())
+        open.withLock { open in
+            open[id]?.busy += 1
+            open[id]?.lastActivity = now
+        }
+    }
+
+    func answered(_ id: UInt32) {
+        let now = UInt64(nng_clock())
+        open.withLock { open in
+            guard var entry = open[id] else { return }
+            entry.busy = Swift.max(0, entry.busy - 1)
+            entry.lastActivity = now
+            open[id] = entry
+        }
+    }
+
+    /// Closes the idle connections silent for more than `milliseconds`; returns how many.
+    func closeSilent(olderThan milliseconds: UInt64) -> Int {
+        let now = UInt64(nng_clock())
+        let silent = open.withLock { open -> [nng_pipe] in
+            let ids = open.filter { $0.value.busy == 0 && now &- $0.value.lastActivity > milliseconds }.map(\.key)
+            return ids.compactMap { open.removeValue(forKey: $0)?.pipe }
+        }
+        for pipe in silent { nng_pipe_close(pipe) }
+        return silent.count
     }
 
     var openCount: Int { open.withLock { $0.count } }

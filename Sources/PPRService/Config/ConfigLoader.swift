@@ -86,6 +86,8 @@ public struct ConfigLoader {
         config.limits.maxFrontRequestBytes =
             try int("limits.maxFrontRequestBytes", min: 1024) ?? config.limits.maxFrontRequestBytes
         config.limits.maxConnections = try int("limits.maxConnections", min: 1) ?? config.limits.maxConnections
+        config.limits.idleConnectionMillis =
+            try int("limits.idleConnectionMillis", min: 100) ?? config.limits.idleConnectionMillis
         config.limits.maxReplyEntries =
             try int("limits.maxReplyEntries", min: ResolvedQuery.maxTopK) ?? config.limits.maxReplyEntries
         config.metrics.listen = string("metrics.listen").flatMap { $0.isEmpty ? nil : $0 }
@@ -179,7 +181,7 @@ extension ServiceConfig {
         "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis", "deadlines.healthProbeMillis",
         "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.combineEntries",
         "limits.maxFrontRequestBytes", "limits.maxConnections", "limits.maxReplyEntries",
-        "metrics.listen", "shutdown.gracePeriodMillis",
+        "metrics.listen", "shutdown.gracePeriodMillis", "limits.idleConnectionMillis",
     ]).union(SecurityConfig.keys)
 }
 

@@ -126,10 +126,15 @@ public struct Limits: Equatable, Sendable {
     /// small (a 20,000-query batch is about 400 KB); the front's receive limit is twice this, and
     /// a connection declaring a larger message is closed before it is read.
     public var maxFrontRequestBytes: Int = 2 << 20
-    /// Connections each listening socket (the front, each worker shard) accepts at once; later ones
-    /// are closed on arrival. Bounds the memory partly sent messages can hold to this × twice the
-    /// request limit (`limits.maxConnections`).
+    /// Connections each listening socket (the front, each worker shard) holds at once; a new one
+    /// replaces the longest-silent connection that awaits no reply (or is closed when all await one).
+    /// Bounds the memory partly sent messages can hold to this × twice the request limit
+    /// (`limits.maxConnections`).
     public var maxConnections: Int = 256
+    /// A connection that awaits no reply and has been silent this long (no complete request received,
+    /// no reply sent, counted from its connect) is closed: the receive deadline of a partly sent message
+    /// (`limits.idleConnectionMillis`, milliseconds). Clients redial by themselves.
+    public var idleConnectionMillis: Int = 60_000
     /// Ranked vertices one reply may carry: for BATCH_QUERY the sum over its queries of
     /// min(top_k, vertex count), checked before any work (`limits.maxReplyEntries`; RESOURCE_EXHAUSTED
     /// above it). About 17 bytes each on the wire; at least `ResolvedQuery.maxTopK`, so any single query fits.

@@ -43,7 +43,8 @@ public final class CoordinatorServer: Sendable {
         server = try WireServer(
             listeningOn: url ?? config.coordinator.listen, contexts: config.coordinator.concurrency,
             maxRequestBytes: config.limits.maxFrontRequestBytes, tls: config.security?.frontServerTLS,
-            maxConnections: config.limits.maxConnections, authorize: authorize, handler: handler)
+            maxConnections: config.limits.maxConnections,
+            idleTimeout: .milliseconds(config.limits.idleConnectionMillis), authorize: authorize, handler: handler)
         coordinator.logger.info(
             "coordinator listening",
             metadata: [

@@ -59,6 +59,7 @@ public final class Worker: Sendable {
                         listeningOn: replicaConfig.url, contexts: options.contexts,
                         maxRequestBytes: config.limits.maxRequestBytes, tls: config.security?.workerServerTLS,
                         maxConnections: config.limits.maxConnections,
+                        idleTimeout: .milliseconds(config.limits.idleConnectionMillis),
                         handler: Self.instrumentedHandler(shard, gate: options.gate))
                 } catch {
                     throw WorkerError.listen(shard: number, error)

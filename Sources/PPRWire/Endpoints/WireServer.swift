@@ -28,13 +28,18 @@ public final class WireServer: Sendable {
     ///
     /// - Parameters:
     ///   - tls: certificates for a `tls+tcp://` URL (required for one, refused for any other scheme).
-    ///   - maxConnections: connections accepted at once; later ones are closed on arrival (`nil` = no cap).
-    ///     With the receive limit (2 × `maxRequestBytes`) this bounds the memory that partly sent
-    ///     requests can hold: `maxConnections` × 2 × `maxRequestBytes`.
+    ///   - maxConnections: connections held at once (`nil` = no cap). At the cap, a new connection
+    ///     replaces the longest-silent one that awaits no reply (or is closed if all await one). With the
+    ///     receive limit (2 × `maxRequestBytes`) this bounds the memory that partly sent requests can
+    ///     hold: `maxConnections` × 2 × `maxRequestBytes`.
+    ///   - idleTimeout: a connection that awaits no reply and has been silent this long (no complete
+    ///     request, no reply) is closed: the receive deadline of a partly sent request. Clients redial
+    ///     by themselves. Needs `maxConnections`; `nil` = never.
     ///   - authorize: checked for every decoded request before `handler`.
     public init(
         listeningOn url: String, contexts: Int = 4, maxRequestBytes: Int = 16 << 20, tls: WireTLS? = nil,
-        maxConnections: Int? = nil, authorize: Authorizer? = nil, handler: @escaping Handler
+        maxConnections: Int? = nil, idleTimeout: Duration? = nil, authorize: Authorizer? = nil,
+        handler: @escaping Handler
     ) throws(WireError) {
         precondition(contexts >= 1, "a server needs at least one context")
         precondition(maxRequestBytes >= 1, "the request size limit must be positive")
@@ -51,7 +56,7 @@ public final class WireServer: Sendable {
             self.socket = socket
             let (doubled, overflow) = maxRequestBytes.multipliedReportingOverflow(by: 2)
             try socket.setReceiveMaxSize(bytes: overflow ? 0 : doubled)
-            if maxConnections != nil || tls?.requirePeerCertificate == true {
+            if maxConnections != nil || idleTimeout != nil || tls?.requirePeerCertificate == true {
                 try socket.limitConnections(
                     to: maxConnections ?? .max, requireVerifiedPeer: tls?.requirePeerCertificate == true)
             }
@@ -61,6 +66,7 @@ public final class WireServer: Sendable {
                 loops = serving.map { context in
                     Task { await Self.serve(context, limit: maxRequestBytes, authorize: authorize, handler: handler) }
                 }
+                if let idleTimeout { loops.append(Task { await Self.closeSilentConnections(socket, after: idleTimeout) }) }
             }
         } catch {
             throw WireError(.unavailable, "cannot listen on \(url): \(error)")
@@ -104,15 +110,29 @@ public final class WireServer: Sendable {
         socket.close()
     }
 
+    /// Every quarter of `timeout` (at least every second), closes the connections silent for longer.
+    private static func closeSilentConnections(_ socket: Socket, after timeout: Duration) async {
+        let period = min(max(timeout / 4, .milliseconds(10)), .seconds(1))
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: period) } catch { return }
+            socket.closeSilentConnections(olderThan: timeout)
+        }
+    }
+
     private static func serve(_ context: Context, limit: Int, authorize: Authorizer?, handler: Handler) async {
         while !Task.isCancelled {
             let request: [UInt8]
+            let connection: UInt32
             do {
-                request = try await context.receive().bytes
+                let message = try await context.receive()
+                connection = message.connectionID
+                request = message.bytes
             } catch {
                 if error.code == .closed || error.code == .cancelled { return }
                 continue  // e.g. a protocol state error on one request; the context stays usable
             }
+            context.socket.connectionBusy(connection)
+            defer { context.socket.connectionAnswered(connection) }
             let reply = await respond(to: request, limit: limit, authorize: authorize, handler: handler)
             do {
                 try await context.send(try Message(WireCodec.encode(reply)))
