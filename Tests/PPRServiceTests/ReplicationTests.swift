@@ -93,10 +93,14 @@ import Testing
         }
     }
 
+    /// The replica was killed during the build (its store keeps an unfinished copy of the version); the
+    /// index job goes on without it; restarted, it rebuilds the version over that copy.
     @Test func aReplicaThatMissedAnIndexJobCatchesUpAndServesTheSameAnswers() async throws {
         try await withReplicatedCluster { cluster in
             _ = try await cluster.waitForReplicas { $0.state == .serving }
             await cluster.stopReplica(0, 1)
+            // As if it had been killed while building version 2: an unfinished version 2 in its store.
+            try cluster.leaveUnfinishedVersion(2, shard: 0, replica: 1)
             let version = try await cluster.index()
             #expect(version == 2)
             let lagging = try await cluster.status()
@@ -207,6 +211,19 @@ extension CoordinatorTestCluster {
             guard clock.now < end else { throw WireError(.deadlineExceeded, "replicas never reached the condition") }
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// Writes the record of an unfinished (building) `version` into the store of replica `r` of shard `s`,
+    /// whose worker must be stopped.
+    func leaveUnfinishedVersion(_ version: UInt32, shard s: Int, replica r: Int) throws {
+        let store = try FingerprintStore(
+            directory: config.shards[s].replicas[r].dataDir, mapSizeBytes: config.limits.mapSizeBytes)
+        var manifest = StoreManifest(
+            graphChecksum: loaded.checksum, vertexCount: loaded.graph.vertexCount, walkParameters: Self.walk,
+            shardIndex: s, shardCount: config.shards.count)
+        manifest.version = version
+        _ = try store.beginVersion(manifest)
+        #expect(try store.versions().last?.state == .building)
     }
 
     /// WorkerHealth straight from replica `r` of shard `s`.
