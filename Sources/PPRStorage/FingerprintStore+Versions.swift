@@ -43,6 +43,33 @@ extension FingerprintStore {
         return assigned
     }
 
+    /// Like `beginVersion`, but a version that exists unfinished (state building: its process died during
+    /// the build; failed: the build was cancelled or failed) is started over: its fingerprints are dropped
+    /// and its record replaced. A replica that must build a version number the cluster chose (catch-up of
+    /// the active version) needs this; a complete version is never replaced.
+    public func beginOrRestartVersion(_ manifest: StoreManifest) throws(StoreError) -> StoreManifest {
+        guard manifest.version != 0 else { return try beginVersion(manifest) }
+        try manifest.validate()
+        let version = manifest.version
+        let database = try fingerprintDatabase(version)
+        let restarted: Bool = try perform {
+            try environment.write { txn in
+                let key = StoreLayout.versionKey(version)
+                guard let value = try txn.value(forKey: key, in: meta) else { return false }
+                let (state, _) = try record(version, value: value)
+                guard state == .building || state == .failed else {
+                    throw StoreError.wrongVersionState(version, state: state, expected: .failed)
+                }
+                if let database { try txn.drop(database, deleteDatabase: false) }
+                try txn.put(encodeRecord(.building, manifest), forKey: key, in: meta)
+                return true
+            }
+        }
+        guard restarted else { return try beginVersion(manifest) }
+        _ = try fingerprintDatabase(version, create: true)
+        return manifest
+    }
+
     /// Appends chunks (in ascending chunk order, after any written before) to a building version, in one
     /// transaction.
     public func write(_ chunks: [EncodedChunk], to version: UInt32) throws(StoreError) {

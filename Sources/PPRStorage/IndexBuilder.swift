@@ -31,6 +31,9 @@ public struct IndexBuilder: Sendable {
     public var commitBytes: Int = 8 << 20
     /// Version number to build (0: the store's next free number); see `FingerprintStore.beginVersion`.
     public var requestedVersion: UInt32 = 0
+    /// Whether an unfinished copy of `requestedVersion` in the store is started over instead of refused
+    /// (`FingerprintStore.beginOrRestartVersion`).
+    public var restartsUnfinishedVersion = false
 
     public init(
         graph: CSRGraph, graphChecksum: UInt64, parameters: WalkParameters, shardIndex: Int = 0, shardCount: Int = 1,
@@ -59,7 +62,8 @@ public struct IndexBuilder: Sendable {
             graphChecksum: graphChecksum, vertexCount: graph.vertexCount, walkParameters: parameters,
             shardIndex: shardIndex, shardCount: shardCount, createdUnixSeconds: Int64(Date().timeIntervalSince1970))
         requested.version = requestedVersion
-        let manifest = try store.beginVersion(requested)
+        let manifest =
+            restartsUnfinishedVersion ? try store.beginOrRestartVersion(requested) : try store.beginVersion(requested)
         let version = manifest.version
         let local = manifest.localVertexCount
         let chunkCount = StoreLayout.chunkCount(localVertexCount: local)

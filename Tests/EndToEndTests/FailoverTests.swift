@@ -189,7 +189,8 @@ final class QueryLoad: Sendable {
             let after = samples.filter { $0.started >= instant && $0.started < instant + .seconds(2) }.map(\.latency)
             let later = samples.filter { $0.started >= instant + .seconds(2) && $0.started < instant + .seconds(3) }
             let slow = samples.filter {
-                $0.started >= instant - .seconds(1) && $0.started < instant + .milliseconds(2_500) && $0.latency > p99 * 2
+                $0.started >= instant - .seconds(1) && $0.started < instant + .milliseconds(2_500)
+                    && $0.latency > p99 * 2
             }
             let lastSlow = slow.last.map { "the last started \(ms($0.started - instant)) ms after it" } ?? "none"
             print(

@@ -30,6 +30,32 @@ import Testing
         }
     }
 
+    @Test func aCancelledIndexJobStopsTheBuildOnEveryReplica() async throws {
+        try await withReplicatedCluster { cluster in
+            _ = try await cluster.waitForReplicas { $0.state == .serving }
+            // Long walks: the builds are likely still running when the cancel arrives; either way nothing
+            // may be activated once the job is cancelled.
+            let params = IndexJobParams(walksPerVertex: 4_000, maxWalkLength: 1_000, threads: 1)
+            guard case .job(let job) = try await cluster.call(.submitJob(SubmitJobRequest(.index(params)))) else {
+                throw WireError(.internal, "expected a job record")
+            }
+            try await cluster.waitForEveryReplica { $0.indexTask?.version == 2 }  // the start reached every replica
+            guard case .job(let cancelled) = try await cluster.call(.cancelJob(CancelJobRequest(id: job.id))) else {
+                throw WireError(.internal, "expected a job record")
+            }
+            #expect(cancelled.state == .cancelled)
+            try await cluster.waitForEveryReplica { $0.indexTask?.state != .running }
+            for s in 0..<2 {
+                for r in 0..<2 {
+                    let health = try await cluster.replicaHealth(s, r)
+                    #expect(health.activeVersion == 1, "shard \(s) replica \(r)")
+                }
+            }
+            let status = try await cluster.status()
+            #expect(status.activeIndexVersion == 1)
+        }
+    }
+
     @Test func aStoppedReplicaFailsNoQueryAndIsShownUnreachable() async throws {
         try await withReplicatedCluster(combineMillis: 1_000) { cluster in
             _ = try await cluster.waitForReplicas { $0.state == .serving }
@@ -67,10 +93,14 @@ import Testing
         }
     }
 
+    /// The replica was killed during the build (its store keeps an unfinished copy of the version); the
+    /// index job goes on without it; restarted, it rebuilds the version over that copy.
     @Test func aReplicaThatMissedAnIndexJobCatchesUpAndServesTheSameAnswers() async throws {
         try await withReplicatedCluster { cluster in
             _ = try await cluster.waitForReplicas { $0.state == .serving }
             await cluster.stopReplica(0, 1)
+            // As if it had been killed while building version 2: an unfinished version 2 in its store.
+            try cluster.leaveUnfinishedVersion(2, shard: 0, replica: 1)
             let version = try await cluster.index()
             #expect(version == 2)
             let lagging = try await cluster.status()
@@ -121,12 +151,12 @@ import Testing
     }
 }
 
-/// Runs `body` on an indexed cluster of 2 shards × 2 replicas with a 100 ms health probe.
+/// Runs `body` on an indexed cluster of 2 shards × 2 replicas with a 200 ms health probe.
 func withReplicatedCluster<R>(
     combineMillis: Int = 2_000, _ body: (CoordinatorTestCluster) async throws -> R
 ) async throws -> R {
     let cluster = try CoordinatorTestCluster(
-        shardCount: 2, replicas: 2, combineMillis: combineMillis, healthProbeMillis: 100)
+        shardCount: 2, replicas: 2, combineMillis: combineMillis, healthProbeMillis: 200)
     do {
         #expect(try await cluster.index() == 1)
         let result = try await body(cluster)
@@ -164,6 +194,36 @@ extension CoordinatorTestCluster {
 
     func waitForReplicas(_ condition: (ReplicaStatus) -> Bool) async throws -> ClusterStatus {
         try await PPRServiceTests.waitForReplicas(of: coordinator, condition)
+    }
+
+    /// Polls every replica's own health (at most 30 s) until `condition` holds for all.
+    func waitForEveryReplica(_ condition: (WorkerHealth) -> Bool) async throws {
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(30)
+        while true {
+            var all = true
+            for s in config.shards.indices {
+                for r in config.shards[s].replicas.indices where !condition(try await replicaHealth(s, r)) {
+                    all = false
+                }
+            }
+            if all { return }
+            guard clock.now < end else { throw WireError(.deadlineExceeded, "replicas never reached the condition") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Writes the record of an unfinished (building) `version` into the store of replica `r` of shard `s`,
+    /// whose worker must be stopped.
+    func leaveUnfinishedVersion(_ version: UInt32, shard s: Int, replica r: Int) throws {
+        let store = try FingerprintStore(
+            directory: config.shards[s].replicas[r].dataDir, mapSizeBytes: config.limits.mapSizeBytes)
+        var manifest = StoreManifest(
+            graphChecksum: loaded.checksum, vertexCount: loaded.graph.vertexCount, walkParameters: Self.walk,
+            shardIndex: s, shardCount: config.shards.count)
+        manifest.version = version
+        _ = try store.beginVersion(manifest)
+        #expect(try store.versions().last?.state == .building)
     }
 
     /// WorkerHealth straight from replica `r` of shard `s`.

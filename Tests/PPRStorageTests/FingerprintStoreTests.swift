@@ -21,6 +21,30 @@ import Testing
         }
     }
 
+    @Test func anUnfinishedVersionIsBuiltAgainOverItsCopyButACompleteOneIsNot() throws {
+        let graph = try randomGraph(vertexCount: 700, seed: 3)
+        try withTemporaryStore { store in
+            var builder = IndexBuilder(graph: graph, graphChecksum: 7, parameters: parameters, threadCount: 1)
+            builder.requestedVersion = 2
+            // A build of version 2 whose process died: its record stays `building`.
+            var manifest = StoreManifest(graphChecksum: 7, vertexCount: 700, walkParameters: parameters)
+            manifest.version = 2
+            _ = try store.beginVersion(manifest)
+            #expect(throws: StoreError.versionNumberUsed(2, nextFree: 3)) { try builder.build(into: store) }
+            builder.restartsUnfinishedVersion = true
+            let rebuilt = try builder.build(into: store)
+            #expect(rebuilt.manifest.version == 2 && rebuilt.manifest.fingerprintCount == 700)
+            try store.activate(2)
+            let reader = try store.reader(expecting: 7, restartProbability: parameters.restartProbability)
+            var walker = FingerprintWalker(graph: graph, parameters: parameters)
+            for v in VertexIndex(0)..<50 { #expect(try reader.fingerprint(of: v) == walker.fingerprint(of: v)) }
+            // Complete: never replaced.
+            #expect(throws: StoreError.wrongVersionState(2, state: .complete, expected: .failed)) {
+                try store.beginOrRestartVersion(manifest)
+            }
+        }
+    }
+
     @Test func accumulateEqualsTheWeightedSumOfFingerprints() throws {
         let graph = try randomGraph(vertexCount: 900, seed: 5)
         try withTemporaryStore { store in

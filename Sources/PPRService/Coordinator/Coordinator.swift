@@ -218,7 +218,8 @@ public final class Coordinator: JobContext {
             var found: ManifestSummary?
             for reply in replicas {
                 switch reply {
-                case .failure(let error): problem = problem ?? error
+                case .failure(let error):
+                    problem = problem ?? WireError(.unavailable, "\(shard) did not answer: \(error.message)")
                 case .success(let health):
                     guard let manifest = health.manifest else {
                         problem = WireError(

@@ -13,8 +13,8 @@
 // When the replica then reports V active, the lagging mark is cleared and it serves again. Catch-up waits
 // while an index job runs (a worker builds one version at a time) and stops if the active version
 // changes meanwhile; a failed step is logged, shown in `pwctl status`, and retried `retryInterval` later.
-// One case needs an operator: a replica killed in the middle of building V keeps that unfinished V in its
-// store and refuses to build V again (version numbers are never reused); a new index job fixes it.
+// A replica killed in the middle of building V rebuilds over the unfinished V in its store. One case needs a
+// new index job: a replica whose store holds a later (failed) version refuses to build the older V.
 import Logging
 import PPRCore
 import PPRWire

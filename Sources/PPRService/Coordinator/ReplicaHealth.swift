@@ -23,7 +23,9 @@ public struct ReplicaID: Hashable, Sendable, Comparable, CustomStringConvertible
         self.shard = shard
         self.replica = replica
     }
+    /// `shard 0 replica 1`.
     public var description: String { "\(shard) replica \(replica)" }
+    /// Shard order, then replica order.
     public static func < (lhs: ReplicaID, rhs: ReplicaID) -> Bool {
         (lhs.shard, lhs.replica) < (rhs.shard, rhs.replica)
     }
@@ -49,6 +51,7 @@ public struct ReplicaHealth: Sendable, Equatable {
 
     /// Where a catch-up build stands.
     public struct CatchUpState: Sendable, Equatable {
+        /// The active version being built.
         public var version: UInt64
         public var progressDone = 0
         public var progressTotal = 0
@@ -58,6 +61,7 @@ public struct ReplicaHealth: Sendable, Equatable {
         public var failedAt: ContinuousClock.Instant?
     }
 
+    /// A replica not heard of yet: breaker closed, not lagging.
     public init() {}
 
     /// A reply came (any reply, also an error reply): the replica is alive.

@@ -5,8 +5,8 @@
 //    reports (its active version and its last task), so no worker is asked to reuse a number.
 // 2. StartIndexTask on every replica; poll GetIndexTask on the ones building every `pollInterval`;
 //    progress = per shard, the furthest replica's vertices done, summed, over the shards' totals.
-//    A replica that is down, refuses, or whose task fails is dropped (it will catch up); the job fails
-//    only when a shard has no replica left.
+//    A replica that refuses, whose task fails, or that misses `maxMissedPolls` polls in a row is dropped
+//    (it will catch up); the job fails only when a shard has no replica left.
 // 3. As soon as every shard has at least one replica whose task succeeded: ActivateVersion on each of
 //    those, then `context.setActiveIndexVersion` switches queries. Replicas still building, down, or
 //    failing activation are reported lagging: the coordinator's catch-up finishes or rebuilds the version
@@ -147,7 +147,7 @@ struct IndexJob {
                 do throws(WireError) {
                     progress.record(replica, try Self.taskStatus(replica, outcome.get()))
                 } catch {
-                    progress.drop(replica, error, logger: handle.logger)
+                    progress.missed(replica, error, logger: handle.logger)
                 }
             }
             try progress.checkEveryShardHasAReplica(version: version)
@@ -223,6 +223,11 @@ struct BuildProgress {
     private(set) var statuses: [ReplicaID: IndexTaskStatus] = [:]
     /// The last error of each shard's dropped replica (the job's error if the shard has none left).
     private var lastError: [ShardID: WireError] = [:]
+    /// Polls in a row that got no answer, per replica still building.
+    private var misses: [ReplicaID: Int] = [:]
+    /// Polls in a row without an answer after which a replica leaves the build: one missed poll (a probe
+    /// that timed out on a busy machine, a slow reply) is not a dead replica.
+    static let maxMissedPolls = 3
 
     init(shardCount: Int) { self.shardCount = shardCount }
 
@@ -241,6 +246,7 @@ struct BuildProgress {
 
     /// Records a replica's status; a failed or cancelled task drops it.
     mutating func record(_ replica: ReplicaID, _ status: IndexTaskStatus) {
+        misses[replica] = nil
         switch status.state {
         case .running, .succeeded: statuses[replica] = status
         case .failed, .cancelled:
@@ -253,9 +259,19 @@ struct BuildProgress {
         }
     }
 
+    /// A poll of a building replica failed: a transport failure drops it after `maxMissedPolls` in a row,
+    /// an error reply (e.g. the worker lost the task in a restart) at once.
+    mutating func missed(_ replica: ReplicaID, _ error: WireError, logger: Logger) {
+        let transport = error.code == .deadlineExceeded || error.code == .unavailable
+        let count = (misses[replica] ?? 0) + 1
+        misses[replica] = count
+        if !transport || count >= Self.maxMissedPolls { drop(replica, error, logger: logger) }
+    }
+
     /// Drops a replica that could not be reached or refused.
     mutating func drop(_ replica: ReplicaID, _ error: WireError, logger: Logger) {
         statuses[replica] = nil
+        misses[replica] = nil
         lastError[replica.shard] = IndexJob.named(error, replica)
         logger.warning("index build: \(replica) left the build (it will catch up): \(error)")
     }

@@ -41,6 +41,7 @@ extension WorkerShard {
             shardCount: shardCount,
             threadCount: request.threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : request.threads)
         builder.requestedVersion = version
+        builder.restartsUnfinishedVersion = true  // versionInStore let it through: no build of it runs here
         let configured = builder
         let thread = Thread { [self] in runBuild(configured, version: request.version) }
         thread.name = "powerwalk-index-\(id.rawValue)-v\(version)"
@@ -128,9 +129,10 @@ extension WorkerShard {
     }
 
     /// Checks the store before a build: the same version complete with the same parameters answers
-    /// SUCCEEDED (a retry after a restart); the same number in any other state is refused. A number below
-    /// others of the store is accepted when free (see FingerprintStore.beginVersion), so a stray huge
-    /// version cannot lock out the coordinator's numbering.
+    /// SUCCEEDED (a retry after a restart); the same version unfinished (building or failed) is built again,
+    /// so a replica can catch up; the same number in any other state is refused. A number below others of
+    /// the store is accepted when free (see FingerprintStore.beginVersion), so a stray huge version cannot
+    /// lock out the coordinator's numbering.
     private func versionInStore(_ version: UInt32, _ request: IndexTaskRequest) async throws(WireError) -> IndexTaskStatus? {
         let (store, id, checksum, total) = (store, id, graph.checksum, localVertexCount)
         return try await blocking(executor) { () throws -> IndexTaskStatus? in
@@ -142,7 +144,11 @@ extension WorkerShard {
                     return IndexTaskStatus(
                         version: request.version, state: .succeeded, progressDone: total, progressTotal: total)
                 }
-                throw WireError(.alreadyExists, "\(id): index version \(version) already exists (\(same.state))")
+                // Unfinished (this process died during its build, or it was cancelled): built again over it,
+                // so a replica can catch up on the version its cluster numbered.
+                if same.state != .building && same.state != .failed {
+                    throw WireError(.alreadyExists, "\(id): index version \(version) already exists (\(same.state))")
+                }
             }
             return nil
         }
