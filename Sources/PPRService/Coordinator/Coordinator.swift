@@ -22,6 +22,8 @@ public final class Coordinator: JobContext {
     public let logger: Logger
     let shards: ShardPool
     private let executor: QueryExecutor
+    /// Batches of more than one query: the shared decomposition (BatchExecutor.swift).
+    private let batchExecutor: BatchExecutor
     private let record: ActiveVersionRecord
     /// The active version with its walk parameters, once learned from the workers' manifests.
     private let active = Mutex<ActiveIndex?>(nil)
@@ -53,6 +55,7 @@ public final class Coordinator: JobContext {
         self.logger = logger
         shards = try ShardPool(shards: config.shards)
         executor = QueryExecutor(graph: graph.graph, config: config, shards: shards)
+        batchExecutor = BatchExecutor(graph: graph.graph, config: config, shards: shards)
         if let ledger {
             let runner = JobRunner(ledger: ledger, context: self, settings: JobSettings(config: config), logger: logger)
             jobs.withLock { $0 = runner }
@@ -121,6 +124,7 @@ public final class Coordinator: JobContext {
     /// Answers queries through the active index (the client batch path, same errors).
     public func answer(_ queries: [QueryRequest]) async throws(WireError) -> [QueryResponse] {
         let index = try await activeIndex()
+        if queries.count > 1 { return try await batchExecutor.answer(queries, index: index) }
         return try await executor.answer(queries, index: index)
     }
 

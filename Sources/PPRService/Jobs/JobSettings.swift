@@ -69,6 +69,16 @@ extension JobSettings {
             try Self.check(samples >= 1 && samples <= 1_000_000, "sample_count", samples, "1 ... 1000000")
             try resolveQuery(&p.topK, &p.eps, &p.maxLevels)
             return .evaluate(p)
+        case .export(var p):
+            p.topK = p.topK ?? ExportJob.defaultTopK
+            let maxTopK = ResolvedQuery.maxTopK
+            try Self.check(p.topK! >= 1 && p.topK! <= maxTopK, "top_k", p.topK!, "1 ... \(maxTopK)")
+            if p.accuracy.isEmpty { p.accuracy = AccuracyPreset.default.rawValue }
+            let names = AccuracyPreset.allCases.map(\.rawValue).joined(separator: ", ")
+            try Self.check(AccuracyPreset(name: p.accuracy) != nil, "accuracy", p.accuracy, names)
+            if !p.sourcesPath.isEmpty { p.sourcesPath = try Self.existingFile(p.sourcesPath, name: "sources_path") }
+            p.outputPath = try ExportJob.resolveOutput(p.outputPath)
+            return .export(p)
         }
     }
 
