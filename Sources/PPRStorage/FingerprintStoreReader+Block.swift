@@ -5,9 +5,11 @@
 // 1. Decode: the owned frontier vertices, ascending, are decoded once each (one B-tree lookup per chunk)
 //    into a table (`decode`, shared with the batch combine).
 // 2. Transpose: the table's entries are bucketed by target vertex x (counting sort), each carrying the
-//    frontier row it comes from and its weight `alpha * visits / R` as Float.
+//    frontier row it comes from and its weight `alpha * visits / R` as Float (a BlockMatrix). A worker
+//    builds the matrix of its whole shard once per index version when it fits `maxCachedEntries`, and
+//    then steps 1-2 cost nothing per block.
 // 3. Gather: for each target x, `acc[x] = kept[x] (if this shard owns x) + sum of weight * frontier[v]`,
-//    a `width`-wide Float vector sum whose rows are contiguous (vertex-major), written once per x.
+//    computed 16 lanes (one cache line, one SIMD16<Float>) at a time in registers and stored once per x.
 // 4. Emit per query: its exact mass (sum over x, in Double), and the entries at or above
 //    `pruneRatio * theta_q`, where `theta_q` is the `candidates`-th largest value of `acc[., q]`. Every
 //    shard's value is at most the final unnormalised score, so `theta_q` is a lower bound on the final
@@ -16,8 +18,10 @@
 //    `shards * pruneRatio * theta_q`. `pruneRatio == 0` sends every non-zero entry (exact).
 //
 // Memory: the decode table and the transpose (16 bytes per entry of the owned frontier fingerprints),
-// `vertexCount + 1` offsets, and the block's buffers (BlockDecomposition). Blocking: LMDB reads and CPU
-// work; run it off the cooperative pool.
+// `vertexCount + 1` offsets, and an accumulator of `vertexCount * stride` Floats (allocated per call, never
+// zeroed: only rows that are written are read). The block itself is only read, so several shards of one
+// process may combine the same block at once. Blocking: LMDB reads and CPU work; run it off the
+// cooperative pool.
 import LMDB
 import PPRCore
 
@@ -32,13 +36,65 @@ public struct BlockShardResult: Equatable, Sendable {
     public var frontierSize = 0
 }
 
+/// Fingerprints of a set of vertices transposed by target vertex: the entries with target `x` are
+/// `start[x] ..< start[x + 1]` of `source` (an index into `vertices`) and `weight` (`alpha * visits / R`).
+/// Built once per index version for a whole shard (when it fits `maxCachedEntries`) or per block for the
+/// block's frontier.
+public struct BlockMatrix: Sendable {
+    /// Largest matrix (in entries) a worker keeps for a whole shard: 64 Mi entries, 512 MiB.
+    public static let maxCachedEntries = 1 << 26
+    /// The index version it was built from.
+    public let version: UInt32
+    /// Source vertices, ascending.
+    public let vertices: [VertexIndex]
+    public let start: [Int]
+    public let source: [UInt32]
+    public let weight: [Float]
+    /// Distinct chunks read to build it.
+    public let chunksRead: Int
+}
+
 extension FingerprintStoreReader {
+    /// Every vertex this shard owns, ascending.
+    public var ownedVertices: [VertexIndex] {
+        stride(from: manifest.shardIndex, to: manifest.vertexCount, by: manifest.shardCount).map { VertexIndex($0) }
+    }
+
+    /// Decodes the fingerprints of `vertices` (ascending, owned) once and transposes them by target.
+    public func blockMatrix(_ vertices: [VertexIndex]) throws(StoreError) -> BlockMatrix {
+        let vertexCount = manifest.vertexCount
+        let (table, chunksRead) = try decode(vertices)
+        let unit = manifest.restartProbability / Double(manifest.walkParameters.walksPerVertex)
+        var start = [Int](repeating: 0, count: vertexCount + 1)
+        for x in table.vertices { start[Int(x) + 1] += 1 }
+        for x in 0..<vertexCount { start[x + 1] += start[x] }
+        var fill = start
+        let entryCount = table.vertices.count
+        var source = [UInt32](repeating: 0, count: entryCount)
+        var weight = [Float](repeating: 0, count: entryCount)
+        for d in vertices.indices {
+            for e in table.entryStart[d]..<table.entryStart[d + 1] {
+                let x = Int(table.vertices[e])
+                let p = fill[x]
+                fill[x] = p + 1
+                source[p] = UInt32(d)
+                weight[p] = Float(Double(table.counts[e]) * unit)
+            }
+        }
+        return BlockMatrix(
+            version: manifest.version, vertices: vertices, start: start, source: source, weight: weight,
+            chunksRead: chunksRead)
+    }
+
     /// Combines the owned part of `block`'s frontier for every query; `candidates[q]` is how many top
-    /// entries the caller will look at for query `q` (sets `theta_q`). Leaves `block.accumulator` zero.
+    /// entries the caller will look at for query `q` (sets `theta_q`). Reads `block` only. With a
+    /// `matrix` of the whole shard (same version) nothing is decoded; without one, the owned frontier
+    /// vertices are decoded for this block.
     public func combineBlock(
-        _ block: BlockDecomposition, candidates: [Int], pruneRatio: Double
+        _ block: BlockDecomposition, candidates: [Int], pruneRatio: Double, matrix cached: BlockMatrix? = nil
     ) throws(StoreError) -> (results: [BlockShardResult], fingerprintsRead: Int) {
         let width = block.width
+        let stride = block.stride
         precondition(candidates.count == width, "one candidate count per query")
         let vertexCount = manifest.vertexCount
         guard block.graph.vertexCount == vertexCount else {
@@ -47,77 +103,88 @@ extension FingerprintStoreReader {
         let shardCount = manifest.shardCount
         let shard = manifest.shardIndex
         let owned = block.frontierRows.filter { Int($0) % shardCount == shard }.sorted()
-        let (table, _) = try decode(owned)
-        let unit = manifest.restartProbability / Double(manifest.walkParameters.walksPerVertex)
+        let matrix: BlockMatrix
+        if let cached, cached.version == manifest.version { matrix = cached } else { matrix = try blockMatrix(owned) }
+        let start = matrix.start
+        let sourceRow = matrix.source
+        let weight = matrix.weight
+        let sources = matrix.vertices
 
-        // Transpose by target vertex.
-        var start = [Int](repeating: 0, count: vertexCount + 1)
-        for x in table.vertices { start[Int(x) + 1] += 1 }
-        for x in 0..<vertexCount { start[x + 1] += start[x] }
-        var fill = start
-        let entryCount = table.vertices.count
-        var sourceRow = [Int32](repeating: 0, count: entryCount)
-        var weight = [Float](repeating: 0, count: entryCount)
-        for d in owned.indices {
-            let row = Int32(Int(owned[d]) * width)
-            for e in table.entryStart[d]..<table.entryStart[d + 1] {
-                let x = Int(table.vertices[e])
-                let p = fill[x]
-                fill[x] = p + 1
-                sourceRow[p] = row
-                weight[p] = Float(Double(table.counts[e]) * unit)
-            }
-        }
-
-        // Gather into the accumulator, one row per target.
+        // Gather, one 16-query tile at a time (cache blocking): the tile's frontier rows are first copied
+        // into a compact buffer (owned frontier vertex d at d * 16), small enough to stay in L2 while
+        // every target x adds up its entries, in registers, and stores its tile once.
+        let tiles = stride / 16
+        let tileBytes = 16 * MemoryLayout<Float>.stride
+        let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, vertexCount * stride))
+        defer { acc.deallocate() }
+        let compact = UnsafeMutablePointer<Float>.allocate(capacity: max(1, sources.count * 16))
+        defer { compact.deallocate() }
         var rows: [Int32] = []
-        let acc = block.accumulator
-        let kept = block.kept
-        let frontier = block.frontier
-        sourceRow.withUnsafeBufferPointer { sources in
-            weight.withUnsafeBufferPointer { weights in
-                for x in 0..<vertexCount {
-                    let lo = start[x]
-                    let hi = start[x + 1]
-                    let keeps = x % shardCount == shard && block.hasKeptRow(x)
-                    guard lo < hi || keeps else { continue }
-                    let out = acc + x * width
-                    if keeps { out.update(from: kept + x * width, count: width) }
-                    for p in lo..<hi {
-                        let w = weights[p]
-                        let input = frontier + Int(sources[p])
-                        for q in 0..<width { out[q] += w * input[q] }
+        for x in 0..<vertexCount where start[x] < start[x + 1] || (x % shardCount == shard && block.hasKeptRow(x)) {
+            rows.append(Int32(x))
+        }
+        let kept = UnsafeRawPointer(block.kept)
+        let compactRaw = UnsafeRawPointer(compact)
+        for t in 0..<tiles {
+            for (d, v) in sources.enumerated() {
+                (compact + d * 16).update(from: block.frontier + Int(v) * stride + t * 16, count: 16)
+            }
+            sourceRow.withUnsafeBufferPointer { rowsOf in
+                weight.withUnsafeBufferPointer { weights in
+                    for x32 in rows {
+                        let x = Int(x32)
+                        let keeps = x % shardCount == shard && block.hasKeptRow(x)
+                        var sum =
+                            keeps
+                            ? kept.loadUnaligned(
+                                fromByteOffset: (x * stride + t * 16) * MemoryLayout<Float>.stride, as: SIMD16<Float>.self)
+                            : SIMD16<Float>()
+                        for p in start[x]..<start[x + 1] {
+                            sum +=
+                                weights[p]
+                                * compactRaw.loadUnaligned(fromByteOffset: Int(rowsOf[p]) * tileBytes, as: SIMD16<Float>.self)
+                        }
+                        UnsafeMutableRawPointer(acc).storeBytes(
+                            of: sum, toByteOffset: (x * stride + t * 16) * MemoryLayout<Float>.stride,
+                            as: SIMD16<Float>.self)
                     }
-                    rows.append(Int32(x))
                 }
             }
         }
-
         // Thresholds and output.
         var results = [BlockShardResult](repeating: BlockShardResult(), count: width)
         for v in owned {
-            let row = frontier + Int(v) * width
+            let row = block.frontier + Int(v) * stride
             for q in 0..<width where row[q] != 0 { results[q].frontierSize += 1 }
         }
-        var thresholds = [Float](repeating: 0, count: width)
-        if pruneRatio > 0 {
-            for q in 0..<width {
-                let theta = Self.largest(candidates[q], column: q, rows: rows, acc: acc, width: width)
-                thresholds[q] = Float(pruneRatio * Double(theta))
+        // Per lane: the smallest value sent (> 0; +infinity for the padding lanes past `width`).
+        var thresholds = [Float](repeating: .infinity, count: stride)
+        for q in 0..<width {
+            var threshold = Float.leastNonzeroMagnitude
+            if pruneRatio > 0 {
+                let theta = Self.largest(candidates[q], column: q, rows: rows, acc: acc, width: stride)
+                threshold = max(threshold, Float(pruneRatio * Double(theta)))
             }
+            thresholds[q] = threshold
         }
-        for x in rows {
-            let row = acc + Int(x) * width
-            for q in 0..<width {
-                let value = row[q]
-                guard value > 0 else { continue }
-                results[q].mass += Double(value)
-                if value >= thresholds[q] {
+        let raw = UnsafeRawPointer(acc)
+        for t in 0..<tiles {
+            let limit = thresholds.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: t * tileBytes, as: SIMD16<Float>.self) }
+            var mass = SIMD16<Double>()
+            for x32 in rows {
+                let x = Int(x32)
+                let values = raw.loadUnaligned(
+                    fromByteOffset: (x * stride + t * 16) * MemoryLayout<Float>.stride, as: SIMD16<Float>.self)
+                mass += SIMD16<Double>(values)
+                let sent = values .>= limit
+                guard any(sent) else { continue }
+                for lane in 0..<16 where sent[lane] {
+                    let q = t * 16 + lane
                     results[q].vertices.append(VertexIndex(x))
-                    results[q].scores.append(value)
+                    results[q].scores.append(values[lane])
                 }
             }
-            row.update(repeating: 0, count: width)
+            for lane in 0..<16 where t * 16 + lane < width { results[t * 16 + lane].mass = mass[lane] }
         }
         return (results, owned.count)
     }

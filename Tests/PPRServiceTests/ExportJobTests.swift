@@ -152,7 +152,7 @@ struct NpyArray {
                 .export(ExportJobParams(outputPath: output, topK: 10, sourcesPath: sources)))))
             else { throw WireError(.internal, "expected a job record") }
             var sawProgress = false
-            for _ in 0..<400 where !sawProgress {
+            for _ in 0..<3_000 where !sawProgress {
                 guard case .job(let record) = try await cluster.call(.getJob(GetJobRequest(id: submitted.id))) else { break }
                 sawProgress = record.state == .running && record.progressDone > 0
                 if record.state == .succeeded || record.state == .failed { break }

@@ -24,7 +24,7 @@ import PPRWire
 /// Answers batches of queries with the shared decomposition.
 final class BatchExecutor: Sendable {
     /// Blocks sent at once (per batch).
-    static let blocksInFlight = 2
+    static let blocksInFlight = 3
     /// Relative pruning threshold of block replies (see the file comment); at most 1/shards is used.
     static let pruneRatio = 1e-3
 
@@ -43,8 +43,9 @@ final class BatchExecutor: Sendable {
         partition = config.partition
         defaults = config.query
         self.shards = shards
-        // A block does the work of up to 64 queries on each worker: allow it five combine deadlines.
-        deadline = .milliseconds(config.deadlines.combineMillis) * 5
+        // A block does the work of up to 64 queries on each worker: allow it fifteen combine deadlines
+        // (30 s by default; a loaded 2-core host can take seconds per block).
+        deadline = .milliseconds(config.deadlines.combineMillis) * 15
         blockSize = BlockDecomposition.capacity(vertexCount: graph.vertexCount)
         self.pruneRatio = min(pruneRatio, 1 / Double(max(1, config.partition.shardCount)))
     }
