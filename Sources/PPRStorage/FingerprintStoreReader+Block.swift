@@ -11,11 +11,12 @@
 // 3. Gather: for each target x, `acc[x] = kept[x] (if this shard owns x) + sum of weight * frontier[v]`,
 //    computed 16 lanes (one cache line, one SIMD16<Float>) at a time in registers and stored once per x.
 // 4. Emit per query: its exact mass (sum over x, in Double), and the entries at or above
-//    `pruneRatio * theta_q`, where `theta_q` is the `candidates`-th largest value of `acc[., q]`. Every
-//    shard's value is at most the final unnormalised score, so `theta_q` is a lower bound on the final
-//    `candidates`-th score: a vertex of the final top list has a part of at least `theta_q / shards`
-//    on some shard, so with `pruneRatio <= 1 / shards` it is always sent, and its score lacks at most
-//    `shards * pruneRatio * theta_q`. `pruneRatio == 0` sends every non-zero entry (exact).
+//    `pruneRatio * theta_q`, where `theta_q` is the `candidates`-th largest of `pushed(x) + acc[x, q]`
+//    (the shard knows every vertex's pushed mass). Each is at most the final unnormalised score, so
+//    `theta_q` is a lower bound on the final `candidates`-th score: a vertex of the final top list has a
+//    part of at least `theta_q / shards` on some shard, so with `pruneRatio <= 1 / shards` it is always
+//    sent, and its score lacks at most `shards * pruneRatio * theta_q`. `pruneRatio == 0` sends every
+//    non-zero entry (exact).
 //
 // Memory: the decode table and the transpose (16 bytes per entry of the owned frontier fingerprints),
 // `vertexCount + 1` offsets, and an accumulator of `vertexCount * stride` Floats (allocated per call, never
@@ -158,11 +159,27 @@ extension FingerprintStoreReader {
             for q in 0..<width where row[q] != 0 { results[q].frontierSize += 1 }
         }
         // Per lane: the smallest value sent (> 0; +infinity for the padding lanes past `width`).
+        // theta_q: the candidates-th largest of pushed(x) + this shard's sum (every shard expanded the
+        // whole block, so the pushed mass of other shards' vertices is known here too): each is at most
+        // the final score of x, so theta_q is a lower bound on the final candidates-th score.
         var thresholds = [Float](repeating: .infinity, count: stride)
+        var others: [Int32] = []  // other shards' vertices with pushed mass and no entry here
+        if pruneRatio > 0 {
+            for v in block.keptRows where Int(v) % shardCount != shard && start[Int(v)] == start[Int(v) + 1] {
+                others.append(Int32(v))
+            }
+        }
         for q in 0..<width {
             var threshold = Float.leastNonzeroMagnitude
             if pruneRatio > 0 {
-                let theta = Self.largest(candidates[q], column: q, rows: rows, acc: acc, width: stride)
+                let theta = Self.largest(candidates[q]) { visit in
+                    for x32 in rows {
+                        let x = Int(x32)
+                        let pushed = x % shardCount != shard && block.hasKeptRow(x) ? block.kept[x * stride + q] : 0
+                        visit(acc[x * stride + q] + pushed)
+                    }
+                    for x in others { visit(block.kept[Int(x) * stride + q]) }
+                }
                 threshold = max(threshold, Float(pruneRatio * Double(theta)))
             }
             thresholds[q] = threshold
@@ -189,16 +206,13 @@ extension FingerprintStoreReader {
         return (results, owned.count)
     }
 
-    /// The `k`-th largest positive value of column `q` over `rows` (0 when there are fewer than `k`).
-    private static func largest(
-        _ k: Int, column q: Int, rows: [Int32], acc: UnsafeMutablePointer<Float>, width: Int
-    ) -> Float {
+    /// The `k`-th largest positive value `values` visits (0 when there are fewer than `k`).
+    private static func largest(_ k: Int, _ values: ((Float) -> Void) -> Void) -> Float {
         guard k >= 1 else { return 0 }
         var heap: [Float] = []  // min-heap of the k largest so far
-        heap.reserveCapacity(min(k, rows.count))
-        for x in rows {
-            let value = acc[Int(x) * width + q]
-            guard value > 0 else { continue }
+        heap.reserveCapacity(k)
+        values { value in
+            guard value > 0 else { return }
             if heap.count < k {
                 heap.append(value)
                 var i = heap.count - 1

@@ -26,7 +26,7 @@ final class BatchExecutor: Sendable {
     /// Blocks sent at once (per batch).
     static let blocksInFlight = 3
     /// Relative pruning threshold of block replies (see the file comment); at most 1/shards is used.
-    static let pruneRatio = 1e-3
+    static let pruneRatio = 1e-2
 
     let graph: CSRGraph
     private let partition: Partition
@@ -75,27 +75,29 @@ final class BatchExecutor: Sendable {
             }
         }
         var responses = [QueryResponse?](repeating: nil, count: resolved.count)
-        var next = 0
-        while next < blocks.count {
-            let wave = Array(blocks[next..<min(blocks.count, next + Self.blocksInFlight)])
-            let outcomes = await withTaskGroup(of: (Int, Result<[QueryResponse], WireError>).self) { group in
-                for (w, block) in wave.enumerated() {
-                    let queries = block.map { resolved[$0] }
-                    group.addTask { (w, await self.answerBlock(queries, index: index, started: started)) }
-                }
-                var collected: [(Int, Result<[QueryResponse], WireError>)] = []
-                for await outcome in group { collected.append(outcome) }
-                return collected.sorted { $0.0 < $1.0 }
+        // A sliding window of `blocksInFlight` blocks: the next block starts as soon as one ends.
+        let failure: WireError? = await withTaskGroup(of: (Int, Result<[QueryResponse], WireError>).self) { group in
+            var next = 0
+            func launch() {
+                let b = next
+                let queries = blocks[b].map { resolved[$0] }
+                group.addTask { (b, await self.answerBlock(queries, index: index, started: started)) }
+                next += 1
             }
-            for (w, outcome) in outcomes {
+            while next < min(blocks.count, Self.blocksInFlight) { launch() }
+            for await (b, outcome) in group {
                 switch outcome {
                 case .success(let answers):
-                    for (position, answer) in zip(wave[w], answers) { responses[position] = answer }
-                case .failure(let error): throw error
+                    for (position, answer) in zip(blocks[b], answers) { responses[position] = answer }
+                    if next < blocks.count { launch() }
+                case .failure(let error):
+                    group.cancelAll()
+                    return error
                 }
             }
-            next += wave.count
+            return nil
         }
+        if let failure { throw failure }
         return responses.map { $0! }
     }
 
@@ -159,6 +161,30 @@ final class BatchExecutor: Sendable {
         }
     }
 
+    /// The sum of two sparse vectors sorted by vertex (sorted by vertex).
+    static func merged(_ a: [WeightedVertex], _ b: [WeightedVertex]) -> [WeightedVertex] {
+        var out: [WeightedVertex] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0
+        var j = 0
+        while i < a.count, j < b.count {
+            if a[i].vertex == b[j].vertex {
+                out.append(WeightedVertex(vertex: a[i].vertex, weight: a[i].weight + b[j].weight))
+                i += 1
+                j += 1
+            } else if a[i].vertex < b[j].vertex {
+                out.append(a[i])
+                i += 1
+            } else {
+                out.append(b[j])
+                j += 1
+            }
+        }
+        out += a[i...]
+        out += b[j...]
+        return out
+    }
+
     /// Adds the shards' vectors, normalises by the total mass, and returns the top k after exclusions.
     /// Worker replies are checked (vertex in range, score finite and >= 0): a bad reply is an error.
     static func merge(_ parts: [BlockResult], vertexCount: Int, query: ResolvedQuery) throws(WireError)
@@ -166,34 +192,26 @@ final class BatchExecutor: Sendable {
     {
         var total = 0.0
         var entries: [WeightedVertex] = []
-        entries.reserveCapacity(parts.reduce(0) { $0 + $1.vertices.count })
         for (s, part) in parts.enumerated() {
             guard part.mass.isFinite, part.mass >= 0 else {
                 throw WireError(.internal, "\(ShardID(s)) returned an invalid block mass \(part.mass)")
             }
             total += part.mass
+            var previous = -1
+            var incoming: [WeightedVertex] = []
+            incoming.reserveCapacity(part.vertices.count)
             for (vertex, score) in zip(part.vertices, part.scores) {
-                guard Int(vertex) < vertexCount, score.isFinite, score >= 0 else {
+                guard Int(vertex) < vertexCount, Int(vertex) > previous, score.isFinite, score >= 0 else {
                     throw WireError(
-                        .internal, "\(ShardID(s)) returned an invalid block entry (vertex index \(vertex), score \(score))")
+                        .internal,
+                        "\(ShardID(s)) returned an invalid block entry (vertex index \(vertex), score \(score))")
                 }
-                entries.append(WeightedVertex(vertex: vertex, weight: Double(score)))
+                previous = Int(vertex)
+                incoming.append(WeightedVertex(vertex: vertex, weight: Double(score)))
             }
+            entries = entries.isEmpty ? incoming : Self.merged(entries, incoming)
         }
         guard total > 0 else { return [] }
-        if parts.count > 1 {
-            entries.sort { $0.vertex < $1.vertex }
-            var write = 0
-            for read in entries.indices {
-                if write > 0, entries[write - 1].vertex == entries[read].vertex {
-                    entries[write - 1].weight += entries[read].weight
-                } else {
-                    entries[write] = entries[read]
-                    write += 1
-                }
-            }
-            entries.removeLast(entries.count - write)
-        }
         let scale = 1 / total
         for i in entries.indices { entries[i].weight *= scale }
         return TopK.select(entries, k: query.topK, excluding: query.excluded)

@@ -20,7 +20,7 @@ struct ExportJob {
     /// K when the client gives none.
     static let defaultTopK = 32
     /// Sources per `context.answer` call (a few blocks of the shared decomposition; bounds memory).
-    static let roundSize = 1_024
+    static let roundSize = 1_536
 
     let params: ExportJobParams
     let handle: JobHandle

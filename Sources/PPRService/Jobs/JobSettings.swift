@@ -14,8 +14,9 @@ public struct JobSettings: Sendable {
     public var pollInterval: Duration = .milliseconds(250)
     /// Progress is written to the ledger at most this often (the in-memory record is always current).
     public var progressPersistInterval: Duration = .seconds(1)
-    /// Queries of a batch-query job sent through the query path at once.
-    public var batchSize: Int = 256
+    /// Queries of a batch-query job sent through the query path at once (1,536 = 24 blocks of the shared
+    /// decomposition, so the blocks in flight keep the shards busy between rounds).
+    public var batchSize: Int = 1_536
     /// Sources of an evaluate job answered at once.
     public var evaluateBatchSize: Int = 16
 
