@@ -547,6 +547,51 @@ void   ppr__v1__submit_job_request__free_unpacked
   assert(message->base.descriptor == &ppr__v1__submit_job_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   ppr__v1__export_job_params__init
+                     (Ppr__V1__ExportJobParams         *message)
+{
+  static const Ppr__V1__ExportJobParams init_value = PPR__V1__EXPORT_JOB_PARAMS__INIT;
+  *message = init_value;
+}
+size_t ppr__v1__export_job_params__get_packed_size
+                     (const Ppr__V1__ExportJobParams *message)
+{
+  assert(message->base.descriptor == &ppr__v1__export_job_params__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ppr__v1__export_job_params__pack
+                     (const Ppr__V1__ExportJobParams *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ppr__v1__export_job_params__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ppr__v1__export_job_params__pack_to_buffer
+                     (const Ppr__V1__ExportJobParams *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ppr__v1__export_job_params__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ppr__V1__ExportJobParams *
+       ppr__v1__export_job_params__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ppr__V1__ExportJobParams *)
+     protobuf_c_message_unpack (&ppr__v1__export_job_params__descriptor,
+                                allocator, len, data);
+}
+void   ppr__v1__export_job_params__free_unpacked
+                     (Ppr__V1__ExportJobParams *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ppr__v1__export_job_params__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   ppr__v1__job_result__init
                      (Ppr__V1__JobResult         *message)
 {
@@ -1175,6 +1220,96 @@ void   ppr__v1__combine_request__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &ppr__v1__combine_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ppr__v1__export_block_query__init
+                     (Ppr__V1__ExportBlockQuery         *message)
+{
+  static const Ppr__V1__ExportBlockQuery init_value = PPR__V1__EXPORT_BLOCK_QUERY__INIT;
+  *message = init_value;
+}
+size_t ppr__v1__export_block_query__get_packed_size
+                     (const Ppr__V1__ExportBlockQuery *message)
+{
+  assert(message->base.descriptor == &ppr__v1__export_block_query__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ppr__v1__export_block_query__pack
+                     (const Ppr__V1__ExportBlockQuery *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ppr__v1__export_block_query__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ppr__v1__export_block_query__pack_to_buffer
+                     (const Ppr__V1__ExportBlockQuery *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ppr__v1__export_block_query__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ppr__V1__ExportBlockQuery *
+       ppr__v1__export_block_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ppr__V1__ExportBlockQuery *)
+     protobuf_c_message_unpack (&ppr__v1__export_block_query__descriptor,
+                                allocator, len, data);
+}
+void   ppr__v1__export_block_query__free_unpacked
+                     (Ppr__V1__ExportBlockQuery *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ppr__v1__export_block_query__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ppr__v1__export_block_result__init
+                     (Ppr__V1__ExportBlockResult         *message)
+{
+  static const Ppr__V1__ExportBlockResult init_value = PPR__V1__EXPORT_BLOCK_RESULT__INIT;
+  *message = init_value;
+}
+size_t ppr__v1__export_block_result__get_packed_size
+                     (const Ppr__V1__ExportBlockResult *message)
+{
+  assert(message->base.descriptor == &ppr__v1__export_block_result__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ppr__v1__export_block_result__pack
+                     (const Ppr__V1__ExportBlockResult *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ppr__v1__export_block_result__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ppr__v1__export_block_result__pack_to_buffer
+                     (const Ppr__V1__ExportBlockResult *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ppr__v1__export_block_result__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ppr__V1__ExportBlockResult *
+       ppr__v1__export_block_result__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ppr__V1__ExportBlockResult *)
+     protobuf_c_message_unpack (&ppr__v1__export_block_result__descriptor,
+                                allocator, len, data);
+}
+void   ppr__v1__export_block_result__free_unpacked
+                     (Ppr__V1__ExportBlockResult *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ppr__v1__export_block_result__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   ppr__v1__partial_sum__init
@@ -2835,7 +2970,7 @@ const ProtobufCMessageDescriptor ppr__v1__evaluate_job_params__descriptor =
   (ProtobufCMessageInit) ppr__v1__evaluate_job_params__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__submit_job_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor ppr__v1__submit_job_request__field_descriptors[4] =
 {
   {
     "index",
@@ -2873,16 +3008,29 @@ static const ProtobufCFieldDescriptor ppr__v1__submit_job_request__field_descrip
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "export",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ppr__V1__SubmitJobRequest, params_case),
+    offsetof(Ppr__V1__SubmitJobRequest, export),
+    &ppr__v1__export_job_params__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__submit_job_request__field_indices_by_name[] = {
   1,   /* field[1] = batch_query */
   2,   /* field[2] = evaluate */
+  3,   /* field[3] = export */
   0,   /* field[0] = index */
 };
 static const ProtobufCIntRange ppr__v1__submit_job_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor ppr__v1__submit_job_request__descriptor =
 {
@@ -2892,14 +3040,91 @@ const ProtobufCMessageDescriptor ppr__v1__submit_job_request__descriptor =
   "Ppr__V1__SubmitJobRequest",
   "ppr.v1",
   sizeof(Ppr__V1__SubmitJobRequest),
-  3,
+  4,
   ppr__v1__submit_job_request__field_descriptors,
   ppr__v1__submit_job_request__field_indices_by_name,
   1,  ppr__v1__submit_job_request__number_ranges,
   (ProtobufCMessageInit) ppr__v1__submit_job_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__job_result__field_descriptors[6] =
+static const ProtobufCFieldDescriptor ppr__v1__export_job_params__field_descriptors[4] =
+{
+  {
+    "output_path",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportJobParams, output_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "top_k",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Ppr__V1__ExportJobParams, opt_top_k_case),
+    offsetof(Ppr__V1__ExportJobParams, top_k),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sources_path",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportJobParams, sources_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "accuracy",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportJobParams, accuracy),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ppr__v1__export_job_params__field_indices_by_name[] = {
+  3,   /* field[3] = accuracy */
+  0,   /* field[0] = output_path */
+  2,   /* field[2] = sources_path */
+  1,   /* field[1] = top_k */
+};
+static const ProtobufCIntRange ppr__v1__export_job_params__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor ppr__v1__export_job_params__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ppr.v1.ExportJobParams",
+  "ExportJobParams",
+  "Ppr__V1__ExportJobParams",
+  "ppr.v1",
+  sizeof(Ppr__V1__ExportJobParams),
+  4,
+  ppr__v1__export_job_params__field_descriptors,
+  ppr__v1__export_job_params__field_indices_by_name,
+  1,  ppr__v1__export_job_params__number_ranges,
+  (ProtobufCMessageInit) ppr__v1__export_job_params__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ppr__v1__job_result__field_descriptors[8] =
 {
   {
     "precision_at_10",
@@ -2973,8 +3198,34 @@ static const ProtobufCFieldDescriptor ppr__v1__job_result__field_descriptors[6] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "export_rows",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__JobResult, export_rows),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "export_entries",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__JobResult, export_entries),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__job_result__field_indices_by_name[] = {
+  7,   /* field[7] = export_entries */
+  6,   /* field[6] = export_rows */
   4,   /* field[4] = index_version */
   2,   /* field[2] = l1_error */
   3,   /* field[3] = output_path */
@@ -2982,10 +3233,11 @@ static const unsigned ppr__v1__job_result__field_indices_by_name[] = {
   1,   /* field[1] = precision_at_100 */
   5,   /* field[5] = queries_answered */
 };
-static const ProtobufCIntRange ppr__v1__job_result__number_ranges[1 + 1] =
+static const ProtobufCIntRange ppr__v1__job_result__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 10, 6 },
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor ppr__v1__job_result__descriptor =
 {
@@ -2995,10 +3247,10 @@ const ProtobufCMessageDescriptor ppr__v1__job_result__descriptor =
   "Ppr__V1__JobResult",
   "ppr.v1",
   sizeof(Ppr__V1__JobResult),
-  6,
+  8,
   ppr__v1__job_result__field_descriptors,
   ppr__v1__job_result__field_indices_by_name,
-  1,  ppr__v1__job_result__number_ranges,
+  2,  ppr__v1__job_result__number_ranges,
   (ProtobufCMessageInit) ppr__v1__job_result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -3932,7 +4184,7 @@ const ProtobufCMessageDescriptor ppr__v1__frontier__descriptor =
   (ProtobufCMessageInit) ppr__v1__frontier__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[6] =
 {
   {
     "index_version",
@@ -3958,15 +4210,68 @@ static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "block_queries",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ppr__V1__CombineRequest, n_block_queries),
+    offsetof(Ppr__V1__CombineRequest, block_queries),
+    &ppr__v1__export_block_query__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "block_eps",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__CombineRequest, block_eps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "block_max_levels",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__CombineRequest, block_max_levels),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prune_ratio",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__CombineRequest, prune_ratio),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__combine_request__field_indices_by_name[] = {
+  3,   /* field[3] = block_eps */
+  4,   /* field[4] = block_max_levels */
+  2,   /* field[2] = block_queries */
   1,   /* field[1] = frontiers */
   0,   /* field[0] = index_version */
+  5,   /* field[5] = prune_ratio */
 };
-static const ProtobufCIntRange ppr__v1__combine_request__number_ranges[1 + 1] =
+static const ProtobufCIntRange ppr__v1__combine_request__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 4, 2 },
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
 {
@@ -3976,11 +4281,191 @@ const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
   "Ppr__V1__CombineRequest",
   "ppr.v1",
   sizeof(Ppr__V1__CombineRequest),
-  2,
+  6,
   ppr__v1__combine_request__field_descriptors,
   ppr__v1__combine_request__field_indices_by_name,
-  1,  ppr__v1__combine_request__number_ranges,
+  2,  ppr__v1__combine_request__number_ranges,
   (ProtobufCMessageInit) ppr__v1__combine_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ppr__v1__export_block_query__field_descriptors[3] =
+{
+  {
+    "vertices",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Ppr__V1__ExportBlockQuery, n_vertices),
+    offsetof(Ppr__V1__ExportBlockQuery, vertices),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weights",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Ppr__V1__ExportBlockQuery, n_weights),
+    offsetof(Ppr__V1__ExportBlockQuery, weights),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "candidates",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportBlockQuery, candidates),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ppr__v1__export_block_query__field_indices_by_name[] = {
+  2,   /* field[2] = candidates */
+  0,   /* field[0] = vertices */
+  1,   /* field[1] = weights */
+};
+static const ProtobufCIntRange ppr__v1__export_block_query__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor ppr__v1__export_block_query__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ppr.v1.ExportBlockQuery",
+  "ExportBlockQuery",
+  "Ppr__V1__ExportBlockQuery",
+  "ppr.v1",
+  sizeof(Ppr__V1__ExportBlockQuery),
+  3,
+  ppr__v1__export_block_query__field_descriptors,
+  ppr__v1__export_block_query__field_indices_by_name,
+  1,  ppr__v1__export_block_query__number_ranges,
+  (ProtobufCMessageInit) ppr__v1__export_block_query__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ppr__v1__export_block_result__field_descriptors[7] =
+{
+  {
+    "vertices",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Ppr__V1__ExportBlockResult, n_vertices),
+    offsetof(Ppr__V1__ExportBlockResult, vertices),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "scores",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Ppr__V1__ExportBlockResult, n_scores),
+    offsetof(Ppr__V1__ExportBlockResult, scores),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mass",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportBlockResult, mass),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "frontier_size",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportBlockResult, frontier_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "flow_pushed",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportBlockResult, flow_pushed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "vertices_expanded",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportBlockResult, vertices_expanded),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "levels",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportBlockResult, levels),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ppr__v1__export_block_result__field_indices_by_name[] = {
+  4,   /* field[4] = flow_pushed */
+  3,   /* field[3] = frontier_size */
+  6,   /* field[6] = levels */
+  2,   /* field[2] = mass */
+  1,   /* field[1] = scores */
+  0,   /* field[0] = vertices */
+  5,   /* field[5] = vertices_expanded */
+};
+static const ProtobufCIntRange ppr__v1__export_block_result__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor ppr__v1__export_block_result__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ppr.v1.ExportBlockResult",
+  "ExportBlockResult",
+  "Ppr__V1__ExportBlockResult",
+  "ppr.v1",
+  sizeof(Ppr__V1__ExportBlockResult),
+  7,
+  ppr__v1__export_block_result__field_descriptors,
+  ppr__v1__export_block_result__field_indices_by_name,
+  1,  ppr__v1__export_block_result__number_ranges,
+  (ProtobufCMessageInit) ppr__v1__export_block_result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor ppr__v1__partial_sum__field_descriptors[2] =
@@ -4034,7 +4519,7 @@ const ProtobufCMessageDescriptor ppr__v1__partial_sum__descriptor =
   (ProtobufCMessageInit) ppr__v1__partial_sum__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__combine_response__field_descriptors[3] =
+static const ProtobufCFieldDescriptor ppr__v1__combine_response__field_descriptors[4] =
 {
   {
     "partial_sums",
@@ -4072,8 +4557,21 @@ static const ProtobufCFieldDescriptor ppr__v1__combine_response__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "block_results",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ppr__V1__CombineResponse, n_block_results),
+    offsetof(Ppr__V1__CombineResponse, block_results),
+    &ppr__v1__export_block_result__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__combine_response__field_indices_by_name[] = {
+  3,   /* field[3] = block_results */
   2,   /* field[2] = fingerprints_read */
   1,   /* field[1] = index_version */
   0,   /* field[0] = partial_sums */
@@ -4081,7 +4579,7 @@ static const unsigned ppr__v1__combine_response__field_indices_by_name[] = {
 static const ProtobufCIntRange ppr__v1__combine_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor ppr__v1__combine_response__descriptor =
 {
@@ -4091,7 +4589,7 @@ const ProtobufCMessageDescriptor ppr__v1__combine_response__descriptor =
   "Ppr__V1__CombineResponse",
   "ppr.v1",
   sizeof(Ppr__V1__CombineResponse),
-  3,
+  4,
   ppr__v1__combine_response__field_descriptors,
   ppr__v1__combine_response__field_indices_by_name,
   1,  ppr__v1__combine_response__number_ranges,
@@ -4758,20 +5256,22 @@ const ProtobufCEnumDescriptor ppr__v1__error_code__descriptor =
   ppr__v1__error_code__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue ppr__v1__job_type__enum_values_by_number[4] =
+static const ProtobufCEnumValue ppr__v1__job_type__enum_values_by_number[5] =
 {
   { "JOB_TYPE_UNSPECIFIED", "PPR__V1__JOB_TYPE__JOB_TYPE_UNSPECIFIED", 0 },
   { "JOB_TYPE_INDEX", "PPR__V1__JOB_TYPE__JOB_TYPE_INDEX", 1 },
   { "JOB_TYPE_BATCH_QUERY", "PPR__V1__JOB_TYPE__JOB_TYPE_BATCH_QUERY", 2 },
   { "JOB_TYPE_EVALUATE", "PPR__V1__JOB_TYPE__JOB_TYPE_EVALUATE", 3 },
+  { "JOB_TYPE_EXPORT", "PPR__V1__JOB_TYPE__JOB_TYPE_EXPORT", 4 },
 };
 static const ProtobufCIntRange ppr__v1__job_type__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex ppr__v1__job_type__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex ppr__v1__job_type__enum_values_by_name[5] =
 {
   { "JOB_TYPE_BATCH_QUERY", 2 },
   { "JOB_TYPE_EVALUATE", 3 },
+  { "JOB_TYPE_EXPORT", 4 },
   { "JOB_TYPE_INDEX", 1 },
   { "JOB_TYPE_UNSPECIFIED", 0 },
 };
@@ -4782,9 +5282,9 @@ const ProtobufCEnumDescriptor ppr__v1__job_type__descriptor =
   "JobType",
   "Ppr__V1__JobType",
   "ppr.v1",
-  4,
+  5,
   ppr__v1__job_type__enum_values_by_number,
-  4,
+  5,
   ppr__v1__job_type__enum_values_by_name,
   1,
   ppr__v1__job_type__value_ranges,

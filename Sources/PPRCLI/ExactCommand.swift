@@ -25,6 +25,7 @@ struct ExactCommand: AsyncParsableCommand {
     var maxIterations: Int = PowerIteration.defaultMaxIterations
 
     func validate() throws {
+        try target.requireSources()
         try target.validate()
         guard tolerance > 0, tolerance.isFinite else {
             throw ValidationError("--tolerance must be > 0, not \(tolerance)")

@@ -23,11 +23,12 @@ struct JobOutput: Codable, Equatable {
         var walks: Int?, maxLength: Int?, alpha: Double?, seed: UInt64?, threads: Int?
         var input: String?, output: String?, samples: Int?
         var topK: Int?, eps: Double?, maxLevels: Int?, excludeSources: Bool?, excludeOutNeighbors: Bool?
+        var accuracy: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case walks, maxLength = "max_length", alpha, seed, threads, input, output, samples
             case topK = "top_k", eps, maxLevels = "max_levels", excludeSources = "exclude_sources"
-            case excludeOutNeighbors = "exclude_out_neighbors"
+            case excludeOutNeighbors = "exclude_out_neighbors", accuracy
         }
     }
 
@@ -39,10 +40,13 @@ struct JobOutput: Codable, Equatable {
         var precisionAt10: Double?
         var precisionAt100: Double?
         var l1Error: Double?
+        var rows: Int?
+        var entries: Int?
 
         enum CodingKeys: String, CodingKey {
             case indexVersion = "index_version", outputPath = "output_path", queriesAnswered = "queries_answered"
             case precisionAt10 = "precision_at_10", precisionAt100 = "precision_at_100", l1Error = "l1_error"
+            case rows, entries
         }
     }
 
@@ -75,6 +79,7 @@ struct JobOutput: Codable, Equatable {
         case .index: "index"
         case .batchQuery: "batch-query"
         case .evaluate: "evaluate"
+        case .export: "export"
         }
     }
 
@@ -109,6 +114,9 @@ struct JobOutput: Codable, Equatable {
         case .evaluate(let evaluate):
             (p.samples, p.seed, p.topK) = (evaluate.sampleCount, evaluate.seed, evaluate.topK)
             (p.eps, p.maxLevels) = (evaluate.eps, evaluate.maxLevels)
+        case .export(let export):
+            (p.output, p.topK, p.accuracy) = (export.outputPath, export.topK, export.accuracy)
+            p.input = export.sourcesPath.isEmpty ? nil : export.sourcesPath
         }
         return p
     }
@@ -121,6 +129,7 @@ struct JobOutput: Codable, Equatable {
             Result(
                 queriesAnswered: result.queriesAnswered, precisionAt10: result.precisionAt10,
                 precisionAt100: result.precisionAt100, l1Error: result.l1Error)
+        case .export: Result(outputPath: result.outputPath, rows: result.exportRows, entries: result.exportEntries)
         }
     }
 
@@ -145,6 +154,8 @@ struct JobOutput: Codable, Equatable {
             if let v = result.precisionAt10 { rows.append(("Precision@10", String(format: "%.4f", v))) }
             if let v = result.precisionAt100 { rows.append(("Precision@100", String(format: "%.4f", v))) }
             if let v = result.l1Error { rows.append(("L1", String(format: "%.6f", v))) }
+            if let v = result.rows { rows.append(("Rows", "\(v)")) }
+            if let v = result.entries { rows.append(("Entries", "\(v)")) }
         }
         return LabeledLines.format(rows)
     }
@@ -173,6 +184,7 @@ extension JobOutput.Parameters {
             (.walks, walks), (.maxLength, maxLength), (.alpha, alpha), (.seed, seed), (.threads, threads),
             (.input, input), (.output, output), (.samples, samples), (.topK, topK), (.eps, eps),
             (.maxLevels, maxLevels), (.excludeSources, excludeSources), (.excludeOutNeighbors, excludeOutNeighbors),
+            (.accuracy, accuracy),
         ]
         return values.compactMap { key, value in value.map { (key.rawValue, $0.description) } }
     }

@@ -41,6 +41,7 @@ struct JobWaiter {
         case .index: "vertices"
         case .batchQuery: "queries"
         case .evaluate: "samples"
+        case .export: "rows"
         }
     }
 }

@@ -21,6 +21,7 @@ public struct PwctlCommand: AsyncParsableCommand {
             QueryCommand.self,
             ExactCommand.self,
             BatchCommand.self,
+            ExportCommand.self,
             EvaluateCommand.self,
             JobsCommand.self,
             StatusCommand.self,

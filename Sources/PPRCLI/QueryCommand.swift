@@ -36,12 +36,16 @@ struct QueryCommand: AsyncParsableCommand {
         name: .customLong("max-levels"), help: "Decomposition levels T (default \(QueryParameters.defaultMaxLevels)).")
     var maxLevels: Int?
 
+    @OptionGroup var batch: ClientBatchOptions
+
     @OptionGroup var coordinator: CoordinatorOptions
 
     /// Whether the query runs in process.
     var isLocal: Bool { store != nil }
 
     func validate() throws {
+        try batch.validate(isLocal: store != nil || graph != nil, hasSources: !target.sourceArguments.isEmpty)
+        if batch.batch == nil { try target.requireSources() }
         try target.validate()
         switch (graph, store) {
         case (.some, nil): throw ValidationError("--graph needs --store (local mode); omit both to ask the coordinator")
@@ -59,6 +63,7 @@ struct QueryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ClientFailure.reporting {
+            if try await batch.run(self) { return }  // --batch FILE (ClientBatch.swift)
             let output = isLocal ? try localOutput() : try await wireOutput()
             print(target.json ? try output.json() : output.text())
         }
@@ -132,12 +137,16 @@ struct PersonalizationOptions: ParsableArguments {
     var json = false
 
     func validate() throws {
-        guard !sourceArguments.isEmpty else { throw ValidationError("--source is required: name at least one vertex") }
         _ = try sources()
         if let top, top < 1 { throw ValidationError("--top must be at least 1, not \(top)") }
         if let alpha, !(alpha > 0 && alpha < 1) {
             throw ValidationError("--alpha must be strictly between 0 and 1, not \(alpha)")
         }
+    }
+
+    /// At least one `--source` (commands call this unless they read sources elsewhere, e.g. `--batch`).
+    func requireSources() throws {
+        guard !sourceArguments.isEmpty else { throw ValidationError("--source is required: name at least one vertex") }
     }
 
     /// The `--source` values as (external id, weight) pairs; the error names the bad value.

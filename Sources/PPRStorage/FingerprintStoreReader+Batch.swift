@@ -102,7 +102,7 @@ extension FingerprintStoreReader {
         return BatchCombineResult(partialSums: [sum], fingerprintsRead: distinct.count, chunksRead: chunks)
     }
 
-    private func decode(_ distinct: [VertexIndex]) throws(StoreError) -> (DecodedFingerprints, Int) {
+    func decode(_ distinct: [VertexIndex]) throws(StoreError) -> (DecodedFingerprints, Int) {
         var table = DecodedFingerprints()
         table.entryStart.reserveCapacity(distinct.count + 1)
         // The manifest's mean entries per fingerprint sizes the table once instead of growing it.
@@ -180,7 +180,7 @@ extension FingerprintStoreReader {
 
 /// Decoded fingerprints of a batch's distinct vertices: entries of distinct vertex `d` are
 /// `entryStart[d] ..< entryStart[d + 1]` of `vertices` / `counts`.
-private struct DecodedFingerprints {
+struct DecodedFingerprints {
     var entryStart: [Int] = [0]
     var vertices: [VertexIndex] = []
     var counts: [UInt32] = []

@@ -14,6 +14,7 @@ public struct JobLedgerRecord: Codable, Equatable, Sendable {
         case index
         case batchQuery = "batch-query"
         case evaluate
+        case export
     }
 
     /// Where the job is in its life; `succeeded`, `failed` and `cancelled` are final.
@@ -97,6 +98,8 @@ public struct JobLedgerParameters: Codable, Equatable, Sendable {
     public var maxLevels: Int?
     // evaluate
     public var sampleCount: Int?
+    // export (also outputPath, topK, and inputPath for the sources file)
+    public var accuracy: String?
 
     /// Makes parameters; every field defaults to nil.
     public init() {}
@@ -110,6 +113,9 @@ public struct JobLedgerResult: Codable, Equatable, Sendable {
     public var outputPath: String?
     public var indexVersion: UInt64?
     public var queriesAnswered: Int?
+    /// Export: rows and entries written.
+    public var exportRows: Int?
+    public var exportEntries: Int?
 
     /// Makes a result; every field defaults to nil.
     public init(

@@ -29,6 +29,8 @@ struct ServiceBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("batch-sources"), help: "Sources of the batch-query job.") var batchSources = 10_000
     @Option(help: "Queries per inline BatchQuery request (0 = skip the inline path).") var chunk = 256
     @Option(name: .customLong("top-k"), help: "k of every query.") var topK = 10
+    @Option(name: .customLong("export-top"), help: "K of the export job (0 = skip the export).") var exportTop = 32
+    @Option(name: .customLong("export-rows"), help: "Rows of the export (0 = every vertex).") var exportRows = 0
     @Option(help: "NNG URL of the front (port 0 = any free port).") var listen = "tcp://127.0.0.1:0"
     @Option(name: .customLong("combine-deadline-ms"), help: "Coordinator -> shard combine deadline.")
     var combineDeadline = Deadlines().combineMillis
@@ -42,6 +44,8 @@ struct ServiceBenchmark: AsyncParsableCommand {
         guard batchSources >= 1 else { throw ValidationError("--batch-sources: \(batchSources) must be >= 1") }
         guard chunk >= 0 else { throw ValidationError("--chunk: \(chunk) must be >= 0") }
         guard topK >= 1 else { throw ValidationError("--top-k: \(topK) must be >= 1") }
+        guard exportTop >= 0 else { throw ValidationError("--export-top: \(exportTop) must be >= 0") }
+        guard exportRows >= 0 else { throw ValidationError("--export-rows: \(exportRows) must be >= 0") }
         guard combineDeadline >= 1 else {
             throw ValidationError("--combine-deadline-ms: \(combineDeadline) must be >= 1")
         }
@@ -117,6 +121,8 @@ struct ServiceBenchmark: AsyncParsableCommand {
         row("1 client", singleClient)
         row("1 client server", singleServer)
         row("1 client q/s", rate(queries, .milliseconds(single.client.reduce(0, +))))
+        // The one-at-a-time baseline of the speed-ups below: mean client time of one query.
+        let baseline = single.client.reduce(0, +) / Double(queries)
         row("Fingerprints", "\(single.fingerprints / queries) per query (mean)")
 
         let (many, wall) = try await probes.concurrent(draw(queries), clients: clients)
@@ -135,6 +141,7 @@ struct ServiceBenchmark: AsyncParsableCommand {
             let job = try await probes.batchJob(sources, input: input, output: output, client: client)
             row("Batch job", "\(seconds(job.wall)) s (job \(seconds(job.job)) s), "
                 + "\(rate(batchSources, job.wall)) sources/s, \(batchSources) lines, \(job.errors) errors")
+            row("Batch speed-up", speedUp(baseline: baseline, count: batchSources, wall: job.wall))
         } catch {
             row("Batch job", "FAILED: \(error)")
         }
@@ -143,11 +150,40 @@ struct ServiceBenchmark: AsyncParsableCommand {
                 let inline = try await probes.inlineBatches(sources, chunk: chunk, client: client)
                 row("Inline batches", "\(seconds(inline.wall)) s (server \(seconds(inline.server)) s), "
                     + "\(rate(batchSources, inline.wall)) sources/s, \(chunk) per request")
+                row("Inline speed-up", speedUp(baseline: baseline, count: batchSources, wall: inline.wall))
             } catch {
                 row("Inline batches", "FAILED (\(chunk) per request): \(error)")
             }
         }
+        if exportTop > 0 {
+            do {
+                let rows = exportRows == 0 ? graph.vertexCount : min(exportRows, graph.vertexCount)
+                var sourcesPath = ""
+                if rows < graph.vertexCount {
+                    sourcesPath = directory.appendingPathComponent("export-sources.txt").path
+                    try draw(rows).map { "\($0.rawValue)\n" }.joined().write(
+                        toFile: sourcesPath, atomically: true, encoding: .utf8)
+                }
+                let out = directory.appendingPathComponent("export").path
+                let start = ContinuousClock.now
+                let record = try await client.run(
+                    .export(ExportJobParams(outputPath: out, topK: exportTop, sourcesPath: sourcesPath)))
+                let wall = ContinuousClock.now - start
+                let entries = record.result?.exportEntries ?? 0
+                row("Export job", "\(seconds(wall)) s (job \(seconds(jobDuration(record))) s), \(rows) rows, K \(exportTop), "
+                    + "\(entries) entries, \(rate(rows, wall)) rows/s")
+                row("Export speed-up", speedUp(baseline: baseline, count: rows, wall: wall))
+            } catch {
+                row("Export job", "FAILED: \(error)")
+            }
+        }
     }
+}
+
+/// "N× the one-at-a-time time per source (X ms vs Y ms)".
+func speedUp(baseline: Double, count: Int, wall: Duration) -> String {
+    let perSource = milliseconds(wall) / Double(max(1, count))
+    return "\(fixed(baseline / perSource, 1))x per source (\(fixed(perSource, 3)) ms vs \(fixed(baseline, 3)) ms one at a time)"
 }
 
 /// Prints `label: value` at once (a run takes minutes), labels padded to one width as EngineBenchmark does.

@@ -45,6 +45,16 @@ enum WireSamples {
         .combine(CombineRequest(indexVersion: 3, frontiers: [
             [WeightedVertex(vertex: 0, weight: 0.5), WeightedVertex(vertex: UInt32.max, weight: 1e-9)], [],
         ])),
+        .combine(CombineRequest(indexVersion: 4, frontiers: [], block: BlockCombine(
+            queries: [
+                BlockQuery(sources: [WeightedVertex(vertex: 3, weight: 0.25), WeightedVertex(vertex: 9, weight: 0.75)],
+                           candidates: 12),
+                BlockQuery(sources: [WeightedVertex(vertex: 0, weight: 1)], candidates: 1),
+            ],
+            eps: 1e-4, maxLevels: 20, pruneRatio: 1e-3))),
+        .submitJob(SubmitJobRequest(.export(ExportJobParams(
+            outputPath: "/data/export", topK: 32, sourcesPath: "/data/s.txt", accuracy: "high")))),
+        .submitJob(SubmitJobRequest(.export(ExportJobParams(outputPath: "/data/export2")))),
         .startIndexTask(IndexTaskRequest(version: 8, walk: walk, threads: 2, graphChecksum: 0xABCD)),
         .getIndexTask(GetIndexTaskRequest(version: 8)),
         .cancelIndexTask(CancelIndexTaskRequest(version: 8)),
@@ -74,6 +84,16 @@ enum WireSamples {
                 PartialSum(vertices: [1, 2, 3], scores: [0.5, 0.25, 0.125]), PartialSum(vertices: [], scores: []),
             ],
             indexVersion: 7, fingerprintsRead: 3)),
+        .combine(CombineResponse(
+            partialSums: [], indexVersion: 7, fingerprintsRead: 5,
+            blockResults: [
+                BlockResult(vertices: [1, 4], scores: [0.5, 0.125], mass: 0.75, frontierSize: 3, flowPushed: 0.5,
+                            verticesExpanded: 2, levels: 3),
+                BlockResult(vertices: [], scores: [], mass: 0),
+            ])),
+        .job(JobRecord(
+            id: 5, spec: .export(ExportJobParams(outputPath: "/data/export", topK: 8)), state: .succeeded,
+            result: JobResult(outputPath: "/data/export", queriesAnswered: 10, exportRows: 10, exportEntries: 80))),
         .indexTask(taskStatus),
         .indexTask(IndexTaskStatus(version: 9, state: .running, progressDone: 1, progressTotal: 2)),
         .activateVersion(ActivateVersionResponse(activeVersion: 8, previousVersion: 7)),

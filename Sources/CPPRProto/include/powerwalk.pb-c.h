@@ -27,6 +27,7 @@ typedef struct Ppr__V1__IndexJobParams Ppr__V1__IndexJobParams;
 typedef struct Ppr__V1__BatchQueryJobParams Ppr__V1__BatchQueryJobParams;
 typedef struct Ppr__V1__EvaluateJobParams Ppr__V1__EvaluateJobParams;
 typedef struct Ppr__V1__SubmitJobRequest Ppr__V1__SubmitJobRequest;
+typedef struct Ppr__V1__ExportJobParams Ppr__V1__ExportJobParams;
 typedef struct Ppr__V1__JobResult Ppr__V1__JobResult;
 typedef struct Ppr__V1__JobRecord Ppr__V1__JobRecord;
 typedef struct Ppr__V1__GetJobRequest Ppr__V1__GetJobRequest;
@@ -41,6 +42,8 @@ typedef struct Ppr__V1__GraphSummary Ppr__V1__GraphSummary;
 typedef struct Ppr__V1__ClusterStatus Ppr__V1__ClusterStatus;
 typedef struct Ppr__V1__Frontier Ppr__V1__Frontier;
 typedef struct Ppr__V1__CombineRequest Ppr__V1__CombineRequest;
+typedef struct Ppr__V1__ExportBlockQuery Ppr__V1__ExportBlockQuery;
+typedef struct Ppr__V1__ExportBlockResult Ppr__V1__ExportBlockResult;
 typedef struct Ppr__V1__PartialSum Ppr__V1__PartialSum;
 typedef struct Ppr__V1__CombineResponse Ppr__V1__CombineResponse;
 typedef struct Ppr__V1__WalkParams Ppr__V1__WalkParams;
@@ -112,7 +115,8 @@ typedef enum _Ppr__V1__JobType {
   PPR__V1__JOB_TYPE__JOB_TYPE_UNSPECIFIED = 0,
   PPR__V1__JOB_TYPE__JOB_TYPE_INDEX = 1,
   PPR__V1__JOB_TYPE__JOB_TYPE_BATCH_QUERY = 2,
-  PPR__V1__JOB_TYPE__JOB_TYPE_EVALUATE = 3
+  PPR__V1__JOB_TYPE__JOB_TYPE_EVALUATE = 3,
+  PPR__V1__JOB_TYPE__JOB_TYPE_EXPORT = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PPR__V1__JOB_TYPE)
 } Ppr__V1__JobType;
 typedef enum _Ppr__V1__JobState {
@@ -601,7 +605,8 @@ typedef enum {
   PPR__V1__SUBMIT_JOB_REQUEST__PARAMS__NOT_SET = 0,
   PPR__V1__SUBMIT_JOB_REQUEST__PARAMS_INDEX = 1,
   PPR__V1__SUBMIT_JOB_REQUEST__PARAMS_BATCH_QUERY = 2,
-  PPR__V1__SUBMIT_JOB_REQUEST__PARAMS_EVALUATE = 3
+  PPR__V1__SUBMIT_JOB_REQUEST__PARAMS_EVALUATE = 3,
+  PPR__V1__SUBMIT_JOB_REQUEST__PARAMS_EXPORT = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PPR__V1__SUBMIT_JOB_REQUEST__PARAMS__CASE)
 } Ppr__V1__SubmitJobRequest__ParamsCase;
 
@@ -613,11 +618,41 @@ struct  Ppr__V1__SubmitJobRequest
     Ppr__V1__IndexJobParams *index;
     Ppr__V1__BatchQueryJobParams *batch_query;
     Ppr__V1__EvaluateJobParams *evaluate;
+    Ppr__V1__ExportJobParams *export;
   };
 };
 #define PPR__V1__SUBMIT_JOB_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__submit_job_request__descriptor) \
     , PPR__V1__SUBMIT_JOB_REQUEST__PARAMS__NOT_SET, {0} }
+
+
+typedef enum {
+  PPR__V1__EXPORT_JOB_PARAMS__OPT_TOP_K__NOT_SET = 0,
+  PPR__V1__EXPORT_JOB_PARAMS__OPT_TOP_K_TOP_K = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PPR__V1__EXPORT_JOB_PARAMS__OPT_TOP_K__CASE)
+} Ppr__V1__ExportJobParams__OptTopKCase;
+
+/*
+ * Top-K PPR of every vertex (or of the sources listed in sources_path, one per line) written as NumPy
+ * files under output_path (a directory that must not exist; it appears atomically).
+ */
+struct  Ppr__V1__ExportJobParams
+{
+  ProtobufCMessage base;
+  char *output_path;
+  char *sources_path;
+  /*
+   * Accuracy preset name (fast, default, high); empty = default.
+   */
+  char *accuracy;
+  Ppr__V1__ExportJobParams__OptTopKCase opt_top_k_case;
+  union {
+    uint32_t top_k;
+  };
+};
+#define PPR__V1__EXPORT_JOB_PARAMS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__export_job_params__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, PPR__V1__EXPORT_JOB_PARAMS__OPT_TOP_K__NOT_SET, {0} }
 
 
 typedef enum {
@@ -650,6 +685,11 @@ struct  Ppr__V1__JobResult
    */
   uint64_t index_version;
   uint64_t queries_answered;
+  /*
+   * Export job: rows and entries written.
+   */
+  uint64_t export_rows;
+  uint64_t export_entries;
   Ppr__V1__JobResult__OptPrecisionAt10Case opt_precision_at_10_case;
   union {
     double precision_at_10;
@@ -665,7 +705,7 @@ struct  Ppr__V1__JobResult
 };
 #define PPR__V1__JOB_RESULT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__job_result__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, PPR__V1__JOB_RESULT__OPT_PRECISION_AT_10__NOT_SET, {0}, PPR__V1__JOB_RESULT__OPT_PRECISION_AT_100__NOT_SET, {0}, PPR__V1__JOB_RESULT__OPT_L1_ERROR__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, PPR__V1__JOB_RESULT__OPT_PRECISION_AT_10__NOT_SET, {0}, PPR__V1__JOB_RESULT__OPT_PRECISION_AT_100__NOT_SET, {0}, PPR__V1__JOB_RESULT__OPT_L1_ERROR__NOT_SET, {0} }
 
 
 typedef enum {
@@ -909,10 +949,64 @@ struct  Ppr__V1__CombineRequest
   uint64_t index_version;
   size_t n_frontiers;
   Ppr__V1__Frontier **frontiers;
+  /*
+   * Block mode (shared decomposition, issue 7): when `block_queries` is set, `frontiers` is empty and
+   * the worker expands the block itself (it maps the graph), combines its own frontier fingerprints
+   * once for all the block's queries and answers `block_results`.
+   */
+  size_t n_block_queries;
+  Ppr__V1__ExportBlockQuery **block_queries;
+  double block_eps;
+  uint32_t block_max_levels;
+  /*
+   * A shard leaves out entries below prune_ratio * (the query's lower bound on its candidates-th score);
+   * 0 sends every non-zero entry.
+   */
+  double prune_ratio;
 };
 #define PPR__V1__COMBINE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__combine_request__descriptor) \
-    , 0, 0,NULL }
+    , 0, 0,NULL, 0,NULL, 0, 0, 0 }
+
+
+/*
+ * One query of a block: a normalised personalization over internal vertex indices (packed, equal
+ * lengths) and how many top entries the coordinator will look at (top_k plus the excluded count).
+ */
+struct  Ppr__V1__ExportBlockQuery
+{
+  ProtobufCMessage base;
+  size_t n_vertices;
+  uint32_t *vertices;
+  size_t n_weights;
+  double *weights;
+  uint32_t candidates;
+};
+#define PPR__V1__EXPORT_BLOCK_QUERY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__export_block_query__descriptor) \
+    , 0,NULL, 0,NULL, 0 }
+
+
+/*
+ * One query's share from one shard in block mode: this shard's fingerprint sums plus the pushed mass of
+ * the vertices it owns, pruned (vertices ascending, packed), and the exact mass before pruning.
+ */
+struct  Ppr__V1__ExportBlockResult
+{
+  ProtobufCMessage base;
+  size_t n_vertices;
+  uint32_t *vertices;
+  size_t n_scores;
+  float *scores;
+  double mass;
+  uint64_t frontier_size;
+  double flow_pushed;
+  uint64_t vertices_expanded;
+  uint32_t levels;
+};
+#define PPR__V1__EXPORT_BLOCK_RESULT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__export_block_result__descriptor) \
+    , 0,NULL, 0,NULL, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -941,10 +1035,15 @@ struct  Ppr__V1__CombineResponse
   Ppr__V1__PartialSum **partial_sums;
   uint64_t index_version;
   uint64_t fingerprints_read;
+  /*
+   * block_results[i] answers block_queries[i] (block mode).
+   */
+  size_t n_block_results;
+  Ppr__V1__ExportBlockResult **block_results;
 };
 #define PPR__V1__COMBINE_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__combine_response__descriptor) \
-    , 0,NULL, 0, 0 }
+    , 0,NULL, 0, 0, 0,NULL }
 
 
 struct  Ppr__V1__WalkParams
@@ -1301,6 +1400,25 @@ Ppr__V1__SubmitJobRequest *
 void   ppr__v1__submit_job_request__free_unpacked
                      (Ppr__V1__SubmitJobRequest *message,
                       ProtobufCAllocator *allocator);
+/* Ppr__V1__ExportJobParams methods */
+void   ppr__v1__export_job_params__init
+                     (Ppr__V1__ExportJobParams         *message);
+size_t ppr__v1__export_job_params__get_packed_size
+                     (const Ppr__V1__ExportJobParams   *message);
+size_t ppr__v1__export_job_params__pack
+                     (const Ppr__V1__ExportJobParams   *message,
+                      uint8_t             *out);
+size_t ppr__v1__export_job_params__pack_to_buffer
+                     (const Ppr__V1__ExportJobParams   *message,
+                      ProtobufCBuffer     *buffer);
+Ppr__V1__ExportJobParams *
+       ppr__v1__export_job_params__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ppr__v1__export_job_params__free_unpacked
+                     (Ppr__V1__ExportJobParams *message,
+                      ProtobufCAllocator *allocator);
 /* Ppr__V1__JobResult methods */
 void   ppr__v1__job_result__init
                      (Ppr__V1__JobResult         *message);
@@ -1567,6 +1685,44 @@ Ppr__V1__CombineRequest *
 void   ppr__v1__combine_request__free_unpacked
                      (Ppr__V1__CombineRequest *message,
                       ProtobufCAllocator *allocator);
+/* Ppr__V1__ExportBlockQuery methods */
+void   ppr__v1__export_block_query__init
+                     (Ppr__V1__ExportBlockQuery         *message);
+size_t ppr__v1__export_block_query__get_packed_size
+                     (const Ppr__V1__ExportBlockQuery   *message);
+size_t ppr__v1__export_block_query__pack
+                     (const Ppr__V1__ExportBlockQuery   *message,
+                      uint8_t             *out);
+size_t ppr__v1__export_block_query__pack_to_buffer
+                     (const Ppr__V1__ExportBlockQuery   *message,
+                      ProtobufCBuffer     *buffer);
+Ppr__V1__ExportBlockQuery *
+       ppr__v1__export_block_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ppr__v1__export_block_query__free_unpacked
+                     (Ppr__V1__ExportBlockQuery *message,
+                      ProtobufCAllocator *allocator);
+/* Ppr__V1__ExportBlockResult methods */
+void   ppr__v1__export_block_result__init
+                     (Ppr__V1__ExportBlockResult         *message);
+size_t ppr__v1__export_block_result__get_packed_size
+                     (const Ppr__V1__ExportBlockResult   *message);
+size_t ppr__v1__export_block_result__pack
+                     (const Ppr__V1__ExportBlockResult   *message,
+                      uint8_t             *out);
+size_t ppr__v1__export_block_result__pack_to_buffer
+                     (const Ppr__V1__ExportBlockResult   *message,
+                      ProtobufCBuffer     *buffer);
+Ppr__V1__ExportBlockResult *
+       ppr__v1__export_block_result__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ppr__v1__export_block_result__free_unpacked
+                     (Ppr__V1__ExportBlockResult *message,
+                      ProtobufCAllocator *allocator);
 /* Ppr__V1__PartialSum methods */
 void   ppr__v1__partial_sum__init
                      (Ppr__V1__PartialSum         *message);
@@ -1814,6 +1970,9 @@ typedef void (*Ppr__V1__EvaluateJobParams_Closure)
 typedef void (*Ppr__V1__SubmitJobRequest_Closure)
                  (const Ppr__V1__SubmitJobRequest *message,
                   void *closure_data);
+typedef void (*Ppr__V1__ExportJobParams_Closure)
+                 (const Ppr__V1__ExportJobParams *message,
+                  void *closure_data);
 typedef void (*Ppr__V1__JobResult_Closure)
                  (const Ppr__V1__JobResult *message,
                   void *closure_data);
@@ -1855,6 +2014,12 @@ typedef void (*Ppr__V1__Frontier_Closure)
                   void *closure_data);
 typedef void (*Ppr__V1__CombineRequest_Closure)
                  (const Ppr__V1__CombineRequest *message,
+                  void *closure_data);
+typedef void (*Ppr__V1__ExportBlockQuery_Closure)
+                 (const Ppr__V1__ExportBlockQuery *message,
+                  void *closure_data);
+typedef void (*Ppr__V1__ExportBlockResult_Closure)
+                 (const Ppr__V1__ExportBlockResult *message,
                   void *closure_data);
 typedef void (*Ppr__V1__PartialSum_Closure)
                  (const Ppr__V1__PartialSum *message,
@@ -1914,6 +2079,7 @@ extern const ProtobufCMessageDescriptor ppr__v1__index_job_params__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__batch_query_job_params__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__evaluate_job_params__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__submit_job_request__descriptor;
+extern const ProtobufCMessageDescriptor ppr__v1__export_job_params__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__job_result__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__job_record__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__get_job_request__descriptor;
@@ -1928,6 +2094,8 @@ extern const ProtobufCMessageDescriptor ppr__v1__graph_summary__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__cluster_status__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__frontier__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor;
+extern const ProtobufCMessageDescriptor ppr__v1__export_block_query__descriptor;
+extern const ProtobufCMessageDescriptor ppr__v1__export_block_result__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__partial_sum__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__combine_response__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__walk_params__descriptor;

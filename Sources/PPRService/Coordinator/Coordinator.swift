@@ -25,6 +25,8 @@ public final class Coordinator: JobContext {
     /// Probes replicas and catches up lagging ones; started by `start()`, stopped by `shutdown()`.
     let replicaSupervisor: ReplicaCatchUp
     private let executor: QueryExecutor
+    /// Batches of more than one query: the shared decomposition (BatchExecutor.swift).
+    private let batchExecutor: BatchExecutor
     private let record: ActiveVersionRecord
     /// The active version with its walk parameters, once learned from the workers' manifests.
     private let active = Mutex<ActiveIndex?>(nil)
@@ -60,6 +62,7 @@ public final class Coordinator: JobContext {
         executor = QueryExecutor(graph: graph.graph, config: config, shards: shards)
         replicaSupervisor = ReplicaCatchUp(
             pool: shards, config: config, graphChecksum: graph.checksum, logger: logger)
+        batchExecutor = BatchExecutor(graph: graph.graph, config: config, shards: shards)
         if let ledger {
             let runner = JobRunner(ledger: ledger, context: self, settings: JobSettings(config: config), logger: logger)
             jobs.withLock { $0 = runner }
@@ -133,6 +136,7 @@ public final class Coordinator: JobContext {
     /// Answers queries through the active index (the client batch path, same errors).
     public func answer(_ queries: [QueryRequest]) async throws(WireError) -> [QueryResponse] {
         let index = try await activeIndex()
+        if queries.count > 1 { return try await batchExecutor.answer(queries, index: index) }
         return try await executor.answer(queries, index: index)
     }
 

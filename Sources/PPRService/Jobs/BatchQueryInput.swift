@@ -31,7 +31,8 @@ enum BatchQueryInput {
     static func parse(_ text: String, path: String) throws(WireError) -> [BatchQueryLine] {
         var queries: [BatchQueryLine] = []
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift: split on it too, so CRLF files have their lines.
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             number += 1
             let content = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if content.isEmpty || content.hasPrefix("#") { continue }

@@ -1,7 +1,8 @@
 // Batch-query job (DESIGN §3): a file of sources in, top-k per source out.
 //
 // The input is parsed and checked whole first (BatchQueryInput). Queries then go through the live
-// query path (`context.answer`) in batches of `batchSize`, so each batch shares one decomposition.
+// query path (`context.answer`) in batches of `batchSize`, each answered in blocks of the shared
+// decomposition (BatchExecutor).
 // A query with an unknown vertex (or another per-query error) gets an error line and the job goes on:
 // unknown ids are caught locally before sending; if the coordinator still refuses a batch with
 // NOT_FOUND or INVALID_ARGUMENT, that batch is re-asked one query at a time to find the culprits.

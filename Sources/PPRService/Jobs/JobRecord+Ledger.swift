@@ -32,6 +32,12 @@ extension JobLedgerRecord {
             parameters.topK = p.topK
             parameters.eps = p.eps
             parameters.maxLevels = p.maxLevels
+        case .export(let p):
+            kind = .export
+            parameters.outputPath = p.outputPath
+            parameters.topK = p.topK
+            parameters.inputPath = p.sourcesPath.isEmpty ? nil : p.sourcesPath
+            parameters.accuracy = p.accuracy
         }
         self.init(
             id: record.id, kind: kind, state: State(record.state), parameters: parameters,
@@ -73,6 +79,10 @@ extension JobLedgerResult {
             outputPath: result.outputPath.isEmpty ? nil : result.outputPath,
             indexVersion: result.indexVersion == 0 ? nil : result.indexVersion,
             queriesAnswered: result.queriesAnswered)
+        if result.exportRows > 0 || result.exportEntries > 0 {
+            exportRows = result.exportRows
+            exportEntries = result.exportEntries
+        }
     }
 }
 
@@ -99,6 +109,13 @@ extension JobRecord {
             spec = .evaluate(
                 EvaluateJobParams(
                     sampleCount: p.sampleCount, seed: p.seed, topK: p.topK, eps: p.eps, maxLevels: p.maxLevels))
+        case .export:
+            guard let output = p.outputPath else {
+                throw WireError(.internal, "job \(stored.id): stored export record has no output path")
+            }
+            spec = .export(
+                ExportJobParams(
+                    outputPath: output, topK: p.topK, sourcesPath: p.inputPath ?? "", accuracy: p.accuracy ?? ""))
         }
         self.init(
             id: stored.id, spec: spec, state: stored.state.wire, progressDone: stored.progressDone,
@@ -109,7 +126,8 @@ extension JobRecord {
                 JobResult(
                     precisionAt10: r.precisionAt10, precisionAt100: r.precisionAt100, l1Error: r.l1Error,
                     outputPath: r.outputPath ?? "", indexVersion: r.indexVersion ?? 0,
-                    queriesAnswered: r.queriesAnswered ?? 0)
+                    queriesAnswered: r.queriesAnswered ?? 0, exportRows: r.exportRows ?? 0,
+                    exportEntries: r.exportEntries ?? 0)
             })
     }
 }

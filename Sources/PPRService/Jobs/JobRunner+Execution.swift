@@ -40,6 +40,7 @@ extension JobRunner {
         case .index(let params): try await IndexJob(params: params, handle: handle).run()
         case .batchQuery(let params): try await BatchQueryJob(params: params, handle: handle).run()
         case .evaluate(let params): try await EvaluateJob(params: params, handle: handle).run()
+        case .export(let params): try await ExportJob(params: params, handle: handle).run()
         }
     }
 

@@ -14,8 +14,9 @@ public struct JobSettings: Sendable {
     public var pollInterval: Duration = .milliseconds(250)
     /// Progress is written to the ledger at most this often (the in-memory record is always current).
     public var progressPersistInterval: Duration = .seconds(1)
-    /// Queries of a batch-query job sent through the query path at once.
-    public var batchSize: Int = 256
+    /// Queries of a batch-query job sent through the query path at once (1,536 = 24 blocks of the shared
+    /// decomposition, so the blocks in flight keep the shards busy between rounds).
+    public var batchSize: Int = 1_536
     /// Sources of an evaluate job answered at once.
     public var evaluateBatchSize: Int = 16
     /// The job directory (`coordinator.jobFilesDir`): the only place jobs read and write files.
@@ -77,6 +78,21 @@ extension JobSettings {
             try Self.check(samples >= 1 && samples <= 1_000_000, "sample_count", samples, "1 ... 1000000")
             try resolveQuery(&p.topK, &p.eps, &p.maxLevels)
             return .evaluate(p)
+        case .export(var p):
+            p.topK = p.topK ?? ExportJob.defaultTopK
+            let maxTopK = ResolvedQuery.maxTopK
+            try Self.check(p.topK! >= 1 && p.topK! <= maxTopK, "top_k", p.topK!, "1 ... \(maxTopK)")
+            if p.accuracy.isEmpty { p.accuracy = AccuracyPreset.default.rawValue }
+            let names = AccuracyPreset.allCases.map(\.rawValue).joined(separator: ", ")
+            try Self.check(AccuracyPreset(name: p.accuracy) != nil, "accuracy", p.accuracy, names)
+            let (files, sources, output) = (jobFiles, p.sourcesPath, p.outputPath)
+            if !sources.isEmpty {
+                p.sourcesPath = try JobFiles.wire { () throws(JobFilesError) in
+                    try files.resolveInput(sources, name: "sources_path")
+                }
+            }
+            p.outputPath = try JobFiles.wire { () throws(JobFilesError) in try files.resolveOutputDirectory(output) }
+            return .export(p)
         }
     }
 

@@ -32,6 +32,8 @@ public final class WorkerShard: Sendable {
     let state = Mutex(ShardState())
     let combineRequests = Atomic<Int>(0)
     let fingerprintsRead = Atomic<Int>(0)
+    /// Buffers of block combines (WorkerShard+Block.swift).
+    let blockScratch = BlockScratchPool()
 
     /// The mutable part: index tasks and version readers (a reader per complete version asked for).
     struct ShardState: Sendable {
@@ -90,6 +92,7 @@ public final class WorkerShard: Sendable {
 
     /// Weighted fingerprint sums of a complete version (active or not: the coordinator pins one).
     func combine(_ request: CombineRequest) async throws(WireError) -> CombineResponse {
+        if let block = request.block { return try await combineBlock(request, block) }
         let version = try storeVersion(request.indexVersion)
         guard request.frontiers.count <= maxCombineFrontiers else {
             throw WireError(

@@ -73,6 +73,17 @@ extension EncodeArena {
             }
             m.pointee.params_case = PPR__V1__SUBMIT_JOB_REQUEST__PARAMS_EVALUATE
             m.pointee.evaluate = p
+        case .export(let params):
+            let p = message(ppr__v1__export_job_params__init)
+            p.pointee.output_path = string(params.outputPath)
+            if let v = params.topK {
+                p.pointee.opt_top_k_case = PPR__V1__EXPORT_JOB_PARAMS__OPT_TOP_K_TOP_K
+                p.pointee.top_k = wireUInt32(v)
+            }
+            p.pointee.sources_path = string(params.sourcesPath)
+            p.pointee.accuracy = string(params.accuracy)
+            m.pointee.params_case = PPR__V1__SUBMIT_JOB_REQUEST__PARAMS_EXPORT
+            m.pointee.export = p
         }
         return m
     }
@@ -117,6 +128,8 @@ extension EncodeArena {
         m.pointee.output_path = string(result.outputPath)
         m.pointee.index_version = result.indexVersion
         m.pointee.queries_answered = wireUInt64(result.queriesAnswered)
+        m.pointee.export_rows = wireUInt64(result.exportRows)
+        m.pointee.export_entries = wireUInt64(result.exportEntries)
         return m
     }
 

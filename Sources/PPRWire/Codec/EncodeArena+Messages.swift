@@ -156,6 +156,22 @@ extension EncodeArena {
         }
         m.pointee.n_frontiers = frontiers.count
         m.pointee.frontiers = messages(frontiers)
+        if let block = request.block {
+            let queries = block.queries.map { query in
+                let q = message(ppr__v1__export_block_query__init)
+                q.pointee.n_vertices = query.sources.count
+                q.pointee.vertices = array(query.sources.map(\.vertex))
+                q.pointee.n_weights = query.sources.count
+                q.pointee.weights = array(query.sources.map(\.weight))
+                q.pointee.candidates = wireUInt32(query.candidates)
+                return q
+            }
+            m.pointee.n_block_queries = queries.count
+            m.pointee.block_queries = messages(queries)
+            m.pointee.block_eps = block.eps
+            m.pointee.block_max_levels = wireUInt32(block.maxLevels)
+            m.pointee.prune_ratio = block.pruneRatio
+        }
         return m
     }
 
@@ -173,6 +189,21 @@ extension EncodeArena {
         m.pointee.partial_sums = messages(sums)
         m.pointee.index_version = response.indexVersion
         m.pointee.fingerprints_read = wireUInt64(response.fingerprintsRead)
+        let blocks = response.blockResults.map { result in
+            let r = message(ppr__v1__export_block_result__init)
+            r.pointee.n_vertices = result.vertices.count
+            r.pointee.vertices = array(result.vertices)
+            r.pointee.n_scores = result.scores.count
+            r.pointee.scores = array(result.scores)
+            r.pointee.mass = result.mass
+            r.pointee.frontier_size = wireUInt64(result.frontierSize)
+            r.pointee.flow_pushed = result.flowPushed
+            r.pointee.vertices_expanded = wireUInt64(result.verticesExpanded)
+            r.pointee.levels = wireUInt32(result.levels)
+            return r
+        }
+        m.pointee.n_block_results = blocks.count
+        m.pointee.block_results = messages(blocks)
         return m
     }
 

@@ -37,6 +37,12 @@ extension ProtoDecode {
                     maxLevels: isSet(p.opt_max_levels_case) ? Int(p.max_levels) : nil
                 )
             )
+        case PPR__V1__SUBMIT_JOB_REQUEST__PARAMS_EXPORT:
+            let p = try required(c.export, "SubmitJobRequest.export")
+            return .export(
+                ExportJobParams(
+                    outputPath: string(p.output_path), topK: isSet(p.opt_top_k_case) ? Int(p.top_k) : nil,
+                    sourcesPath: string(p.sources_path), accuracy: string(p.accuracy)))
         default:
             throw WireDecodeError("SubmitJobRequest carries no job parameters")
         }
@@ -48,7 +54,8 @@ extension ProtoDecode {
             precisionAt100: isSet(c.opt_precision_at_100_case) ? c.precision_at_100 : nil,
             l1Error: isSet(c.opt_l1_error_case) ? c.l1_error : nil,
             outputPath: string(c.output_path), indexVersion: c.index_version,
-            queriesAnswered: count(c.queries_answered)
+            queriesAnswered: count(c.queries_answered), exportRows: count(c.export_rows),
+            exportEntries: count(c.export_entries)
         )
     }
 

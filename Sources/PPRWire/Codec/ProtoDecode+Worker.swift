@@ -12,7 +12,21 @@ extension ProtoDecode {
                 WeightedVertex(vertex: $0, weight: $1)
             }
         }
-        return CombineRequest(indexVersion: c.index_version, frontiers: frontiers)
+        var block: BlockCombine?
+        if c.n_block_queries > 0 {
+            let queries = try messages(c.n_block_queries, c.block_queries) { (q) throws(WireDecodeError) in
+                guard q.n_vertices == q.n_weights else {
+                    throw WireDecodeError("ExportBlockQuery has \(q.n_vertices) vertices but \(q.n_weights) weights")
+                }
+                let sources = zip(array(q.n_vertices, q.vertices), array(q.n_weights, q.weights)).map {
+                    WeightedVertex(vertex: $0, weight: $1)
+                }
+                return BlockQuery(sources: sources, candidates: Int(q.candidates))
+            }
+            block = BlockCombine(
+                queries: queries, eps: c.block_eps, maxLevels: Int(c.block_max_levels), pruneRatio: c.prune_ratio)
+        }
+        return CombineRequest(indexVersion: c.index_version, frontiers: frontiers, block: block)
     }
 
     static func combineResponse(_ c: Ppr__V1__CombineResponse) throws(WireDecodeError) -> CombineResponse {
@@ -22,8 +36,18 @@ extension ProtoDecode {
             }
             return PartialSum(vertices: array(s.n_vertices, s.vertices), scores: array(s.n_scores, s.scores))
         }
+        let blocks = try messages(c.n_block_results, c.block_results) { (r) throws(WireDecodeError) in
+            guard r.n_vertices == r.n_scores else {
+                throw WireDecodeError("ExportBlockResult has \(r.n_vertices) vertices but \(r.n_scores) scores")
+            }
+            return BlockResult(
+                vertices: array(r.n_vertices, r.vertices), scores: array(r.n_scores, r.scores), mass: r.mass,
+                frontierSize: count(r.frontier_size), flowPushed: r.flow_pushed,
+                verticesExpanded: count(r.vertices_expanded), levels: Int(r.levels))
+        }
         return CombineResponse(
-            partialSums: sums, indexVersion: c.index_version, fingerprintsRead: count(c.fingerprints_read)
+            partialSums: sums, indexVersion: c.index_version, fingerprintsRead: count(c.fingerprints_read),
+            blockResults: blocks
         )
     }
 

@@ -3,6 +3,7 @@ public enum JobType: Int32, Hashable, Sendable, CaseIterable {
     case index = 1
     case batchQuery = 2
     case evaluate = 3
+    case export = 4
 }
 
 /// Where a job is in its life.
@@ -82,6 +83,7 @@ public enum JobSpec: Hashable, Sendable {
     case index(IndexJobParams)
     case batchQuery(BatchQueryJobParams)
     case evaluate(EvaluateJobParams)
+    case export(ExportJobParams)
 
     /// The job type this spec describes.
     public var type: JobType {
@@ -89,6 +91,7 @@ public enum JobSpec: Hashable, Sendable {
         case .index: .index
         case .batchQuery: .batchQuery
         case .evaluate: .evaluate
+        case .export: .export
         }
     }
 }
@@ -110,11 +113,16 @@ public struct JobResult: Hashable, Sendable {
     /// The version an index job built.
     public var indexVersion: UInt64
     public var queriesAnswered: Int
+    /// Export job: rows (sources) and entries written.
+    public var exportRows: Int
+    public var exportEntries: Int
     /// Makes a result.
     public init(
         precisionAt10: Double? = nil, precisionAt100: Double? = nil, l1Error: Double? = nil, outputPath: String = "",
-        indexVersion: UInt64 = 0, queriesAnswered: Int = 0
+        indexVersion: UInt64 = 0, queriesAnswered: Int = 0, exportRows: Int = 0, exportEntries: Int = 0
     ) {
+        self.exportRows = exportRows
+        self.exportEntries = exportEntries
         self.precisionAt10 = precisionAt10
         self.precisionAt100 = precisionAt100
         self.l1Error = l1Error

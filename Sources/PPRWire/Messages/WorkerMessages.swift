@@ -5,10 +5,13 @@ public struct CombineRequest: Equatable, Sendable {
     public var indexVersion: UInt64
     /// One frontier per query; internal vertex indices with their flow.
     public var frontiers: [[WeightedVertex]]
+    /// Block mode (BlockMessages.swift): the worker expands these queries itself; `frontiers` is empty.
+    public var block: BlockCombine?
     /// Makes the request.
-    public init(indexVersion: UInt64, frontiers: [[WeightedVertex]]) {
+    public init(indexVersion: UInt64, frontiers: [[WeightedVertex]], block: BlockCombine? = nil) {
         self.indexVersion = indexVersion
         self.frontiers = frontiers
+        self.block = block
     }
 }
 
@@ -29,11 +32,16 @@ public struct CombineResponse: Hashable, Sendable {
     public var partialSums: [PartialSum]
     public var indexVersion: UInt64
     public var fingerprintsRead: Int
+    /// Block mode: `blockResults[i]` answers `block.queries[i]`.
+    public var blockResults: [BlockResult]
     /// Makes the response.
-    public init(partialSums: [PartialSum], indexVersion: UInt64, fingerprintsRead: Int = 0) {
+    public init(
+        partialSums: [PartialSum], indexVersion: UInt64, fingerprintsRead: Int = 0, blockResults: [BlockResult] = []
+    ) {
         self.partialSums = partialSums
         self.indexVersion = indexVersion
         self.fingerprintsRead = fingerprintsRead
+        self.blockResults = blockResults
     }
 }
 

@@ -1,0 +1,219 @@
+// BatchExecutor: the shared decomposition of a batch (issue 7; DESIGN §2 Batch).
+//
+// A batch (the inline BatchQuery request, the batch-query and export jobs) is answered in blocks of up
+// to `blockSize` queries with the same eps and levels. For each block the coordinator sends every shard
+// the block's personalizations (block mode of Combine, a few bytes per query). Every worker expands the
+// whole block on the graph it maps, vertex-major (BlockDecomposition: one row of Float/Double per vertex
+// over the block's queries, rows pushed only where some query's flow exceeds eps), decodes each
+// fingerprint of the frontier vertices it owns once per block, adds it into all the block's queries as
+// one dense vector operation per entry, adds the pushed mass of the vertices it owns, and answers per
+// query its exact mass and its entries above a pruning threshold (FingerprintStoreReader+Block). The
+// coordinator adds the shards' vectors, normalises by the sum of the masses, and cuts the top k after
+// exclusions. Only partial sums cross the network; shards and blocks run in parallel
+// (`blocksInFlight` blocks at once, so each worker keeps both cores of a 2-core host busy).
+//
+// Accuracy: the expansion and the sums are those of a single query up to rounding (Float sums). With
+// `pruneRatio` r, a shard leaves out values below r * theta (theta: a lower bound on the query's
+// (k + excluded)-th score), so a top vertex is always found and a score lacks at most shards * r * theta.
+// Memory: per worker, `blocksInFlight` block buffers of `vertexCount * blockSize * 28` bytes (blockSize
+// from BlockDecomposition.capacity: 64 below 150k vertices, narrower beyond); on the coordinator, the
+// replies of the blocks in flight. Neither grows with the batch's length.
+import PPRCore
+import PPRWire
+
+/// Answers batches of queries with the shared decomposition.
+final class BatchExecutor: Sendable {
+    /// Blocks sent at once (per batch).
+    static let blocksInFlight = 3
+    /// Relative pruning threshold of block replies (see the file comment); at most 1/shards is used.
+    static let pruneRatio = 1e-2
+
+    let graph: CSRGraph
+    private let partition: Partition
+    private let defaults: QueryDefaults
+    private let shards: ShardPool
+    private let deadline: Duration
+    /// Queries per block.
+    let blockSize: Int
+    private let pruneRatio: Double
+    private let cpu = OffPool(label: "powerwalk.coordinator.batch", concurrent: true)
+
+    init(graph: CSRGraph, config: ServiceConfig, shards: ShardPool, pruneRatio: Double = BatchExecutor.pruneRatio) {
+        self.graph = graph
+        partition = config.partition
+        defaults = config.query
+        self.shards = shards
+        // A block does the work of up to 64 queries on each worker: allow it fifteen combine deadlines
+        // (30 s by default; a loaded 2-core host can take seconds per block).
+        deadline = .milliseconds(config.deadlines.combineMillis) * 15
+        blockSize = BlockDecomposition.capacity(vertexCount: graph.vertexCount)
+        self.pruneRatio = min(pruneRatio, 1 / Double(max(1, config.partition.shardCount)))
+    }
+
+    /// Answers `requests` against `index`; `responses[i]` answers `requests[i]`.
+    ///
+    /// - Throws: the first invalid query's error (nothing is sent then), or the first shard failure.
+    func answer(_ requests: [QueryRequest], index: ActiveIndex) async throws(WireError) -> [QueryResponse] {
+        let started = ContinuousClock.now
+        var resolved: [ResolvedQuery] = []
+        resolved.reserveCapacity(requests.count)
+        for (position, request) in requests.enumerated() {
+            resolved.append(
+                try ResolvedQuery(
+                    request, graph: graph, defaults: defaults, alpha: index.walk.restartProbability,
+                    index: requests.count > 1 ? position : nil))
+        }
+        // Blocks: consecutive queries with the same eps and levels, at most blockSize each.
+        var blocks: [[Int]] = []
+        for (i, query) in resolved.enumerated() {
+            if let last = blocks.last, last.count < blockSize, resolved[last[0]].eps == query.eps,
+                resolved[last[0]].maxLevels == query.maxLevels
+            {
+                blocks[blocks.count - 1].append(i)
+            } else {
+                blocks.append([i])
+            }
+        }
+        var responses = [QueryResponse?](repeating: nil, count: resolved.count)
+        // A sliding window of `blocksInFlight` blocks: the next block starts as soon as one ends.
+        let failure: WireError? = await withTaskGroup(of: (Int, Result<[QueryResponse], WireError>).self) { group in
+            var next = 0
+            func launch() {
+                let b = next
+                let queries = blocks[b].map { resolved[$0] }
+                group.addTask { (b, await self.answerBlock(queries, index: index, started: started)) }
+                next += 1
+            }
+            while next < min(blocks.count, Self.blocksInFlight) { launch() }
+            for await (b, outcome) in group {
+                switch outcome {
+                case .success(let answers):
+                    for (position, answer) in zip(blocks[b], answers) { responses[position] = answer }
+                    if next < blocks.count { launch() }
+                case .failure(let error):
+                    group.cancelAll()
+                    return error
+                }
+            }
+            return nil
+        }
+        if let failure { throw failure }
+        return responses.map { $0! }
+    }
+
+    /// One block through every shard, merged.
+    private func answerBlock(
+        _ queries: [ResolvedQuery], index: ActiveIndex, started: ContinuousClock.Instant
+    ) async -> Result<[QueryResponse], WireError> {
+        let block = BlockCombine(
+            queries: queries.map {
+                BlockQuery(sources: $0.personalization.entries, candidates: $0.topK + $0.excluded.vertices.count)
+            },
+            eps: queries[0].eps, maxLevels: queries[0].maxLevels, pruneRatio: pruneRatio)
+        let request = WireRequest.combine(CombineRequest(indexVersion: index.version, frontiers: [], block: block))
+        let shardCount = partition.shardCount
+        let outcomes = await shards.fanOut([WireRequest](repeating: request, count: shardCount), deadline: deadline)
+        var replies: [[BlockResult]] = []
+        for (s, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .failure(let error): return .failure(error)
+            case .success(.combine(let combined)):
+                guard combined.indexVersion == index.version else {
+                    return .failure(
+                        WireError(
+                            .unavailable,
+                            "\(ShardID(s)) answered from index version \(combined.indexVersion), not \(index.version)"))
+                }
+                guard combined.blockResults.count == queries.count else {
+                    return .failure(
+                        WireError(
+                            .internal,
+                            "\(ShardID(s)) returned \(combined.blockResults.count) block results for \(queries.count) queries"))
+                }
+                replies.append(combined.blockResults)
+            case .success(let other):
+                return .failure(WireError(.internal, "\(ShardID(s)) answered Combine with a \(other) reply"))
+            }
+        }
+        let graph = self.graph
+        let version = index.version
+        let replied = replies
+        do {
+            let responses = try await cpu.run { () throws(WireError) -> [QueryResponse] in
+                var responses: [QueryResponse] = []
+                responses.reserveCapacity(queries.count)
+                for (q, query) in queries.enumerated() {
+                    let parts = replied.map { $0[q] }
+                    let top = try Self.merge(parts, vertexCount: graph.vertexCount, query: query)
+                    let first = parts[0]
+                    responses.append(
+                        QueryResponse(
+                            results: top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) },
+                            fingerprintsUsed: parts.reduce(0) { $0 + $1.frontierSize }, flowPushed: first.flowPushed,
+                            verticesExpanded: first.verticesExpanded, levels: first.levels,
+                            elapsed: ContinuousClock.now - started, indexVersion: version))
+                }
+                return responses
+            }
+            return .success(responses)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The sum of two sparse vectors sorted by vertex (sorted by vertex).
+    static func merged(_ a: [WeightedVertex], _ b: [WeightedVertex]) -> [WeightedVertex] {
+        var out: [WeightedVertex] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0
+        var j = 0
+        while i < a.count, j < b.count {
+            if a[i].vertex == b[j].vertex {
+                out.append(WeightedVertex(vertex: a[i].vertex, weight: a[i].weight + b[j].weight))
+                i += 1
+                j += 1
+            } else if a[i].vertex < b[j].vertex {
+                out.append(a[i])
+                i += 1
+            } else {
+                out.append(b[j])
+                j += 1
+            }
+        }
+        out += a[i...]
+        out += b[j...]
+        return out
+    }
+
+    /// Adds the shards' vectors, normalises by the total mass, and returns the top k after exclusions.
+    /// Worker replies are checked (vertex in range, score finite and >= 0): a bad reply is an error.
+    static func merge(_ parts: [BlockResult], vertexCount: Int, query: ResolvedQuery) throws(WireError)
+        -> [ScoredVertex]
+    {
+        var total = 0.0
+        var entries: [WeightedVertex] = []
+        for (s, part) in parts.enumerated() {
+            guard part.mass.isFinite, part.mass >= 0 else {
+                throw WireError(.internal, "\(ShardID(s)) returned an invalid block mass \(part.mass)")
+            }
+            total += part.mass
+            var previous = -1
+            var incoming: [WeightedVertex] = []
+            incoming.reserveCapacity(part.vertices.count)
+            for (vertex, score) in zip(part.vertices, part.scores) {
+                guard Int(vertex) < vertexCount, Int(vertex) > previous, score.isFinite, score >= 0 else {
+                    throw WireError(
+                        .internal,
+                        "\(ShardID(s)) returned an invalid block entry (vertex index \(vertex), score \(score))")
+                }
+                previous = Int(vertex)
+                incoming.append(WeightedVertex(vertex: vertex, weight: Double(score)))
+            }
+            entries = entries.isEmpty ? incoming : Self.merged(entries, incoming)
+        }
+        guard total > 0 else { return [] }
+        let scale = 1 / total
+        for i in entries.indices { entries[i].weight *= scale }
+        return TopK.select(entries, k: query.topK, excluding: query.excluded)
+    }
+}

@@ -1,0 +1,227 @@
+// WorkerShard+Block: the worker's side of the shared decomposition (issue 7; see BatchExecutor for the
+// whole method). A block CombineRequest carries personalizations, not frontiers: the worker expands the
+// block itself on the graph it maps (BlockDecomposition), combines the fingerprints of the frontier
+// vertices it owns once for all queries (FingerprintStoreReader.combineBlock) and answers one pruned
+// sparse vector and one exact mass per query, so only partial sums cross the network.
+//
+// Every field is range-checked before use (block size, vertices, weights, eps, levels, prune ratio,
+// candidates). Memory: the block buffers (BlockDecomposition, bounded by its capacity and the graph) come
+// from a small pool, at most `BlockScratchPool.idleLimit` kept between requests.
+import Foundation
+import PPRCore
+import PPRStorage
+import PPRWire
+import Synchronization
+
+extension WorkerShard {
+    /// Answers a block CombineRequest from the pinned version.
+    func combineBlock(_ request: CombineRequest, _ block: BlockCombine) async throws(WireError) -> CombineResponse {
+        let version = try storeVersion(request.indexVersion)
+        let vertexCount = graph.graph.vertexCount
+        guard !block.queries.isEmpty, block.queries.count <= BlockDecomposition.maxCapacity else {
+            throw WireError(
+                .invalidArgument,
+                "\(id): a block holds 1 ... \(BlockDecomposition.maxCapacity) queries, not \(block.queries.count)")
+        }
+        guard block.pruneRatio.isFinite, block.pruneRatio >= 0, block.pruneRatio <= 1 else {
+            throw WireError(.invalidArgument, "\(id): prune ratio \(block.pruneRatio) must be in 0 ... 1")
+        }
+        var collected: [Personalization] = []
+        collected.reserveCapacity(block.queries.count)
+        for (index, query) in block.queries.enumerated() {
+            for source in query.sources where Int(source.vertex) >= vertexCount {
+                throw WireError(.invalidArgument, "\(id): block query \(index): vertex index \(source.vertex) out of range")
+            }
+            do {
+                collected.append(try Personalization(query.sources.map { ($0.vertex, $0.weight) }))
+            } catch {
+                throw WireError(.invalidArgument, "\(id): block query \(index): \(error)")
+            }
+        }
+        let personalizations = collected
+        let candidates = block.queries.map { min(max(1, $0.candidates), vertexCount) }
+        let reader = try await reader(of: version)
+        let pool = blockScratch
+        let graph = self.graph.graph
+        let (eps, levels, ratio) = (block.eps, block.maxLevels, block.pruneRatio)
+        let alpha = reader.manifest.restartProbability
+        let key = SharedBlockExpansions.Key(
+            graph: reader.manifest.graphChecksum, alpha: alpha, eps: eps, levels: levels, queries: personalizations)
+        let outcome = try await blocking(executor) {
+            try SharedBlockExpansions.shared.withExpansion(key, pool: pool, graph: graph) { scratch in
+                try scratch.expand(personalizations, restartProbability: alpha, eps: eps, maxLevels: levels)
+            } body: { expanded in
+                let matrix = try pool.matrix(of: reader)
+                let combined = try reader.combineBlock(
+                    expanded, candidates: candidates, pruneRatio: ratio, matrix: matrix)
+                return (combined, expanded.statistics)
+            }
+        }
+        let ((results, fingerprints), statistics) = outcome
+        combineRequests.add(1, ordering: .relaxed)
+        fingerprintsRead.add(fingerprints, ordering: .relaxed)
+        let blockResults = zip(results, statistics).map { result, stats in
+            BlockResult(
+                vertices: result.vertices, scores: result.scores, mass: result.mass, frontierSize: result.frontierSize,
+                flowPushed: stats.flowPushed, verticesExpanded: stats.verticesExpanded, levels: stats.levels)
+        }
+        return CombineResponse(
+            partialSums: [], indexVersion: request.indexVersion, fingerprintsRead: fingerprints,
+            blockResults: blockResults)
+    }
+}
+
+/// Block buffers reused across requests (each is `O(vertexCount * capacity)`; see BlockDecomposition).
+final class BlockScratchPool: Sendable {
+    /// Buffers kept between requests: one per core of a 2-core host serving two blocks at once.
+    static let idleLimit = 2
+    private let idle = Mutex<[BlockDecomposition]>([])
+    /// The whole shard's transposed fingerprints of the last version asked for (nil when too large).
+    private let cached = Mutex<BlockMatrix?>(nil)
+    /// Serialises building the matrix (so two first blocks do not both decode the shard).
+    private let building = Mutex<Void>(())
+
+    init() {}
+
+    /// The shard's matrix for `reader`'s version, built on first use; nil when it would exceed
+    /// `BlockMatrix.maxCachedEntries` (blocks then decode their own frontier).
+    func matrix(of reader: FingerprintStoreReader) throws -> BlockMatrix? {
+        let version = reader.manifest.version
+        guard reader.manifest.entryCount <= BlockMatrix.maxCachedEntries else { return nil }
+        if let hit = cached.withLock({ $0 }), hit.version == version { return hit }
+        return try building.withLock { _ in
+            if let hit = cached.withLock({ $0 }), hit.version == version { return hit }
+            let built = try reader.blockMatrix(reader.ownedVertices)
+            cached.withLock { $0 = built }
+            return built
+        }
+    }
+
+    /// Buffers for a block of the graph's capacity (from the pool or allocated).
+    func take(graph: CSRGraph) -> BlockDecomposition {
+        idle.withLock { $0.popLast() }
+            ?? BlockDecomposition(graph: graph, capacity: BlockDecomposition.capacity(vertexCount: graph.vertexCount))
+    }
+
+    /// Returns buffers to the pool (kept when fewer than `idleLimit` are idle).
+    func give(_ scratch: BlockDecomposition) {
+        scratch.reset()
+        idle.withLock { if $0.count < Self.idleLimit { $0.append(scratch) } }
+    }
+}
+
+/// Block expansions shared by the shards of one process (`powerwalkd local`, or a worker serving
+/// several shards): every shard of a block needs the same expansion, so the first shard to get the
+/// block computes it and the others wait for it and read it (BlockDecomposition is read-only after
+/// `expand`). Finished expansions stay for later shards until `keep` newer ones exist and no shard
+/// uses them; then their buffers go back to the pool. Across processes nothing is shared (each host
+/// expands on its own cores). Safety (`@unchecked Sendable` on Slot): its fields are guarded by its
+/// condition's lock; the map by the Mutex.
+final class SharedBlockExpansions: Sendable {
+    /// The process's instance.
+    static let shared = SharedBlockExpansions()
+    /// Finished expansions kept for the shards that have not asked yet.
+    static let keep = 4
+
+    /// What makes two block requests the same expansion.
+    struct Key: Hashable, Sendable {
+        let graph: UInt64
+        let alpha: UInt64
+        let eps: UInt64
+        let levels: Int
+        /// Per query: its entry count, then (vertex, weight bits) pairs.
+        let sources: [UInt64]
+
+        init(graph: UInt64, alpha: Double, eps: Double, levels: Int, queries: [Personalization]) {
+            self.graph = graph
+            self.alpha = alpha.bitPattern
+            self.eps = eps.bitPattern
+            self.levels = levels
+            var sources: [UInt64] = []
+            for query in queries {
+                sources.append(UInt64(query.entries.count))
+                for entry in query.entries {
+                    sources.append(UInt64(entry.vertex))
+                    sources.append(entry.weight.bitPattern)
+                }
+            }
+            self.sources = sources
+        }
+    }
+
+    final class Slot: @unchecked Sendable {
+        let condition = NSCondition()
+        var block: BlockDecomposition?
+        var failure: (any Error)?
+        var done = false
+        /// Shards using it now (under the map's lock).
+        var users = 0
+        /// When it finished, for eviction (under the map's lock).
+        var serial = 0
+    }
+
+    private struct State {
+        var slots: [Key: Slot] = [:]
+        var serial = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Runs `body` on the expansion for `key`, computing it with `expand` (on buffers from `pool`) if no
+    /// other shard of this process has it or is computing it.
+    func withExpansion<R>(
+        _ key: Key, pool: BlockScratchPool, graph: CSRGraph, expand: (BlockDecomposition) throws -> Void,
+        body: (BlockDecomposition) throws -> R
+    ) throws -> R {
+        let (slot, owner) = state.withLock { state -> (Slot, Bool) in
+            if let slot = state.slots[key] {
+                slot.users += 1
+                return (slot, false)
+            }
+            let slot = Slot()
+            slot.users = 1
+            state.slots[key] = slot
+            return (slot, true)
+        }
+        defer { release(key, slot, pool: pool) }
+        if owner {
+            let scratch = pool.take(graph: graph)
+            var failure: (any Error)?
+            do { try expand(scratch) } catch { failure = error }
+            slot.condition.lock()
+            if let failure { slot.failure = failure } else { slot.block = scratch }
+            slot.done = true
+            slot.condition.broadcast()
+            slot.condition.unlock()
+            if failure != nil { pool.give(scratch) }
+        } else {
+            slot.condition.lock()
+            while !slot.done { slot.condition.wait() }
+            slot.condition.unlock()
+        }
+        if let failure = slot.failure { throw failure }
+        guard let block = slot.block else { throw WireError(.internal, "a shared block expansion is missing") }
+        return try body(block)
+    }
+
+    private func release(_ key: Key, _ slot: Slot, pool: BlockScratchPool) {
+        let evicted = state.withLock { state -> [BlockDecomposition] in
+            slot.users -= 1
+            if slot.users == 0 {
+                if slot.failure != nil, state.slots[key] === slot { state.slots[key] = nil }
+                state.serial += 1
+                slot.serial = state.serial
+            }
+            let idle = state.slots.filter { $0.value.users == 0 && $0.value.done }
+            guard idle.count > Self.keep else { return [] }
+            let oldest = idle.sorted { $0.value.serial < $1.value.serial }.prefix(idle.count - Self.keep)
+            var freed: [BlockDecomposition] = []
+            for (oldKey, oldSlot) in oldest {
+                state.slots[oldKey] = nil
+                if let block = oldSlot.block { freed.append(block) }
+            }
+            return freed
+        }
+        for block in evicted { pool.give(block) }
+    }
+}

@@ -1,0 +1,81 @@
+public import PPRCore
+
+// Block mode of Combine (issue 7, shared decomposition): the coordinator sends a block of queries'
+// personalizations; every worker expands the whole block (it maps the graph), combines the fingerprints
+// of its own frontier vertices once for all the block's queries, and answers one pruned sparse vector
+// per query. See PPRService/Coordinator/BatchExecutor.swift for the whole method.
+
+/// One query of a block: a normalised personalization over internal indices, and how many top entries
+/// the coordinator will consider (top k plus the size of the query's excluded set).
+public struct BlockQuery: Equatable, Sendable {
+    public var sources: [WeightedVertex]
+    public var candidates: Int
+    /// Makes a block query.
+    public init(sources: [WeightedVertex], candidates: Int) {
+        self.sources = sources
+        self.candidates = candidates
+    }
+}
+
+/// The block part of a CombineRequest.
+public struct BlockCombine: Equatable, Sendable {
+    public var queries: [BlockQuery]
+    /// Expansion threshold and levels, the same for the whole block.
+    public var eps: Double
+    public var maxLevels: Int
+    /// Entries below `pruneRatio` times the query's lower bound on its `candidates`-th score are left
+    /// out (their mass still counts in `mass`); 0 sends every non-zero entry.
+    public var pruneRatio: Double
+    /// Makes the block part.
+    public init(queries: [BlockQuery], eps: Double, maxLevels: Int, pruneRatio: Double) {
+        self.queries = queries
+        self.eps = eps
+        self.maxLevels = maxLevels
+        self.pruneRatio = pruneRatio
+    }
+}
+
+/// One query's share from one shard: fingerprint sums of the shard's frontier vertices plus the pushed
+/// mass of the vertices it owns, pruned (vertices ascending), and the exact mass before pruning.
+public struct BlockResult: Hashable, Sendable {
+    public var vertices: [VertexIndex]
+    public var scores: [Float]
+    public var mass: Double
+    /// This shard's frontier vertices (fingerprints combined) for the query.
+    public var frontierSize: Int
+    public var flowPushed: Double
+    public var verticesExpanded: Int
+    public var levels: Int
+    /// Makes a result; the arrays must have equal lengths.
+    public init(
+        vertices: [VertexIndex], scores: [Float], mass: Double, frontierSize: Int = 0, flowPushed: Double = 0,
+        verticesExpanded: Int = 0, levels: Int = 0
+    ) {
+        precondition(vertices.count == scores.count, "a block result needs one score per vertex")
+        self.vertices = vertices
+        self.scores = scores
+        self.mass = mass
+        self.frontierSize = frontierSize
+        self.flowPushed = flowPushed
+        self.verticesExpanded = verticesExpanded
+        self.levels = levels
+    }
+}
+
+/// The top-K PPR of every vertex (or of listed sources) written as NumPy files (issue 7 item 2).
+public struct ExportJobParams: Hashable, Sendable {
+    /// Directory to create (must not exist); written under a temporary name and renamed.
+    public var outputPath: String
+    public var topK: Int?
+    /// A file of sources (one id per line) on the coordinator's host; empty = every vertex.
+    public var sourcesPath: String
+    /// Accuracy preset name; empty = the default preset.
+    public var accuracy: String
+    /// Makes export parameters.
+    public init(outputPath: String, topK: Int? = nil, sourcesPath: String = "", accuracy: String = "") {
+        self.outputPath = outputPath
+        self.topK = topK
+        self.sourcesPath = sourcesPath
+        self.accuracy = accuracy
+    }
+}

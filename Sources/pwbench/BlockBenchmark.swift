@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import PPRCore
+import PPRStorage
+
+/// `pwbench block EDGES`: one shard's block combine in process, phase by phase (issue 7): the block
+/// expansion, the combine of one shard's fingerprints for the whole block at several pruning ratios
+/// (time and entries sent per query), against the same sources answered one at a time by
+/// DecompositionQuery. No network: this is the worker's CPU cost of a block.
+struct BlockBenchmark: ParsableCommand {
+    /// CPU time of the calling thread, in seconds (wall time is meaningless on a shared, loaded host).
+    static func cpu() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "block", abstract: "Block expansion and combine of one shard, in process.")
+
+    @Argument(help: "Edge list (SNAP text, optionally .gz).") var edges: String
+    @Option(help: "Walks per vertex (R).") var walks = WalkParameters.defaultWalksPerVertex
+    @Option(help: "Seed of the walks and the sources.") var seed: UInt64 = 1
+    @Option(help: "Queries in the block (0 = the capacity for the graph).") var width = 0
+    @Option(help: "Shards the store is split into (the block's combine reads shard 0).") var shards = 1
+    @Option(name: .customLong("top-k"), help: "Candidates per query (k).") var topK = 100
+    @Option(help: "Expansion threshold.") var eps = QueryParameters.defaultEps
+    @Option(name: .customLong("max-levels"), help: "Levels T.") var maxLevels = QueryParameters.defaultMaxLevels
+
+    func run() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pwbench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (built, _) = try EdgeListReader.read(edges)
+        let graphPath = directory.appendingPathComponent("graph.pwg").path
+        let checksum = try GraphFile.write(built, to: graphPath)
+        let graph = try GraphFile.load(graphPath).graph
+        let parameters = WalkParameters(walksPerVertex: walks, seed: seed)
+        let store = try FingerprintStore(directory: directory.appendingPathComponent("store").path)
+        let report = try IndexBuilder(
+            graph: graph, graphChecksum: checksum, parameters: parameters, shardIndex: 0, shardCount: shards,
+            threadCount: 2
+        ).build(into: store)
+        try store.activate(report.manifest.version)
+        let reader = try store.reader(expecting: checksum, restartProbability: parameters.restartProbability)
+        let capacity = width > 0 ? width : BlockDecomposition.capacity(vertexCount: graph.vertexCount)
+        var sampler = WalkSeed(globalSeed: seed, vertex: 0)
+        let sources = (0..<capacity).map { _ in VertexIndex(sampler.next() % UInt64(graph.vertexCount)) }
+        let queries = sources.map { Personalization(source: $0) }
+        row("Block", "\(capacity) queries, shard 0 of \(shards), eps \(eps), T \(maxLevels), k \(topK)")
+
+        let matrixStart = Self.cpu()
+        let matrix = try reader.blockMatrix(reader.ownedVertices)
+        row("Shard matrix", "CPU \(fixed(Self.cpu() - matrixStart, 3)) s, \(matrix.source.count) entries (built once per version)")
+        let block = BlockDecomposition(graph: graph, capacity: capacity)
+        for ratio in [0, 1e-3, 1e-2] {
+            let expandStart = Self.cpu()
+            try block.expand(queries, restartProbability: parameters.restartProbability, eps: eps, maxLevels: maxLevels)
+            let expanded = Self.cpu() - expandStart
+            let edgesPushed = block.statistics.reduce(0) { $0 + $1.edgesPushed }
+            let combineStart = Self.cpu()
+            let (results, read) = try reader.combineBlock(
+                block, candidates: Array(repeating: topK, count: capacity), pruneRatio: ratio, matrix: matrix)
+            let combined = Self.cpu() - combineStart
+            block.reset()
+            let sent = results.reduce(0) { $0 + $1.vertices.count }
+            row("Ratio \(ratio)", "CPU: expand \(fixed(expanded, 3)) s (\(edgesPushed / capacity) edges/query, "
+                + "\(block.keptRows.count) rows), combine \(fixed(combined, 3)) s (\(read) fingerprints), "
+                + "\(sent / capacity) entries sent/query, reply ~\(sent * 8 / 1024) KiB")
+        }
+        // Single queries on the whole-graph path for comparison (both shards' work: one store of shard 0
+        // covers half; the cost per query is what matters).
+        var single = Decomposition(graph: graph)
+        let singleStart = Self.cpu()
+        var frontier = 0
+        for query in queries {
+            let expansion = try single.expand(
+                personalization: query, restartProbability: parameters.restartProbability, eps: eps, maxLevels: maxLevels)
+            frontier += expansion.frontier.count
+        }
+        let singleExpand = Self.cpu() - singleStart
+        var engine = DecompositionQuery(graph: graph)
+        let queryStart = Self.cpu()
+        for query in queries where shards == 1 {
+            _ = try engine.run(query, parameters: QueryParameters(eps: eps, maxLevels: maxLevels, k: topK), fingerprints: reader)
+        }
+        row("Single queries", "CPU \(fixed(Self.cpu() - queryStart, 3)) s for \(capacity) queries on shard 0's store (its half)")
+        row("Single expands", "CPU \(fixed(singleExpand, 3)) s for \(capacity) queries, \(frontier / capacity) frontier/query")
+    }
+}

@@ -1,0 +1,105 @@
+// The shared decomposition (BatchExecutor + block Combine) against the single-query path and exact PPR,
+// on the seeded test cluster (3 shards, real workers, LMDB and NNG).
+import Foundation
+import PPRCore
+@testable import PPRService
+import PPRStorage
+import PPRWire
+import Testing
+
+@Suite struct BatchBlockTests {
+    /// Without pruning, a block's answers are the single-query answers up to Float32 rounding: same ids
+    /// (except within rounding ties), scores within 1e-5 relative of the top score.
+    @Test func unprunedBlocksEqualSingleQueries() async throws {
+        try await withTestCluster { cluster in
+            let graph = cluster.loaded.graph
+            let executor = BatchExecutor(
+                graph: graph, config: cluster.config, shards: cluster.coordinator.shards, pruneRatio: 0)
+            // 70 queries: two blocks of a 64-wide capacity, mixed single and weighted sources, exclusions.
+            var queries: [QueryRequest] = (0..<66).map { i in
+                QueryRequest(sources: [QuerySource(graph.id(of: VertexIndex((i * 7) % graph.vertexCount)))], topK: 15)
+            }
+            queries.append(
+                QueryRequest(
+                    sources: [QuerySource(VertexID(1003)), QuerySource(VertexID(1006), weight: 3)], topK: 10,
+                    excludeSources: true))
+            queries.append(QueryRequest(sources: [QuerySource(VertexID(1000))], topK: 10, excludeOutNeighbors: true))
+            queries.append(QueryRequest(sources: [QuerySource(VertexID(1015))], topK: 10, eps: 1e-3, maxLevels: 3))
+            queries.append(QueryRequest(sources: [QuerySource(VertexID(1030))], topK: 10, maxLevels: 0))
+            let index = ActiveIndex(version: 1, walk: CoordinatorTestCluster.walk)
+            let blocked = try await executor.answer(queries, index: index)
+            #expect(blocked.count == queries.count)
+            for (query, answer) in zip(queries, blocked) {
+                let single = try queryResponse(try await cluster.call(.query(query)))
+                let top = single.results.first?.score ?? 0
+                expectSameAnswer(answer.results, single.results, tolerance: 1e-5 * top)
+                #expect(answer.fingerprintsUsed == single.fingerprintsUsed)
+                #expect(answer.indexVersion == 1)
+            }
+        }
+    }
+
+    /// The default (pruned) batch path against exact PPR: precision@10 of a batch is that of single queries
+    /// (within 1%: pruning can swap vertices whose scores differ by less than shards * ratio * 10th score).
+    @Test func batchPrecisionMatchesSingleQueriesAgainstExact() async throws {
+        try await withTestCluster { cluster in
+            let graph = cluster.loaded.graph
+            let sources = (0..<40).map { VertexIndex(($0 * 11 + 2) % graph.vertexCount) }
+            let queries = sources.map { QueryRequest(sources: [QuerySource(graph.id(of: $0))], topK: 10) }
+            guard case .batchQuery(let batch) = try await cluster.call(.batchQuery(BatchQueryRequest(queries: queries)))
+            else { throw WireError(.internal, "expected a batch reply") }
+            var batchHits = 0
+            var singleHits = 0
+            for (source, (query, batched)) in zip(sources, zip(queries, batch.responses)) {
+                let exact = try PowerIteration.solve(
+                    graph: graph, personalization: Personalization(source: source), restartProbability: 0.15)
+                let truth = Set(TopK.select(exact.scores, k: 10).map { graph.id(of: $0.vertex) })
+                let single = try queryResponse(try await cluster.call(.query(query)))
+                batchHits += batched.results.filter { truth.contains($0.vertex) }.count
+                singleHits += single.results.filter { truth.contains($0.vertex) }.count
+            }
+            // Pruned replies can move a vertex within shards * ratio of the 10th score: at most 1% of the hits.
+            #expect(abs(batchHits - singleHits) <= 4, "batch \(batchHits) vs single \(singleHits) hits of 400")
+            #expect(Double(batchHits) / 400 >= 0.8)
+        }
+    }
+
+    /// Sources files with CRLF line endings parse like LF files (same queries, same line numbers).
+    @Test func crlfSourcesFilesParse() throws {
+        let lf = try BatchLines.parse("# c\n1003\n\n1000:2 1030:0.5\n", path: "lf")
+        let crlf = try BatchLines.parse("# c\r\n1003\r\n\r\n1000:2 1030:0.5\r\n", path: "crlf")
+        #expect(crlf.map(\.line) == [2, 4])
+        #expect(crlf.map(\.line) == lf.map(\.line))
+        #expect(crlf.map(\.sources) == lf.map(\.sources))
+        #expect(crlf[1].sources == [QuerySource(VertexID(1000), weight: 2), QuerySource(VertexID(1030), weight: 0.5)])
+        let error = #expect(throws: WireError.self) { try BatchLines.parse("1003\r\nx7\r\n", path: "bad") }
+        #expect(error?.message.contains("bad line 2") == true)
+    }
+
+    /// A worker refuses malformed blocks with INVALID_ARGUMENT instead of trapping.
+    @Test func workersRangeCheckBlocks() async throws {
+        try await withTestCluster(shardCount: 2) { cluster in
+            // (An empty block is no block on the wire: it is a Combine of zero frontiers.)
+            let good = BlockQuery(sources: [WeightedVertex(vertex: 1, weight: 1)], candidates: 5)
+            let cases: [(BlockCombine, String)] = [
+                (BlockCombine(queries: Array(repeating: good, count: 65), eps: 1e-4, maxLevels: 5, pruneRatio: 0), "block holds"),
+                (BlockCombine(queries: [BlockQuery(sources: [WeightedVertex(vertex: 1 << 30, weight: 1)], candidates: 1)],
+                              eps: 1e-4, maxLevels: 5, pruneRatio: 0), "out of range"),
+                (BlockCombine(queries: [BlockQuery(sources: [WeightedVertex(vertex: 1, weight: .nan)], candidates: 1)],
+                              eps: 1e-4, maxLevels: 5, pruneRatio: 0), "block query 0"),
+                (BlockCombine(queries: [good], eps: .infinity, maxLevels: 5, pruneRatio: 0), "eps"),
+                (BlockCombine(queries: [good], eps: 1e-4, maxLevels: 1 << 20, pruneRatio: 0), "levels"),
+                (BlockCombine(queries: [good], eps: 1e-4, maxLevels: 5, pruneRatio: 2), "prune ratio"),
+            ]
+            for (block, named) in cases {
+                let error = await #expect(throws: WireError.self) {
+                    try await cluster.coordinator.callShard(
+                        ShardID(0), .combine(CombineRequest(indexVersion: 1, frontiers: [], block: block)),
+                        deadline: .seconds(10))
+                }
+                #expect(error?.code == .invalidArgument)
+                #expect(error?.message.contains(named) == true, "\(String(describing: error)) should name \(named)")
+            }
+        }
+    }
+}
