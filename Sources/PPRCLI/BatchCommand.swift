@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PPRCore
 import PPRWire
 
 /// `pwctl batch`: submits a batch-query job (a file of sources in, top-k per source out).
@@ -28,6 +29,9 @@ struct BatchCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-levels"), help: "Decomposition levels T (default: the server's).")
     var maxLevels: Int?
 
+    @Option(name: .long, help: "Accuracy preset: fast, default or high (default: the server's).")
+    var accuracy: String?
+
     @Flag(name: .customLong("exclude-sources"), help: "Leave each query's sources out of its answer.")
     var excludeSources = false
 
@@ -46,6 +50,9 @@ struct BatchCommand: AsyncParsableCommand {
             throw ValidationError("--eps must be a finite number >= 0, not \(eps)")
         }
         if let maxLevels, maxLevels < 0 { throw ValidationError("--max-levels must be at least 0, not \(maxLevels)") }
+        if let accuracy, AccuracyPreset(name: accuracy) == nil {
+            throw ValidationError("--accuracy must be one of \(AccuracyPreset.names), not '\(accuracy)'")
+        }
     }
 
     /// The job as submitted, with absolute paths.
@@ -54,7 +61,7 @@ struct BatchCommand: AsyncParsableCommand {
             BatchQueryJobParams(
                 inputPath: Self.absolute(input, from: currentDirectory),
                 outputPath: Self.absolute(output, from: currentDirectory), topK: top, eps: eps, maxLevels: maxLevels,
-                excludeSources: excludeSources, excludeOutNeighbors: excludeOutNeighbors))
+                excludeSources: excludeSources, excludeOutNeighbors: excludeOutNeighbors, accuracy: accuracy))
     }
 
     /// `path` made absolute against `directory`, with `.` and `..` resolved.

@@ -52,11 +52,19 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
     ///
     /// Throws `vertexNotInStore` for a vertex of another shard, `corruptIndex` for bytes that do not decode.
     public func accumulate(_ frontier: [WeightedVertex], into accumulator: inout [Double]) throws {
+        var entries = 0
+        try accumulate(frontier, into: &accumulator, entries: &entries)
+    }
+
+    /// `accumulate`, adding the number of fingerprint entries read to `entries`.
+    public func accumulate(_ frontier: [WeightedVertex], into accumulator: inout [Double], entries: inout Int) throws {
         guard accumulator.count == manifest.vertexCount else {
             throw StoreError.accumulatorSize(expected: manifest.vertexCount, actual: accumulator.count)
         }
         let ordered = frontier.isSorted { $0.vertex <= $1.vertex } ? frontier : frontier.sorted { $0.vertex < $1.vertex }
         let scale = manifest.restartProbability / Double(manifest.walkParameters.walksPerVertex)
+        var added = 0
+        defer { entries += added }
         try read { txn in
             var start = 0
             while start < ordered.count {
@@ -73,7 +81,7 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
                             return try ChunkFormat.fingerprintRange(bytes, count: count, slot: slot)
                         }
                         do {
-                            try FingerprintCodec.accumulate(
+                            added += try FingerprintCodec.accumulate(
                                 bytes.extracting(range), scale: entry.weight * scale, into: &target)
                         } catch {
                             throw corrupt("chunk \(chunk) vertex index \(entry.vertex): \(error)")

@@ -31,18 +31,19 @@ final class QueryScratch: @unchecked Sendable {
         do {
             return try decomposition.expand(
                 personalization: query.personalization, restartProbability: alpha, eps: query.eps,
-                maxLevels: query.maxLevels)
+                maxLevels: query.maxLevels, sampleBelow: query.sampleBelow, lowDegreeFactor: query.lowDegreeFactor)
         } catch {
             throw WireError(.invalidArgument, error.description)
         }
     }
 
-    /// Adds `pushed` and the shards' partial sums, normalises, and returns the top k after exclusions.
+    /// Adds `pushed` and the shards' partial sums, normalises, and returns the top k after exclusions
+    /// with the error estimate (`ErrorEstimate`) of the whole answer.
     func merge(
-        pushed: [WeightedVertex], partials: [(shard: ShardID, sum: PartialSum)], topK: Int, excluded: ExcludedSet
-    ) throws(WireError) -> [ScoredVertex] {
+        pushed: [WeightedVertex], partials: [(shard: ShardID, sum: PartialSum)], topK: Int, excluded: ExcludedSet,
+        statistics: Expansion.Statistics, walk: WalkParameters
+    ) throws(WireError) -> (top: [ScoredVertex], errorEstimate: Double) {
         defer { clear() }
-        for entry in pushed { add(entry.vertex, entry.weight) }
         let vertexCount = accumulator.count
         for (shard, sum) in partials {
             for (vertex, score) in zip(sum.vertices, sum.scores) {
@@ -54,6 +55,16 @@ final class QueryScratch: @unchecked Sendable {
                 add(vertex, score)
             }
         }
+        // The spread of the combined frontier alone (a vertex may come from several shards: summed first).
+        var spread = 0.0
+        for vertex in touched {
+            let value = accumulator[Int(vertex)]
+            guard value > 0 else { continue }
+            spread += value.squareRoot()
+            accumulator[Int(vertex)] = -value  // marks it counted; restored below
+        }
+        for vertex in touched where accumulator[Int(vertex)] < 0 { accumulator[Int(vertex)] = -accumulator[Int(vertex)] }
+        for entry in pushed { add(entry.vertex, entry.weight) }
         touched.sort()
         var entries: [WeightedVertex] = []
         entries.reserveCapacity(touched.count)
@@ -64,10 +75,11 @@ final class QueryScratch: @unchecked Sendable {
             total += value
             entries.append(WeightedVertex(vertex: vertex, weight: value))
         }
-        guard total > 0, total.isFinite else { return [] }
+        guard total > 0, total.isFinite else { return ([], 0) }
         let scale = 1 / total
         for i in entries.indices { entries[i].weight *= scale }
-        return TopK.select(entries, k: topK, excluding: excluded)
+        let estimate = ErrorEstimate.l1(spread: spread, statistics: statistics, walk: walk, totalMass: total)
+        return (TopK.select(entries, k: topK, excluding: excluded), estimate)
     }
 
     @inline(__always)

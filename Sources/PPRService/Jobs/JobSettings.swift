@@ -58,7 +58,7 @@ extension JobSettings {
                 p.threads! >= 0 && p.threads! <= maxThreads, "threads", p.threads!, "0 ... \(maxThreads) (0 = all cores)")
             return .index(p)
         case .batchQuery(var p):
-            try resolveQuery(&p.topK, &p.eps, &p.maxLevels)
+            try resolveQuery(&p.topK, &p.eps, &p.maxLevels, accuracy: p.accuracy)
             p.inputPath = try Self.existingFile(p.inputPath, name: "input_path")
             p.outputPath = try Self.writableOutput(p.outputPath, input: p.inputPath)
             return .batchQuery(p)
@@ -67,15 +67,27 @@ extension JobSettings {
             p.seed = p.seed ?? 1
             let samples = p.sampleCount!
             try Self.check(samples >= 1 && samples <= 1_000_000, "sample_count", samples, "1 ... 1000000")
-            try resolveQuery(&p.topK, &p.eps, &p.maxLevels)
+            try resolveQuery(&p.topK, &p.eps, &p.maxLevels, accuracy: p.accuracy)
             return .evaluate(p)
         }
     }
 
-    private func resolveQuery(_ topK: inout Int?, _ eps: inout Double?, _ maxLevels: inout Int?) throws(WireError) {
+    private func resolveQuery(
+        _ topK: inout Int?, _ eps: inout Double?, _ maxLevels: inout Int?, accuracy: String?
+    ) throws(WireError) {
+        // A named accuracy preset supplies the knobs the job leaves out (its sampling knobs travel with
+        // each query's `accuracy`); otherwise the configured defaults do.
+        var preset: AccuracyPreset?
+        if let accuracy {
+            guard let named = AccuracyPreset(name: accuracy) else {
+                throw WireError(
+                    .invalidArgument, "invalid accuracy '\(accuracy.prefix(64))': expected \(AccuracyPreset.names)")
+            }
+            preset = named
+        }
         topK = topK ?? query.topK
-        eps = eps ?? query.eps
-        maxLevels = maxLevels ?? query.maxLevels
+        eps = eps ?? preset?.eps ?? query.eps
+        maxLevels = maxLevels ?? preset?.maxLevels ?? query.maxLevels
         // The same limits as the query path (ResolvedQuery), so an accepted job cannot fail on every query.
         let (maxTopK, maxLevelsLimit) = (ResolvedQuery.maxTopK, ResolvedQuery.maxLevelsLimit)
         try Self.check(topK! >= 1 && topK! <= maxTopK, "top_k", topK!, "1 ... \(maxTopK)")
