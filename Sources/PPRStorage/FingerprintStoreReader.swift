@@ -94,6 +94,41 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
         }
     }
 
+    /// One frontier's partial sum through a caller-owned dense scratch vector (the online query path of a
+    /// worker): no `O(n)` allocation per request, which on a busy worker costs page faults that serialise
+    /// concurrent requests. `dense` must be all zero with one slot per graph vertex; it is all zero again
+    /// on return, also after an error. Returns the sparse sum (ascending vertices, non-zero scores) and
+    /// the number of distinct fingerprints read.
+    public func combine(_ frontier: [WeightedVertex], scratch dense: inout [Double]) throws(StoreError)
+        -> (sum: ShardPartialSum, fingerprintsRead: Int)
+    {
+        guard dense.count == manifest.vertexCount else {
+            throw .accumulatorSize(expected: manifest.vertexCount, actual: dense.count)
+        }
+        var previous: VertexIndex?
+        var distinct = 0
+        for entry in frontier.sorted(by: { $0.vertex < $1.vertex }) {
+            _ = try location(of: entry.vertex)  // ownership checked up front: no partial work on error
+            if entry.vertex != previous { distinct += 1 }
+            previous = entry.vertex
+        }
+        do {
+            try accumulate(frontier, into: &dense)
+        } catch {
+            var span = dense.mutableSpan
+            for x in 0..<span.count { span[unchecked: x] = 0 }
+            throw error as? StoreError ?? corrupt("\(error)")
+        }
+        var sum = ShardPartialSum()
+        var span = dense.mutableSpan
+        for x in 0..<span.count where span[unchecked: x] != 0 {
+            sum.vertices.append(VertexIndex(x))
+            sum.scores.append(span[unchecked: x])
+            span[unchecked: x] = 0
+        }
+        return (sum, distinct)
+    }
+
     /// The fingerprint of `vertex`; nil when this store does not hold it (another shard's or out of range).
     public func fingerprint(of vertex: VertexIndex) throws(StoreError) -> Fingerprint? {
         guard let (chunk, slot) = try? location(of: vertex) else { return nil }

@@ -113,3 +113,27 @@ final class ScratchPool: Sendable {
         return try body(scratch)
     }
 }
+
+/// All-zero dense vectors lent to one user at a time (a worker's single-frontier combines), so a request
+/// allocates no `O(n)` buffer: on a busy process fresh large allocations are page faults that serialise
+/// concurrent requests. Users must hand the vector back all zero.
+final class DenseVectorPool: Sendable {
+    private let capacity: Int
+    private let idle = Mutex<[[Double]]>([])
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Runs `body` with a zeroed vector of `count` slots (pooled, or new when all are lent).
+    func withVector<R, E: Error>(count: Int, _ body: (inout [Double]) throws(E) -> R) throws(E) -> R {
+        var vector = idle.withLock { pool -> [Double]? in
+            guard let last = pool.popLast() else { return nil }
+            return last
+        } ?? []
+        if vector.count != count { vector = [Double](repeating: 0, count: count) }
+        defer {
+            let returned = vector
+            idle.withLock { if $0.count < capacity { $0.append(returned) } }
+        }
+        return try body(&vector)
+    }
+}
