@@ -2276,7 +2276,7 @@ const ProtobufCMessageDescriptor ppr__v1__weighted_source__descriptor =
   (ProtobufCMessageInit) ppr__v1__weighted_source__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__query_request__field_descriptors[8] =
+static const ProtobufCFieldDescriptor ppr__v1__query_request__field_descriptors[9] =
 {
   {
     "sources",
@@ -2374,8 +2374,21 @@ static const ProtobufCFieldDescriptor ppr__v1__query_request__field_descriptors[
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "accuracy",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__QueryRequest, accuracy),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__query_request__field_indices_by_name[] = {
+  8,   /* field[8] = accuracy */
   7,   /* field[7] = alpha */
   2,   /* field[2] = eps */
   4,   /* field[4] = exclude */
@@ -2388,7 +2401,7 @@ static const unsigned ppr__v1__query_request__field_indices_by_name[] = {
 static const ProtobufCIntRange ppr__v1__query_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor ppr__v1__query_request__descriptor =
 {
@@ -2398,7 +2411,7 @@ const ProtobufCMessageDescriptor ppr__v1__query_request__descriptor =
   "Ppr__V1__QueryRequest",
   "ppr.v1",
   sizeof(Ppr__V1__QueryRequest),
-  8,
+  9,
   ppr__v1__query_request__field_descriptors,
   ppr__v1__query_request__field_indices_by_name,
   1,  ppr__v1__query_request__number_ranges,
@@ -2456,7 +2469,7 @@ const ProtobufCMessageDescriptor ppr__v1__scored_vertex__descriptor =
   (ProtobufCMessageInit) ppr__v1__scored_vertex__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__query_response__field_descriptors[7] =
+static const ProtobufCFieldDescriptor ppr__v1__query_response__field_descriptors[8] =
 {
   {
     "results",
@@ -2542,9 +2555,22 @@ static const ProtobufCFieldDescriptor ppr__v1__query_response__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "error_estimate",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__QueryResponse, error_estimate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__query_response__field_indices_by_name[] = {
   5,   /* field[5] = elapsed_micros */
+  7,   /* field[7] = error_estimate */
   1,   /* field[1] = fingerprints_used */
   2,   /* field[2] = flow_pushed */
   6,   /* field[6] = index_version */
@@ -2555,7 +2581,7 @@ static const unsigned ppr__v1__query_response__field_indices_by_name[] = {
 static const ProtobufCIntRange ppr__v1__query_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor ppr__v1__query_response__descriptor =
 {
@@ -2565,7 +2591,7 @@ const ProtobufCMessageDescriptor ppr__v1__query_response__descriptor =
   "Ppr__V1__QueryResponse",
   "ppr.v1",
   sizeof(Ppr__V1__QueryResponse),
-  7,
+  8,
   ppr__v1__query_response__field_descriptors,
   ppr__v1__query_response__field_indices_by_name,
   1,  ppr__v1__query_response__number_ranges,
@@ -2764,7 +2790,7 @@ const ProtobufCMessageDescriptor ppr__v1__index_job_params__descriptor =
   (ProtobufCMessageInit) ppr__v1__index_job_params__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__batch_query_job_params__field_descriptors[7] =
+static const ProtobufCFieldDescriptor ppr__v1__batch_query_job_params__field_descriptors[8] =
 {
   {
     "input_path",
@@ -2850,8 +2876,21 @@ static const ProtobufCFieldDescriptor ppr__v1__batch_query_job_params__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "accuracy",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__BatchQueryJobParams, accuracy),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__batch_query_job_params__field_indices_by_name[] = {
+  7,   /* field[7] = accuracy */
   3,   /* field[3] = eps */
   6,   /* field[6] = exclude_out_neighbors */
   5,   /* field[5] = exclude_sources */
@@ -2863,7 +2902,7 @@ static const unsigned ppr__v1__batch_query_job_params__field_indices_by_name[] =
 static const ProtobufCIntRange ppr__v1__batch_query_job_params__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor ppr__v1__batch_query_job_params__descriptor =
 {
@@ -2873,14 +2912,14 @@ const ProtobufCMessageDescriptor ppr__v1__batch_query_job_params__descriptor =
   "Ppr__V1__BatchQueryJobParams",
   "ppr.v1",
   sizeof(Ppr__V1__BatchQueryJobParams),
-  7,
+  8,
   ppr__v1__batch_query_job_params__field_descriptors,
   ppr__v1__batch_query_job_params__field_indices_by_name,
   1,  ppr__v1__batch_query_job_params__number_ranges,
   (ProtobufCMessageInit) ppr__v1__batch_query_job_params__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__evaluate_job_params__field_descriptors[5] =
+static const ProtobufCFieldDescriptor ppr__v1__evaluate_job_params__field_descriptors[6] =
 {
   {
     "sample_count",
@@ -2942,8 +2981,21 @@ static const ProtobufCFieldDescriptor ppr__v1__evaluate_job_params__field_descri
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "accuracy",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__EvaluateJobParams, accuracy),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__evaluate_job_params__field_indices_by_name[] = {
+  5,   /* field[5] = accuracy */
   3,   /* field[3] = eps */
   4,   /* field[4] = max_levels */
   0,   /* field[0] = sample_count */
@@ -2953,7 +3005,7 @@ static const unsigned ppr__v1__evaluate_job_params__field_indices_by_name[] = {
 static const ProtobufCIntRange ppr__v1__evaluate_job_params__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor ppr__v1__evaluate_job_params__descriptor =
 {
@@ -2963,7 +3015,7 @@ const ProtobufCMessageDescriptor ppr__v1__evaluate_job_params__descriptor =
   "Ppr__V1__EvaluateJobParams",
   "ppr.v1",
   sizeof(Ppr__V1__EvaluateJobParams),
-  5,
+  6,
   ppr__v1__evaluate_job_params__field_descriptors,
   ppr__v1__evaluate_job_params__field_indices_by_name,
   1,  ppr__v1__evaluate_job_params__number_ranges,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PPRCore
 import PPRWire
 
 /// `pwctl batch`: submits a batch-query job (a file of sources in, top-k per source out).
@@ -29,6 +30,9 @@ struct BatchCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-levels"), help: "Decomposition levels T (default: the server's).")
     var maxLevels: Int?
 
+    @Option(name: .long, help: "Accuracy preset: fast, default or high (default: the server's).")
+    var accuracy: String?
+
     @Flag(name: .customLong("exclude-sources"), help: "Leave each query's sources out of its answer.")
     var excludeSources = false
 
@@ -47,6 +51,9 @@ struct BatchCommand: AsyncParsableCommand {
             throw ValidationError("--eps must be a finite number >= 0, not \(eps)")
         }
         if let maxLevels, maxLevels < 0 { throw ValidationError("--max-levels must be at least 0, not \(maxLevels)") }
+        if let accuracy, AccuracyPreset(name: accuracy) == nil {
+            throw ValidationError("--accuracy must be one of \(AccuracyPreset.names), not '\(accuracy)'")
+        }
     }
 
     /// The job as submitted: paths as given (the coordinator resolves them in its job directory).
@@ -54,7 +61,7 @@ struct BatchCommand: AsyncParsableCommand {
         .batchQuery(
             BatchQueryJobParams(
                 inputPath: input, outputPath: output, topK: top, eps: eps, maxLevels: maxLevels,
-                excludeSources: excludeSources, excludeOutNeighbors: excludeOutNeighbors))
+                excludeSources: excludeSources, excludeOutNeighbors: excludeOutNeighbors, accuracy: accuracy))
     }
 
     func run() async throws {

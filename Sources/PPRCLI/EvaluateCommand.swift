@@ -1,4 +1,5 @@
 import ArgumentParser
+import PPRCore
 import PPRWire
 
 /// `pwctl evaluate`: submits an evaluate job (the live index against exact PPR on sampled sources).
@@ -24,6 +25,9 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-levels"), help: "Decomposition levels T (default: the server's).")
     var maxLevels: Int?
 
+    @Option(name: .long, help: "Accuracy preset: fast, default or high (default: the server's).")
+    var accuracy: String?
+
     @OptionGroup var submission: JobSubmissionOptions
 
     @OptionGroup var coordinator: CoordinatorOptions
@@ -35,11 +39,14 @@ struct EvaluateCommand: AsyncParsableCommand {
             throw ValidationError("--eps must be a finite number >= 0, not \(eps)")
         }
         if let maxLevels, maxLevels < 0 { throw ValidationError("--max-levels must be at least 0, not \(maxLevels)") }
+        if let accuracy, AccuracyPreset(name: accuracy) == nil {
+            throw ValidationError("--accuracy must be one of \(AccuracyPreset.names), not '\(accuracy)'")
+        }
     }
 
     /// The job as submitted.
     var spec: JobSpec {
-        .evaluate(EvaluateJobParams(sampleCount: samples, seed: seed, topK: top, eps: eps, maxLevels: maxLevels))
+        .evaluate(EvaluateJobParams(sampleCount: samples, seed: seed, topK: top, eps: eps, maxLevels: maxLevels, accuracy: accuracy))
     }
 
     func run() async throws {

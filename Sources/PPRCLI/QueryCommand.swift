@@ -17,7 +17,10 @@ struct QueryCommand: AsyncParsableCommand {
             without them it is sent to the coordinator (--coordinator). Several --source flags form one \
             weighted personalization: ID has weight 1, ID:WEIGHT any weight > 0; weights are normalised. \
             --json prints one object: {"results":[{"vertex":ID,"score":S},...],"fingerprints_used":N, \
-            "flow_pushed":X,"vertices_expanded":N,"levels":N,"elapsed_ms":X,"index_version":N}.
+            "flow_pushed":X,"vertices_expanded":N,"levels":N,"elapsed_ms":X,"index_version":N, \
+            "error_estimate":X}. --accuracy chooses a preset (fast, default, high); --eps and --max-levels \
+            override its knobs. error_estimate is the engine's estimate of the L1 distance between the whole \
+            answer vector and exact PPR.
             """
     )
 
@@ -29,11 +32,16 @@ struct QueryCommand: AsyncParsableCommand {
 
     @OptionGroup var target: PersonalizationOptions
 
-    @Option(name: .long, help: "Expansion threshold on a vertex's flow (default \(QueryParameters.defaultEps)).")
+    @Option(
+        name: .long,
+        help: "Accuracy preset: fast, default or high (default: the server's; in local mode 'default').")
+    var accuracy: String?
+
+    @Option(name: .long, help: "Expansion threshold on a vertex's flow (default: the preset's).")
     var eps: Double?
 
     @Option(
-        name: .customLong("max-levels"), help: "Decomposition levels T (default \(QueryParameters.defaultMaxLevels)).")
+        name: .customLong("max-levels"), help: "Decomposition levels T (default: the preset's).")
     var maxLevels: Int?
 
     @OptionGroup var batch: ClientBatchOptions
@@ -59,6 +67,9 @@ struct QueryCommand: AsyncParsableCommand {
             throw ValidationError("--eps must be a finite number >= 0, not \(eps)")
         }
         if let maxLevels, maxLevels < 0 { throw ValidationError("--max-levels must be at least 0, not \(maxLevels)") }
+        if let accuracy, AccuracyPreset(name: accuracy) == nil {
+            throw ValidationError("--accuracy must be one of \(AccuracyPreset.names), not '\(accuracy)'")
+        }
     }
 
     func run() async throws {
@@ -84,9 +95,9 @@ struct QueryCommand: AsyncParsableCommand {
             try target.alpha ?? fingerprints.activeManifest()?.restartProbability ?? PPRDefaults.restartProbability
         let reader = try fingerprints.reader(expecting: loaded.checksum, restartProbability: alpha)
         let (personalization, exclusions) = try target.resolve(in: loaded.graph)
-        let parameters = QueryParameters(
-            eps: eps ?? QueryParameters.defaultEps, maxLevels: maxLevels ?? QueryParameters.defaultMaxLevels,
-            k: target.top ?? QueryParameters.defaultK, exclusions: exclusions)
+        let preset = accuracy.flatMap(AccuracyPreset.init(name:)) ?? .default
+        let parameters = preset.parameters(
+            eps: eps, maxLevels: maxLevels, k: target.top ?? QueryParameters.defaultK, exclusions: exclusions)
         var query = DecompositionQuery(graph: loaded.graph)
         let clock = ContinuousClock()
         let started = clock.now
@@ -101,7 +112,7 @@ struct QueryCommand: AsyncParsableCommand {
             sources: try target.sources().map { QuerySource(VertexID($0.id), weight: $0.weight) },
             topK: target.top, eps: eps, maxLevels: maxLevels, exclude: target.exclude.map { VertexID($0) },
             excludeSources: target.excludeSources, excludeOutNeighbors: target.excludeOutNeighbors,
-            restartProbability: target.alpha)
+            restartProbability: target.alpha, accuracy: accuracy)
     }
 
     private func wireOutput() async throws -> QueryOutput {

@@ -5,8 +5,8 @@ import PPRWire
 /// What `pwctl query` and `pwctl exact` print: one JSON object (`--json`) or a ranked table.
 ///
 /// The JSON keys are a contract scripts rely on: `results` (`vertex` is the external id), then
-/// `fingerprints_used`, `flow_pushed`, `vertices_expanded`, `levels`, `elapsed_ms`, `index_version`
-/// for decomposition answers, or `iterations` and `converged` for exact ones. Absent figures are omitted.
+/// `fingerprints_used`, `flow_pushed`, `vertices_expanded`, `levels`, `elapsed_ms`, `index_version`,
+/// `error_estimate` for decomposition answers, or `iterations` and `converged` for exact ones. Absent figures are omitted.
 struct QueryOutput: Codable, Equatable {
     /// One answer row.
     struct Entry: Codable, Equatable {
@@ -28,6 +28,8 @@ struct QueryOutput: Codable, Equatable {
     var iterations: Int?
     /// Whether power iteration reached its tolerance (exact answers only).
     var converged: Bool?
+    /// Estimated L1 distance of the whole answer vector to exact PPR (decomposition answers only).
+    var errorEstimate: Double?
 
     enum CodingKeys: String, CodingKey {
         case results
@@ -38,6 +40,7 @@ struct QueryOutput: Codable, Equatable {
         case elapsedMilliseconds = "elapsed_ms"
         case indexVersion = "index_version"
         case iterations, converged
+        case errorEstimate = "error_estimate"
     }
 
     /// A local decomposition answer; vertex indices become external ids of `graph`.
@@ -50,6 +53,7 @@ struct QueryOutput: Codable, Equatable {
         levels = statistics.levels
         elapsedMilliseconds = Self.milliseconds(elapsed)
         self.indexVersion = UInt64(indexVersion)
+        errorEstimate = result.metadata.errorEstimate
     }
 
     /// The coordinator's answer, field for field.
@@ -61,6 +65,7 @@ struct QueryOutput: Codable, Equatable {
         levels = response.levels
         elapsedMilliseconds = Self.milliseconds(response.elapsed)
         indexVersion = response.indexVersion
+        errorEstimate = response.errorEstimate
     }
 
     /// An exact answer: `top` of a power-iteration solve.
@@ -92,6 +97,7 @@ struct QueryOutput: Codable, Equatable {
         if let levels { rows.append(("Levels", "\(levels)")) }
         if let iterations { rows.append(("Iterations", "\(iterations)")) }
         if let converged { rows.append(("Converged", converged ? "yes" : "no")) }
+        if let errorEstimate { rows.append(("Error estimate", String(format: "%.4f (L1, whole vector)", errorEstimate))) }
         if let indexVersion { rows.append(("Index version", "\(indexVersion)")) }
         rows.append(("Elapsed", String(format: "%.3f ms", elapsedMilliseconds)))
         return lines.joined(separator: "\n") + "\n\n" + LabeledLines.format(rows)

@@ -52,11 +52,19 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
     ///
     /// Throws `vertexNotInStore` for a vertex of another shard, `corruptIndex` for bytes that do not decode.
     public func accumulate(_ frontier: [WeightedVertex], into accumulator: inout [Double]) throws {
+        var entries = 0
+        try accumulate(frontier, into: &accumulator, entries: &entries)
+    }
+
+    /// `accumulate`, adding the number of fingerprint entries read to `entries`.
+    public func accumulate(_ frontier: [WeightedVertex], into accumulator: inout [Double], entries: inout Int) throws {
         guard accumulator.count == manifest.vertexCount else {
             throw StoreError.accumulatorSize(expected: manifest.vertexCount, actual: accumulator.count)
         }
         let ordered = frontier.isSorted { $0.vertex <= $1.vertex } ? frontier : frontier.sorted { $0.vertex < $1.vertex }
         let scale = manifest.restartProbability / Double(manifest.walkParameters.walksPerVertex)
+        var added = 0
+        defer { entries += added }
         try read { txn in
             var start = 0
             while start < ordered.count {
@@ -73,7 +81,7 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
                             return try ChunkFormat.fingerprintRange(bytes, count: count, slot: slot)
                         }
                         do {
-                            try FingerprintCodec.accumulate(
+                            added += try FingerprintCodec.accumulate(
                                 bytes.extracting(range), scale: entry.weight * scale, into: &target)
                         } catch {
                             throw corrupt("chunk \(chunk) vertex index \(entry.vertex): \(error)")
@@ -84,6 +92,41 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
                 start = end
             }
         }
+    }
+
+    /// One frontier's partial sum through a caller-owned dense scratch vector (the online query path of a
+    /// worker): no `O(n)` allocation per request, which on a busy worker costs page faults that serialise
+    /// concurrent requests. `dense` must be all zero with one slot per graph vertex; it is all zero again
+    /// on return, also after an error. Returns the sparse sum (ascending vertices, non-zero scores) and
+    /// the number of distinct fingerprints read.
+    public func combine(_ frontier: [WeightedVertex], scratch dense: inout [Double]) throws(StoreError)
+        -> (sum: ShardPartialSum, fingerprintsRead: Int)
+    {
+        guard dense.count == manifest.vertexCount else {
+            throw .accumulatorSize(expected: manifest.vertexCount, actual: dense.count)
+        }
+        var previous: VertexIndex?
+        var distinct = 0
+        for entry in frontier.sorted(by: { $0.vertex < $1.vertex }) {
+            _ = try location(of: entry.vertex)  // ownership checked up front: no partial work on error
+            if entry.vertex != previous { distinct += 1 }
+            previous = entry.vertex
+        }
+        do {
+            try accumulate(frontier, into: &dense)
+        } catch {
+            var span = dense.mutableSpan
+            for x in 0..<span.count { span[unchecked: x] = 0 }
+            throw error as? StoreError ?? corrupt("\(error)")
+        }
+        var sum = ShardPartialSum()
+        var span = dense.mutableSpan
+        for x in 0..<span.count where span[unchecked: x] != 0 {
+            sum.vertices.append(VertexIndex(x))
+            sum.scores.append(span[unchecked: x])
+            span[unchecked: x] = 0
+        }
+        return (sum, distinct)
     }
 
     /// The fingerprint of `vertex`; nil when this store does not hold it (another shard's or out of range).

@@ -17,8 +17,14 @@ struct EngineBenchmark: AsyncParsableCommand {
     var edges: String
 
     @Option(help: "Walks per vertex (R).") var walks = WalkParameters.defaultWalksPerVertex
-    @Option(help: "Expansion threshold eps.") var eps = QueryParameters.defaultEps
-    @Option(name: .customLong("max-levels"), help: "Expansion levels T.") var maxLevels = QueryParameters.defaultMaxLevels
+    @Option(help: "Accuracy presets to measure, comma-separated (fast, default, high).")
+    var accuracy = "fast,default,high"
+    @Option(help: "Expansion threshold eps (overrides the presets').") var eps: Double?
+    @Option(name: .customLong("max-levels"), help: "Expansion levels T (overrides the presets').") var maxLevels: Int?
+    @Option(name: .customLong("sample-below"), help: "Frontier sampling threshold (overrides the presets').")
+    var sampleBelow: Double?
+    @Option(help: "Extra knob sets for tuning, ';'-separated 'eps,sampleBelow,lowDegreeFactor' triples (measured after the presets).")
+    var sweep: String?
     @Option(help: "Queries timed for latency.") var queries = 1_000
     @Option(name: .customLong("accuracy-sources"), help: "Sources compared with exact PPR.") var accuracySources = 50
     @Option(help: "Seed for the walks and the sampled sources.") var seed: UInt64 = 1
@@ -68,46 +74,113 @@ struct EngineBenchmark: AsyncParsableCommand {
         guard let store else { throw ValidationError("--threads names no thread count") }
         let reader = try store.reader(expecting: checksum, restartProbability: parameters.restartProbability)
         var engine = DecompositionQuery(graph: graph)
-        let knobs = QueryParameters(eps: eps, maxLevels: maxLevels, k: 100)
+        for (label, knobs) in try knobSets() {
+            rows.append(("-- \(label)", describe(knobs)))
+            rows += try measure(graph: graph, reader: reader, engine: &engine, knobs: knobs, alpha: parameters.restartProbability)
+        }
+        rows.append(("Index", "R \(walks), seed \(seed)"))
+        let width = rows.map(\.0.count).max()! + 2
+        for (label, value) in rows { print((label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value) }
+    }
+}
 
+extension EngineBenchmark {
+    /// The presets asked for (with explicit overrides applied) and the sweep's knob sets.
+    func knobSets() throws -> [(String, QueryParameters)] {
+        var sets: [(String, QueryParameters)] = []
+        for name in accuracy.split(separator: ",") where !name.isEmpty {
+            guard let preset = AccuracyPreset(name: String(name)) else {
+                throw ValidationError("--accuracy: unknown preset \(name) (fast, default, high)")
+            }
+            var knobs = preset.parameters(eps: eps, maxLevels: maxLevels, k: 100)
+            if let sampleBelow { knobs.sampleBelow = sampleBelow }
+            sets.append((preset.rawValue, knobs))
+        }
+        for pair in (sweep ?? "").split(separator: ";") {
+            let numbers = pair.split(separator: ",").compactMap { Double($0) }
+            guard numbers.count == 3 else {
+                throw ValidationError("--sweep: '\(pair)' is not 'eps,sampleBelow,lowDegreeFactor'")
+            }
+            var knobs = AccuracyPreset.default.parameters(eps: numbers[0], maxLevels: maxLevels, k: 100)
+            knobs.sampleBelow = numbers[1]
+            knobs.lowDegreeFactor = numbers[2]
+            sets.append(("sweep", knobs))
+        }
+        return sets
+    }
+
+    func describe(_ knobs: QueryParameters) -> String {
+        "eps \(knobs.eps), sample below \(knobs.sampleBelow), low-degree factor \(knobs.lowDegreeFactor), T \(knobs.maxLevels)"
+    }
+
+    /// Latency over `queries` random sources, then accuracy and the error estimate on `accuracySources`
+    /// other sources against exact power iteration.
+    func measure(
+        graph: CSRGraph, reader: FingerprintStoreReader, engine: inout DecompositionQuery, knobs: QueryParameters,
+        alpha: Double
+    ) throws -> [(String, String)] {
+        var rows: [(String, String)] = []
+        let clock = ContinuousClock()
         var sampler = WalkSeed(globalSeed: seed, vertex: 0)
         let n = UInt64(graph.vertexCount)
         var latencies: [Double] = []
+        var cpu: [Double] = []
+        var expandCPU: [Double] = []
+        var decomposition = Decomposition(graph: graph)
         var fingerprints = 0
+        var entries = 0
         var frontierFlow = 0.0
         for _ in 0..<queries {
             let source = VertexIndex(sampler.next() % n)
             let start = clock.now
+            let cpuStart = threadCPUSeconds()
             let result = try engine.run(Personalization(source: source), parameters: knobs, fingerprints: reader)
             latencies.append(milliseconds(clock.now - start))
+            cpu.append((threadCPUSeconds() - cpuStart) * 1000)
+            let expandStart = threadCPUSeconds()
+            _ = try decomposition.expand(
+                personalization: Personalization(source: source), restartProbability: alpha, eps: knobs.eps,
+                maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
+            expandCPU.append((threadCPUSeconds() - expandStart) * 1000)
             fingerprints += result.metadata.fingerprintsUsed
+            entries += result.metadata.entriesCombined
             frontierFlow += result.metadata.expansion.frontierFlow
         }
         latencies.sort()
+        cpu.sort()
+        expandCPU.sort()
+        let count = max(1, queries)
         rows.append(("Query p50", "\(fixed(latencies[latencies.count / 2], 2)) ms"))
         rows.append(("Query p99", "\(fixed(latencies[min(latencies.count - 1, latencies.count * 99 / 100)], 2)) ms"))
-        rows.append(("Fingerprints", "\(fingerprints / max(1, queries)) per query (mean)"))
+        // Thread CPU time: less disturbed by other processes than wall time on a shared machine.
+        rows.append(("Query CPU p50", "\(fixed(cpu[cpu.count / 2], 2)) ms (expand alone \(fixed(expandCPU[expandCPU.count / 2], 2)) ms)"))
+        rows.append(("Fingerprints", "\(fingerprints / count) per query (mean)"))
+        rows.append(("Entries", "\(entries / count) per query (mean)"))
         // The flow left to fingerprints: the part of the answer that carries Monte Carlo error.
-        rows.append(("Frontier flow", "\(fixed(frontierFlow / Double(max(1, queries)), 3)) of the mass (mean)"))
+        rows.append(("Frontier flow", "\(fixed(frontierFlow / Double(count), 3)) of the mass (mean)"))
 
-        var p10 = 0.0, p100 = 0.0, l1 = 0.0
+        var p10 = 0.0, p100 = 0.0, l1 = 0.0, estimated = 0.0, withinTwo = 0
         for _ in 0..<accuracySources {
             let personalization = Personalization(source: VertexIndex(sampler.next() % n))
-            let approximate = try engine.scores(personalization, parameters: knobs, fingerprints: reader).scores
+            let (approximate, metadata) = try engine.scores(personalization, parameters: knobs, fingerprints: reader)
             let exact = try PowerIteration.solve(
-                graph: graph, personalization: personalization, restartProbability: parameters.restartProbability
+                graph: graph, personalization: personalization, restartProbability: alpha
             ).scores
             p10 += AccuracyMetrics.precision(atK: 10, approximate: approximate, exact: exact)
             p100 += AccuracyMetrics.precision(atK: 100, approximate: approximate, exact: exact)
-            l1 += AccuracyMetrics.l1Distance(approximate, exact)
+            let distance = AccuracyMetrics.l1Distance(approximate, exact)
+            l1 += distance
+            estimated += metadata.errorEstimate
+            if metadata.errorEstimate <= 2 * distance, distance <= 2 * metadata.errorEstimate { withinTwo += 1 }
         }
-        let count = Double(max(1, accuracySources))
-        rows.append(("Precision@10", fixed(p10 / count, 4)))
-        rows.append(("Precision@100", fixed(p100 / count, 4)))
-        rows.append(("L1", fixed(l1 / count, 4)))
-        rows.append(("Knobs", "R \(walks), eps \(eps), T \(maxLevels), seed \(seed)"))
-        let width = rows.map(\.0.count).max()! + 2
-        for (label, value) in rows { print((label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value) }
+        let sources = Double(max(1, accuracySources))
+        rows.append(("Precision@10", fixed(p10 / sources, 4)))
+        rows.append(("Precision@100", fixed(p100 / sources, 4)))
+        rows.append(("L1", fixed(l1 / sources, 4)))
+        rows.append((
+            "error_estimate",
+            "\(fixed(estimated / sources, 4)) mean; within 2x of L1 for \(fixed(Double(withinTwo) / sources * 100, 0)) %"))
+        return rows
     }
 }
 

@@ -39,6 +39,26 @@ import Testing
         }
     }
 
+    /// Each preset answers close to exact PPR with an error estimate; an explicit --eps overrides the preset's.
+    @Test func accuracyPresetsAnswerWithAnErrorEstimate() async throws {
+        try await LocalFixture.with { fixture in
+            let source = fixture.id(5)
+            let exact = try fixture.exact([(source, 1)])
+            let truth = Set(fixture.topIDs(exact, k: 10))
+            for preset in ["fast", "default", "high"] {
+                let (output, object) = try queryJSON(fixture, ["--source", "\(source)", "--accuracy", preset])
+                let estimate = try #require(object["error_estimate"] as? Double, "\(preset): error_estimate")
+                #expect(estimate > 0 && estimate < 1, "\(preset): error_estimate \(estimate)")
+                let found = output.results.map(\.vertex).filter(truth.contains).count
+                #expect(found >= 8, "\(preset): precision@10 \(Double(found) / 10)")
+            }
+            let (coarse, _) = try queryJSON(fixture, ["--source", "\(source)", "--accuracy", "high", "--eps", "0.5"])
+            let (fine, _) = try queryJSON(fixture, ["--source", "\(source)", "--accuracy", "high"])
+            #expect((coarse.verticesExpanded ?? 0) < (fine.verticesExpanded ?? 0))
+            #expect(parseFailure(["query", "--source", "1", "--accuracy", "medium"]).contains("--accuracy"))
+        }
+    }
+
     @Test func theWholeVectorSumsToOne() async throws {
         try await LocalFixture.with { fixture in
             let (output, _) = try queryJSON(fixture, ["--source", "\(fixture.id(9))", "--top", "1000"])

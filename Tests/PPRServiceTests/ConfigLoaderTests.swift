@@ -1,4 +1,5 @@
 import Foundation
+import PPRCore
 import PPRService
 import Testing
 
@@ -65,6 +66,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     @Test(arguments: [
         ("query", "eps", "-0.1", "a number ≥ 0"),
+        ("query", "accuracy", "medium", "one of fast, default, high"),
         ("query", "topK", "99999999", "an integer in 1 ... 1048576"),
         ("query", "maxLevels", "5000", "an integer in 0 ... 1024"),
         ("index", "alpha", "1.5", "a number between 0 and 1 (exclusive)"),
@@ -76,6 +78,21 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(throws: ConfigError.invalid("bad.yaml", "\(section).\(key)", value, expected)) {
             try loader.serviceConfig()
         }
+    }
+
+    @Test func theAccuracyPresetSetsTheQueryKnobsAndExplicitKeysOverrideIt() throws {
+        let head = "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\nquery:\n  accuracy: high\n"
+        var named = try ConfigLoader(yaml: head, origin: "a.yaml", environment: [:])
+        let config = try named.serviceConfig()
+        #expect(config.query.accuracy == .high)
+        #expect(config.query.eps == AccuracyPreset.high.eps && config.query.maxLevels == AccuracyPreset.high.maxLevels)
+        var overridden = try ConfigLoader(yaml: head + "  eps: 0.002\n", origin: "b.yaml", environment: [:])
+        let mixed = try overridden.serviceConfig()
+        #expect(mixed.query.accuracy == .high && mixed.query.eps == 0.002)
+        var plain = try ConfigLoader(yaml: "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\n",
+            origin: "c.yaml", environment: [:])
+        let defaults = try plain.serviceConfig()
+        #expect(defaults.query.accuracy == .default && defaults.query.eps == AccuracyPreset.default.eps)
     }
 
     @Test func aConfigWithoutShardsIsRefused() throws {

@@ -82,6 +82,32 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
         }
     }
 
+    /// Each preset through the front equals the in-process engine with that preset, error estimate included;
+    /// an explicit eps overrides the named preset's.
+    @Test func accuracyPresetsAndErrorEstimateMatchTheInProcessEngine() async throws {
+        try await withTestCluster { cluster in
+            let reference = try cluster.referenceSource()
+            let graph = cluster.loaded.graph
+            var engine = DecompositionQuery(graph: graph)
+            for preset in AccuracyPreset.allCases {
+                for (id, eps) in [(1003, nil), (1150, 1e-3)] as [(UInt64, Double?)] {
+                    let request = QueryRequest(
+                        sources: [QuerySource(VertexID(id))], topK: 10, eps: eps, accuracy: preset.rawValue)
+                    let response = try queryResponse(try await cluster.call(.query(request)))
+                    let source = try #require(graph.index(of: VertexID(id)))
+                    let expected = try engine.run(
+                        Personalization(source: source), parameters: preset.parameters(eps: eps, k: 10),
+                        fingerprints: reference)
+                    expectSameAnswer(
+                        response.results, expected.top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) })
+                    #expect(response.fingerprintsUsed == expected.metadata.fingerprintsUsed)
+                    #expect(response.errorEstimate > 0)
+                    #expect(abs(response.errorEstimate - expected.metadata.errorEstimate) <= 1e-9 * response.errorEstimate)
+                }
+            }
+        }
+    }
+
     /// A budget of 1 frontier entry per combine round answers every query of the batch in its own round.
     @Test(arguments: [nil, 1])
     func batchEqualsIndividualQueries(combineEntries: Int?) async throws {
@@ -122,6 +148,7 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
                     "alpha"
                 ),
                 (QueryRequest(sources: []), .invalidArgument, "sources"),
+                (QueryRequest(sources: [QuerySource(VertexID(1003))], accuracy: "medium"), .invalidArgument, "accuracy"),
             ]
             for (request, code, named) in cases {
                 let error = await #expect(throws: WireError.self) { try await cluster.call(.query(request)) }

@@ -348,6 +348,11 @@ struct  Ppr__V1__QueryRequest
   uint64_t *exclude;
   protobuf_c_boolean exclude_sources;
   protobuf_c_boolean exclude_out_neighbors;
+  /*
+   * Accuracy preset: "fast", "default" or "high"; empty takes the server's default preset. The preset
+   * sets eps, max_levels and the frontier sampling knobs; an explicit eps or max_levels overrides it.
+   */
+  char *accuracy;
   Ppr__V1__QueryRequest__OptTopKCase opt_top_k_case;
   union {
     uint32_t top_k;
@@ -367,7 +372,7 @@ struct  Ppr__V1__QueryRequest
 };
 #define PPR__V1__QUERY_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__query_request__descriptor) \
-    , 0,NULL, 0,NULL, 0, 0, PPR__V1__QUERY_REQUEST__OPT_TOP_K__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_EPS__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_MAX_LEVELS__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_ALPHA__NOT_SET, {0} }
+    , 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, PPR__V1__QUERY_REQUEST__OPT_TOP_K__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_EPS__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_MAX_LEVELS__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_ALPHA__NOT_SET, {0} }
 
 
 struct  Ppr__V1__ScoredVertex
@@ -398,10 +403,14 @@ struct  Ppr__V1__QueryResponse
   uint32_t levels;
   uint64_t elapsed_micros;
   uint64_t index_version;
+  /*
+   * The engine's estimate of the L1 distance between the full normalised answer and exact PPR.
+   */
+  double error_estimate;
 };
 #define PPR__V1__QUERY_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__query_response__descriptor) \
-    , 0,NULL, 0, 0, 0, 0, 0, 0 }
+    , 0,NULL, 0, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Ppr__V1__BatchQueryRequest
@@ -521,6 +530,10 @@ struct  Ppr__V1__BatchQueryJobParams
   char *output_path;
   protobuf_c_boolean exclude_sources;
   protobuf_c_boolean exclude_out_neighbors;
+  /*
+   * Accuracy preset of every query ("fast", "default", "high"; empty: the server's default).
+   */
+  char *accuracy;
   Ppr__V1__BatchQueryJobParams__OptTopKCase opt_top_k_case;
   union {
     uint32_t top_k;
@@ -536,7 +549,7 @@ struct  Ppr__V1__BatchQueryJobParams
 };
 #define PPR__V1__BATCH_QUERY_JOB_PARAMS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__batch_query_job_params__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, PPR__V1__BATCH_QUERY_JOB_PARAMS__OPT_TOP_K__NOT_SET, {0}, PPR__V1__BATCH_QUERY_JOB_PARAMS__OPT_EPS__NOT_SET, {0}, PPR__V1__BATCH_QUERY_JOB_PARAMS__OPT_MAX_LEVELS__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, PPR__V1__BATCH_QUERY_JOB_PARAMS__OPT_TOP_K__NOT_SET, {0}, PPR__V1__BATCH_QUERY_JOB_PARAMS__OPT_EPS__NOT_SET, {0}, PPR__V1__BATCH_QUERY_JOB_PARAMS__OPT_MAX_LEVELS__NOT_SET, {0} }
 
 
 typedef enum {
@@ -575,6 +588,10 @@ typedef enum {
 struct  Ppr__V1__EvaluateJobParams
 {
   ProtobufCMessage base;
+  /*
+   * Accuracy preset of the evaluated queries ("fast", "default", "high"; empty: the server's default).
+   */
+  char *accuracy;
   Ppr__V1__EvaluateJobParams__OptSampleCountCase opt_sample_count_case;
   union {
     uint32_t sample_count;
@@ -598,7 +615,7 @@ struct  Ppr__V1__EvaluateJobParams
 };
 #define PPR__V1__EVALUATE_JOB_PARAMS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__evaluate_job_params__descriptor) \
-    , PPR__V1__EVALUATE_JOB_PARAMS__OPT_SAMPLE_COUNT__NOT_SET, {0}, PPR__V1__EVALUATE_JOB_PARAMS__OPT_SEED__NOT_SET, {0}, PPR__V1__EVALUATE_JOB_PARAMS__OPT_TOP_K__NOT_SET, {0}, PPR__V1__EVALUATE_JOB_PARAMS__OPT_EPS__NOT_SET, {0}, PPR__V1__EVALUATE_JOB_PARAMS__OPT_MAX_LEVELS__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, PPR__V1__EVALUATE_JOB_PARAMS__OPT_SAMPLE_COUNT__NOT_SET, {0}, PPR__V1__EVALUATE_JOB_PARAMS__OPT_SEED__NOT_SET, {0}, PPR__V1__EVALUATE_JOB_PARAMS__OPT_TOP_K__NOT_SET, {0}, PPR__V1__EVALUATE_JOB_PARAMS__OPT_EPS__NOT_SET, {0}, PPR__V1__EVALUATE_JOB_PARAMS__OPT_MAX_LEVELS__NOT_SET, {0} }
 
 
 typedef enum {

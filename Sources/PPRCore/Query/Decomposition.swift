@@ -37,21 +37,34 @@ public struct Decomposition {
     /// Expands `personalization` once, with fresh scratch (convenient; reuse a `Decomposition` in loops).
     public static func expand(
         graph: CSRGraph, personalization: Personalization, restartProbability: Double,
-        eps: Double, maxLevels: Int, dropFloor: Double = 0
+        eps: Double, maxLevels: Int, dropFloor: Double = 0, sampleBelow: Double = 0, lowDegreeFactor: Double = 1
     ) throws(QueryError) -> Expansion {
         var decomposition = Decomposition(graph: graph)
         return try decomposition.expand(
             personalization: personalization, restartProbability: restartProbability,
-            eps: eps, maxLevels: maxLevels, dropFloor: dropFloor)
+            eps: eps, maxLevels: maxLevels, dropFloor: dropFloor, sampleBelow: sampleBelow,
+            lowDegreeFactor: lowDegreeFactor)
     }
 
     /// Expands `personalization` for at most `maxLevels` levels, reusing this instance's scratch.
+    ///
+    /// `sampleBelow` (0: off) samples the frontier: a vertex whose total frontier flow `f` is below it
+    /// keeps its fingerprint with probability `f / sampleBelow`, at weight `sampleBelow` (unbiased:
+    /// the expected weight is `f`). Small flows then cost one fingerprint per `sampleBelow` of flow
+    /// instead of one each, which evens out the weights and so spends each fingerprint read where it
+    /// lowers the variance most. The draws hash the personalization and the vertex, so the frontier is
+    /// deterministic and does not depend on the shard count.
+    ///
+    /// `lowDegreeFactor` (1: off) lowers the expansion threshold of a vertex of out-degree `d` below the
+    /// mean degree `d̄` to `eps * max(lowDegreeFactor, d / d̄)`: expanding costs `d` pushes and keeps
+    /// `alpha * f` exactly, so cheap vertices are expanded further. Dangling vertices are always expanded.
     public mutating func expand(
         personalization: Personalization, restartProbability alpha: Double,
-        eps: Double, maxLevels: Int, dropFloor: Double = 0
+        eps: Double, maxLevels: Int, dropFloor: Double = 0, sampleBelow: Double = 0, lowDegreeFactor: Double = 1
     ) throws(QueryError) -> Expansion {
         do { try personalization.validate(vertexCount: graph.vertexCount) } catch { throw .personalization(error) }
         try QueryParameters.validate(restartProbability: alpha, eps: eps, maxLevels: maxLevels, dropFloor: dropFloor)
+        try QueryParameters.validate(sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
         // Work on locals: spans over stored properties would hold exclusive access to all of self.
         var flow: [Double] = [], nextFlow: [Double] = [], kept: [Double] = [], frontierWeight: [Double] = []
         swap(&flow, &self.flow)
@@ -66,13 +79,13 @@ public struct Decomposition {
         }
         return run(
             personalization, alpha: alpha, eps: eps, maxLevels: maxLevels, dropFloor: dropFloor,
-            flow: &flow, nextFlow: &nextFlow, kept: &kept, frontierWeight: &frontierWeight)
+            sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, flow: &flow, nextFlow: &nextFlow, kept: &kept, frontierWeight: &frontierWeight)
     }
 
     /// The level loop over dense scratch vectors (all zero on entry and on exit).
     private func run(
         _ personalization: Personalization, alpha: Double, eps: Double, maxLevels: Int, dropFloor: Double,
-        flow flowArray: inout [Double], nextFlow nextArray: inout [Double],
+        sampleBelow: Double, lowDegreeFactor: Double, flow flowArray: inout [Double], nextFlow nextArray: inout [Double],
         kept keptArray: inout [Double], frontierWeight frontierArray: inout [Double]
     ) -> Expansion {
         var keptTouched: [VertexIndex] = []
@@ -83,6 +96,7 @@ public struct Decomposition {
         for entry in personalization.entries { flowArray[Int(entry.vertex)] = entry.weight }
         let offsets = graph.offsets.span
         let targets = graph.targets.span
+        let inverseMeanDegree = Double(max(1, graph.vertexCount)) / Double(max(1, graph.edgeCount))
         while stats.levels < maxLevels, !active.isEmpty {
             stats.levels += 1
             do {  // the spans end here, before the arrays swap
@@ -94,16 +108,22 @@ public struct Decomposition {
                     let f = flow[unchecked: Int(v)]
                     guard f > 0 else { continue }  // listed twice after an underflowed push
                     flow[unchecked: Int(v)] = 0
-                    guard f > eps else {
-                        Self.addToFrontier(v, f, dropFloor, &frontier, &frontierTouched, &stats)
-                        continue
+                    let start = Int(offsets[unchecked: Int(v)])
+                    let end = Int(offsets[unchecked: Int(v) + 1])
+                    // Dangling vertices cost nothing to expand (their fingerprint is exactly alpha * e_v);
+                    // others below the degree-weighted threshold go to the frontier.
+                    if end > start {
+                        let relative = Double(end - start) * inverseMeanDegree
+                        let threshold = relative >= 1 ? eps : eps * max(lowDegreeFactor, relative)
+                        guard f > threshold else {
+                            Self.addToFrontier(v, f, dropFloor, &frontier, &frontierTouched, &stats)
+                            continue
+                        }
                     }
                     if kept[unchecked: Int(v)] == 0 { keptTouched.append(v) }
                     kept[unchecked: Int(v)] += alpha * f
                     stats.verticesExpanded += 1
                     stats.flowPushed += f
-                    let start = Int(offsets[unchecked: Int(v)])
-                    let end = Int(offsets[unchecked: Int(v) + 1])
                     guard end > start else {
                         stats.danglingLoss += (1 - alpha) * f
                         continue
@@ -131,8 +151,16 @@ public struct Decomposition {
         }
         var kept = keptArray.mutableSpan
         let pushed = Self.drain(&kept, keptTouched)
-        let frontierEntries = Self.drain(&frontier, frontierTouched)
+        var frontierEntries = Self.drain(&frontier, frontierTouched)
+        if sampleBelow > 0 {
+            frontierEntries = Self.sample(
+                frontierEntries, below: sampleBelow, seed: Self.seed(of: personalization), &stats)
+        }
         stats.frontierSize = frontierEntries.count
+        for entry in frontierEntries {
+            stats.sampledFrontierFlow += entry.weight
+            stats.frontierSecondMoment += entry.weight * entry.weight
+        }
         return Expansion(pushed: pushed, frontier: frontierEntries, statistics: stats)
     }
 
@@ -150,10 +178,60 @@ public struct Decomposition {
         stats.frontierFlow += f
     }
 
+    /// Russian roulette on the entries below `threshold` (see `expand`); entries at or above it stay.
+    static func sample(
+        _ entries: [WeightedVertex], below threshold: Double, seed: UInt64, _ stats: inout Expansion.Statistics
+    ) -> [WeightedVertex] {
+        var kept: [WeightedVertex] = []
+        kept.reserveCapacity(entries.count)
+        for entry in entries {
+            guard entry.weight < threshold else {
+                kept.append(entry)
+                continue
+            }
+            if uniform(seed, entry.vertex) * threshold < entry.weight {
+                kept.append(WeightedVertex(vertex: entry.vertex, weight: threshold))
+            } else {
+                stats.verticesSampledOut += 1
+            }
+        }
+        return kept
+    }
+
+    /// A uniform draw in [0, 1) from `(seed, vertex)` (SplitMix64 finaliser).
+    @inline(__always)
+    static func uniform(_ seed: UInt64, _ vertex: VertexIndex) -> Double {
+        var z = seed &+ (UInt64(vertex) &+ 1) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) * 0x1p-53
+    }
+
+    /// The sampling seed of a personalization: a hash of its vertices and weights.
+    static func seed(of personalization: Personalization) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for entry in personalization.entries {
+            hash = (hash ^ UInt64(entry.vertex)) &* 0x100_0000_01B3
+            hash = (hash ^ entry.weight.bitPattern) &* 0x100_0000_01B3
+        }
+        return hash
+    }
+
     /// The non-zero entries of `vector` at `touched`, ascending by vertex; zeroes them.
     private static func drain(_ vector: inout MutableSpan<Double>, _ touched: [VertexIndex]) -> [WeightedVertex] {
         var result: [WeightedVertex] = []
         result.reserveCapacity(touched.count)
+        // Many touched vertices: one scan of the dense vector beats sorting them (same ascending result).
+        if touched.count > vector.count / 16 {
+            for v in 0..<vector.count {
+                let value = vector[unchecked: v]
+                guard value != 0 else { continue }
+                result.append(WeightedVertex(vertex: VertexIndex(v), weight: value))
+                vector[unchecked: v] = 0
+            }
+            return result
+        }
         for v in touched.sorted() {
             let value = vector[unchecked: Int(v)]
             guard value != 0 else { continue }  // a duplicate of the previous entry, already drained

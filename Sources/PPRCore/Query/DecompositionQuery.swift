@@ -16,6 +16,11 @@ public struct DecompositionQuery {
         public var expansion: Expansion.Statistics
         /// Mass of the unnormalised answer (the normalising divisor); below 1 when walks were dropped.
         public var totalMass: Double
+        /// The engine's estimate of the L1 distance from the normalised answer to exact PPR
+        /// (`ErrorEstimate`).
+        public var errorEstimate: Double = 0
+        /// Fingerprint entries added by the combine step (0 when the source does not count them).
+        public var entriesCombined: Int = 0
         /// Fingerprints combined (one per frontier vertex).
         public var fingerprintsUsed: Int { expansion.frontierSize }
     }
@@ -74,13 +79,18 @@ public struct DecompositionQuery {
         let alpha = fingerprints.walkParameters.restartProbability
         let expansion = try decomposition.expand(
             personalization: personalization, restartProbability: alpha,
-            eps: parameters.eps, maxLevels: parameters.maxLevels, dropFloor: parameters.dropFloor)
+            eps: parameters.eps, maxLevels: parameters.maxLevels, dropFloor: parameters.dropFloor,
+            sampleBelow: parameters.sampleBelow, lowDegreeFactor: parameters.lowDegreeFactor)
         defer { Self.clear(&accumulator) }
+        var entries = 0
+        try fingerprints.accumulate(expansion.frontier, into: &accumulator, entries: &entries)
+        let spread = ErrorEstimate.spread(accumulator)
         expansion.addPushed(into: &accumulator)
-        try fingerprints.accumulate(expansion.frontier, into: &accumulator)
         let total = Self.normalise(&accumulator)
         try body(accumulator)
-        return Metadata(expansion: expansion.statistics, totalMass: total)
+        let estimate = ErrorEstimate.l1(
+            spread: spread, statistics: expansion.statistics, walk: fingerprints.walkParameters, totalMass: total)
+        return Metadata(expansion: expansion.statistics, totalMass: total, errorEstimate: estimate, entriesCombined: entries)
     }
 
     /// Divides by the sum (in vertex order); returns the sum. A zero vector stays zero.

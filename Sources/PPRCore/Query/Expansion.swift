@@ -19,8 +19,14 @@ public struct Expansion: Equatable, Sendable {
         public var droppedFlow: Double = 0
         /// Distinct vertices in the frontier: fingerprints the combine step reads.
         public var frontierSize: Int = 0
-        /// Total flow handed to fingerprints.
+        /// Total flow handed to fingerprints (before sampling).
         public var frontierFlow: Double = 0
+        /// Frontier vertices whose small flow lost the sampling draw (see `Decomposition.expand`).
+        public var verticesSampledOut: Int = 0
+        /// Sum of the frontier weights after sampling (equals `frontierFlow` in expectation).
+        public var sampledFrontierFlow: Double = 0
+        /// Sum of the squared frontier weights after sampling: drives the Monte Carlo variance.
+        public var frontierSecondMoment: Double = 0
 
         public init() {}
     }

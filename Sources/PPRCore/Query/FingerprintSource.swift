@@ -18,4 +18,14 @@ public protocol FingerprintSource {
 
     /// Adds `weight * F_v` into `accumulator` for each frontier entry.
     func accumulate(_ frontier: [WeightedVertex], into accumulator: inout [Double]) throws
+
+    /// `accumulate`, also adding the number of fingerprint entries read to `entries`.
+    func accumulate(_ frontier: [WeightedVertex], into accumulator: inout [Double], entries: inout Int) throws
+}
+
+extension FingerprintSource {
+    /// Sources that do not count entries leave `entries` unchanged.
+    public func accumulate(_ frontier: [WeightedVertex], into accumulator: inout [Double], entries: inout Int) throws {
+        try accumulate(frontier, into: &accumulator)
+    }
 }

@@ -50,10 +50,11 @@ public enum FingerprintCodec {
     /// for another graph), checked per entry so a bad buffer cannot write out of bounds. This is
     /// `forEachEntry` specialised by hand (one-byte keys decoded inline, no closure): it is the
     /// hottest loop of a query. Entries before a malformed byte may already have been added.
-    @inline(__always)
+    /// Returns the number of entries added.
+    @inline(__always) @discardableResult
     public static func accumulate(
         _ bytes: Span<UInt8>, scale: Double, into accumulator: inout MutableSpan<Double>
-    ) throws(FingerprintCodecError) {
+    ) throws(FingerprintCodecError) -> Int {
         let limit = accumulator.count
         let end = bytes.count
         var position = 0
@@ -81,6 +82,7 @@ public enum FingerprintCodec {
             }
         }
         guard position == end else { throw .malformed("\(end - position) trailing bytes") }
+        return Int(entryCount)
     }
 
     /// Walks the entries of an encoded fingerprint in ascending vertex order.

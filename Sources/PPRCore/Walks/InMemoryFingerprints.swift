@@ -51,6 +51,11 @@ public struct InMemoryFingerprints: FingerprintSource, Sendable {
     }
 
     public func accumulate(_ frontier: [WeightedVertex], into accumulator: inout [Double]) throws {
+        var entries = 0
+        try accumulate(frontier, into: &accumulator, entries: &entries)
+    }
+
+    public func accumulate(_ frontier: [WeightedVertex], into accumulator: inout [Double], entries: inout Int) throws {
         guard accumulator.count == vertexCount else {
             throw FingerprintSourceError.accumulatorSize(accumulator.count, vertexCount: vertexCount)
         }
@@ -62,7 +67,7 @@ public struct InMemoryFingerprints: FingerprintSource, Sendable {
             guard v < vertexCount else {
                 throw FingerprintSourceError.unknownVertex(entry.vertex, vertexCount: vertexCount)
             }
-            try FingerprintCodec.accumulate(
+            entries += try FingerprintCodec.accumulate(
                 all.extracting(offsets[v]..<offsets[v + 1]), scale: entry.weight * unit,
                 into: &target)
         }

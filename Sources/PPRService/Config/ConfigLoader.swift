@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import PPRCore
 
 /// Reads a `ServiceConfig` from YAML text and the environment.
 ///
@@ -73,6 +74,14 @@ public struct ConfigLoader {
         config.index.seed = try uint64("index.seed") ?? config.index.seed
         config.index.threads = try int("index.threads", min: 0, max: WorkerShard.maxIndexThreads) ?? config.index.threads
         config.query.topK = try int("query.topK", min: 1, max: ResolvedQuery.maxTopK) ?? config.query.topK
+        if let name = string("query.accuracy") {
+            guard let preset = AccuracyPreset(name: name) else {
+                throw .invalid(origin, "query.accuracy", name, "one of \(AccuracyPreset.names)")
+            }
+            config.query.accuracy = preset
+            config.query.eps = preset.eps
+            config.query.maxLevels = preset.maxLevels
+        }
         config.query.eps = try double("query.eps", where: { $0 >= 0 }, "a number ≥ 0") ?? config.query.eps
         config.query.maxLevels =
             try int("query.maxLevels", min: 0, max: ResolvedQuery.maxLevelsLimit) ?? config.query.maxLevels
@@ -177,7 +186,7 @@ extension ServiceConfig {
     static let scalarKeys: Set<String> = Set<String>([
         "graph", "coordinator.listen", "coordinator.dataDir", "coordinator.concurrency", "coordinator.jobFilesDir",
         "index.walks",
-        "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.eps",
+        "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.accuracy", "query.eps",
         "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis", "deadlines.healthProbeMillis",
         "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.combineEntries",
         "limits.maxFrontRequestBytes", "limits.maxConnections", "limits.maxReplyEntries",

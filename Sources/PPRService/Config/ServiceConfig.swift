@@ -94,6 +94,9 @@ public struct IndexDefaults: Equatable, Sendable {
 /// Query knobs used when a request does not give its own.
 public struct QueryDefaults: Equatable, Sendable {
     public var topK: Int = 10
+    /// The preset of requests that name none (`query.accuracy`); it also supplies `eps` and `maxLevels`
+    /// unless the config sets them.
+    public var accuracy: AccuracyPreset = .default
     public var eps: Double = QueryParameters.defaultEps
     public var maxLevels: Int = QueryParameters.defaultMaxLevels
     public init() {}

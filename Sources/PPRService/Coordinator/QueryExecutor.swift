@@ -99,26 +99,26 @@ final class QueryExecutor: Sendable {
         let group = Array(queries.prefix(expansions.count))
         let sums = try await combine(expansions.map { $0.frontier(partitionedBy: partition) }, version: index.version)
         let results = try await cpu.run {
-            () throws(WireError) -> [[ScoredVertex]] in
+            () throws(WireError) -> [(top: [ScoredVertex], errorEstimate: Double)] in
             try pool.withScratch { scratch throws(WireError) in
-                var results: [[ScoredVertex]] = []
+                var results: [(top: [ScoredVertex], errorEstimate: Double)] = []
                 for (i, query) in group.enumerated() {
                     let partials = sums.indices.compactMap { s in sums[s].map { (ShardID(s), $0[i]) } }
                     results.append(
                         try scratch.merge(
                             pushed: expansions[i].pushed, partials: partials, topK: query.topK,
-                            excluded: query.excluded))
+                            excluded: query.excluded, statistics: expansions[i].statistics, walk: index.walk))
                 }
                 return results
             }
         }
         let elapsed = ContinuousClock.now - started
-        return zip(expansions, results).map { expansion, top in
+        return zip(expansions, results).map { expansion, result in
             QueryResponse(
-                results: top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) },
+                results: result.top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) },
                 fingerprintsUsed: expansion.statistics.frontierSize, flowPushed: expansion.statistics.flowPushed,
                 verticesExpanded: expansion.statistics.verticesExpanded, levels: expansion.statistics.levels,
-                elapsed: elapsed, indexVersion: index.version)
+                elapsed: elapsed, indexVersion: index.version, errorEstimate: result.errorEstimate)
         }
     }
 

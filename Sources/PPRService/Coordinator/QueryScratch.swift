@@ -31,18 +31,19 @@ final class QueryScratch: @unchecked Sendable {
         do {
             return try decomposition.expand(
                 personalization: query.personalization, restartProbability: alpha, eps: query.eps,
-                maxLevels: query.maxLevels)
+                maxLevels: query.maxLevels, sampleBelow: query.sampleBelow, lowDegreeFactor: query.lowDegreeFactor)
         } catch {
             throw WireError(.invalidArgument, error.description)
         }
     }
 
-    /// Adds `pushed` and the shards' partial sums, normalises, and returns the top k after exclusions.
+    /// Adds `pushed` and the shards' partial sums, normalises, and returns the top k after exclusions
+    /// with the error estimate (`ErrorEstimate`) of the whole answer.
     func merge(
-        pushed: [WeightedVertex], partials: [(shard: ShardID, sum: PartialSum)], topK: Int, excluded: ExcludedSet
-    ) throws(WireError) -> [ScoredVertex] {
+        pushed: [WeightedVertex], partials: [(shard: ShardID, sum: PartialSum)], topK: Int, excluded: ExcludedSet,
+        statistics: Expansion.Statistics, walk: WalkParameters
+    ) throws(WireError) -> (top: [ScoredVertex], errorEstimate: Double) {
         defer { clear() }
-        for entry in pushed { add(entry.vertex, entry.weight) }
         let vertexCount = accumulator.count
         for (shard, sum) in partials {
             for (vertex, score) in zip(sum.vertices, sum.scores) {
@@ -54,6 +55,16 @@ final class QueryScratch: @unchecked Sendable {
                 add(vertex, score)
             }
         }
+        // The spread of the combined frontier alone (a vertex may come from several shards: summed first).
+        var spread = 0.0
+        for vertex in touched {
+            let value = accumulator[Int(vertex)]
+            guard value > 0 else { continue }
+            spread += value.squareRoot()
+            accumulator[Int(vertex)] = -value  // marks it counted; restored below
+        }
+        for vertex in touched where accumulator[Int(vertex)] < 0 { accumulator[Int(vertex)] = -accumulator[Int(vertex)] }
+        for entry in pushed { add(entry.vertex, entry.weight) }
         touched.sort()
         var entries: [WeightedVertex] = []
         entries.reserveCapacity(touched.count)
@@ -64,10 +75,11 @@ final class QueryScratch: @unchecked Sendable {
             total += value
             entries.append(WeightedVertex(vertex: vertex, weight: value))
         }
-        guard total > 0, total.isFinite else { return [] }
+        guard total > 0, total.isFinite else { return ([], 0) }
         let scale = 1 / total
         for i in entries.indices { entries[i].weight *= scale }
-        return TopK.select(entries, k: topK, excluding: excluded)
+        let estimate = ErrorEstimate.l1(spread: spread, statistics: statistics, walk: walk, totalMass: total)
+        return (TopK.select(entries, k: topK, excluding: excluded), estimate)
     }
 
     @inline(__always)
@@ -99,5 +111,29 @@ final class ScratchPool: Sendable {
         let scratch = idle.withLock { $0.popLast() } ?? QueryScratch(graph: graph)
         defer { idle.withLock { if $0.count < capacity { $0.append(scratch) } } }
         return try body(scratch)
+    }
+}
+
+/// All-zero dense vectors lent to one user at a time (a worker's single-frontier combines), so a request
+/// allocates no `O(n)` buffer: on a busy process fresh large allocations are page faults that serialise
+/// concurrent requests. Users must hand the vector back all zero.
+final class DenseVectorPool: Sendable {
+    private let capacity: Int
+    private let idle = Mutex<[[Double]]>([])
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Runs `body` with a zeroed vector of `count` slots (pooled, or new when all are lent).
+    func withVector<R, E: Error>(count: Int, _ body: (inout [Double]) throws(E) -> R) throws(E) -> R {
+        var vector = idle.withLock { pool -> [Double]? in
+            guard let last = pool.popLast() else { return nil }
+            return last
+        } ?? []
+        if vector.count != count { vector = [Double](repeating: 0, count: count) }
+        defer {
+            let returned = vector
+            idle.withLock { if $0.count < capacity { $0.append(returned) } }
+        }
+        return try body(&vector)
     }
 }

@@ -14,6 +14,9 @@ struct ResolvedQuery: Sendable {
     var topK: Int
     var eps: Double
     var maxLevels: Int
+    /// Frontier sampling threshold and low-degree factor of the query's accuracy preset.
+    var sampleBelow: Double
+    var lowDegreeFactor: Double
     /// Vertices left out of the answer list (no renormalisation).
     var excluded: ExcludedSet
 
@@ -48,9 +51,21 @@ struct ResolvedQuery: Sendable {
 
         topK = request.topK ?? defaults.topK
         guard topK >= 1, topK <= Self.maxTopK else { throw invalid("top_k: \(topK) must be in 1 ... \(Self.maxTopK)") }
-        eps = request.eps ?? defaults.eps
+        // A named preset supplies every knob the request leaves out; without one the configured defaults
+        // (themselves the configured preset's, unless eps/maxLevels were set in the config) apply.
+        var preset = defaults.accuracy
+        if let name = request.accuracy {
+            guard let named = AccuracyPreset(name: name) else {
+                throw invalid("accuracy: '\(name.prefix(64))' is not a preset (\(AccuracyPreset.names))")
+            }
+            preset = named
+        }
+        let named = request.accuracy != nil
+        sampleBelow = preset.sampleBelow
+        lowDegreeFactor = preset.lowDegreeFactor
+        eps = request.eps ?? (named ? preset.eps : defaults.eps)
         guard eps.isFinite, eps >= 0 else { throw invalid("eps: \(eps) must be a finite number >= 0") }
-        maxLevels = request.maxLevels ?? defaults.maxLevels
+        maxLevels = request.maxLevels ?? (named ? preset.maxLevels : defaults.maxLevels)
         guard maxLevels >= 0, maxLevels <= Self.maxLevelsLimit else {
             throw invalid("max_levels: \(maxLevels) must be in 0 ... \(Self.maxLevelsLimit)")
         }

@@ -38,8 +38,9 @@ struct BatchQueryJob {
                 var text = ""
                 for (query, outcome) in zip(batch, try await answer(batch)) {
                     switch outcome {
-                    case .success(let results):
-                        text += BatchQueryOutput.line(query, results: results)
+                    case .success(let response):
+                        text += BatchQueryOutput.line(
+                            query, results: response.results, errorEstimate: response.errorEstimate)
                         answered += 1
                     case .failure(let error):
                         text += BatchQueryOutput.line(query, error: error)
@@ -61,9 +62,9 @@ struct BatchQueryJob {
     }
 
     /// The answer or the per-query error of each query, in order.
-    private func answer(_ batch: [BatchQueryLine]) async throws(WireError) -> [Result<[RankedVertex], WireError>] {
+    private func answer(_ batch: [BatchQueryLine]) async throws(WireError) -> [Result<QueryResponse, WireError>] {
         let graph = handle.context.graph.graph
-        var outcomes = [Result<[RankedVertex], WireError>?](repeating: nil, count: batch.count)
+        var outcomes = [Result<QueryResponse, WireError>?](repeating: nil, count: batch.count)
         var pending: [(index: Int, request: QueryRequest)] = []
         for (index, query) in batch.enumerated() {
             if let missing = query.sources.first(where: { graph.index(of: $0.vertex) == nil }) {
@@ -78,13 +79,13 @@ struct BatchQueryJob {
                 guard responses.count == pending.count else {
                     throw WireError(.internal, "\(responses.count) answers to \(pending.count) queries")
                 }
-                for (entry, response) in zip(pending, responses) { outcomes[entry.index] = .success(response.results) }
+                for (entry, response) in zip(pending, responses) { outcomes[entry.index] = .success(response) }
             } catch let error where Self.isPerQuery(error) {
                 for entry in pending {
                     try handle.checkCancelled()
                     do throws(WireError) {
                         let responses = try await handle.context.answer([entry.request])
-                        outcomes[entry.index] = .success(responses.first?.results ?? [])
+                        outcomes[entry.index] = .success(responses.first ?? QueryResponse(results: []))
                     } catch let error where Self.isPerQuery(error) {
                         outcomes[entry.index] = .failure(error)
                     }
@@ -97,7 +98,8 @@ struct BatchQueryJob {
     private func request(_ query: BatchQueryLine) -> QueryRequest {
         QueryRequest(
             sources: query.sources, topK: params.topK, eps: params.eps, maxLevels: params.maxLevels,
-            excludeSources: params.excludeSources, excludeOutNeighbors: params.excludeOutNeighbors)
+            excludeSources: params.excludeSources, excludeOutNeighbors: params.excludeOutNeighbors,
+            accuracy: params.accuracy)
     }
 
     /// Errors that belong to one query, not to the cluster.

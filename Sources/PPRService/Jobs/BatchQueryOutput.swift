@@ -1,5 +1,5 @@
 // The output of a batch-query job: JSON lines, one per input query, in input order:
-//   {"line":N,"sources":[{"vertex":ID,"weight":W},...],"results":[{"vertex":ID,"score":S},...]}
+//   {"line":N,"sources":[{"vertex":ID,"weight":W},...],"results":[{"vertex":ID,"score":S},...],"error_estimate":X}
 //   {"line":N,"sources":[...],"error":{"code":"NOT_FOUND","message":"..."}}
 // written by hand so the keys keep this order. The file is written to OUTPUT.tmp-<job id>, fsynced,
 // and renamed over OUTPUT only when complete, so OUTPUT is never partial or duplicated (JobFiles'
@@ -11,9 +11,11 @@ import PPRWire
 /// JSON-line encoding of batch-query answers.
 enum BatchQueryOutput {
     /// The line of an answered query.
-    static func line(_ query: BatchQueryLine, results: [RankedVertex]) -> String {
+    /// `errorEstimate` (the engine's estimated L1 distance to exact PPR) is written when given.
+    static func line(_ query: BatchQueryLine, results: [RankedVertex], errorEstimate: Double? = nil) -> String {
         let entries = results.map { "{\"vertex\":\($0.vertex.rawValue),\"score\":\(number($0.score))}" }
-        return prefix(query) + ",\"results\":[" + entries.joined(separator: ",") + "]}\n"
+        let estimate = errorEstimate.map { ",\"error_estimate\":\(number($0))" } ?? ""
+        return prefix(query) + ",\"results\":[" + entries.joined(separator: ",") + "]" + estimate + "}\n"
     }
 
     /// The line of a query that got an error.

@@ -36,7 +36,7 @@ struct EvaluateJob {
             let requests = batch.map { source in
                 QueryRequest(
                     sources: [QuerySource(graph.id(of: source))], topK: listLength, eps: params.eps,
-                    maxLevels: params.maxLevels, restartProbability: alpha)
+                    maxLevels: params.maxLevels, restartProbability: alpha, accuracy: params.accuracy)
             }
             let responses = try await handle.context.answer(requests)
             guard responses.count == batch.count else {

@@ -62,7 +62,7 @@ extension JobSettings {
                 p.threads! >= 0 && p.threads! <= maxThreads, "threads", p.threads!, "0 ... \(maxThreads) (0 = all cores)")
             return .index(p)
         case .batchQuery(var p):
-            try resolveQuery(&p.topK, &p.eps, &p.maxLevels)
+            try resolveQuery(&p.topK, &p.eps, &p.maxLevels, accuracy: p.accuracy)
             // Resolved inside the job directory (refused if they escape it); the record keeps the real paths.
             let (files, input, output) = (jobFiles, p.inputPath, p.outputPath)
             p.inputPath = try JobFiles.wire { () throws(JobFilesError) in try files.resolveInput(input) }
@@ -76,7 +76,7 @@ extension JobSettings {
             p.seed = p.seed ?? 1
             let samples = p.sampleCount!
             try Self.check(samples >= 1 && samples <= 1_000_000, "sample_count", samples, "1 ... 1000000")
-            try resolveQuery(&p.topK, &p.eps, &p.maxLevels)
+            try resolveQuery(&p.topK, &p.eps, &p.maxLevels, accuracy: p.accuracy)
             return .evaluate(p)
         case .export(var p):
             p.topK = p.topK ?? ExportJob.defaultTopK
@@ -96,10 +96,22 @@ extension JobSettings {
         }
     }
 
-    private func resolveQuery(_ topK: inout Int?, _ eps: inout Double?, _ maxLevels: inout Int?) throws(WireError) {
+    private func resolveQuery(
+        _ topK: inout Int?, _ eps: inout Double?, _ maxLevels: inout Int?, accuracy: String?
+    ) throws(WireError) {
+        // A named accuracy preset supplies the knobs the job leaves out (its sampling knobs travel with
+        // each query's `accuracy`); otherwise the configured defaults do.
+        var preset: AccuracyPreset?
+        if let accuracy {
+            guard let named = AccuracyPreset(name: accuracy) else {
+                throw WireError(
+                    .invalidArgument, "invalid accuracy '\(accuracy.prefix(64))': expected \(AccuracyPreset.names)")
+            }
+            preset = named
+        }
         topK = topK ?? query.topK
-        eps = eps ?? query.eps
-        maxLevels = maxLevels ?? query.maxLevels
+        eps = eps ?? preset?.eps ?? query.eps
+        maxLevels = maxLevels ?? preset?.maxLevels ?? query.maxLevels
         // The same limits as the query path (ResolvedQuery), so an accepted job cannot fail on every query.
         let (maxTopK, maxLevelsLimit) = (ResolvedQuery.maxTopK, ResolvedQuery.maxLevelsLimit)
         try Self.check(topK! >= 1 && topK! <= maxTopK, "top_k", topK!, "1 ... \(maxTopK)")

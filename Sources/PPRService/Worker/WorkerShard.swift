@@ -31,6 +31,9 @@ public final class WorkerShard: Sendable {
     let started = ContinuousClock.now
     let state = Mutex(ShardState())
     let combineRequests = Atomic<Int>(0)
+    /// Zeroed dense vectors for single-frontier combines (at most 8 kept), so a query allocates no
+    /// `O(n)` buffer on the worker.
+    let combineScratch = DenseVectorPool(capacity: 8)
     let fingerprintsRead = Atomic<Int>(0)
     /// Buffers of block combines (WorkerShard+Block.swift).
     let blockScratch = BlockScratchPool()
@@ -117,7 +120,20 @@ public final class WorkerShard: Sendable {
         let reader = try await reader(of: version)
         state.withLock { $0.lastRead[version] = .now }
         let frontiers = request.frontiers
-        let result = try await blocking(executor) { try reader.combine(frontiers) }
+        let result: (partialSums: [ShardPartialSum], fingerprintsRead: Int)
+        if frontiers.count == 1 {
+            // The online path: a pooled dense vector instead of a fresh O(n) allocation per request.
+            let pool = combineScratch
+            result = try await blocking(executor) {
+                let (sum, read) = try pool.withVector(count: reader.manifest.vertexCount) { dense throws(StoreError) in
+                    try reader.combine(frontiers[0], scratch: &dense)
+                }
+                return ([sum], read)
+            }
+        } else {
+            let combined = try await blocking(executor) { try reader.combine(frontiers) }
+            result = (combined.partialSums, combined.fingerprintsRead)
+        }
         combineRequests.add(1, ordering: .relaxed)
         fingerprintsRead.add(result.fingerprintsRead, ordering: .relaxed)
         return CombineResponse(

@@ -47,6 +47,7 @@ extension EncodeArena {
             }
             p.pointee.exclude_sources = params.excludeSources ? 1 : 0
             p.pointee.exclude_out_neighbors = params.excludeOutNeighbors ? 1 : 0
+            if let v = params.accuracy { p.pointee.accuracy = string(v) }
             m.pointee.params_case = PPR__V1__SUBMIT_JOB_REQUEST__PARAMS_BATCH_QUERY
             m.pointee.batch_query = p
         case .evaluate(let params):
@@ -71,6 +72,7 @@ extension EncodeArena {
                 p.pointee.opt_max_levels_case = PPR__V1__EVALUATE_JOB_PARAMS__OPT_MAX_LEVELS_MAX_LEVELS
                 p.pointee.max_levels = wireUInt32(v)
             }
+            if let v = params.accuracy { p.pointee.accuracy = string(v) }
             m.pointee.params_case = PPR__V1__SUBMIT_JOB_REQUEST__PARAMS_EVALUATE
             m.pointee.evaluate = p
         case .export(let params):

@@ -40,6 +40,7 @@ extension EncodeArena {
             m.pointee.opt_alpha_case = PPR__V1__QUERY_REQUEST__OPT_ALPHA_ALPHA
             m.pointee.alpha = alpha
         }
+        if let accuracy = query.accuracy { m.pointee.accuracy = string(accuracy) }
         return m
     }
 
@@ -59,6 +60,7 @@ extension EncodeArena {
         m.pointee.levels = wireUInt32(response.levels)
         m.pointee.elapsed_micros = wireMicros(response.elapsed)
         m.pointee.index_version = response.indexVersion
+        m.pointee.error_estimate = response.errorEstimate
         return m
     }
 

@@ -23,7 +23,8 @@ extension ProtoDecode {
                     topK: isSet(p.opt_top_k_case) ? Int(p.top_k) : nil,
                     eps: isSet(p.opt_eps_case) ? p.eps : nil,
                     maxLevels: isSet(p.opt_max_levels_case) ? Int(p.max_levels) : nil,
-                    excludeSources: p.exclude_sources != 0, excludeOutNeighbors: p.exclude_out_neighbors != 0
+                    excludeSources: p.exclude_sources != 0, excludeOutNeighbors: p.exclude_out_neighbors != 0,
+                    accuracy: optionalString(p.accuracy)
                 )
             )
         case PPR__V1__SUBMIT_JOB_REQUEST__PARAMS_EVALUATE:
@@ -34,7 +35,8 @@ extension ProtoDecode {
                     seed: isSet(p.opt_seed_case) ? p.seed : nil,
                     topK: isSet(p.opt_top_k_case) ? Int(p.top_k) : nil,
                     eps: isSet(p.opt_eps_case) ? p.eps : nil,
-                    maxLevels: isSet(p.opt_max_levels_case) ? Int(p.max_levels) : nil
+                    maxLevels: isSet(p.opt_max_levels_case) ? Int(p.max_levels) : nil,
+                    accuracy: optionalString(p.accuracy)
                 )
             )
         case PPR__V1__SUBMIT_JOB_REQUEST__PARAMS_EXPORT:

@@ -65,7 +65,8 @@ enum ProtoDecode {
             exclude: array(c.n_exclude, c.exclude).map { VertexID($0) },
             excludeSources: c.exclude_sources != 0,
             excludeOutNeighbors: c.exclude_out_neighbors != 0,
-            restartProbability: isSet(c.opt_alpha_case) ? c.alpha : nil
+            restartProbability: isSet(c.opt_alpha_case) ? c.alpha : nil,
+            accuracy: optionalString(c.accuracy)
         )
     }
 
@@ -74,8 +75,15 @@ enum ProtoDecode {
             results: try messages(c.n_results, c.results) { RankedVertex(VertexID($0.vertex), score: $0.score) },
             fingerprintsUsed: count(c.fingerprints_used), flowPushed: c.flow_pushed,
             verticesExpanded: count(c.vertices_expanded), levels: Int(c.levels),
-            elapsed: duration(micros: c.elapsed_micros), indexVersion: c.index_version
+            elapsed: duration(micros: c.elapsed_micros), indexVersion: c.index_version,
+            errorEstimate: c.error_estimate
         )
+    }
+
+    /// A proto3 string field, nil when empty (unset).
+    static func optionalString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+        let value = string(pointer)
+        return value.isEmpty ? nil : value
     }
 
     static func batchQuery(_ c: Ppr__V1__BatchQueryRequest) throws(WireDecodeError) -> BatchQueryRequest {

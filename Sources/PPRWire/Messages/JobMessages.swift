@@ -44,11 +44,14 @@ public struct BatchQueryJobParams: Hashable, Sendable {
     public var maxLevels: Int?
     public var excludeSources: Bool
     public var excludeOutNeighbors: Bool
+    /// Accuracy preset of every query (nil: the server's default preset).
+    public var accuracy: String?
     /// Makes batch-query parameters.
     public init(
         inputPath: String, outputPath: String, topK: Int? = nil, eps: Double? = nil, maxLevels: Int? = nil,
-        excludeSources: Bool = false, excludeOutNeighbors: Bool = false
+        excludeSources: Bool = false, excludeOutNeighbors: Bool = false, accuracy: String? = nil
     ) {
+        self.accuracy = accuracy
         self.inputPath = inputPath
         self.outputPath = outputPath
         self.topK = topK
@@ -66,10 +69,14 @@ public struct EvaluateJobParams: Hashable, Sendable {
     public var topK: Int?
     public var eps: Double?
     public var maxLevels: Int?
+    /// Accuracy preset of the evaluated queries (nil: the server's default preset).
+    public var accuracy: String?
     /// Makes evaluate parameters.
     public init(
-        sampleCount: Int? = nil, seed: UInt64? = nil, topK: Int? = nil, eps: Double? = nil, maxLevels: Int? = nil
+        sampleCount: Int? = nil, seed: UInt64? = nil, topK: Int? = nil, eps: Double? = nil, maxLevels: Int? = nil,
+        accuracy: String? = nil
     ) {
+        self.accuracy = accuracy
         self.sampleCount = sampleCount
         self.seed = seed
         self.topK = topK

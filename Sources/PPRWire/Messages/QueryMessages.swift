@@ -37,13 +37,17 @@ public struct QueryRequest: Hashable, Sendable {
     public var excludeOutNeighbors: Bool
     /// Alpha the caller expects; refused when it differs from the index's.
     public var restartProbability: Double?
+    /// Accuracy preset name (`fast`, `default`, `high`); nil takes the server's default preset. The
+    /// server refuses unknown names. Explicit `eps`/`maxLevels` override the preset's.
+    public var accuracy: String?
 
     /// Makes a query.
     public init(
         sources: [QuerySource], topK: Int? = nil, eps: Double? = nil, maxLevels: Int? = nil,
         exclude: [VertexID] = [], excludeSources: Bool = false, excludeOutNeighbors: Bool = false,
-        restartProbability: Double? = nil
+        restartProbability: Double? = nil, accuracy: String? = nil
     ) {
+        self.accuracy = accuracy
         self.sources = sources
         self.topK = topK
         self.eps = eps
@@ -67,12 +71,16 @@ public struct QueryResponse: Hashable, Sendable {
     /// Server-side time, whole microseconds on the wire.
     public var elapsed: Duration
     public var indexVersion: UInt64
+    /// The engine's estimate of the L1 distance between the full normalised answer and exact PPR
+    /// (`ErrorEstimate`).
+    public var errorEstimate: Double
 
     /// Makes a response.
     public init(
         results: [RankedVertex], fingerprintsUsed: Int = 0, flowPushed: Double = 0, verticesExpanded: Int = 0,
-        levels: Int = 0, elapsed: Duration = .zero, indexVersion: UInt64 = 0
+        levels: Int = 0, elapsed: Duration = .zero, indexVersion: UInt64 = 0, errorEstimate: Double = 0
     ) {
+        self.errorEstimate = errorEstimate
         self.results = results
         self.fingerprintsUsed = fingerprintsUsed
         self.flowPushed = flowPushed
