@@ -19,17 +19,19 @@ public final class CoordinatorServer: Sendable {
         self.coordinator = coordinator
         let config = coordinator.config
         var tokens: FrontTokens?
-        if let path = config.security?.tokensFile { tokens = try FrontTokens(path: path) }
+        if let path = config.security?.tokensFile {
+            do { tokens = try FrontTokens(path: path) } catch { throw WireError(from: error) }
+        }
         let vertexCount = coordinator.graph.graph.vertexCount
         let defaultTopK = config.query.topK
         let maxReplyEntries = config.limits.maxReplyEntries
         var authorize: WireServer.Authorizer?
-        if let tokens { authorize = { method, token in tokens.authorize(method, token: token) } }
+        if let tokens { authorize = { method, token in tokens.authorize(method, token: token).map { WireError(from: $0) } } }
         let handler: WireServer.Handler = { [coordinator] request in
             if let refusal = Self.checkReplySize(
                 request, vertexCount: vertexCount, defaultTopK: defaultTopK, limit: maxReplyEntries)
             {
-                return .failure(refusal)
+                return .failure(WireError(from: refusal))
             }
             return await coordinator.handle(request)
         }
@@ -67,17 +69,14 @@ public final class CoordinatorServer: Sendable {
     /// RESOURCE_EXHAUSTED when a batch could return more ranked vertices than `limit`
     /// (`limits.maxReplyEntries`): the sum over its queries of min(top_k, vertex count). Costs one
     /// pass over the decoded batch, before any query runs.
-    static func checkReplySize(_ request: WireRequest, vertexCount: Int, defaultTopK: Int, limit: Int) -> WireError? {
+    static func checkReplySize(
+        _ request: WireRequest, vertexCount: Int, defaultTopK: Int, limit: Int
+    ) -> FrontAccessError? {
         guard case .batchQuery(let batch) = request else { return nil }
         var entries = 0
         for query in batch.queries {
             entries += min(max(query.topK ?? defaultTopK, 0), vertexCount)
-            if entries > limit {
-                return WireError(
-                    .resourceExhausted,
-                    "a batch of \(batch.queries.count) queries could return more than \(limit) ranked vertices "
-                        + "(limits.maxReplyEntries: the sum of min(top_k, vertex count)); split it or lower top_k")
-            }
+            if entries > limit { return .replyTooLarge(queries: batch.queries.count, limit: limit) }
         }
         return nil
     }
