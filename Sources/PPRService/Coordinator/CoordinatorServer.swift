@@ -2,6 +2,7 @@
 // process certificate when `security` is set (client certificates when `clientCaFile` is), the
 // tokens of `security.tokensFile`, the connection cap and the reply-size cap, all checked before a
 // request reaches the coordinator.
+import Foundation
 import Logging
 import PPRCore
 import PPRStorage
@@ -40,6 +41,12 @@ public final class CoordinatorServer: Sendable {
             maxRequestBytes: config.limits.maxFrontRequestBytes, tls: config.security?.frontServerTLS,
             maxConnections: config.limits.maxConnections,
             idleTimeout: .milliseconds(config.limits.idleConnectionMillis), authorize: authorize, handler: handler)
+        if let security = config.security, let clientCA = security.clientCaFile,
+            let a = FileManager.default.contents(atPath: clientCA), a == FileManager.default.contents(atPath: security.caFile)
+        {
+            coordinator.logger.warning(
+                "security.clientCaFile is the cluster CA: every client certificate can also open the workers' ports; use a separate client CA (deploy/tls/make-certs.sh)")
+        }
         coordinator.logger.info(
             "coordinator listening",
             metadata: [
