@@ -116,7 +116,11 @@ struct CoordinatorOptions: ParsableArguments {
     /// UNAVAILABLE ("nothing listens at URL") when nothing listens, instead of waiting for the deadline.
     func client() throws -> CoordinatorClient {
         let url = url()
-        let wire = try WireClient(dialing: url, tls: try tls(for: url), token: try token(), failFast: true)
+        let token = try token()
+        if token != nil, !WireTLS.isTLS(url) {
+            FileHandle.standardError.write(Data("warning: sending a token to \(url) without TLS (in clear)\n".utf8))
+        }
+        let wire = try WireClient(dialing: url, tls: try tls(for: url), token: token, failFast: true)
         return CoordinatorClient(wire: wire, deadline: deadline)
     }
 }

@@ -3,6 +3,8 @@
 // - an unknown vertex is NOT_FOUND naming it; an out-of-range parameter is INVALID_ARGUMENT naming it;
 // - no complete index, another graph's index, another alpha, a version in the wrong state: FAILED_PRECONDITION;
 // - a version number used before: ALREADY_EXISTS; a cancelled build: CANCELLED;
+// - the front's refusals: no or unknown token UNAUTHENTICATED, wrong role PERMISSION_DENIED, a batch
+//   whose reply could exceed limits.maxReplyEntries RESOURCE_EXHAUSTED;
 // - anything else (damaged stores, LMDB failures, broken invariants): INTERNAL with its description.
 // Error types of other modules can choose their own code by conforming to `WireErrorConvertible` in their
 // own files; that conformance is consulted first.
@@ -35,8 +37,18 @@ extension WireError {
         case let error as GraphError: self.init(.invalidArgument, error.description)
         case let error as WireDecodeError: self.init(.invalidArgument, error.description)
         case let error as ServingError: self.init(.unavailable, error.description)
+        case let error as FrontAccessError: self.init(Self.code(for: error), error.description)
         case is CancellationError: self.init(.cancelled, "the request was cancelled")
         default: self.init(.internal, String(describing: error))
+        }
+    }
+
+    private static func code(for error: FrontAccessError) -> WireErrorCode {
+        switch error {
+        case .missingToken, .unknownToken: .unauthenticated
+        case .roleNotAllowed: .permissionDenied
+        case .replyTooLarge: .resourceExhausted
+        case .tokensFile: .invalidArgument
         }
     }
 

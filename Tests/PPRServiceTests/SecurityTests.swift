@@ -192,11 +192,12 @@ final class SecureTestCluster: @unchecked Sendable {
         #expect(tokens.role(of: "aaaaaaaaaaaaaaaaaaa") == nil)
         #expect(tokens.authorize(.query, token: "qqqqqqqqqqqqqqqqqqqq") == nil)
         #expect(tokens.authorize(.listJobs, token: "qqqqqqqqqqqqqqqqqqqq") == nil)
-        #expect(tokens.authorize(.submitJob, token: "qqqqqqqqqqqqqqqqqqqq")?.code == .permissionDenied)
-        #expect(tokens.authorize(.cancelJob, token: "qqqqqqqqqqqqqqqqqqqq")?.code == .permissionDenied)
+        #expect(tokens.authorize(.submitJob, token: "qqqqqqqqqqqqqqqqqqqq").map { WireError(from: $0).code } == .permissionDenied)
+        #expect(tokens.authorize(.cancelJob, token: "qqqqqqqqqqqqqqqqqqqq") == .roleNotAllowed(method: .cancelJob, role: "query"))
         #expect(tokens.authorize(.submitJob, token: "aaaaaaaaaaaaaaaaaaaa") == nil)
-        #expect(tokens.authorize(.query, token: nil)?.code == .unauthenticated)
-        #expect(tokens.authorize(.query, token: "nope")?.code == .unauthenticated)
+        #expect(tokens.authorize(.query, token: nil).map { WireError(from: $0).code } == .unauthenticated)
+        #expect(tokens.authorize(.query, token: "nope").map { WireError(from: $0).code } == .unauthenticated)
+        #expect(WireError(from: FrontAccessError.replyTooLarge(queries: 2, limit: 1)).code == .resourceExhausted)
     }
 
     @Test(arguments: [
@@ -205,9 +206,12 @@ final class SecureTestCluster: @unchecked Sendable {
         ("admin aaaaaaaaaaaaaaaaaaaa\nquery aaaaaaaaaaaaaaaaaaaa\n", "appears twice"), ("# only a comment\n", "no tokens"),
     ])
     func badFilesAreRefusedWithoutQuotingTokens(_ text: String, _ reason: String) {
-        let error = #expect(throws: WireError.self) { _ = try FrontTokens(text: text, origin: "tokens.txt") }
-        #expect(error?.message.contains(reason) == true, "\(String(describing: error))")
-        #expect(error?.message.contains("aaaaaaaa") == false)
+        let error = #expect(throws: FrontAccessError.self) { _ = try FrontTokens(text: text, origin: "tokens.txt") }
+        let wire = error.map { WireError(from: $0) }
+        #expect(wire?.code == .invalidArgument)
+        #expect(wire?.message.contains(reason) == true, "\(String(describing: error))")
+        #expect(wire?.message.contains("security.tokensFile tokens.txt") == true)
+        #expect(wire?.message.contains("aaaaaaaa") == false)
     }
 
     @Test func constantTimeEqualityComparesWholeValues() {

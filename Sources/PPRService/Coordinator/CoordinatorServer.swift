@@ -2,6 +2,7 @@
 // process certificate when `security` is set (client certificates when `clientCaFile` is), the
 // tokens of `security.tokensFile`, the connection cap and the reply-size cap, all checked before a
 // request reaches the coordinator.
+import Foundation
 import Logging
 import PPRCore
 import PPRStorage
@@ -24,18 +25,20 @@ public final class CoordinatorServer: Sendable {
         self.gate = gate
         let config = coordinator.config
         var tokens: FrontTokens?
-        if let path = config.security?.tokensFile { tokens = try FrontTokens(path: path) }
+        if let path = config.security?.tokensFile {
+            do { tokens = try FrontTokens(path: path) } catch { throw WireError(from: error) }
+        }
         let vertexCount = coordinator.graph.graph.vertexCount
         let defaultTopK = config.query.topK
         let maxReplyEntries = config.limits.maxReplyEntries
         var authorize: WireServer.Authorizer?
-        if let tokens { authorize = { method, token in tokens.authorize(method, token: token) } }
+        if let tokens { authorize = { method, token in tokens.authorize(method, token: token).map { WireError(from: $0) } } }
         let handler: WireServer.Handler = { [coordinator, gate] request in
             await gate.handle(request) { request in
                 if let refusal = Self.checkReplySize(
                     request, vertexCount: vertexCount, defaultTopK: defaultTopK, limit: maxReplyEntries)
                 {
-                    return .failure(refusal)
+                    return .failure(WireError(from: refusal))
                 }
                 return await coordinator.handle(request)
             }
@@ -45,6 +48,12 @@ public final class CoordinatorServer: Sendable {
             maxRequestBytes: config.limits.maxFrontRequestBytes, tls: config.security?.frontServerTLS,
             maxConnections: config.limits.maxConnections,
             idleTimeout: .milliseconds(config.limits.idleConnectionMillis), authorize: authorize, handler: handler)
+        if let security = config.security, let clientCA = security.clientCaFile,
+            let a = FileManager.default.contents(atPath: clientCA), a == FileManager.default.contents(atPath: security.caFile)
+        {
+            coordinator.logger.warning(
+                "security.clientCaFile is the cluster CA: every client certificate can also open the workers' ports; use a separate client CA (deploy/tls/make-certs.sh)")
+        }
         coordinator.logger.info(
             "coordinator listening",
             metadata: [
@@ -74,17 +83,14 @@ public final class CoordinatorServer: Sendable {
     /// RESOURCE_EXHAUSTED when a batch could return more ranked vertices than `limit`
     /// (`limits.maxReplyEntries`): the sum over its queries of min(top_k, vertex count). Costs one
     /// pass over the decoded batch, before any query runs.
-    static func checkReplySize(_ request: WireRequest, vertexCount: Int, defaultTopK: Int, limit: Int) -> WireError? {
+    static func checkReplySize(
+        _ request: WireRequest, vertexCount: Int, defaultTopK: Int, limit: Int
+    ) -> FrontAccessError? {
         guard case .batchQuery(let batch) = request else { return nil }
         var entries = 0
         for query in batch.queries {
             entries += min(max(query.topK ?? defaultTopK, 0), vertexCount)
-            if entries > limit {
-                return WireError(
-                    .resourceExhausted,
-                    "a batch of \(batch.queries.count) queries could return more than \(limit) ranked vertices "
-                        + "(limits.maxReplyEntries: the sum of min(top_k, vertex count)); split it or lower top_k")
-            }
+            if entries > limit { return .replyTooLarge(queries: batch.queries.count, limit: limit) }
         }
         return nil
     }

@@ -23,36 +23,36 @@ public struct FrontTokens: Sendable {
     private let entries: [(token: [UInt8], role: Role)]
 
     /// Parses a tokens file's text; `origin` names it in errors (which never quote a token).
-    public init(text: String, origin: String) throws(WireError) {
+    public init(text: String, origin: String) throws(FrontAccessError) {
         var entries: [(token: [UInt8], role: Role)] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { continue }
             let fields = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            let place = "security.tokensFile \(origin) line \(number + 1)"
+            let place = "\(origin) line \(number + 1)"
             guard fields.count == 2 else {
-                throw WireError(.invalidArgument, "\(place): expected 'ROLE TOKEN' (roles: query, admin)")
+                throw .tokensFile(place: place, reason: "expected 'ROLE TOKEN' (roles: query, admin)")
             }
             guard let role = Role(rawValue: String(fields[0])) else {
-                throw WireError(.invalidArgument, "\(place): unknown role '\(fields[0])' (roles: query, admin)")
+                throw .tokensFile(place: place, reason: "unknown role '\(fields[0])' (roles: query, admin)")
             }
             let token = Array(fields[1].utf8)
             guard token.count >= Self.minimumTokenLength else {
-                throw WireError(.invalidArgument, "\(place): a token needs at least \(Self.minimumTokenLength) characters")
+                throw .tokensFile(place: place, reason: "a token needs at least \(Self.minimumTokenLength) characters")
             }
             guard !entries.contains(where: { Self.constantTimeEqual($0.token, token) }) else {
-                throw WireError(.invalidArgument, "\(place): the token appears twice")
+                throw .tokensFile(place: place, reason: "the token appears twice")
             }
             entries.append((token, role))
         }
-        guard !entries.isEmpty else { throw WireError(.invalidArgument, "security.tokensFile \(origin) has no tokens") }
+        guard !entries.isEmpty else { throw .tokensFile(place: origin, reason: "no tokens") }
         self.entries = entries
     }
 
     /// Reads the tokens file at `path`.
-    public init(path: String) throws(WireError) {
+    public init(path: String) throws(FrontAccessError) {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw WireError(.invalidArgument, "security.tokensFile \(path) cannot be read")
+            throw .tokensFile(place: path, reason: "cannot be read")
         }
         try self.init(text: text, origin: path)
     }
@@ -66,15 +66,12 @@ public struct FrontTokens: Sendable {
         return found
     }
 
-    /// Whether a request of `method` with `token` may proceed; the error to reply with if not.
-    public func authorize(_ method: WireMethod, token: String?) -> WireError? {
-        guard let token, !token.isEmpty else {
-            return WireError(.unauthenticated, "this front requires a token (pwctl --token-file or $PWCTL_TOKEN_FILE)")
-        }
-        guard let role = role(of: token) else { return WireError(.unauthenticated, "the token is not valid") }
-        let needed = Self.requiredRole(for: method)
-        guard role == .admin || needed == .query else {
-            return WireError(.permissionDenied, "\(method) needs an admin token; this one has role \(role.rawValue)")
+    /// Whether a request of `method` with `token` may proceed; the refusal if not.
+    public func authorize(_ method: WireMethod, token: String?) -> FrontAccessError? {
+        guard let token, !token.isEmpty else { return .missingToken }
+        guard let role = role(of: token) else { return .unknownToken }
+        guard role == .admin || Self.requiredRole(for: method) == .query else {
+            return .roleNotAllowed(method: method, role: role.rawValue)
         }
         return nil
     }
