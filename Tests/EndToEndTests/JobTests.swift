@@ -72,6 +72,34 @@ extension EndToEnd {
             }
         }
 
+        @Test("powerwalkd local --job-files-dir: batch paths are relative to that directory")
+        func localJobFilesDirectory() async throws {
+            let scratch = try ScratchDirectory("local-jobs")
+            defer { scratch.remove() }
+            let graph = try await Pwctl.ingestFixture(into: scratch)
+            let url = try FreePort.urls(1)[0]
+            let jobs = scratch.path("my-jobs")
+            let daemon = try ChildProcess(
+                name: "powerwalkd local", executable: try Binaries.powerwalkd,
+                arguments: [
+                    "local", "--graph", graph, "--data-dir", scratch.path("data"), "--shards", "2", "--listen", url,
+                    "--threads", "1", "--job-files-dir", jobs,
+                ])
+            defer { daemon.send(SIGKILL) }
+            try await daemon.waitForStderr(containing: "powerwalk local serving", timeout: ClusterProcess.daemonTimeout)
+            _ = try await Pwctl.output(["index", "--wait"] + Pwctl.walkArguments, coordinator: url)
+            try "0\n160\n".write(toFile: "\(jobs)/in.txt", atomically: true, encoding: .utf8)  // created at start
+            let job = try Pwctl.decode(
+                JobJSON.self,
+                from: try await Pwctl.output(
+                    ["batch", "--input", "in.txt", "--output", "out.jsonl", "--wait", "--json"], coordinator: url))
+            #expect(job.state == "succeeded", "\(job)")
+            #expect(job.result?.output_path?.hasSuffix("/my-jobs/out.jsonl") == true, "\(job)")
+            #expect(try String(contentsOfFile: "\(jobs)/out.jsonl", encoding: .utf8).split(separator: "\n").count == 2)
+            daemon.send(SIGTERM)
+            _ = try await daemon.waitForExit(timeout: ClusterProcess.daemonTimeout)
+        }
+
         @Test("an evaluate job reports precision and L1 error in a plausible range")
         func evaluateJobReportsAccuracy() async throws {
             try await ClusterProcess.with(shards: 2) { cluster in
