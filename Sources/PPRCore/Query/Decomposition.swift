@@ -1,11 +1,12 @@
 /// The expand step of vertex-centric decomposition (DESIGN §2, Query; Liu et al., CIKM 2016).
 ///
-/// Flow `f_0 = p`. At each level `t < T`, every vertex `v` with `f_t(v) > eps` is expanded: it keeps
+/// Flow `f_0 = p`. At each level `t < T`, every vertex `v` with `f_t(v)` above its threshold (`eps`, or
+/// lower for vertices of low out-degree; dangling vertices always, see `expand`) is expanded: it keeps
 /// `alpha * f_t(v)` in the answer and pushes `(1-alpha) * f_t(v) / |out(v)|` to each out-neighbour; at a
 /// dangling vertex the pushed part leaves (fingerprints estimate `pt`, where dangling walks are
-/// dropped, and the answer is normalised once at the end). A vertex whose flow is at most `eps` is
-/// not expanded: its flow joins the frontier, whose fingerprints the combine step adds up. After `T`
-/// levels all remaining flow joins the frontier. Flow below `dropFloor` (default 0: none) is discarded.
+/// dropped, and the answer is normalised once at the end). A vertex whose flow is at most its threshold
+/// is not expanded: its flow joins the frontier, whose fingerprints the combine step adds up (optionally
+/// sampled, see `expand`). After `T` levels all remaining flow joins the frontier. Flow below `dropFloor` (default 0: none) is discarded.
 ///
 /// Invariant (flow conservation): every unit of flow is expanded, handed to the frontier or dropped, so
 /// `flowPushed + frontierFlow + droppedFlow == 1 + (1-alpha) * flowPushed - danglingLoss`.
