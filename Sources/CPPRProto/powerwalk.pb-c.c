@@ -4236,7 +4236,7 @@ const ProtobufCMessageDescriptor ppr__v1__frontier__descriptor =
   (ProtobufCMessageInit) ppr__v1__frontier__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[8] =
 {
   {
     "index_version",
@@ -4310,11 +4310,37 @@ static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "block_sample_below",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__CombineRequest, block_sample_below),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "block_low_degree_factor",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__CombineRequest, block_low_degree_factor),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__combine_request__field_indices_by_name[] = {
   3,   /* field[3] = block_eps */
+  7,   /* field[7] = block_low_degree_factor */
   4,   /* field[4] = block_max_levels */
   2,   /* field[2] = block_queries */
+  6,   /* field[6] = block_sample_below */
   1,   /* field[1] = frontiers */
   0,   /* field[0] = index_version */
   5,   /* field[5] = prune_ratio */
@@ -4323,7 +4349,7 @@ static const ProtobufCIntRange ppr__v1__combine_request__number_ranges[2 + 1] =
 {
   { 1, 0 },
   { 4, 2 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
 {
@@ -4333,7 +4359,7 @@ const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
   "Ppr__V1__CombineRequest",
   "ppr.v1",
   sizeof(Ppr__V1__CombineRequest),
-  6,
+  8,
   ppr__v1__combine_request__field_descriptors,
   ppr__v1__combine_request__field_indices_by_name,
   2,  ppr__v1__combine_request__number_ranges,

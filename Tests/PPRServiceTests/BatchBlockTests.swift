@@ -90,6 +90,9 @@ import Testing
                 (BlockCombine(queries: [good], eps: .infinity, maxLevels: 5, pruneRatio: 0), "eps"),
                 (BlockCombine(queries: [good], eps: 1e-4, maxLevels: 1 << 20, pruneRatio: 0), "levels"),
                 (BlockCombine(queries: [good], eps: 1e-4, maxLevels: 5, pruneRatio: 2), "prune ratio"),
+                (BlockCombine(queries: [good], eps: 1e-4, maxLevels: 5, sampleBelow: 2, pruneRatio: 0), "sample-below"),
+                (BlockCombine(queries: [good], eps: 1e-4, maxLevels: 5, lowDegreeFactor: .nan, pruneRatio: 0),
+                 "low-degree-factor"),
             ]
             for (block, named) in cases {
                 let error = await #expect(throws: WireError.self) {

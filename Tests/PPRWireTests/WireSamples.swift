@@ -51,7 +51,7 @@ enum WireSamples {
                            candidates: 12),
                 BlockQuery(sources: [WeightedVertex(vertex: 0, weight: 1)], candidates: 1),
             ],
-            eps: 1e-4, maxLevels: 20, pruneRatio: 1e-3))),
+            eps: 1e-4, maxLevels: 20, sampleBelow: 1e-5, lowDegreeFactor: 0.1, pruneRatio: 1e-3))),
         .submitJob(SubmitJobRequest(.export(ExportJobParams(
             outputPath: "/data/export", topK: 32, sourcesPath: "/data/s.txt", accuracy: "high")))),
         .submitJob(SubmitJobRequest(.export(ExportJobParams(outputPath: "/data/export2")))),

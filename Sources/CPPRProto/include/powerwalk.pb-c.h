@@ -980,10 +980,17 @@ struct  Ppr__V1__CombineRequest
    * 0 sends every non-zero entry.
    */
   double prune_ratio;
+  /*
+   * The block's frontier sampling threshold and low-degree factor, as a single query's
+   * (QueryParameters.sampleBelow: 0 = off; lowDegreeFactor: 0 ... 1, 1 = off), so a block answers
+   * exactly as its queries would one at a time.
+   */
+  double block_sample_below;
+  double block_low_degree_factor;
 };
 #define PPR__V1__COMBINE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__combine_request__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0, 0, 0 }
+    , 0, 0,NULL, 0,NULL, 0, 0, 0, 0, 0 }
 
 
 /*

@@ -83,9 +83,11 @@ public final class BlockDecomposition: @unchecked Sendable {
     public func hasKeptRow(_ v: Int) -> Bool { keptMark[v] }
 
     /// Expands `queries` (each a personalization); the result stays in `kept`/`frontier` until `reset()`.
-    /// Validates the knobs like `Decomposition.expand`.
+    /// Validates the knobs like `Decomposition.expand`, and applies the same frontier sampling and
+    /// low-degree rule (defaults: off), so each query's frontier is exactly its single-query frontier.
     public func expand(
-        _ queries: [Personalization], restartProbability alpha: Double, eps: Double, maxLevels: Int
+        _ queries: [Personalization], restartProbability alpha: Double, eps: Double, maxLevels: Int,
+        sampleBelow: Double = 0, lowDegreeFactor: Double = 1
     ) throws(QueryError) {
         guard !queries.isEmpty, queries.count <= capacity else {
             throw .invalidParameter(
@@ -98,7 +100,8 @@ public final class BlockDecomposition: @unchecked Sendable {
         statistics.reserveCapacity(width)
         for (q, query) in queries.enumerated() {
             let expansion = try single.expand(
-                personalization: query, restartProbability: alpha, eps: eps, maxLevels: maxLevels)
+                personalization: query, restartProbability: alpha, eps: eps, maxLevels: maxLevels,
+                sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
             statistics.append(expansion.statistics)
             for entry in expansion.pushed {
                 let v = Int(entry.vertex)

@@ -63,12 +63,10 @@ final class BatchExecutor: Sendable {
                     request, graph: graph, defaults: defaults, alpha: index.walk.restartProbability,
                     index: requests.count > 1 ? position : nil))
         }
-        // Blocks: consecutive queries with the same eps and levels, at most blockSize each.
+        // Blocks: consecutive queries with the same expansion knobs, at most blockSize each.
         var blocks: [[Int]] = []
         for (i, query) in resolved.enumerated() {
-            if let last = blocks.last, last.count < blockSize, resolved[last[0]].eps == query.eps,
-                resolved[last[0]].maxLevels == query.maxLevels
-            {
+            if let last = blocks.last, last.count < blockSize, Self.sameExpansion(resolved[last[0]], query) {
                 blocks[blocks.count - 1].append(i)
             } else {
                 blocks.append([i])
@@ -101,6 +99,12 @@ final class BatchExecutor: Sendable {
         return responses.map { $0! }
     }
 
+    /// Whether two queries expand with the same knobs (and so may share a block).
+    private static func sameExpansion(_ a: ResolvedQuery, _ b: ResolvedQuery) -> Bool {
+        a.eps == b.eps && a.maxLevels == b.maxLevels && a.sampleBelow == b.sampleBelow
+            && a.lowDegreeFactor == b.lowDegreeFactor
+    }
+
     /// One block through every shard, merged.
     private func answerBlock(
         _ queries: [ResolvedQuery], index: ActiveIndex, started: ContinuousClock.Instant
@@ -109,7 +113,8 @@ final class BatchExecutor: Sendable {
             queries: queries.map {
                 BlockQuery(sources: $0.personalization.entries, candidates: $0.topK + $0.excluded.vertices.count)
             },
-            eps: queries[0].eps, maxLevels: queries[0].maxLevels, pruneRatio: pruneRatio)
+            eps: queries[0].eps, maxLevels: queries[0].maxLevels, sampleBelow: queries[0].sampleBelow,
+            lowDegreeFactor: queries[0].lowDegreeFactor, pruneRatio: pruneRatio)
         let request = WireRequest.combine(CombineRequest(indexVersion: index.version, frontiers: [], block: block))
         let shardCount = partition.shardCount
         let outcomes = await shards.fanOut([WireRequest](repeating: request, count: shardCount), deadline: deadline)

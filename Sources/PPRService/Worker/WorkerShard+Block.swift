@@ -44,12 +44,16 @@ extension WorkerShard {
         let pool = blockScratch
         let graph = self.graph.graph
         let (eps, levels, ratio) = (block.eps, block.maxLevels, block.pruneRatio)
+        let (sampleBelow, lowDegreeFactor) = (block.sampleBelow, block.lowDegreeFactor)
         let alpha = reader.manifest.restartProbability
         let key = SharedBlockExpansions.Key(
-            graph: reader.manifest.graphChecksum, alpha: alpha, eps: eps, levels: levels, queries: personalizations)
+            graph: reader.manifest.graphChecksum, alpha: alpha, eps: eps, levels: levels, sampleBelow: sampleBelow,
+            lowDegreeFactor: lowDegreeFactor, queries: personalizations)
         let outcome = try await blocking(executor) {
             try SharedBlockExpansions.shared.withExpansion(key, pool: pool, graph: graph) { scratch in
-                try scratch.expand(personalizations, restartProbability: alpha, eps: eps, maxLevels: levels)
+                try scratch.expand(
+                    personalizations, restartProbability: alpha, eps: eps, maxLevels: levels,
+                    sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
             } body: { expanded in
                 let matrix = try pool.matrix(of: reader)
                 let combined = try reader.combineBlock(
@@ -129,14 +133,21 @@ final class SharedBlockExpansions: Sendable {
         let alpha: UInt64
         let eps: UInt64
         let levels: Int
+        let sampleBelow: UInt64
+        let lowDegreeFactor: UInt64
         /// Per query: its entry count, then (vertex, weight bits) pairs.
         let sources: [UInt64]
 
-        init(graph: UInt64, alpha: Double, eps: Double, levels: Int, queries: [Personalization]) {
+        init(
+            graph: UInt64, alpha: Double, eps: Double, levels: Int, sampleBelow: Double, lowDegreeFactor: Double,
+            queries: [Personalization]
+        ) {
             self.graph = graph
             self.alpha = alpha.bitPattern
             self.eps = eps.bitPattern
             self.levels = levels
+            self.sampleBelow = sampleBelow.bitPattern
+            self.lowDegreeFactor = lowDegreeFactor.bitPattern
             var sources: [UInt64] = []
             for query in queries {
                 sources.append(UInt64(query.entries.count))

@@ -173,6 +173,8 @@ extension EncodeArena {
             m.pointee.block_eps = block.eps
             m.pointee.block_max_levels = wireUInt32(block.maxLevels)
             m.pointee.prune_ratio = block.pruneRatio
+            m.pointee.block_sample_below = block.sampleBelow
+            m.pointee.block_low_degree_factor = block.lowDegreeFactor
         }
         return m
     }

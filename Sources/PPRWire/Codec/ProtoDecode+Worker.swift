@@ -24,7 +24,9 @@ extension ProtoDecode {
                 return BlockQuery(sources: sources, candidates: Int(q.candidates))
             }
             block = BlockCombine(
-                queries: queries, eps: c.block_eps, maxLevels: Int(c.block_max_levels), pruneRatio: c.prune_ratio)
+                queries: queries, eps: c.block_eps, maxLevels: Int(c.block_max_levels),
+                sampleBelow: c.block_sample_below, lowDegreeFactor: c.block_low_degree_factor,
+                pruneRatio: c.prune_ratio)
         }
         return CombineRequest(indexVersion: c.index_version, frontiers: frontiers, block: block)
     }

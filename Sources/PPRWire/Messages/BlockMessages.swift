@@ -23,14 +23,22 @@ public struct BlockCombine: Equatable, Sendable {
     /// Expansion threshold and levels, the same for the whole block.
     public var eps: Double
     public var maxLevels: Int
+    /// Frontier sampling and low-degree expansion knobs (`QueryParameters`), the same for the whole block.
+    public var sampleBelow: Double
+    public var lowDegreeFactor: Double
     /// Entries below `pruneRatio` times the query's lower bound on its `candidates`-th score are left
     /// out (their mass still counts in `mass`); 0 sends every non-zero entry.
     public var pruneRatio: Double
     /// Makes the block part.
-    public init(queries: [BlockQuery], eps: Double, maxLevels: Int, pruneRatio: Double) {
+    public init(
+        queries: [BlockQuery], eps: Double, maxLevels: Int, sampleBelow: Double = 0, lowDegreeFactor: Double = 1,
+        pruneRatio: Double
+    ) {
         self.queries = queries
         self.eps = eps
         self.maxLevels = maxLevels
+        self.sampleBelow = sampleBelow
+        self.lowDegreeFactor = lowDegreeFactor
         self.pruneRatio = pruneRatio
     }
 }
