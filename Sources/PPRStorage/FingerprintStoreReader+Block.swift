@@ -169,20 +169,40 @@ extension FingerprintStoreReader {
                 others.append(Int32(v))
             }
         }
-        for q in 0..<width {
-            var threshold = Float.leastNonzeroMagnitude
-            if pruneRatio > 0 {
-                let theta = Self.largest(candidates[q]) { visit in
-                    for x32 in rows {
-                        let x = Int(x32)
-                        let pushed = x % shardCount != shard && block.hasKeptRow(x) ? block.kept[x * stride + q] : 0
-                        visit(acc[x * stride + q] + pushed)
+        var thetas = [Float](repeating: 0, count: width)
+        if pruneRatio > 0 {
+            var heaps = (0..<width).map { TopFloats(capacity: candidates[$0]) }
+            let keptRaw = UnsafeRawPointer(block.kept)
+            for t in 0..<tiles {
+                // Per lane: the value to beat (its heap's floor; +infinity for padding lanes).
+                var floor = SIMD16<Float>(repeating: .infinity)
+                for lane in 0..<16 where t * 16 + lane < width { floor[lane] = heaps[t * 16 + lane].floor }
+                func visit(_ x: Int, _ values: SIMD16<Float>) {
+                    let enter = values .> floor
+                    guard any(enter) else { return }
+                    for lane in 0..<16 where enter[lane] {
+                        heaps[t * 16 + lane].insert(values[lane])
+                        floor[lane] = heaps[t * 16 + lane].floor
                     }
-                    for x in others { visit(block.kept[Int(x) * stride + q]) }
                 }
-                threshold = max(threshold, Float(pruneRatio * Double(theta)))
+                for x32 in rows {
+                    let x = Int(x32)
+                    let offset = (x * stride + t * 16) * MemoryLayout<Float>.stride
+                    var values = UnsafeRawPointer(acc).loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+                    if x % shardCount != shard, block.hasKeptRow(x) {
+                        values += keptRaw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+                    }
+                    visit(x, values)
+                }
+                for x32 in others {
+                    let offset = (Int(x32) * stride + t * 16) * MemoryLayout<Float>.stride
+                    visit(Int(x32), keptRaw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self))
+                }
             }
-            thresholds[q] = threshold
+            for q in 0..<width { thetas[q] = heaps[q].kth }
+        }
+        for q in 0..<width {
+            thresholds[q] = max(Float.leastNonzeroMagnitude, Float(pruneRatio * Double(thetas[q])))
         }
         let raw = UnsafeRawPointer(acc)
         for t in 0..<tiles {
@@ -205,38 +225,48 @@ extension FingerprintStoreReader {
         }
         return (results, owned.count)
     }
+}
 
-    /// The `k`-th largest positive value `values` visits (0 when there are fewer than `k`).
-    private static func largest(_ k: Int, _ values: ((Float) -> Void) -> Void) -> Float {
-        guard k >= 1 else { return 0 }
-        var heap: [Float] = []  // min-heap of the k largest so far
-        heap.reserveCapacity(k)
-        values { value in
-            guard value > 0 else { return }
-            if heap.count < k {
-                heap.append(value)
-                var i = heap.count - 1
-                while i > 0 {
-                    let parent = (i - 1) / 2
-                    guard heap[parent] > heap[i] else { break }
-                    heap.swapAt(parent, i)
-                    i = parent
-                }
-            } else if value > heap[0] {
-                heap[0] = value
-                var i = 0
-                while true {
-                    let l = 2 * i + 1
-                    let r = l + 1
-                    var m = i
-                    if l < heap.count, heap[l] < heap[m] { m = l }
-                    if r < heap.count, heap[r] < heap[m] { m = r }
-                    guard m != i else { break }
-                    heap.swapAt(m, i)
-                    i = m
-                }
+/// The `capacity` largest values seen (a min-heap): `kth` is the smallest of them once full.
+private struct TopFloats {
+    let capacity: Int
+    var heap: [Float] = []
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        heap.reserveCapacity(self.capacity)
+    }
+
+    /// Values at or below it cannot enter (0 until full, so any positive value enters).
+    var floor: Float { heap.count < capacity ? 0 : heap[0] }
+
+    /// The capacity-th largest value, or 0 when fewer were seen.
+    var kth: Float { heap.count < capacity ? 0 : heap[0] }
+
+    mutating func insert(_ value: Float) {
+        guard value > floor else { return }
+        if heap.count < capacity {
+            heap.append(value)
+            var i = heap.count - 1
+            while i > 0 {
+                let parent = (i - 1) / 2
+                guard heap[parent] > heap[i] else { break }
+                heap.swapAt(parent, i)
+                i = parent
             }
+            return
         }
-        return heap.count < k ? 0 : heap[0]
+        heap[0] = value
+        var i = 0
+        while true {
+            let l = 2 * i + 1
+            let r = l + 1
+            var m = i
+            if l < heap.count, heap[l] < heap[m] { m = l }
+            if r < heap.count, heap[r] < heap[m] { m = r }
+            guard m != i else { break }
+            heap.swapAt(m, i)
+            i = m
+        }
     }
 }

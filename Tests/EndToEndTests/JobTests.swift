@@ -42,7 +42,11 @@ extension EndToEnd {
                 for (line, single) in zip([lines[0], lines[1], lines[3]], singles) {
                     let results = try #require(line.results, "line \(line.line) has no results")
                     #expect(results.count == 10)
-                    expectSameAnswer(results, try await cluster.query(single).results)
+                    // Batches take the shared decomposition (BatchExecutor): Float sums and replies pruned
+                    // at 1e-2 of the k-th score per shard, so scores agree within that bound.
+                    let expected = try await cluster.query(single).results
+                    let bound = 1e-5 * (expected.first?.score ?? 0) + 3e-2 * (expected.last?.score ?? 0)
+                    expectSameAnswer(results, expected, tolerance: bound)
                 }
             }
         }

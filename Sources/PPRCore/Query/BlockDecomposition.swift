@@ -54,8 +54,9 @@ public final class BlockDecomposition: @unchecked Sendable {
     public private(set) var width = 0
     /// Expand statistics per query of the current block.
     public private(set) var statistics: [Expansion.Statistics] = []
-    private var keptMark: [Bool]
-    private var frontierMark: [Bool]
+    /// `keptMark[v]`: `v` has a kept row (raw storage: read in the combine's inner loops).
+    private let keptMark: UnsafeMutablePointer<Bool>
+    private let frontierMark: UnsafeMutablePointer<Bool>
     private var single: Decomposition
     private let slots: Int
 
@@ -68,14 +69,18 @@ public final class BlockDecomposition: @unchecked Sendable {
         kept.initialize(repeating: 0, count: slots)
         frontier = .allocate(capacity: slots)
         frontier.initialize(repeating: 0, count: slots)
-        keptMark = [Bool](repeating: false, count: graph.vertexCount)
-        frontierMark = keptMark
+        keptMark = .allocate(capacity: max(1, graph.vertexCount))
+        keptMark.initialize(repeating: false, count: max(1, graph.vertexCount))
+        frontierMark = .allocate(capacity: max(1, graph.vertexCount))
+        frontierMark.initialize(repeating: false, count: max(1, graph.vertexCount))
         single = Decomposition(graph: graph)
     }
 
     deinit {
         kept.deallocate()
         frontier.deallocate()
+        keptMark.deallocate()
+        frontierMark.deallocate()
     }
 
     /// Whether `v` has a kept row in the current block.
