@@ -63,6 +63,7 @@ let package = Package(
         .target(
             name: "PPRObservability",
             dependencies: [
+                "PPRCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

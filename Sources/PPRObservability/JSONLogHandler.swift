@@ -6,6 +6,7 @@
 // passes secrets (tokens, keys) as messages or metadata.
 import Foundation
 import Logging
+import PPRCore
 import Synchronization
 
 /// How `powerwalkd` writes its log lines.
@@ -92,24 +93,8 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    /// A JSON string literal (RFC 8259 escapes; control characters as \u00XX).
-    static func appendString(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
+    /// A JSON string literal (the one escaping rule, `JSONString`).
+    static func appendString(_ text: String, to out: inout String) { JSONString.append(text, to: &out) }
 
     /// ISO 8601 in UTC with milliseconds.
     private static func timestampText(_ date: Date) -> String {

@@ -76,20 +76,13 @@ final class ReplicaCatchUp: Sendable {
 
     /// Stops the probe loop and every catch-up task, and waits for them.
     func stop() async {
-        let tasks = state.withLock { state in
-            state.stopped = true
-            defer {
-                state.loop = nil
-                state.tasks = [:]
-            }
-            return Array(state.tasks.values) + (state.loop.map { [$0] } ?? [])
-        }
-        for task in tasks { task.cancel() }
-        for task in tasks { await task.value }
+        for task in cancel() { await task.value }
     }
 
-    /// Stops the probe loop and every catch-up task without waiting (a coordinator closed in a hurry).
-    func cancel() {
+    /// Stops the probe loop and every catch-up task without waiting (a coordinator closed in a hurry);
+    /// returns the cancelled tasks.
+    @discardableResult
+    func cancel() -> [Task<Void, Never>] {
         let tasks = state.withLock { state in
             state.stopped = true
             defer {
@@ -99,6 +92,7 @@ final class ReplicaCatchUp: Sendable {
             return Array(state.tasks.values) + (state.loop.map { [$0] } ?? [])
         }
         for task in tasks { task.cancel() }
+        return tasks
     }
 
     /// An index job starts (catch-up tasks are stopped and wait) or ends.

@@ -32,20 +32,6 @@ enum BatchQueryOutput {
     /// A finite double in shortest round-trip form (valid JSON); non-finite values (never produced) as null.
     private static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
 
-    /// A JSON string literal.
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (the one escaping rule, `JSONString`).
+    static func string(_ text: String) -> String { JSONString.quoted(text) }
 }
