@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PowerWalk quick start: installs the system libraries, builds the release binaries, and runs the main job
 # on the bundled graph (email-Eu-core, 1,005 vertices): ingest, an all-in-one cluster with 2 shards, an index
-# job, sample queries, a batch-query job and an evaluate job against exact PPR. Everything it writes goes
+# job, sample queries, a batch-query job, an export job (NumPy files) and an evaluate job against exact PPR. Everything it writes goes
 # under $POWERWALK_QUICKSTART_DIR (default ./powerwalk-data/quickstart); the cluster is stopped at the end.
 #
 #   ./quickstart.sh                 # port 7400 on loopback
@@ -71,6 +71,10 @@ step "Batch-query job: 100 sources, JSON lines out (files in the job directory $
 seq 0 99 >"$data_dir/jobs/sources.txt"
 "$bin/pwctl" batch --input sources.txt --output answers.jsonl --top 10 --wait
 echo "first answer: $(head -c 300 "$data_dir/jobs/answers.jsonl")..."
+
+step "Export job: the top-10 PPR neighbours of every vertex as NumPy CSR files (for machine learning)"
+"$bin/pwctl" export --top 10 --output ppr-top10 --wait
+ls -l "$data_dir/jobs/ppr-top10"
 
 step "Evaluate job: 20 sampled sources against exact PPR (power iteration)"
 "$bin/pwctl" evaluate --samples 20 --wait
