@@ -158,13 +158,14 @@ struct ServiceBenchmark: AsyncParsableCommand {
         if exportTop > 0 {
             do {
                 let rows = exportRows == 0 ? graph.vertexCount : min(exportRows, graph.vertexCount)
+                // Named relative to the job directory, as `pwctl export` sends them.
                 var sourcesPath = ""
                 if rows < graph.vertexCount {
-                    sourcesPath = directory.appendingPathComponent("export-sources.txt").path
+                    sourcesPath = "export-sources.txt"
                     try draw(rows).map { "\($0.rawValue)\n" }.joined().write(
-                        toFile: sourcesPath, atomically: true, encoding: .utf8)
+                        toFile: jobs.appendingPathComponent(sourcesPath).path, atomically: true, encoding: .utf8)
                 }
-                let out = directory.appendingPathComponent("export").path
+                let out = "export"
                 let start = ContinuousClock.now
                 let record = try await client.run(
                     .export(ExportJobParams(outputPath: out, topK: exportTop, sourcesPath: sourcesPath)))
