@@ -38,6 +38,26 @@ import Testing
         #expect(try fixture.ledger.get(id: queued.id)?.state == .succeeded)
     }
 
+    @Test func aRestartRemovesTheTemporaryDirectoryOfAnInterruptedExport() async throws {
+        let fixture = try JobFixture()
+        defer { fixture.sandbox.remove() }
+        let output = fixture.sandbox.path("export")
+        var parameters = JobLedgerParameters()
+        parameters.outputPath = output
+        parameters.topK = 5
+        let running = try fixture.ledger.create(
+            JobLedgerRecord(kind: .export, state: .running, parameters: parameters, progressDone: 3, progressTotal: 9))
+        // What the interrupted run left: its temporary directory with a partly written array.
+        let leftover = output + ".tmp-\(running.id)"
+        try FileManager.default.createDirectory(atPath: leftover, withIntermediateDirectories: false)
+        try "partial".write(toFile: leftover + "/scores.npy", atomically: false, encoding: .utf8)
+
+        let runner = try await fixture.runner()
+        #expect(try await runner.get(id: running.id).state == .failed)
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
     @Test func shutdownFailsTheRunningJobAndKeepsQueuedOnesForTheNextStart() async throws {
         let fixture = try JobFixture()
         defer { fixture.sandbox.remove() }

@@ -84,8 +84,9 @@ extension JobRunner {
             logger.error("job \(stored.id): cannot record its interruption: \(error)")
         }
         logger.warning("job \(stored.id) was running when the coordinator stopped: marked FAILED")
-        if stored.kind == .batchQuery, let output = stored.parameters.outputPath {
-            settings.jobFiles.removeLeftovers(output: output, job: stored.id)  // never outside the job directory
+        if stored.kind == .batchQuery || stored.kind == .export, let output = stored.parameters.outputPath {
+            // The temporary file or directory of the interrupted run; never anything outside the job directory.
+            settings.jobFiles.removeLeftovers(output: output, job: stored.id)
         }
         if stored.kind == .index, let version = stored.indexVersion {
             // The workers may still be building it; nobody will activate it now. Best effort, in the background.
