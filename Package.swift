@@ -111,7 +111,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: swiftSettings),
-        .testTarget(name: "NNGTests", dependencies: ["NNG"], swiftSettings: swiftSettings),
+        // Helpers shared by several test targets (certificates made with deploy/tls/make-certs.sh).
+        .target(name: "PPRTestSupport", path: "Tests/PPRTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "NNGTests", dependencies: ["NNG", "PPRTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PPRStorageTests",
             dependencies: ["PPRStorage", "PPRCore"],
@@ -126,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PPRServiceTests",
-            dependencies: ["PPRService", "PPRStorage", "PPRWire", "PPRCore"],
+            dependencies: ["PPRService", "PPRStorage", "PPRWire", "PPRCore", "PPRTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

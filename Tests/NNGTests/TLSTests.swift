@@ -1,4 +1,5 @@
 import NNG
+import PPRTestSupport
 import Testing
 
 /// Real TLS (nng 1.5.2 + Mbed TLS) on loopback with certificates made by openssl for each test.

@@ -5,6 +5,7 @@ import Logging
 import PPRCore
 import PPRService
 import PPRStorage
+import PPRTestSupport
 import PPRWire
 import Testing
 

@@ -1,12 +1,12 @@
 import Foundation
 
 /// Certificates made for one test by `deploy/tls/make-certs.sh` (openssl) in a fresh temporary directory.
-struct TestCertificates {
+public struct TestCertificates: Sendable {
     /// The directory holding ca.pem, client-ca.pem, NAME.pem/.key, client.pem/.key and tokens.
-    let directory: URL
+    public let directory: URL
 
     /// Runs the deploy script; `names` are the cluster certificates to make.
-    init(names: [String] = ["coordinator", "worker-0"]) throws {
+    public init(names: [String] = ["coordinator", "worker-0"]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-tls-\(UUID().uuidString)")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../deploy/tls/make-certs.sh").standardized
@@ -22,7 +22,8 @@ struct TestCertificates {
     }
 
     /// Path of `name` in the directory (e.g. "ca.pem").
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    func remove() { try? FileManager.default.removeItem(at: directory) }
+    /// Deletes the directory.
+    public func remove() { try? FileManager.default.removeItem(at: directory) }
 }
