@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "PPRWireTests", dependencies: ["PPRWire", "PPRCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PPRObservabilityTests",
-            dependencies: ["PPRObservability", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PPRObservability", "PPRTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -141,9 +141,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            // Only the wire types, for raw requests; the binaries under test are products of this package,
-            // which `swift test` builds before the tests run (see Tests/EndToEndTests/Support/Binaries.swift).
-            dependencies: ["PPRCore", "PPRWire"],
+            // Only the wire types, for raw requests, and the shared test helpers; the binaries under test are
+            // products of this package, which `swift test` builds before the tests run (Support/Binaries.swift).
+            dependencies: ["PPRCore", "PPRWire", "PPRTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@
 // /healthz, /readyz), JSON log lines, and SIGTERM with a request in flight (it still gets its answer,
 // new requests are refused, the process exits 0 within the grace period).
 import Foundation
+import PPRTestSupport
 import Testing
 
 #if canImport(Glibc)

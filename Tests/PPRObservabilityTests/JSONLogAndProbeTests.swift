@@ -2,6 +2,7 @@
 // probe listener's HTTP behaviour, in process on a loopback port.
 import Foundation
 import Logging
+import PPRTestSupport
 import Testing
 
 @testable import PPRObservability
@@ -76,36 +77,8 @@ import Darwin
 
     /// One request on a fresh connection; (status, body). Bounded by 5 s socket timeouts.
     private func get(_ port: Int, _ requestLine: String, body: String = "") throws -> (Int, String) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ProbeTestError("socket") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw ProbeTestError("connect") }
-        let length = body.isEmpty ? "" : "Content-Length: \(body.utf8.count)\r\n"
-        let request = Array("\(requestLine) HTTP/1.1\r\nHost: x\r\n\(length)\r\n\(body)".utf8)
-        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while received.count < 1 << 20 {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { break }
-            received.append(contentsOf: chunk[..<n])
-        }
-        let text = String(decoding: received, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n"),
-            let status = Int(text.split(separator: " ").dropFirst().first ?? "")
-        else { throw ProbeTestError("no HTTP reply: '\(text)'") }
-        return (status, String(text[split.upperBound...]))
+        let answer = try HTTPExchange.send(port: port, requestLine, body: body)
+        return (answer.status, answer.body)
     }
 }
 
@@ -116,9 +89,4 @@ private final class ReadyFlag: @unchecked Sendable {
         get { lock.withLock { flag } }
         set { lock.withLock { flag = newValue } }
     }
-}
-
-private struct ProbeTestError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
