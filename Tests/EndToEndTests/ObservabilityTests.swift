@@ -31,26 +31,26 @@ extension EndToEnd {
             defer { daemon.send(SIGKILL) }
             try await daemon.waitForStderr(containing: "powerwalk local serving", timeout: ClusterProcess.daemonTimeout)
 
-            #expect(try HTTPProbe.get(port: metricsPort, "/healthz").status == 200)
-            let notReady = try HTTPProbe.get(port: metricsPort, "/readyz")
+            #expect(try await HTTPProbe.get(port: metricsPort, "/healthz").status == 200)
+            let notReady = try await HTTPProbe.get(port: metricsPort, "/readyz")
             #expect(notReady.status == 503)
             #expect(notReady.body.contains("no index version is active"), "\(notReady.body)")
-            #expect(try HTTPProbe.get(port: metricsPort, "/nothing").status == 404)
-            #expect(try HTTPProbe.get(port: metricsPort, "/metrics", method: "POST").status == 405)
+            #expect(try await HTTPProbe.get(port: metricsPort, "/nothing").status == 404)
+            #expect(try await HTTPProbe.get(port: metricsPort, "/metrics", method: "POST").status == 405)
 
             let indexed = try Pwctl.decode(
                 JobJSON.self,
                 from: try await Pwctl.output(["index", "--wait", "--json"] + Pwctl.walkArguments, coordinator: url))
             #expect(indexed.state == "succeeded", "\(indexed)")
-            let ready = try HTTPProbe.get(port: metricsPort, "/readyz")
+            let ready = try await HTTPProbe.get(port: metricsPort, "/readyz")
             #expect(ready.status == 200, "\(ready.body)")
 
             let query = #"powerwalk_requests_total{role="front",method="Query",code="OK"}"#
             _ = try await Pwctl.output(["query", "--source", "0", "--json"], coordinator: url)
-            let first = HTTPProbe.samples(try HTTPProbe.get(port: metricsPort, "/metrics").body)
+            let first = HTTPProbe.samples(try await HTTPProbe.get(port: metricsPort, "/metrics").body)
             let before = try #require(first[query], "no \(query) after a query")
             _ = try await Pwctl.output(["query", "--source", "1", "--json"], coordinator: url)
-            let after = HTTPProbe.samples(try HTTPProbe.get(port: metricsPort, "/metrics").body)
+            let after = HTTPProbe.samples(try await HTTPProbe.get(port: metricsPort, "/metrics").body)
             #expect(after[query] == before + 1)
 
             // The latency histogram has cumulative buckets ending in +Inf == count.
@@ -100,7 +100,7 @@ extension EndToEnd {
                 ])
             defer { worker.send(SIGKILL) }
             try await worker.waitForStderr(containing: "worker serving", timeout: ClusterProcess.daemonTimeout)
-            let empty = try HTTPProbe.get(port: workerPort, "/readyz")
+            let empty = try await HTTPProbe.get(port: workerPort, "/readyz")
             #expect(empty.status == 503)
             #expect(empty.body.contains("no active index version"), "\(empty.body)")
 
@@ -112,12 +112,12 @@ extension EndToEnd {
                 ])
             defer { front.send(SIGKILL) }
             try await front.waitForStderr(containing: "coordinator serving", timeout: ClusterProcess.daemonTimeout)
-            #expect(try HTTPProbe.get(port: frontPort, "/readyz").status == 503)
+            #expect(try await HTTPProbe.get(port: frontPort, "/readyz").status == 503)
             let indexed = try Pwctl.decode(
                 JobJSON.self, from: try await cluster.pwctlOutput(["index", "--wait", "--json"] + Pwctl.walkArguments))
             #expect(indexed.state == "succeeded", "\(indexed)")
-            #expect(try HTTPProbe.get(port: workerPort, "/readyz").status == 200)
-            #expect(try HTTPProbe.get(port: frontPort, "/readyz").status == 200)
+            #expect(try await HTTPProbe.get(port: workerPort, "/readyz").status == 200)
+            #expect(try await HTTPProbe.get(port: frontPort, "/readyz").status == 200)
 
             // Freeze the worker, so a query waits at the front for its combine.
             worker.send(SIGSTOP)

@@ -63,21 +63,21 @@ import Darwin
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let port = try #require(ProbeServer.split(server.address)?.1)
 
-        #expect(try get(port, "GET /healthz") == (200, "ok\n"))
-        #expect(try get(port, "GET /readyz") == (503, "no index version is active\n"))
+        #expect(try await get(port, "GET /healthz") == (200, "ok\n"))
+        #expect(try await get(port, "GET /readyz") == (503, "no index version is active\n"))
         ready.value = true
-        #expect(try get(port, "GET /readyz") == (200, "ready\n"))
-        #expect(try get(port, "GET /metrics") == (200, "# TYPE x counter\nx 1\n"))
-        #expect(try get(port, "GET /metrics?x=1") == (200, "# TYPE x counter\nx 1\n"))
-        #expect(try get(port, "GET /other").0 == 404)
-        #expect(try get(port, "DELETE /metrics").0 == 405)
-        #expect(try get(port, "POST /metrics", body: "abc").0 == 413)
+        #expect(try await get(port, "GET /readyz") == (200, "ready\n"))
+        #expect(try await get(port, "GET /metrics") == (200, "# TYPE x counter\nx 1\n"))
+        #expect(try await get(port, "GET /metrics?x=1") == (200, "# TYPE x counter\nx 1\n"))
+        #expect(try await get(port, "GET /other").0 == 404)
+        #expect(try await get(port, "DELETE /metrics").0 == 405)
+        #expect(try await get(port, "POST /metrics", body: "abc").0 == 413)
         await server.shutdown()
     }
 
     /// One request on a fresh connection; (status, body). Bounded by 5 s socket timeouts.
-    private func get(_ port: Int, _ requestLine: String, body: String = "") throws -> (Int, String) {
-        let answer = try HTTPExchange.send(port: port, requestLine, body: body)
+    private func get(_ port: Int, _ requestLine: String, body: String = "") async throws -> (Int, String) {
+        let answer = try await HTTPExchange.send(port: port, requestLine, body: body)
         return (answer.status, answer.body)
     }
 }

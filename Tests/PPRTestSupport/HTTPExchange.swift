@@ -22,7 +22,18 @@ public struct HTTPExchangeError: Error, CustomStringConvertible {
 
 public enum HTTPExchange {
     /// Sends `requestLine` (e.g. `GET /metrics`) with an optional body to 127.0.0.1:`port`; the answer.
-    public static func send(port: Int, _ requestLine: String, body: String = "") throws -> HTTPAnswer {
+    ///
+    /// The blocking socket calls run on a Dispatch queue, not on Swift's cooperative pool: a test blocking
+    /// both pool threads (2 cores) would starve the in-process server it is talking to.
+    public static func send(port: Int, _ requestLine: String, body: String = "") async throws -> HTTPAnswer {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try exchange(port: port, requestLine, body: body) })
+            }
+        }
+    }
+
+    private static func exchange(port: Int, _ requestLine: String, body: String) throws -> HTTPAnswer {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HTTPExchangeError(description: "socket: errno \(errno)") }
         defer { close(fd) }

@@ -6,8 +6,8 @@ import PPRTestSupport
 
 enum HTTPProbe {
     /// `GET path` (or another method) from 127.0.0.1:`port`.
-    static func get(port: Int, _ path: String, method: String = "GET") throws -> HTTPAnswer {
-        try HTTPExchange.send(port: port, "\(method) \(path)")
+    static func get(port: Int, _ path: String, method: String = "GET") async throws -> HTTPAnswer {
+        try await HTTPExchange.send(port: port, "\(method) \(path)")
     }
 
     /// Samples of a Prometheus text exposition: `name{labels}` → value (comments skipped).
@@ -29,7 +29,7 @@ enum HTTPProbe {
         let clock = ContinuousClock()
         let end = clock.now + timeout
         while true {
-            let answer = try? get(port: port, path)
+            let answer = try? await get(port: port, path)
             if let answer, accept(answer) { return answer }
             guard clock.now < end else {
                 throw HarnessError("GET \(path) on port \(port) never matched; last: \(String(describing: answer))")
