@@ -100,7 +100,8 @@ extension EndToEnd {
                 ])
             defer { worker.send(SIGKILL) }
             try await worker.waitForStderr(containing: "worker serving", timeout: ClusterProcess.daemonTimeout)
-            let empty = try await HTTPProbe.get(port: workerPort, "/readyz")
+            // The worker logs "worker serving" before its probe listener starts: wait until that answers.
+            let empty = try await HTTPProbe.poll(port: workerPort, "/readyz", timeout: .seconds(20)) { _ in true }
             #expect(empty.status == 503)
             #expect(empty.body.contains("no active index version"), "\(empty.body)")
 
