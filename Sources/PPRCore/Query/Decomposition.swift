@@ -25,6 +25,10 @@ public struct Decomposition {
     private var kept: [Double]
     /// Frontier weight by vertex; all zero between calls.
     private var frontierWeight: [Double]
+    /// One bit per vertex for draining touched lists in vertex order (see `drain`); all zero between calls.
+    private var marks: [UInt64]
+    /// The level loop's vertex lists, kept between calls so their capacity is reused.
+    private var lists = VertexLists()
 
     /// Scratch for queries on `graph` (allocates four dense vectors of `vertexCount` doubles).
     public init(graph: CSRGraph) {
@@ -33,6 +37,7 @@ public struct Decomposition {
         nextFlow = flow
         kept = flow
         frontierWeight = flow
+        marks = [UInt64](repeating: 0, count: (graph.vertexCount + 63) / 64)
     }
 
     /// Expands `personalization` once, with fresh scratch (convenient; reuse a `Decomposition` in loops).
@@ -68,44 +73,57 @@ public struct Decomposition {
         try QueryParameters.validate(sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
         // Work on locals: spans over stored properties would hold exclusive access to all of self.
         var flow: [Double] = [], nextFlow: [Double] = [], kept: [Double] = [], frontierWeight: [Double] = []
+        var marks: [UInt64] = []
+        // Copies of this value share `lists` until one of them expands: the expanding copy takes fresh ones.
+        if !isKnownUniquelyReferenced(&lists) { lists = VertexLists() }
         swap(&flow, &self.flow)
         swap(&nextFlow, &self.nextFlow)
         swap(&kept, &self.kept)
         swap(&frontierWeight, &self.frontierWeight)
+        swap(&marks, &self.marks)
         defer {
             swap(&flow, &self.flow)
             swap(&nextFlow, &self.nextFlow)
             swap(&kept, &self.kept)
             swap(&frontierWeight, &self.frontierWeight)
+            swap(&marks, &self.marks)
         }
         return run(
             personalization, alpha: alpha, eps: eps, maxLevels: maxLevels, dropFloor: dropFloor,
-            sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, flow: &flow, nextFlow: &nextFlow, kept: &kept, frontierWeight: &frontierWeight)
+            sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, flow: &flow, nextFlow: &nextFlow, kept: &kept,
+            frontierWeight: &frontierWeight, marks: &marks, lists: lists)
     }
 
     /// The level loop over dense scratch vectors (all zero on entry and on exit).
     private func run(
         _ personalization: Personalization, alpha: Double, eps: Double, maxLevels: Int, dropFloor: Double,
         sampleBelow: Double, lowDegreeFactor: Double, flow flowArray: inout [Double], nextFlow nextArray: inout [Double],
-        kept keptArray: inout [Double], frontierWeight frontierArray: inout [Double]
+        kept keptArray: inout [Double], frontierWeight frontierArray: inout [Double], marks marksArray: inout [UInt64],
+        lists: VertexLists
     ) -> Expansion {
-        var keptTouched: [VertexIndex] = []
-        var frontierTouched: [VertexIndex] = []
+        var keptTouched = lists.take(0)
+        var frontierTouched = lists.take(1)
+        var active = lists.take(2)
+        var next = lists.take(3)
+        defer { lists.give(keptTouched, frontierTouched, active, next) }
         var stats = Expansion.Statistics()
-        var active: [VertexIndex] = personalization.entries.map(\.vertex)
-        var next: [VertexIndex] = []
-        for entry in personalization.entries { flowArray[Int(entry.vertex)] = entry.weight }
+        active.reserve(personalization.entries.count)
+        for entry in personalization.entries {
+            active.appendUnchecked(entry.vertex)
+            flowArray[Int(entry.vertex)] = entry.weight
+        }
         let offsets = graph.offsets.span
         let targets = graph.targets.span
         let inverseMeanDegree = Double(max(1, graph.vertexCount)) / Double(max(1, graph.edgeCount))
-        while stats.levels < maxLevels, !active.isEmpty {
+        while stats.levels < maxLevels, active.count > 0 {
             stats.levels += 1
             do {  // the spans end here, before the arrays swap
                 var flow = flowArray.mutableSpan
                 var nextFlow = nextArray.mutableSpan
                 var kept = keptArray.mutableSpan
                 var frontier = frontierArray.mutableSpan
-                for v in active {
+                for i in 0..<active.count {
+                    let v = active.base[i]
                     let f = flow[unchecked: Int(v)]
                     guard f > 0 else { continue }  // listed twice after an underflowed push
                     flow[unchecked: Int(v)] = 0
@@ -130,29 +148,40 @@ public struct Decomposition {
                         continue
                     }
                     let share = (1 - alpha) * f / Double(end - start)
+                    // At most one listing per edge: reserve once, then append without checks.
+                    next.reserve(end - start)
+                    let listed = next.base
+                    var count = next.count
                     for e in start..<end {
                         let w = Int(targets[unchecked: e])
-                        if nextFlow[unchecked: w] == 0 { next.append(VertexIndex(w)) }
-                        nextFlow[unchecked: w] += share
+                        let old = nextFlow[unchecked: w]
+                        if old == 0 {
+                            listed[count] = VertexIndex(truncatingIfNeeded: w)
+                            count &+= 1
+                        }
+                        nextFlow[unchecked: w] = old + share
                     }
+                    next.count = count
                     stats.edgesPushed += end - start
                 }
             }
             swap(&flowArray, &nextArray)
             swap(&active, &next)
-            next.removeAll(keepingCapacity: true)
+            next.count = 0
         }
         var flow = flowArray.mutableSpan
         var frontier = frontierArray.mutableSpan
-        for v in active {
+        for i in 0..<active.count {
+            let v = active.base[i]
             let f = flow[unchecked: Int(v)]
             guard f > 0 else { continue }
             flow[unchecked: Int(v)] = 0
             Self.addToFrontier(v, f, dropFloor, &frontier, &frontierTouched, &stats)
         }
         var kept = keptArray.mutableSpan
-        let pushed = Self.drain(&kept, keptTouched)
-        var frontierEntries = Self.drain(&frontier, frontierTouched)
+        var marks = marksArray.mutableSpan
+        let pushed = Self.drain(&kept, &keptTouched, &marks)
+        var frontierEntries = Self.drain(&frontier, &frontierTouched, &marks)
         if sampleBelow > 0 {
             frontierEntries = Self.sample(
                 frontierEntries, below: sampleBelow, seed: Self.seed(of: personalization), &stats)
@@ -168,7 +197,7 @@ public struct Decomposition {
     @inline(__always)
     private static func addToFrontier(
         _ v: VertexIndex, _ f: Double, _ dropFloor: Double, _ frontier: inout MutableSpan<Double>,
-        _ touched: inout [VertexIndex], _ stats: inout Expansion.Statistics
+        _ touched: inout VertexList, _ stats: inout Expansion.Statistics
     ) {
         guard f >= dropFloor else {
             stats.droppedFlow += f
@@ -219,26 +248,128 @@ public struct Decomposition {
         return hash
     }
 
-    /// The non-zero entries of `vector` at `touched`, ascending by vertex; zeroes them.
-    private static func drain(_ vector: inout MutableSpan<Double>, _ touched: [VertexIndex]) -> [WeightedVertex] {
+    /// The non-zero entries of `vector` at `touched`, ascending by vertex; zeroes them. `marks` (one bit
+    /// per vertex, all zero on entry and on exit) orders them without sorting when there are enough.
+    private static func drain(
+        _ vector: inout MutableSpan<Double>, _ list: inout VertexList, _ marks: inout MutableSpan<UInt64>
+    ) -> [WeightedVertex] {
+        var touched = UnsafeMutableBufferPointer(start: list.base, count: list.count)
         var result: [WeightedVertex] = []
+        guard !touched.isEmpty else { return result }
         result.reserveCapacity(touched.count)
-        // Many touched vertices: one scan of the dense vector beats sorting them (same ascending result).
-        if touched.count > vector.count / 16 {
-            for v in 0..<vector.count {
-                let value = vector[unchecked: v]
-                guard value != 0 else { continue }
-                result.append(WeightedVertex(vertex: VertexIndex(v), weight: value))
-                vector[unchecked: v] = 0
+        // Enough touched vertices: marking them and scanning the bit words beats sorting them (same
+        // ascending result; a vertex listed twice is marked once).
+        if marks.count <= touched.count &* 8 {
+            var low = marks.count, high = 0
+            for v in touched {
+                let word = Int(v &>> 6)
+                marks[unchecked: word] |= 1 &<< UInt64(v & 63)
+                low = min(low, word)
+                high = max(high, word)
+            }
+            var word = low
+            while word <= high {
+                var bits = marks[unchecked: word]
+                if bits != 0 {
+                    marks[unchecked: word] = 0
+                    let base = word &<< 6
+                    repeat {
+                        let v = base | bits.trailingZeroBitCount
+                        bits &= bits &- 1
+                        let value = vector[unchecked: v]
+                        guard value != 0 else { continue }
+                        result.append(WeightedVertex(vertex: VertexIndex(truncatingIfNeeded: v), weight: value))
+                        vector[unchecked: v] = 0
+                    } while bits != 0
+                }
+                word &+= 1
             }
             return result
         }
-        for v in touched.sorted() {
+        touched.sort()  // in place: the list is not used again
+        for v in touched {
             let value = vector[unchecked: Int(v)]
             guard value != 0 else { continue }  // a duplicate of the previous entry, already drained
             result.append(WeightedVertex(vertex: v, weight: value))
             vector[unchecked: Int(v)] = 0
         }
         return result
+    }
+}
+
+/// The four vertex lists of `Decomposition.run`, owned here between calls (empty, capacity kept).
+final class VertexLists: @unchecked Sendable {  // used by one expanding `Decomposition` at a time
+    private var slots = (VertexList(capacity: 256), VertexList(capacity: 256), VertexList(capacity: 256),
+                         VertexList(capacity: 256))
+
+    init() {}
+
+    /// Slot `i`'s list, emptied.
+    func take(_ i: Int) -> VertexList {
+        var list: VertexList
+        switch i {
+        case 0: list = slots.0
+        case 1: list = slots.1
+        case 2: list = slots.2
+        default: list = slots.3
+        }
+        list.count = 0
+        return list
+    }
+
+    /// The lists back after a call (their buffers may have moved when they grew).
+    func give(_ a: VertexList, _ b: VertexList, _ c: VertexList, _ d: VertexList) {
+        slots = (a, b, c, d)
+    }
+
+    deinit {
+        slots.0.deallocate()
+        slots.1.deallocate()
+        slots.2.deallocate()
+        slots.3.deallocate()
+    }
+}
+
+/// A growable list of vertices in raw memory for the level loop: appends without uniqueness checks,
+/// and with no capacity check after `reserve`. Its memory belongs to a `VertexLists`.
+struct VertexList {
+    private(set) var base: UnsafeMutablePointer<VertexIndex>
+    var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    /// Room for `extra` more entries.
+    @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if count &+ extra > capacity { grow(count + extra) }
+    }
+
+    @inline(never)
+    private mutating func grow(_ needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let newBase = UnsafeMutablePointer<VertexIndex>.allocate(capacity: newCapacity)
+        newBase.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Appends `v`; the caller reserved room.
+    @inline(__always)
+    mutating func appendUnchecked(_ v: VertexIndex) {
+        base[count] = v
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func append(_ v: VertexIndex) {
+        reserve(1)
+        appendUnchecked(v)
     }
 }
