@@ -210,3 +210,27 @@ struct JobFixture {
         if case .index(let params) = done.spec { #expect(params.maxWalkLength == WalkParameters.defaultMaxWalkLength) }
     }
 }
+
+/// A job round never holds more ranked vertices than the front's reply cap, whatever top-k a job asks for.
+@Suite struct JobRoundSizeTests {
+    @Test func aLargeTopKShrinksTheRoundToTheCap() {
+        var settings = JobSettings()
+        settings.maxRoundEntries = 1 << 21
+        // Small k: the preferred round.
+        #expect(settings.roundSize(preferred: 1_536, topK: 10, vertexCount: 82_168) == 1_536)
+        // k = 2^20 on a graph of 82,168 vertices: each answer holds at most 82,168 entries.
+        let size = settings.roundSize(preferred: 1_536, topK: 1 << 20, vertexCount: 82_168)
+        #expect(size == (1 << 21) / 82_168)
+        #expect(size * 82_168 <= 1 << 21)
+        #expect(settings.roundSize(preferred: 1_536, topK: 1 << 20, vertexCount: 4 << 20) == 2)
+        // One answer larger than the cap alone: one query per round, never zero.
+        settings.maxRoundEntries = 1 << 19
+        #expect(settings.roundSize(preferred: 1_536, topK: 1 << 20, vertexCount: 4 << 20) == 1)
+    }
+
+    @Test func theCapComesFromLimitsMaxReplyEntries() {
+        var config = ServiceConfig(graph: "g", shards: [ShardConfig(replicas: [ReplicaConfig(url: "ipc://x", dataDir: "d")])])
+        config.limits.maxReplyEntries = 3 << 20
+        #expect(JobSettings(config: config).maxRoundEntries == 3 << 20)
+    }
+}

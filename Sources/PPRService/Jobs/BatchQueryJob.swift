@@ -31,7 +31,9 @@ struct BatchQueryJob {
         var answered = 0
         do throws(WireError) {
             var start = 0
-            let size = max(1, handle.settings.batchSize)
+            let size = handle.settings.roundSize(
+                preferred: handle.settings.batchSize, topK: params.topK ?? handle.settings.query.topK,
+                vertexCount: handle.context.graph.graph.vertexCount)
             while start < total {
                 try handle.checkCancelled()
                 let batch = Array(queries[start..<min(total, start + size)])

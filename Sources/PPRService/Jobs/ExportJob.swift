@@ -20,7 +20,8 @@ import PPRWire
 struct ExportJob {
     /// K when the client gives none.
     static let defaultTopK = 32
-    /// Sources per `context.answer` call (a few blocks of the shared decomposition; bounds memory).
+    /// Sources per `context.answer` call when K is small (a few blocks of the shared decomposition);
+    /// `JobSettings.roundSize` lowers it so a round holds at most `maxRoundEntries` ranked vertices.
     static let roundSize = 1_536
 
     let params: ExportJobParams
@@ -36,6 +37,8 @@ struct ExportJob {
         }
         let rows = try await sources(graph)
         let total = rows.count
+        let roundSize = handle.settings.roundSize(
+            preferred: Self.roundSize, topK: topK, vertexCount: graph.vertexCount)
         handle.logger.info("job \(handle.id): export of \(total) rows, top \(topK), preset \(preset)")
         await handle.progress(0, of: total)
         let (outputPath, job) = (params.outputPath, handle.id)
@@ -53,7 +56,7 @@ struct ExportJob {
             var indexVersion: UInt64 = 0
             while written < total {
                 try handle.checkCancelled()
-                let round = rows[written..<min(total, written + Self.roundSize)]
+                let round = rows[written..<min(total, written + roundSize)]
                 let requests = round.map { vertex in
                     QueryRequest(
                         sources: [QuerySource(graph.id(of: vertex))], topK: topK, eps: preset.eps,

@@ -19,6 +19,9 @@ public struct JobSettings: Sendable {
     public var batchSize: Int = 1_536
     /// Sources of an evaluate job answered at once.
     public var evaluateBatchSize: Int = 16
+    /// Ranked vertices one round of a batch-query or export job may hold in memory (the front's reply cap,
+    /// `limits.maxReplyEntries`), so a large top-k shrinks the round instead of growing the coordinator.
+    public var maxRoundEntries: Int = 1 << 21
     /// The job directory (`coordinator.jobFilesDir`): the only place jobs read and write files.
     public var jobFiles = JobFiles(directory: CoordinatorConfig().jobFilesDirectory)
 
@@ -37,6 +40,14 @@ public struct JobSettings: Sendable {
             index: config.index, query: config.query,
             controlDeadline: .milliseconds(config.deadlines.controlMillis))
         jobFiles = JobFiles(directory: config.coordinator.jobFilesDirectory)
+        maxRoundEntries = config.limits.maxReplyEntries
+    }
+
+    /// Queries per round of a job: at most `preferred`, and few enough that the round's answers hold at
+    /// most `maxRoundEntries` ranked vertices (each query holds at most min(topK, vertexCount)); at least 1.
+    public func roundSize(preferred: Int, topK: Int, vertexCount: Int) -> Int {
+        let perQuery = max(1, min(topK, vertexCount))
+        return max(1, min(preferred, maxRoundEntries / perQuery))
     }
 }
 
