@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 /// One set of compiler settings for every target of ours (dependencies keep their own).
@@ -6,6 +6,8 @@ let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    // CI builds what users build: a new warning fails the build instead of scrolling past.
+    .treatAllWarnings(as: .error),
 ]
 
 let package = Package(

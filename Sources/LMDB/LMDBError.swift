@@ -2,9 +2,9 @@
 internal import CLMDB
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A failed liblmdb call: its result code, the C function that failed, and liblmdb's own message.

@@ -43,7 +43,8 @@ enum TransactionOperations {
         let rc = withKeyVal(key) { keyVal in
             // Safety: as for keys, liblmdb copies the value bytes during the call and keeps no pointer.
             value.withUnsafeBufferPointer { buffer in
-                var data = MDB_val(mv_size: buffer.count, mv_data: UnsafeMutableRawPointer(mutating: buffer.baseAddress))
+                var data = MDB_val(
+                    mv_size: buffer.count, mv_data: UnsafeMutableRawPointer(mutating: buffer.baseAddress))
                 return mdb_put(txn, database.dbi, &keyVal, &data, options.rawValue)
             }
         }

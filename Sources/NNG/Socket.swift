@@ -90,12 +90,14 @@ public final class Socket: @unchecked Sendable {
         let rc = await withCheckedContinuation { (continuation: CheckedContinuation<CInt, Never>) in
             let job = Unmanaged.passRetained(BlockingDial(dialer: dialer, continuation: continuation)).toOpaque()
             var thread = pthread_t()
-            let created = pthread_create(&thread, nil, { arg in
-                // Safety: arg is the retained BlockingDial passed below; taken (released) exactly once.
-                let job = Unmanaged<BlockingDial>.fromOpaque(arg!).takeRetainedValue()
-                job.continuation.resume(returning: nng_dialer_start(job.dialer, 0))
-                return nil
-            }, job)
+            let created = pthread_create(
+                &thread, nil,
+                { arg in
+                    // Safety: arg is the retained BlockingDial passed below; taken (released) exactly once.
+                    let job = Unmanaged<BlockingDial>.fromOpaque(arg!).takeRetainedValue()
+                    job.continuation.resume(returning: nng_dialer_start(job.dialer, 0))
+                    return nil
+                }, job)
             if created == 0 {
                 pthread_detach(thread)
             } else {
@@ -197,7 +199,6 @@ public final class Socket: @unchecked Sendable {
         try check(nng_socket_set_ms(handle, NNG_OPT_RECONNMAXT, nngDuration(max)), "nng_socket_set_ms")
     }
 
-
     /// Opens a context on this socket (see `Context`).
     public func makeContext() throws(NNGError) -> Context {
         try Context(socket: self)
@@ -268,7 +269,10 @@ final class ConnectionGate: Sendable {
         let (admitted, evicted) = open.withLock { open -> (Bool, nng_pipe?) in
             var evicted: nng_pipe?
             if open.count >= max {
-                guard let victim = open.filter({ $0.value.busy == 0 }).min(by: { $0.value.lastActivity < $1.value.lastActivity })
+                guard
+                    let victim = open.filter({ $0.value.busy == 0 }).min(by: {
+                        $0.value.lastActivity < $1.value.lastActivity
+                    })
                 else { return (false, nil) }
                 evicted = open.removeValue(forKey: victim.key)?.pipe
             }

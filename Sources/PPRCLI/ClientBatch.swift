@@ -152,7 +152,8 @@ struct ClientBatchOptions: ParsableArguments {
             valueName: "file"))
     var batch: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --batch: write the JSON lines here (default stdout).", valueName: "file"))
+    @Option(
+        name: .long, help: ArgumentHelp("With --batch: write the JSON lines here (default stdout).", valueName: "file"))
     var output: String?
 
     @Option(name: .long, help: "With --batch: queries per BatchQuery request.")

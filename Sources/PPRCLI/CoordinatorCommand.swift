@@ -73,4 +73,3 @@ struct CoordinatorCommand: AsyncParsableCommand {
         await probes?.shutdown()
     }
 }
-

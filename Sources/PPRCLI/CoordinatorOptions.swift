@@ -81,12 +81,14 @@ struct CoordinatorOptions: ParsableArguments {
         let key = setting(tlsKey, "PWCTL_TLS_KEY", environment)
         guard WireTLS.isTLS(url) else {
             guard ca == nil, certificate == nil, key == nil else {
-                throw ClientFailure(.invalidArgument, "--tls-ca/--tls-cert/--tls-key need a tls+tcp:// coordinator, not \(url)")
+                throw ClientFailure(
+                    .invalidArgument, "--tls-ca/--tls-cert/--tls-key need a tls+tcp:// coordinator, not \(url)")
             }
             return nil
         }
         guard let ca else {
-            throw ClientFailure(.invalidArgument, "\(url) is a TLS URL: give --tls-ca (or $PWCTL_TLS_CA), the CA of its certificate")
+            throw ClientFailure(
+                .invalidArgument, "\(url) is a TLS URL: give --tls-ca (or $PWCTL_TLS_CA), the CA of its certificate")
         }
         guard (certificate == nil) == (key == nil) else {
             throw ClientFailure(.invalidArgument, "--tls-cert and --tls-key go together")
@@ -101,7 +103,8 @@ struct CoordinatorOptions: ParsableArguments {
     /// non-empty line that is not a `#` comment.
     func token(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ClientFailure) -> String? {
         guard let path = setting(tokenFile, "PWCTL_TOKEN_FILE", environment) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw ClientFailure(.invalidArgument, "cannot read the token file \(path)")
         }
         let line = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -34,7 +34,8 @@ struct DaemonOptions: ParsableArguments {
         }
         if let shutdownGraceMillis, !(0...ShutdownConfig.maxGracePeriodMillis).contains(shutdownGraceMillis) {
             throw ValidationError(
-                "--shutdown-grace-millis must be in 0 ... \(ShutdownConfig.maxGracePeriodMillis), not \(shutdownGraceMillis)")
+                "--shutdown-grace-millis must be in 0 ... \(ShutdownConfig.maxGracePeriodMillis), not \(shutdownGraceMillis)"
+            )
         }
     }
 

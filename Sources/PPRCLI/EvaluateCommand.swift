@@ -46,7 +46,9 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     /// The job as submitted.
     var spec: JobSpec {
-        .evaluate(EvaluateJobParams(sampleCount: samples, seed: seed, topK: top, eps: eps, maxLevels: maxLevels, accuracy: accuracy))
+        .evaluate(
+            EvaluateJobParams(
+                sampleCount: samples, seed: seed, topK: top, eps: eps, maxLevels: maxLevels, accuracy: accuracy))
     }
 
     func run() async throws {

@@ -1,5 +1,6 @@
 // ProgressBar: a one-line progress display for long jobs (index builds) on stderr.
 import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)

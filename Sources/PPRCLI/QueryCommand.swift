@@ -124,15 +124,19 @@ struct QueryCommand: AsyncParsableCommand {
 struct PersonalizationOptions: ParsableArguments {
     @Option(
         name: .customLong("source"), parsing: .upToNextOption,
-        help: ArgumentHelp("Source vertex: ID (weight 1) or ID:WEIGHT (weight > 0); repeat for several.",
+        help: ArgumentHelp(
+            "Source vertex: ID (weight 1) or ID:WEIGHT (weight > 0); repeat for several.",
             valueName: "id[:weight]"))
     var sourceArguments: [String] = []
 
     @Option(name: .long, help: "Number of vertices to return (default \(QueryParameters.defaultK)).")
     var top: Int?
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Vertices to leave out of the answer.",
-        valueName: "id"))
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Vertices to leave out of the answer.",
+            valueName: "id"))
     var exclude: [UInt64] = []
 
     @Flag(name: .customLong("exclude-sources"), help: "Leave the source vertices out of the answer.")

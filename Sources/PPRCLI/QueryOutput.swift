@@ -97,7 +97,9 @@ struct QueryOutput: Codable, Equatable {
         if let levels { rows.append(("Levels", "\(levels)")) }
         if let iterations { rows.append(("Iterations", "\(iterations)")) }
         if let converged { rows.append(("Converged", converged ? "yes" : "no")) }
-        if let errorEstimate { rows.append(("Error estimate", String(format: "%.4f (L1, whole vector)", errorEstimate))) }
+        if let errorEstimate {
+            rows.append(("Error estimate", String(format: "%.4f (L1, whole vector)", errorEstimate)))
+        }
         if let indexVersion { rows.append(("Index version", "\(indexVersion)")) }
         rows.append(("Elapsed", String(format: "%.3f ms", elapsedMilliseconds)))
         return lines.joined(separator: "\n") + "\n\n" + LabeledLines.format(rows)

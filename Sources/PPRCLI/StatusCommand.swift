@@ -71,7 +71,10 @@ struct StatusCommand: AsyncParsableCommand {
         while true {
             // Each call is bounded by --timeout-ms and by what is left of the wait.
             var bounded = client
-            if let end { bounded = CoordinatorClient(wire: client.wire, deadline: max(.milliseconds(1), min(client.deadline, end - clock.now))) }
+            if let end {
+                bounded = CoordinatorClient(
+                    wire: client.wire, deadline: max(.milliseconds(1), min(client.deadline, end - clock.now)))
+            }
             do throws(WireError) {
                 let output = StatusOutput(try await bounded.status())
                 let reasons = output.notReady(for: readyFor)
@@ -217,7 +220,9 @@ struct StatusOutput: Codable, Equatable {
     /// Index: every shard's worker answers.
     func notReady(for purpose: StatusCommand.Readiness) -> [String] {
         var reasons: [String] = []
-        if purpose == .queries, activeIndexVersion == 0 { reasons.append("no active index version (pwctl index --wait)") }
+        if purpose == .queries, activeIndexVersion == 0 {
+            reasons.append("no active index version (pwctl index --wait)")
+        }
         for shard in shards {
             if shard.state == "unreachable" {
                 reasons.append("shard \(shard.shard) is unreachable")
@@ -225,7 +230,8 @@ struct StatusOutput: Codable, Equatable {
                 reasons.append(
                     shard.activeVersion == 0
                         ? "shard \(shard.shard) has no index"
-                        : "shard \(shard.shard) serves version \(shard.activeVersion), not the active \(activeIndexVersion)")
+                        : "shard \(shard.shard) serves version \(shard.activeVersion), not the active \(activeIndexVersion)"
+                )
             }
         }
         if shards.isEmpty { reasons.append("the coordinator reports no shard") }

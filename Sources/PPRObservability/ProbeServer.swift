@@ -60,7 +60,9 @@ public final class ProbeServer: Sendable {
                     open.subtract(1, ordering: .relaxed)
                     return channel.close()
                 }
-                let deadline = channel.eventLoop.scheduleTask(in: Self.connectionLifetime) { channel.close(promise: nil) }
+                let deadline = channel.eventLoop.scheduleTask(in: Self.connectionLifetime) {
+                    channel.close(promise: nil)
+                }
                 channel.closeFuture.whenComplete { _ in
                     deadline.cancel()
                     open.subtract(1, ordering: .relaxed)
@@ -132,7 +134,9 @@ private final class ProbeHTTPHandler: ChannelInboundHandler, Sendable {
         switch unwrapInboundIn(data) {
         case .head(let requestHead):
             head = requestHead
-            let headBytes = requestHead.uri.utf8.count + requestHead.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+            let headBytes =
+                requestHead.uri.utf8.count
+                + requestHead.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
             if headBytes > ProbeServer.maxHeadBytes {
                 reply(context, .init(status: .requestHeaderFieldsTooLarge, body: "request head too large\n"))
             }
@@ -173,7 +177,8 @@ private final class ProbeHTTPHandler: ChannelInboundHandler, Sendable {
                 return ProbeReply(status: ready ? .ok : .serviceUnavailable, body: reason + "\n")
             }
         default:
-            write(context, .init(status: .notFound, body: "not found: serves /metrics, /healthz, /readyz\n"), head: head)
+            write(
+                context, .init(status: .notFound, body: "not found: serves /metrics, /healthz, /readyz\n"), head: head)
             return
         }
         let loop = context.eventLoop
@@ -198,7 +203,9 @@ private final class ProbeHTTPHandler: ChannelInboundHandler, Sendable {
         headers.add(name: "Content-Length", value: "\(reply.body.utf8.count)")
         headers.add(name: "Connection", value: "close")
         let version = head?.version ?? .http1_1
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: reply.status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: version, status: reply.status, headers: headers))),
+            promise: nil)
         if head?.method != .HEAD {
             let buffer = context.channel.allocator.buffer(string: reply.body)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)

@@ -22,9 +22,10 @@ extension FingerprintStore {
         var assigned = manifest
         try perform {
             try environment.write { txn in
-                let next = try txn.withValue(forKey: StoreLayout.nextVersionKey, in: meta) { span in
-                    span.count == 4 ? StoreLayout.readUInt32(span, at: 0) : 1
-                } ?? 1
+                let next =
+                    try txn.withValue(forKey: StoreLayout.nextVersionKey, in: meta) { span in
+                        span.count == 4 ? StoreLayout.readUInt32(span, at: 0) : 1
+                    } ?? 1
                 let version = manifest.version == 0 ? next : manifest.version
                 guard version <= Self.maxVersion else {
                     throw StoreError.versionOutOfRange(version, maximum: Self.maxVersion)
@@ -76,7 +77,8 @@ extension FingerprintStore {
         guard let database = try fingerprintDatabase(version) else { throw .versionNotFound(version) }
         try perform {
             try environment.write { txn in
-                let (state, _) = try record(version, value: try txn.value(forKey: StoreLayout.versionKey(version), in: meta))
+                let (state, _) = try record(
+                    version, value: try txn.value(forKey: StoreLayout.versionKey(version), in: meta))
                 guard state == .building else {
                     throw StoreError.wrongVersionState(version, state: state, expected: .building)
                 }
@@ -105,7 +107,8 @@ extension FingerprintStore {
     }
 
     /// Verifies chunk numbers and contents and fills in the manifest's totals.
-    private func tally(_ txn: borrowing WriteTransaction, _ database: Database, _ manifest: inout StoreManifest) throws {
+    private func tally(_ txn: borrowing WriteTransaction, _ database: Database, _ manifest: inout StoreManifest) throws
+    {
         let local = manifest.localVertexCount
         let expectedChunks = StoreLayout.chunkCount(localVertexCount: local)
         var chunkNumber = 0
@@ -133,8 +136,12 @@ extension FingerprintStore {
             chunkNumber += 1
             return true
         }
-        if failure == nil, chunkNumber != expectedChunks { failure = "\(chunkNumber) of \(expectedChunks) chunks written" }
-        if let failure { throw StoreError.corruptIndex(path: directory, detail: "version \(manifest.version): \(failure)") }
+        if failure == nil, chunkNumber != expectedChunks {
+            failure = "\(chunkNumber) of \(expectedChunks) chunks written"
+        }
+        if let failure {
+            throw StoreError.corruptIndex(path: directory, detail: "version \(manifest.version): \(failure)")
+        }
         manifest.fingerprintCount = fingerprints
         manifest.entryCount = entries
         manifest.byteCount = bytes
@@ -160,7 +167,8 @@ extension FingerprintStore {
     public func activate(_ version: UInt32) throws(StoreError) {
         try perform {
             try environment.write { txn in
-                let (state, _) = try record(version, value: try txn.value(forKey: StoreLayout.versionKey(version), in: meta))
+                let (state, _) = try record(
+                    version, value: try txn.value(forKey: StoreLayout.versionKey(version), in: meta))
                 guard state == .complete else {
                     throw StoreError.wrongVersionState(version, state: state, expected: .complete)
                 }
@@ -178,9 +186,10 @@ extension FingerprintStore {
             try environment.write { txn in
                 let key = StoreLayout.versionKey(version)
                 _ = try record(version, value: try txn.value(forKey: key, in: meta))
-                let active = try txn.withValue(forKey: StoreLayout.activeKey, in: meta) { span in
-                    span.count == 4 ? StoreLayout.readUInt32(span, at: 0) : nil
-                } ?? nil
+                let active =
+                    try txn.withValue(forKey: StoreLayout.activeKey, in: meta) { span in
+                        span.count == 4 ? StoreLayout.readUInt32(span, at: 0) : nil
+                    } ?? nil
                 guard active != version else { throw StoreError.versionIsActive(version) }
                 if let database { try txn.drop(database, deleteDatabase: true) }
                 try txn.delete(forKey: key, in: meta)

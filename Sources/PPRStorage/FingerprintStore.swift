@@ -89,12 +89,14 @@ public final class FingerprintStore: Sendable {
                 try txn.forEach(in: meta, from: Array(StoreLayout.versionKeyPrefix.utf8)) { key, value in
                     let name = String(decoding: StoreLayout.copy(key), as: UTF8.self)
                     guard name.hasPrefix(StoreLayout.versionKeyPrefix) else { return false }
-                    records.append((UInt32(name.dropFirst(StoreLayout.versionKeyPrefix.count)) ?? 0, StoreLayout.copy(value)))
+                    records.append(
+                        (UInt32(name.dropFirst(StoreLayout.versionKeyPrefix.count)) ?? 0, StoreLayout.copy(value)))
                     return true
                 }
                 return try records.map { version, bytes in
                     let (state, manifest) = try decodeRecord(bytes.span, version: version)
-                    return IndexVersionInfo(version: version, state: state, manifest: manifest, isActive: version == active)
+                    return IndexVersionInfo(
+                        version: version, state: state, manifest: manifest, isActive: version == active)
                 }
             }
         }
@@ -150,7 +152,8 @@ public final class FingerprintStore: Sendable {
     func fingerprintDatabase(_ version: UInt32, create: Bool = false) throws(StoreError) -> Database? {
         try perform {
             try environment.openDatabase(
-                named: StoreLayout.fingerprintDatabaseName(version), options: create ? [.create, .integerKey] : .integerKey)
+                named: StoreLayout.fingerprintDatabaseName(version),
+                options: create ? [.create, .integerKey] : .integerKey)
         }
     }
 }

@@ -54,7 +54,8 @@ enum ChunkFormat {
         let start = Int(StoreLayout.readUInt32(chunk, at: 4 + 4 * slot))
         let end = Int(StoreLayout.readUInt32(chunk, at: 8 + 4 * slot))
         guard start <= end, header + end <= chunk.count else {
-            throw .init("fingerprint \(slot) has offsets \(start)..<\(end) beyond the \(chunk.count - header)-byte payload")
+            throw .init(
+                "fingerprint \(slot) has offsets \(start)..<\(end) beyond the \(chunk.count - header)-byte payload")
         }
         return header + start..<header + end
     }

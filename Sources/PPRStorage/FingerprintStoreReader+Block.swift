@@ -138,12 +138,14 @@ extension FingerprintStoreReader {
                         var sum =
                             keeps
                             ? kept.loadUnaligned(
-                                fromByteOffset: (x * stride + t * 16) * MemoryLayout<Float>.stride, as: SIMD16<Float>.self)
+                                fromByteOffset: (x * stride + t * 16) * MemoryLayout<Float>.stride,
+                                as: SIMD16<Float>.self)
                             : SIMD16<Float>()
                         for p in start[x]..<start[x + 1] {
                             sum +=
                                 weights[p]
-                                * compactRaw.loadUnaligned(fromByteOffset: Int(rowsOf[p]) * tileBytes, as: SIMD16<Float>.self)
+                                * compactRaw.loadUnaligned(
+                                    fromByteOffset: Int(rowsOf[p]) * tileBytes, as: SIMD16<Float>.self)
                         }
                         UnsafeMutableRawPointer(acc).storeBytes(
                             of: sum, toByteOffset: (x * stride + t * 16) * MemoryLayout<Float>.stride,
@@ -206,7 +208,9 @@ extension FingerprintStoreReader {
         }
         let raw = UnsafeRawPointer(acc)
         for t in 0..<tiles {
-            let limit = thresholds.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: t * tileBytes, as: SIMD16<Float>.self) }
+            let limit = thresholds.withUnsafeBytes {
+                $0.loadUnaligned(fromByteOffset: t * tileBytes, as: SIMD16<Float>.self)
+            }
             var mass = SIMD16<Double>()
             for x32 in rows {
                 let x = Int(x32)

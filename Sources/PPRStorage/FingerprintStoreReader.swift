@@ -61,7 +61,8 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
         guard accumulator.count == manifest.vertexCount else {
             throw StoreError.accumulatorSize(expected: manifest.vertexCount, actual: accumulator.count)
         }
-        let ordered = frontier.isSorted { $0.vertex <= $1.vertex } ? frontier : frontier.sorted { $0.vertex < $1.vertex }
+        let ordered =
+            frontier.isSorted { $0.vertex <= $1.vertex } ? frontier : frontier.sorted { $0.vertex < $1.vertex }
         let scale = manifest.restartProbability / Double(manifest.walkParameters.walksPerVertex)
         var added = 0
         defer { entries += added }
@@ -72,7 +73,9 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
                 var end = start + 1
                 while end < ordered.count, try location(of: ordered[end].vertex).chunk == chunk { end += 1 }
                 let found: Void? = try txn.withValue(forKey: chunk, in: database) { bytes in
-                    let count = try checked(chunk) { () throws(ChunkFormatError) in try ChunkFormat.fingerprintCount(bytes) }
+                    let count = try checked(chunk) { () throws(ChunkFormatError) in
+                        try ChunkFormat.fingerprintCount(bytes)
+                    }
                     var target = accumulator.mutableSpan
                     for entry in ordered[start..<end] {
                         let slot = try location(of: entry.vertex).slot
@@ -174,7 +177,9 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
         try store.perform {
             try store.environment.read { txn in
                 let key = StoreLayout.versionKey(manifest.version)
-                let live = try txn.withValue(forKey: key, in: store.meta) { $0.count >= 1 && $0[0] == IndexVersionState.complete.rawValue }
+                let live = try txn.withValue(forKey: key, in: store.meta) {
+                    $0.count >= 1 && $0[0] == IndexVersionState.complete.rawValue
+                }
                 guard live == true else {
                     throw StoreError.noCompleteIndex(
                         path: store.directory, detail: "version \(manifest.version) was deleted while being read")

@@ -4,9 +4,9 @@
 // pool or accept the short block (the CLI does).
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A failed system call: which call, and the error text of `errno`.

@@ -9,9 +9,9 @@
 import PPRCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A graph loaded from a graph file, with the checksum its header records.

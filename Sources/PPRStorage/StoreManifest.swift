@@ -64,7 +64,8 @@ public struct StoreManifest: Equatable, Sendable {
             throw .invalidManifest("vertex count \(vertexCount) out of range")
         }
         guard encodingVersion == FingerprintCodec.encodingVersion else {
-            throw .invalidManifest("fingerprint encoding \(encodingVersion), this build reads \(FingerprintCodec.encodingVersion)")
+            throw .invalidManifest(
+                "fingerprint encoding \(encodingVersion), this build reads \(FingerprintCodec.encodingVersion)")
         }
     }
 }

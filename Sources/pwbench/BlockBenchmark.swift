@@ -51,7 +51,9 @@ struct BlockBenchmark: ParsableCommand {
 
         let matrixStart = Self.cpu()
         let matrix = try reader.blockMatrix(reader.ownedVertices)
-        row("Shard matrix", "CPU \(fixed(Self.cpu() - matrixStart, 3)) s, \(matrix.source.count) entries (built once per version)")
+        row(
+            "Shard matrix",
+            "CPU \(fixed(Self.cpu() - matrixStart, 3)) s, \(matrix.source.count) entries (built once per version)")
         let block = BlockDecomposition(graph: graph, capacity: capacity)
         for ratio in [0, 1e-3, 1e-2] {
             let expandStart = Self.cpu()
@@ -64,9 +66,11 @@ struct BlockBenchmark: ParsableCommand {
             let combined = Self.cpu() - combineStart
             block.reset()
             let sent = results.reduce(0) { $0 + $1.vertices.count }
-            row("Ratio \(ratio)", "CPU: expand \(fixed(expanded, 3)) s (\(edgesPushed / capacity) edges/query, "
-                + "\(block.keptRows.count) rows), combine \(fixed(combined, 3)) s (\(read) fingerprints), "
-                + "\(sent / capacity) entries sent/query, reply ~\(sent * 8 / 1024) KiB")
+            row(
+                "Ratio \(ratio)",
+                "CPU: expand \(fixed(expanded, 3)) s (\(edgesPushed / capacity) edges/query, "
+                    + "\(block.keptRows.count) rows), combine \(fixed(combined, 3)) s (\(read) fingerprints), "
+                    + "\(sent / capacity) entries sent/query, reply ~\(sent * 8 / 1024) KiB")
         }
         // Single queries on the whole-graph path for comparison (both shards' work: one store of shard 0
         // covers half; the cost per query is what matters).
@@ -75,16 +79,22 @@ struct BlockBenchmark: ParsableCommand {
         var frontier = 0
         for query in queries {
             let expansion = try single.expand(
-                personalization: query, restartProbability: parameters.restartProbability, eps: eps, maxLevels: maxLevels)
+                personalization: query, restartProbability: parameters.restartProbability, eps: eps,
+                maxLevels: maxLevels)
             frontier += expansion.frontier.count
         }
         let singleExpand = Self.cpu() - singleStart
         var engine = DecompositionQuery(graph: graph)
         let queryStart = Self.cpu()
         for query in queries where shards == 1 {
-            _ = try engine.run(query, parameters: QueryParameters(eps: eps, maxLevels: maxLevels, k: topK), fingerprints: reader)
+            _ = try engine.run(
+                query, parameters: QueryParameters(eps: eps, maxLevels: maxLevels, k: topK), fingerprints: reader)
         }
-        row("Single queries", "CPU \(fixed(Self.cpu() - queryStart, 3)) s for \(capacity) queries on shard 0's store (its half)")
-        row("Single expands", "CPU \(fixed(singleExpand, 3)) s for \(capacity) queries, \(frontier / capacity) frontier/query")
+        row(
+            "Single queries",
+            "CPU \(fixed(Self.cpu() - queryStart, 3)) s for \(capacity) queries on shard 0's store (its half)")
+        row(
+            "Single expands",
+            "CPU \(fixed(singleExpand, 3)) s for \(capacity) queries, \(frontier / capacity) frontier/query")
     }
 }

@@ -23,7 +23,10 @@ struct EngineBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("max-levels"), help: "Expansion levels T (overrides the presets').") var maxLevels: Int?
     @Option(name: .customLong("sample-below"), help: "Frontier sampling threshold (overrides the presets').")
     var sampleBelow: Double?
-    @Option(help: "Extra knob sets for tuning, ';'-separated 'eps,sampleBelow,lowDegreeFactor' triples (measured after the presets).")
+    @Option(
+        help:
+            "Extra knob sets for tuning, ';'-separated 'eps,sampleBelow,lowDegreeFactor' triples (measured after the presets)."
+    )
     var sweep: String?
     @Option(help: "Queries timed for latency.") var queries = 1_000
     @Option(name: .customLong("accuracy-sources"), help: "Sources compared with exact PPR.") var accuracySources = 50
@@ -50,10 +53,12 @@ struct EngineBenchmark: AsyncParsableCommand {
 
         let parameters = WalkParameters(walksPerVertex: walks, seed: seed)
         let (walkSeconds, walkSteps, walkHash) = walkOnly(graph, parameters)
-        rows.append((
-            "Walk only (CPU)",
-            "\(fixed(walkSeconds, 3)) s, \(fixed(Double(walkSteps) / walkSeconds / 1e6, 1)) M steps/s, "
-                + "fingerprint hash \(String(walkHash, radix: 16))"))
+        rows.append(
+            (
+                "Walk only (CPU)",
+                "\(fixed(walkSeconds, 3)) s, \(fixed(Double(walkSteps) / walkSeconds / 1e6, 1)) M steps/s, "
+                    + "fingerprint hash \(String(walkHash, radix: 16))"
+            ))
         if walkOnlyPass {
             for (label, value) in rows { print("\(label): \(value)") }
             return
@@ -67,7 +72,8 @@ struct EngineBenchmark: AsyncParsableCommand {
             ).build(into: candidate)
             try candidate.activate(report.manifest.version)
             let perThread = Double(report.walkSteps) / report.seconds / Double(threadCount) / 1e6
-            rows.append(("Index \(threadCount) thr", "\(fixed(report.seconds, 3)) s, \(fixed(perThread, 1)) M steps/s/thread"))
+            rows.append(
+                ("Index \(threadCount) thr", "\(fixed(report.seconds, 3)) s, \(fixed(perThread, 1)) M steps/s/thread"))
             rows.append(("Bytes/vertex", fixed(report.bytesPerVertex, 1)))
             store = candidate
         }
@@ -76,11 +82,14 @@ struct EngineBenchmark: AsyncParsableCommand {
         var engine = DecompositionQuery(graph: graph)
         for (label, knobs) in try knobSets() {
             rows.append(("-- \(label)", describe(knobs)))
-            rows += try measure(graph: graph, reader: reader, engine: &engine, knobs: knobs, alpha: parameters.restartProbability)
+            rows += try measure(
+                graph: graph, reader: reader, engine: &engine, knobs: knobs, alpha: parameters.restartProbability)
         }
         rows.append(("Index", "R \(walks), seed \(seed)"))
         let width = rows.map(\.0.count).max()! + 2
-        for (label, value) in rows { print((label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value) }
+        for (label, value) in rows {
+            print((label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value)
+        }
     }
 }
 
@@ -153,7 +162,11 @@ extension EngineBenchmark {
         rows.append(("Query p50", "\(fixed(latencies[latencies.count / 2], 2)) ms"))
         rows.append(("Query p99", "\(fixed(latencies[min(latencies.count - 1, latencies.count * 99 / 100)], 2)) ms"))
         // Thread CPU time: less disturbed by other processes than wall time on a shared machine.
-        rows.append(("Query CPU p50", "\(fixed(cpu[cpu.count / 2], 2)) ms (expand alone \(fixed(expandCPU[expandCPU.count / 2], 2)) ms)"))
+        rows.append(
+            (
+                "Query CPU p50",
+                "\(fixed(cpu[cpu.count / 2], 2)) ms (expand alone \(fixed(expandCPU[expandCPU.count / 2], 2)) ms)"
+            ))
         rows.append(("Fingerprints", "\(fingerprints / count) per query (mean)"))
         rows.append(("Entries", "\(entries / count) per query (mean)"))
         // The flow left to fingerprints: the part of the answer that carries Monte Carlo error.
@@ -177,9 +190,11 @@ extension EngineBenchmark {
         rows.append(("Precision@10", fixed(p10 / sources, 4)))
         rows.append(("Precision@100", fixed(p100 / sources, 4)))
         rows.append(("L1", fixed(l1 / sources, 4)))
-        rows.append((
-            "error_estimate",
-            "\(fixed(estimated / sources, 4)) mean; within 2x of L1 for \(fixed(Double(withinTwo) / sources * 100, 0)) %"))
+        rows.append(
+            (
+                "error_estimate",
+                "\(fixed(estimated / sources, 4)) mean; within 2x of L1 for \(fixed(Double(withinTwo) / sources * 100, 0)) %"
+            ))
         return rows
     }
 }
@@ -199,10 +214,10 @@ func walkOnly(_ graph: CSRGraph, _ parameters: WalkParameters) -> (Double, Int, 
         for first in stride(from: 0, to: graph.vertexCount, by: 256) {
             let chunk = VertexIndex(first)..<VertexIndex(min(graph.vertexCount, first + 256))
             for fingerprint in walker.fingerprints(of: chunk) {
-            for i in 0..<fingerprint.entryCount {
-                hash = (hash ^ UInt64(fingerprint.vertices[i])) &* 0x100_0000_01B3
-                hash = (hash ^ UInt64(fingerprint.visitCounts[i])) &* 0x100_0000_01B3
-            }
+                for i in 0..<fingerprint.entryCount {
+                    hash = (hash ^ UInt64(fingerprint.vertices[i])) &* 0x100_0000_01B3
+                    hash = (hash ^ UInt64(fingerprint.visitCounts[i])) &* 0x100_0000_01B3
+                }
             }
         }
         best = min(best, threadCPUSeconds() - start)

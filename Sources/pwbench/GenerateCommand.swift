@@ -33,7 +33,9 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let started = ContinuousClock.now
         let edges = try Self.write(scale: scale, edgeFactor: edgeFactor, seed: seed, to: out)
-        row("Generated", "\(edges) edges, \(1 << scale) vertex ids, in \(seconds(ContinuousClock.now - started)) s -> \(out)")
+        row(
+            "Generated",
+            "\(edges) edges, \(1 << scale) vertex ids, in \(seconds(ContinuousClock.now - started)) s -> \(out)")
     }
 
     /// Writes the edge list; returns the edge count.
@@ -62,7 +64,9 @@ struct GenerateCommand: ParsableCommand {
     }
 
     private static func appendDecimal(_ value: UInt32, to buffer: inout [UInt8]) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+        )
         var count = 0
         var v = value
         withUnsafeMutableBytes(of: &digits) { raw in

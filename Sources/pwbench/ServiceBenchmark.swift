@@ -57,9 +57,11 @@ struct ServiceBenchmark: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: directory) }
         let clock = ContinuousClock()
         row("Graph", edges)
-        row("Knobs", "shards \(shards), R \(walks), seed \(seed), threads \(threads), queries \(queries), "
-            + "clients \(clients), batch \(batchSources), chunk \(chunk), k \(topK), "
-            + "combine deadline \(combineDeadline) ms, server eps/T defaults")
+        row(
+            "Knobs",
+            "shards \(shards), R \(walks), seed \(seed), threads \(threads), queries \(queries), "
+                + "clients \(clients), batch \(batchSources), chunk \(chunk), k \(topK), "
+                + "combine deadline \(combineDeadline) ms, server eps/T defaults")
         row("Load before", loadAverage())
 
         let ingestStart = clock.now
@@ -107,8 +109,10 @@ struct ServiceBenchmark: AsyncParsableCommand {
         let indexStart = clock.now
         let indexed = try await client.run(.index(IndexJobParams(walksPerVertex: walks, seed: seed)))
         let indexWall = clock.now - indexStart
-        row("Index job", "\(seconds(indexWall)) s (job \(seconds(jobDuration(indexed))) s), "
-            + "version \(indexed.result?.indexVersion ?? 0), \(rate(graph.vertexCount, indexWall)) vertices/s")
+        row(
+            "Index job",
+            "\(seconds(indexWall)) s (job \(seconds(jobDuration(indexed))) s), "
+                + "version \(indexed.result?.indexVersion ?? 0), \(rate(graph.vertexCount, indexWall)) vertices/s")
 
         var sampler = WalkSeed(globalSeed: seed, vertex: 0)
         let n = UInt64(graph.vertexCount)
@@ -139,8 +143,10 @@ struct ServiceBenchmark: AsyncParsableCommand {
         // The two batch paths report a failure and go on: each says something about the service.
         do {
             let job = try await probes.batchJob(sources, input: input, output: output, client: client)
-            row("Batch job", "\(seconds(job.wall)) s (job \(seconds(job.job)) s), "
-                + "\(rate(batchSources, job.wall)) sources/s, \(batchSources) lines, \(job.errors) errors")
+            row(
+                "Batch job",
+                "\(seconds(job.wall)) s (job \(seconds(job.job)) s), "
+                    + "\(rate(batchSources, job.wall)) sources/s, \(batchSources) lines, \(job.errors) errors")
             row("Batch speed-up", speedUp(baseline: baseline, count: batchSources, wall: job.wall))
         } catch {
             row("Batch job", "FAILED: \(error)")
@@ -148,8 +154,10 @@ struct ServiceBenchmark: AsyncParsableCommand {
         if chunk > 0 {
             do {
                 let inline = try await probes.inlineBatches(sources, chunk: chunk, client: client)
-                row("Inline batches", "\(seconds(inline.wall)) s (server \(seconds(inline.server)) s), "
-                    + "\(rate(batchSources, inline.wall)) sources/s, \(chunk) per request")
+                row(
+                    "Inline batches",
+                    "\(seconds(inline.wall)) s (server \(seconds(inline.server)) s), "
+                        + "\(rate(batchSources, inline.wall)) sources/s, \(chunk) per request")
                 row("Inline speed-up", speedUp(baseline: baseline, count: batchSources, wall: inline.wall))
             } catch {
                 row("Inline batches", "FAILED (\(chunk) per request): \(error)")
@@ -171,8 +179,10 @@ struct ServiceBenchmark: AsyncParsableCommand {
                     .export(ExportJobParams(outputPath: out, topK: exportTop, sourcesPath: sourcesPath)))
                 let wall = ContinuousClock.now - start
                 let entries = record.result?.exportEntries ?? 0
-                row("Export job", "\(seconds(wall)) s (job \(seconds(jobDuration(record))) s), \(rows) rows, K \(exportTop), "
-                    + "\(entries) entries, \(rate(rows, wall)) rows/s")
+                row(
+                    "Export job",
+                    "\(seconds(wall)) s (job \(seconds(jobDuration(record))) s), \(rows) rows, K \(exportTop), "
+                        + "\(entries) entries, \(rate(rows, wall)) rows/s")
                 row("Export speed-up", speedUp(baseline: baseline, count: rows, wall: wall))
             } catch {
                 row("Export job", "FAILED: \(error)")
@@ -184,7 +194,8 @@ struct ServiceBenchmark: AsyncParsableCommand {
 /// "N× the one-at-a-time time per source (X ms vs Y ms)".
 func speedUp(baseline: Double, count: Int, wall: Duration) -> String {
     let perSource = milliseconds(wall) / Double(max(1, count))
-    return "\(fixed(baseline / perSource, 1))x per source (\(fixed(perSource, 3)) ms vs \(fixed(baseline, 3)) ms one at a time)"
+    return
+        "\(fixed(baseline / perSource, 1))x per source (\(fixed(perSource, 3)) ms vs \(fixed(baseline, 3)) ms one at a time)"
 }
 
 /// Prints `label: value` at once (a run takes minutes), labels padded to one width as EngineBenchmark does.

@@ -11,7 +11,8 @@ extension EndToEnd {
         func noCoordinatorIsExitFour() async throws {
             let url = try FreePort.urls(1)[0]  // nothing listens there
             // A 10-minute deadline: only the fail-fast first dial can end this within the 30 s harness bound.
-            let result = try await Pwctl.run(["status", "--timeout-ms", "600000"], coordinator: url, timeout: .seconds(30))
+            let result = try await Pwctl.run(
+                ["status", "--timeout-ms", "600000"], coordinator: url, timeout: .seconds(30))
             #expect(result.status == 4 && !result.signalled, "\(result)")
             #expect(result.stderr.contains("UNAVAILABLE: nothing listens at \(url)"), "\(result)")
         }

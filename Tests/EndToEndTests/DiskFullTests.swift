@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A small tmpfs, filled to the brim, mounted for `body`.
@@ -15,7 +15,8 @@ private enum FullFileSystem {
     struct MountFailed: Error {}
 
     static func with<R>(_ body: (String) async throws -> R) async throws -> R {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-full-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-full-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         guard mount("tmpfs", directory, "tmpfs", 0, "size=512k") == 0 else { throw MountFailed() }
@@ -28,7 +29,8 @@ private enum FullFileSystem {
     }
 
     static func with<R>(_ body: (String) throws -> R) throws -> R {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-full-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-full-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         guard mount("tmpfs", directory, "tmpfs", 0, "size=64k") == 0 else { throw MountFailed() }
@@ -50,15 +52,15 @@ extension EndToEnd {
             try await FullFileSystem.with { (full: String) async throws in
                 let config = scratch.path("full.yaml")
                 try """
-                    graph: \(graph)
-                    shards:
-                      - replicas:
-                          - url: "tcp://127.0.0.1:1"
-                            dataDir: \(scratch.path("shard-0"))
-                    coordinator:
-                      listen: "\(try FreePort.urls(1)[0])"
-                      dataDir: \(full)/coordinator
-                    """.write(toFile: config, atomically: true, encoding: .utf8)
+                graph: \(graph)
+                shards:
+                  - replicas:
+                      - url: "tcp://127.0.0.1:1"
+                        dataDir: \(scratch.path("shard-0"))
+                coordinator:
+                  listen: "\(try FreePort.urls(1)[0])"
+                  dataDir: \(full)/coordinator
+                """.write(toFile: config, atomically: true, encoding: .utf8)
                 let coordinator = try await ChildProcess.run(
                     try Binaries.powerwalkd, ["coordinator", "--config", config], timeout: .seconds(30))
                 #expect(coordinator.status == 1 && !coordinator.signalled, "\(coordinator)")
@@ -66,7 +68,10 @@ extension EndToEnd {
 
                 let local = try await ChildProcess.run(
                     try Binaries.powerwalkd,
-                    ["local", "--graph", graph, "--data-dir", "\(full)/local", "--shards", "2", "--listen", try FreePort.urls(1)[0]],
+                    [
+                        "local", "--graph", graph, "--data-dir", "\(full)/local", "--shards", "2", "--listen",
+                        try FreePort.urls(1)[0],
+                    ],
                     timeout: .seconds(30))
                 #expect(local.status == 1 && !local.signalled, "\(local)")
                 #expect(local.stderr.contains("disk full"), "\(local)")

@@ -19,7 +19,8 @@ extension EndToEnd {
                 let job = try Pwctl.decode(
                     JobJSON.self,
                     from: try await cluster.pwctlOutput([
-                        "batch", "--input", "sources.txt", "--output", "answers.jsonl", "--top", "10", "--wait", "--json",
+                        "batch", "--input", "sources.txt", "--output", "answers.jsonl", "--top", "10", "--wait",
+                        "--json",
                     ]))
                 #expect(job.type == "batch-query")
                 #expect(job.state == "succeeded", "\(job)")
@@ -71,7 +72,8 @@ extension EndToEnd {
                     #expect(!result.stderr.contains("root:"), "\(result)")
                 }
                 #expect(!FileManager.default.fileExists(atPath: outside))
-                let jobs = try Pwctl.decode(JobListJSON.self, from: try await cluster.pwctlOutput(["jobs", "list", "--json"]))
+                let jobs = try Pwctl.decode(
+                    JobListJSON.self, from: try await cluster.pwctlOutput(["jobs", "list", "--json"]))
                 #expect(jobs.jobs.isEmpty)  // refused at submit: nothing recorded
             }
         }

@@ -6,9 +6,9 @@ import PPRTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension EndToEnd {
@@ -151,7 +151,9 @@ extension EndToEnd {
             let workerStopped = try await worker.waitForExit(timeout: ClusterProcess.daemonTimeout)
             #expect(workerStopped.succeeded, "\(workerStopped)")
         }
-        @Test("SIGTERM during an index job: exit 0, the job is FAILED 'interrupted by a coordinator shutdown', the old version serves")
+        @Test(
+            "SIGTERM during an index job: exit 0, the job is FAILED 'interrupted by a coordinator shutdown', the old version serves"
+        )
         func sigtermDuringAnIndexJob() async throws {
             let scratch = try ScratchDirectory("observe-job")
             defer { scratch.remove() }

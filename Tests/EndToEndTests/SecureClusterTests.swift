@@ -14,12 +14,15 @@ extension EndToEnd {
                 .appendingPathComponent("../../deploy/tls/make-certs.sh").standardized
             let directory = scratch.path("tls")
             let result = try await ChildProcess.run(
-                URL(fileURLWithPath: "/bin/bash"), [script.path, directory, "coordinator", "worker-0"], timeout: .seconds(60))
+                URL(fileURLWithPath: "/bin/bash"), [script.path, directory, "coordinator", "worker-0"],
+                timeout: .seconds(60))
             guard result.succeeded else { throw HarnessError("make-certs.sh failed: \(result)") }
             return directory
         }
 
-        private func config(graph: String, scratch: ScratchDirectory, front: String, worker: String, tls: String) -> String {
+        private func config(graph: String, scratch: ScratchDirectory, front: String, worker: String, tls: String)
+            -> String
+        {
             """
             graph: \(graph)
             shards:
@@ -54,11 +57,16 @@ extension EndToEnd {
             let ports = try FreePort.ports(2)
             let front = "tls+tcp://127.0.0.1:\(ports[0])"
             let configPath = scratch.path("cluster.yaml")
-            try config(graph: graph, scratch: scratch, front: front, worker: "tls+tcp://127.0.0.1:\(ports[1])", tls: tls)
-                .write(toFile: configPath, atomically: true, encoding: .utf8)
+            try config(
+                graph: graph, scratch: scratch, front: front, worker: "tls+tcp://127.0.0.1:\(ports[1])", tls: tls
+            )
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
             // Each process gets its own certificate through the environment, as the manifests do.
             func identity(_ name: String) -> [String: String] {
-                ["POWERWALK_SECURITY_CERTFILE": "\(tls)/\(name).pem", "POWERWALK_SECURITY_KEYFILE": "\(tls)/\(name).key"]
+                [
+                    "POWERWALK_SECURITY_CERTFILE": "\(tls)/\(name).pem",
+                    "POWERWALK_SECURITY_KEYFILE": "\(tls)/\(name).key",
+                ]
             }
             let worker = try ChildProcess(
                 name: "powerwalkd worker", executable: try Binaries.powerwalkd,
@@ -74,9 +82,12 @@ extension EndToEnd {
 
             let tokens = try String(contentsOfFile: "\(tls)/tokens", encoding: .utf8)
             for line in tokens.split(separator: "\n") {
-                try String(line).write(toFile: "\(tls)/\(line.split(separator: " ")[0]).token", atomically: true, encoding: .utf8)
+                try String(line).write(
+                    toFile: "\(tls)/\(line.split(separator: " ")[0]).token", atomically: true, encoding: .utf8)
             }
-            let tlsFlags = ["--tls-ca", "\(tls)/ca.pem", "--tls-cert", "\(tls)/client.pem", "--tls-key", "\(tls)/client.key"]
+            let tlsFlags = [
+                "--tls-ca", "\(tls)/ca.pem", "--tls-cert", "\(tls)/client.pem", "--tls-key", "\(tls)/client.key",
+            ]
             func pwctl(_ arguments: [String], token: String?) async throws -> CommandResult {
                 let tokenFlags = token.map { ["--token-file", "\(tls)/\($0).token"] } ?? []
                 return try await Pwctl.run(
@@ -94,8 +105,10 @@ extension EndToEnd {
             #expect(anonymous.status == 6 && anonymous.stderr.contains("UNAUTHENTICATED"), "\(anonymous)")
             // No client certificate: the TLS handshake is refused at once (exit 4), not a deadline.
             let noCertificate = try await Pwctl.run(
-                ["status", "--coordinator", front, "--tls-ca", "\(tls)/ca.pem", "--token-file", "\(tls)/admin.token",
-                 "--timeout-ms", "600000"], timeout: .seconds(60))
+                [
+                    "status", "--coordinator", front, "--tls-ca", "\(tls)/ca.pem", "--token-file", "\(tls)/admin.token",
+                    "--timeout-ms", "600000",
+                ], timeout: .seconds(60))
             #expect(noCertificate.status == 4, "\(noCertificate)")
             // The environment variables work like the flags.
             let fromEnvironment = try await ChildProcess.run(
@@ -123,7 +136,8 @@ extension EndToEnd {
                 worker: "tcp://127.0.0.1:2", tls: tls
             ).write(toFile: configPath, atomically: true, encoding: .utf8)
             let environment = [
-                "POWERWALK_SECURITY_CERTFILE": "\(tls)/worker-0.pem", "POWERWALK_SECURITY_KEYFILE": "\(tls)/worker-0.key",
+                "POWERWALK_SECURITY_CERTFILE": "\(tls)/worker-0.pem",
+                "POWERWALK_SECURITY_KEYFILE": "\(tls)/worker-0.key",
             ]
             let result = try await ChildProcess.run(
                 try Binaries.powerwalkd, ["worker", "--config", configPath, "--shard", "0"], environment: environment,
@@ -146,7 +160,8 @@ extension EndToEnd {
             #expect(!refused.succeeded && refused.stderr.contains("--insecure"), "\(refused)")
             #expect(refused.stderr.contains("--listen"), "\(refused)")
             let allowed = try ChildProcess(
-                name: "powerwalkd local --insecure", executable: try Binaries.powerwalkd, arguments: arguments + ["--insecure"])
+                name: "powerwalkd local --insecure", executable: try Binaries.powerwalkd,
+                arguments: arguments + ["--insecure"])
             defer { allowed.send(SIGKILL) }
             try await allowed.waitForStderr(containing: "powerwalk local serving", timeout: .seconds(60))
             #expect(allowed.stderr.contains("without TLS or authentication"), "\(allowed.stderr)")

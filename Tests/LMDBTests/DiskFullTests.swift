@@ -7,7 +7,7 @@ import LMDB
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A 512 KiB tmpfs mounted on a fresh directory for `body`, then unmounted and removed.
@@ -18,7 +18,8 @@ enum SmallFileSystem {
     struct MountFailed: Error { let errno: Int32 }
 
     static func with<R>(sizeKiB: Int = 512, _ body: (String) throws -> R) throws -> R {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-small-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-small-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         guard mount("tmpfs", directory, "tmpfs", 0, "size=\(sizeKiB)k") == 0 else { throw MountFailed(errno: errno) }

@@ -69,7 +69,11 @@ import Testing
                 }
             }
             var order: [UInt8] = []
-            try env.read { txn in try txn.forEach(in: db) { _, value in order.append(value[0]); return true } }
+            try env.read { txn in
+                try txn.forEach(in: db) { _, value in
+                    order.append(value[0]); return true
+                }
+            }
             #expect(order == [1, 2, 255, 0, UInt8(truncatingIfNeeded: 70_000)])
             let error = #expect(throws: LMDBError.self) {
                 try env.write { txn in try txn.put([0], forKey: UInt32(3), in: db, options: .append) }
@@ -126,7 +130,9 @@ import Testing
         try withTemporaryEnvironment { env in
             let db = try #require(try env.openDatabase(named: "ints", options: [.create, .integerKey]))
             try env.write { txn in
-                for key: UInt32 in 0..<1000 { try txn.put(Array(text: "\(key)"), forKey: key, in: db, options: .append) }
+                for key: UInt32 in 0..<1000 {
+                    try txn.put(Array(text: "\(key)"), forKey: key, in: db, options: .append)
+                }
             }
             let failures = Failures()
             DispatchQueue.concurrentPerform(iterations: 8) { thread in

@@ -5,7 +5,9 @@ import Testing
 /// Real TLS (nng 1.5.2 + Mbed TLS) on loopback with certificates made by openssl for each test.
 @Suite struct TLSTests {
     /// A rep server on tls+tcp://127.0.0.1:0 requiring client certificates from `certs`' cluster CA.
-    private func server(_ certs: TestCertificates, maxConnections: Int = 64) throws -> (Socket, String, [Task<Void, Never>]) {
+    private func server(_ certs: TestCertificates, maxConnections: Int = 64) throws -> (
+        Socket, String, [Task<Void, Never>]
+    ) {
         let tls = try TLSConfiguration(
             role: .server, caFile: certs.path("ca.pem"), certificateFile: certs.path("worker-0.pem"),
             keyFile: certs.path("worker-0.key"), peer: .required)
@@ -29,8 +31,10 @@ import Testing
         let client = try Socket(.req0)
         defer { client.close() }
         try await client.dialFirstAttempt(
-            url, tls: try self.client(
-                caFile: certs.path("ca.pem"), certificate: certs.path("coordinator.pem"), key: certs.path("coordinator.key")))
+            url,
+            tls: try self.client(
+                caFile: certs.path("ca.pem"), certificate: certs.path("coordinator.pem"),
+                key: certs.path("coordinator.key")))
         #expect(try await call(client, [1, 2, 3]) == [3, 2, 1])
         #expect(server.connectionCounts.open == 1)
     }
@@ -45,7 +49,8 @@ import Testing
         defer { client.close() }
         // The client trusts the server (cluster CA) but presents a certificate the other CA signed.
         let tls = try self.client(
-            caFile: certs.path("ca.pem"), certificate: other.path("coordinator.pem"), key: other.path("coordinator.key"))
+            caFile: certs.path("ca.pem"), certificate: other.path("coordinator.pem"), key: other.path("coordinator.key")
+        )
         await #expect(throws: NNGError.self) { try await client.dialFirstAttempt(url, tls: tls) }
         #expect(server.connectionCounts.open == 0)
     }
@@ -84,7 +89,8 @@ import Testing
         let (server, url, tasks) = try server(certs, maxConnections: 2)
         defer { server.close(); tasks.forEach { $0.cancel() } }
         let tls = try self.client(
-            caFile: certs.path("ca.pem"), certificate: certs.path("coordinator.pem"), key: certs.path("coordinator.key"))
+            caFile: certs.path("ca.pem"), certificate: certs.path("coordinator.pem"), key: certs.path("coordinator.key")
+        )
         var clients: [Socket] = []
         defer { clients.forEach { $0.close() } }
         for _ in 0..<3 {

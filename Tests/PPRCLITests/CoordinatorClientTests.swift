@@ -26,7 +26,9 @@ private final class FakeCoordinator: Sendable {
         case .submitJob(let submit):
             return .job(JobRecord(id: 77, spec: submit.spec, state: .queued))
         case .getJob(let get):
-            let count = polls.withLock { $0 += 1; return $0 }
+            let count = polls.withLock {
+                $0 += 1; return $0
+            }
             let done = count >= pollsUntilDone
             return .job(
                 JobRecord(

@@ -9,8 +9,10 @@ import Testing
         try await LocalFixture.with(indexed: false) { fixture in
             let (a, b) = (fixture.id(6), fixture.id(20))
             let command: ExactCommand = try parse(
-                ["exact", "--graph", fixture.graphPath, "--source", "\(a)", "--source", "\(b):0.5", "--top", "15",
-                 "--json"])
+                [
+                    "exact", "--graph", fixture.graphPath, "--source", "\(a)", "--source", "\(b):0.5", "--top", "15",
+                    "--json",
+                ])
             let line = try command.exactOutput().json()
             let output = try JSONDecoder().decode(QueryOutput.self, from: Data(line.utf8))
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

@@ -51,7 +51,8 @@ import Testing
         #expect(json["started"] == nil && json["finished"] == nil && json["result"] == nil)
         #expect(json["params"] as? [String: Int] == ["walks": 32, "threads": 2])
         let error = try #require(json["error"] as? [String: String])
-        #expect(error == ["code": "UNAVAILABLE", "message": "shard 1 (tcp://w1:7401) did not answer within 30 seconds"])
+        #expect(
+            error == ["code": "UNAVAILABLE", "message": "shard 1 (tcp://w1:7401) did not answer within 30 seconds"])
         let text = JobOutput(record).text()
         #expect(text.contains("Progress: 256/1005"))
         #expect(text.contains("Params:   walks=32 threads=2"))
@@ -87,17 +88,20 @@ import Testing
 
     @Test func theListIsATableNewestFirstAsGiven() {
         let jobs = [
-            JobRecord(id: 11, spec: .evaluate(EvaluateJobParams()), state: .running, progressDone: 3,
+            JobRecord(
+                id: 11, spec: .evaluate(EvaluateJobParams()), state: .running, progressDone: 3,
                 progressTotal: 50, createdUnixMicros: created),
-            JobRecord(id: 9, spec: .batchQuery(BatchQueryJobParams(inputPath: "/a", outputPath: "/b")),
+            JobRecord(
+                id: 9, spec: .batchQuery(BatchQueryJobParams(inputPath: "/a", outputPath: "/b")),
                 state: .queued, createdUnixMicros: created),
         ].map(JobOutput.init)
         let lines = JobOutput.table(jobs).split(separator: "\n").map(String.init)
-        #expect(lines == [
-            "ID  TYPE         STATE    PROGRESS  CREATED",
-            "11  evaluate     running  3/50      2023-11-14T22:13:20.250Z",
-            "9   batch-query  queued   0/0       2023-11-14T22:13:20.250Z",
-        ])
+        #expect(
+            lines == [
+                "ID  TYPE         STATE    PROGRESS  CREATED",
+                "11  evaluate     running  3/50      2023-11-14T22:13:20.250Z",
+                "9   batch-query  queued   0/0       2023-11-14T22:13:20.250Z",
+            ])
     }
 }
 
@@ -107,11 +111,15 @@ import Testing
             ShardStatus(
                 shard: ShardID(0), workerURL: "tcp://w0:7401", state: .serving, activeVersion: 2,
                 manifest: ManifestSummary(
-                    graphChecksum: 0xABCD, walk: WalkParameters(restartProbability: 0.15, walksPerVertex: 16,
+                    graphChecksum: 0xABCD,
+                    walk: WalkParameters(
+                        restartProbability: 0.15, walksPerVertex: 16,
                         maxWalkLength: 100, seed: 1), encodingVersion: 1, fingerprintCount: 503, indexVersion: 2)),
             ShardStatus(shard: ShardID(1), workerURL: "tcp://w1:7401", state: .unreachable, detail: "no reply in 2 s"),
         ],
-        coordinatorVersion: "0.1.0", graph: GraphSummary(path: "/g.pwg", vertexCount: 1005, edgeCount: 25571,
+        coordinatorVersion: "0.1.0",
+        graph: GraphSummary(
+            path: "/g.pwg", vertexCount: 1005, edgeCount: 25571,
             checksum: 0xABCD), activeIndexVersion: 2)
 
     @Test func jsonNamesEveryShardAndTheManifest() throws {
@@ -132,10 +140,11 @@ import Testing
         #expect(lines.contains("Index version: 2"))
         #expect(lines.contains("Graph:         /g.pwg (1005 vertices, 25571 edges, 0x000000000000abcd)"))
         #expect(lines.contains("Shards:        2 (1 serving)"))
-        #expect(lines.suffix(2) == [
-            "  shard 0  serving  version 2  tcp://w0:7401  503 fingerprints",
-            "  shard 1  unreachable  version 0  tcp://w1:7401  (no reply in 2 s)",
-        ])
+        #expect(
+            lines.suffix(2) == [
+                "  shard 0  serving  version 2  tcp://w0:7401  503 fingerprints",
+                "  shard 1  unreachable  version 0  tcp://w1:7401  (no reply in 2 s)",
+            ])
     }
 }
 

@@ -21,8 +21,10 @@ import Testing
         try await LocalFixture.with { fixture in
             let source = fixture.id(5)
             let (output, object) = try queryJSON(fixture, ["--source", "\(source)", "--top", "10"])
-            for key in ["results", "fingerprints_used", "flow_pushed", "vertices_expanded", "levels", "elapsed_ms",
-                "index_version"] {
+            for key in [
+                "results", "fingerprints_used", "flow_pushed", "vertices_expanded", "levels", "elapsed_ms",
+                "index_version",
+            ] {
                 #expect(object[key] != nil, "missing \(key)")
             }
             #expect(output.results.count == 10)
@@ -88,9 +90,10 @@ import Testing
     @Test func outNeighboursCanBeLeftOut() async throws {
         try await LocalFixture.with { fixture in
             let source = VertexIndex(7)
-            let neighbors = Set(fixture.graph.targets[fixture.graph.neighborRange(source)].map {
-                fixture.graph.id(of: $0).rawValue
-            })
+            let neighbors = Set(
+                fixture.graph.targets[fixture.graph.neighborRange(source)].map {
+                    fixture.graph.id(of: $0).rawValue
+                })
             let (output, _) = try queryJSON(
                 fixture, ["--source", "\(fixture.id(7))", "--exclude-out-neighbors", "--top", "100"])
             #expect(!neighbors.isEmpty)

@@ -18,7 +18,9 @@ private final class ReadinessCoordinator: Sendable {
 
     func handle(_ request: WireRequest) -> WireResponse {
         guard case .clusterStatus = request else { return .failure(WireError(.unimplemented, "\(request.method)")) }
-        let call = calls.withLock { $0 += 1; return $0 }
+        let call = calls.withLock {
+            $0 += 1; return $0
+        }
         return .clusterStatus(call > readyAfter ? readyStatus : notReadyStatus)
     }
 }
@@ -109,8 +111,12 @@ private func withReadinessCoordinator<R>(
 
     @Test func waitReadyWithNoCoordinatorEndsUnavailableOrDeadline() async throws {
         let nobody = "inproc://pwctl-ready-nobody-\(UInt64.random(in: 0...UInt64.max))"
-        let status: StatusCommand = try parse(["status", "--coordinator", nobody, "--wait-ready", "1", "--timeout-ms", "200"])
-        let error = await #expect(throws: WireError.self) { try await status.check(client: try status.coordinator.client()) }
+        let status: StatusCommand = try parse([
+            "status", "--coordinator", nobody, "--wait-ready", "1", "--timeout-ms", "200",
+        ])
+        let error = await #expect(throws: WireError.self) {
+            try await status.check(client: try status.coordinator.client())
+        }
         #expect(ClientFailure.from(try #require(error)).exitCode == ExitCode(4))
         #expect(parseFailure(["status", "--wait-ready", "-1"]).contains("--wait-ready"))
         #expect(parseFailure(["status", "--ready-for", "lunch"]).contains("lunch"))

@@ -58,7 +58,8 @@ import Testing
         let limits = Self.limits[preset]!
         for (label, sources) in [("sampled", try sampled()), ("networkx", try networkx())] {
             let figures = try measure(preset, sources: sources)
-            #expect(figures.precision10 >= limits.precision10, "\(preset) \(label): precision@10 \(figures.precision10)")
+            #expect(
+                figures.precision10 >= limits.precision10, "\(preset) \(label): precision@10 \(figures.precision10)")
             #expect(figures.l1 <= limits.l1, "\(preset) \(label): L1 \(figures.l1)")
         }
     }
@@ -69,7 +70,8 @@ import Testing
         let standard = try measure(.default, sources: sources)
         let high = try measure(.high, sources: sources)
         #expect(fast.l1 > standard.l1 && standard.l1 >= high.l1, "L1 \(fast.l1) / \(standard.l1) / \(high.l1)")
-        #expect(fast.fingerprints < standard.fingerprints, "fingerprints \(fast.fingerprints) / \(standard.fingerprints)")
+        #expect(
+            fast.fingerprints < standard.fingerprints, "fingerprints \(fast.fingerprints) / \(standard.fingerprints)")
     }
 
     /// The estimate is within a factor 2 of the true L1 for most sources (measured: fast 95 %, default 90 %

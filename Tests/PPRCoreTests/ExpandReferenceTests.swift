@@ -158,9 +158,15 @@ import Testing
                 == [t.levels, t.verticesExpanded, t.edgesPushed, t.frontierSize, t.verticesSampledOut],
             "counts: \(label)")
         #expect(
-            [s.flowPushed, s.danglingLoss, s.droppedFlow, s.frontierFlow, s.sampledFrontierFlow, s.frontierSecondMoment]
-                .map(\.bitPattern)
-                == [t.flowPushed, t.danglingLoss, t.droppedFlow, t.frontierFlow, t.sampledFrontierFlow, t.frontierSecondMoment]
+            [
+                s.flowPushed, s.danglingLoss, s.droppedFlow, s.frontierFlow, s.sampledFrontierFlow,
+                s.frontierSecondMoment,
+            ]
+            .map(\.bitPattern)
+                == [
+                    t.flowPushed, t.danglingLoss, t.droppedFlow, t.frontierFlow, t.sampledFrontierFlow,
+                    t.frontierSecondMoment,
+                ]
                 .map(\.bitPattern),
             "sums: \(label)")
     }
@@ -181,12 +187,15 @@ import Testing
             for query in 0..<6 {
                 let p: Personalization
                 if query % 3 == 2 {
-                    let sources = (0..<(1 + random.below(4))).map { _ in (VertexIndex(random.below(vertices)), Double(1 + random.below(9))) }
+                    let sources = (0..<(1 + random.below(4))).map { _ in
+                        (VertexIndex(random.below(vertices)), Double(1 + random.below(9)))
+                    }
                     p = try Personalization(sources)
                 } else {
                     p = Personalization(source: VertexIndex(random.below(vertices)))
                 }
-                let label = "n \(vertices) eps \(eps) T \(levels) sample \(sampleBelow) factor \(factor) floor \(floor) p \(p.entries)"
+                let label =
+                    "n \(vertices) eps \(eps) T \(levels) sample \(sampleBelow) factor \(factor) floor \(floor) p \(p.entries)"
                 let actual = try decomposition.expand(
                     personalization: p, restartProbability: 0.15, eps: eps, maxLevels: levels, dropFloor: floor,
                     sampleBelow: sampleBelow, lowDegreeFactor: factor)

@@ -2,10 +2,11 @@
 // on the seeded test cluster (3 shards, real workers, LMDB and NNG).
 import Foundation
 import PPRCore
-@testable import PPRService
 import PPRStorage
 import PPRWire
 import Testing
+
+@testable import PPRService
 
 @Suite struct BatchBlockTests {
     /// Without pruning, a block's answers are the single-query answers up to Float32 rounding: same ids
@@ -82,17 +83,28 @@ import Testing
             // (An empty block is no block on the wire: it is a Combine of zero frontiers.)
             let good = BlockQuery(sources: [WeightedVertex(vertex: 1, weight: 1)], candidates: 5)
             let cases: [(BlockCombine, String)] = [
-                (BlockCombine(queries: Array(repeating: good, count: 65), eps: 1e-4, maxLevels: 5, pruneRatio: 0), "block holds"),
-                (BlockCombine(queries: [BlockQuery(sources: [WeightedVertex(vertex: 1 << 30, weight: 1)], candidates: 1)],
-                              eps: 1e-4, maxLevels: 5, pruneRatio: 0), "out of range"),
-                (BlockCombine(queries: [BlockQuery(sources: [WeightedVertex(vertex: 1, weight: .nan)], candidates: 1)],
-                              eps: 1e-4, maxLevels: 5, pruneRatio: 0), "block query 0"),
+                (
+                    BlockCombine(queries: Array(repeating: good, count: 65), eps: 1e-4, maxLevels: 5, pruneRatio: 0),
+                    "block holds"
+                ),
+                (
+                    BlockCombine(
+                        queries: [BlockQuery(sources: [WeightedVertex(vertex: 1 << 30, weight: 1)], candidates: 1)],
+                        eps: 1e-4, maxLevels: 5, pruneRatio: 0), "out of range"
+                ),
+                (
+                    BlockCombine(
+                        queries: [BlockQuery(sources: [WeightedVertex(vertex: 1, weight: .nan)], candidates: 1)],
+                        eps: 1e-4, maxLevels: 5, pruneRatio: 0), "block query 0"
+                ),
                 (BlockCombine(queries: [good], eps: .infinity, maxLevels: 5, pruneRatio: 0), "eps"),
                 (BlockCombine(queries: [good], eps: 1e-4, maxLevels: 1 << 20, pruneRatio: 0), "levels"),
                 (BlockCombine(queries: [good], eps: 1e-4, maxLevels: 5, pruneRatio: 2), "prune ratio"),
                 (BlockCombine(queries: [good], eps: 1e-4, maxLevels: 5, sampleBelow: 2, pruneRatio: 0), "sample-below"),
-                (BlockCombine(queries: [good], eps: 1e-4, maxLevels: 5, lowDegreeFactor: .nan, pruneRatio: 0),
-                 "low-degree-factor"),
+                (
+                    BlockCombine(queries: [good], eps: 1e-4, maxLevels: 5, lowDegreeFactor: .nan, pruneRatio: 0),
+                    "low-degree-factor"
+                ),
             ]
             for (block, named) in cases {
                 let error = await #expect(throws: WireError.self) {

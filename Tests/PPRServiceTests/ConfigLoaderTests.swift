@@ -46,7 +46,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         var fromEnvironment = try ConfigLoader(
             yaml: yaml, origin: "t.yaml", environment: ["POWERWALK_COORDINATOR_JOBFILESDIR": "/srv/pw-jobs"])
         #expect(try fromEnvironment.serviceConfig().coordinator.jobFilesDirectory == "/srv/pw-jobs")
-        var fromFile = try ConfigLoader(yaml: yaml + "coordinator:\n  jobFilesDir: here/jobs\n", origin: "t.yaml", environment: [:])
+        var fromFile = try ConfigLoader(
+            yaml: yaml + "coordinator:\n  jobFilesDir: here/jobs\n", origin: "t.yaml", environment: [:])
         #expect(try fromFile.serviceConfig().coordinator.jobFilesDirectory == "here/jobs")
     }
 
@@ -73,7 +74,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         ("index", "threads", "4096", "an integer in 0 ... 1024"),
     ])
     func anOutOfRangeDefaultIsRefusedAtLoad(section: String, key: String, value: String, expected: String) throws {
-        let yaml = "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\n\(section):\n  \(key): \(value)\n"
+        let yaml =
+            "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\n\(section):\n  \(key): \(value)\n"
         var loader = try ConfigLoader(yaml: yaml, origin: "bad.yaml", environment: [:])
         #expect(throws: ConfigError.invalid("bad.yaml", "\(section).\(key)", value, expected)) {
             try loader.serviceConfig()
@@ -81,7 +83,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func theAccuracyPresetSetsTheQueryKnobsAndExplicitKeysOverrideIt() throws {
-        let head = "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\nquery:\n  accuracy: high\n"
+        let head =
+            "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\nquery:\n  accuracy: high\n"
         var named = try ConfigLoader(yaml: head, origin: "a.yaml", environment: [:])
         let config = try named.serviceConfig()
         #expect(config.query.accuracy == .high)
@@ -89,7 +92,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         var overridden = try ConfigLoader(yaml: head + "  eps: 0.002\n", origin: "b.yaml", environment: [:])
         let mixed = try overridden.serviceConfig()
         #expect(mixed.query.accuracy == .high && mixed.query.eps == 0.002)
-        var plain = try ConfigLoader(yaml: "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\n",
+        var plain = try ConfigLoader(
+            yaml: "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\n",
             origin: "c.yaml", environment: [:])
         let defaults = try plain.serviceConfig()
         #expect(defaults.query.accuracy == .default && defaults.query.eps == AccuracyPreset.default.eps)

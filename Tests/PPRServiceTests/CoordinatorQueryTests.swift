@@ -68,7 +68,8 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
             for (request, personalization, exclusions) in cases {
                 let response = try queryResponse(try await cluster.call(.query(request)))
                 let parameters = QueryParameters(
-                    eps: request.eps ?? QueryParameters.defaultEps, maxLevels: request.maxLevels ?? QueryParameters.defaultMaxLevels,
+                    eps: request.eps ?? QueryParameters.defaultEps,
+                    maxLevels: request.maxLevels ?? QueryParameters.defaultMaxLevels,
                     k: request.topK ?? 10, exclusions: exclusions)
                 let expected = try engine.run(personalization, parameters: parameters, fingerprints: reference)
                 expectSameAnswer(
@@ -102,7 +103,8 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
                         response.results, expected.top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) })
                     #expect(response.fingerprintsUsed == expected.metadata.fingerprintsUsed)
                     #expect(response.errorEstimate > 0)
-                    #expect(abs(response.errorEstimate - expected.metadata.errorEstimate) <= 1e-9 * response.errorEstimate)
+                    #expect(
+                        abs(response.errorEstimate - expected.metadata.errorEstimate) <= 1e-9 * response.errorEstimate)
                 }
             }
         }
@@ -125,7 +127,8 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
             for (query, batched) in zip(queries, batch.responses) {
                 let single = try queryResponse(try await cluster.call(.query(query)))
                 let kth = single.results.last?.score ?? 0
-                expectSameAnswer(batched.results, single.results, tolerance: 1e-5 * (single.results.first?.score ?? 0) + 3e-2 * kth)
+                expectSameAnswer(
+                    batched.results, single.results, tolerance: 1e-5 * (single.results.first?.score ?? 0) + 3e-2 * kth)
                 #expect(batched.fingerprintsUsed == single.fingerprintsUsed)
             }
         }
@@ -148,7 +151,10 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
                     "alpha"
                 ),
                 (QueryRequest(sources: []), .invalidArgument, "sources"),
-                (QueryRequest(sources: [QuerySource(VertexID(1003))], accuracy: "medium"), .invalidArgument, "accuracy"),
+                (
+                    QueryRequest(sources: [QuerySource(VertexID(1003))], accuracy: "medium"), .invalidArgument,
+                    "accuracy"
+                ),
             ]
             for (request, code, named) in cases {
                 let error = await #expect(throws: WireError.self) { try await cluster.call(.query(request)) }

@@ -64,7 +64,9 @@ struct NpyArray {
             throw WireError(.internal, "expected a job record")
         }
         for _ in 0..<1_200 {
-            guard case .job(let record) = try await cluster.call(.getJob(GetJobRequest(id: submitted.id))) else { break }
+            guard case .job(let record) = try await cluster.call(.getJob(GetJobRequest(id: submitted.id))) else {
+                break
+            }
             if record.state != .queued, record.state != .running { return record }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -91,7 +93,8 @@ struct NpyArray {
             let indptr = try NpyArray(path: output + "/indptr.npy")
             let neighbors = try NpyArray(path: output + "/neighbors.npy")
             let scores = try NpyArray(path: output + "/scores.npy")
-            #expect(vertices.descr == "<u8" && indptr.descr == "<i8" && neighbors.descr == "<u8" && scores.descr == "<f4")
+            #expect(
+                vertices.descr == "<u8" && indptr.descr == "<i8" && neighbors.descr == "<u8" && scores.descr == "<f4")
             #expect(vertices.shape == [graph.vertexCount])
             #expect(indptr.shape == [graph.vertexCount + 1])
             let ids = vertices.uint64()
@@ -121,7 +124,8 @@ struct NpyArray {
             }
             #expect(Double(hits) / Double(rows * 10) >= 0.8, "precision@10 \(Double(hits) / Double(rows * 10))")
             let meta = try String(contentsOfFile: output + "/meta.json", encoding: .utf8)
-            #expect(meta.contains("\"k\":10") && meta.contains("\"preset\":\"default\"") && meta.contains("\"alpha\":0.15"))
+            #expect(
+                meta.contains("\"k\":10") && meta.contains("\"preset\":\"default\"") && meta.contains("\"alpha\":0.15"))
             #expect(meta.contains("\"graph_checksum\":\"\(String(cluster.loaded.checksum, radix: 16))\""))
             // Only the final directory is left.
             let left = try FileManager.default.contentsOfDirectory(atPath: jobs).filter { $0.hasPrefix("export") }
@@ -130,10 +134,14 @@ struct NpyArray {
             let again = try await Self.run(.export(ExportJobParams(outputPath: "export", topK: 3)), on: cluster)
             #expect(again.state == .succeeded, "\(String(describing: again.error))")
             #expect(try NpyArray(path: output + "/indptr.npy").int64().last == Int64(3 * graph.vertexCount))
-            #expect(try FileManager.default.contentsOfDirectory(atPath: jobs).filter { $0.hasPrefix("export") } == ["export"])
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: jobs).filter { $0.hasPrefix("export") } == [
+                    "export"
+                ])
             // A path that leaves the job directory is refused before anything is written.
             let escape = await #expect(throws: WireError.self) {
-                try await cluster.call(.submitJob(SubmitJobRequest(.export(ExportJobParams(outputPath: cluster.directory + "/out")))))
+                try await cluster.call(
+                    .submitJob(SubmitJobRequest(.export(ExportJobParams(outputPath: cluster.directory + "/out")))))
             }
             #expect(escape?.code == .invalidArgument && escape?.message.contains("coordinator.jobFilesDir") == true)
             #expect(!FileManager.default.fileExists(atPath: cluster.directory + "/out"))
@@ -144,7 +152,8 @@ struct NpyArray {
         try await withTestCluster(shardCount: 2) { cluster in
             let graph = cluster.loaded.graph
             let jobs = try Self.jobDirectory(cluster)
-            try "# sources\r\n1003\r\n1000\r\n\r\n1030\r\n".write(toFile: jobs + "/sources.txt", atomically: true, encoding: .utf8)
+            try "# sources\r\n1003\r\n1000\r\n\r\n1030\r\n".write(
+                toFile: jobs + "/sources.txt", atomically: true, encoding: .utf8)
             let output = jobs + "/listed"
             let record = try await Self.run(
                 .export(ExportJobParams(outputPath: "listed", topK: 5, sourcesPath: "sources.txt", accuracy: "high")),
@@ -161,14 +170,21 @@ struct NpyArray {
             let graph = cluster.loaded.graph
             // Many rows (every vertex 60 times) so the job is still running when the cancel comes.
             let jobs = try Self.jobDirectory(cluster)
-            let lines = (0..<60).flatMap { _ in (0..<graph.vertexCount).map { "\(graph.id(of: VertexIndex($0)).rawValue)\n" } }
+            let lines = (0..<60).flatMap { _ in
+                (0..<graph.vertexCount).map { "\(graph.id(of: VertexIndex($0)).rawValue)\n" }
+            }
             try lines.joined().write(toFile: jobs + "/many.txt", atomically: true, encoding: .utf8)
-            guard case .job(let submitted) = try await cluster.call(.submitJob(SubmitJobRequest(
-                .export(ExportJobParams(outputPath: "cancelled", topK: 10, sourcesPath: "many.txt")))))
+            guard
+                case .job(let submitted) = try await cluster.call(
+                    .submitJob(
+                        SubmitJobRequest(
+                            .export(ExportJobParams(outputPath: "cancelled", topK: 10, sourcesPath: "many.txt")))))
             else { throw WireError(.internal, "expected a job record") }
             var sawProgress = false
             for _ in 0..<3_000 where !sawProgress {
-                guard case .job(let record) = try await cluster.call(.getJob(GetJobRequest(id: submitted.id))) else { break }
+                guard case .job(let record) = try await cluster.call(.getJob(GetJobRequest(id: submitted.id))) else {
+                    break
+                }
                 sawProgress = record.state == .running && record.progressDone > 0
                 if record.state == .succeeded || record.state == .failed { break }
                 try await Task.sleep(for: .milliseconds(10))
@@ -176,7 +192,9 @@ struct NpyArray {
             _ = try await cluster.call(.cancelJob(CancelJobRequest(id: submitted.id)))
             var final: JobRecord?
             for _ in 0..<600 {
-                guard case .job(let record) = try await cluster.call(.getJob(GetJobRequest(id: submitted.id))) else { break }
+                guard case .job(let record) = try await cluster.call(.getJob(GetJobRequest(id: submitted.id))) else {
+                    break
+                }
                 if record.state != .queued, record.state != .running {
                     final = record
                     break

@@ -20,7 +20,8 @@ private struct Layout {
         files = JobFiles(directory: sandbox.path("jobs"))
         try files.prepare()
         try FileManager.default.createDirectory(atPath: sandbox.path("outside"), withIntermediateDirectories: true)
-        try "secret-token and more\n".write(toFile: sandbox.path("outside/victim.txt"), atomically: true, encoding: .utf8)
+        try "secret-token and more\n".write(
+            toFile: sandbox.path("outside/victim.txt"), atomically: true, encoding: .utf8)
         try "1\n2\n".write(toFile: sandbox.path("jobs/in.txt"), atomically: true, encoding: .utf8)
     }
 
@@ -51,10 +52,11 @@ private func expectRefused(
     @Test func relativePathsResolveInsideAndAbsolutePathsInsideAreAccepted() throws {
         let layout = try Layout()
         defer { layout.sandbox.remove() }
-        let real = try #require(realpath(layout.jobs, nil).map { pointer in
-            defer { free(pointer) }
-            return String(cString: pointer)
-        })
+        let real = try #require(
+            realpath(layout.jobs, nil).map { pointer in
+                defer { free(pointer) }
+                return String(cString: pointer)
+            })
         #expect(try layout.files.resolveInput("in.txt") == "\(real)/in.txt")
         #expect(try layout.files.resolveInput("./in.txt") == "\(real)/in.txt")
         #expect(try layout.files.resolveInput("\(layout.jobs)/in.txt") == "\(real)/in.txt")
@@ -84,12 +86,16 @@ private func expectRefused(
         expectRefused("'..' output") { _ = try files.resolveOutput("../../tmp/pwned.jsonl") }
         expectRefused("output through a linked directory") { _ = try files.createOutput("out-dir/new.jsonl", job: 1) }
         expectRefused("output onto a linked existing file") { _ = try files.createOutput("existing.jsonl", job: 1) }
-        expectRefused("output directory through a link") { _ = try files.createOutputDirectory("out-dir/export", job: 1) }
+        expectRefused("output directory through a link") {
+            _ = try files.createOutputDirectory("out-dir/export", job: 1)
+        }
         expectRefused("NUL byte") { _ = try files.resolveInput("in.txt\u{0}x") }
 
         #expect(try layout.victimText() == "secret-token and more\n")  // not overwritten
-        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.outside) == ["victim.txt"])  // nothing created
-        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.jobs).filter { $0.contains(".tmp-") }.isEmpty)
+        // Nothing was created outside the job directory.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.outside) == ["victim.txt"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: layout.jobs).filter { $0.contains(".tmp-") }.isEmpty)
     }
 
     @Test func aComponentSwappedForALinkAfterTheCheckIsNotFollowed() throws {
@@ -137,7 +143,8 @@ private func expectRefused(
         defer { fixture.sandbox.remove() }
         var settings = fixture.settings()
         settings.jobFiles = JobFiles(directory: fixture.sandbox.path("jobs"))
-        let runner = JobRunner(ledger: fixture.ledger, context: JobEngineContext(engine: fixture.engine), settings: settings)
+        let runner = JobRunner(
+            ledger: fixture.ledger, context: JobEngineContext(engine: fixture.engine), settings: settings)
         try await runner.start()  // creates the job directory
         let jobs = fixture.sandbox.path("jobs")
         #expect(FileManager.default.fileExists(atPath: jobs))
@@ -154,7 +161,8 @@ private func expectRefused(
         }
         #expect(!FileManager.default.fileExists(atPath: "/tmp/pwned.jsonl"))
 
-        let job = try await runner.submit(.batchQuery(BatchQueryJobParams(inputPath: "in.txt", outputPath: "out.jsonl")))
+        let job = try await runner.submit(
+            .batchQuery(BatchQueryJobParams(inputPath: "in.txt", outputPath: "out.jsonl")))
         guard case .batchQuery(let params) = job.spec else { throw HarnessFailure("not a batch job") }
         #expect(params.inputPath.hasPrefix("/") && params.inputPath.hasSuffix("/jobs/in.txt"))
         #expect(params.outputPath.hasPrefix("/") && params.outputPath.hasSuffix("/jobs/out.jsonl"))
@@ -179,7 +187,8 @@ private func expectRefused(
         try "\(ids[1])\n".write(toFile: "\(jobs)/b.txt", atomically: true, encoding: .utf8)
         let secret = try fixture.sandbox.write("not-a-number\n", to: "secret.txt")
         let first = try await runner.submit(.batchQuery(BatchQueryJobParams(inputPath: "a.txt", outputPath: "a.jsonl")))
-        let second = try await runner.submit(.batchQuery(BatchQueryJobParams(inputPath: "b.txt", outputPath: "b.jsonl")))
+        let second = try await runner.submit(
+            .batchQuery(BatchQueryJobParams(inputPath: "b.txt", outputPath: "b.jsonl")))
         await gate.waitUntilReached()  // the first job runs; the second is queued with checked paths
         try FileManager.default.removeItem(atPath: "\(jobs)/b.txt")
         try FileManager.default.createSymbolicLink(atPath: "\(jobs)/b.txt", withDestinationPath: secret)
@@ -187,7 +196,8 @@ private func expectRefused(
         let failed = try await runner.waitUntilFinished(id: second.id)
         #expect(failed.state == .failed)
         #expect(failed.error?.code == .invalidArgument)
-        #expect(failed.error?.message.contains("coordinator.jobFilesDir") == true, "\(String(describing: failed.error))")
+        #expect(
+            failed.error?.message.contains("coordinator.jobFilesDir") == true, "\(String(describing: failed.error))")
         #expect(failed.error?.message.contains("not-a-number") == false)
         #expect(!FileManager.default.fileExists(atPath: "\(jobs)/b.jsonl"))
     }

@@ -229,7 +229,8 @@ struct JobFixture {
     }
 
     @Test func theCapComesFromLimitsMaxReplyEntries() {
-        var config = ServiceConfig(graph: "g", shards: [ShardConfig(replicas: [ReplicaConfig(url: "ipc://x", dataDir: "d")])])
+        var config = ServiceConfig(
+            graph: "g", shards: [ShardConfig(replicas: [ReplicaConfig(url: "ipc://x", dataDir: "d")])])
         config.limits.maxReplyEntries = 3 << 20
         #expect(JobSettings(config: config).maxRoundEntries == 3 << 20)
     }

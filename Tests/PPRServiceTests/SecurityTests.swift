@@ -26,10 +26,13 @@ final class SecureTestCluster: @unchecked Sendable {
         let graphPath = "\(directory)/graph.pwg"
         try GraphFile.write(CoordinatorTestCluster.randomGraph(vertexCount: 120, seed: 3), to: graphPath)
         let tokensPath = "\(directory)/tokens"
-        try "# roles\nquery \(queryToken)\nadmin \(adminToken)\n".write(toFile: tokensPath, atomically: true, encoding: .utf8)
+        try "# roles\nquery \(queryToken)\nadmin \(adminToken)\n".write(
+            toFile: tokensPath, atomically: true, encoding: .utf8)
         var config = ServiceConfig(
             graph: graphPath,
-            shards: [ShardConfig(replicas: [ReplicaConfig(url: "tls+tcp://127.0.0.1:0", dataDir: "\(directory)/shard-0")])])
+            shards: [
+                ShardConfig(replicas: [ReplicaConfig(url: "tls+tcp://127.0.0.1:0", dataDir: "\(directory)/shard-0")])
+            ])
         config.coordinator.listen = "tls+tcp://127.0.0.1:0"
         config.coordinator.dataDir = "\(directory)/coordinator"
         config.limits.mapSizeBytes = 1 << 28
@@ -42,11 +45,13 @@ final class SecureTestCluster: @unchecked Sendable {
         worker = try Worker(config: workerConfig, shards: [0], logger: logger)
         config.shards[0].replicas[0].url = worker.urls[0]
         config.security = SecurityConfig(
-            caFile: certs.path("ca.pem"), certFile: certs.path("coordinator.pem"), keyFile: certs.path("coordinator.key"),
+            caFile: certs.path("ca.pem"), certFile: certs.path("coordinator.pem"),
+            keyFile: certs.path("coordinator.key"),
             clientCaFile: clientCA ? certs.path("client-ca.pem") : nil, tokensFile: tokens ? tokensPath : nil)
         self.config = config
         let coordinator = try Coordinator(
-            config: config, graph: try GraphFile.load(graphPath), ledger: try JobLedger(directory: config.coordinator.dataDir),
+            config: config, graph: try GraphFile.load(graphPath),
+            ledger: try JobLedger(directory: config.coordinator.dataDir),
             logger: logger)
         front = try CoordinatorServer(coordinator)
     }
@@ -78,13 +83,18 @@ final class SecureTestCluster: @unchecked Sendable {
         do {
             try await cluster.front.coordinator.start()
             // admin: submit an index job through the mutual-TLS link to the worker, and follow it.
-            let params = IndexJobParams(walksPerVertex: 8, maxWalkLength: 30, restartProbability: 0.15, seed: 1, threads: 1)
-            guard case .job(let submitted) = try await admin.call(.submitJob(SubmitJobRequest(.index(params))), deadline: .seconds(30))
+            let params = IndexJobParams(
+                walksPerVertex: 8, maxWalkLength: 30, restartProbability: 0.15, seed: 1, threads: 1)
+            guard
+                case .job(let submitted) = try await admin.call(
+                    .submitJob(SubmitJobRequest(.index(params))), deadline: .seconds(30))
             else { Issue.record("expected a job record"); return }
             var state = submitted.state
             for _ in 0..<600 where state != .succeeded && state != .failed {
                 try await Task.sleep(for: .milliseconds(50))
-                guard case .job(let record) = try await reader.call(.getJob(GetJobRequest(id: submitted.id)), deadline: .seconds(30))
+                guard
+                    case .job(let record) = try await reader.call(
+                        .getJob(GetJobRequest(id: submitted.id)), deadline: .seconds(30))
                 else { break }
                 state = record.state
             }
@@ -119,10 +129,14 @@ final class SecureTestCluster: @unchecked Sendable {
         let url = cluster.worker.urls[0]
         let certs = cluster.certs
         // A certificate of the client CA (another CA) and no certificate at all: both refused in the handshake.
-        for (certificate, key) in [(certs.path("client.pem"), certs.path("client.key")), (nil, nil)] as [(String?, String?)] {
+        for (certificate, key) in [(certs.path("client.pem"), certs.path("client.key")), (nil, nil)]
+            as [(String?, String?)]
+        {
             let client = try WireClient(
                 dialing: url,
-                tls: WireTLS(caFile: certs.path("ca.pem"), certificateFile: certificate, keyFile: key, requirePeerCertificate: true),
+                tls: WireTLS(
+                    caFile: certs.path("ca.pem"), certificateFile: certificate, keyFile: key,
+                    requirePeerCertificate: true),
                 failFast: true)
             let error = await #expect(throws: WireError.self) {
                 _ = try await client.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(10))
@@ -136,7 +150,8 @@ final class SecureTestCluster: @unchecked Sendable {
             tls: WireTLS(
                 caFile: certs.path("ca.pem"), certificateFile: certs.path("coordinator.pem"),
                 keyFile: certs.path("coordinator.key"), requirePeerCertificate: true), failFast: true)
-        guard case .workerHealth = try await member.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(10)) else {
+        guard case .workerHealth = try await member.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(10))
+        else {
             Issue.record("expected a health reply"); return
         }
         member.close()
@@ -156,7 +171,9 @@ final class SecureTestCluster: @unchecked Sendable {
             _ = try await distrustful.call(.clusterStatus(ClusterStatusRequest()), deadline: .seconds(10))
         }
         let member = try cluster.client()
-        guard case .clusterStatus = try await member.call(.clusterStatus(ClusterStatusRequest()), deadline: .seconds(10)) else {
+        guard
+            case .clusterStatus = try await member.call(.clusterStatus(ClusterStatusRequest()), deadline: .seconds(10))
+        else {
             Issue.record("expected a status reply"); return
         }
         for client in [anonymous, distrustful, member] { client.close() }
@@ -187,14 +204,19 @@ final class SecureTestCluster: @unchecked Sendable {
 
 @Suite struct FrontTokensTests {
     @Test func rolesAndRefusals() throws {
-        let tokens = try FrontTokens(text: "# c\n\nquery qqqqqqqqqqqqqqqqqqqq\nadmin aaaaaaaaaaaaaaaaaaaa\n", origin: "t")
+        let tokens = try FrontTokens(
+            text: "# c\n\nquery qqqqqqqqqqqqqqqqqqqq\nadmin aaaaaaaaaaaaaaaaaaaa\n", origin: "t")
         #expect(tokens.role(of: "qqqqqqqqqqqqqqqqqqqq") == .query)
         #expect(tokens.role(of: "aaaaaaaaaaaaaaaaaaaa") == .admin)
         #expect(tokens.role(of: "aaaaaaaaaaaaaaaaaaa") == nil)
         #expect(tokens.authorize(.query, token: "qqqqqqqqqqqqqqqqqqqq") == nil)
         #expect(tokens.authorize(.listJobs, token: "qqqqqqqqqqqqqqqqqqqq") == nil)
-        #expect(tokens.authorize(.submitJob, token: "qqqqqqqqqqqqqqqqqqqq").map { WireError(from: $0).code } == .permissionDenied)
-        #expect(tokens.authorize(.cancelJob, token: "qqqqqqqqqqqqqqqqqqqq") == .roleNotAllowed(method: .cancelJob, role: "query"))
+        #expect(
+            tokens.authorize(.submitJob, token: "qqqqqqqqqqqqqqqqqqqq").map { WireError(from: $0).code }
+                == .permissionDenied)
+        #expect(
+            tokens.authorize(.cancelJob, token: "qqqqqqqqqqqqqqqqqqqq")
+                == .roleNotAllowed(method: .cancelJob, role: "query"))
         #expect(tokens.authorize(.submitJob, token: "aaaaaaaaaaaaaaaaaaaa") == nil)
         #expect(tokens.authorize(.query, token: nil).map { WireError(from: $0).code } == .unauthenticated)
         #expect(tokens.authorize(.query, token: "nope").map { WireError(from: $0).code } == .unauthenticated)
@@ -204,7 +226,8 @@ final class SecureTestCluster: @unchecked Sendable {
     @Test(arguments: [
         ("query short\n", "at least 16"), ("reader aaaaaaaaaaaaaaaaaaaa\n", "unknown role 'reader'"),
         ("admin aaaaaaaaaaaaaaaaaaaa extra\n", "expected 'ROLE TOKEN'"),
-        ("admin aaaaaaaaaaaaaaaaaaaa\nquery aaaaaaaaaaaaaaaaaaaa\n", "appears twice"), ("# only a comment\n", "no tokens"),
+        ("admin aaaaaaaaaaaaaaaaaaaa\nquery aaaaaaaaaaaaaaaaaaaa\n", "appears twice"),
+        ("# only a comment\n", "no tokens"),
     ])
     func badFilesAreRefusedWithoutQuotingTokens(_ text: String, _ reason: String) {
         let error = #expect(throws: FrontAccessError.self) { _ = try FrontTokens(text: text, origin: "tokens.txt") }
@@ -271,7 +294,9 @@ final class SecureTestCluster: @unchecked Sendable {
             ])
         #expect(config.security?.tokensFile == file)
         let error = #expect(throws: ConfigError.self) {
-            _ = try load(yaml(url: "tls+tcp://w:1", listen: "tls+tcp://127.0.0.1:7400", security: false), ["POWERWALK_SECURITY_CAFILE": file])
+            _ = try load(
+                yaml(url: "tls+tcp://w:1", listen: "tls+tcp://127.0.0.1:7400", security: false),
+                ["POWERWALK_SECURITY_CAFILE": file])
         }
         #expect(error == .missing("c.yaml", "security.certFile"))
         let empty = #expect(throws: ConfigError.self) {

@@ -32,8 +32,12 @@ import Testing
                 #expect(error?.message.contains("expected 1 ... \(Self.maximum)") == true)
                 let activation = await callError(client, .activateVersion(ActivateVersionRequest(version: version)))
                 #expect(activation?.code == .invalidArgument, "activate \(version)")
-                #expect(await callError(client, .getIndexTask(GetIndexTaskRequest(version: version)))?.code == .invalidArgument)
-                #expect(await callError(client, .cancelIndexTask(CancelIndexTaskRequest(version: version)))?.code == .invalidArgument)
+                #expect(
+                    await callError(client, .getIndexTask(GetIndexTaskRequest(version: version)))?.code
+                        == .invalidArgument)
+                #expect(
+                    await callError(client, .cancelIndexTask(CancelIndexTaskRequest(version: version)))?.code
+                        == .invalidArgument)
                 let combine = CombineRequest(indexVersion: version, frontiers: [[WeightedVertex(vertex: 0, weight: 1)]])
                 #expect(await callError(client, .combine(combine))?.code == .invalidArgument)
             }
@@ -42,7 +46,8 @@ import Testing
             #expect(try await buildIndex(client, version: Self.maximum, checksum: checksum).state == .succeeded)
             #expect(try await buildIndex(client, version: 3, checksum: checksum).state == .succeeded)
             #expect(await start(client, Self.maximum, checksum: checksum) == nil)  // a retry: its status
-            guard case .workerHealth = try await client.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(10))
+            guard
+                case .workerHealth = try await client.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(10))
             else { Issue.record("no health"); return }
         }
     }
@@ -56,22 +61,31 @@ import Testing
                 _ = try await activate(client, version)
             }
             // Unknown, never built, and failed (cancelled) versions are refused before the store changes.
-            #expect(await callError(client, .activateVersion(ActivateVersionRequest(version: 99)))?.code == .failedPrecondition)
+            #expect(
+                await callError(client, .activateVersion(ActivateVersionRequest(version: 99)))?.code
+                    == .failedPrecondition)
             var longWalk = workerWalk
             longWalk.walksPerVertex = 5000
             _ = try await client.call(
                 .startIndexTask(IndexTaskRequest(version: 7, walk: longWalk, threads: 1, graphChecksum: checksum)),
                 deadline: .seconds(10))
-            #expect(await callError(client, .activateVersion(ActivateVersionRequest(version: 7)))?.code == .failedPrecondition)
+            #expect(
+                await callError(client, .activateVersion(ActivateVersionRequest(version: 7)))?.code
+                    == .failedPrecondition)
             _ = try await client.call(.cancelIndexTask(CancelIndexTaskRequest(version: 7)), deadline: .seconds(10))
             _ = try await waitForTask(client, version: 7)
-            #expect(await callError(client, .activateVersion(ActivateVersionRequest(version: 7)))?.code == .failedPrecondition)
-            guard case .workerHealth(let health) = try await client.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(10))
+            #expect(
+                await callError(client, .activateVersion(ActivateVersionRequest(version: 7)))?.code
+                    == .failedPrecondition)
+            guard
+                case .workerHealth(let health) = try await client.call(
+                    .workerHealth(WorkerHealthRequest()), deadline: .seconds(10))
             else { Issue.record("no health"); return }
             #expect(health.activeVersion == 2)
             let frontier = [[WeightedVertex(vertex: 0, weight: 1)]]
             for kept in UInt64(1)...2 {  // active and previous both kept
-                #expect(await callError(client, .combine(CombineRequest(indexVersion: kept, frontiers: frontier))) == nil)
+                #expect(
+                    await callError(client, .combine(CombineRequest(indexVersion: kept, frontiers: frontier))) == nil)
             }
         }
     }
@@ -133,19 +147,24 @@ import Testing
                 ReplicaConfig(url: "inproc://attack-\(UUID().uuidString)", dataDir: fixture.sandbox.path("shard\(i)"))
             ])
         }
-        let worker = try Worker(config: ServiceConfig(graph: fixture.sandbox.path("graph.pwg"), shards: shards), shards: [0, 1])
+        let worker = try Worker(
+            config: ServiceConfig(graph: fixture.sandbox.path("graph.pwg"), shards: shards), shards: [0, 1])
         let context = JobEngineContext(engine: fixture.engine, worker: worker)
         // An outsider builds and activates the highest number on shard 1 (this used to lock out every job).
         let huge = IndexTaskRequest(
             version: Self.maximum, walk: workerWalk, threads: 1, graphChecksum: fixture.engine.graph.checksum)
         _ = await worker.shards[1].handle(.startIndexTask(huge))
         for _ in 0..<6000 {
-            guard case .indexTask(let status) = await worker.shards[1].handle(.getIndexTask(GetIndexTaskRequest(version: Self.maximum))),
+            guard
+                case .indexTask(let status) = await worker.shards[1].handle(
+                    .getIndexTask(GetIndexTaskRequest(version: Self.maximum))),
                 status.state == .running
             else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(await worker.shards[1].handle(.activateVersion(ActivateVersionRequest(version: Self.maximum))).failure == nil)
+        #expect(
+            await worker.shards[1].handle(.activateVersion(ActivateVersionRequest(version: Self.maximum))).failure
+                == nil)
 
         var settings = fixture.settings()
         settings.pollInterval = .milliseconds(20)

@@ -41,6 +41,8 @@ import Testing
                 #expect(wire.message == String(describing: error))
             }
         }
-        #expect(WireError(from: ParameterError.outOfRange(name: "walks", value: "0", expected: "1")).message.contains("walks"))
+        #expect(
+            WireError(from: ParameterError.outOfRange(name: "walks", value: "0", expected: "1")).message.contains(
+                "walks"))
     }
 }

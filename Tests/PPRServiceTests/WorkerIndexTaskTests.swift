@@ -38,9 +38,12 @@ import Testing
             #expect(health.activeVersion == 1)
             let frontier = [[WeightedVertex(vertex: 7, weight: 1)]]
             #expect(await callError(client, .combine(CombineRequest(indexVersion: 1, frontiers: frontier))) == nil)
-            let cancelledVersion = await callError(client, .combine(CombineRequest(indexVersion: 2, frontiers: frontier)))
+            let cancelledVersion = await callError(
+                client, .combine(CombineRequest(indexVersion: 2, frontiers: frontier)))
             #expect(cancelledVersion?.code == .failedPrecondition)
-            #expect(await callError(client, .activateVersion(ActivateVersionRequest(version: 2)))?.code == .failedPrecondition)
+            #expect(
+                await callError(client, .activateVersion(ActivateVersionRequest(version: 2)))?.code
+                    == .failedPrecondition)
         }
     }
 
@@ -58,12 +61,16 @@ import Testing
         let graph = try workerTestGraph(vertexCount: 400, seed: 7)
         try await withWorker(graph: graph) { _, clients, checksum in
             let client = clients[0]
-            func start(_ version: UInt64, _ walk: WalkParameters = workerWalk, threads: Int = 1, checksum sum: UInt64? = nil)
+            func start(
+                _ version: UInt64, _ walk: WalkParameters = workerWalk, threads: Int = 1, checksum sum: UInt64? = nil
+            )
                 async -> WireError?
             {
                 await callError(
                     client,
-                    .startIndexTask(IndexTaskRequest(version: version, walk: walk, threads: threads, graphChecksum: sum ?? checksum)))
+                    .startIndexTask(
+                        IndexTaskRequest(version: version, walk: walk, threads: threads, graphChecksum: sum ?? checksum)
+                    ))
             }
             let otherGraph = await start(1, checksum: checksum ^ 1)
             #expect(otherGraph?.code == .failedPrecondition)
@@ -78,9 +85,11 @@ import Testing
             #expect(try await buildIndex(client, version: 5, checksum: checksum).state == .succeeded)
             // A retry of a finished version answers its status; a reused number is refused (a free lower
             // number is accepted: WorkerAttackTests).
-            guard case .indexTask(let retry) = try await client.call(
-                .startIndexTask(IndexTaskRequest(version: 5, walk: workerWalk, threads: 1, graphChecksum: checksum)),
-                deadline: .seconds(10))
+            guard
+                case .indexTask(let retry) = try await client.call(
+                    .startIndexTask(
+                        IndexTaskRequest(version: 5, walk: workerWalk, threads: 1, graphChecksum: checksum)),
+                    deadline: .seconds(10))
             else { Issue.record("no status"); return }
             #expect(retry.state == .succeeded && retry.progressDone == 400)
             var otherSeed = workerWalk
@@ -100,17 +109,27 @@ import Testing
             for version in UInt64(1)...3 {
                 _ = try await buildIndex(client, version: version, checksum: checksum)
                 replies.append(
-                    try await client.call(.activateVersion(ActivateVersionRequest(version: version)), deadline: .seconds(10)))
+                    try await client.call(
+                        .activateVersion(ActivateVersionRequest(version: version)), deadline: .seconds(10)))
             }
-            #expect(replies == [1, 2, 3].map { .activateVersion(ActivateVersionResponse(activeVersion: $0, previousVersion: $0 - 1)) })
+            #expect(
+                replies
+                    == [1, 2, 3].map {
+                        .activateVersion(ActivateVersionResponse(activeVersion: $0, previousVersion: $0 - 1))
+                    })
             let frontier = [[WeightedVertex(vertex: 0, weight: 1)]]
-            #expect(await callError(client, .combine(CombineRequest(indexVersion: 1, frontiers: frontier)))?.code == .failedPrecondition)
+            #expect(
+                await callError(client, .combine(CombineRequest(indexVersion: 1, frontiers: frontier)))?.code
+                    == .failedPrecondition)
             #expect(await callError(client, .combine(CombineRequest(indexVersion: 2, frontiers: frontier))) == nil)
             // Rollback to the kept version.
-            let back = try await client.call(.activateVersion(ActivateVersionRequest(version: 2)), deadline: .seconds(10))
+            let back = try await client.call(
+                .activateVersion(ActivateVersionRequest(version: 2)), deadline: .seconds(10))
             #expect(back == .activateVersion(ActivateVersionResponse(activeVersion: 2, previousVersion: 3)))
             // A deleted version cannot be activated: refused before the store changes.
-            #expect(await callError(client, .activateVersion(ActivateVersionRequest(version: 1)))?.code == .failedPrecondition)
+            #expect(
+                await callError(client, .activateVersion(ActivateVersionRequest(version: 1)))?.code
+                    == .failedPrecondition)
         }
     }
 }

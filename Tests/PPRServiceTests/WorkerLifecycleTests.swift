@@ -10,14 +10,16 @@ import Testing
 
     @Test func aTaskRunsReportsProgressAndSucceeds() throws {
         var lifecycle = IndexTaskLifecycle()
-        #expect(lifecycle.start(version: 4, total: 10, shard: shard)
-            == .begin(IndexTaskStatus(version: 4, state: .running, progressTotal: 10)))
+        #expect(
+            lifecycle.start(version: 4, total: 10, shard: shard)
+                == .begin(IndexTaskStatus(version: 4, state: .running, progressTotal: 10)))
         lifecycle.progress(version: 4, done: 6, total: 10)
         #expect(try lifecycle.status(version: 4, shard: shard).get().progressDone == 6)
         lifecycle.progress(version: 3, done: 9, total: 10)  // another version's report is ignored
         #expect(try lifecycle.status(version: 4, shard: shard).get().progressDone == 6)
         lifecycle.finish(version: 4, error: nil)
-        #expect(lifecycle.current == IndexTaskStatus(version: 4, state: .succeeded, progressDone: 10, progressTotal: 10))
+        #expect(
+            lifecycle.current == IndexTaskStatus(version: 4, state: .succeeded, progressDone: 10, progressTotal: 10))
         #expect(!lifecycle.isRunning)
     }
 
@@ -48,8 +50,9 @@ import Testing
 
     @Test func cancelSetsTheFlagAndTheBuildsEndDecidesTheState() {
         var lifecycle = IndexTaskLifecycle()
-        #expect(lifecycle.cancel(version: 1, shard: shard)
-            == .unknown(WireError(.notFound, "shard 2 has no index task for version 1")))
+        #expect(
+            lifecycle.cancel(version: 1, shard: shard)
+                == .unknown(WireError(.notFound, "shard 2 has no index task for version 1")))
         _ = lifecycle.start(version: 1, total: 10, shard: shard)
         guard case .cancelling = lifecycle.cancel(version: 1, shard: shard) else {
             Issue.record("a running task is cancelling")

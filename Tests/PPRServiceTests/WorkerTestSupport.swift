@@ -36,7 +36,9 @@ func withWorker<R>(
     var config = ServiceConfig(
         graph: "\(directory)/graph.pwg",
         shards: (0..<shardCount).map { i in
-            ShardConfig(replicas: [ReplicaConfig(url: "inproc://worker-\(tag)-\(i)", dataDir: "\(directory)/shard-\(i)")])
+            ShardConfig(replicas: [
+                ReplicaConfig(url: "inproc://worker-\(tag)-\(i)", dataDir: "\(directory)/shard-\(i)")
+            ])
         })
     config.limits.mapSizeBytes = 1 << 30
     var logger = Logger(label: "powerwalk.worker.test")

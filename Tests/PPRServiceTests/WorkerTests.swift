@@ -12,8 +12,10 @@ import Testing
             for (shard, client) in clients.enumerated() {
                 let status = try await buildIndex(client, version: 1, checksum: checksum)
                 let owned = (700 - shard + 1) / 2
-                #expect(status == IndexTaskStatus(version: 1, state: .succeeded, progressDone: owned, progressTotal: owned))
-                let activated = try await client.call(.activateVersion(ActivateVersionRequest(version: 1)), deadline: .seconds(10))
+                #expect(
+                    status == IndexTaskStatus(version: 1, state: .succeeded, progressDone: owned, progressTotal: owned))
+                let activated = try await client.call(
+                    .activateVersion(ActivateVersionRequest(version: 1)), deadline: .seconds(10))
                 #expect(activated == .activateVersion(ActivateVersionResponse(activeVersion: 1, previousVersion: 0)))
 
                 let frontiers: [[WeightedVertex]] = [
@@ -55,8 +57,11 @@ import Testing
             guard case .workerHealth(let after) = try await client.call(.workerHealth(.init()), deadline: .seconds(10))
             else { Issue.record("no health"); return }
             #expect(after.activeVersion == 3)
-            #expect(after.manifest == ManifestSummary(
-                graphChecksum: checksum, walk: workerWalk, encodingVersion: 1, fingerprintCount: 300, indexVersion: 3))
+            #expect(
+                after.manifest
+                    == ManifestSummary(
+                        graphChecksum: checksum, walk: workerWalk, encodingVersion: 1, fingerprintCount: 300,
+                        indexVersion: 3))
             #expect(after.combineRequests == 1 && after.fingerprintsRead == 1)
             #expect(after.indexTask?.state == .succeeded && after.indexTask?.version == 3)
             #expect(after.uptime > .zero)
@@ -83,7 +88,8 @@ import Testing
             #expect(notOwned?.code == .invalidArgument)
             #expect(notOwned?.message.contains("vertex index 2") == true)
             let nan = await callError(
-                client, .combine(CombineRequest(indexVersion: 1, frontiers: [[WeightedVertex(vertex: 1, weight: .nan)]])))
+                client,
+                .combine(CombineRequest(indexVersion: 1, frontiers: [[WeightedVertex(vertex: 1, weight: .nan)]])))
             #expect(nan?.code == .invalidArgument)
             let zero = await callError(client, .combine(CombineRequest(indexVersion: 0, frontiers: frontier)))
             #expect(zero?.code == .invalidArgument)
@@ -109,7 +115,12 @@ import Testing
     func config(graph: String) -> ServiceConfig {
         ServiceConfig(
             graph: graph,
-            shards: [ShardConfig(replicas: [ReplicaConfig(url: "inproc://startup-\(UInt64.random(in: 0...UInt64.max))", dataDir: "/nonexistent/s0")])])
+            shards: [
+                ShardConfig(replicas: [
+                    ReplicaConfig(
+                        url: "inproc://startup-\(UInt64.random(in: 0...UInt64.max))", dataDir: "/nonexistent/s0")
+                ])
+            ])
     }
 
     @Test func badShardsReplicasAndGraphsAreRefused() {

@@ -79,9 +79,13 @@ import Testing
             let report = try IndexBuilder(graph: graph, graphChecksum: 0xAB, parameters: parameters, threadCount: 1)
                 .build(into: store)
             try store.activate(report.manifest.version)
-            let otherGraph = #expect(throws: StoreError.self) { try store.reader(expecting: 0xAC, restartProbability: 0.15) }
+            let otherGraph = #expect(throws: StoreError.self) {
+                try store.reader(expecting: 0xAC, restartProbability: 0.15)
+            }
             #expect(otherGraph?.description.contains("built for another graph") == true)
-            let otherAlpha = #expect(throws: StoreError.self) { try store.reader(expecting: 0xAB, restartProbability: 0.2) }
+            let otherAlpha = #expect(throws: StoreError.self) {
+                try store.reader(expecting: 0xAB, restartProbability: 0.2)
+            }
             #expect(otherAlpha == .restartProbabilityMismatch(path: store.directory, requested: 0.2, indexed: 0.15))
         }
     }

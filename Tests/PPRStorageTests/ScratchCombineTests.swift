@@ -17,7 +17,8 @@ import Testing
             for seed in 1...4 as ClosedRange<UInt64> {
                 var rng = WalkSeed(rawState: seed)
                 let frontier = (0..<30).map { _ in
-                    WeightedVertex(vertex: VertexIndex(2 * (rng.next() % 350) + 1), weight: Double(rng.next() % 100 + 1) / 1e4)
+                    WeightedVertex(
+                        vertex: VertexIndex(2 * (rng.next() % 350) + 1), weight: Double(rng.next() % 100 + 1) / 1e4)
                 }
                 let (sum, read) = try reader.combine(frontier, scratch: &scratch)
                 let batch = try reader.combine([frontier])
@@ -28,7 +29,8 @@ import Testing
             }
             // A vertex of the other shard: refused before any work, and the scratch stays zero.
             #expect(throws: StoreError.vertexNotInStore(4, shardIndex: 1, shardCount: 2, vertexCount: 700)) {
-                try reader.combine([WeightedVertex(vertex: 1, weight: 1), WeightedVertex(vertex: 4, weight: 1)], scratch: &scratch)
+                try reader.combine(
+                    [WeightedVertex(vertex: 1, weight: 1), WeightedVertex(vertex: 4, weight: 1)], scratch: &scratch)
             }
             #expect(scratch.allSatisfy { $0 == 0 })
             var short = [Double](repeating: 0, count: 5)

@@ -4,9 +4,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An HTTP answer: status code and body.
@@ -51,7 +51,8 @@ public enum HTTPExchange {
         }
         guard connected == 0 else { throw HTTPExchangeError(description: "connect 127.0.0.1:\(port): errno \(errno)") }
         let length = body.isEmpty ? "" : "Content-Length: \(body.utf8.count)\r\n"
-        let request = Array("\(requestLine) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\(length)\r\n\(body)".utf8)
+        let request = Array(
+            "\(requestLine) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\(length)\r\n\(body)".utf8)
         guard request.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, 0) }) == request.count else {
             throw HTTPExchangeError(description: "send to 127.0.0.1:\(port): errno \(errno)")
         }

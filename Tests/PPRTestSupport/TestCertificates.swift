@@ -17,7 +17,8 @@ public struct TestCertificates: Sendable {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: ["reason": "make-certs.sh exited \(process.terminationStatus)"])
+            throw CocoaError(
+                .fileWriteUnknown, userInfo: ["reason": "make-certs.sh exited \(process.terminationStatus)"])
         }
     }
 

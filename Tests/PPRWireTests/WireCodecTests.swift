@@ -60,7 +60,8 @@ import Testing
 
     @Test func tokenRoundTripsAndIsAbsentWhenNotGiven() throws {
         let request = WireRequest.clusterStatus(ClusterStatusRequest())
-        let with = WireCodec.encode(WireRequestEnvelope(requestID: 1, request: request, token: "s3cret-token-0123456789"))
+        let with = WireCodec.encode(
+            WireRequestEnvelope(requestID: 1, request: request, token: "s3cret-token-0123456789"))
         #expect(try WireCodec.decodeRequest(with).token == "s3cret-token-0123456789")
         let without = WireCodec.encode(WireRequestEnvelope(requestID: 1, request: request))
         #expect(try WireCodec.decodeRequest(without).token == nil)
@@ -69,9 +70,11 @@ import Testing
 
     @Test func authenticationCodesHaveTheirNames() throws {
         #expect(WireErrorCode.unauthenticated.rawValue == 16 && "\(WireErrorCode.unauthenticated)" == "UNAUTHENTICATED")
-        #expect(WireErrorCode.permissionDenied.rawValue == 7 && "\(WireErrorCode.permissionDenied)" == "PERMISSION_DENIED")
+        #expect(
+            WireErrorCode.permissionDenied.rawValue == 7 && "\(WireErrorCode.permissionDenied)" == "PERMISSION_DENIED")
         let bytes = WireCodec.encode(
-            WireResponseEnvelope(method: .query, requestID: 2, response: .failure(WireError(.unauthenticated, "no token"))))
+            WireResponseEnvelope(
+                method: .query, requestID: 2, response: .failure(WireError(.unauthenticated, "no token"))))
         #expect(try WireCodec.decodeResponse(bytes).response.failure == WireError(.unauthenticated, "no token"))
     }
 

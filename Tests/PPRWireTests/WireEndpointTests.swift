@@ -48,9 +48,12 @@ func withServer<R>(
                         let sources = (0...i % 5).map { QuerySource(VertexID(UInt64(i * 10 + $0))) }
                         let request = WireRequest.query(QueryRequest(sources: sources))
                         let reply = try await client.call(request, deadline: .seconds(10))
-                        #expect(reply == .query(QueryResponse(results: [
-                            RankedVertex(VertexID(UInt64(i * 10)), score: Double(sources.count)),
-                        ])))
+                        #expect(
+                            reply
+                                == .query(
+                                    QueryResponse(results: [
+                                        RankedVertex(VertexID(UInt64(i * 10)), score: Double(sources.count))
+                                    ])))
                     }
                 }
                 try await group.waitForAll()

@@ -42,18 +42,30 @@ enum WireSamples {
         .listJobs(ListJobsRequest()),
         .cancelJob(CancelJobRequest(id: 78)),
         .clusterStatus(ClusterStatusRequest()),
-        .combine(CombineRequest(indexVersion: 3, frontiers: [
-            [WeightedVertex(vertex: 0, weight: 0.5), WeightedVertex(vertex: UInt32.max, weight: 1e-9)], [],
-        ])),
-        .combine(CombineRequest(indexVersion: 4, frontiers: [], block: BlockCombine(
-            queries: [
-                BlockQuery(sources: [WeightedVertex(vertex: 3, weight: 0.25), WeightedVertex(vertex: 9, weight: 0.75)],
-                           candidates: 12),
-                BlockQuery(sources: [WeightedVertex(vertex: 0, weight: 1)], candidates: 1),
-            ],
-            eps: 1e-4, maxLevels: 20, sampleBelow: 1e-5, lowDegreeFactor: 0.1, pruneRatio: 1e-3))),
-        .submitJob(SubmitJobRequest(.export(ExportJobParams(
-            outputPath: "/data/export", topK: 32, sourcesPath: "/data/s.txt", accuracy: "high")))),
+        .combine(
+            CombineRequest(
+                indexVersion: 3,
+                frontiers: [
+                    [WeightedVertex(vertex: 0, weight: 0.5), WeightedVertex(vertex: UInt32.max, weight: 1e-9)], [],
+                ])),
+        .combine(
+            CombineRequest(
+                indexVersion: 4, frontiers: [],
+                block: BlockCombine(
+                    queries: [
+                        BlockQuery(
+                            sources: [
+                                WeightedVertex(vertex: 3, weight: 0.25), WeightedVertex(vertex: 9, weight: 0.75),
+                            ],
+                            candidates: 12),
+                        BlockQuery(sources: [WeightedVertex(vertex: 0, weight: 1)], candidates: 1),
+                    ],
+                    eps: 1e-4, maxLevels: 20, sampleBelow: 1e-5, lowDegreeFactor: 0.1, pruneRatio: 1e-3))),
+        .submitJob(
+            SubmitJobRequest(
+                .export(
+                    ExportJobParams(
+                        outputPath: "/data/export", topK: 32, sourcesPath: "/data/s.txt", accuracy: "high")))),
         .submitJob(SubmitJobRequest(.export(ExportJobParams(outputPath: "/data/export2")))),
         .startIndexTask(IndexTaskRequest(version: 8, walk: walk, threads: 2, graphChecksum: 0xABCD)),
         .getIndexTask(GetIndexTaskRequest(version: 8)),
@@ -69,37 +81,45 @@ enum WireSamples {
         .job(record),
         .job(JobRecord(id: 1, spec: batchSpec, state: .failed, error: WireError(.notFound, "no such file /in"))),
         .jobList(ListJobsResponse(jobs: [record, JobRecord(id: 2, spec: indexSpec, state: .queued)])),
-        .clusterStatus(ClusterStatus(
-            shards: [
-                ShardStatus(shard: ShardID(0), workerURL: "tcp://10.0.0.1:7001", state: .serving, activeVersion: 7,
-                            manifest: manifest),
-                ShardStatus(shard: ShardID(1), workerURL: "tcp://10.0.0.2:7001", state: .unreachable,
-                            detail: "no reply within 1s"),
-            ],
-            coordinatorVersion: "0.1.0",
-            graph: GraphSummary(path: "/data/g.csr", vertexCount: 100, edgeCount: 400, checksum: 55),
-            activeIndexVersion: 7)),
-        .combine(CombineResponse(
-            partialSums: [
-                PartialSum(vertices: [1, 2, 3], scores: [0.5, 0.25, 0.125]), PartialSum(vertices: [], scores: []),
-            ],
-            indexVersion: 7, fingerprintsRead: 3)),
-        .combine(CombineResponse(
-            partialSums: [], indexVersion: 7, fingerprintsRead: 5,
-            blockResults: [
-                BlockResult(vertices: [1, 4], scores: [0.5, 0.125], mass: 0.75, frontierSize: 3, flowPushed: 0.5,
-                            verticesExpanded: 2, levels: 3),
-                BlockResult(vertices: [], scores: [], mass: 0),
-            ])),
-        .job(JobRecord(
-            id: 5, spec: .export(ExportJobParams(outputPath: "/data/export", topK: 8)), state: .succeeded,
-            result: JobResult(outputPath: "/data/export", queriesAnswered: 10, exportRows: 10, exportEntries: 80))),
+        .clusterStatus(
+            ClusterStatus(
+                shards: [
+                    ShardStatus(
+                        shard: ShardID(0), workerURL: "tcp://10.0.0.1:7001", state: .serving, activeVersion: 7,
+                        manifest: manifest),
+                    ShardStatus(
+                        shard: ShardID(1), workerURL: "tcp://10.0.0.2:7001", state: .unreachable,
+                        detail: "no reply within 1s"),
+                ],
+                coordinatorVersion: "0.1.0",
+                graph: GraphSummary(path: "/data/g.csr", vertexCount: 100, edgeCount: 400, checksum: 55),
+                activeIndexVersion: 7)),
+        .combine(
+            CombineResponse(
+                partialSums: [
+                    PartialSum(vertices: [1, 2, 3], scores: [0.5, 0.25, 0.125]), PartialSum(vertices: [], scores: []),
+                ],
+                indexVersion: 7, fingerprintsRead: 3)),
+        .combine(
+            CombineResponse(
+                partialSums: [], indexVersion: 7, fingerprintsRead: 5,
+                blockResults: [
+                    BlockResult(
+                        vertices: [1, 4], scores: [0.5, 0.125], mass: 0.75, frontierSize: 3, flowPushed: 0.5,
+                        verticesExpanded: 2, levels: 3),
+                    BlockResult(vertices: [], scores: [], mass: 0),
+                ])),
+        .job(
+            JobRecord(
+                id: 5, spec: .export(ExportJobParams(outputPath: "/data/export", topK: 8)), state: .succeeded,
+                result: JobResult(outputPath: "/data/export", queriesAnswered: 10, exportRows: 10, exportEntries: 80))),
         .indexTask(taskStatus),
         .indexTask(IndexTaskStatus(version: 9, state: .running, progressDone: 1, progressTotal: 2)),
         .activateVersion(ActivateVersionResponse(activeVersion: 8, previousVersion: 7)),
-        .workerHealth(WorkerHealth(
-            shards: [ShardID(0), ShardID(2)], activeVersion: 7, manifest: manifest, combineRequests: 10,
-            fingerprintsRead: 99, uptime: .seconds(3600), indexTask: taskStatus, workerVersion: "0.1.0")),
+        .workerHealth(
+            WorkerHealth(
+                shards: [ShardID(0), ShardID(2)], activeVersion: 7, manifest: manifest, combineRequests: 10,
+                fingerprintsRead: 99, uptime: .seconds(3600), indexTask: taskStatus, workerVersion: "0.1.0")),
         .workerHealth(WorkerHealth(shards: [])),
         .failure(WireError(.unavailable, "shard 1 did not answer within 200 ms")),
         .failure(WireError(WireErrorCode(rawValue: 99), "a code from the future")),

@@ -5,7 +5,8 @@
 ///   `offsets.last == targets.count`;
 /// - every target `< vertexCount`; each vertex's targets sorted ascending and distinct
 ///   (duplicate edges collapse; self-loops are kept);
-/// - `externalIDs` strictly ascending, so `VertexIndex` order is external-id order.
+/// - `externalIDs` strictly ascending, so `VertexIndex` order is external-id order;
+/// - `weights`, when present, parallel to `targets`, every weight positive and finite.
 public struct CSRGraph: Sendable {
     /// Out-edge ranges: the neighbours of `v` are `targets[offsets[v]..<offsets[v+1]]`.
     public let offsets: [UInt64]
@@ -13,14 +14,20 @@ public struct CSRGraph: Sendable {
     public let targets: [VertexIndex]
     /// `externalIDs[v]` is the user's id of internal vertex `v`.
     public let externalIDs: [UInt64]
+    /// Edge weights parallel to `targets`, or nil for an unweighted graph (every out-edge equally likely).
+    /// A walk at `v` moves along edge `e` with probability `weights[e] / Σ weights[neighborRange(v)]` (DESIGN §1).
+    public let weights: [Double]?
 
-    public init(offsets: [UInt64], targets: [VertexIndex], externalIDs: [UInt64]) {
+    public init(offsets: [UInt64], targets: [VertexIndex], externalIDs: [UInt64], weights: [Double]? = nil) {
         self.offsets = offsets
         self.targets = targets
         self.externalIDs = externalIDs
+        self.weights = weights
     }
 
     public var vertexCount: Int { externalIDs.count }
+    /// Whether transitions follow edge weights rather than being uniform over out-neighbours.
+    public var isWeighted: Bool { weights != nil }
     public var edgeCount: Int { targets.count }
 
     @inline(__always)
@@ -57,6 +64,12 @@ public struct CSRGraph: Sendable {
             throw .corrupt("offset table does not match the vertex and edge counts")
         }
         guard n <= Int(VertexIndex.max) else { throw .corrupt("more than \(VertexIndex.max) vertices") }
+        if let weights {
+            guard weights.count == targets.count else { throw .corrupt("weight table does not match the edge count") }
+            if let bad = weights.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
+                throw .corrupt("edge \(bad) has weight \(weights[bad]); weights must be positive and finite")
+            }
+        }
         for v in 0..<n {
             guard offsets[v] <= offsets[v + 1] else { throw .corrupt("offsets decrease at vertex index \(v)") }
             if v > 0, externalIDs[v - 1] >= externalIDs[v] {

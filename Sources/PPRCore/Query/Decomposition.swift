@@ -97,7 +97,8 @@ public struct Decomposition {
     /// The level loop over dense scratch vectors (all zero on entry and on exit).
     private func run(
         _ personalization: Personalization, alpha: Double, eps: Double, maxLevels: Int, dropFloor: Double,
-        sampleBelow: Double, lowDegreeFactor: Double, flow flowArray: inout [Double], nextFlow nextArray: inout [Double],
+        sampleBelow: Double, lowDegreeFactor: Double, flow flowArray: inout [Double],
+        nextFlow nextArray: inout [Double],
         kept keptArray: inout [Double], frontierWeight frontierArray: inout [Double], marks marksArray: inout [UInt64],
         lists: VertexLists
     ) -> Expansion {
@@ -299,8 +300,10 @@ public struct Decomposition {
 
 /// The four vertex lists of `Decomposition.run`, owned here between calls (empty, capacity kept).
 final class VertexLists: @unchecked Sendable {  // used by one expanding `Decomposition` at a time
-    private var slots = (VertexList(capacity: 256), VertexList(capacity: 256), VertexList(capacity: 256),
-                         VertexList(capacity: 256))
+    private var slots = (
+        VertexList(capacity: 256), VertexList(capacity: 256), VertexList(capacity: 256),
+        VertexList(capacity: 256)
+    )
 
     init() {}
 

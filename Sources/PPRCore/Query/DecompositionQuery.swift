@@ -90,7 +90,8 @@ public struct DecompositionQuery {
         try body(accumulator)
         let estimate = ErrorEstimate.l1(
             spread: spread, statistics: expansion.statistics, walk: fingerprints.walkParameters, totalMass: total)
-        return Metadata(expansion: expansion.statistics, totalMass: total, errorEstimate: estimate, entriesCombined: entries)
+        return Metadata(
+            expansion: expansion.statistics, totalMass: total, errorEstimate: estimate, entriesCombined: entries)
     }
 
     /// Divides by the sum (in vertex order); returns the sum. A zero vector stays zero.

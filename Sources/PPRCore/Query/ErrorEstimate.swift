@@ -40,7 +40,8 @@ public enum ErrorEstimate {
         let flow = statistics.sampledFrontierFlow
         guard flow > 0, totalMass > 0, walk.walksPerVertex > 0 else { return 0 }
         let meanWeight = statistics.frontierSecondMoment / flow
-        let estimate = scale * (walk.restartProbability * meanWeight / Double(walk.walksPerVertex)).squareRoot()
+        let estimate =
+            scale * (walk.restartProbability * meanWeight / Double(walk.walksPerVertex)).squareRoot()
             * spread / totalMass
         return estimate.isFinite ? min(estimate, 2) : 2
     }

@@ -140,6 +140,8 @@ public enum FingerprintCodec {
 public enum FingerprintCodecError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformed(String)
     public var description: String {
-        switch self { case .malformed(let why): "malformed fingerprint: \(why)" }
+        switch self {
+        case .malformed(let why): "malformed fingerprint: \(why)"
+        }
     }
 }

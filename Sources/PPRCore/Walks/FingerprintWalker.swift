@@ -40,7 +40,6 @@ public struct FingerprintWalker {
         self.touched = [VertexIndex](repeating: 0, count: capacity + 1)
     }
 
-
     /// The fingerprint of `u`: a function of `(graph, parameters, u)` only.
     ///
     /// Walk `i` of `u` draws from its own SplitMix64 stream, seeded by the `i`-th output of the stream of

@@ -1,6 +1,6 @@
 import Foundation
-import Yams
 import PPRCore
+import Yams
 
 /// Reads a `ServiceConfig` from YAML text and the environment.
 ///
@@ -62,7 +62,9 @@ public struct ConfigLoader {
         config.coordinator.dataDir = string("coordinator.dataDir") ?? config.coordinator.dataDir
         config.coordinator.concurrency = try int("coordinator.concurrency", min: 1) ?? config.coordinator.concurrency
         if let jobFilesDir = string("coordinator.jobFilesDir") {
-            guard !jobFilesDir.isEmpty else { throw .invalid(origin, "coordinator.jobFilesDir", "", "a directory path") }
+            guard !jobFilesDir.isEmpty else {
+                throw .invalid(origin, "coordinator.jobFilesDir", "", "a directory path")
+            }
             config.coordinator.jobFilesDir = jobFilesDir
         }
         // The same ranges as index jobs and queries enforce, so a bad default fails at start, not per request.
@@ -72,7 +74,8 @@ public struct ConfigLoader {
             try double("index.alpha", where: { $0 > 0 && $0 < 1 }, "a number between 0 and 1 (exclusive)")
             ?? config.index.alpha
         config.index.seed = try uint64("index.seed") ?? config.index.seed
-        config.index.threads = try int("index.threads", min: 0, max: WorkerShard.maxIndexThreads) ?? config.index.threads
+        config.index.threads =
+            try int("index.threads", min: 0, max: WorkerShard.maxIndexThreads) ?? config.index.threads
         config.query.topK = try int("query.topK", min: 1, max: ResolvedQuery.maxTopK) ?? config.query.topK
         if let name = string("query.accuracy") {
             guard let preset = AccuracyPreset(name: name) else {
@@ -122,7 +125,8 @@ public struct ConfigLoader {
         for (key, value) in zip(SecurityConfig.keys, files) where value?.isEmpty == true {
             throw .invalid(origin, key, "", "a file path")
         }
-        return SecurityConfig(caFile: files[0]!, certFile: files[1]!, keyFile: files[2]!, clientCaFile: files[3], tokensFile: files[4])
+        return SecurityConfig(
+            caFile: files[0]!, certFile: files[1]!, keyFile: files[2]!, clientCaFile: files[3], tokensFile: files[4])
     }
 
     private mutating func string(_ key: String) -> String? {

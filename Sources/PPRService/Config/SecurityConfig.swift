@@ -22,7 +22,9 @@ public struct SecurityConfig: Equatable, Sendable {
     public var tokensFile: String?
 
     /// Makes a security section.
-    public init(caFile: String, certFile: String, keyFile: String, clientCaFile: String? = nil, tokensFile: String? = nil) {
+    public init(
+        caFile: String, certFile: String, keyFile: String, clientCaFile: String? = nil, tokensFile: String? = nil
+    ) {
         self.caFile = caFile
         self.certFile = certFile
         self.keyFile = keyFile
@@ -59,7 +61,9 @@ extension ServiceConfig {
         guard security != nil else { return }
         var urls = [("coordinator.listen", coordinator.listen)]
         for (s, shard) in shards.enumerated() {
-            for (r, replica) in shard.replicas.enumerated() { urls.append(("shards.\(s).replicas.\(r).url", replica.url)) }
+            for (r, replica) in shard.replicas.enumerated() {
+                urls.append(("shards.\(s).replicas.\(r).url", replica.url))
+            }
         }
         if let (key, url) = urls.first(where: { !WireTLS.isTLS($0.1) }) {
             throw .invalid(origin, key, url, "a tls+tcp:// URL, because the security section is set")

@@ -73,7 +73,9 @@ public struct CoordinatorConfig: Equatable, Sendable {
     public var jobFilesDir: String?
     /// The job directory in effect: `jobFilesDir`, or `<dataDir>/jobs`.
     public var jobFilesDirectory: String { jobFilesDir ?? "\(dataDir)/jobs" }
-    public init(listen: String = "tcp://127.0.0.1:7400", dataDir: String = "powerwalk-data/coordinator", concurrency: Int = 16) {
+    public init(
+        listen: String = "tcp://127.0.0.1:7400", dataDir: String = "powerwalk-data/coordinator", concurrency: Int = 16
+    ) {
         self.listen = listen
         self.dataDir = dataDir
         self.concurrency = concurrency

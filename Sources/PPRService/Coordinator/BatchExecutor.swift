@@ -133,7 +133,8 @@ final class BatchExecutor: Sendable {
                     return .failure(
                         WireError(
                             .internal,
-                            "\(ShardID(s)) returned \(combined.blockResults.count) block results for \(queries.count) queries"))
+                            "\(ShardID(s)) returned \(combined.blockResults.count) block results for \(queries.count) queries"
+                        ))
                 }
                 replies.append(combined.blockResults)
             case .success(let other):

@@ -32,7 +32,9 @@ public final class CoordinatorServer: Sendable {
         let defaultTopK = config.query.topK
         let maxReplyEntries = config.limits.maxReplyEntries
         var authorize: WireServer.Authorizer?
-        if let tokens { authorize = { method, token in tokens.authorize(method, token: token).map { WireError(from: $0) } } }
+        if let tokens {
+            authorize = { method, token in tokens.authorize(method, token: token).map { WireError(from: $0) } }
+        }
         let handler: WireServer.Handler = { [coordinator, gate] request in
             await gate.handle(request) { request in
                 if let refusal = Self.checkReplySize(
@@ -49,10 +51,12 @@ public final class CoordinatorServer: Sendable {
             maxConnections: config.limits.maxConnections,
             idleTimeout: .milliseconds(config.limits.idleConnectionMillis), authorize: authorize, handler: handler)
         if let security = config.security, let clientCA = security.clientCaFile,
-            let a = FileManager.default.contents(atPath: clientCA), a == FileManager.default.contents(atPath: security.caFile)
+            let a = FileManager.default.contents(atPath: clientCA),
+            a == FileManager.default.contents(atPath: security.caFile)
         {
             coordinator.logger.warning(
-                "security.clientCaFile is the cluster CA: every client certificate can also open the workers' ports; use a separate client CA (deploy/tls/make-certs.sh)")
+                "security.clientCaFile is the cluster CA: every client certificate can also open the workers' ports; use a separate client CA (deploy/tls/make-certs.sh)"
+            )
         }
         coordinator.logger.info(
             "coordinator listening",

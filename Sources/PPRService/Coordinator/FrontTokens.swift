@@ -51,7 +51,8 @@ public struct FrontTokens: Sendable {
 
     /// Reads the tokens file at `path`.
     public init(path: String) throws(FrontAccessError) {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw .tokensFile(place: path, reason: "cannot be read")
         }
         try self.init(text: text, origin: path)

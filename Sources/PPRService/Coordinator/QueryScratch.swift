@@ -63,7 +63,9 @@ final class QueryScratch: @unchecked Sendable {
             spread += value.squareRoot()
             accumulator[Int(vertex)] = -value  // marks it counted; restored below
         }
-        for vertex in touched where accumulator[Int(vertex)] < 0 { accumulator[Int(vertex)] = -accumulator[Int(vertex)] }
+        for vertex in touched where accumulator[Int(vertex)] < 0 {
+            accumulator[Int(vertex)] = -accumulator[Int(vertex)]
+        }
         for entry in pushed { add(entry.vertex, entry.weight) }
         touched.sort()
         var entries: [WeightedVertex] = []
@@ -125,10 +127,11 @@ final class DenseVectorPool: Sendable {
 
     /// Runs `body` with a zeroed vector of `count` slots (pooled, or new when all are lent).
     func withVector<R, E: Error>(count: Int, _ body: (inout [Double]) throws(E) -> R) throws(E) -> R {
-        var vector = idle.withLock { pool -> [Double]? in
-            guard let last = pool.popLast() else { return nil }
-            return last
-        } ?? []
+        var vector =
+            idle.withLock { pool -> [Double]? in
+                guard let last = pool.popLast() else { return nil }
+                return last
+            } ?? []
         if vector.count != count { vector = [Double](repeating: 0, count: count) }
         defer {
             let returned = vector

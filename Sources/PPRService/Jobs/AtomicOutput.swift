@@ -2,9 +2,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A temporary file inside the job directory that becomes its destination atomically, or disappears.
@@ -41,7 +41,8 @@ public final class AtomicOutputFile: @unchecked Sendable {
         let bytes = Array(text.utf8)
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + written, raw.count - written) }
+            let count = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw .io(path: temporaryPath, operation: "write", reason: JobFiles.errnoText(errno))
@@ -52,7 +53,9 @@ public final class AtomicOutputFile: @unchecked Sendable {
 
     /// Fsyncs and closes the temporary file, renames it over the destination, then fsyncs the directory.
     public func commit() throws(JobFilesError) {
-        guard fsync(fd) == 0 else { throw .io(path: temporaryPath, operation: "fsync", reason: JobFiles.errnoText(errno)) }
+        guard fsync(fd) == 0 else {
+            throw .io(path: temporaryPath, operation: "fsync", reason: JobFiles.errnoText(errno))
+        }
         let closed = Glibc.close(fd)
         fd = -1
         guard closed == 0 else { throw .io(path: temporaryPath, operation: "close", reason: JobFiles.errnoText(errno)) }

@@ -97,7 +97,9 @@ struct ExportJob {
             }
             try handle.checkCancelled()  // a cancel during the last round still leaves nothing
             try JobFiles.wire { () throws(JobFilesError) in try directory.commit() }
-            return JobResult(outputPath: directory.destination, queriesAnswered: total, exportRows: total, exportEntries: Int(entries))
+            return JobResult(
+                outputPath: directory.destination, queriesAnswered: total, exportRows: total,
+                exportEntries: Int(entries))
         } catch {
             directory.discard()
             throw error
@@ -109,7 +111,8 @@ struct ExportJob {
         guard !params.sourcesPath.isEmpty else { return (0..<graph.vertexCount).map { VertexIndex($0) } }
         let (path, files) = (params.sourcesPath, handle.settings.jobFiles)
         let lines = try await handle.cpu.run { () throws(WireError) in
-            let input = try JobFiles.wire { () throws(JobFilesError) in try files.readInput(path, name: "sources_path") }
+            let input = try JobFiles.wire { () throws(JobFilesError) in try files.readInput(path, name: "sources_path")
+            }
             return try BatchQueryInput.parse(String(decoding: input.bytes, as: UTF8.self), path: input.path)
         }
         var rows: [VertexIndex] = []

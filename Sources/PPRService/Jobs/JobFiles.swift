@@ -20,9 +20,9 @@ import Foundation
 import PPRWire
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The job directory and the one place job paths are resolved.
@@ -68,7 +68,8 @@ public struct JobFiles: Equatable, Sendable {
     public func resolveOutput(_ path: String, name: String = "output_path") throws(JobFilesError) -> String {
         let (resolved, type) = try destination(path, name: name)
         guard type == nil || type == S_IFREG else {
-            throw .unusable(name: name, path: path, reason: type == S_IFDIR ? "a directory exists there" : "not a regular file")
+            throw .unusable(
+                name: name, path: path, reason: type == S_IFDIR ? "a directory exists there" : "not a regular file")
         }
         return resolved
     }
@@ -86,7 +87,9 @@ public struct JobFiles: Equatable, Sendable {
     // MARK: Opening
 
     /// Reads the whole input `path` (resolved again, opened without following any link).
-    public func readInput(_ path: String, name: String = "input_path") throws(JobFilesError) -> (path: String, bytes: [UInt8]) {
+    public func readInput(_ path: String, name: String = "input_path") throws(JobFilesError) -> (
+        path: String, bytes: [UInt8]
+    ) {
         let resolved = try resolveInput(path, name: name)
         let fd = try openBeneath(resolved, flags: O_RDONLY, name: name)
         defer { _ = close(fd) }
@@ -124,7 +127,8 @@ public struct JobFiles: Equatable, Sendable {
             _ = close(directoryFD)
             throw .io(path: "\(parent)/\(temporary)", operation: "create", reason: Self.errnoText(code))
         }
-        return AtomicOutputFile(directoryFD: directoryFD, fd: fd, directory: parent, temporaryName: temporary, name: file)
+        return AtomicOutputFile(
+            directoryFD: directoryFD, fd: fd, directory: parent, temporaryName: temporary, name: file)
     }
 
     /// Creates the directory `OUTPUT.tmp-<job>` beside the directory output `path`; it replaces `path` on commit.
@@ -212,11 +216,13 @@ public struct JobFiles: Equatable, Sendable {
             throw .unusable(name: name, path: path, reason: "names a directory, not a file")
         }
         guard let realParent = Self.realPath(parent) else {
-            throw .unusable(name: name, path: path, reason: "its directory does not exist in the job directory (\(root))")
+            throw .unusable(
+                name: name, path: path, reason: "its directory does not exist in the job directory (\(root))")
         }
         guard Self.isInside(realParent, root) else {
             throw .outsideDirectory(
-                name: name, path: path, reason: "its directory resolves (through a symbolic link) to \(realParent), outside",
+                name: name, path: path,
+                reason: "its directory resolves (through a symbolic link) to \(realParent), outside",
                 directory: root)
         }
         guard Self.fileType(realParent) == S_IFDIR else {
@@ -305,7 +311,8 @@ public struct JobFiles: Equatable, Sendable {
     }
 
     private static func reason(of error: any Error) -> String {
-        if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+        if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain
+        {
             return errnoText(Int32(posix.code))
         }
         return error.localizedDescription

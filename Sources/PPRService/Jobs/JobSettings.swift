@@ -70,7 +70,8 @@ extension JobSettings {
             do { try walk.validate() } catch { throw WireError(.invalidArgument, "index job: \(error)") }
             let maxThreads = WorkerShard.maxIndexThreads
             try Self.check(
-                p.threads! >= 0 && p.threads! <= maxThreads, "threads", p.threads!, "0 ... \(maxThreads) (0 = all cores)")
+                p.threads! >= 0 && p.threads! <= maxThreads, "threads", p.threads!,
+                "0 ... \(maxThreads) (0 = all cores)")
             return .index(p)
         case .batchQuery(var p):
             try resolveQuery(&p.topK, &p.eps, &p.maxLevels, accuracy: p.accuracy)
@@ -127,7 +128,8 @@ extension JobSettings {
         let (maxTopK, maxLevelsLimit) = (ResolvedQuery.maxTopK, ResolvedQuery.maxLevelsLimit)
         try Self.check(topK! >= 1 && topK! <= maxTopK, "top_k", topK!, "1 ... \(maxTopK)")
         try Self.check(eps!.isFinite && eps! >= 0, "eps", eps!, "a finite number >= 0")
-        try Self.check(maxLevels! >= 0 && maxLevels! <= maxLevelsLimit, "max_levels", maxLevels!, "0 ... \(maxLevelsLimit)")
+        try Self.check(
+            maxLevels! >= 0 && maxLevels! <= maxLevelsLimit, "max_levels", maxLevels!, "0 ... \(maxLevelsLimit)")
     }
 
     private static func check(_ ok: Bool, _ name: String, _ value: Any, _ expected: String) throws(WireError) {

@@ -25,7 +25,8 @@ public final class RequestGate: Sendable {
     }
 
     /// Answers `request` through `handler`, unless draining; records the outcome.
-    public func handle(_ request: WireRequest, with handler: (WireRequest) async -> WireResponse) async -> WireResponse {
+    public func handle(_ request: WireRequest, with handler: (WireRequest) async -> WireResponse) async -> WireResponse
+    {
         let clock = ContinuousClock()
         let started = clock.now
         let admitted = state.withLock { state -> Int? in

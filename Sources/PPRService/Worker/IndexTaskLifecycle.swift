@@ -33,9 +33,11 @@ struct IndexTaskLifecycle: Sendable {
             return .existing(current)
         }
         if let current, current.state == .running {
-            return .refuse(WireError(
-                .failedPrecondition,
-                "\(shard) is already building index version \(current.version); cancel it or wait before \(version)"))
+            return .refuse(
+                WireError(
+                    .failedPrecondition,
+                    "\(shard) is already building index version \(current.version); cancel it or wait before \(version)"
+                ))
         }
         let status = IndexTaskStatus(version: version, state: .running, progressDone: 0, progressTotal: total)
         current = status

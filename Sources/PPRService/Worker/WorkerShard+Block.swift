@@ -30,7 +30,8 @@ extension WorkerShard {
         collected.reserveCapacity(block.queries.count)
         for (index, query) in block.queries.enumerated() {
             for source in query.sources where Int(source.vertex) >= vertexCount {
-                throw WireError(.invalidArgument, "\(id): block query \(index): vertex index \(source.vertex) out of range")
+                throw WireError(
+                    .invalidArgument, "\(id): block query \(index): vertex index \(source.vertex) out of range")
             }
             do {
                 collected.append(try Personalization(query.sources.map { ($0.vertex, $0.weight) }))

@@ -101,7 +101,9 @@ extension WorkerShard {
         let error: WireError?
         do {
             let report = try builder.build(into: store) { progress in
-                state.withLock { $0.lifecycle.progress(version: version, done: progress.verticesDone, total: progress.vertexTotal) }
+                state.withLock {
+                    $0.lifecycle.progress(version: version, done: progress.verticesDone, total: progress.vertexTotal)
+                }
             } isCancelled: {
                 state.withLock { $0.lifecycle.cancelRequested }
             }
@@ -133,7 +135,9 @@ extension WorkerShard {
     /// so a replica can catch up; the same number in any other state is refused. A number below others of
     /// the store is accepted when free (see FingerprintStore.beginVersion), so a stray huge version cannot
     /// lock out the coordinator's numbering.
-    private func versionInStore(_ version: UInt32, _ request: IndexTaskRequest) async throws(WireError) -> IndexTaskStatus? {
+    private func versionInStore(_ version: UInt32, _ request: IndexTaskRequest) async throws(WireError)
+        -> IndexTaskStatus?
+    {
         let (store, id, checksum, total) = (store, id, graph.checksum, localVertexCount)
         return try await blocking(executor) { () throws -> IndexTaskStatus? in
             let infos = try store.versions()

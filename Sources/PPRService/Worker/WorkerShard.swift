@@ -114,7 +114,8 @@ public final class WorkerShard: Sendable {
             if let bad = frontier.first(where: { Int($0.vertex) >= vertexCount }) {
                 throw WireError(
                     .invalidArgument,
-                    "\(id): frontier \(index): vertex index \(bad.vertex) is beyond the graph's \(vertexCount) vertices")
+                    "\(id): frontier \(index): vertex index \(bad.vertex) is beyond the graph's \(vertexCount) vertices"
+                )
             }
         }
         let reader = try await reader(of: version)

@@ -37,7 +37,8 @@ public final class WireClient: Sendable {
         guard (tls != nil) == WireTLS.isTLS(url) else {
             throw WireError(
                 .invalidArgument,
-                tls == nil ? "cannot dial \(url): a tls+tcp:// URL needs certificates (a CA file at least)"
+                tls == nil
+                    ? "cannot dial \(url): a tls+tcp:// URL needs certificates (a CA file at least)"
                     : "cannot dial \(url): TLS is configured, so the URL must be tls+tcp://")
         }
         let tlsConfiguration = try tls?.configuration(server: false)
@@ -82,7 +83,9 @@ public final class WireClient: Sendable {
                 }
             }
             Task { resume(.some(await firstDial.value)) }
-            Task { try? await Task.sleep(for: deadline); resume(.none) }
+            Task {
+                try? await Task.sleep(for: deadline); resume(.none)
+            }
         }
         guard case .some(let failure) = outcome else {
             throw WireError(.deadlineExceeded, "no connection to \(url) within \(deadline)")

@@ -47,7 +47,8 @@ public final class WireServer: Sendable {
         guard (tls != nil) == WireTLS.isTLS(url) else {
             throw WireError(
                 .invalidArgument,
-                tls == nil ? "cannot listen on \(url): a tls+tcp:// URL needs certificates"
+                tls == nil
+                    ? "cannot listen on \(url): a tls+tcp:// URL needs certificates"
                     : "cannot listen on \(url): TLS is configured, so the URL must be tls+tcp://")
         }
         let tlsConfiguration = try tls?.configuration(server: true)
@@ -66,7 +67,9 @@ public final class WireServer: Sendable {
                 loops = serving.map { context in
                     Task { await Self.serve(context, limit: maxRequestBytes, authorize: authorize, handler: handler) }
                 }
-                if let idleTimeout { loops.append(Task { await Self.closeSilentConnections(socket, after: idleTimeout) }) }
+                if let idleTimeout {
+                    loops.append(Task { await Self.closeSilentConnections(socket, after: idleTimeout) })
+                }
             }
         } catch {
             throw WireError(.unavailable, "cannot listen on \(url): \(error)")

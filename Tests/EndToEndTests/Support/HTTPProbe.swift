@@ -3,7 +3,6 @@
 import Foundation
 import PPRTestSupport
 
-
 enum HTTPProbe {
     /// `GET path` (or another method) from 127.0.0.1:`port`.
     static func get(port: Int, _ path: String, method: String = "GET") async throws -> HTTPAnswer {
