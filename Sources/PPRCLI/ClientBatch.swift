@@ -27,7 +27,7 @@ struct ClientBatch {
 
     /// Runs the batch; returns (answered, failed) query counts.
     @discardableResult
-    func run(wire: WireClient, deadline: Duration) async throws -> (answered: Int, failed: Int) {
+    func run(client: CoordinatorClient) async throws -> (answered: Int, failed: Int) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ClientFailure(.notFound, "--batch \(path): cannot read the file")
         }
@@ -40,7 +40,7 @@ struct ClientBatch {
             while start < queries.count {
                 let chunk = Array(queries[start..<min(queries.count, start + round)])
                 var text = ""
-                for (query, outcome) in zip(chunk, try await answer(chunk, wire: wire, deadline: deadline)) {
+                for (query, outcome) in zip(chunk, try await answer(chunk, client: client)) {
                     switch outcome {
                     case .success(let results):
                         text += BatchLines.line(query, results: results)
@@ -67,41 +67,36 @@ struct ClientBatch {
             excludeOutNeighbors: excludeOutNeighbors)
     }
 
-    private func answer(_ chunk: [BatchLines.Query], wire: WireClient, deadline: Duration) async throws
+    private func answer(_ chunk: [BatchLines.Query], client: CoordinatorClient) async throws(WireError)
         -> [Result<[RankedVertex], WireError>]
     {
-        let batch = BatchQueryRequest(queries: chunk.map(request))
-        switch await Self.call(.batchQuery(batch), wire: wire, deadline: deadline) {
-        case .success(.batchQuery(let reply)) where reply.responses.count == chunk.count:
-            return reply.responses.map { .success($0.results) }
-        case .success(let other):
-            throw WireError(.internal, "\(wire.url) answered BatchQuery with an unexpected reply: \(other)")
-        case .failure(let error) where !Self.isPerQuery(error):
-            throw error
-        case .failure:
-            var outcomes: [Result<[RankedVertex], WireError>] = []
-            for query in chunk {
-                switch await Self.call(.query(request(query)), wire: wire, deadline: deadline) {
-                case .success(.query(let response)): outcomes.append(.success(response.results))
-                case .success(let other):
-                    throw WireError(.internal, "\(wire.url) answered Query with an unexpected reply: \(other)")
-                case .failure(let error) where Self.isPerQuery(error): outcomes.append(.failure(error))
-                case .failure(let error): throw error
-                }
-            }
-            return outcomes
+        let batch = await Self.outcome { () async throws(WireError) in
+            try await client.batchQuery(BatchQueryRequest(queries: chunk.map(request))).responses
         }
+        switch batch {
+        case .success(let responses): return responses.map { .success($0.results) }
+        case .failure(let error) where !Self.isPerQuery(error): throw error
+        case .failure: break
+        }
+        var outcomes: [Result<[RankedVertex], WireError>] = []
+        for query in chunk {
+            let single = await Self.outcome { () async throws(WireError) in
+                try await client.query(request(query)).results
+            }
+            if case .failure(let error) = single, !Self.isPerQuery(error) { throw error }
+            outcomes.append(single)
+        }
+        return outcomes
+    }
+
+    /// The outcome of `call` as a value, so the error can be classified before it is thrown on.
+    private static func outcome<T>(_ call: () async throws(WireError) -> T) async -> Result<T, WireError> {
+        do { return .success(try await call()) } catch { return .failure(error) }
     }
 
     /// Errors that belong to one query, not to the cluster.
     private static func isPerQuery(_ error: WireError) -> Bool {
         error.code == .notFound || error.code == .invalidArgument
-    }
-
-    private static func call(_ request: WireRequest, wire: WireClient, deadline: Duration) async
-        -> Result<WireResponse, WireError>
-    {
-        do { return .success(try await wire.call(request, deadline: deadline)) } catch { return .failure(error) }
     }
 
     /// Where the lines go: stdout, or a temporary file renamed over the output at the end.
@@ -179,7 +174,7 @@ struct ClientBatchOptions: ParsableArguments {
         let runner = ClientBatch(
             path: batch, output: output, round: round, topK: target.top, eps: command.eps, maxLevels: command.maxLevels,
             excludeSources: target.excludeSources, excludeOutNeighbors: target.excludeOutNeighbors)
-        let (answered, failed) = try await runner.run(wire: client.wire, deadline: client.deadline)
+        let (answered, failed) = try await runner.run(client: client)
         if output != nil {
             FileHandle.standardError.write(Data("\(answered) answered, \(failed) failed\n".utf8))
         }

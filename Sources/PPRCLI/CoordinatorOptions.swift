@@ -123,7 +123,7 @@ struct CoordinatorOptions: ParsableArguments {
         if token != nil, !WireTLS.isTLS(url) {
             FileHandle.standardError.write(Data("warning: sending a token to \(url) without TLS (in clear)\n".utf8))
         }
-        let wire = try WireClient(dialing: url, tls: try tls(for: url), token: token, failFast: true)
-        return CoordinatorClient(wire: wire, deadline: deadline)
+        return try CoordinatorClient(
+            .init(url: url, tls: try tls(for: url), token: token, deadline: deadline, failFast: true))
     }
 }

@@ -15,24 +15,13 @@ struct JobWaiter {
     func wait(for record: JobRecord) async throws -> JobRecord {
         var bar = ProgressBar(unit: Self.unit(record.type))
         defer { bar.finish() }
-        var current = record
-        while !Self.isFinal(current.state) {
+        let final = try await client.awaitJob(record, every: pollInterval) { current in
             bar.update(done: current.progressDone, total: current.progressTotal, steps: nil)
-            try await Task.sleep(for: pollInterval)
-            current = try await client.job(record.id)
         }
-        if current.state == .succeeded {
-            bar.update(done: current.progressTotal, total: current.progressTotal, steps: nil)
+        if final.state == .succeeded {
+            bar.update(done: final.progressTotal, total: final.progressTotal, steps: nil)
         }
-        return current
-    }
-
-    /// Whether a job in `state` will not change any more.
-    static func isFinal(_ state: JobState) -> Bool {
-        switch state {
-        case .queued, .running: false
-        case .succeeded, .failed, .cancelled: true
-        }
+        return final
     }
 
     /// What a job's progress counts.

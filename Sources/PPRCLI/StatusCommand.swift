@@ -72,8 +72,7 @@ struct StatusCommand: AsyncParsableCommand {
             // Each call is bounded by --timeout-ms and by what is left of the wait.
             var bounded = client
             if let end {
-                bounded = CoordinatorClient(
-                    wire: client.wire, deadline: max(.milliseconds(1), min(client.deadline, end - clock.now)))
+                bounded = client.withDeadline(max(.milliseconds(1), min(client.deadline, end - clock.now)))
             }
             do throws(WireError) {
                 let output = StatusOutput(try await bounded.status())
@@ -90,7 +89,7 @@ struct StatusCommand: AsyncParsableCommand {
             try? await Task.sleep(for: Self.pollInterval)
         }
         if let last { return last }
-        throw WireError(.unavailable, "the coordinator at \(client.wire.url) did not answer pwctl status in time")
+        throw WireError(.unavailable, "the coordinator at \(client.url) did not answer pwctl status in time")
     }
 }
 

@@ -91,7 +91,7 @@ struct ServiceBenchmark: AsyncParsableCommand {
 
     /// Everything timed through the front of a running cluster, on one connection (plus the concurrent ones).
     private func measure(cluster: LocalCluster, graph: CSRGraph, directory: URL) async throws {
-        let client = try ServiceClient(url: cluster.url)
+        let client = try CoordinatorClient(connectingTo: cluster.url, deadline: .seconds(60))
         defer { client.close() }
         do {
             try await measure(cluster: cluster, graph: graph, directory: directory, client: client)
@@ -102,7 +102,7 @@ struct ServiceBenchmark: AsyncParsableCommand {
     }
 
     private func measure(
-        cluster: LocalCluster, graph: CSRGraph, directory: URL, client: ServiceClient
+        cluster: LocalCluster, graph: CSRGraph, directory: URL, client: CoordinatorClient
     ) async throws {
         let clock = ContinuousClock()
 

@@ -2,8 +2,8 @@
 //
 // Latency is client-side (encode, tcp round trip, coordinator, fan-out to the shards, decode); each
 // reply also carries the coordinator's own time (`elapsed`, whole microseconds), so the gap between the
-// two is what the wire and the front cost. Concurrent clients each dial their own WireClient (one NNG
-// req socket each), as separate client processes would.
+// two is what the wire and the front cost. Concurrent clients each dial their own CoordinatorClient (one
+// NNG req socket each), as separate client processes would.
 import Foundation
 import PPRCore
 import PPRWire
@@ -48,7 +48,7 @@ struct ServiceProbes {
     func request(_ source: VertexID) -> QueryRequest { QueryRequest(sources: [QuerySource(source)], topK: topK) }
 
     /// Queries `sources` one after the other on `client`.
-    func sequential(_ sources: [VertexID], client: ServiceClient) async throws -> LatencySamples {
+    func sequential(_ sources: [VertexID], client: CoordinatorClient) async throws -> LatencySamples {
         let clock = ContinuousClock()
         var samples = LatencySamples()
         for source in sources {
@@ -65,7 +65,8 @@ struct ServiceProbes {
     ///
     /// - Returns: the merged samples and the wall time from the first send to the last reply.
     func concurrent(_ sources: [VertexID], clients: Int) async throws -> (LatencySamples, Duration) {
-        let connections = try (0..<clients).map { _ in try ServiceClient(url: url) }
+        let connections = try (0..<clients).map { _ in try CoordinatorClient(connectingTo: url, deadline: .seconds(60))
+        }
         defer { for connection in connections { connection.close() } }
         for connection in connections { _ = try await connection.query(request(sources[0])) }  // connect first
         let clock = ContinuousClock()
@@ -85,7 +86,7 @@ struct ServiceProbes {
     /// `sources` through inline BatchQuery requests of `chunk` queries each, one after the other.
     ///
     /// - Returns: the wall time and the summed coordinator time of the batches.
-    func inlineBatches(_ sources: [VertexID], chunk: Int, client: ServiceClient) async throws
+    func inlineBatches(_ sources: [VertexID], chunk: Int, client: CoordinatorClient) async throws
         -> (wall: Duration, server: Duration)
     {
         let clock = ContinuousClock()
@@ -93,11 +94,7 @@ struct ServiceProbes {
         var server = Duration.zero
         for first in stride(from: 0, to: sources.count, by: chunk) {
             let queries = sources[first..<min(sources.count, first + chunk)].map(request)
-            let response = try await client.batch(queries)
-            guard response.responses.count == queries.count else {
-                throw ServiceBenchmarkError.unexpectedReply(
-                    method: .batchQuery, reply: "\(response.responses.count) answers to \(queries.count) queries")
-            }
+            let response = try await client.batchQuery(BatchQueryRequest(queries: queries))
             server += response.elapsed
         }
         return (clock.now - start, server)
@@ -108,7 +105,7 @@ struct ServiceProbes {
     ///
     /// - Returns: the client's wall time (submit to seen done), the job's own time (started to finished),
     ///   and the number of output lines carrying an error.
-    func batchJob(_ sources: [VertexID], input: String, output: String, client: ServiceClient) async throws
+    func batchJob(_ sources: [VertexID], input: String, output: String, client: CoordinatorClient) async throws
         -> (wall: Duration, job: Duration, errors: Int)
     {
         let text = sources.map { "\($0.rawValue)\n" }.joined()

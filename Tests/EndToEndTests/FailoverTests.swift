@@ -136,7 +136,7 @@ final class QueryLoad: Sendable {
         var error: String?
     }
 
-    private let clients: [WireClient]  // owned; closed by close()
+    private let clients: [CoordinatorClient]  // owned; closed by close()
     /// The query every client sends (the sources of `FailoverTests`).
     static let request = QueryRequest(
         sources: [
@@ -145,7 +145,7 @@ final class QueryLoad: Sendable {
         topK: 10)
 
     init(url: String, clients: Int) throws {
-        self.clients = try (0..<clients).map { _ in try WireClient(dialing: url) }
+        self.clients = try (0..<clients).map { _ in try CoordinatorClient(connectingTo: url, deadline: .seconds(10)) }
     }
 
     func close() { for client in clients { client.close() } }
@@ -160,7 +160,7 @@ final class QueryLoad: Sendable {
                     while ContinuousClock.now < end {
                         let started = ContinuousClock.now
                         var failure: String?
-                        do { _ = try await client.call(.query(Self.request), deadline: .seconds(10)) } catch {
+                        do { _ = try await client.query(Self.request) } catch {
                             failure = "\(error)"
                         }
                         samples.append(Sample(started: started, latency: ContinuousClock.now - started, error: failure))

@@ -83,7 +83,7 @@ import Testing
     @Test func everyTypeAndStateHasItsContractName() {
         #expect(JobType.allCases.map(JobOutput.name) == ["index", "batch-query", "evaluate", "export"])
         #expect(JobState.allCases.map(JobOutput.name) == ["queued", "running", "succeeded", "failed", "cancelled"])
-        #expect(JobState.allCases.filter(JobWaiter.isFinal) == [.succeeded, .failed, .cancelled])
+        #expect(JobState.allCases.filter(\.isFinal) == [.succeeded, .failed, .cancelled])
     }
 
     @Test func theListIsATableNewestFirstAsGiven() {

@@ -19,7 +19,10 @@ final class CoordinatorTestCluster: @unchecked Sendable {
     private var workers: [[Worker?]]
     let coordinator: Coordinator
     let front: CoordinatorServer
+    /// The front, for raw requests (`call`, `callRaw`).
     let client: WireClient
+    /// The front, through the typed client pwctl uses.
+    let typedClient: CoordinatorClient
 
     init(
         shardCount: Int = 3, replicas: Int = 1, vertexCount: Int = 300, combineMillis: Int = 2_000,
@@ -54,6 +57,7 @@ final class CoordinatorTestCluster: @unchecked Sendable {
             config: config, graph: loaded, ledger: try JobLedger(directory: config.coordinator.dataDir))
         front = try CoordinatorServer(coordinator)
         client = try WireClient(dialing: front.url)
+        typedClient = try CoordinatorClient(connectingTo: front.url)
         for s in 0..<shardCount { try startShard(s) }
     }
 
@@ -63,22 +67,17 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         let params = IndexJobParams(
             walksPerVertex: Self.walk.walksPerVertex, maxWalkLength: Self.walk.maxWalkLength,
             restartProbability: Self.walk.restartProbability, seed: Self.walk.seed, threads: 1)
-        guard case .job(let submitted) = try await call(.submitJob(SubmitJobRequest(.index(params)))) else {
-            throw WireError(.internal, "expected a job record")
+        let submitted = try await typedClient.submit(.index(params))
+        let record = try await typedClient.awaitJob(submitted, every: .milliseconds(50), within: .seconds(30))
+        guard record.state == .succeeded else {
+            throw WireError(.internal, "index job ended \(record.state): \(String(describing: record.error))")
         }
-        for _ in 0..<600 {
-            guard case .job(let record) = try await call(.getJob(GetJobRequest(id: submitted.id))) else { break }
-            if record.state == .succeeded { return record.result?.indexVersion ?? 0 }
-            if record.state == .failed || record.state == .cancelled {
-                throw WireError(.internal, "index job ended \(record.state): \(String(describing: record.error))")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw WireError(.internal, "index job did not finish")
+        return record.result?.indexVersion ?? 0
     }
 
     func close() async {
         client.close()
+        typedClient.close()
         await front.shutdown()
         for worker in workers.joined() { await worker?.shutdown() }
         workers = []

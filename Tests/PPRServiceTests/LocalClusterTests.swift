@@ -26,38 +26,23 @@ import Testing
         #expect(throws: LocalClusterError.self) {
             try ServiceConfig.local(graph: graphPath, dataDirectory: directory, shardCount: 1, jobFilesDirectory: "")
         }
-        let query = WireRequest.query(QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 5))
+        let query = QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 5)
 
         let first = try await LocalCluster(config: config)
-        let client = try WireClient(dialing: first.url)
+        let client = try CoordinatorClient(connectingTo: first.url, deadline: .seconds(10))
         let params = IndexJobParams(walksPerVertex: 8, maxWalkLength: 40, seed: 5, threads: 1)
-        guard
-            case .job(let job) = try await client.call(
-                .submitJob(SubmitJobRequest(.index(params))), deadline: .seconds(10))
-        else { throw WireError(.internal, "expected a job record") }
-        var state = JobState.queued
-        for _ in 0..<600 where state != .succeeded && state != .failed {
-            try await Task.sleep(for: .milliseconds(50))
-            guard
-                case .job(let record) = try await client.call(
-                    .getJob(GetJobRequest(id: job.id)), deadline: .seconds(10))
-            else { break }
-            state = record.state
-        }
-        #expect(state == .succeeded)
-        guard case .query(let before) = try await client.call(query, deadline: .seconds(10)) else {
-            throw WireError(.internal, "expected a query reply")
-        }
+        let submitted = try await client.submit(.index(params))
+        let indexed = try await client.awaitJob(submitted, every: .milliseconds(50), within: .seconds(60))
+        #expect(indexed.state == .succeeded)
+        let before = try await client.query(query)
         #expect(before.results.count == 5)
         client.close()
         await first.shutdown()
 
         // A restart on the same directory serves the same version with the same answer, no new index.
         let second = try await LocalCluster(config: config)
-        let again = try WireClient(dialing: second.url)
-        guard case .query(let after) = try await again.call(query, deadline: .seconds(10)) else {
-            throw WireError(.internal, "expected a query reply")
-        }
+        let again = try CoordinatorClient(connectingTo: second.url, deadline: .seconds(10))
+        let after = try await again.query(query)
         #expect(after.results == before.results)
         #expect(after.indexVersion == before.indexVersion)
         again.close()
