@@ -2,7 +2,6 @@ import ArgumentParser
 import Logging
 import PPRObservability
 import PPRService
-import PPRStorage
 import PPRWire
 
 /// `powerwalkd coordinator`: the client front of a cluster (queries, jobs, status) over NNG.
@@ -50,10 +49,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             [(listen == nil ? "coordinator.listen" : "--listen", settings.coordinator.listen)],
             secured: settings.security != nil, insecure: insecure, logger: logger)
         DaemonLifecycle.bootstrapMetrics(settings)
-        let graph = try GraphFile.load(settings.graph)
-        let ledger = try JobLedger(directory: settings.coordinator.dataDir)
-        let coordinator = try Coordinator(
-            config: settings, graph: graph, ledger: ledger, softwareVersion: PowerWalkVersion.string, logger: logger)
+        let coordinator = try Coordinator.open(
+            config: settings, softwareVersion: PowerWalkVersion.string, logger: logger)
         let server = try CoordinatorServer(coordinator)
         let probes: ProbeServer?
         do {

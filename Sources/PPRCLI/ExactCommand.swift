@@ -1,6 +1,6 @@
 import ArgumentParser
 import PPRCore
-import PPRStorage
+import PPRService
 
 /// `pwctl exact`: exact PPR by power iteration over the whole graph, the ground truth for a query.
 struct ExactCommand: AsyncParsableCommand {
@@ -44,7 +44,7 @@ struct ExactCommand: AsyncParsableCommand {
 
     /// Solves in process (the CLI has nothing else to run meanwhile, so it stays on this task).
     func exactOutput() throws -> QueryOutput {
-        let loaded = try GraphFile.load(graph)
+        let loaded = try LocalGraph.load(graph)
         let (personalization, exclusions) = try target.resolve(in: loaded.graph)
         let clock = ContinuousClock()
         let started = clock.now

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import PPRCore
-import PPRStorage
+import PPRService
 import PPRWire
 
 /// `pwctl index`: builds a fingerprint index, locally into an LMDB store or as a cluster job.
@@ -70,21 +70,17 @@ struct IndexCommand: AsyncParsableCommand {
 
     /// Builds, activates and reports a new version in this process (blocking; the CLI does nothing else).
     private func buildLocally(graph: String, storeDirectory: String) throws {
-        let loaded = try GraphFile.load(graph)
-        let store = try FingerprintStore(directory: storeDirectory)
-        let builder = IndexBuilder(
-            graph: loaded.graph, graphChecksum: loaded.checksum, parameters: walk.parameters,
-            threadCount: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let loaded = try LocalGraph.load(graph)
+        let index = try LocalIndex(directory: storeDirectory)
         var bar = ProgressBar()
-        let report = try builder.build(into: store) { progress in
-            bar.update(done: progress.verticesDone, total: progress.vertexTotal, steps: progress.walkSteps)
+        let report = try index.build(
+            loaded, parameters: walk.parameters,
+            threadCount: threads ?? ProcessInfo.processInfo.activeProcessorCount
+        ) { done, total, steps in
+            bar.update(done: done, total: total, steps: steps)
         }
         bar.finish()
-        try store.activate(report.manifest.version)
-        for old in try store.versions() where old.version != report.manifest.version {
-            try store.deleteVersion(old.version)
-        }
-        let output = IndexReport(report: report, store: store.directory, storeBytes: try store.sizeBytes())
+        let output = IndexReport(report: report, store: index.directory, storeBytes: try index.sizeBytes())
         print(submission.json ? try output.json() : output.text())
     }
 }
@@ -145,19 +141,18 @@ struct IndexReport: Codable, Equatable {
     var storeBytes: Int
     var store: String
 
-    init(report: IndexBuildReport, store: String, storeBytes: Int) {
-        let manifest = report.manifest
-        version = manifest.version
-        vertices = manifest.vertexCount
-        walks = manifest.walkParameters.walksPerVertex
-        maxLength = manifest.walkParameters.maxWalkLength
-        alpha = manifest.restartProbability
-        seed = manifest.walkParameters.seed
+    init(report: LocalIndex.BuildReport, store: String, storeBytes: Int) {
+        version = report.version
+        vertices = report.vertexCount
+        walks = report.walkParameters.walksPerVertex
+        maxLength = report.walkParameters.maxWalkLength
+        alpha = report.walkParameters.restartProbability
+        seed = report.walkParameters.seed
         threads = report.threadCount
         seconds = report.seconds
         walkSteps = report.walkSteps
         stepsPerSecondPerThread = Double(report.walkSteps) / max(report.seconds, 1e-9) / Double(report.threadCount)
-        entries = manifest.entryCount
+        entries = report.entryCount
         bytesPerVertex = report.bytesPerVertex
         self.storeBytes = storeBytes
         self.store = store

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import PPRCore
-import PPRStorage
+import PPRService
 import PPRWire
 
 /// `pwctl query`: the top-k PPR vertices of a personalization, locally from a store or from the coordinator.
@@ -89,21 +89,17 @@ struct QueryCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: store, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ClientFailure(.notFound, "--store \(store): no such directory")
         }
-        let loaded = try GraphFile.load(graph)
-        let fingerprints = try FingerprintStore(directory: store)
-        let alpha =
-            try target.alpha ?? fingerprints.activeManifest()?.restartProbability ?? PPRDefaults.restartProbability
-        let reader = try fingerprints.reader(expecting: loaded.checksum, restartProbability: alpha)
+        let loaded = try LocalGraph.load(graph)
+        var engine = try LocalIndex(directory: store).queryEngine(over: loaded, alpha: target.alpha)
         let (personalization, exclusions) = try target.resolve(in: loaded.graph)
         let preset = accuracy.flatMap(AccuracyPreset.init(name:)) ?? .default
         let parameters = preset.parameters(
             eps: eps, maxLevels: maxLevels, k: target.top ?? QueryParameters.defaultK, exclusions: exclusions)
-        var query = DecompositionQuery(graph: loaded.graph)
         let clock = ContinuousClock()
         let started = clock.now
-        let result = try query.run(personalization, parameters: parameters, fingerprints: reader)
+        let result = try engine.run(personalization, parameters: parameters)
         return QueryOutput(
-            local: result, graph: loaded.graph, indexVersion: reader.manifest.version, elapsed: clock.now - started)
+            local: result, graph: loaded.graph, indexVersion: engine.indexVersion, elapsed: clock.now - started)
     }
 
     /// The query as the coordinator receives it; unset knobs take the server's defaults.

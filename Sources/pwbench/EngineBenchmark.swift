@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import PPRCore
-import PPRStorage
+import PPRService
 
 /// `pwbench engine EDGES`: the one-machine engine figures of issue 2 on one graph.
 ///
@@ -43,13 +43,13 @@ struct EngineBenchmark: AsyncParsableCommand {
         var rows: [(String, String)] = [("Graph", edges)]
 
         let ingestStart = clock.now
-        let (built, statistics) = try EdgeListReader.read(edges)
         let graphPath = directory.appendingPathComponent("graph.pwg").path
-        let checksum = try GraphFile.write(built, to: graphPath)
+        let statistics = try LocalGraph.ingest(edges, writingTo: graphPath).statistics
         rows.append(("Ingest", "\(seconds(clock.now - ingestStart)) s"))
         rows.append(("Vertices", "\(statistics.vertexCount)"))
         rows.append(("Edges", "\(statistics.edgeCount)"))
-        let graph = try GraphFile.load(graphPath).graph
+        let loaded = try LocalGraph.load(graphPath)
+        let graph = loaded.graph
 
         let parameters = WalkParameters(walksPerVertex: walks, seed: seed)
         let (walkSeconds, walkSteps, walkHash) = walkOnly(graph, parameters)
@@ -63,27 +63,21 @@ struct EngineBenchmark: AsyncParsableCommand {
             for (label, value) in rows { print("\(label): \(value)") }
             return
         }
-        var store: FingerprintStore?
+        var index: LocalIndex?
         for threadCount in threads.split(separator: ",").compactMap({ Int($0) }) {
-            let storeDirectory = directory.appendingPathComponent("store-\(threadCount)").path
-            let candidate = try FingerprintStore(directory: storeDirectory)
-            let report = try IndexBuilder(
-                graph: graph, graphChecksum: checksum, parameters: parameters, threadCount: threadCount
-            ).build(into: candidate)
-            try candidate.activate(report.manifest.version)
+            let candidate = try LocalIndex(directory: directory.appendingPathComponent("store-\(threadCount)").path)
+            let report = try candidate.build(loaded, parameters: parameters, threadCount: threadCount)
             let perThread = Double(report.walkSteps) / report.seconds / Double(threadCount) / 1e6
             rows.append(
                 ("Index \(threadCount) thr", "\(fixed(report.seconds, 3)) s, \(fixed(perThread, 1)) M steps/s/thread"))
             rows.append(("Bytes/vertex", fixed(report.bytesPerVertex, 1)))
-            store = candidate
+            index = candidate
         }
-        guard let store else { throw ValidationError("--threads names no thread count") }
-        let reader = try store.reader(expecting: checksum, restartProbability: parameters.restartProbability)
-        var engine = DecompositionQuery(graph: graph)
+        guard let index else { throw ValidationError("--threads names no thread count") }
+        var engine = try index.queryEngine(over: loaded, alpha: parameters.restartProbability)
         for (label, knobs) in try knobSets() {
             rows.append(("-- \(label)", describe(knobs)))
-            rows += try measure(
-                graph: graph, reader: reader, engine: &engine, knobs: knobs, alpha: parameters.restartProbability)
+            rows += try measure(graph: graph, engine: &engine, knobs: knobs, alpha: parameters.restartProbability)
         }
         rows.append(("Index", "R \(walks), seed \(seed)"))
         let width = rows.map(\.0.count).max()! + 2
@@ -125,8 +119,7 @@ extension EngineBenchmark {
     /// Latency over `queries` random sources, then accuracy and the error estimate on `accuracySources`
     /// other sources against exact power iteration.
     func measure(
-        graph: CSRGraph, reader: FingerprintStoreReader, engine: inout DecompositionQuery, knobs: QueryParameters,
-        alpha: Double
+        graph: CSRGraph, engine: inout LocalQueryEngine, knobs: QueryParameters, alpha: Double
     ) throws -> [(String, String)] {
         var rows: [(String, String)] = []
         let clock = ContinuousClock()
@@ -143,7 +136,7 @@ extension EngineBenchmark {
             let source = VertexIndex(sampler.next() % n)
             let start = clock.now
             let cpuStart = threadCPUSeconds()
-            let result = try engine.run(Personalization(source: source), parameters: knobs, fingerprints: reader)
+            let result = try engine.run(Personalization(source: source), parameters: knobs)
             latencies.append(milliseconds(clock.now - start))
             cpu.append((threadCPUSeconds() - cpuStart) * 1000)
             let expandStart = threadCPUSeconds()
@@ -175,7 +168,7 @@ extension EngineBenchmark {
         var p10 = 0.0, p100 = 0.0, l1 = 0.0, estimated = 0.0, withinTwo = 0
         for _ in 0..<accuracySources {
             let personalization = Personalization(source: VertexIndex(sampler.next() % n))
-            let (approximate, metadata) = try engine.scores(personalization, parameters: knobs, fingerprints: reader)
+            let (approximate, metadata) = try engine.scores(personalization, parameters: knobs)
             let exact = try PowerIteration.solve(
                 graph: graph, personalization: personalization, restartProbability: alpha
             ).scores

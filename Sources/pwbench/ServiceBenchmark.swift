@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import PPRCore
 import PPRService
-import PPRStorage
 import PPRWire
 
 /// `pwbench service EDGES`: the distributed service's figures (issue 3 item 9), measured through the front.
@@ -65,9 +64,9 @@ struct ServiceBenchmark: AsyncParsableCommand {
         row("Load before", loadAverage())
 
         let ingestStart = clock.now
-        let (built, statistics) = try EdgeListReader.read(edges)
         let graphPath = directory.appendingPathComponent("graph.pwg").path
-        _ = try GraphFile.write(built, to: graphPath)
+        let ingested = try LocalGraph.ingest(edges, writingTo: graphPath)
+        let (built, statistics) = (ingested.graph, ingested.statistics)
         row("Ingest", "\(seconds(clock.now - ingestStart)) s")
         row("Vertices", "\(statistics.vertexCount)")
         row("Edges", "\(statistics.edgeCount)")

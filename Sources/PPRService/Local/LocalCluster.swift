@@ -8,7 +8,6 @@
 // laptop is what runs on many hosts.
 import Foundation
 import Logging
-import PPRStorage
 import PPRWire
 
 /// A running all-in-one cluster: one worker serving every shard, and the coordinator's front.
@@ -42,10 +41,7 @@ public final class LocalCluster: Sendable {
                 gate: workerGate),
             logger: logger)
         do {
-            let graph = try GraphFile.load(config.graph)
-            let ledger = try JobLedger(directory: config.coordinator.dataDir)
-            let coordinator = try Coordinator(
-                config: config, graph: graph, ledger: ledger, softwareVersion: softwareVersion, logger: logger)
+            let coordinator = try Coordinator.open(config: config, softwareVersion: softwareVersion, logger: logger)
             let front = try CoordinatorServer(coordinator)
             try await coordinator.start()
             self.front = front
