@@ -85,7 +85,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: Executables (@main only)
+        // MARK: Executables (powerwalkd and pwctl are @main only; pwbench also holds its benchmark commands)
         .executableTarget(
             name: "powerwalkd",
             dependencies: ["PPRCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -132,23 +132,21 @@ public final class Environment: @unchecked Sendable {
 
     /// Runs `body` in a read-only snapshot; nothing it reads changes until it returns.
     public func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
-        var txn: OpaquePointer?
-        try check(mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin")
+        let txn = try begin(flags: UInt32(MDB_RDONLY))
         // Safety: the transaction is ended here, after body returns; the borrowed ReadTransaction
         // (~Copyable, passed borrowing) cannot outlive the closure.
         defer { mdb_txn_abort(txn) }
-        return try body(ReadTransaction(handle: txn!))
+        return try body(ReadTransaction(handle: txn))
     }
 
     /// Runs `body` in a write transaction: committed if it returns, aborted (nothing written) if it throws.
     ///
     /// Blocks while another write transaction (in any thread or process) is open.
     public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
-        var txn: OpaquePointer?
-        try check(mdb_txn_begin(handle, nil, 0, &txn), "mdb_txn_begin")
+        let txn = try begin(flags: 0)
         let result: R
         do {
-            result = try body(WriteTransaction(handle: txn!))
+            result = try body(WriteTransaction(handle: txn))
         } catch {
             mdb_txn_abort(txn)
             throw error
@@ -156,6 +154,14 @@ public final class Environment: @unchecked Sendable {
         // mdb_txn_commit frees the transaction whether or not it succeeds.
         try Self.checkWrite(mdb_txn_commit(txn), "mdb_txn_commit", at: path)
         return result
+    }
+
+    /// Begins a top-level transaction (`flags`: 0 or MDB_RDONLY).
+    private func begin(flags: UInt32) throws(LMDBError) -> OpaquePointer {
+        var txn: OpaquePointer?
+        try check(mdb_txn_begin(handle, nil, flags, &txn), "mdb_txn_begin")
+        guard let txn else { throw LMDBError(code: .invalid, operation: "mdb_txn_begin") }
+        return txn
     }
 
     /// Opens the named database (`nil`: the main database); nil if it does not exist and `.create` is not given.

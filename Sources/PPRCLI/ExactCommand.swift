@@ -18,6 +18,9 @@ struct ExactCommand: AsyncParsableCommand {
 
     @OptionGroup var target: PersonalizationOptions
 
+    @Option(name: .long, help: "Restart probability alpha (default \(PPRDefaults.restartProbability)).")
+    var alpha: Double?
+
     @Option(name: .long, help: "Stop when one iteration changes the vector by less than this (L1).")
     var tolerance: Double = PowerIteration.defaultTolerance
 
@@ -27,6 +30,7 @@ struct ExactCommand: AsyncParsableCommand {
     func validate() throws {
         try target.requireSources()
         try target.validate()
+        try PersonalizationOptions.validate(alpha: alpha)
         guard tolerance > 0, tolerance.isFinite else {
             throw ValidationError("--tolerance must be > 0, not \(tolerance)")
         }
@@ -50,7 +54,7 @@ struct ExactCommand: AsyncParsableCommand {
         let started = clock.now
         let solve = try PowerIteration.solve(
             graph: loaded.graph, personalization: personalization,
-            restartProbability: target.alpha ?? PPRDefaults.restartProbability, tolerance: tolerance,
+            restartProbability: alpha ?? PPRDefaults.restartProbability, tolerance: tolerance,
             maxIterations: maxIterations)
         let excluded = exclusions.resolve(personalization: personalization, graph: loaded.graph)
         let top = TopK.select(solve.scores, k: target.top ?? QueryParameters.defaultK, excluding: excluded)

@@ -32,6 +32,9 @@ struct QueryCommand: AsyncParsableCommand {
 
     @OptionGroup var target: PersonalizationOptions
 
+    @Option(name: .long, help: "Restart probability alpha (default: the index's; must equal it).")
+    var alpha: Double?
+
     @Option(
         name: .long,
         help: "Accuracy preset: fast, default or high (default: the server's; in local mode 'default').")
@@ -55,6 +58,7 @@ struct QueryCommand: AsyncParsableCommand {
         try batch.validate(isLocal: store != nil || graph != nil, hasSources: !target.sourceArguments.isEmpty)
         if batch.batch == nil { try target.requireSources() }
         try target.validate()
+        try PersonalizationOptions.validate(alpha: alpha)
         switch (graph, store) {
         case (.some, nil): throw ValidationError("--graph needs --store (local mode); omit both to ask the coordinator")
         case (nil, .some): throw ValidationError("--store needs --graph (local mode)")
@@ -90,7 +94,7 @@ struct QueryCommand: AsyncParsableCommand {
             throw ClientFailure(.notFound, "--store \(store): no such directory")
         }
         let loaded = try LocalGraph.load(graph)
-        var engine = try LocalIndex(directory: store).queryEngine(over: loaded, alpha: target.alpha)
+        var engine = try LocalIndex(directory: store).queryEngine(over: loaded, alpha: alpha)
         let (personalization, exclusions) = try target.resolve(in: loaded.graph)
         let preset = accuracy.flatMap(AccuracyPreset.init(name:)) ?? .default
         let parameters = preset.parameters(
@@ -108,7 +112,7 @@ struct QueryCommand: AsyncParsableCommand {
             sources: try target.sources().map { QuerySource(VertexID($0.id), weight: $0.weight) },
             topK: target.top, eps: eps, maxLevels: maxLevels, exclude: target.exclude.map { VertexID($0) },
             excludeSources: target.excludeSources, excludeOutNeighbors: target.excludeOutNeighbors,
-            restartProbability: target.alpha, accuracy: accuracy)
+            restartProbability: alpha, accuracy: accuracy)
     }
 
     private func wireOutput() async throws -> QueryOutput {
@@ -141,15 +145,16 @@ struct PersonalizationOptions: ParsableArguments {
     @Flag(name: .customLong("exclude-out-neighbors"), help: "Leave the sources' out-neighbours out of the answer.")
     var excludeOutNeighbors = false
 
-    @Option(name: .long, help: "Restart probability alpha (default: the index's; must equal it).")
-    var alpha: Double?
-
     @Flag(name: .long, help: "Print one JSON object instead of a table.")
     var json = false
 
     func validate() throws {
         _ = try sources()
         if let top, top < 1 { throw ValidationError("--top must be at least 1, not \(top)") }
+    }
+
+    /// Checks an `--alpha` value (each command declares its own, with its own default).
+    static func validate(alpha: Double?) throws {
         if let alpha, !(alpha > 0 && alpha < 1) {
             throw ValidationError("--alpha must be strictly between 0 and 1, not \(alpha)")
         }

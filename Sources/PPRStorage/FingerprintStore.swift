@@ -22,47 +22,11 @@ public final class FingerprintStore: Sendable {
     /// Opens the store at `directory`, creating the directory and an empty store if needed.
     public init(directory: String, mapSizeBytes: Int = defaultMapSizeBytes) throws(StoreError) {
         self.directory = directory
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .incompatibleFormat(path: directory, detail: "cannot create the directory: \(error)")
-        }
-        do {
-            environment = try Environment(path: directory, mapSizeBytes: mapSizeBytes, maxDatabases: 128)
-            guard let meta = try environment.openDatabase(named: StoreLayout.metaDatabaseName, options: .create) else {
-                throw StoreError.incompatibleFormat(path: directory, detail: "no meta database")
-            }
-            self.meta = meta
-        } catch let error as LMDBError {
-            throw .storage(path: directory, error)
-        } catch {
-            throw error as! StoreError  // the only other error thrown above
-        }
-        try checkFormat()
-    }
-
-    /// Writes the format record of a new store, or checks an existing one.
-    private func checkFormat() throws(StoreError) {
-        try perform {
-            try environment.write { txn in
-                if let existing = try txn.value(forKey: StoreLayout.formatKey, in: meta) {
-                    let span = existing.span
-                    guard span.count == 8, StoreLayout.readUInt32(span, at: 0) == StoreLayout.storeMagic else {
-                        throw StoreError.incompatibleFormat(path: directory, detail: "unknown format record")
-                    }
-                    let version = StoreLayout.readUInt32(span, at: 4)
-                    guard version == StoreLayout.storeFormatVersion else {
-                        throw StoreError.incompatibleFormat(
-                            path: directory, detail: "format \(version), expected \(StoreLayout.storeFormatVersion)")
-                    }
-                } else {
-                    var record: [UInt8] = []
-                    StoreLayout.appendUInt32(StoreLayout.storeMagic, to: &record)
-                    StoreLayout.appendUInt32(StoreLayout.storeFormatVersion, to: &record)
-                    try txn.put(record, forKey: StoreLayout.formatKey, in: meta)
-                }
-            }
-        }
+        let opened = try StoreOpening.open(
+            directory: directory, mapSizeBytes: mapSizeBytes, maxDatabases: 128, databases: [],
+            magic: StoreLayout.storeMagic, formatVersion: StoreLayout.storeFormatVersion, as: StoreError.self)
+        environment = opened.environment
+        meta = opened.meta
     }
 
     /// Runs LMDB work, turning its errors into `StoreError`s that name this store.

@@ -26,7 +26,6 @@ public final class JobLedger: Sendable {
     public static let defaultMapSizeBytes = 1 << 30
     static let formatMagic: UInt32 = 0x4C4A_5750  // "PWJL"
     static let formatVersion: UInt32 = 1
-    private static let formatKey = "format"
     private static let nextJobKey = "next-job-id"
     private static let activeVersionKey = "active-index-version"
     private static let nextVersionKey = "next-index-version"
@@ -34,24 +33,12 @@ public final class JobLedger: Sendable {
     /// Opens the ledger at `directory`, creating the directory and an empty ledger if needed.
     public init(directory: String, mapSizeBytes: Int = defaultMapSizeBytes) throws(JobLedgerError) {
         self.directory = directory
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .incompatibleFormat(path: directory, detail: "cannot create the directory: \(error)")
-        }
-        do {
-            environment = try Environment(path: directory, mapSizeBytes: mapSizeBytes, maxDatabases: 4)
-            guard let jobs = try environment.openDatabase(named: "jobs", options: .create),
-                let meta = try environment.openDatabase(named: "meta", options: .create)
-            else { throw JobLedgerError.incompatibleFormat(path: directory, detail: "databases missing") }
-            self.jobs = jobs
-            self.meta = meta
-        } catch let error as LMDBError {
-            throw .storage(path: directory, error)
-        } catch {
-            throw error as! JobLedgerError  // the only other error thrown above
-        }
-        try checkFormat()
+        let opened = try StoreOpening.open(
+            directory: directory, mapSizeBytes: mapSizeBytes, maxDatabases: 4, databases: ["jobs"],
+            magic: Self.formatMagic, formatVersion: Self.formatVersion, as: JobLedgerError.self)
+        environment = opened.environment
+        meta = opened.meta
+        jobs = opened.databases[0]
     }
 
     // MARK: Jobs
@@ -179,28 +166,6 @@ public final class JobLedger: Sendable {
         let active = try counter(Self.activeVersionKey, active)
         let next = try counter(Self.nextVersionKey, next) ?? 1
         return CoordinatorMetadata(activeIndexVersion: active, nextIndexVersion: next)
-    }
-
-    private func checkFormat() throws(JobLedgerError) {
-        try perform {
-            try environment.write { txn in
-                if let existing = try txn.value(forKey: Self.formatKey, in: meta) {
-                    guard existing.count == 8, StoreLayout.readUInt32(existing.span, at: 0) == Self.formatMagic else {
-                        throw JobLedgerError.incompatibleFormat(path: directory, detail: "unknown format record")
-                    }
-                    let version = StoreLayout.readUInt32(existing.span, at: 4)
-                    guard version == Self.formatVersion else {
-                        throw JobLedgerError.incompatibleFormat(
-                            path: directory, detail: "format \(version), expected \(Self.formatVersion)")
-                    }
-                } else {
-                    var record: [UInt8] = []
-                    StoreLayout.appendUInt32(Self.formatMagic, to: &record)
-                    StoreLayout.appendUInt32(Self.formatVersion, to: &record)
-                    try txn.put(record, forKey: Self.formatKey, in: meta)
-                }
-            }
-        }
     }
 
     /// Runs LMDB work, turning its errors into `JobLedgerError`s that name this ledger.

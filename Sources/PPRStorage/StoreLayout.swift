@@ -35,8 +35,6 @@ enum StoreLayout {
     /// Shard-local vertices per chunk.
     static let chunkVertexCount = 256
 
-    static let metaDatabaseName = "meta"
-    static let formatKey = "format"
     static let activeKey = "active"
     static let nextVersionKey = "next"
     static let versionKeyPrefix = "version/"

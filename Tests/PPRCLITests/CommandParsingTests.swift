@@ -19,7 +19,7 @@ import Testing
         #expect(query.target.top == 5 && query.eps == 0.001 && query.maxLevels == 3)
         #expect(query.target.exclude == [7, 9])
         #expect(query.target.excludeSources && query.target.excludeOutNeighbors && query.target.json)
-        #expect(query.target.alpha == 0.2)
+        #expect(query.alpha == 0.2)
     }
 
     @Test func wireQueryBecomesAQueryRequest() throws {
@@ -70,7 +70,7 @@ import Testing
             "exact", "--graph", "g.pwg", "--source", "3:1", "--source", "4:3", "--top", "20", "--alpha", "0.3",
             "--exclude", "8", "--exclude-sources", "--tolerance", "1e-12", "--max-iterations", "500", "--json",
         ])
-        #expect(exact.graph == "g.pwg" && exact.target.top == 20 && exact.target.alpha == 0.3)
+        #expect(exact.graph == "g.pwg" && exact.target.top == 20 && exact.alpha == 0.3)
         #expect(try exact.target.sources().map(\.weight) == [1, 3])
         #expect(exact.tolerance == 1e-12 && exact.maxIterations == 500 && exact.target.json)
         #expect(exact.target.exclude == [8] && exact.target.excludeSources)
@@ -161,5 +161,17 @@ import Testing
         #expect(cancel.id == 7 && cancel.coordinator.url(environment: [:]) == "tcp://c:1")
         #expect(parseFailure(["jobs", "show"]).contains("id"))
         #expect(parseFailure(["jobs", "show", "x"]).contains("x"))
+    }
+
+    @Test func alphaHelpSaysWhereTheDefaultComesFrom() {
+        func alphaHelp(_ help: String) -> String {
+            help.split(separator: "\n").drop { !$0.contains("--alpha <alpha> ") || $0.contains("USAGE") }.prefix(2)
+                .joined(separator: " ")
+        }
+        let exact = alphaHelp(ExactCommand.helpMessage(columns: 200))
+        #expect(exact.contains("default 0.15") && !exact.contains("index"), "\(exact)")
+        let query = alphaHelp(QueryCommand.helpMessage(columns: 200))
+        #expect(query.contains("the index's"), "\(query)")
+        #expect(parseFailure(["exact", "--graph", "g", "--source", "1", "--alpha", "0"]).contains("--alpha"))
     }
 }
