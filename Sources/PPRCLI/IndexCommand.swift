@@ -170,5 +170,7 @@ struct IndexReport: Codable, Equatable {
         ])
     }
 
-    func json() throws -> String { try JSONOutput.string(self) }
+    /// One JSON object, keys in snake_case (`max_length`, `store_bytes`, ...); the old camelCase keys
+    /// (`maxLength`, ...) are printed too, as deprecated aliases, for one release.
+    func json() throws -> String { try JSONOutput.stringWithCamelCaseAliases(self) }
 }

@@ -80,10 +80,11 @@ struct IngestReport: Codable, Equatable {
         return LabeledLines.format(rows)
     }
 
-    /// One JSON object with the same fields (seconds rounded to milliseconds).
+    /// One JSON object with the same fields (seconds rounded to milliseconds), keys in snake_case; the old
+    /// camelCase keys (`selfLoops`) are printed too, as deprecated aliases, for one release.
     func json() throws -> String {
         var rounded = self
         rounded.seconds = (seconds * 1000).rounded() / 1000
-        return try JSONOutput.string(rounded)
+        return try JSONOutput.stringWithCamelCaseAliases(rounded)
     }
 }

@@ -16,10 +16,18 @@ extension EndToEnd {
                 var vertices: Int
                 var edges: Int
                 var output: String
+                var selfLoops: Int
+                /// The deprecated camelCase alias, printed for one release.
+                var selfLoopsAlias: Int
+
+                enum CodingKeys: String, CodingKey {
+                    case vertices, edges, output, selfLoops = "self_loops", selfLoopsAlias = "selfLoops"
+                }
             }
             let report = try Pwctl.decode(Report.self, from: output)
             #expect(report.vertices == 1005)
             #expect(report.edges == 25571)
+            #expect(report.selfLoops == 642 && report.selfLoopsAlias == 642)
             #expect(report.output == graph)
             let size = try FileManager.default.attributesOfItem(atPath: graph)[.size] as? Int
             #expect((size ?? 0) > 0)

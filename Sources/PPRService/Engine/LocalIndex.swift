@@ -38,6 +38,21 @@ public final class LocalIndex: Sendable {
         public var entryCount: Int
         /// Encoded fingerprint bytes per vertex of the shard.
         public var bytesPerVertex: Double
+
+        /// Makes a report (`build` makes the real ones).
+        public init(
+            version: UInt32, vertexCount: Int, walkParameters: WalkParameters, threadCount: Int, seconds: Double,
+            walkSteps: Int, entryCount: Int, bytesPerVertex: Double
+        ) {
+            self.version = version
+            self.vertexCount = vertexCount
+            self.walkParameters = walkParameters
+            self.threadCount = threadCount
+            self.seconds = seconds
+            self.walkSteps = walkSteps
+            self.entryCount = entryCount
+            self.bytesPerVertex = bytesPerVertex
+        }
     }
 
     /// Builds a new version of shard `shardIndex` of `shardCount` of `graph` with `threadCount` walk
