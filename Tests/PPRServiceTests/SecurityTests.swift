@@ -56,14 +56,19 @@ final class SecureTestCluster: @unchecked Sendable {
         front = try CoordinatorServer(coordinator)
     }
 
-    /// A fail-fast client of the front with the client certificate (or none) and a token.
-    func client(certificate: Bool = true, token: String? = nil, caFile: String? = nil) throws -> WireClient {
-        try WireClient(
-            dialing: front.url,
-            tls: WireTLS(
-                caFile: caFile ?? certs.path("ca.pem"), certificateFile: certificate ? certs.path("client.pem") : nil,
-                keyFile: certificate ? certs.path("client.key") : nil, requirePeerCertificate: true),
-            token: token, failFast: true)
+    /// A fail-fast typed client of the front (as pwctl makes it) with the client certificate (or none) and
+    /// a token.
+    func client(
+        certificate: Bool = true, token: String? = nil, caFile: String? = nil, deadline: Duration = .seconds(30)
+    ) throws -> CoordinatorClient {
+        try CoordinatorClient(
+            .init(
+                url: front.url,
+                tls: WireTLS(
+                    caFile: caFile ?? certs.path("ca.pem"),
+                    certificateFile: certificate ? certs.path("client.pem") : nil,
+                    keyFile: certificate ? certs.path("client.key") : nil, requirePeerCertificate: true),
+                token: token, deadline: deadline, failFast: true))
     }
 
     func close() async {
@@ -85,38 +90,19 @@ final class SecureTestCluster: @unchecked Sendable {
             // admin: submit an index job through the mutual-TLS link to the worker, and follow it.
             let params = IndexJobParams(
                 walksPerVertex: 8, maxWalkLength: 30, restartProbability: 0.15, seed: 1, threads: 1)
-            guard
-                case .job(let submitted) = try await admin.call(
-                    .submitJob(SubmitJobRequest(.index(params))), deadline: .seconds(30))
-            else { Issue.record("expected a job record"); return }
-            var state = submitted.state
-            for _ in 0..<600 where state != .succeeded && state != .failed {
-                try await Task.sleep(for: .milliseconds(50))
-                guard
-                    case .job(let record) = try await reader.call(
-                        .getJob(GetJobRequest(id: submitted.id)), deadline: .seconds(30))
-                else { break }
-                state = record.state
-            }
-            #expect(state == .succeeded)
+            let submitted = try await admin.submit(.index(params))
+            let indexed = try await reader.awaitJob(submitted, every: .milliseconds(50), within: .seconds(30))
+            #expect(indexed.state == .succeeded)
             // query role: queries work, submission does not.
             let query = QueryRequest(sources: [QuerySource(VertexID(1000))], topK: 5)
-            guard case .query(let answer) = try await reader.call(.query(query), deadline: .seconds(30)) else {
-                Issue.record("expected a query response"); return
-            }
+            let answer = try await reader.query(query)
             #expect(!answer.results.isEmpty)
-            let denied = await #expect(throws: WireError.self) {
-                _ = try await reader.call(.cancelJob(CancelJobRequest(id: submitted.id)), deadline: .seconds(30))
-            }
+            let denied = await #expect(throws: WireError.self) { _ = try await reader.cancel(submitted.id) }
             #expect(denied?.code == .permissionDenied)
             // No token, or a token one character off: UNAUTHENTICATED, and the reply never quotes it.
-            let missing = await #expect(throws: WireError.self) {
-                _ = try await anonymous.call(.clusterStatus(ClusterStatusRequest()), deadline: .seconds(30))
-            }
+            let missing = await #expect(throws: WireError.self) { _ = try await anonymous.status() }
             #expect(missing?.code == .unauthenticated)
-            let wrong = await #expect(throws: WireError.self) {
-                _ = try await forged.call(.query(query), deadline: .seconds(30))
-            }
+            let wrong = await #expect(throws: WireError.self) { _ = try await forged.query(query) }
             #expect(wrong?.code == .unauthenticated)
             #expect(wrong?.message.contains("admin-token") == false)
         }
@@ -160,22 +146,14 @@ final class SecureTestCluster: @unchecked Sendable {
 
     @Test func frontWithAClientCARefusesClientsWithoutACertificate() async throws {
         let cluster = try SecureTestCluster(clientCA: true, tokens: false)
-        let anonymous = try cluster.client(certificate: false)
-        let error = await #expect(throws: WireError.self) {
-            _ = try await anonymous.call(.clusterStatus(ClusterStatusRequest()), deadline: .seconds(10))
-        }
+        let anonymous = try cluster.client(certificate: false, deadline: .seconds(10))
+        let error = await #expect(throws: WireError.self) { _ = try await anonymous.status() }
         #expect(error?.code == .unavailable)
         // A client that does not trust the front's CA refuses the front.
-        let distrustful = try cluster.client(caFile: cluster.certs.path("client-ca.pem"))
-        await #expect(throws: WireError.self) {
-            _ = try await distrustful.call(.clusterStatus(ClusterStatusRequest()), deadline: .seconds(10))
-        }
-        let member = try cluster.client()
-        guard
-            case .clusterStatus = try await member.call(.clusterStatus(ClusterStatusRequest()), deadline: .seconds(10))
-        else {
-            Issue.record("expected a status reply"); return
-        }
+        let distrustful = try cluster.client(caFile: cluster.certs.path("client-ca.pem"), deadline: .seconds(10))
+        await #expect(throws: WireError.self) { _ = try await distrustful.status() }
+        let member = try cluster.client(deadline: .seconds(10))
+        #expect(try await member.status().shards.count == 1)
         for client in [anonymous, distrustful, member] { client.close() }
         await cluster.close()
     }
