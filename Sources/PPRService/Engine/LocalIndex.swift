@@ -1,7 +1,6 @@
 // LocalIndex: a fingerprint store in this process (pwctl index's local mode, pwbench): build a version
 // with the same IndexBuilder the workers use, activate it, and report the build's figures in PPRCore
 // and standard types, so callers need not import PPRStorage.
-import Foundation
 import PPRCore
 import PPRStorage
 
