@@ -4108,7 +4108,7 @@ const ProtobufCMessageDescriptor ppr__v1__graph_summary__descriptor =
   (ProtobufCMessageInit) ppr__v1__graph_summary__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__cluster_status__field_descriptors[4] =
+static const ProtobufCFieldDescriptor ppr__v1__cluster_status__field_descriptors[5] =
 {
   {
     "shards",
@@ -4158,17 +4158,31 @@ static const ProtobufCFieldDescriptor ppr__v1__cluster_status__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "graph_weighted",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ClusterStatus, graph_weighted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__cluster_status__field_indices_by_name[] = {
   3,   /* field[3] = active_index_version */
   1,   /* field[1] = coordinator_version */
   2,   /* field[2] = graph */
+  4,   /* field[4] = graph_weighted */
   0,   /* field[0] = shards */
 };
-static const ProtobufCIntRange ppr__v1__cluster_status__number_ranges[1 + 1] =
+static const ProtobufCIntRange ppr__v1__cluster_status__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 25, 4 },
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor ppr__v1__cluster_status__descriptor =
 {
@@ -4178,10 +4192,10 @@ const ProtobufCMessageDescriptor ppr__v1__cluster_status__descriptor =
   "Ppr__V1__ClusterStatus",
   "ppr.v1",
   sizeof(Ppr__V1__ClusterStatus),
-  4,
+  5,
   ppr__v1__cluster_status__field_descriptors,
   ppr__v1__cluster_status__field_indices_by_name,
-  1,  ppr__v1__cluster_status__number_ranges,
+  2,  ppr__v1__cluster_status__number_ranges,
   (ProtobufCMessageInit) ppr__v1__cluster_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

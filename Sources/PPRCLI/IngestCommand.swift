@@ -98,9 +98,8 @@ struct IngestCommand: AsyncParsableCommand {
     /// The one warning line for input columns no edge used, or nil when there are none.
     static func ignoredColumnsWarning(_ columns: [String], file: String, weighted: Bool) -> String? {
         guard !columns.isEmpty else { return nil }
-        let noun = columns.count == 1 ? "column" : "columns"
         let hint = weighted ? "" : " (pass --weights to read edge weights)"
-        return "warning: \(file): ignoring \(noun) \(columns.joined(separator: ", "))\(hint)"
+        return "warning: \(file): ignoring \(columns.joined(separator: ", "))\(hint)"
     }
 }
 

@@ -93,7 +93,8 @@ struct QueryCommand: AsyncParsableCommand {
         let fingerprints = try FingerprintStore(directory: store)
         let alpha =
             try target.alpha ?? fingerprints.activeManifest()?.restartProbability ?? PPRDefaults.restartProbability
-        let reader = try fingerprints.reader(expecting: loaded.checksum, restartProbability: alpha)
+        let reader = try fingerprints.reader(
+            expecting: loaded.checksum, graphWeighted: loaded.graph.isWeighted, restartProbability: alpha)
         let (personalization, exclusions) = try target.resolve(in: loaded.graph)
         let preset = accuracy.flatMap(AccuracyPreset.init(name:)) ?? .default
         let parameters = preset.parameters(

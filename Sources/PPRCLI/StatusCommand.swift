@@ -101,6 +101,8 @@ struct StatusOutput: Codable, Equatable {
         var vertices: Int
         var edges: Int
         var checksum: String
+        /// Whether the graph carries edge weights.
+        var weighted: Bool
     }
 
     struct Manifest: Codable, Equatable {
@@ -165,7 +167,7 @@ struct StatusOutput: Codable, Equatable {
         graph = status.graph.map {
             Graph(
                 path: $0.path, vertices: $0.vertexCount, edges: $0.edgeCount,
-                checksum: GraphFileFormat.hex($0.checksum))
+                checksum: GraphFileFormat.hex($0.checksum), weighted: $0.weighted)
         }
         shards = status.shards.map { shard in
             Shard(
@@ -246,6 +248,7 @@ struct StatusOutput: Codable, Equatable {
         if let graph {
             let counts = "\(graph.vertices) vertices, \(graph.edges) edges, \(graph.checksum)"
             rows.append(("Graph", "\(graph.path) (\(counts))"))
+            rows.append(("Weighted", graph.weighted ? "yes (walks follow edge weights)" : "no"))
         } else {
             rows.append(("Graph", "none"))
         }

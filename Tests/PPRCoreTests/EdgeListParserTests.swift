@@ -164,7 +164,7 @@ func csvColumnsAreFoundByNameInAnyOrder(text: String) throws {
         "src,to,w,from,weight\n9,2,3.5,1,8\n", format: .csv, options: options)
     #expect(parsed.edges == [[1, 2]])
     #expect(graph.weights == [3.5])
-    #expect(ignored == ["\"src\"", "\"weight\""])
+    #expect(ignored == ["column \"src\"", "column \"weight\""])
 }
 
 @Test(arguments: [
@@ -261,8 +261,8 @@ func badCSVWeightsNameFileAndLine(text: String, reason: String) throws {
     #expect(try parseGraph("1 2\n2 3 0.5\n").ignored == ["column 3"])
     #expect(try parseGraph("1 2 x y\n2 3 0.5\n").ignored == ["column 3", "column 4"])
     #expect(try parseGraph("src,dst\n1,2\n", format: .csv).ignored.isEmpty)
-    #expect(try parseGraph("src,dst,weight\n1,2,5\n", format: .csv).ignored == ["\"weight\""])
-    #expect(try parseGraph("weight,dst,,src\n5,2,,1\n", format: .csv).ignored == ["\"weight\"", "column 3"])
+    #expect(try parseGraph("src,dst,weight\n1,2,5\n", format: .csv).ignored == ["column \"weight\""])
+    #expect(try parseGraph("weight,dst,,src\n5,2,,1\n", format: .csv).ignored == ["column \"weight\"", "column 3"])
     // The unweighted graph ignores the weights entirely.
     #expect(try parseGraph("src,dst,weight\n1,2,-5\n", format: .csv).graph.weights == nil)
 }

@@ -934,10 +934,14 @@ struct  Ppr__V1__ClusterStatus
   char *coordinator_version;
   Ppr__V1__GraphSummary *graph;
   uint64_t active_index_version;
+  /*
+   * Whether the served graph carries edge weights (walks move in proportion to them); describes `graph`.
+   */
+  protobuf_c_boolean graph_weighted;
 };
 #define PPR__V1__CLUSTER_STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__cluster_status__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string, NULL, 0 }
+    , 0,NULL, (char *)protobuf_c_empty_string, NULL, 0, 0 }
 
 
 /*

@@ -57,7 +57,7 @@ extension EdgeListParser {
         }
         let columns = CSVColumns(source: source, target: target, weight: weight)
         let ignored = names.indices.filter { $0 != source && $0 != target && $0 != weight }.map { index in
-            names[index].isEmpty ? "column \(index + 1)" : "\"\(names[index])\""
+            names[index].isEmpty ? "column \(index + 1)" : "column \"\(names[index])\""
         }
         return (columns, ignored)
     }

@@ -43,8 +43,8 @@ public struct EdgeListParser {
         self.options = options
     }
 
-    /// Columns present in the input that no edge used: CSV header names (quoted) or SNAP positions
-    /// (`column 3`); empty when every column was used.
+    /// Columns present in the input that no edge used, as `column "name"` (CSV header names) or
+    /// `column 3` (SNAP positions, and unnamed CSV columns); empty when every column was used.
     public var ignoredColumns: [String] {
         switch format {
         case .csv: return csvIgnored

@@ -127,6 +127,7 @@ extension EncodeArena {
             g.pointee.edge_count = wireUInt64(graph.edgeCount)
             g.pointee.checksum = graph.checksum
             m.pointee.graph = g
+            m.pointee.graph_weighted = graph.weighted ? 1 : 0
         }
         m.pointee.active_index_version = status.activeIndexVersion
         return m

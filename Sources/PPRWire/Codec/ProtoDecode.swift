@@ -134,7 +134,8 @@ enum ProtoDecode {
         let graph = c.graph.map { g in
             GraphSummary(
                 path: string(g.pointee.path), vertexCount: count(g.pointee.vertex_count),
-                edgeCount: count(g.pointee.edge_count), checksum: g.pointee.checksum
+                edgeCount: count(g.pointee.edge_count), checksum: g.pointee.checksum,
+                weighted: c.graph_weighted != 0
             )
         }
         return ClusterStatus(

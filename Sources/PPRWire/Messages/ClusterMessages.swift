@@ -116,12 +116,15 @@ public struct GraphSummary: Hashable, Sendable {
     public var vertexCount: Int
     public var edgeCount: Int
     public var checksum: UInt64
+    /// Whether the graph carries edge weights (on the wire: `ClusterStatus.graph_weighted`).
+    public var weighted: Bool
     /// Makes a summary.
-    public init(path: String, vertexCount: Int, edgeCount: Int, checksum: UInt64) {
+    public init(path: String, vertexCount: Int, edgeCount: Int, checksum: UInt64, weighted: Bool = false) {
         self.path = path
         self.vertexCount = vertexCount
         self.edgeCount = edgeCount
         self.checksum = checksum
+        self.weighted = weighted
     }
 }
 
