@@ -108,6 +108,32 @@ extension EndToEnd {
             try await cluster.stop()
         }
 
+        @Test("a cluster whose index was built on the unweighted graph refuses queries on the weighted one, saying so")
+        func clusterIndexOfTheUnweightedGraphIsRefused() async throws {
+            let scratch = try ScratchDirectory("weighted-reingest")
+            defer { scratch.remove() }
+            let edges = scratch.path("edges.csv")
+            try Self.edgesCSV.write(toFile: edges, atomically: true, encoding: .utf8)
+            let graph = scratch.path("graph.pwg")
+            _ = try await Pwctl.output(["ingest", edges, "--out", graph])
+            let cluster = try ClusterProcess(scratch: scratch, graph: graph, shards: 2, combineMillis: 2_000)
+            defer { cluster.killAll() }
+            try await cluster.start()
+            _ = try await cluster.indexJob()
+            _ = try await cluster.pwctlOutput(["query", "--source", "1"])
+            try await cluster.stop()
+            // The operator re-ingests the same edges with weights over the served graph file and restarts.
+            _ = try await Pwctl.output(["ingest", edges, "--out", graph, "--weights"])
+            try await cluster.start()
+            let refused = try await cluster.pwctl(["query", "--source", "1"])
+            #expect(!refused.succeeded && !refused.signalled, "\(refused)")
+            #expect(refused.stderr.contains("was built for an unweighted graph"), "\(refused)")
+            #expect(refused.stderr.contains("but the graph is weighted"), "\(refused)")
+            let status = try await cluster.pwctl(["status"])
+            #expect(status.stdout.contains("Weighted:      yes"), "\(status)")
+            try await cluster.stop()
+        }
+
         @Test("a local store built on the unweighted graph is refused for the weighted one, saying so")
         func storeOfTheUnweightedGraphIsRefused() async throws {
             let scratch = try ScratchDirectory("weighted-store")

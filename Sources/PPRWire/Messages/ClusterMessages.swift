@@ -25,15 +25,20 @@ public struct ManifestSummary: Hashable, Sendable {
     public var encodingVersion: Int
     public var fingerprintCount: Int
     public var indexVersion: UInt64
+    /// Whether the graph was weighted (on the wire: `manifest_graph_weighted` of the enclosing
+    /// `ShardStatus` or `WorkerHealth`).
+    public var graphWeighted: Bool
     /// Makes a summary.
     public init(
-        graphChecksum: UInt64, walk: WalkParameters, encodingVersion: Int, fingerprintCount: Int, indexVersion: UInt64
+        graphChecksum: UInt64, walk: WalkParameters, encodingVersion: Int, fingerprintCount: Int, indexVersion: UInt64,
+        graphWeighted: Bool = false
     ) {
         self.graphChecksum = graphChecksum
         self.walk = walk
         self.encodingVersion = encodingVersion
         self.fingerprintCount = fingerprintCount
         self.indexVersion = indexVersion
+        self.graphWeighted = graphWeighted
     }
 }
 
