@@ -114,10 +114,13 @@ struct StatusOutput: Codable, Equatable {
         var encodingVersion: Int
         var fingerprints: Int
         var indexVersion: UInt64
+        /// Whether the index was built on a weighted graph.
+        var graphWeighted: Bool
 
         enum CodingKeys: String, CodingKey {
             case graphChecksum = "graph_checksum", alpha, walks, maxLength = "max_length", seed
             case encodingVersion = "encoding_version", fingerprints, indexVersion = "index_version"
+            case graphWeighted = "graph_weighted"
         }
     }
 
@@ -210,7 +213,8 @@ struct StatusOutput: Codable, Equatable {
         Manifest(
             graphChecksum: GraphFileFormat.hex(m.graphChecksum), alpha: m.walk.restartProbability,
             walks: m.walk.walksPerVertex, maxLength: m.walk.maxWalkLength, seed: m.walk.seed,
-            encodingVersion: m.encodingVersion, fingerprints: m.fingerprintCount, indexVersion: m.indexVersion)
+            encodingVersion: m.encodingVersion, fingerprints: m.fingerprintCount, indexVersion: m.indexVersion,
+            graphWeighted: m.graphWeighted)
     }
 
     /// One line of JSON.

@@ -1,4 +1,5 @@
 import Foundation
+import PPRCore
 import PPRWire
 import Testing
 
@@ -7,8 +8,16 @@ import Testing
 /// `pwctl status` prints whether the cluster's graph is weighted, as text and as JSON (`graph.weighted`).
 @Test(arguments: [true, false])
 func statusPrintsWhetherTheGraphIsWeighted(weighted: Bool) throws {
+    let manifest = ManifestSummary(
+        graphChecksum: 0xABCD,
+        walk: WalkParameters(restartProbability: 0.15, walksPerVertex: 4, maxWalkLength: 9, seed: 1),
+        encodingVersion: 1, fingerprintCount: 5, indexVersion: 1, graphWeighted: weighted)
     let status = ClusterStatus(
-        shards: [], coordinatorVersion: "0.1.0",
+        shards: [
+            ShardStatus(
+                shard: ShardID(0), workerURL: "tcp://w:1", state: .serving, activeVersion: 1, manifest: manifest)
+        ],
+        coordinatorVersion: "0.1.0",
         graph: GraphSummary(path: "/g.pwg", vertexCount: 5, edgeCount: 9, checksum: 0xABCD, weighted: weighted),
         activeIndexVersion: 1)
     let output = StatusOutput(status)
@@ -18,6 +27,9 @@ func statusPrintsWhetherTheGraphIsWeighted(weighted: Bool) throws {
     let json = try #require(try JSONSerialization.jsonObject(with: Data(try output.json().utf8)) as? [String: Any])
     let graph = try #require(json["graph"] as? [String: Any])
     #expect(graph["weighted"] as? Bool == weighted)
+    let shards = try #require(json["shards"] as? [[String: Any]])
+    let shardManifest = try #require(shards.first?["manifest"] as? [String: Any])
+    #expect(shardManifest["graph_weighted"] as? Bool == weighted)
 }
 
 @Test func ingestReportPrintsWhetherTheGraphIsWeighted() throws {

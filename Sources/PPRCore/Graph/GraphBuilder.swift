@@ -117,20 +117,19 @@ public struct GraphBuilder {
     private static func mergedWeightedEdges(
         _ packed: [UInt64], _ weights: [Double], ids: [UInt64]
     ) throws(GraphError) -> (edges: [UInt64], weights: [Double]) {
-        var order = Array(0..<packed.count)
-        order.sort { a, b in
-            packed[a] != packed[b] ? packed[a] < packed[b] : weights[a] < weights[b]
-        }
+        // Sorting (edge, weight) pairs in place keeps the comparisons on contiguous memory.
+        var pairs = (0..<packed.count).map { (edge: packed[$0], weight: weights[$0]) }
+        pairs.sort { a, b in a.edge != b.edge ? a.edge < b.edge : a.weight < b.weight }
         var edges: [UInt64] = []
         var sums: [Double] = []
-        edges.reserveCapacity(packed.count)
-        sums.reserveCapacity(packed.count)
-        for i in order {
-            if let last = edges.last, last == packed[i] {
-                sums[sums.count - 1] += weights[i]
+        edges.reserveCapacity(pairs.count)
+        sums.reserveCapacity(pairs.count)
+        for pair in pairs {
+            if let last = edges.last, last == pair.edge {
+                sums[sums.count - 1] += pair.weight
             } else {
-                edges.append(packed[i])
-                sums.append(weights[i])
+                edges.append(pair.edge)
+                sums.append(pair.weight)
             }
         }
         if let bad = sums.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
