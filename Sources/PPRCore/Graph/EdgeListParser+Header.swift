@@ -53,7 +53,7 @@ extension EdgeListParser {
                 "has no \(missing.joined(separator: " and no ")); name the columns or choose them with \(flags)")
         }
         guard source != target, weight != source, weight != target else {
-            throw refuse("uses column \(source == target ? source + 1 : weight! + 1) for two roles")
+            throw refuse("uses column \((source == target ? source : weight ?? source) + 1) for two roles")
         }
         let columns = CSVColumns(source: source, target: target, weight: weight)
         let ignored = names.indices.filter { $0 != source && $0 != target && $0 != weight }.map { index in

@@ -4,7 +4,8 @@
 // straddle two chunks, in which case its head is kept in `pending` until the newline arrives.
 // Lines are parsed from bytes directly: no `String` per line, each id is accumulated digit by digit
 // with overflow checks, so a malformed id is reported with its file, 1-based line number and an
-// excerpt instead of being silently truncated. Cost is linear in the input size.
+// excerpt instead of being silently truncated. A weight's few bytes go to the standard library's
+// `Double` parser (correctly rounded decimal conversion). Cost is linear in the input size.
 //
 // Accepted lines:
 // - snap: `src<ws>dst[<ws>weight][<ws>extra...]`; blank lines and lines whose first non-blank byte is `#`.
