@@ -266,3 +266,9 @@ func badCSVWeightsNameFileAndLine(text: String, reason: String) throws {
     // The unweighted graph ignores the weights entirely.
     #expect(try parseGraph("src,dst,weight\n1,2,-5\n", format: .csv).graph.weights == nil)
 }
+
+@Test func integerAndDecimalWeightsParseToTheSameDoubles() throws {
+    let text = "1 2 42\n1 3 000000000000003\n1 4 1234567890123456\n1 5 42.0\n1 6 999999999999999\n1 7 4.2e1\n"
+    let graph = try parseGraph(text, options: EdgeListOptions(weighted: true)).graph
+    #expect(graph.weights == [42, 3, 1_234_567_890_123_456, 42, 999_999_999_999_999, 42])
+}

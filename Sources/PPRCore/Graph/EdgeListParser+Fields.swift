@@ -106,6 +106,16 @@ extension EdgeListParser {
     /// Parses `bytes[first..<last]` as a weight: a decimal (or `inf`/`nan`, refused) floating-point number
     /// that must be positive and finite.
     func weight(_ bytes: Span<UInt8>, _ first: Int, _ last: Int) throws(EdgeListError) -> Double {
+        // Fast path for counts (1 to 15 digits, not all zero): exact as a Double, no String needed.
+        if last - first <= 15 {
+            var integer: UInt64 = 0
+            var cursor = first
+            while cursor < last, bytes[cursor] &- UInt8(ascii: "0") < 10 {
+                integer = integer * 10 + UInt64(bytes[cursor] &- UInt8(ascii: "0"))
+                cursor += 1
+            }
+            if cursor == last, integer > 0 { return Double(integer) }
+        }
         var text: [UInt8] = []
         text.reserveCapacity(last - first)
         for i in first..<last { text.append(bytes[i]) }
