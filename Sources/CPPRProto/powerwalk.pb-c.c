@@ -3786,7 +3786,7 @@ const ProtobufCMessageDescriptor ppr__v1__manifest_summary__descriptor =
   (ProtobufCMessageInit) ppr__v1__manifest_summary__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__shard_status__field_descriptors[7] =
+static const ProtobufCFieldDescriptor ppr__v1__shard_status__field_descriptors[8] =
 {
   {
     "shard_id",
@@ -3872,20 +3872,34 @@ static const ProtobufCFieldDescriptor ppr__v1__shard_status__field_descriptors[7
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "manifest_graph_weighted",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ShardStatus, manifest_graph_weighted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__shard_status__field_indices_by_name[] = {
   3,   /* field[3] = active_version */
   5,   /* field[5] = detail */
   4,   /* field[4] = manifest */
+  7,   /* field[7] = manifest_graph_weighted */
   6,   /* field[6] = replicas */
   0,   /* field[0] = shard_id */
   2,   /* field[2] = state */
   1,   /* field[1] = worker_url */
 };
-static const ProtobufCIntRange ppr__v1__shard_status__number_ranges[1 + 1] =
+static const ProtobufCIntRange ppr__v1__shard_status__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 20, 7 },
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor ppr__v1__shard_status__descriptor =
 {
@@ -3895,10 +3909,10 @@ const ProtobufCMessageDescriptor ppr__v1__shard_status__descriptor =
   "Ppr__V1__ShardStatus",
   "ppr.v1",
   sizeof(Ppr__V1__ShardStatus),
-  7,
+  8,
   ppr__v1__shard_status__field_descriptors,
   ppr__v1__shard_status__field_indices_by_name,
-  1,  ppr__v1__shard_status__number_ranges,
+  2,  ppr__v1__shard_status__number_ranges,
   (ProtobufCMessageInit) ppr__v1__shard_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -4108,7 +4122,7 @@ const ProtobufCMessageDescriptor ppr__v1__graph_summary__descriptor =
   (ProtobufCMessageInit) ppr__v1__graph_summary__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__cluster_status__field_descriptors[4] =
+static const ProtobufCFieldDescriptor ppr__v1__cluster_status__field_descriptors[5] =
 {
   {
     "shards",
@@ -4158,17 +4172,31 @@ static const ProtobufCFieldDescriptor ppr__v1__cluster_status__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "graph_weighted",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ClusterStatus, graph_weighted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__cluster_status__field_indices_by_name[] = {
   3,   /* field[3] = active_index_version */
   1,   /* field[1] = coordinator_version */
   2,   /* field[2] = graph */
+  4,   /* field[4] = graph_weighted */
   0,   /* field[0] = shards */
 };
-static const ProtobufCIntRange ppr__v1__cluster_status__number_ranges[1 + 1] =
+static const ProtobufCIntRange ppr__v1__cluster_status__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 25, 4 },
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor ppr__v1__cluster_status__descriptor =
 {
@@ -4178,10 +4206,10 @@ const ProtobufCMessageDescriptor ppr__v1__cluster_status__descriptor =
   "Ppr__V1__ClusterStatus",
   "ppr.v1",
   sizeof(Ppr__V1__ClusterStatus),
-  4,
+  5,
   ppr__v1__cluster_status__field_descriptors,
   ppr__v1__cluster_status__field_indices_by_name,
-  1,  ppr__v1__cluster_status__number_ranges,
+  2,  ppr__v1__cluster_status__number_ranges,
   (ProtobufCMessageInit) ppr__v1__cluster_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -5101,7 +5129,7 @@ const ProtobufCMessageDescriptor ppr__v1__worker_health_request__descriptor =
   (ProtobufCMessageInit) ppr__v1__worker_health_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__worker_health__field_descriptors[8] =
+static const ProtobufCFieldDescriptor ppr__v1__worker_health__field_descriptors[9] =
 {
   {
     "shard_ids",
@@ -5199,6 +5227,18 @@ static const ProtobufCFieldDescriptor ppr__v1__worker_health__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "manifest_graph_weighted",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WorkerHealth, manifest_graph_weighted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__worker_health__field_indices_by_name[] = {
   1,   /* field[1] = active_version */
@@ -5206,14 +5246,16 @@ static const unsigned ppr__v1__worker_health__field_indices_by_name[] = {
   4,   /* field[4] = fingerprints_read */
   6,   /* field[6] = index_task */
   2,   /* field[2] = manifest */
+  8,   /* field[8] = manifest_graph_weighted */
   0,   /* field[0] = shard_ids */
   5,   /* field[5] = uptime_micros */
   7,   /* field[7] = worker_version */
 };
-static const ProtobufCIntRange ppr__v1__worker_health__number_ranges[1 + 1] =
+static const ProtobufCIntRange ppr__v1__worker_health__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 20, 8 },
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor ppr__v1__worker_health__descriptor =
 {
@@ -5223,10 +5265,10 @@ const ProtobufCMessageDescriptor ppr__v1__worker_health__descriptor =
   "Ppr__V1__WorkerHealth",
   "ppr.v1",
   sizeof(Ppr__V1__WorkerHealth),
-  8,
+  9,
   ppr__v1__worker_health__field_descriptors,
   ppr__v1__worker_health__field_indices_by_name,
-  1,  ppr__v1__worker_health__number_ranges,
+  2,  ppr__v1__worker_health__number_ranges,
   (ProtobufCMessageInit) ppr__v1__worker_health__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

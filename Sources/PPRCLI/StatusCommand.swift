@@ -100,6 +100,8 @@ struct StatusOutput: Codable, Equatable {
         var vertices: Int
         var edges: Int
         var checksum: String
+        /// Whether the graph carries edge weights.
+        var weighted: Bool
     }
 
     struct Manifest: Codable, Equatable {
@@ -111,10 +113,13 @@ struct StatusOutput: Codable, Equatable {
         var encodingVersion: Int
         var fingerprints: Int
         var indexVersion: UInt64
+        /// Whether the index was built on a weighted graph.
+        var graphWeighted: Bool
 
         enum CodingKeys: String, CodingKey {
             case graphChecksum = "graph_checksum", alpha, walks, maxLength = "max_length", seed
             case encodingVersion = "encoding_version", fingerprints, indexVersion = "index_version"
+            case graphWeighted = "graph_weighted"
         }
     }
 
@@ -164,7 +169,7 @@ struct StatusOutput: Codable, Equatable {
         graph = status.graph.map {
             Graph(
                 path: $0.path, vertices: $0.vertexCount, edges: $0.edgeCount,
-                checksum: GraphFileFormat.hex($0.checksum))
+                checksum: GraphFileFormat.hex($0.checksum), weighted: $0.weighted)
         }
         shards = status.shards.map { shard in
             Shard(
@@ -207,7 +212,8 @@ struct StatusOutput: Codable, Equatable {
         Manifest(
             graphChecksum: GraphFileFormat.hex(m.graphChecksum), alpha: m.walk.restartProbability,
             walks: m.walk.walksPerVertex, maxLength: m.walk.maxWalkLength, seed: m.walk.seed,
-            encodingVersion: m.encodingVersion, fingerprints: m.fingerprintCount, indexVersion: m.indexVersion)
+            encodingVersion: m.encodingVersion, fingerprints: m.fingerprintCount, indexVersion: m.indexVersion,
+            graphWeighted: m.graphWeighted)
     }
 
     /// One line of JSON.
@@ -245,6 +251,7 @@ struct StatusOutput: Codable, Equatable {
         if let graph {
             let counts = "\(graph.vertices) vertices, \(graph.edges) edges, \(graph.checksum)"
             rows.append(("Graph", "\(graph.path) (\(counts))"))
+            rows.append(("Weighted", graph.weighted ? "yes (walks follow edge weights)" : "no"))
         } else {
             rows.append(("Graph", "none"))
         }

@@ -55,7 +55,8 @@ extension WireError {
     private static func code(for error: StoreError) -> WireErrorCode {
         switch error {
         case .storage where error.isDiskFull: .resourceExhausted
-        case .noCompleteIndex, .graphMismatch, .restartProbabilityMismatch, .wrongVersionState, .versionIsActive,
+        case .noCompleteIndex, .graphMismatch, .graphWeightingMismatch, .restartProbabilityMismatch, .wrongVersionState,
+            .versionIsActive,
             .incompatibleFormat:
             .failedPrecondition
         case .versionNotFound: .notFound

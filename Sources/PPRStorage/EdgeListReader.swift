@@ -9,6 +9,14 @@
 import Gzip
 import PPRCore
 
+/// A built graph, the counts ingest reports and the input columns no edge used.
+public struct IngestedEdgeList: Sendable {
+    public var graph: CSRGraph
+    public var statistics: GraphBuilder.Statistics
+    /// Columns of the input that were ignored (`EdgeListParser.ignoredColumns`): the caller warns once.
+    public var ignoredColumns: [String]
+}
+
 /// Reads SNAP or CSV edge lists, plain or gzip-compressed, into graphs.
 public enum EdgeListReader {
     /// A built graph and the counts ingest reports.
@@ -21,19 +29,30 @@ public enum EdgeListReader {
         return stem.hasSuffix(".csv") ? .csv : .snap
     }
 
-    /// Reads the edge list at `path` and builds its graph.
-    ///
-    /// - Parameters:
-    ///   - format: the text format; nil infers it from the extension.
-    ///   - undirected: add both directions of every edge.
-    ///   - chunkBytes: bytes read from the file per step.
-    /// - Throws: `EdgeListReaderError` (I/O, gzip, no edges) or `EdgeListError` (malformed line).
+    /// Reads the unweighted edge list at `path` and builds its graph (`ingest` with default options).
     public static func read(
         _ path: String, format: EdgeListFormat? = nil, undirected: Bool = false, chunkBytes: Int = 1 << 20
     ) throws -> Result {
+        let ingested = try ingest(path, format: format, undirected: undirected, chunkBytes: chunkBytes)
+        return (ingested.graph, ingested.statistics)
+    }
+
+    /// Reads the edge list at `path` with `options` (weights, CSV column names) and builds its graph.
+    ///
+    /// - Parameters:
+    ///   - format: the text format; nil infers it from the extension.
+    ///   - options: whether to read weights and which CSV columns hold what.
+    ///   - undirected: add both directions of every edge.
+    ///   - chunkBytes: bytes read from the file per step.
+    /// - Throws: `EdgeListReaderError` (I/O, gzip, no edges), `EdgeListError` (malformed line, header or
+    ///   weight, naming file and line) or `GraphError` (a summed weight that overflows).
+    public static func ingest(
+        _ path: String, format: EdgeListFormat? = nil, options: EdgeListOptions = EdgeListOptions(),
+        undirected: Bool = false, chunkBytes: Int = 1 << 20
+    ) throws -> IngestedEdgeList {
         precondition(chunkBytes > 0, "chunk size must be positive")
-        var parser = EdgeListParser(file: path, format: format ?? self.format(forPath: path))
-        var builder = GraphBuilder(undirected: undirected)
+        var parser = EdgeListParser(file: path, format: format ?? self.format(forPath: path), options: options)
+        var builder = GraphBuilder(undirected: undirected, weighted: options.weighted)
         do {
             let file = try POSIXFile.openForReading(path)
             var buffer = [UInt8](repeating: 0, count: chunkBytes)
@@ -52,7 +71,8 @@ public enum EdgeListReader {
         }
         try parser.finish(into: &builder)
         guard builder.inputEdgeCount > 0 else { throw EdgeListReaderError.noEdges(path: path) }
-        return try builder.build()
+        let (graph, statistics) = try builder.build()
+        return IngestedEdgeList(graph: graph, statistics: statistics, ignoredColumns: parser.ignoredColumns)
     }
 
     /// Inflates the rest of the file (whose first `count` bytes are in `buffer`) into the parser.

@@ -10,9 +10,11 @@ import PPRCore
 
 extension FingerprintStore {
     /// A reader of the active version (or of `version`), refused unless that version is complete and was
-    /// built for this graph and alpha.
+    /// built for this graph and alpha. `graphWeighted`, when given, names a weighted/unweighted mix-up in
+    /// the refusal (the checksum alone already refuses it: it covers the weights).
     public func reader(
-        version requested: UInt32? = nil, expecting graphChecksum: UInt64, restartProbability: Double
+        version requested: UInt32? = nil, expecting graphChecksum: UInt64, graphWeighted: Bool? = nil,
+        restartProbability: Double
     ) throws(StoreError) -> FingerprintStoreReader {
         let infos = try versions()
         let chosen = requested.flatMap { v in infos.first { $0.version == v } } ?? infos.first(where: \.isActive)
@@ -22,6 +24,11 @@ extension FingerprintStore {
             throw .noCompleteIndex(path: directory, detail: states.isEmpty ? what : "\(what); \(states)")
         }
         guard info.manifest.graphChecksum == graphChecksum else {
+            if let graphWeighted, graphWeighted != info.manifest.graphWeighted {
+                throw .graphWeightingMismatch(
+                    path: directory, expectedChecksum: graphChecksum, graphWeighted: graphWeighted,
+                    indexedChecksum: info.manifest.graphChecksum)
+            }
             throw .graphMismatch(
                 path: directory, expectedChecksum: graphChecksum, indexedChecksum: info.manifest.graphChecksum)
         }

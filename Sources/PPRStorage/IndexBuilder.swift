@@ -60,7 +60,8 @@ public struct IndexBuilder: Sendable {
         let started = clock.now
         var requested = StoreManifest(
             graphChecksum: graphChecksum, vertexCount: graph.vertexCount, walkParameters: parameters,
-            shardIndex: shardIndex, shardCount: shardCount, createdUnixSeconds: Int64(Date().timeIntervalSince1970))
+            shardIndex: shardIndex, shardCount: shardCount, createdUnixSeconds: Int64(Date().timeIntervalSince1970),
+            graphWeighted: graph.isWeighted)
         requested.version = requestedVersion
         let manifest =
             restartsUnfinishedVersion ? try store.beginOrRestartVersion(requested) : try store.beginVersion(requested)

@@ -11,6 +11,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case noCompleteIndex(path: String, detail: String)
     /// The active index was built for a graph file with another checksum.
     case graphMismatch(path: String, expectedChecksum: UInt64, indexedChecksum: UInt64)
+    /// The active index was built for a graph of another checksum that differs in being weighted or not
+    /// (typically the unweighted version of a weighted graph, or the reverse).
+    case graphWeightingMismatch(path: String, expectedChecksum: UInt64, graphWeighted: Bool, indexedChecksum: UInt64)
     /// A query's alpha differs from the index's.
     case restartProbabilityMismatch(path: String, requested: Double, indexed: Double)
     /// No version with this number exists.
@@ -48,6 +51,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noCompleteIndex(let path, let detail): "no complete index in \(path): build interrupted? (\(detail))"
         case .graphMismatch(let path, let expected, let indexed):
             "index in \(path) was built for another graph (checksum \(hex(indexed)), expected \(hex(expected)))"
+        case .graphWeightingMismatch(let path, let expected, let weighted, let indexed):
+            "index in \(path) was built for \(weighted ? "an unweighted" : "a weighted") graph (checksum \(hex(indexed))), "
+                + "but the graph is \(weighted ? "weighted" : "unweighted") (checksum \(hex(expected))): "
+                + "build a new index for it"
         case .restartProbabilityMismatch(let path, let requested, let indexed):
             "alpha \(requested) differs from the index's alpha \(indexed) in \(path)"
         case .versionNotFound(let version): "index version \(version) does not exist"

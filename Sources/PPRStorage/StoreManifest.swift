@@ -1,5 +1,7 @@
 // StoreManifest: what an index version was built from and with (DESIGN §3 Manifest), and its
 // binary form: [UInt32 magic "PWFM"][UInt32 schema version][fixed-width little-endian fields].
+// Schema 2 appends a UInt32 of graph flags (bit 0: the graph is weighted); schema 1 manifests, written
+// before weighted graphs existed, still decode (as unweighted).
 import PPRCore
 
 /// The record of one index version: the graph, the walk parameters, the shard and the totals.
@@ -8,6 +10,8 @@ public struct StoreManifest: Equatable, Sendable {
     public var graphChecksum: UInt64
     /// Vertices in that graph.
     public var vertexCount: Int
+    /// Whether that graph carries edge weights (the walks followed them).
+    public var graphWeighted: Bool
     /// Alpha, R, Lmax and seed.
     public var walkParameters: WalkParameters
     /// `FingerprintCodec.encodingVersion` of the stored bytes.
@@ -30,10 +34,12 @@ public struct StoreManifest: Equatable, Sendable {
     /// A manifest for a new build; totals start at zero and `version` is assigned by the store.
     public init(
         graphChecksum: UInt64, vertexCount: Int, walkParameters: WalkParameters, shardIndex: Int = 0,
-        shardCount: Int = 1, createdUnixSeconds: Int64 = 0, encodingVersion: UInt32 = FingerprintCodec.encodingVersion
+        shardCount: Int = 1, createdUnixSeconds: Int64 = 0, encodingVersion: UInt32 = FingerprintCodec.encodingVersion,
+        graphWeighted: Bool = false
     ) {
         self.graphChecksum = graphChecksum
         self.vertexCount = vertexCount
+        self.graphWeighted = graphWeighted
         self.walkParameters = walkParameters
         self.encodingVersion = encodingVersion
         self.shardIndex = shardIndex
@@ -73,8 +79,12 @@ public struct StoreManifest: Equatable, Sendable {
 extension StoreManifest {
     /// "PWFM", little-endian.
     static let magic: UInt32 = 0x4D46_5750
-    static let schemaVersion: UInt32 = 1
-    static let encodedByteCount = 4 + 4 + 8 * 2 + 8 + 4 * 2 + 8 + 4 * 4 + 8 + 8 * 3
+    static let schemaVersion: UInt32 = 2
+    /// Bytes of a schema 1 manifest (no graph flags).
+    static let schema1ByteCount = 4 + 4 + 8 * 2 + 8 + 4 * 2 + 8 + 4 * 4 + 8 + 8 * 3
+    static let encodedByteCount = schema1ByteCount + 4
+    /// Graph flags bit: the graph is weighted.
+    static let weightedGraphFlag: UInt32 = 1
 
     /// The binary form stored in the `meta` database.
     public func encoded() -> [UInt8] {
@@ -96,20 +106,23 @@ extension StoreManifest {
         StoreLayout.appendUInt64(UInt64(fingerprintCount), to: &bytes)
         StoreLayout.appendUInt64(UInt64(entryCount), to: &bytes)
         StoreLayout.appendUInt64(UInt64(byteCount), to: &bytes)
+        StoreLayout.appendUInt32(graphWeighted ? Self.weightedGraphFlag : 0, to: &bytes)
         return bytes
     }
 
     /// Decodes `encoded()`; a wrong magic, schema version or length is an error naming what was found.
     public init(decoding bytes: Span<UInt8>) throws(StoreError) {
-        guard bytes.count == Self.encodedByteCount else {
-            throw .corruptIndex(path: "manifest", detail: "\(bytes.count) bytes, expected \(Self.encodedByteCount)")
-        }
-        guard StoreLayout.readUInt32(bytes, at: 0) == Self.magic else {
-            throw .corruptIndex(path: "manifest", detail: "bad magic")
+        guard bytes.count >= 8, StoreLayout.readUInt32(bytes, at: 0) == Self.magic else {
+            throw .corruptIndex(path: "manifest", detail: bytes.count < 8 ? "\(bytes.count) bytes" : "bad magic")
         }
         let schema = StoreLayout.readUInt32(bytes, at: 4)
-        guard schema == Self.schemaVersion else {
-            throw .incompatibleFormat(path: "manifest", detail: "schema \(schema), expected \(Self.schemaVersion)")
+        guard schema == 1 || schema == Self.schemaVersion else {
+            throw .incompatibleFormat(path: "manifest", detail: "schema \(schema), expected 1 or \(Self.schemaVersion)")
+        }
+        let expected = schema == 1 ? Self.schema1ByteCount : Self.encodedByteCount
+        guard bytes.count == expected else {
+            throw .corruptIndex(
+                path: "manifest", detail: "\(bytes.count) bytes, expected \(expected) for schema \(schema)")
         }
         var at = 8
         func u32() -> UInt32 { defer { at += 4 }; return StoreLayout.readUInt32(bytes, at: at) }
@@ -130,6 +143,12 @@ extension StoreManifest {
         fingerprintCount = Int(truncatingIfNeeded: u64())
         entryCount = Int(truncatingIfNeeded: u64())
         byteCount = Int(truncatingIfNeeded: u64())
+        let graphFlags = schema == 1 ? 0 : u32()
+        guard graphFlags & ~Self.weightedGraphFlag == 0 else {
+            throw .incompatibleFormat(
+                path: "manifest", detail: "unknown graph flags 0x\(String(graphFlags, radix: 16))")
+        }
+        graphWeighted = graphFlags & Self.weightedGraphFlag != 0
     }
 }
 

@@ -29,7 +29,8 @@ import Testing
 
     @Test func ingestPrintsSnakeCaseKeysAndTheOldKeysAsAliases() throws {
         let report = IngestReport(
-            vertices: 5, edges: 9, dangling: 1, selfLoops: 2, duplicates: 3, checksum: "0x00000000000000ab",
+            vertices: 5, edges: 9, dangling: 1, selfLoops: 2, duplicates: 3, weighted: true,
+            checksum: "0x00000000000000ab",
             output: "/data/g.pwg", seconds: 0.12345)
         let line = try report.json()
         let json = try object(line)
@@ -38,15 +39,16 @@ import Testing
         #expect(json["vertices"] as? Int == 5 && json["edges"] as? Int == 9 && json["dangling"] as? Int == 1)
         #expect(json["duplicates"] as? Int == 3 && json["checksum"] as? String == "0x00000000000000ab")
         #expect(json["output"] as? String == "/data/g.pwg")
+        #expect(json["weighted"] as? Bool == true)
         #expect(
             Set(json.keys) == [
                 "checksum", "dangling", "duplicates", "edges", "output", "seconds", "selfLoops",
-                "self_loops", "vertices",
+                "self_loops", "vertices", "weighted",
             ])
         // One line, keys sorted, numbers as JSONEncoder prints them (integers stay integers).
         #expect(
             line == #"{"checksum":"0x00000000000000ab","dangling":1,"duplicates":3,"edges":9,"output":"/data/g.pwg","#
-                + #""seconds":0.123,"selfLoops":2,"self_loops":2,"vertices":5}"#)
+                + #""seconds":0.123,"selfLoops":2,"self_loops":2,"vertices":5,"weighted":true}"#)
     }
 
     @Test func localIndexPrintsSnakeCaseKeysAndTheOldKeysAsAliases() throws {

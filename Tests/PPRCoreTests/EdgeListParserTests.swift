@@ -3,10 +3,19 @@ import Testing
 
 /// Parses `text` in one chunk, or in chunks of `chunk` bytes, and returns the built graph's edges.
 private func parse(
-    _ text: String, format: EdgeListFormat = .snap, chunk: Int? = nil, undirected: Bool = false
+    _ text: String, format: EdgeListFormat = .snap, chunk: Int? = nil, undirected: Bool = false,
+    options: EdgeListOptions = EdgeListOptions()
 ) throws -> (edges: [[UInt64]], statistics: GraphBuilder.Statistics) {
-    var parser = EdgeListParser(file: "test.txt", format: format)
-    var builder = GraphBuilder(undirected: undirected)
+    try parseGraph(text, format: format, chunk: chunk, undirected: undirected, options: options).parsed
+}
+
+/// Parses `text` and returns the graph, its edges as external-id pairs and the ignored columns.
+private func parseGraph(
+    _ text: String, format: EdgeListFormat = .snap, chunk: Int? = nil, undirected: Bool = false,
+    options: EdgeListOptions = EdgeListOptions()
+) throws -> (graph: CSRGraph, parsed: (edges: [[UInt64]], statistics: GraphBuilder.Statistics), ignored: [String]) {
+    var parser = EdgeListParser(file: "test.txt", format: format, options: options)
+    var builder = GraphBuilder(undirected: undirected, weighted: options.weighted)
     let bytes = Array(text.utf8)
     let step = chunk ?? max(bytes.count, 1)
     var start = 0
@@ -22,13 +31,15 @@ private func parse(
             edges.append([graph.externalIDs[v], graph.externalIDs[Int(graph.targets[e])]])
         }
     }
-    return (edges, statistics)
+    return (graph, (edges, statistics), parser.ignoredColumns)
 }
 
 /// The error thrown while parsing `text`, or nil.
-private func parseError(_ text: String, format: EdgeListFormat = .snap) -> EdgeListError? {
+private func parseError(
+    _ text: String, format: EdgeListFormat = .snap, options: EdgeListOptions = EdgeListOptions()
+) -> EdgeListError? {
     do {
-        _ = try parse(text, format: format)
+        _ = try parse(text, format: format, options: options)
         return nil
     } catch let error as EdgeListError {
         return error
@@ -113,13 +124,13 @@ func malformedSnapLinesNameFileLineAndReason(text: String, line: Int, reason: St
 }
 
 @Test(arguments: [
-    ("from,to\n1,2\n2,x\n", 3, "target id is not an unsigned decimal integer"),
-    ("from,to\n1\n", 2, "only one column"),
-    ("from,to\n,2\n", 2, "empty source column"),
-    ("from,to\n1,\n", 2, "empty target column"),
-    ("from,to\n-1,2\n", 2, "negative source id"),
-    ("from,to\n1 2,3\n", 2, "source id is not an unsigned decimal integer"),
-    ("from,to\n\"1,2\n", 2, "unterminated quote"),
+    ("src,dst\n1,2\n2,x\n", 3, "target id is not an unsigned decimal integer"),
+    ("src,dst\n1\n", 2, "only one column; missing target (column 2)"),
+    ("src,dst\n,2\n", 2, "empty source column"),
+    ("src,dst\n1,\n", 2, "empty target column"),
+    ("src,dst\n-1,2\n", 2, "negative source id"),
+    ("src,dst\n1 2,3\n", 2, "source id is not an unsigned decimal integer"),
+    ("src,dst\n\"1,2\n", 2, "unterminated quote"),
 ])
 func malformedCSVLinesNameLine(text: String, line: Int, reason: String) throws {
     let error = try #require(parseError(text, format: .csv))
@@ -134,4 +145,130 @@ func malformedCSVLinesNameLine(text: String, line: Int, reason: String) throws {
 @Test func snapParserRejectsCSVAndCSVParserRejectsSnap() {
     #expect(parseError("1,2\n") != nil)
     #expect(parseError("src,dst\n1 2\n", format: .csv) != nil)
+}
+
+// MARK: CSV headers by name
+
+@Test(arguments: [
+    "src,dst\n1,2\n", "dst,src\n2,1\n", "source,target\n1,2\n", "target,source\n2,1\n",
+    "Destination , SOURCE\n2,1\n", "\"dst\",\"src\"\n2,1\n", "when,dst,note,src\n9,2,\"a, b\",1\n",
+    "weight,dst,src\n0.5,2,1\n",
+])
+func csvColumnsAreFoundByNameInAnyOrder(text: String) throws {
+    #expect(try parse(text, format: .csv).edges == [[1, 2]])
+}
+
+@Test func chosenColumnNamesReplaceTheDefaults() throws {
+    let options = EdgeListOptions(weighted: true, sourceColumn: "From", targetColumn: "to", weightColumn: "w")
+    let (graph, parsed, ignored) = try parseGraph(
+        "src,to,w,from,weight\n9,2,3.5,1,8\n", format: .csv, options: options)
+    #expect(parsed.edges == [[1, 2]])
+    #expect(graph.weights == [3.5])
+    #expect(ignored == ["column \"src\"", "column \"weight\""])
+}
+
+@Test(arguments: [
+    ("from,to\n1,2\n", EdgeListOptions(), "has no source column (src or source) and no target column"),
+    ("src,to\n1,2\n", EdgeListOptions(), "has no target column (dst, target or destination)"),
+    ("src,dst\n1,2\n", EdgeListOptions(weighted: true), "has no weight column (\"weight\")"),
+    ("src,dst,w\n1,2,3\n", EdgeListOptions(weighted: true, weightColumn: "cost"), "no weight column (\"cost\")"),
+    ("src,dst\n1,2\n", EdgeListOptions(sourceColumn: "from"), "has no column named \"from\""),
+    ("src,source,dst\n1,1,2\n", EdgeListOptions(), "names the source column more than once (columns 1, 2)"),
+    ("a,b\n1,2\n", EdgeListOptions(sourceColumn: "a", targetColumn: "A"), "uses column 1 for two roles"),
+])
+func unusableHeadersAreRefusedQuotingTheHeader(text: String, options: EdgeListOptions, reason: String) throws {
+    let error = try #require(parseError(text, format: .csv, options: options))
+    guard case .unusableHeader(let file, let header, let why) = error else {
+        Issue.record("unexpected error \(error)")
+        return
+    }
+    #expect(file == "test.txt")
+    #expect(header == String(text.prefix(while: { $0 != "\n" })))
+    #expect(why.contains(reason), "\(why)")
+    #expect(error.description.hasPrefix("test.txt:1: CSV header \"\(header)\""))
+}
+
+@Test func reorderedRowMissingAColumnNamesIt() throws {
+    let error = try #require(parseError("dst,src\n2,1\n3\n", format: .csv))
+    #expect(
+        error
+            == .malformedLine(file: "test.txt", line: 3, reason: "only one column; missing source (column 2) in \"3\""))
+}
+
+// MARK: Weights
+
+@Test func snapThirdColumnIsTheWeightAndDuplicatesSum() throws {
+    let text = "# w\n1 2 0.5\n1\t2\t2\r\n2 1 1e-3 1700000000\n3 3 +4\n"
+    let (graph, parsed, ignored) = try parseGraph(text, options: EdgeListOptions(weighted: true))
+    #expect(parsed.edges == [[1, 2], [2, 1], [3, 3]])
+    #expect(graph.weights == [2.5, 0.001, 4])
+    #expect(parsed.statistics.duplicateCount == 1)
+    #expect(ignored == ["column 4"])
+}
+
+@Test func csvWeightColumnIsRead() throws {
+    let text = "dst,weight,src\n2, \"0.25\" ,1\n3,1.5,1\n2,0.75,1\n"
+    let (graph, parsed, ignored) = try parseGraph(text, format: .csv, options: EdgeListOptions(weighted: true))
+    #expect(parsed.edges == [[1, 2], [1, 3]])
+    #expect(graph.weights == [1, 1.5])
+    #expect(ignored.isEmpty)
+}
+
+@Test(arguments: [
+    ("1 2 1\n1 3 1\n2 3 0\n", "weight \"0\" is not positive"),
+    ("1 2 1\n1 3 1\n2 3 -1.5\n", "weight \"-1.5\" is not positive"),
+    ("1 2 1\n1 3 1\n2 3 -0\n", "is not positive"),
+    ("1 2 1\n1 3 1\n2 3 nan\n", "weight \"nan\" is NaN"),
+    ("1 2 1\n1 3 1\n2 3 inf\n", "weight \"inf\" is infinite"),
+    ("1 2 1\n1 3 1\n2 3 -infinity\n", "is infinite"),
+    ("1 2 1\n1 3 1\n2 3 heavy\n", "weight \"heavy\" is not a number"),
+    ("1 2 1\n1 3 1\n2 3 1.5kg\n", "weight \"1.5kg\" is not a number"),
+    ("1 2 1\n1 3 1\n2 3\n", "missing weight (the third column)"),
+    ("1 2 1\n1 3 1\n2 3   \n", "missing weight"),
+])
+func badSnapWeightsNameFileAndLine(text: String, reason: String) throws {
+    let error = try #require(parseError(text, options: EdgeListOptions(weighted: true)))
+    guard case .invalidWeight("test.txt", 3, let why) = error else {
+        Issue.record("unexpected error \(error)")
+        return
+    }
+    #expect(why.contains(reason), "\(why)")
+    #expect(error.description.hasPrefix("test.txt:3: invalid edge weight: "))
+}
+
+@Test(arguments: [
+    ("src,dst,weight\n1,2,1\n2,3,0\n", "is not positive"),
+    ("src,dst,weight\n1,2,1\n2,3,-2\n", "is not positive"),
+    ("src,dst,weight\n1,2,1\n2,3,NaN\n", "is NaN"),
+    ("src,dst,weight\n1,2,1\n2,3,Infinity\n", "is infinite"),
+    ("src,dst,weight\n1,2,1\n2,3,x\n", "weight \"x\" is not a number"),
+    ("src,dst,weight\n1,2,1\n2,3,\n", "missing weight (column 3)"),
+    ("src,dst,weight\n1,2,1\n2,3, \"\" \n", "missing weight (column 3)"),
+    ("src,dst,weight\n1,2,1\n2,3\n", "missing weight (column 3)"),
+    ("weight,src,dst\n1,1,2\n,2,3\n", "missing weight (column 1)"),
+])
+func badCSVWeightsNameFileAndLine(text: String, reason: String) throws {
+    let error = try #require(parseError(text, format: .csv, options: EdgeListOptions(weighted: true)))
+    guard case .invalidWeight("test.txt", 3, let why) = error else {
+        Issue.record("unexpected error \(error)")
+        return
+    }
+    #expect(why.contains(reason), "\(why)")
+}
+
+@Test func unweightedParsersListTheColumnsTheyIgnore() throws {
+    #expect(try parseGraph("1 2\n2 3\n").ignored.isEmpty)
+    #expect(try parseGraph("1 2\n2 3 0.5\n").ignored == ["column 3"])
+    #expect(try parseGraph("1 2 x y\n2 3 0.5\n").ignored == ["column 3", "column 4"])
+    #expect(try parseGraph("src,dst\n1,2\n", format: .csv).ignored.isEmpty)
+    #expect(try parseGraph("src,dst,weight\n1,2,5\n", format: .csv).ignored == ["column \"weight\""])
+    #expect(try parseGraph("weight,dst,,src\n5,2,,1\n", format: .csv).ignored == ["column \"weight\"", "column 3"])
+    // The unweighted graph ignores the weights entirely.
+    #expect(try parseGraph("src,dst,weight\n1,2,-5\n", format: .csv).graph.weights == nil)
+}
+
+@Test func integerAndDecimalWeightsParseToTheSameDoubles() throws {
+    let text = "1 2 42\n1 3 000000000000003\n1 4 1234567890123456\n1 5 42.0\n1 6 999999999999999\n1 7 4.2e1\n"
+    let graph = try parseGraph(text, options: EdgeListOptions(weighted: true)).graph
+    #expect(graph.weights == [42, 3, 1_234_567_890_123_456, 42, 999_999_999_999_999, 42])
 }

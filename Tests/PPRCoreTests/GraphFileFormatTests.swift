@@ -42,6 +42,7 @@ func checksumIsXXH64(text: String, expected: UInt64) {
     // header + offsets (n+1) + targets padded to 8 + ids
     #expect(bytes.count == 64 + 8 * 7 + 32 + 8 * 6)
     #expect(Array(bytes[0..<8]) == Array("PWGRAPH\0".utf8))
+    #expect(bytes[8] == 1, "an unweighted graph is still written as format version 1")
     let (decoded, checksum) = try GraphFileFormat.decode(bytes)
     #expect(decoded.offsets == graph.offsets)
     #expect(decoded.targets == graph.targets)
@@ -94,9 +95,9 @@ func flippedPayloadByteIsDetected(offset: Int) throws {
     #expect(throws: GraphFileFormatError.wrongMagic(found: "")) { try GraphFileFormat.decode([UInt8]()) }
 
     bytes = GraphFileFormat.encode(try sampleGraph())
-    store(2, at: 8, width: 4, in: &bytes)
-    #expect(throws: GraphFileFormatError.unsupportedVersion(2)) { try GraphFileFormat.decode(bytes) }
-    #expect("\(GraphFileFormatError.unsupportedVersion(2))".contains("version 2"))
+    store(3, at: 8, width: 4, in: &bytes)
+    #expect(throws: GraphFileFormatError.unsupportedVersion(3)) { try GraphFileFormat.decode(bytes) }
+    #expect("\(GraphFileFormatError.unsupportedVersion(3))".contains("version 3"))
 }
 
 @Test func structurallyInvalidGraphIsRefusedEvenWithAValidChecksum() throws {
@@ -117,4 +118,117 @@ func flippedPayloadByteIsDetected(offset: Int) throws {
     store(graph.externalIDs[2], at: idsStart + 8, width: 8, in: &bytes)  // ids no longer ascending
     reseal(&bytes)
     #expect(throws: GraphFileFormatError.self) { try GraphFileFormat.decode(bytes) }
+}
+
+// MARK: Weighted graphs (format version 2)
+
+/// The sample graph's edges with weights: 10→20 listed twice (2 + 0.25 sum to 2.25).
+private func weightedSampleGraph() throws -> CSRGraph {
+    var builder = GraphBuilder(weighted: true)
+    let edges: [(UInt64, UInt64, Double)] = [
+        (10, 20, 2), (10, 30, 0.5), (20, 30, 1e-300), (30, 10, 3), (30, 30, 1), (UInt64.max, 10, 7), (40, 50, 1e300),
+        (10, 20, 0.25),
+    ]
+    for (s, t, w) in edges { builder.addEdge(from: s, to: t, weight: w) }
+    return try builder.build().graph
+}
+
+@Test func weightedGraphIsVersion2WithAWeightSectionTheChecksumCovers() throws {
+    let weighted = try weightedSampleGraph()
+    let unweighted = try sampleGraph()
+    let bytes = GraphFileFormat.encode(weighted)
+    #expect(bytes[8] == 2)
+    #expect(bytes.count == GraphFileFormat.encode(unweighted).count + 8 * weighted.edgeCount)
+    #expect(
+        Array(bytes[..<(bytes.count - 8 * weighted.edgeCount)].dropFirst(64))
+            == Array(GraphFileFormat.encode(unweighted)[64...]))
+    let (decoded, checksum) = try GraphFileFormat.decode(bytes)
+    #expect(decoded.weights == weighted.weights)
+    #expect(decoded.weights == [2.25, 0.5, 1e-300, 3, 1, 1e300, 7])
+    #expect(decoded.targets == unweighted.targets && decoded.offsets == unweighted.offsets)
+    #expect(checksum == GraphFileFormat.graphChecksum(of: weighted))
+    #expect(checksum != GraphFileFormat.graphChecksum(of: unweighted))
+    #expect(GraphFileFormat.encode(try weightedSampleGraph()) == bytes)
+}
+
+@Test func changingOneWeightChangesTheChecksum() throws {
+    let graph = try weightedSampleGraph()
+    var weights = try #require(graph.weights)
+    weights[3] = weights[3].nextUp
+    let other = CSRGraph(
+        offsets: graph.offsets, targets: graph.targets, externalIDs: graph.externalIDs, weights: weights)
+    #expect(GraphFileFormat.graphChecksum(of: other) != GraphFileFormat.graphChecksum(of: graph))
+}
+
+@Test func shortWeightSectionIsRefusedClearly() throws {
+    let good = GraphFileFormat.encode(try weightedSampleGraph())
+    let m = 7
+    for cut in [1, 8, 8 * m - 1, 8 * m] {
+        #expect {
+            try GraphFileFormat.decode(Array(good.dropLast(cut)))
+        } throws: { error in
+            guard case .truncatedWeights(7, _, good.count - cut) = error as? GraphFileFormatError else { return false }
+            return "\(error)".contains("weight section") && "\(error)".contains("truncated")
+        }
+    }
+    // Cut into the external ids: the plain size check.
+    #expect(throws: GraphFileFormatError.sizeMismatch(expected: UInt64(good.count), actual: good.count - 8 * m - 1)) {
+        try GraphFileFormat.decode(Array(good.dropLast(8 * m + 1)))
+    }
+    // An unweighted file relabelled as version 2 has no weight section.
+    var relabelled = GraphFileFormat.encode(try sampleGraph())
+    store(2, at: 8, width: 4, in: &relabelled)
+    #expect(throws: GraphFileFormatError.self) { try GraphFileFormat.decode(relabelled) }
+}
+
+@Test(arguments: [0.0, -1.5, Double.nan, Double.infinity, -Double.infinity, -0.0])
+func nonPositiveOrNonFiniteStoredWeightIsRefused(weight: Double) throws {
+    var bytes = GraphFileFormat.encode(try weightedSampleGraph())
+    store(weight.bitPattern, at: bytes.count - 8 * 4, width: 8, in: &bytes)  // edge 3's weight
+    reseal(&bytes)
+    #expect {
+        try GraphFileFormat.decode(bytes)
+    } throws: { error in
+        guard case .invalidGraph(.corrupt(let why)) = error as? GraphFileFormatError else { return false }
+        return why.contains("edge 3 has weight") && why.contains("positive and finite")
+    }
+}
+
+@Test func duplicateWeightsSumWhateverTheInputOrder() throws {
+    let edges: [(UInt64, UInt64, Double)] = [(1, 2, 0.1), (1, 2, 0.2), (1, 2, 0.3), (2, 1, 1), (1, 2, 1e-17)]
+    var sums: Set<UInt64> = []
+    for rotation in 0..<edges.count {
+        var builder = GraphBuilder(weighted: true)
+        for (s, t, w) in edges[rotation...] + edges[..<rotation] { builder.addEdge(from: s, to: t, weight: w) }
+        let (graph, statistics) = try builder.build()
+        #expect(statistics.duplicateCount == 3 && statistics.edgeCount == 2)
+        let weights = try #require(graph.weights)
+        #expect(abs(weights[0] - 0.6) < 1e-15 && weights[1] == 1)
+        sums.insert(weights[0].bitPattern)
+    }
+    #expect(sums.count == 1, "the summed weight must not depend on the input order")
+}
+
+@Test func weightsThatSumToInfinityAreRefusedNamingTheEdge() throws {
+    var builder = GraphBuilder(weighted: true)
+    builder.addEdge(from: 5, to: 9, weight: 1e308)
+    builder.addEdge(from: 5, to: 9, weight: 1e308)
+    #expect(throws: GraphError.invalidWeight(source: 5, target: 9, weight: .infinity)) { try builder.build() }
+    #expect("\(GraphError.invalidWeight(source: 5, target: 9, weight: .infinity))".contains("5 -> 9"))
+}
+
+@Test func undirectedWeightedEdgesSumBothDirections() throws {
+    var builder = GraphBuilder(undirected: true, weighted: true)
+    builder.addEdge(from: 1, to: 2, weight: 2)
+    builder.addEdge(from: 2, to: 1, weight: 3)
+    builder.addEdge(from: 3, to: 3, weight: 4)
+    let graph = try builder.build().graph
+    #expect(graph.weights == [5, 5, 4])
+}
+
+@Test func unweightedBuilderIgnoresWeights() throws {
+    var builder = GraphBuilder()
+    builder.addEdge(from: 1, to: 2, weight: -3)
+    let graph = try builder.build().graph
+    #expect(graph.weights == nil && !graph.isWeighted)
 }

@@ -91,3 +91,42 @@ private func emailGraph() throws -> CSRGraph {
         return "\(error)".contains("No such file")
     }
 }
+
+// MARK: Format versions against files written by an independent implementation (make-graph-fixtures.py)
+
+/// The checksum of tiny.txt's graph file: the value earlier releases wrote, which indexes pin.
+private let tinyChecksum: UInt64 = 0xF250_344F_B96E_57C6
+/// The checksum of tiny.csv's weighted graph file (duplicates 1→2 of 0.5 and 7 summed to 7.5).
+private let tinyWeightedChecksum: UInt64 = 0xE270_08DF_0444_EDA8
+
+@Test func unweightedGraphFileIsUnchangedByteForByte() throws {
+    let graph = try EdgeListReader.read(try ingestFixture("tiny.txt")).graph
+    let fixture = try readBytes(try ingestFixture("tiny.pwg"))
+    #expect(GraphFileFormat.encode(graph) == fixture)
+    #expect(GraphFileFormat.graphChecksum(of: graph) == tinyChecksum)
+    let loaded = try GraphFile.load(try ingestFixture("tiny.pwg"))
+    #expect(loaded.checksum == tinyChecksum && !loaded.graph.isWeighted)
+}
+
+@Test func weightedGraphFileLoadsWithItsWeights() throws {
+    let path = try ingestFixture("tiny-weighted.pwg")
+    let loaded = try GraphFile.load(path)
+    #expect(loaded.checksum == tinyWeightedChecksum)
+    #expect(loaded.checksum != tinyChecksum)
+    // Edges in CSR order: 1→2, 1→3, 1→6, 2→3, 3→1, 3→3, 4→4, 5→1, max→1.
+    #expect(loaded.graph.weights == [7.5, 1, 1, 2, 1, 1, 1, 1, 1])
+    #expect(GraphFileFormat.encode(loaded.graph) == (try readBytes(path)))
+    try withTemporaryDirectory { dir in
+        let copy = dir + "/w.pwg"
+        #expect(try GraphFile.write(loaded.graph, to: copy) == tinyWeightedChecksum)
+        #expect(try GraphFile.load(copy).graph.weights == loaded.graph.weights)
+        var cut = try readBytes(path)
+        cut.removeLast(12)
+        try writeBytes(cut, to: dir + "/cut.pwg")
+        #expect {
+            try GraphFile.load(dir + "/cut.pwg")
+        } throws: { error in
+            "\(error)".contains(dir + "/cut.pwg") && "\(error)".contains("weight section")
+        }
+    }
+}

@@ -182,3 +182,94 @@ func damagedGzipIsAnErrorNeverAShorterGraph(name: String) throws {
         #expect(try readBytes(out) == original)
     }
 }
+
+// MARK: Weighted ingest
+
+/// tiny.csv read with weights, as make-graph-fixtures.py (an independent writer) encodes it.
+@Test(arguments: ["tiny.csv", "tiny.csv.gz", "tiny-weighted.txt", "tiny-weighted.txt.gz"])
+func weightedIngestRoundTripsThroughTheGraphFile(name: String) throws {
+    let ingested = try EdgeListReader.ingest(try ingestFixture(name), options: EdgeListOptions(weighted: true))
+    #expect(ingested.graph.weights == [7.5, 1, 1, 2, 1, 1, 1, 1, 1])
+    #expect(ingested.statistics.duplicateCount == 1)
+    #expect(ingested.ignoredColumns.isEmpty)
+    #expect(GraphFileFormat.encode(ingested.graph) == (try readBytes(try ingestFixture("tiny-weighted.pwg"))))
+    try withTemporaryDirectory { dir in
+        let path = dir + "/w.pwg"
+        let checksum = try GraphFile.write(ingested.graph, to: path)
+        let loaded = try GraphFile.load(path)
+        #expect(loaded.checksum == checksum && loaded.graph.weights == ingested.graph.weights)
+        #expect(checksum != GraphFileFormat.graphChecksum(of: try EdgeListReader.read(try ingestFixture(name)).graph))
+    }
+}
+
+@Test func unweightedIngestOfAWeightedFileIgnoresTheColumnAndKeepsTheChecksum() throws {
+    for name in ["tiny.csv", "tiny-weighted.txt.gz"] {
+        let ingested = try EdgeListReader.ingest(try ingestFixture(name))
+        #expect(ingested.graph.weights == nil)
+        #expect(ingested.ignoredColumns == [name.hasSuffix(".csv") ? "column \"weight\"" : "column 3"])
+        #expect(GraphFileFormat.encode(ingested.graph) == (try readBytes(try ingestFixture("tiny.pwg"))))
+    }
+}
+
+@Test func reorderedAndRenamedCSVColumnsGiveTheSameWeightedGraph() throws {
+    try withTemporaryDirectory { dir in
+        let path = dir + "/edges.csv"
+        var text = "Cost,To,From\n"
+        for line in try String(contentsOfFile: try ingestFixture("tiny.csv"), encoding: .utf8).split(separator: "\n")
+            .dropFirst()
+        {
+            let fields = line.split(separator: ",")
+            text += "\(fields[2]),\(fields[1]),\(fields[0])\n"
+        }
+        try writeBytes(Array(text.utf8), to: path)
+        let options = EdgeListOptions(weighted: true, sourceColumn: "from", targetColumn: "to", weightColumn: "cost")
+        let ingested = try EdgeListReader.ingest(path, options: options)
+        #expect(GraphFileFormat.encode(ingested.graph) == (try readBytes(try ingestFixture("tiny-weighted.pwg"))))
+    }
+}
+
+/// Every bad weight fails naming the file and the line, and the ingest pipeline (read, then write)
+/// leaves no output file behind.
+@Test(arguments: [
+    ("e.txt", "1 2 1\n2 3 0\n", "is not positive"),
+    ("e.txt", "1 2 1\n2 3 -4\n", "is not positive"),
+    ("e.txt", "1 2 1\n2 3 NaN\n", "is NaN"),
+    ("e.txt", "1 2 1\n2 3 inf\n", "is infinite"),
+    ("e.txt", "1 2 1\n2 3\n", "missing weight"),
+    ("e.txt", "1 2 1\n2 3 0x\n", "is not a number"),
+    ("e.csv", "src,dst,weight\n2,3,0\n", "is not positive"),
+    ("e.csv", "src,dst,weight\n2,3,nan\n", "is NaN"),
+    ("e.csv", "src,dst,weight\n2,3,-inf\n", "is infinite"),
+    ("e.csv", "src,dst,weight\n2,3\n", "missing weight"),
+    ("e.csv", "src,dst,weight\n2,3,seven\n", "is not a number"),
+])
+func badWeightsFailNamingFileAndLineAndLeaveNothing(name: String, text: String, reason: String) throws {
+    try withTemporaryDirectory { dir in
+        let path = dir + "/" + name + ".gz"
+        try writeBytes(try gzipped(Array(text.utf8)), to: path)
+        for input in [path, dir + "/" + name] {
+            if input == dir + "/" + name { try writeBytes(Array(text.utf8), to: input) }
+            #expect {
+                let ingested = try EdgeListReader.ingest(input, options: EdgeListOptions(weighted: true))
+                try GraphFile.write(ingested.graph, to: dir + "/out.pwg")
+            } throws: { error in
+                "\(error)".hasPrefix("\(input):2: invalid edge weight: ") && "\(error)".contains(reason)
+            }
+        }
+        #expect(try directoryListing(dir) == [name, name + ".gz"])
+    }
+}
+
+/// Gzip of `bytes` by the system's gzip (a test-only helper: the product only inflates).
+private func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
+    try withTemporaryDirectory { dir in
+        try writeBytes(bytes, to: dir + "/plain")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "gzip -n -c plain > plain.gz"]
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        try process.run()
+        process.waitUntilExit()
+        return try readBytes(dir + "/plain.gz")
+    }
+}

@@ -875,10 +875,14 @@ struct  Ppr__V1__ShardStatus
    */
   size_t n_replicas;
   Ppr__V1__ReplicaStatus **replicas;
+  /*
+   * Whether `manifest`'s graph was weighted (part of the manifest; a field of its own to stay additive).
+   */
+  protobuf_c_boolean manifest_graph_weighted;
 };
 #define PPR__V1__SHARD_STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__shard_status__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, PPR__V1__SHARD_STATE__SHARD_STATE_UNSPECIFIED, 0, NULL, (char *)protobuf_c_empty_string, 0,NULL }
+    , 0, (char *)protobuf_c_empty_string, PPR__V1__SHARD_STATE__SHARD_STATE_UNSPECIFIED, 0, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0 }
 
 
 struct  Ppr__V1__ReplicaStatus
@@ -934,10 +938,14 @@ struct  Ppr__V1__ClusterStatus
   char *coordinator_version;
   Ppr__V1__GraphSummary *graph;
   uint64_t active_index_version;
+  /*
+   * Whether the served graph carries edge weights (walks move in proportion to them); describes `graph`.
+   */
+  protobuf_c_boolean graph_weighted;
 };
 #define PPR__V1__CLUSTER_STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__cluster_status__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string, NULL, 0 }
+    , 0,NULL, (char *)protobuf_c_empty_string, NULL, 0, 0 }
 
 
 /*
@@ -1190,10 +1198,14 @@ struct  Ppr__V1__WorkerHealth
    */
   Ppr__V1__IndexTaskStatus *index_task;
   char *worker_version;
+  /*
+   * Whether `manifest`'s graph was weighted (part of the manifest; a field of its own to stay additive).
+   */
+  protobuf_c_boolean manifest_graph_weighted;
 };
 #define PPR__V1__WORKER_HEALTH__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__worker_health__descriptor) \
-    , 0,NULL, 0, NULL, 0, 0, 0, NULL, (char *)protobuf_c_empty_string }
+    , 0,NULL, 0, NULL, 0, 0, 0, NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 /* Ppr__V1__Error methods */

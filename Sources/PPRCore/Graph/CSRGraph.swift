@@ -92,11 +92,16 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
     case corrupt(String)
     /// The input describes no edges at all.
     case empty(String)
+    /// A weighted edge (external ids) whose weight, after summing its duplicates, is not positive and finite.
+    case invalidWeight(source: UInt64, target: UInt64, weight: Double)
 
     public var description: String {
         switch self {
         case .corrupt(let why): "corrupt graph: \(why)"
         case .empty(let why): "empty graph: \(why)"
+        case .invalidWeight(let source, let target, let weight):
+            "edge \(source) -> \(target) has weight \(weight) after summing its duplicates; "
+                + "weights must be positive and finite"
         }
     }
 }

@@ -1,6 +1,7 @@
 // Decoding and validation of the graph file (layout in GraphFileFormat.swift). Checks run cheapest
-// first: magic, version, flags, reserved bytes, exact size for the header's counts, checksum of the
-// payload, and finally `CSRGraph.validate()` on the decoded arrays.
+// first: magic, version, flags, reserved bytes, exact size for the header's version and counts (a
+// short weight section gets its own message), checksum of the payload, and finally
+// `CSRGraph.validate()` on the decoded arrays (structure, and every weight positive and finite).
 
 extension GraphFileFormat {
     /// Decodes and validates graph file bytes; returns the graph and the checksum its header records.
@@ -18,7 +19,10 @@ extension GraphFileFormat {
             throw .sizeMismatch(expected: UInt64(headerByteCount), actual: bytes.count)
         }
         let version = UInt32(truncatingIfNeeded: load(bytes, 8, width: 4))
-        guard version == formatVersion else { throw .unsupportedVersion(version) }
+        guard version == unweightedFormatVersion || version == weightedFormatVersion else {
+            throw .unsupportedVersion(version)
+        }
+        let weighted = version == weightedFormatVersion
         let flags = UInt32(truncatingIfNeeded: load(bytes, 12, width: 4))
         guard flags == 0 else { throw .unsupportedFlags(flags) }
         let n = load(bytes, 16, width: 8)
@@ -30,10 +34,14 @@ extension GraphFileFormat {
         guard n <= UInt64(VertexIndex.max) else {
             throw .damagedHeader("vertex count \(n) exceeds \(VertexIndex.max)")
         }
-        guard let layout = layout(vertexCount: n, edgeCount: m), layout.total == UInt64(bytes.count) else {
-            let expected = layout(vertexCount: n, edgeCount: m)?.total ?? UInt64.max
-            throw .sizeMismatch(expected: expected, actual: bytes.count)
+        guard let layout = layout(vertexCount: n, edgeCount: m, weighted: weighted) else {
+            throw .sizeMismatch(expected: UInt64.max, actual: bytes.count)
         }
+        let actual = UInt64(bytes.count)
+        if weighted, actual >= layout.weights, actual < layout.total {
+            throw .truncatedWeights(edgeCount: m, sectionStart: layout.weights, actual: bytes.count)
+        }
+        guard layout.total == actual else { throw .sizeMismatch(expected: layout.total, actual: bytes.count) }
         let computed = GraphChecksum.xxh64(bytes.extracting(headerByteCount...))
         guard computed == stored else { throw .checksumMismatch(stored: stored, computed: computed) }
 
@@ -49,7 +57,12 @@ extension GraphFileFormat {
         var externalIDs = [UInt64](repeating: 0, count: vertexCount)
         let idBase = Int(layout.ids)
         for v in 0..<vertexCount { externalIDs[v] = GraphChecksum.word(bytes, idBase + 8 * v) }
-        let graph = CSRGraph(offsets: offsets, targets: targets, externalIDs: externalIDs)
+        var weights: [Double]?
+        if weighted {
+            let weightBase = Int(layout.weights)
+            weights = (0..<edgeCount).map { Double(bitPattern: GraphChecksum.word(bytes, weightBase + 8 * $0)) }
+        }
+        let graph = CSRGraph(offsets: offsets, targets: targets, externalIDs: externalIDs, weights: weights)
         do {
             try graph.validate()
         } catch {

@@ -22,7 +22,7 @@ extension Coordinator {
         }
         let summary = GraphSummary(
             path: graph.path, vertexCount: graph.graph.vertexCount, edgeCount: graph.graph.edgeCount,
-            checksum: graph.checksum)
+            checksum: graph.checksum, weighted: graph.graph.isWeighted)
         return ClusterStatus(
             shards: statuses, coordinatorVersion: softwareVersion, graph: summary, activeIndexVersion: active)
     }

@@ -237,6 +237,12 @@ public final class Coordinator: JobContext {
                         continue
                     }
                     guard manifest.graphChecksum == graph.checksum else {
+                        if manifest.graphWeighted != graph.graph.isWeighted {
+                            throw WireError(
+                                from: StoreError.graphWeightingMismatch(
+                                    path: "the store of \(shard)", expectedChecksum: graph.checksum,
+                                    graphWeighted: graph.graph.isWeighted, indexedChecksum: manifest.graphChecksum))
+                        }
                         throw WireError(
                             .failedPrecondition,
                             "\(shard) index was built for graph checksum \(manifest.graphChecksum), not \(graph.checksum)"

@@ -91,7 +91,8 @@ public final class LocalIndex: Sendable {
     /// - Throws: `StoreError` (no active version, another graph, alpha mismatch).
     public func queryEngine(over graph: LocalGraph, alpha: Double? = nil) throws -> LocalQueryEngine {
         let alpha = try alpha ?? store.activeManifest()?.restartProbability ?? PPRDefaults.restartProbability
-        let reader = try store.reader(expecting: graph.checksum, restartProbability: alpha)
+        let reader = try store.reader(
+            expecting: graph.checksum, graphWeighted: graph.graph.isWeighted, restartProbability: alpha)
         return LocalQueryEngine(graph: graph.graph, reader: reader)
     }
 }

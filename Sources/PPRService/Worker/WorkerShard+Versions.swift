@@ -42,7 +42,8 @@ extension WorkerShard {
                         + "\(info.manifest.shardIndex) of \(info.manifest.shardCount)")
             }
             return try store.reader(
-                version: version, expecting: graph.checksum, restartProbability: info.manifest.restartProbability)
+                version: version, expecting: graph.checksum, graphWeighted: graph.graph.isWeighted,
+                restartProbability: info.manifest.restartProbability)
         }
         state.withLock { $0.readers[version] = reader }
         return reader

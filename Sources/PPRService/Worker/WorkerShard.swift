@@ -157,7 +157,7 @@ public final class WorkerShard: Sendable {
             ManifestSummary(
                 graphChecksum: info.manifest.graphChecksum, walk: info.manifest.walkParameters,
                 encodingVersion: Int(info.manifest.encodingVersion), fingerprintCount: info.manifest.fingerprintCount,
-                indexVersion: UInt64(info.version))
+                indexVersion: UInt64(info.version), graphWeighted: info.manifest.graphWeighted)
         }
         return WorkerHealth(
             shards: [id], activeVersion: UInt64(active?.version ?? 0), manifest: manifest,

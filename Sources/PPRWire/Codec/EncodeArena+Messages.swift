@@ -111,6 +111,7 @@ extension EncodeArena {
             s.pointee.state = cEnum(shard.state.rawValue)
             s.pointee.active_version = shard.activeVersion
             s.pointee.manifest = shard.manifest.map(manifest)
+            s.pointee.manifest_graph_weighted = shard.manifest?.graphWeighted == true ? 1 : 0
             s.pointee.detail = string(shard.detail)
             let replicas = shard.replicas.map(replicaStatus)
             s.pointee.n_replicas = replicas.count
@@ -127,6 +128,7 @@ extension EncodeArena {
             g.pointee.edge_count = wireUInt64(graph.edgeCount)
             g.pointee.checksum = graph.checksum
             m.pointee.graph = g
+            m.pointee.graph_weighted = graph.weighted ? 1 : 0
         }
         m.pointee.active_index_version = status.activeIndexVersion
         return m
@@ -236,6 +238,7 @@ extension EncodeArena {
         m.pointee.shard_ids = array(health.shards.map { wireUInt32($0.rawValue) })
         m.pointee.active_version = health.activeVersion
         m.pointee.manifest = health.manifest.map(manifest)
+        m.pointee.manifest_graph_weighted = health.manifest?.graphWeighted == true ? 1 : 0
         m.pointee.combine_requests = wireUInt64(health.combineRequests)
         m.pointee.fingerprints_read = wireUInt64(health.fingerprintsRead)
         m.pointee.uptime_micros = wireMicros(health.uptime)

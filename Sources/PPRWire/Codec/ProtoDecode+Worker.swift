@@ -73,7 +73,8 @@ extension ProtoDecode {
         if let pointer = c.index_task { task = try indexTaskStatus(pointer.pointee) }
         return WorkerHealth(
             shards: array(c.n_shard_ids, c.shard_ids).map { ShardID(Int($0)) }, activeVersion: c.active_version,
-            manifest: c.manifest.map { manifest($0.pointee) }, combineRequests: count(c.combine_requests),
+            manifest: c.manifest.map { manifest($0.pointee, graphWeighted: c.manifest_graph_weighted) },
+            combineRequests: count(c.combine_requests),
             fingerprintsRead: count(c.fingerprints_read), uptime: duration(micros: c.uptime_micros),
             indexTask: task, workerVersion: string(c.worker_version)
         )

@@ -104,7 +104,8 @@ enum ProtoDecode {
         )
     }
 
-    static func manifest(_ c: Ppr__V1__ManifestSummary) -> ManifestSummary {
+    /// The manifest summary; `graphWeighted` travels beside it, in the enclosing message.
+    static func manifest(_ c: Ppr__V1__ManifestSummary, graphWeighted: protobuf_c_boolean) -> ManifestSummary {
         ManifestSummary(
             graphChecksum: c.graph_checksum,
             walk: WalkParameters(
@@ -112,7 +113,7 @@ enum ProtoDecode {
                 maxWalkLength: Int(c.max_walk_length), seed: c.seed
             ),
             encodingVersion: Int(c.encoding_version), fingerprintCount: count(c.fingerprint_count),
-            indexVersion: c.index_version
+            indexVersion: c.index_version, graphWeighted: graphWeighted != 0
         )
     }
 
@@ -121,7 +122,8 @@ enum ProtoDecode {
             ShardStatus(
                 shard: ShardID(Int(s.shard_id)), workerURL: string(s.worker_url),
                 state: try known(s.state, "ShardStatus.state"), activeVersion: s.active_version,
-                manifest: s.manifest.map { manifest($0.pointee) }, detail: string(s.detail),
+                manifest: s.manifest.map { manifest($0.pointee, graphWeighted: s.manifest_graph_weighted) },
+                detail: string(s.detail),
                 replicas: try messages(s.n_replicas, s.replicas) { (r) throws(WireDecodeError) in
                     ReplicaStatus(
                         replica: Int(r.replica), url: string(r.url), state: try known(r.state, "ReplicaStatus.state"),
@@ -134,7 +136,8 @@ enum ProtoDecode {
         let graph = c.graph.map { g in
             GraphSummary(
                 path: string(g.pointee.path), vertexCount: count(g.pointee.vertex_count),
-                edgeCount: count(g.pointee.edge_count), checksum: g.pointee.checksum
+                edgeCount: count(g.pointee.edge_count), checksum: g.pointee.checksum,
+                weighted: c.graph_weighted != 0
             )
         }
         return ClusterStatus(

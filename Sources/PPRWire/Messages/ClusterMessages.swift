@@ -25,15 +25,20 @@ public struct ManifestSummary: Hashable, Sendable {
     public var encodingVersion: Int
     public var fingerprintCount: Int
     public var indexVersion: UInt64
+    /// Whether the graph was weighted (on the wire: `manifest_graph_weighted` of the enclosing
+    /// `ShardStatus` or `WorkerHealth`).
+    public var graphWeighted: Bool
     /// Makes a summary.
     public init(
-        graphChecksum: UInt64, walk: WalkParameters, encodingVersion: Int, fingerprintCount: Int, indexVersion: UInt64
+        graphChecksum: UInt64, walk: WalkParameters, encodingVersion: Int, fingerprintCount: Int, indexVersion: UInt64,
+        graphWeighted: Bool = false
     ) {
         self.graphChecksum = graphChecksum
         self.walk = walk
         self.encodingVersion = encodingVersion
         self.fingerprintCount = fingerprintCount
         self.indexVersion = indexVersion
+        self.graphWeighted = graphWeighted
     }
 }
 
@@ -116,12 +121,15 @@ public struct GraphSummary: Hashable, Sendable {
     public var vertexCount: Int
     public var edgeCount: Int
     public var checksum: UInt64
+    /// Whether the graph carries edge weights (on the wire: `ClusterStatus.graph_weighted`).
+    public var weighted: Bool
     /// Makes a summary.
-    public init(path: String, vertexCount: Int, edgeCount: Int, checksum: UInt64) {
+    public init(path: String, vertexCount: Int, edgeCount: Int, checksum: UInt64, weighted: Bool = false) {
         self.path = path
         self.vertexCount = vertexCount
         self.edgeCount = edgeCount
         self.checksum = checksum
+        self.weighted = weighted
     }
 }
 

@@ -23,6 +23,11 @@ open("corrupt-deflate.txt.gz", "wb").write(data)
 PY
 printf 'source,target,weight\n1,2,0.5\n1,3,1\n2,3,2\n3,1,1\n3,3,1\n1,2,7\n4,4,1\n18446744073709551615,1,1\n5,1,1\n1,6,1\n' > tiny.csv
 gzip -n -c tiny.csv > tiny.csv.gz
+# tiny.csv as weighted SNAP text (weights in the third column, tabs and a comment), and gzipped.
+printf '# tiny weighted graph\n1 2 0.5\n1\t3\t1\n2 3 2\n3 1 1\n3 3 1\n1 2 7\n4 4 1.0\n18446744073709551615 1 1e0\n5 1 1\n1 6 1' > tiny-weighted.txt
+gzip -n -c tiny-weighted.txt > tiny-weighted.txt.gz
+# The graph files of tiny.txt (format version 1) and tiny.csv read with weights (version 2).
+python3 make-graph-fixtures.py
 printf '1,2\n2,3\n' > no-header.csv
-printf 'from,to\n1,2\n2,x\n' > bad-column.csv
+printf 'src,dst\n1,2\n2,x\n' > bad-column.csv
 printf '# nothing but comments\n\n# and blank lines\n' > comments-only.txt
