@@ -15,24 +15,24 @@ import PPRWire
 
 /// One run of a batch-query job.
 struct BatchQueryJob {
-    let params: BatchQueryJobParams
+    let job: ResolvedBatchQueryJob
     let handle: JobHandle
 
     func run() async throws(WireError) -> JobResult {
-        let (input, files) = (params.inputPath, handle.settings.jobFiles)
+        let (input, files) = (job.inputPath, handle.settings.jobFiles)
         let queries = try await handle.cpu.run { () throws(WireError) in
             try BatchQueryInput.parse(path: input, files: files)
         }
         let total = queries.count
         handle.logger.info("job \(handle.id): \(total) queries from \(input)")
         await handle.progress(0, of: total)
-        let (output, id) = (params.outputPath, handle.id)
+        let (output, id) = (job.outputPath, handle.id)
         let file = try JobFiles.wire { () throws(JobFilesError) in try files.createOutput(output, job: id) }
         var answered = 0
         do throws(WireError) {
             var start = 0
             let size = handle.settings.roundSize(
-                preferred: handle.settings.batchSize, topK: params.topK ?? handle.settings.query.topK,
+                preferred: handle.settings.batchSize, topK: job.query.topK,
                 vertexCount: handle.context.graph.graph.vertexCount)
             while start < total {
                 try handle.checkCancelled()
@@ -60,7 +60,7 @@ struct BatchQueryJob {
             file.discard()
             throw error
         }
-        return JobResult(outputPath: params.outputPath, queriesAnswered: answered)
+        return JobResult(outputPath: job.outputPath, queriesAnswered: answered)
     }
 
     /// The answer or the per-query error of each query, in order.
@@ -94,14 +94,16 @@ struct BatchQueryJob {
                 }
             }
         }
-        return outcomes.map { $0! }
+        return zip(batch, outcomes).map { query, outcome in
+            outcome ?? .failure(WireError(.internal, "line \(query.line): no answer"))
+        }
     }
 
     private func request(_ query: BatchQueryLine) -> QueryRequest {
         QueryRequest(
-            sources: query.sources, topK: params.topK, eps: params.eps, maxLevels: params.maxLevels,
-            excludeSources: params.excludeSources, excludeOutNeighbors: params.excludeOutNeighbors,
-            accuracy: params.accuracy)
+            sources: query.sources, topK: job.query.topK, eps: job.query.eps, maxLevels: job.query.maxLevels,
+            excludeSources: job.excludeSources, excludeOutNeighbors: job.excludeOutNeighbors,
+            accuracy: job.query.accuracy?.rawValue)
     }
 
     /// Errors that belong to one query, not to the cluster.

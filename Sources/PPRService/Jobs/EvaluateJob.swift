@@ -13,17 +13,16 @@ import PPRWire
 
 /// One run of an evaluate job.
 struct EvaluateJob {
-    let params: EvaluateJobParams
+    let job: ResolvedEvaluateJob
     let handle: JobHandle
 
     func run() async throws(WireError) -> JobResult {
         let graph = handle.context.graph.graph
         guard graph.vertexCount > 0 else { throw WireError(.failedPrecondition, "the graph has no vertices") }
         let alpha = await handle.runner.activeIndexAlpha()
-        let seed = params.seed ?? 1
-        let sources = EvaluationMetrics.sample(
-            count: params.sampleCount ?? 50, vertexCount: graph.vertexCount, seed: seed)
-        let listLength = max(100, params.topK ?? 10)
+        let seed = job.seed
+        let sources = EvaluationMetrics.sample(count: job.sampleCount, vertexCount: graph.vertexCount, seed: seed)
+        let listLength = max(100, job.query.topK)
         handle.logger.info(
             "job \(handle.id): evaluating \(sources.count) sources (seed \(seed), alpha \(alpha), list \(listLength))")
         await handle.progress(0, of: sources.count)
@@ -35,8 +34,8 @@ struct EvaluateJob {
             let batch = Array(sources[start..<min(sources.count, start + size)])
             let requests = batch.map { source in
                 QueryRequest(
-                    sources: [QuerySource(graph.id(of: source))], topK: listLength, eps: params.eps,
-                    maxLevels: params.maxLevels, restartProbability: alpha, accuracy: params.accuracy)
+                    sources: [QuerySource(graph.id(of: source))], topK: listLength, eps: job.query.eps,
+                    maxLevels: job.query.maxLevels, restartProbability: alpha, accuracy: job.query.accuracy?.rawValue)
             }
             let responses = try await handle.context.answer(requests)
             guard responses.count == batch.count else {
