@@ -3,7 +3,8 @@
 // Sources are drawn uniformly (distinct) among all vertices with a WalkSeed stream seeded by the job's
 // seed (logged), so a re-run samples the same sources. Each is answered through the live query path
 // (`context.answer`, batches of `evaluateBatchSize`) with top_k = max(100, k) and the alpha of the
-// active index; exact PPR comes from PowerIteration on `context.graph`, off the cooperative pool.
+// active index, as its workers' manifests record it (whatever the configuration or the job history say);
+// exact PPR comes from PowerIteration on `context.graph` with that alpha, off the cooperative pool.
 // The result is the mean over sources of precision@10, precision@100 and the restricted L1 defined in
 // EvaluationMetrics. Progress = sources done; cancel is checked between batches.
 import Logging
@@ -19,7 +20,7 @@ struct EvaluateJob {
     func run() async throws(WireError) -> JobResult {
         let graph = handle.context.graph.graph
         guard graph.vertexCount > 0 else { throw WireError(.failedPrecondition, "the graph has no vertices") }
-        let alpha = await handle.runner.activeIndexAlpha()
+        let alpha = try await handle.context.activeIndexManifest().walk.restartProbability
         let seed = job.seed
         let sources = EvaluationMetrics.sample(count: job.sampleCount, vertexCount: graph.vertexCount, seed: seed)
         let listLength = max(100, job.query.topK)

@@ -123,12 +123,9 @@ struct ExportJob {
         return rows
     }
 
-    /// Alpha of the active index, from the first shard's manifest (0 when it cannot be read).
+    /// Alpha of the active index, from its manifests (0 when they cannot be read: the export is written).
     private func indexAlpha() async -> Double {
-        let response = try? await handle.context.callShard(
-            ShardID(0), .workerHealth(WorkerHealthRequest()), deadline: .seconds(5))
-        guard case .workerHealth(let health) = response else { return 0 }
-        return health.manifest?.walk.restartProbability ?? 0
+        (try? await handle.context.activeIndexManifest())?.walk.restartProbability ?? 0
     }
 
     static func meta(

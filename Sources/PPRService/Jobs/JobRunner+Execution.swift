@@ -115,14 +115,6 @@ extension JobRunner {
         if let job = live[id] { await persist(job) }
         return version
     }
-
-    /// Alpha of the active index: that of the succeeded index job that built it, else the configured one.
-    func activeIndexAlpha() async -> Double {
-        guard let active = await context.activeIndexVersion() else { return settings.index.alpha }
-        let builders = try? await ledger.run { try $0.list(state: .succeeded).filter { $0.kind == .index } }
-        let builder = builders?.first { $0.result?.indexVersion == active }
-        return builder?.parameters.restartProbability ?? settings.index.alpha
-    }
 }
 
 /// What a running job may use: the coordinator's context, the settings, and its runner for progress.
