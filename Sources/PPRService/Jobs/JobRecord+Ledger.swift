@@ -153,6 +153,9 @@ extension JobLedgerResult {
             exportRows = result.exportRows
             exportEntries = result.exportEntries
         }
+        restartProbability = result.restartProbability
+        meanErrorEstimate = result.meanErrorEstimate
+        maxErrorEstimate = result.maxErrorEstimate
     }
 }
 
@@ -200,7 +203,8 @@ extension JobRecord {
                     precisionAt10: r.precisionAt10, precisionAt100: r.precisionAt100, l1Error: r.l1Error,
                     outputPath: r.outputPath ?? "", indexVersion: r.indexVersion ?? 0,
                     queriesAnswered: r.queriesAnswered ?? 0, exportRows: r.exportRows ?? 0,
-                    exportEntries: r.exportEntries ?? 0)
+                    exportEntries: r.exportEntries ?? 0, restartProbability: r.restartProbability,
+                    meanErrorEstimate: r.meanErrorEstimate, maxErrorEstimate: r.maxErrorEstimate)
             })
     }
 }
