@@ -66,36 +66,45 @@ struct BatchQueryJob {
     /// The answer or the per-query error of each query, in order.
     private func answer(_ batch: [BatchQueryLine]) async throws(WireError) -> [Result<QueryResponse, WireError>] {
         let graph = handle.context.graph.graph
-        var outcomes = [Result<QueryResponse, WireError>?](repeating: nil, count: batch.count)
-        var pending: [(index: Int, request: QueryRequest)] = []
-        for (index, query) in batch.enumerated() {
-            if let missing = query.sources.first(where: { graph.index(of: $0.vertex) == nil }) {
-                outcomes[index] = .failure(WireError(.notFound, "vertex \(missing.vertex) does not exist"))
-            } else {
-                pending.append((index, request(query)))
+        // Unknown ids are refused here, before anything is sent; the other queries go to the query path.
+        let refusals: [WireError?] = batch.map { query in
+            query.sources.first { graph.index(of: $0.vertex) == nil }.map { missing in
+                WireError(.notFound, "vertex \(missing.vertex) does not exist")
             }
         }
-        if !pending.isEmpty {
-            do throws(WireError) {
-                let responses = try await handle.context.answer(pending.map(\.request))
-                guard responses.count == pending.count else {
-                    throw WireError(.internal, "\(responses.count) answers to \(pending.count) queries")
-                }
-                for (entry, response) in zip(pending, responses) { outcomes[entry.index] = .success(response) }
-            } catch let error where Self.isPerQuery(error) {
-                for entry in pending {
-                    try handle.checkCancelled()
-                    do throws(WireError) {
-                        let responses = try await handle.context.answer([entry.request])
-                        outcomes[entry.index] = .success(responses.first ?? QueryResponse(results: []))
-                    } catch let error where Self.isPerQuery(error) {
-                        outcomes[entry.index] = .failure(error)
-                    }
+        let sent = zip(batch, refusals).compactMap { query, refusal in refusal == nil ? request(query) : nil }
+        let answers = try await answerEach(sent)
+        var next = 0  // answers[next] belongs to the next query without a refusal (one answer per sent query)
+        return refusals.map { refusal in
+            if let refusal { return .failure(refusal) }
+            next += 1
+            return answers[next - 1]
+        }
+    }
+
+    /// One outcome per request, in order: the batch answered at once, or, when the query path refuses it
+    /// with a per-query error, one query at a time to find the culprits.
+    private func answerEach(_ requests: [QueryRequest]) async throws(WireError) -> [Result<QueryResponse, WireError>] {
+        guard !requests.isEmpty else { return [] }
+        do throws(WireError) {
+            let responses = try await handle.context.answer(requests)
+            guard responses.count == requests.count else {
+                throw WireError(.internal, "\(responses.count) answers to \(requests.count) queries")
+            }
+            return responses.map { .success($0) }
+        } catch let error where Self.isPerQuery(error) {
+            var outcomes: [Result<QueryResponse, WireError>] = []
+            outcomes.reserveCapacity(requests.count)
+            for request in requests {
+                try handle.checkCancelled()
+                do throws(WireError) {
+                    let responses = try await handle.context.answer([request])
+                    outcomes.append(.success(responses.first ?? QueryResponse(results: [])))
+                } catch let error where Self.isPerQuery(error) {
+                    outcomes.append(.failure(error))
                 }
             }
-        }
-        return zip(batch, outcomes).map { query, outcome in
-            outcome ?? .failure(WireError(.internal, "line \(query.line): no answer"))
+            return outcomes
         }
     }
 
