@@ -3176,7 +3176,7 @@ const ProtobufCMessageDescriptor ppr__v1__export_job_params__descriptor =
   (ProtobufCMessageInit) ppr__v1__export_job_params__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__job_result__field_descriptors[8] =
+static const ProtobufCFieldDescriptor ppr__v1__job_result__field_descriptors[11] =
 {
   {
     "precision_at_10",
@@ -3274,22 +3274,62 @@ static const ProtobufCFieldDescriptor ppr__v1__job_result__field_descriptors[8] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "restart_probability",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Ppr__V1__JobResult, opt_restart_probability_case),
+    offsetof(Ppr__V1__JobResult, restart_probability),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mean_error_estimate",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Ppr__V1__JobResult, opt_mean_error_estimate_case),
+    offsetof(Ppr__V1__JobResult, mean_error_estimate),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_error_estimate",
+    27,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Ppr__V1__JobResult, opt_max_error_estimate_case),
+    offsetof(Ppr__V1__JobResult, max_error_estimate),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__job_result__field_indices_by_name[] = {
   7,   /* field[7] = export_entries */
   6,   /* field[6] = export_rows */
   4,   /* field[4] = index_version */
   2,   /* field[2] = l1_error */
+  10,   /* field[10] = max_error_estimate */
+  9,   /* field[9] = mean_error_estimate */
   3,   /* field[3] = output_path */
   0,   /* field[0] = precision_at_10 */
   1,   /* field[1] = precision_at_100 */
   5,   /* field[5] = queries_answered */
+  8,   /* field[8] = restart_probability */
 };
-static const ProtobufCIntRange ppr__v1__job_result__number_ranges[2 + 1] =
+static const ProtobufCIntRange ppr__v1__job_result__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 10, 6 },
-  { 0, 8 }
+  { 25, 8 },
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor ppr__v1__job_result__descriptor =
 {
@@ -3299,10 +3339,10 @@ const ProtobufCMessageDescriptor ppr__v1__job_result__descriptor =
   "Ppr__V1__JobResult",
   "ppr.v1",
   sizeof(Ppr__V1__JobResult),
-  8,
+  11,
   ppr__v1__job_result__field_descriptors,
   ppr__v1__job_result__field_indices_by_name,
-  2,  ppr__v1__job_result__number_ranges,
+  3,  ppr__v1__job_result__number_ranges,
   (ProtobufCMessageInit) ppr__v1__job_result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -7,7 +7,10 @@ struct EvaluateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Submit an evaluate job: accuracy of the live index against exact PPR on sampled sources.",
-        discussion: "With --wait prints precision@10, precision@100 and the mean L1 error when it ends."
+        discussion: """
+            With --wait prints, when it ends, precision@10, precision@100, the mean L1 error, the queries' own \
+            error estimates (mean and max) beside it, and the alpha evaluated (the active index's).
+            """
     )
 
     @Option(name: .long, help: "Source vertices to sample (default: the server's).")

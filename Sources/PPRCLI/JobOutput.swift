@@ -42,11 +42,16 @@ struct JobOutput: Codable, Equatable {
         var l1Error: Double?
         var rows: Int?
         var entries: Int?
+        /// Evaluate: the alpha evaluated and the queries' own error estimates, beside the measured `l1_error`.
+        var alpha: Double?
+        var meanErrorEstimate: Double?
+        var maxErrorEstimate: Double?
 
         enum CodingKeys: String, CodingKey {
             case indexVersion = "index_version", outputPath = "output_path", queriesAnswered = "queries_answered"
             case precisionAt10 = "precision_at_10", precisionAt100 = "precision_at_100", l1Error = "l1_error"
-            case rows, entries
+            case rows, entries, alpha
+            case meanErrorEstimate = "mean_error_estimate", maxErrorEstimate = "max_error_estimate"
         }
     }
 
@@ -128,7 +133,8 @@ struct JobOutput: Codable, Equatable {
         case .evaluate:
             Result(
                 queriesAnswered: result.queriesAnswered, precisionAt10: result.precisionAt10,
-                precisionAt100: result.precisionAt100, l1Error: result.l1Error)
+                precisionAt100: result.precisionAt100, l1Error: result.l1Error, alpha: result.restartProbability,
+                meanErrorEstimate: result.meanErrorEstimate, maxErrorEstimate: result.maxErrorEstimate)
         case .export: Result(outputPath: result.outputPath, rows: result.exportRows, entries: result.exportEntries)
         }
     }
@@ -154,6 +160,9 @@ struct JobOutput: Codable, Equatable {
             if let v = result.precisionAt10 { rows.append(("Precision@10", String(format: "%.4f", v))) }
             if let v = result.precisionAt100 { rows.append(("Precision@100", String(format: "%.4f", v))) }
             if let v = result.l1Error { rows.append(("L1", String(format: "%.6f", v))) }
+            if let v = result.meanErrorEstimate { rows.append(("Error estimate (mean)", String(format: "%.6f", v))) }
+            if let v = result.maxErrorEstimate { rows.append(("Error estimate (max)", String(format: "%.6f", v))) }
+            if let v = result.alpha { rows.append(("Alpha", "\(v)")) }
             if let v = result.rows { rows.append(("Rows", "\(v)")) }
             if let v = result.entries { rows.append(("Entries", "\(v)")) }
         }

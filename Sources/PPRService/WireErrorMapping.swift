@@ -37,6 +37,7 @@ extension WireError {
         case let error as GraphError: self.init(.invalidArgument, error.description)
         case let error as WireDecodeError: self.init(.invalidArgument, error.description)
         case let error as ServingError: self.init(.unavailable, error.description)
+        case let error as StoredJobError: self.init(.internal, error.description)
         case let error as FrontAccessError: self.init(Self.code(for: error), error.description)
         case is CancellationError: self.init(.cancelled, "the request was cancelled")
         default: self.init(.internal, String(describing: error))

@@ -116,6 +116,11 @@ public struct JobLedgerResult: Codable, Equatable, Sendable {
     /// Export: rows and entries written.
     public var exportRows: Int?
     public var exportEntries: Int?
+    /// Evaluate: the alpha evaluated, and the mean and largest error estimate of its queries (absent in
+    /// records written before they were reported).
+    public var restartProbability: Double?
+    public var meanErrorEstimate: Double?
+    public var maxErrorEstimate: Double?
 
     /// Makes a result; every field defaults to nil.
     public init(

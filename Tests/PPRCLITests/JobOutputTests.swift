@@ -41,6 +41,22 @@ import Testing
         #expect(text.hasSuffix("L1:            0.100000"))
     }
 
+    @Test func anEvaluateJobShowsItsAlphaAndErrorEstimatesBesideTheMeasuredError() throws {
+        let record = JobRecord(
+            id: 13, spec: .evaluate(EvaluateJobParams(sampleCount: 20)), state: .succeeded, progressDone: 20,
+            progressTotal: 20, createdUnixMicros: created,
+            result: JobResult(
+                precisionAt10: 0.99, l1Error: 0.04, queriesAnswered: 20, restartProbability: 0.3,
+                meanErrorEstimate: 0.05, maxErrorEstimate: 0.125))
+        let result = try #require(try object(JobOutput(record))["result"] as? [String: Any])
+        #expect(result["alpha"] as? Double == 0.3 && result["l1_error"] as? Double == 0.04)
+        #expect(result["mean_error_estimate"] as? Double == 0.05 && result["max_error_estimate"] as? Double == 0.125)
+        let text = JobOutput(record).text()
+        #expect(
+            text.contains("Error estimate (mean): 0.050000\n") && text.contains("Error estimate (max):  0.125000\n"))
+        #expect(text.hasSuffix("Alpha:                 0.3"))
+    }
+
     @Test func aFailedIndexJobShowsItsErrorAndNoResult() throws {
         let record = JobRecord(
             id: 3, spec: .index(IndexJobParams(walksPerVertex: 32, threads: 2)), state: .failed, progressDone: 256,

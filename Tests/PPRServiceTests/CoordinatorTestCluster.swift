@@ -61,12 +61,12 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         for s in 0..<shardCount { try startShard(s) }
     }
 
-    /// Builds and activates an index through an index job; returns the version.
-    func index() async throws -> UInt64 {
+    /// Builds and activates an index through an index job (with `walk`, default `Self.walk`); returns the version.
+    func index(walk: WalkParameters = walk) async throws -> UInt64 {
         try await coordinator.start()
         let params = IndexJobParams(
-            walksPerVertex: Self.walk.walksPerVertex, maxWalkLength: Self.walk.maxWalkLength,
-            restartProbability: Self.walk.restartProbability, seed: Self.walk.seed, threads: 1)
+            walksPerVertex: walk.walksPerVertex, maxWalkLength: walk.maxWalkLength,
+            restartProbability: walk.restartProbability, seed: walk.seed, threads: 1)
         let submitted = try await typedClient.submit(.index(params))
         let record = try await typedClient.awaitJob(submitted, every: .milliseconds(50), within: .seconds(30))
         guard record.state == .succeeded else {

@@ -49,19 +49,25 @@ final class JobEngine: Sendable {
     let graph: LoadedGraph
     let store: FingerprintStore
     let reader: FingerprintStoreReader
+    /// The version the store serves.
+    let version: UInt64
 
-    init(sandbox: JobSandbox, vertexCount: Int = 300, walks: Int = 64) throws {
+    init(
+        sandbox: JobSandbox, vertexCount: Int = 300, walks: Int = 64,
+        alpha: Double = PPRDefaults.restartProbability
+    ) throws {
         let csr = try jobTestGraph(vertexCount: vertexCount, seed: 42)
         let path = sandbox.path("graph.pwg")
         try GraphFile.write(csr, to: path)
         graph = try GraphFile.load(path)
         store = try FingerprintStore(directory: sandbox.path("fingerprints"))
         let builder = IndexBuilder(
-            graph: graph.graph, graphChecksum: graph.checksum, parameters: WalkParameters(walksPerVertex: walks),
-            threadCount: 2)
-        let version = try builder.build(into: store).manifest.version
-        try store.activate(version)
-        reader = try store.reader(expecting: graph.checksum, restartProbability: PPRDefaults.restartProbability)
+            graph: graph.graph, graphChecksum: graph.checksum,
+            parameters: WalkParameters(restartProbability: alpha, walksPerVertex: walks), threadCount: 2)
+        let built = try builder.build(into: store).manifest.version
+        try store.activate(built)
+        version = UInt64(built)
+        reader = try store.reader(expecting: graph.checksum, restartProbability: alpha)
     }
 
     /// Answers one query as the coordinator would; errors as the wire carries them.
@@ -134,6 +140,11 @@ final class JobEngineContext: JobContext {
     func activeIndexVersion() async -> UInt64? { active.withLock { $0 } }
 
     func setActiveIndexVersion(_ version: UInt64) async throws(WireError) { active.withLock { $0 = version } }
+
+    /// The engine's store answers every query, whatever version is recorded as active.
+    func activeIndexManifest() async throws(WireError) -> ActiveIndex {
+        ActiveIndex(version: active.withLock { $0 } ?? engine.version, walk: engine.reader.walkParameters)
+    }
 }
 
 /// Holds the answer call number `call` until the calling task is cancelled, and says when it got there.

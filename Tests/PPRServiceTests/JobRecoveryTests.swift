@@ -1,4 +1,5 @@
 import Foundation
+import PPRCore
 import PPRService
 import PPRStorage
 import PPRWire
@@ -76,5 +77,33 @@ import Testing
 
         let next = try await fixture.runner()
         #expect(try await next.waitUntilFinished(id: second.id).state == .succeeded)
+    }
+
+    @Test func queuedJobsKeepTheirAccuracyPresetAcrossARestart() async throws {
+        let fixture = try JobFixture()
+        defer { fixture.sandbox.remove() }
+        let input = try fixture.input(count: 5)
+        let gate = AnswerGate(holding: 1)
+        let runner = try await fixture.runner(beforeAnswer: gate.hold)
+        let blocker = JobSpec.batchQuery(BatchQueryJobParams(inputPath: input, outputPath: fixture.sandbox.path("o")))
+        _ = try await runner.submit(blocker)
+        let batch = try await runner.submit(
+            .batchQuery(BatchQueryJobParams(inputPath: input, outputPath: fixture.sandbox.path("p"), accuracy: "fast")))
+        let evaluate = try await runner.submit(.evaluate(EvaluateJobParams(sampleCount: 3, accuracy: "high")))
+        await gate.waitUntilReached()
+        await runner.shutdown()
+
+        let next = try await fixture.runner()
+        let batchDone = try await next.waitUntilFinished(id: batch.id)
+        let evaluateDone = try await next.waitUntilFinished(id: evaluate.id)
+        #expect(batchDone.state == .succeeded && evaluateDone.state == .succeeded)
+        guard case .batchQuery(let batchParams) = batchDone.spec, case .evaluate(let evaluateParams) = evaluateDone.spec
+        else {
+            Issue.record("specs changed kind: \(batchDone.spec), \(evaluateDone.spec)")
+            return
+        }
+        // The preset's eps, resolved at submit, and its name (its sampling knobs) both survive.
+        #expect(batchParams.accuracy == "fast" && batchParams.eps == AccuracyPreset.fast.eps)
+        #expect(evaluateParams.accuracy == "high" && evaluateParams.eps == AccuracyPreset.high.eps)
     }
 }

@@ -26,7 +26,9 @@ enum WireSamples {
         id: 12, spec: evaluateSpec, state: .succeeded, progressDone: 100, progressTotal: 100,
         createdUnixMicros: 1_700_000_000_000_000, startedUnixMicros: 1_700_000_000_000_001,
         finishedUnixMicros: nil, error: nil,
-        result: JobResult(precisionAt10: 0.9, precisionAt100: nil, l1Error: 0.01, queriesAnswered: 100))
+        result: JobResult(
+            precisionAt10: 0.9, precisionAt100: nil, l1Error: 0.01, queriesAnswered: 100, restartProbability: 0.2,
+            meanErrorEstimate: 0.03, maxErrorEstimate: 0.125))
 
     static let requests: [WireRequest] = [
         .query(query),

@@ -690,6 +690,24 @@ typedef enum {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PPR__V1__JOB_RESULT__OPT_L1_ERROR__CASE)
 } Ppr__V1__JobResult__OptL1ErrorCase;
 
+typedef enum {
+  PPR__V1__JOB_RESULT__OPT_RESTART_PROBABILITY__NOT_SET = 0,
+  PPR__V1__JOB_RESULT__OPT_RESTART_PROBABILITY_RESTART_PROBABILITY = 25
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PPR__V1__JOB_RESULT__OPT_RESTART_PROBABILITY__CASE)
+} Ppr__V1__JobResult__OptRestartProbabilityCase;
+
+typedef enum {
+  PPR__V1__JOB_RESULT__OPT_MEAN_ERROR_ESTIMATE__NOT_SET = 0,
+  PPR__V1__JOB_RESULT__OPT_MEAN_ERROR_ESTIMATE_MEAN_ERROR_ESTIMATE = 26
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PPR__V1__JOB_RESULT__OPT_MEAN_ERROR_ESTIMATE__CASE)
+} Ppr__V1__JobResult__OptMeanErrorEstimateCase;
+
+typedef enum {
+  PPR__V1__JOB_RESULT__OPT_MAX_ERROR_ESTIMATE__NOT_SET = 0,
+  PPR__V1__JOB_RESULT__OPT_MAX_ERROR_ESTIMATE_MAX_ERROR_ESTIMATE = 27
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PPR__V1__JOB_RESULT__OPT_MAX_ERROR_ESTIMATE__CASE)
+} Ppr__V1__JobResult__OptMaxErrorEstimateCase;
+
 /*
  * What a succeeded job produced; which fields are set depends on the job type.
  */
@@ -719,10 +737,22 @@ struct  Ppr__V1__JobResult
   union {
     double l1_error;
   };
+  Ppr__V1__JobResult__OptRestartProbabilityCase opt_restart_probability_case;
+  union {
+    double restart_probability;
+  };
+  Ppr__V1__JobResult__OptMeanErrorEstimateCase opt_mean_error_estimate_case;
+  union {
+    double mean_error_estimate;
+  };
+  Ppr__V1__JobResult__OptMaxErrorEstimateCase opt_max_error_estimate_case;
+  union {
+    double max_error_estimate;
+  };
 };
 #define PPR__V1__JOB_RESULT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__job_result__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, PPR__V1__JOB_RESULT__OPT_PRECISION_AT_10__NOT_SET, {0}, PPR__V1__JOB_RESULT__OPT_PRECISION_AT_100__NOT_SET, {0}, PPR__V1__JOB_RESULT__OPT_L1_ERROR__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, PPR__V1__JOB_RESULT__OPT_PRECISION_AT_10__NOT_SET, {0}, PPR__V1__JOB_RESULT__OPT_PRECISION_AT_100__NOT_SET, {0}, PPR__V1__JOB_RESULT__OPT_L1_ERROR__NOT_SET, {0}, PPR__V1__JOB_RESULT__OPT_RESTART_PROBABILITY__NOT_SET, {0}, PPR__V1__JOB_RESULT__OPT_MEAN_ERROR_ESTIMATE__NOT_SET, {0}, PPR__V1__JOB_RESULT__OPT_MAX_ERROR_ESTIMATE__NOT_SET, {0} }
 
 
 typedef enum {

@@ -1,4 +1,5 @@
-// Job methods of the client front (submit, get, list, cancel), delegated to the `JobRunner`.
+// Job methods of the client front (submit, get, list, cancel), delegated to the `JobRunner`, and what the
+// jobs ask of the coordinator beyond the query path.
 import PPRWire
 
 extension Coordinator {
@@ -17,4 +18,9 @@ extension Coordinator {
         default: throw WireError(.internal, "\(request.method) is not a job method")
         }
     }
+}
+
+extension Coordinator {
+    /// The active version and the walk parameters its workers' manifests record (all shards agree).
+    public func activeIndexManifest() async throws(WireError) -> ActiveIndex { try await activeIndex() }
 }

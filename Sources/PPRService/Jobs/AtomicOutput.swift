@@ -41,7 +41,9 @@ public final class AtomicOutputFile: @unchecked Sendable {
         let bytes = Array(text.utf8)
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+            // `bytes` is not empty here, so the base address is not nil.
+            let count = bytes.withUnsafeBytes { raw in
+                Glibc.write(fd, raw.baseAddress?.advanced(by: written), raw.count - written)
             }
             if count < 0 {
                 if errno == EINTR { continue }

@@ -15,24 +15,24 @@ import PPRWire
 
 /// One run of a batch-query job.
 struct BatchQueryJob {
-    let params: BatchQueryJobParams
+    let job: ResolvedBatchQueryJob
     let handle: JobHandle
 
     func run() async throws(WireError) -> JobResult {
-        let (input, files) = (params.inputPath, handle.settings.jobFiles)
+        let (input, files) = (job.inputPath, handle.settings.jobFiles)
         let queries = try await handle.cpu.run { () throws(WireError) in
             try BatchQueryInput.parse(path: input, files: files)
         }
         let total = queries.count
         handle.logger.info("job \(handle.id): \(total) queries from \(input)")
         await handle.progress(0, of: total)
-        let (output, id) = (params.outputPath, handle.id)
+        let (output, id) = (job.outputPath, handle.id)
         let file = try JobFiles.wire { () throws(JobFilesError) in try files.createOutput(output, job: id) }
         var answered = 0
         do throws(WireError) {
             var start = 0
             let size = handle.settings.roundSize(
-                preferred: handle.settings.batchSize, topK: params.topK ?? handle.settings.query.topK,
+                preferred: handle.settings.batchSize, topK: job.query.topK,
                 vertexCount: handle.context.graph.graph.vertexCount)
             while start < total {
                 try handle.checkCancelled()
@@ -60,48 +60,59 @@ struct BatchQueryJob {
             file.discard()
             throw error
         }
-        return JobResult(outputPath: params.outputPath, queriesAnswered: answered)
+        return JobResult(outputPath: job.outputPath, queriesAnswered: answered)
     }
 
     /// The answer or the per-query error of each query, in order.
     private func answer(_ batch: [BatchQueryLine]) async throws(WireError) -> [Result<QueryResponse, WireError>] {
         let graph = handle.context.graph.graph
-        var outcomes = [Result<QueryResponse, WireError>?](repeating: nil, count: batch.count)
-        var pending: [(index: Int, request: QueryRequest)] = []
-        for (index, query) in batch.enumerated() {
-            if let missing = query.sources.first(where: { graph.index(of: $0.vertex) == nil }) {
-                outcomes[index] = .failure(WireError(.notFound, "vertex \(missing.vertex) does not exist"))
-            } else {
-                pending.append((index, request(query)))
+        // Unknown ids are refused here, before anything is sent; the other queries go to the query path.
+        let refusals: [WireError?] = batch.map { query in
+            query.sources.first { graph.index(of: $0.vertex) == nil }.map { missing in
+                WireError(.notFound, "vertex \(missing.vertex) does not exist")
             }
         }
-        if !pending.isEmpty {
-            do throws(WireError) {
-                let responses = try await handle.context.answer(pending.map(\.request))
-                guard responses.count == pending.count else {
-                    throw WireError(.internal, "\(responses.count) answers to \(pending.count) queries")
-                }
-                for (entry, response) in zip(pending, responses) { outcomes[entry.index] = .success(response) }
-            } catch let error where Self.isPerQuery(error) {
-                for entry in pending {
-                    try handle.checkCancelled()
-                    do throws(WireError) {
-                        let responses = try await handle.context.answer([entry.request])
-                        outcomes[entry.index] = .success(responses.first ?? QueryResponse(results: []))
-                    } catch let error where Self.isPerQuery(error) {
-                        outcomes[entry.index] = .failure(error)
-                    }
+        let sent = zip(batch, refusals).compactMap { query, refusal in refusal == nil ? request(query) : nil }
+        let answers = try await answerEach(sent)
+        var next = 0  // answers[next] belongs to the next query without a refusal (one answer per sent query)
+        return refusals.map { refusal in
+            if let refusal { return .failure(refusal) }
+            next += 1
+            return answers[next - 1]
+        }
+    }
+
+    /// One outcome per request, in order: the batch answered at once, or, when the query path refuses it
+    /// with a per-query error, one query at a time to find the culprits.
+    private func answerEach(_ requests: [QueryRequest]) async throws(WireError) -> [Result<QueryResponse, WireError>] {
+        guard !requests.isEmpty else { return [] }
+        do throws(WireError) {
+            let responses = try await handle.context.answer(requests)
+            guard responses.count == requests.count else {
+                throw WireError(.internal, "\(responses.count) answers to \(requests.count) queries")
+            }
+            return responses.map { .success($0) }
+        } catch let error where Self.isPerQuery(error) {
+            var outcomes: [Result<QueryResponse, WireError>] = []
+            outcomes.reserveCapacity(requests.count)
+            for request in requests {
+                try handle.checkCancelled()
+                do throws(WireError) {
+                    let responses = try await handle.context.answer([request])
+                    outcomes.append(.success(responses.first ?? QueryResponse(results: [])))
+                } catch let error where Self.isPerQuery(error) {
+                    outcomes.append(.failure(error))
                 }
             }
+            return outcomes
         }
-        return outcomes.map { $0! }
     }
 
     private func request(_ query: BatchQueryLine) -> QueryRequest {
         QueryRequest(
-            sources: query.sources, topK: params.topK, eps: params.eps, maxLevels: params.maxLevels,
-            excludeSources: params.excludeSources, excludeOutNeighbors: params.excludeOutNeighbors,
-            accuracy: params.accuracy)
+            sources: query.sources, topK: job.query.topK, eps: job.query.eps, maxLevels: job.query.maxLevels,
+            excludeSources: job.excludeSources, excludeOutNeighbors: job.excludeOutNeighbors,
+            accuracy: job.query.accuracy?.rawValue)
     }
 
     /// Errors that belong to one query, not to the cluster.

@@ -18,32 +18,26 @@ import PPRWire
 
 /// One run of an export job.
 struct ExportJob {
-    /// K when the client gives none.
-    static let defaultTopK = 32
     /// Sources per `context.answer` call when K is small (a few blocks of the shared decomposition);
     /// `JobSettings.roundSize` lowers it so a round holds at most `maxRoundEntries` ranked vertices.
     static let roundSize = 1_536
 
-    let params: ExportJobParams
+    let job: ResolvedExportJob
     let handle: JobHandle
 
     func run() async throws(WireError) -> JobResult {
         let graph = handle.context.graph.graph
         let files = handle.settings.jobFiles
-        let topK = params.topK ?? Self.defaultTopK
-        let presetName = params.accuracy.isEmpty ? AccuracyPreset.default.rawValue : params.accuracy
-        guard let preset = AccuracyPreset(name: presetName) else {
-            throw WireError(.invalidArgument, "invalid accuracy \(presetName)")
-        }
+        let (topK, preset) = (job.topK, job.accuracy)
         let rows = try await sources(graph)
         let total = rows.count
         let roundSize = handle.settings.roundSize(
             preferred: Self.roundSize, topK: topK, vertexCount: graph.vertexCount)
         handle.logger.info("job \(handle.id): export of \(total) rows, top \(topK), preset \(preset)")
         await handle.progress(0, of: total)
-        let (outputPath, job) = (params.outputPath, handle.id)
+        let (outputPath, jobID) = (job.outputPath, handle.id)
         let directory = try JobFiles.wire { () throws(JobFilesError) in
-            try files.createOutputDirectory(outputPath, job: job)
+            try files.createOutputDirectory(outputPath, job: jobID)
         }
         let temporary = directory.temporaryPath
         let started = Date()
@@ -90,7 +84,7 @@ struct ExportJob {
             let alpha = await indexAlpha()
             let meta = Self.meta(
                 checksum: handle.context.graph.checksum, indexVersion: indexVersion, alpha: alpha, topK: topK,
-                preset: preset, rows: total, entries: Int(entries), sourcesPath: params.sourcesPath, created: started)
+                preset: preset, rows: total, entries: Int(entries), sourcesPath: job.sourcesPath, created: started)
             try io {
                 try files.finish()
                 try Self.writeSynced(meta, to: temporary + "/meta.json")
@@ -108,8 +102,8 @@ struct ExportJob {
 
     /// The rows: every vertex in index order, or the sources file's ids (one per line, CRLF accepted).
     private func sources(_ graph: CSRGraph) async throws(WireError) -> [VertexIndex] {
-        guard !params.sourcesPath.isEmpty else { return (0..<graph.vertexCount).map { VertexIndex($0) } }
-        let (path, files) = (params.sourcesPath, handle.settings.jobFiles)
+        guard let path = job.sourcesPath else { return (0..<graph.vertexCount).map { VertexIndex($0) } }
+        let files = handle.settings.jobFiles
         let lines = try await handle.cpu.run { () throws(WireError) in
             let input = try JobFiles.wire { () throws(JobFilesError) in try files.readInput(path, name: "sources_path")
             }
@@ -129,20 +123,17 @@ struct ExportJob {
         return rows
     }
 
-    /// Alpha of the active index, from the first shard's manifest (0 when it cannot be read).
+    /// Alpha of the active index, from its manifests (0 when they cannot be read: the export is written).
     private func indexAlpha() async -> Double {
-        let response = try? await handle.context.callShard(
-            ShardID(0), .workerHealth(WorkerHealthRequest()), deadline: .seconds(5))
-        guard case .workerHealth(let health) = response else { return 0 }
-        return health.manifest?.walk.restartProbability ?? 0
+        (try? await handle.context.activeIndexManifest())?.walk.restartProbability ?? 0
     }
 
     static func meta(
         checksum: UInt64, indexVersion: UInt64, alpha: Double, topK: Int, preset: AccuracyPreset, rows: Int,
-        entries: Int, sourcesPath: String, created: Date
+        entries: Int, sourcesPath: String?, created: Date
     ) -> String {
         let time = ISO8601DateFormatter().string(from: created)
-        let sources = sourcesPath.isEmpty ? "null" : BatchQueryOutput.string(sourcesPath)
+        let sources = sourcesPath.map(BatchQueryOutput.string) ?? "null"
         return """
             {"graph_checksum":"\(String(checksum, radix: 16))","index_version":\(indexVersion),"alpha":\(alpha),\
             "k":\(topK),"preset":"\(preset.rawValue)","eps":\(preset.eps),"max_levels":\(preset.maxLevels),\
@@ -163,7 +154,7 @@ struct ExportJob {
 
     /// Runs file work; an error becomes INTERNAL naming it (disk full, permissions).
     private func io<R>(_ body: () throws -> R) throws(WireError) -> R {
-        do { return try body() } catch { throw WireError(.internal, "export \(params.outputPath): \(error)") }
+        do { return try body() } catch { throw WireError(.internal, "export \(job.outputPath): \(error)") }
     }
 }
 

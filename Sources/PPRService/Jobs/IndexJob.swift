@@ -24,7 +24,7 @@ import PPRWire
 
 /// One run of an index job.
 struct IndexJob {
-    let params: IndexJobParams
+    let job: ResolvedIndexJob
     let handle: JobHandle
 
     func run() async throws(WireError) -> JobResult {
@@ -48,11 +48,7 @@ struct IndexJob {
             "job \(handle.id): building index version \(version) on \(context.shardCount) shards, \(replicas.count) replicas"
         )
         let request = IndexTaskRequest(
-            version: version,
-            walk: WalkParameters(
-                restartProbability: params.restartProbability!, walksPerVertex: params.walksPerVertex!,
-                maxWalkLength: params.maxWalkLength!, seed: params.seed!),
-            threads: params.threads!, graphChecksum: context.graph.checksum)
+            version: version, walk: job.walk, threads: job.threads, graphChecksum: context.graph.checksum)
         var switched: [(replica: ReplicaID, previous: UInt64)] = []
         var progress = BuildProgress(shardCount: context.shardCount)
         do throws(WireError) {

@@ -18,6 +18,9 @@ public protocol JobContext: Sendable {
     func callShard(_ shard: ShardID, _ request: WireRequest, deadline: Duration) async throws(WireError) -> WireResponse
     /// The index version queries read now, if any.
     func activeIndexVersion() async -> UInt64?
+    /// The active index version with the walk parameters (alpha, R, Lmax, seed) its stores' manifests
+    /// record; FAILED_PRECONDITION when no version is active, UNAVAILABLE when no worker can say.
+    func activeIndexManifest() async throws(WireError) -> ActiveIndex
     /// Switches queries to `version` (every shard has a replica that activated it); persisted by the coordinator.
     func setActiveIndexVersion(_ version: UInt64) async throws(WireError)
 

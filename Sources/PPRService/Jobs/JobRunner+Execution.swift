@@ -21,10 +21,10 @@ extension JobRunner {
         await persist(job)
         logger.info("job \(id) started: \(job.record.type)")
         let handle = JobHandle(id: id, runner: self, context: context, settings: settings, logger: logger, cpu: cpu)
-        let spec = job.record.spec
+        let resolved = job.resolved
         let task = Task.detached { () -> Result<JobResult, WireError> in
             do throws(WireError) {
-                return .success(try await Self.execute(spec, handle))
+                return .success(try await Self.execute(resolved, handle))
             } catch {
                 return .failure(error)
             }
@@ -35,12 +35,12 @@ extension JobRunner {
         await finish(id, outcome)
     }
 
-    private static func execute(_ spec: JobSpec, _ handle: JobHandle) async throws(WireError) -> JobResult {
-        switch spec {
-        case .index(let params): try await IndexJob(params: params, handle: handle).run()
-        case .batchQuery(let params): try await BatchQueryJob(params: params, handle: handle).run()
-        case .evaluate(let params): try await EvaluateJob(params: params, handle: handle).run()
-        case .export(let params): try await ExportJob(params: params, handle: handle).run()
+    private static func execute(_ job: ResolvedJob, _ handle: JobHandle) async throws(WireError) -> JobResult {
+        switch job {
+        case .index(let job): try await IndexJob(job: job, handle: handle).run()
+        case .batchQuery(let job): try await BatchQueryJob(job: job, handle: handle).run()
+        case .evaluate(let job): try await EvaluateJob(job: job, handle: handle).run()
+        case .export(let job): try await ExportJob(job: job, handle: handle).run()
         }
     }
 
@@ -114,14 +114,6 @@ extension JobRunner {
         live[id]?.indexVersion = version
         if let job = live[id] { await persist(job) }
         return version
-    }
-
-    /// Alpha of the active index: that of the succeeded index job that built it, else the configured one.
-    func activeIndexAlpha() async -> Double {
-        guard let active = await context.activeIndexVersion() else { return settings.index.alpha }
-        let builders = try? await ledger.run { try $0.list(state: .succeeded).filter { $0.kind == .index } }
-        let builder = builders?.first { $0.result?.indexVersion == active }
-        return builder?.parameters.restartProbability ?? settings.index.alpha
     }
 }
 

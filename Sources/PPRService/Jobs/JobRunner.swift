@@ -37,6 +37,8 @@ public actor JobRunner {
     /// A queued or running job, as current as it gets (the ledger may lag by the persist interval).
     struct LiveJob {
         var record: JobRecord
+        /// What the job runs (`record.spec` is its wire form).
+        let resolved: ResolvedJob
         /// The version an index job builds (also persisted, so a restart can cancel its tasks).
         var indexVersion: UInt64?
         var task: Task<Result<JobResult, WireError>, Never>?
@@ -78,7 +80,7 @@ public actor JobRunner {
         for stored in interrupted { await failInterrupted(stored) }
         for stored in queued.sorted(by: { $0.id < $1.id }) {
             do {
-                live[stored.id] = LiveJob(record: try JobRecord(stored))
+                live[stored.id] = LiveJob(record: try JobRecord(stored), resolved: try ResolvedJob(stored))
                 queue.append(stored.id)
             } catch {
                 var failed = stored
@@ -97,11 +99,11 @@ public actor JobRunner {
     public func submit(_ spec: JobSpec) async throws(WireError) -> JobRecord {
         guard !stopping else { throw WireError(.unavailable, "the coordinator is shutting down") }
         let resolved = try settings.resolve(spec)
-        let draft = JobRecord(id: 0, spec: resolved, state: .queued, createdUnixMicros: Self.nowMicros())
-        let stored = try await ledger.run { try $0.create(JobLedgerRecord(draft)) }
+        let draft = JobRecord(id: 0, spec: resolved.spec, state: .queued, createdUnixMicros: Self.nowMicros())
+        let stored = try await ledger.run { try $0.create(JobLedgerRecord(draft, job: resolved)) }
         var record = draft
         record.id = stored.id
-        live[record.id] = LiveJob(record: record)
+        live[record.id] = LiveJob(record: record, resolved: resolved)
         queue.append(record.id)
         logger.info("job \(record.id) submitted: \(resolved.type)")
         kick()
@@ -201,7 +203,7 @@ public actor JobRunner {
 
     /// Stores a live job's record (with its index version); a failure is logged, never fatal to the job.
     func persist(_ job: LiveJob) async {
-        var stored = JobLedgerRecord(job.record)
+        var stored = JobLedgerRecord(job.record, job: job.resolved)
         stored.indexVersion = job.indexVersion
         do { try await ledger.run { [stored] in try $0.update(stored) } } catch {
             logger.error("job \(job.record.id): cannot record its state: \(error)")

@@ -132,6 +132,18 @@ extension EncodeArena {
         m.pointee.queries_answered = wireUInt64(result.queriesAnswered)
         m.pointee.export_rows = wireUInt64(result.exportRows)
         m.pointee.export_entries = wireUInt64(result.exportEntries)
+        if let v = result.restartProbability {
+            m.pointee.opt_restart_probability_case = PPR__V1__JOB_RESULT__OPT_RESTART_PROBABILITY_RESTART_PROBABILITY
+            m.pointee.restart_probability = v
+        }
+        if let v = result.meanErrorEstimate {
+            m.pointee.opt_mean_error_estimate_case = PPR__V1__JOB_RESULT__OPT_MEAN_ERROR_ESTIMATE_MEAN_ERROR_ESTIMATE
+            m.pointee.mean_error_estimate = v
+        }
+        if let v = result.maxErrorEstimate {
+            m.pointee.opt_max_error_estimate_case = PPR__V1__JOB_RESULT__OPT_MAX_ERROR_ESTIMATE_MAX_ERROR_ESTIMATE
+            m.pointee.max_error_estimate = v
+        }
         return m
     }
 

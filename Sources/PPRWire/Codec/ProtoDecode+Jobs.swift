@@ -57,7 +57,10 @@ extension ProtoDecode {
             l1Error: isSet(c.opt_l1_error_case) ? c.l1_error : nil,
             outputPath: string(c.output_path), indexVersion: c.index_version,
             queriesAnswered: count(c.queries_answered), exportRows: count(c.export_rows),
-            exportEntries: count(c.export_entries)
+            exportEntries: count(c.export_entries),
+            restartProbability: isSet(c.opt_restart_probability_case) ? c.restart_probability : nil,
+            meanErrorEstimate: isSet(c.opt_mean_error_estimate_case) ? c.mean_error_estimate : nil,
+            maxErrorEstimate: isSet(c.opt_max_error_estimate_case) ? c.max_error_estimate : nil
         )
     }
 

@@ -123,11 +123,20 @@ public struct JobResult: Hashable, Sendable {
     /// Export job: rows (sources) and entries written.
     public var exportRows: Int
     public var exportEntries: Int
+    /// Evaluate job: the alpha evaluated (the active index's, from its manifests).
+    public var restartProbability: Double?
+    /// Evaluate job: mean and largest `error_estimate` of its queries, to compare with `l1Error`.
+    public var meanErrorEstimate: Double?
+    public var maxErrorEstimate: Double?
     /// Makes a result.
     public init(
         precisionAt10: Double? = nil, precisionAt100: Double? = nil, l1Error: Double? = nil, outputPath: String = "",
-        indexVersion: UInt64 = 0, queriesAnswered: Int = 0, exportRows: Int = 0, exportEntries: Int = 0
+        indexVersion: UInt64 = 0, queriesAnswered: Int = 0, exportRows: Int = 0, exportEntries: Int = 0,
+        restartProbability: Double? = nil, meanErrorEstimate: Double? = nil, maxErrorEstimate: Double? = nil
     ) {
+        self.restartProbability = restartProbability
+        self.meanErrorEstimate = meanErrorEstimate
+        self.maxErrorEstimate = maxErrorEstimate
         self.exportRows = exportRows
         self.exportEntries = exportEntries
         self.precisionAt10 = precisionAt10
