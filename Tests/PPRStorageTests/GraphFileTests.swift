@@ -99,6 +99,12 @@ private let tinyChecksum: UInt64 = 0xF250_344F_B96E_57C6
 /// The checksum of tiny.csv's weighted graph file (duplicates 1→2 of 0.5 and 7 summed to 7.5).
 private let tinyWeightedChecksum: UInt64 = 0xE270_08DF_0444_EDA8
 
+@Test func bundledGraphKeepsItsChecksum() throws {
+    let bytes = GraphFileFormat.encode(try emailGraph())
+    #expect(bytes.count == 118_440 && bytes[8] == 1)
+    #expect(GraphFileFormat.graphChecksum(of: try emailGraph()) == 0xDDA3_C936_67A3_1643)
+}
+
 @Test func unweightedGraphFileIsUnchangedByteForByte() throws {
     let graph = try EdgeListReader.read(try ingestFixture("tiny.txt")).graph
     let fixture = try readBytes(try ingestFixture("tiny.pwg"))

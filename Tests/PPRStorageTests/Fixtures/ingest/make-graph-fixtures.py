@@ -101,3 +101,6 @@ for name, edges in [("tiny.pwg", snap_edges("tiny.txt")), ("tiny-weighted.pwg", 
     data, checksum = graph_file(edges)
     open(name, "wb").write(data)
     print(f"{name}: {len(data)} bytes, checksum 0x{checksum:016x}")
+# The bundled graph's checksum (the file itself is not committed; the tests compare the checksum).
+data, checksum = graph_file(snap_edges("email-Eu-core.txt"))
+print(f"email-Eu-core graph file: {len(data)} bytes, checksum 0x{checksum:016x}")
