@@ -24,7 +24,16 @@ import Testing
             (StoreError.cancelled(version: 2), .cancelled),
             (StoreError.corruptIndex(path: "/s", detail: "bad"), .internal),
             (QueryError.invalidParameter(.outOfRange(name: "eps", value: "-1", expected: ">= 0")), .invalidArgument),
-            (QueryError.restartProbabilityMismatch(query: 0.2, index: 0.15), .failedPrecondition),
+            // Another alpha than the index's is an argument the caller fixes: INVALID_ARGUMENT (DESIGN §4), as
+            // the coordinator has always answered; it was FAILED_PRECONDITION in process (issue 9).
+            (QueryError.restartProbabilityMismatch(query: 0.2, index: 0.15), .invalidArgument),
+            (StoreError.restartProbabilityMismatch(path: "/s", requested: 0.2, indexed: 0.15), .invalidArgument),
+            (QueryRequestError.alphaMismatch(requested: 0.2, index: 0.15), .invalidArgument),
+            (QueryRequestError.unknownVertex(VertexID(5), role: .exclude), .notFound),
+            (QueryRequestError.inBatch(query: 2, .unknownVertex(VertexID(5), role: .source)), .notFound),
+            (QueryRequestError.outOfRange(field: "top_k", value: "0", expected: "in 1 ... 2"), .invalidArgument),
+            (JobSpecError.invalidParameter(name: "top_k", value: "0", expected: "1 ... 2"), .invalidArgument),
+            (JobSpecError.files(.unusable(name: "input_path", path: "x", reason: "a directory")), .invalidArgument),
             (QueryError.personalization(.vertexOutOfRange(vertex: 7, vertexCount: 5)), .notFound),
             (PersonalizationError.empty, .invalidArgument),
             (ParameterError.outOfRange(name: "walks", value: "0", expected: "1 ... 1048576"), .invalidArgument),

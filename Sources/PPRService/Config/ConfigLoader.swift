@@ -68,15 +68,15 @@ public struct ConfigLoader {
             config.coordinator.jobFilesDir = jobFilesDir
         }
         // The same ranges as index jobs and queries enforce, so a bad default fails at start, not per request.
-        config.index.walks = try int("index.walks", min: 1, max: 1 << 20) ?? config.index.walks
-        config.index.maxLength = try int("index.maxLength", min: 1, max: 1 << 20) ?? config.index.maxLength
+        config.index.walks = try int("index.walks", in: EngineLimits.walksPerVertex) ?? config.index.walks
+        config.index.maxLength = try int("index.maxLength", in: EngineLimits.maxWalkLength) ?? config.index.maxLength
         config.index.alpha =
-            try double("index.alpha", where: { $0 > 0 && $0 < 1 }, "a number between 0 and 1 (exclusive)")
+            try double("index.alpha", where: { EngineLimits.isValidAlpha($0) }, "a number between 0 and 1 (exclusive)")
             ?? config.index.alpha
         config.index.seed = try uint64("index.seed") ?? config.index.seed
         config.index.threads =
-            try int("index.threads", min: 0, max: WorkerShard.maxIndexThreads) ?? config.index.threads
-        config.query.topK = try int("query.topK", min: 1, max: ResolvedQuery.maxTopK) ?? config.query.topK
+            try int("index.threads", in: EngineLimits.indexThreads) ?? config.index.threads
+        config.query.topK = try int("query.topK", in: EngineLimits.topK) ?? config.query.topK
         if let name = string("query.accuracy") {
             guard let preset = AccuracyPreset(name: name) else {
                 throw .invalid(origin, "query.accuracy", name, "one of \(AccuracyPreset.names)")
@@ -85,9 +85,9 @@ public struct ConfigLoader {
             config.query.eps = preset.eps
             config.query.maxLevels = preset.maxLevels
         }
-        config.query.eps = try double("query.eps", where: { $0 >= 0 }, "a number ≥ 0") ?? config.query.eps
-        config.query.maxLevels =
-            try int("query.maxLevels", min: 0, max: ResolvedQuery.maxLevelsLimit) ?? config.query.maxLevels
+        config.query.eps =
+            try double("query.eps", where: { EngineLimits.isValidEps($0) }, "a number ≥ 0") ?? config.query.eps
+        config.query.maxLevels = try int("query.maxLevels", in: EngineLimits.maxLevels) ?? config.query.maxLevels
         config.deadlines.combineMillis = try int("deadlines.combineMillis", min: 1) ?? config.deadlines.combineMillis
         config.deadlines.controlMillis = try int("deadlines.controlMillis", min: 1) ?? config.deadlines.controlMillis
         config.deadlines.healthProbeMillis =
@@ -101,7 +101,7 @@ public struct ConfigLoader {
         config.limits.idleConnectionMillis =
             try int("limits.idleConnectionMillis", min: 100) ?? config.limits.idleConnectionMillis
         config.limits.maxReplyEntries =
-            try int("limits.maxReplyEntries", min: ResolvedQuery.maxTopK) ?? config.limits.maxReplyEntries
+            try int("limits.maxReplyEntries", min: EngineLimits.topK.upperBound) ?? config.limits.maxReplyEntries
         config.metrics.listen = string("metrics.listen").flatMap { $0.isEmpty ? nil : $0 }
         config.shutdown.gracePeriodMillis =
             try int("shutdown.gracePeriodMillis", min: 0, max: ShutdownConfig.maxGracePeriodMillis)
@@ -141,6 +141,10 @@ public struct ConfigLoader {
             throw .invalid(origin, key, text, max.map { "an integer in \(min) ... \($0)" } ?? "an integer ≥ \(min)")
         }
         return value
+    }
+
+    private mutating func int(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+        try int(key, min: range.lowerBound, max: range.upperBound)
     }
 
     private mutating func uint64(_ key: String) throws(ConfigError) -> UInt64? {

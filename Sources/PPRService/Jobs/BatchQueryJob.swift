@@ -70,7 +70,9 @@ struct BatchQueryJob {
         var pending: [(index: Int, request: QueryRequest)] = []
         for (index, query) in batch.enumerated() {
             if let missing = query.sources.first(where: { graph.index(of: $0.vertex) == nil }) {
-                outcomes[index] = .failure(WireError(.notFound, "vertex \(missing.vertex) does not exist"))
+                // The query path's own error, so the line reads as `pwctl query` would (one message).
+                let error = QueryRequestError.unknownVertex(missing.vertex, role: .source)
+                outcomes[index] = .failure(WireError(from: error))
             } else {
                 pending.append((index, request(query)))
             }

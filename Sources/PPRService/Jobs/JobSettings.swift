@@ -56,7 +56,7 @@ extension JobSettings {
     ///
     /// The resolved spec is what the ledger stores, so a queued job runs after a restart with the
     /// parameters it was accepted with, whatever the configuration says then.
-    public func resolve(_ spec: JobSpec) throws(WireError) -> JobSpec {
+    public func resolve(_ spec: JobSpec) throws(JobSpecError) -> JobSpec {
         switch spec {
         case .index(var p):
             p.walksPerVertex = p.walksPerVertex ?? index.walks
@@ -67,57 +67,54 @@ extension JobSettings {
             let walk = WalkParameters(
                 restartProbability: p.restartProbability!, walksPerVertex: p.walksPerVertex!,
                 maxWalkLength: p.maxWalkLength!, seed: p.seed!)
-            do { try walk.validate() } catch { throw WireError(.invalidArgument, "index job: \(error)") }
-            let maxThreads = WorkerShard.maxIndexThreads
+            do { try walk.validate() } catch { throw .indexWalk(error.description) }
+            let threads = EngineLimits.indexThreads
             try Self.check(
-                p.threads! >= 0 && p.threads! <= maxThreads, "threads", p.threads!,
-                "0 ... \(maxThreads) (0 = all cores)")
+                threads.contains(p.threads!), "threads", p.threads!, "\(EngineLimits.text(threads)) (0 = all cores)")
             return .index(p)
         case .batchQuery(var p):
             try resolveQuery(&p.topK, &p.eps, &p.maxLevels, accuracy: p.accuracy)
             // Resolved inside the job directory (refused if they escape it); the record keeps the real paths.
             let (files, input, output) = (jobFiles, p.inputPath, p.outputPath)
-            p.inputPath = try JobFiles.wire { () throws(JobFilesError) in try files.resolveInput(input) }
-            p.outputPath = try JobFiles.wire { () throws(JobFilesError) in try files.resolveOutput(output) }
-            guard p.outputPath != p.inputPath else {
-                throw WireError(.invalidArgument, "invalid output_path \(output): same file as input_path")
-            }
+            do {
+                p.inputPath = try files.resolveInput(input)
+                p.outputPath = try files.resolveOutput(output)
+            } catch { throw .files(error) }
+            guard p.outputPath != p.inputPath else { throw .outputIsInput(output) }
             return .batchQuery(p)
         case .evaluate(var p):
             p.sampleCount = p.sampleCount ?? 50
             p.seed = p.seed ?? 1
             let samples = p.sampleCount!
-            try Self.check(samples >= 1 && samples <= 1_000_000, "sample_count", samples, "1 ... 1000000")
+            let allowed = EngineLimits.evaluateSamples
+            try Self.check(allowed.contains(samples), "sample_count", samples, EngineLimits.text(allowed))
             try resolveQuery(&p.topK, &p.eps, &p.maxLevels, accuracy: p.accuracy)
             return .evaluate(p)
         case .export(var p):
             p.topK = p.topK ?? ExportJob.defaultTopK
-            let maxTopK = ResolvedQuery.maxTopK
-            try Self.check(p.topK! >= 1 && p.topK! <= maxTopK, "top_k", p.topK!, "1 ... \(maxTopK)")
+            try Self.check(EngineLimits.topK.contains(p.topK!), "top_k", p.topK!, EngineLimits.text(EngineLimits.topK))
             if p.accuracy.isEmpty { p.accuracy = AccuracyPreset.default.rawValue }
             let names = AccuracyPreset.allCases.map(\.rawValue).joined(separator: ", ")
             try Self.check(AccuracyPreset(name: p.accuracy) != nil, "accuracy", p.accuracy, names)
             let (files, sources, output) = (jobFiles, p.sourcesPath, p.outputPath)
-            if !sources.isEmpty {
-                p.sourcesPath = try JobFiles.wire { () throws(JobFilesError) in
-                    try files.resolveInput(sources, name: "sources_path")
-                }
-            }
-            p.outputPath = try JobFiles.wire { () throws(JobFilesError) in try files.resolveOutputDirectory(output) }
+            do {
+                if !sources.isEmpty { p.sourcesPath = try files.resolveInput(sources, name: "sources_path") }
+                p.outputPath = try files.resolveOutputDirectory(output)
+            } catch { throw .files(error) }
             return .export(p)
         }
     }
 
     private func resolveQuery(
         _ topK: inout Int?, _ eps: inout Double?, _ maxLevels: inout Int?, accuracy: String?
-    ) throws(WireError) {
+    ) throws(JobSpecError) {
         // A named accuracy preset supplies the knobs the job leaves out (its sampling knobs travel with
         // each query's `accuracy`); otherwise the configured defaults do.
         var preset: AccuracyPreset?
         if let accuracy {
             guard let named = AccuracyPreset(name: accuracy) else {
-                throw WireError(
-                    .invalidArgument, "invalid accuracy '\(accuracy.prefix(64))': expected \(AccuracyPreset.names)")
+                throw .invalidParameter(
+                    name: "accuracy", value: "'\(accuracy.prefix(64))'", expected: AccuracyPreset.names)
             }
             preset = named
         }
@@ -125,14 +122,13 @@ extension JobSettings {
         eps = eps ?? preset?.eps ?? query.eps
         maxLevels = maxLevels ?? preset?.maxLevels ?? query.maxLevels
         // The same limits as the query path (ResolvedQuery), so an accepted job cannot fail on every query.
-        let (maxTopK, maxLevelsLimit) = (ResolvedQuery.maxTopK, ResolvedQuery.maxLevelsLimit)
-        try Self.check(topK! >= 1 && topK! <= maxTopK, "top_k", topK!, "1 ... \(maxTopK)")
-        try Self.check(eps!.isFinite && eps! >= 0, "eps", eps!, "a finite number >= 0")
-        try Self.check(
-            maxLevels! >= 0 && maxLevels! <= maxLevelsLimit, "max_levels", maxLevels!, "0 ... \(maxLevelsLimit)")
+        try Self.check(EngineLimits.topK.contains(topK!), "top_k", topK!, EngineLimits.text(EngineLimits.topK))
+        try Self.check(EngineLimits.isValidEps(eps!), "eps", eps!, EngineLimits.epsText)
+        let levels = EngineLimits.maxLevels
+        try Self.check(levels.contains(maxLevels!), "max_levels", maxLevels!, EngineLimits.text(levels))
     }
 
-    private static func check(_ ok: Bool, _ name: String, _ value: Any, _ expected: String) throws(WireError) {
-        guard ok else { throw WireError(.invalidArgument, "invalid \(name) \(value): expected \(expected)") }
+    private static func check(_ ok: Bool, _ name: String, _ value: Any, _ expected: String) throws(JobSpecError) {
+        guard ok else { throw .invalidParameter(name: name, value: "\(value)", expected: expected) }
     }
 }
