@@ -21,8 +21,8 @@ extension WorkerShard {
         guard request.graphChecksum == graph.checksum else {
             throw WireError(
                 .failedPrecondition,
-                "\(id) serves graph file \(graph.path) with checksum \(hex(graph.checksum)); "
-                    + "the index task is for checksum \(hex(request.graphChecksum))")
+                "\(id) serves graph file \(graph.path) with checksum \(GraphFileFormat.hex(graph.checksum)); "
+                    + "the index task is for checksum \(GraphFileFormat.hex(request.graphChecksum))")
         }
         let total = localVertexCount
         // A running task decides alone (same version: its status; another: refused) without touching the store.
@@ -155,9 +155,4 @@ extension WorkerShard {
             return nil
         }
     }
-}
-
-private func hex(_ value: UInt64) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
 }
