@@ -11,24 +11,16 @@
 // In-process (`pwctl query --graph --store`) and cluster modes both turn errors into codes here, and pwctl
 // turns codes into exit statuses in one place (`ClientFailure.exitStatus(for:)`), so the same mistake
 // gives the same code, message and exit status in both modes.
-// Error types of other modules can choose their own code by conforming to `WireErrorConvertible` in their
-// own files; that conformance is consulted first.
+// A new domain error gets its code here (add a case), never by building a WireError where it is thrown.
 import PPRCore
 import PPRStorage
 import PPRWire
-
-/// An error that knows its wire form; `WireError(from:)` uses it before any built-in mapping.
-public protocol WireErrorConvertible: Error {
-    /// The code and message sent to the caller.
-    var wireError: WireError { get }
-}
 
 extension WireError {
     /// The wire form of any error: its code chosen by kind, its message the error's description.
     public init(from error: any Error) {
         switch error {
         case let error as WireError: self = error
-        case let error as any WireErrorConvertible: self = error.wireError
         case let error as StoreError: self.init(Self.code(for: error), error.description)
         case let error as GraphFileError: self.init(.failedPrecondition, error.description)
         case let error as QueryRequestError:

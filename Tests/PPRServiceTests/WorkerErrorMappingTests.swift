@@ -6,16 +6,11 @@ import Testing
 
 /// `WireError(from:)`: DESIGN §4's codes for the domain errors.
 @Suite struct WorkerErrorMappingTests {
-    struct Custom: WireErrorConvertible {
-        var wireError: WireError { WireError(.unavailable, "custom") }
-    }
-
     struct Unknown: Error {}
 
     @Test func domainErrorsMapToTheirCodesWithTheirDescriptions() {
         let cases: [(any Error, WireErrorCode)] = [
             (WireError(.deadlineExceeded, "x"), .deadlineExceeded),
-            (Custom(), .unavailable),
             (StoreError.noCompleteIndex(path: "/s", detail: "none"), .failedPrecondition),
             (StoreError.graphMismatch(path: "/s", expectedChecksum: 1, indexedChecksum: 2), .failedPrecondition),
             (StoreError.versionNotFound(3), .notFound),
@@ -46,7 +41,7 @@ import Testing
         for (error, code) in cases {
             let wire = WireError(from: error)
             #expect(wire.code == code, "\(error)")
-            if !(error is WireError) && !(error is Custom) && !(error is CancellationError) {
+            if !(error is WireError) && !(error is CancellationError) {
                 #expect(wire.message == String(describing: error))
             }
         }
