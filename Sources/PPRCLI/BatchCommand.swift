@@ -21,13 +21,16 @@ struct BatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "File the answers are written to by the coordinator (relative to its job directory).")
     var output: String
 
-    @Option(name: .long, help: "Vertices per answer (default: the server's).")
+    @Option(name: .long, parsing: .unconditional, help: "Vertices per answer (default: the server's).")
     var top: Int?
 
-    @Option(name: .long, help: "Expansion threshold on a vertex's flow (default: the server's).")
+    @Option(
+        name: .long, parsing: .unconditional, help: "Expansion threshold on a vertex's flow (default: the server's).")
     var eps: Double?
 
-    @Option(name: .customLong("max-levels"), help: "Decomposition levels T (default: the server's).")
+    @Option(
+        name: .customLong("max-levels"), parsing: .unconditional,
+        help: "Decomposition levels T (default: the server's).")
     var maxLevels: Int?
 
     @Option(name: .long, help: "Accuracy preset: fast, default or high (default: the server's).")
@@ -46,11 +49,9 @@ struct BatchCommand: AsyncParsableCommand {
     func validate() throws {
         guard !input.isEmpty else { throw ValidationError("--input must name a file") }
         guard !output.isEmpty else { throw ValidationError("--output must name a file") }
-        if let top, top < 1 { throw ValidationError("--top must be at least 1, not \(top)") }
-        if let eps, !(eps.isFinite && eps >= 0) {
-            throw ValidationError("--eps must be a finite number >= 0, not \(eps)")
-        }
-        if let maxLevels, maxLevels < 0 { throw ValidationError("--max-levels must be at least 0, not \(maxLevels)") }
+        try QueryKnobChecks.top(top)
+        try QueryKnobChecks.eps(eps)
+        try QueryKnobChecks.maxLevels(maxLevels)
         if let accuracy, AccuracyPreset(name: accuracy) == nil {
             throw ValidationError("--accuracy must be one of \(AccuracyPreset.names), not '\(accuracy)'")
         }

@@ -2,15 +2,15 @@
 // exit code per class, so scripts can tell "bad input" from "not there" from "try again later".
 import ArgumentParser
 import Foundation
-import PPRCore
-import PPRStorage
+import PPRService
 import PPRWire
 
-/// A failure a pwctl command reports, local or from the coordinator, with its exit code.
+/// A failure a pwctl command reports, local or from the coordinator, with its exit status.
 ///
-/// Exit codes: 1 other, 2 invalid argument, 3 not found, 4 unavailable or deadline exceeded, 5 a job
-/// followed with `--wait` ended failed or cancelled, 6 unauthenticated (no or unknown token), 7 permission
-/// denied (the token's role may not do this); ArgumentParser's usage errors exit with 64.
+/// Exit statuses (`exitStatus(for:)`, the one table; README "Errors and exit statuses"): 1 other, 2 invalid
+/// argument, 3 not found, 4 unavailable or deadline exceeded, 5 a job followed with `--wait` ended failed
+/// or cancelled, 6 unauthenticated (no or unknown token), 7 permission denied (the token's role may not do
+/// this); ArgumentParser's usage errors exit with 64.
 struct ClientFailure: Error, Equatable, CustomStringConvertible {
     /// The failure class, as the wire names it.
     var code: WireErrorCode
@@ -24,16 +24,14 @@ struct ClientFailure: Error, Equatable, CustomStringConvertible {
 
     init(_ error: WireError) { self.init(error.code, error.message) }
 
-    /// An external id that is not a vertex of the graph (`unknown vertex 12345`).
-    static func unknownVertex(_ id: UInt64, in argument: String) -> ClientFailure {
-        ClientFailure(.notFound, "unknown vertex \(id) (\(argument))")
-    }
-
     /// `CODE: message`; a local failure with no better class than UNKNOWN is just its message.
     var description: String { code == .unknown ? message : "\(code): \(message)" }
 
-    /// The process exit code of this failure's class.
-    var exitCode: ExitCode {
+    /// The process exit status of this failure's class.
+    var exitCode: ExitCode { Self.exitStatus(for: code) }
+
+    /// The one mapping from a wire code to pwctl's exit status, for local and coordinator failures alike.
+    static func exitStatus(for code: WireErrorCode) -> ExitCode {
         switch code {
         case .invalidArgument: ExitCode(2)
         case .notFound: ExitCode(3)
@@ -47,21 +45,11 @@ struct ClientFailure: Error, Equatable, CustomStringConvertible {
     /// Exit code of `--wait` on a job that ended failed or cancelled.
     static let jobDidNotSucceed = ExitCode(5)
 
-    /// Local errors in the same vocabulary as the coordinator's (DESIGN §4).
+    /// Any error as pwctl reports it: its code and message from the one error mapping (`WireError(from:)`,
+    /// the coordinator's), so a local failure reads and exits as the cluster's would (DESIGN §4).
     static func from(_ error: any Error) -> ClientFailure {
-        switch error {
-        case let failure as ClientFailure: return failure
-        case let wire as WireError: return ClientFailure(wire)
-        case let store as StoreError:
-            if case .restartProbabilityMismatch(let path, let requested, let indexed) = store {
-                return ClientFailure(
-                    .failedPrecondition,
-                    "--alpha \(requested) differs from the index's alpha \(indexed) in \(path); omit --alpha to use it")
-            }
-            return ClientFailure(.failedPrecondition, store.description)
-        case let query as QueryError: return ClientFailure(.invalidArgument, query.description)
-        default: return ClientFailure(.unknown, "\(error)")
-        }
+        if let failure = error as? ClientFailure { return failure }
+        return ClientFailure(WireError(from: error))
     }
 
     /// Runs a command body; a failure is printed as `error: CODE: message` and becomes its exit code.

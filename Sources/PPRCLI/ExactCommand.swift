@@ -18,7 +18,9 @@ struct ExactCommand: AsyncParsableCommand {
 
     @OptionGroup var target: PersonalizationOptions
 
-    @Option(name: .long, help: "Restart probability alpha (default \(PPRDefaults.restartProbability)).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Restart probability alpha (default \(PPRDefaults.restartProbability)).")
     var alpha: Double?
 
     @Option(name: .long, help: "Stop when one iteration changes the vector by less than this (L1).")

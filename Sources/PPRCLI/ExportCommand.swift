@@ -19,7 +19,7 @@ struct ExportCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Neighbours per row (K, default 32).")
+    @Option(name: .long, parsing: .unconditional, help: "Neighbours per row (K, default 32).")
     var top: Int?
 
     @Option(name: .long, help: "Directory to create, relative to the coordinator's job directory.")
@@ -39,7 +39,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !output.isEmpty else { throw ValidationError("--output must name a directory") }
-        if let top, top < 1 { throw ValidationError("--top must be at least 1, not \(top)") }
+        try QueryKnobChecks.top(top)
         if let sources, sources.isEmpty { throw ValidationError("--sources must name a file") }
         if let accuracy, AccuracyPreset(name: accuracy) == nil {
             let names = AccuracyPreset.allCases.map(\.rawValue).joined(separator: ", ")

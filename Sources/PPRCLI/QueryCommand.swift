@@ -32,7 +32,8 @@ struct QueryCommand: AsyncParsableCommand {
 
     @OptionGroup var target: PersonalizationOptions
 
-    @Option(name: .long, help: "Restart probability alpha (default: the index's; must equal it).")
+    @Option(
+        name: .long, parsing: .unconditional, help: "Restart probability alpha (default: the index's; must equal it).")
     var alpha: Double?
 
     @Option(
@@ -40,11 +41,13 @@ struct QueryCommand: AsyncParsableCommand {
         help: "Accuracy preset: fast, default or high (default: the server's; in local mode 'default').")
     var accuracy: String?
 
-    @Option(name: .long, help: "Expansion threshold on a vertex's flow (default: the preset's).")
+    @Option(
+        name: .long, parsing: .unconditional, help: "Expansion threshold on a vertex's flow (default: the preset's).")
     var eps: Double?
 
     @Option(
-        name: .customLong("max-levels"), help: "Decomposition levels T (default: the preset's).")
+        name: .customLong("max-levels"), parsing: .unconditional,
+        help: "Decomposition levels T (default: the preset's).")
     var maxLevels: Int?
 
     @OptionGroup var batch: ClientBatchOptions
@@ -67,10 +70,8 @@ struct QueryCommand: AsyncParsableCommand {
         if isLocal, coordinator.coordinator != nil {
             throw ValidationError("--coordinator applies to wire mode; omit --graph and --store to use it")
         }
-        if let eps, !(eps.isFinite && eps >= 0) {
-            throw ValidationError("--eps must be a finite number >= 0, not \(eps)")
-        }
-        if let maxLevels, maxLevels < 0 { throw ValidationError("--max-levels must be at least 0, not \(maxLevels)") }
+        try QueryKnobChecks.eps(eps)
+        try QueryKnobChecks.maxLevels(maxLevels)
         if let accuracy, AccuracyPreset(name: accuracy) == nil {
             throw ValidationError("--accuracy must be one of \(AccuracyPreset.names), not '\(accuracy)'")
         }
@@ -94,14 +95,14 @@ struct QueryCommand: AsyncParsableCommand {
             throw ClientFailure(.notFound, "--store \(store): no such directory")
         }
         let loaded = try LocalGraph.load(graph)
-        var engine = try LocalIndex(directory: store).queryEngine(over: loaded, alpha: alpha)
-        let (personalization, exclusions) = try target.resolve(in: loaded.graph)
-        let preset = accuracy.flatMap(AccuracyPreset.init(name:)) ?? .default
-        let parameters = preset.parameters(
-            eps: eps, maxLevels: maxLevels, k: target.top ?? QueryParameters.defaultK, exclusions: exclusions)
+        var engine = try LocalIndex(directory: store).queryEngine(over: loaded)
+        // The request the coordinator would get, checked by the same path it uses (ResolvedQuery) against
+        // the index's alpha, so a mistake gives the same code, message and exit status in both modes.
+        let resolved = try ResolvedQuery(
+            try wireRequest(), graph: loaded.graph, defaults: QueryDefaults(), alpha: engine.restartProbability)
         let clock = ContinuousClock()
         let started = clock.now
-        let result = try engine.run(personalization, parameters: parameters)
+        let result = try engine.run(resolved.personalization, parameters: resolved.parameters)
         return QueryOutput(
             local: result, graph: loaded.graph, indexVersion: engine.indexVersion, elapsed: clock.now - started)
     }
@@ -129,7 +130,9 @@ struct PersonalizationOptions: ParsableArguments {
             valueName: "id[:weight]"))
     var sourceArguments: [String] = []
 
-    @Option(name: .long, help: "Number of vertices to return (default \(QueryParameters.defaultK)).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Number of vertices to return (default \(QueryParameters.defaultK)).")
     var top: Int?
 
     @Option(
@@ -150,14 +153,12 @@ struct PersonalizationOptions: ParsableArguments {
 
     func validate() throws {
         _ = try sources()
-        if let top, top < 1 { throw ValidationError("--top must be at least 1, not \(top)") }
+        try QueryKnobChecks.top(top)
     }
 
     /// Checks an `--alpha` value (each command declares its own, with its own default).
     static func validate(alpha: Double?) throws {
-        if let alpha, !(alpha > 0 && alpha < 1) {
-            throw ValidationError("--alpha must be strictly between 0 and 1, not \(alpha)")
-        }
+        try QueryKnobChecks.alpha(alpha)
     }
 
     /// At least one `--source` (commands call this unless they read sources elsewhere, e.g. `--batch`).
@@ -184,16 +185,19 @@ struct PersonalizationOptions: ParsableArguments {
         return (id, weight)
     }
 
-    /// The personalization and exclusions over `graph`'s vertex indices; an unknown id is NOT_FOUND.
+    /// The personalization and exclusions over `graph`'s vertex indices; an unknown id is NOT_FOUND with
+    /// the message the query path gives (`QueryRequestError`).
     func resolve(in graph: CSRGraph) throws -> (Personalization, Exclusions) {
         let weighted = try sources().map { source in
             guard let v = graph.index(of: VertexID(source.id)) else {
-                throw ClientFailure.unknownVertex(source.id, in: "--source")
+                throw QueryRequestError.unknownVertex(VertexID(source.id), role: .source)
             }
             return (v, source.weight)
         }
         let excluded = try exclude.map { id in
-            guard let v = graph.index(of: VertexID(id)) else { throw ClientFailure.unknownVertex(id, in: "--exclude") }
+            guard let v = graph.index(of: VertexID(id)) else {
+                throw QueryRequestError.unknownVertex(VertexID(id), role: .exclude)
+            }
             return v
         }
         let personalization = try Personalization(weighted)

@@ -43,7 +43,7 @@ struct StatusCommand: AsyncParsableCommand {
     static let pollInterval: Duration = .milliseconds(500)
 
     /// The exit code of a cluster that is not ready (the same as UNAVAILABLE's).
-    static let notReady = ExitCode(4)
+    static let notReady = ClientFailure.exitStatus(for: .unavailable)
 
     func validate() throws {
         if let waitReady, !(waitReady.isFinite && waitReady >= 0 && waitReady <= 86_400) {

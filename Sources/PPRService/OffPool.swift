@@ -4,7 +4,6 @@
 // every task of the process. Concurrency is bounded by the callers (a WireServer serves at most
 // `contexts` requests at once; jobs run one at a time).
 import Dispatch
-import PPRWire
 
 /// Runs synchronous closures on a Dispatch queue of its own.
 struct OffPool: Sendable {
@@ -15,11 +14,14 @@ struct OffPool: Sendable {
         queue = DispatchQueue(label: label, qos: qos, attributes: concurrent ? .concurrent : [])
     }
 
-    /// The result of `body`, computed on the queue; its `WireError` is passed through.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws(WireError) -> T) async throws(WireError) -> T {
-        let result: Result<T, WireError> = await withCheckedContinuation { continuation in
+    /// The result of `body`, computed on the queue; its error is passed through with its type (a domain
+    /// error stays one; the caller maps it to the wire where it answers).
+    func run<T: Sendable, Failure: Error>(
+        _ body: @escaping @Sendable () throws(Failure) -> T
+    ) async throws(Failure) -> T {
+        let result: Result<T, Failure> = await withCheckedContinuation { continuation in
             queue.async {
-                do throws(WireError) {
+                do throws(Failure) {
                     continuation.resume(returning: .success(try body()))
                 } catch {
                     continuation.resume(returning: .failure(error))

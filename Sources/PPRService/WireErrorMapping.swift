@@ -1,37 +1,37 @@
 // WireErrorMapping: the one place where domain errors become wire status codes (DESIGN §4).
 //
 // - an unknown vertex is NOT_FOUND naming it; an out-of-range parameter is INVALID_ARGUMENT naming it;
-// - no complete index, another graph's index, another alpha, a version in the wrong state: FAILED_PRECONDITION;
+// - a query's alpha that is not the index's is INVALID_ARGUMENT naming alpha: DESIGN §4 names no other
+//   code for it and the caller fixes it by changing the argument (or omitting it), in either mode;
+// - no complete index, another graph's index, a version in the wrong state: FAILED_PRECONDITION;
 // - a version number used before: ALREADY_EXISTS; a cancelled build: CANCELLED;
 // - the front's refusals: no or unknown token UNAUTHENTICATED, wrong role PERMISSION_DENIED, a batch
 //   whose reply could exceed limits.maxReplyEntries RESOURCE_EXHAUSTED;
 // - anything else (damaged stores, LMDB failures, broken invariants): INTERNAL with its description.
-// Error types of other modules can choose their own code by conforming to `WireErrorConvertible` in their
-// own files; that conformance is consulted first.
+// In-process (`pwctl query --graph --store`) and cluster modes both turn errors into codes here, and pwctl
+// turns codes into exit statuses in one place (`ClientFailure.exitStatus(for:)`), so the same mistake
+// gives the same code, message and exit status in both modes.
+// A new domain error gets its code here (add a case), never by building a WireError where it is thrown.
 import PPRCore
 import PPRStorage
 import PPRWire
-
-/// An error that knows its wire form; `WireError(from:)` uses it before any built-in mapping.
-public protocol WireErrorConvertible: Error {
-    /// The code and message sent to the caller.
-    var wireError: WireError { get }
-}
 
 extension WireError {
     /// The wire form of any error: its code chosen by kind, its message the error's description.
     public init(from error: any Error) {
         switch error {
         case let error as WireError: self = error
-        case let error as any WireErrorConvertible: self = error.wireError
         case let error as StoreError: self.init(Self.code(for: error), error.description)
         case let error as GraphFileError: self.init(.failedPrecondition, error.description)
+        case let error as QueryRequestError:
+            self.init(error.isUnknownVertex ? .notFound : .invalidArgument, error.description)
         case let error as QueryError: self.init(Self.code(for: error), error.description)
         case let error as PersonalizationError: self.init(Self.code(for: error), error.description)
         case let error as ParameterError: self.init(.invalidArgument, error.description)
         case let error as ConfigError: self.init(.invalidArgument, error.description)
         case let error as FingerprintSourceError: self.init(Self.code(for: error), error.description)
         case let error as JobFilesError: self.init(Self.code(for: error), error.description)
+        case let error as JobSpecError: self.init(Self.code(for: error), error.description)
         case let error as EdgeListError: self.init(.invalidArgument, error.description)
         case let error as EdgeListReaderError: self.init(.invalidArgument, error.description)
         case let error as GraphError: self.init(.invalidArgument, error.description)
@@ -41,6 +41,15 @@ extension WireError {
         case let error as FrontAccessError: self.init(Self.code(for: error), error.description)
         case is CancellationError: self.init(.cancelled, "the request was cancelled")
         default: self.init(.internal, String(describing: error))
+        }
+    }
+
+    /// The result of `body`; its domain error is thrown in its wire form (the mapping above).
+    public static func mapping<T, Failure: Error>(_ body: () throws(Failure) -> T) throws(WireError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw WireError(from: error)
         }
     }
 
@@ -56,13 +65,13 @@ extension WireError {
     private static func code(for error: StoreError) -> WireErrorCode {
         switch error {
         case .storage where error.isDiskFull: .resourceExhausted
-        case .noCompleteIndex, .graphMismatch, .graphWeightingMismatch, .restartProbabilityMismatch, .wrongVersionState,
+        case .noCompleteIndex, .graphMismatch, .graphWeightingMismatch, .wrongVersionState,
             .versionIsActive,
             .incompatibleFormat:
             .failedPrecondition
         case .versionNotFound: .notFound
         case .versionNumberUsed: .alreadyExists
-        case .invalidManifest, .vertexNotInStore, .versionOutOfRange: .invalidArgument
+        case .invalidManifest, .vertexNotInStore, .versionOutOfRange, .restartProbabilityMismatch: .invalidArgument
         case .cancelled: .cancelled
         case .storage, .corruptIndex, .accumulatorSize: .internal
         }
@@ -76,11 +85,17 @@ extension WireError {
         }
     }
 
+    private static func code(for error: JobSpecError) -> WireErrorCode {
+        switch error {
+        case .files(let inner): code(for: inner)
+        case .invalidParameter, .indexWalk, .outputIsInput: .invalidArgument
+        }
+    }
+
     private static func code(for error: QueryError) -> WireErrorCode {
         switch error {
         case .personalization(let inner): code(for: inner)
-        case .invalidParameter: .invalidArgument
-        case .restartProbabilityMismatch: .failedPrecondition
+        case .invalidParameter, .restartProbabilityMismatch: .invalidArgument
         }
     }
 

@@ -50,10 +50,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .incompatibleFormat(let path, let detail): "\(path) is not a compatible fingerprint store: \(detail)"
         case .noCompleteIndex(let path, let detail): "no complete index in \(path): build interrupted? (\(detail))"
         case .graphMismatch(let path, let expected, let indexed):
-            "index in \(path) was built for another graph (checksum \(hex(indexed)), expected \(hex(expected)))"
+            "index in \(path) was built for another graph (checksum \(GraphFileFormat.hex(indexed)), expected \(GraphFileFormat.hex(expected)))"
         case .graphWeightingMismatch(let path, let expected, let weighted, let indexed):
-            "index in \(path) was built for \(weighted ? "an unweighted" : "a weighted") graph (checksum \(hex(indexed))), "
-                + "but the graph is \(weighted ? "weighted" : "unweighted") (checksum \(hex(expected))): "
+            "index in \(path) was built for \(weighted ? "an unweighted" : "a weighted") graph (checksum \(GraphFileFormat.hex(indexed))), "
+                + "but the graph is \(weighted ? "weighted" : "unweighted") (checksum \(GraphFileFormat.hex(expected))): "
                 + "build a new index for it"
         case .restartProbabilityMismatch(let path, let requested, let indexed):
             "alpha \(requested) differs from the index's alpha \(indexed) in \(path)"
@@ -73,9 +73,4 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "index version \(version) is out of range: expected 1 ... \(maximum)"
         }
     }
-}
-
-private func hex(_ value: UInt64) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
 }

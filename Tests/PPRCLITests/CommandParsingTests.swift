@@ -56,6 +56,33 @@ import Testing
         #expect(parseFailure(["query", "--source", "1", "--exclude", "x"]).contains("--exclude"))
     }
 
+    /// A negative number is the option's value, range-checked (it used to read as a flag: "Missing value").
+    @Test func negativeKnobsAreOutOfRangeNotMissing() {
+        let cases: [([String], String)] = [
+            (["query", "--source", "1", "--eps", "-1"], "--eps must be a finite number >= 0, not -1.0"),
+            (["query", "--source", "1", "--top", "-3"], "--top must be at least 1, not -3"),
+            (["query", "--source", "1", "--max-levels", "-2"], "--max-levels must be at least 0, not -2"),
+            (["query", "--source", "1", "--alpha", "-0.5"], "--alpha must be strictly between 0 and 1, not -0.5"),
+            (["batch", "--input", "i", "--output", "o", "--eps", "-1"], "--eps must be a finite number >= 0"),
+            (["evaluate", "--max-levels", "-1"], "--max-levels must be at least 0, not -1"),
+            (["export", "--output", "d", "--top", "-1"], "--top must be at least 1, not -1"),
+        ]
+        for (arguments, expected) in cases {
+            let message = parseFailure(arguments)
+            #expect(message.contains(expected) && !message.contains("Missing value"), "\(arguments): \(message)")
+        }
+    }
+
+    /// pwctl refuses what the engine's limits refuse (EngineLimits), in every command that takes the knob.
+    @Test func knobsBeyondTheEngineLimitsAreRefused() {
+        #expect(parseFailure(["query", "--source", "1", "--top", "1048577"]).contains("--top must be at most 1048576"))
+        #expect(parseFailure(["query", "--source", "1", "--max-levels", "1025"]).contains("at most 1024, not 1025"))
+        #expect(parseFailure(["batch", "--input", "i", "--output", "o", "--top", "1048577"]).contains("at most"))
+        #expect(parseFailure(["evaluate", "--samples", "1000001"]).contains("--samples must be in 1 ... 1000000"))
+        #expect(parseFailure(["export", "--output", "d", "--top", "1048577"]).contains("--top must be at most"))
+        #expect(parseFailure(["exact", "--graph", "g", "--source", "1", "--top", "1048577"]).contains("at most"))
+    }
+
     @Test func modesMustBeConsistent() {
         #expect(parseFailure(["query"]).contains("--source is required"))
         #expect(parseFailure(["query", "--graph", "g", "--source", "1"]).contains("--graph needs --store"))

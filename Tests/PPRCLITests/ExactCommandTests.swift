@@ -1,5 +1,6 @@
 import Foundation
 import PPRCore
+import PPRWire
 import Testing
 
 @testable import PPRCLI
@@ -37,8 +38,10 @@ import Testing
             let expected = fixture.topIDs(exact, k: 11).filter { $0 != source }.prefix(10)
             #expect(output.results.map(\.vertex) == Array(expected))
             let unknown: ExactCommand = try parse(["exact", "--graph", fixture.graphPath, "--source", "3"])
-            let error = #expect(throws: ClientFailure.self) { try unknown.exactOutput() }
-            #expect(error?.message == "unknown vertex 3 (--source)")
+            // The query path's message for an unknown vertex (issue 9: one message in every mode).
+            let error = #expect(throws: (any Error).self) { try unknown.exactOutput() }
+            let failure = try #require(error.map(ClientFailure.from))
+            #expect(failure.code == .notFound && failure.message == "source vertex 3 is not in the graph")
         }
     }
 

@@ -105,9 +105,10 @@ import Testing
         try await LocalFixture.with { fixture in
             let command: QueryCommand = try parse(
                 ["query", "--graph", fixture.graphPath, "--store", fixture.storePath, "--source", "12345"])
-            let error = #expect(throws: ClientFailure.self) { try command.localOutput() }
+            let thrown = #expect(throws: (any Error).self) { try command.localOutput() }
+            let error = thrown.map(ClientFailure.from)
             #expect(error?.code == .notFound)
-            #expect(error?.message.contains("unknown vertex 12345") == true)
+            #expect(error?.message == "source vertex 12345 is not in the graph")
             #expect(error?.exitCode.rawValue == 3)
         }
     }
@@ -119,7 +120,9 @@ import Testing
                 "--alpha", "0.2",
             ])
             let failure = ClientFailure.from(try #require(throws: (any Error).self) { try command.localOutput() })
-            #expect(failure.message.contains("--alpha 0.2 differs from the index's alpha 0.15"), "\(failure)")
+            // INVALID_ARGUMENT with the coordinator's message (issue 9; was FAILED_PRECONDITION in process).
+            #expect(failure.code == .invalidArgument && failure.exitCode.rawValue == 2, "\(failure)")
+            #expect(failure.message.contains("alpha: 0.2 differs from the active index's alpha 0.15"), "\(failure)")
             let same: QueryCommand = try parse([
                 "query", "--graph", fixture.graphPath, "--store", fixture.storePath, "--source", "\(fixture.id(1))",
                 "--alpha", "0.15",

@@ -211,14 +211,16 @@ import Testing
         }
     }
 
-    /// eps = 0 over thousands of levels: flows underflow to subnormals and zero, so pushes of zero share and
+    /// eps = 0 over the most levels a query may ask for (`EngineLimits.maxLevels`, 1,024): with alpha 0.5 the
+    /// flows fall below 2^-1024 (subnormals), with alpha 0.6 below 2^-1300 (zero), so pushes of zero share and
     /// kept amounts that round to zero occur (vertices listed twice in a level).
     @Test func underflowingFlowsMatchReference() throws {
         let graph = Self.randomGraph(vertices: 40, maxDegree: 10, seed: 9)
         var decomposition = Decomposition(graph: graph)
         for source in [0, 3, 17, 39] {
             let p = Personalization(source: VertexIndex(source))
-            for (levels, alpha) in [(6_000, 0.15), (1_500, 0.6)] {
+            for (levels, alpha) in [(EngineLimits.maxLevels.upperBound, 0.5), (EngineLimits.maxLevels.upperBound, 0.6)]
+            {
                 let actual = try decomposition.expand(
                     personalization: p, restartProbability: alpha, eps: 0, maxLevels: levels)
                 let expected = Self.reference(

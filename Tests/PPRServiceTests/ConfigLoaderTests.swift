@@ -65,6 +65,27 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         }
     }
 
+    /// A bad value from a POWERWALK_* variable blames the variable (the file may not even have the key).
+    @Test func aBadValueFromTheEnvironmentNamesTheVariable() throws {
+        let yaml = "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\nindex:\n  walks: 16\n"
+        var loader = try ConfigLoader(
+            yaml: yaml, origin: "good.yaml", environment: ["POWERWALK_INDEX_WALKS": "many", "POWERWALK_QUERY_EPS": "1"])
+        let error = #expect(throws: ConfigError.self) { try loader.serviceConfig() }
+        #expect(
+            error == .invalidEnvironment("POWERWALK_INDEX_WALKS", "index.walks", "many", "an integer in 1 ... 1048576"))
+        #expect(
+            error?.description
+                == "environment variable POWERWALK_INDEX_WALKS (config key 'index.walks') has value 'many', "
+                + "expected an integer in 1 ... 1048576")
+        var unset = try ConfigLoader(yaml: yaml, origin: "good.yaml", environment: ["POWERWALK_QUERY_MAXLEVELS": "-1"])
+        #expect(
+            throws: ConfigError.invalidEnvironment(
+                "POWERWALK_QUERY_MAXLEVELS", "query.maxLevels", "-1", "an integer in 0 ... 1024")
+        ) {
+            try unset.serviceConfig()
+        }
+    }
+
     @Test(arguments: [
         ("query", "eps", "-0.1", "a number ≥ 0"),
         ("query", "accuracy", "medium", "one of fast, default, high"),

@@ -61,7 +61,7 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
                 ),
                 (
                     QueryRequest(
-                        sources: [QuerySource(VertexID(1090))], topK: 8, exclude: [VertexID(1093), VertexID(7)]),
+                        sources: [QuerySource(VertexID(1090))], topK: 8, exclude: [VertexID(1093)]),
                     Personalization(source: 30), Exclusions(vertices: [31])
                 ),
             ]
@@ -138,6 +138,11 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
         try await withTestCluster { cluster in
             let cases: [(QueryRequest, WireErrorCode, String)] = [
                 (QueryRequest(sources: [QuerySource(VertexID(999_999))]), .notFound, "vertex 999999"),
+                // An unknown excluded id is NOT_FOUND as in process (issue 9; it used to be ignored here).
+                (
+                    QueryRequest(sources: [QuerySource(VertexID(1003))], exclude: [VertexID(7)]), .notFound,
+                    "excluded vertex 7"
+                ),
                 (QueryRequest(sources: [QuerySource(VertexID(1003), weight: 0)]), .invalidArgument, "weight"),
                 (QueryRequest(sources: [QuerySource(VertexID(1003), weight: -.infinity)]), .invalidArgument, "weight"),
                 (QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 0), .invalidArgument, "top_k"),

@@ -83,6 +83,10 @@ import Testing
                 try store.reader(expecting: 0xAC, restartProbability: 0.15)
             }
             #expect(otherGraph?.description.contains("built for another graph") == true)
+            // Checksums read in hex, as ingest and status print them (issue 9).
+            #expect(
+                otherGraph?.description.contains("(checksum 0x00000000000000ab, expected 0x00000000000000ac)") == true,
+                "\(String(describing: otherGraph))")
             let otherAlpha = #expect(throws: StoreError.self) {
                 try store.reader(expecting: 0xAB, restartProbability: 0.2)
             }

@@ -118,17 +118,39 @@ func withServer<R>(
             return .failure(WireError(.cancelled, "server closed"))
         }
         try await withServer(over: transport, handler: silent) { _, client in
-            let deadline = Duration.milliseconds(200)
+            // A deadline computed from a clock (as `status --wait-ready` does) is not whole; the message
+            // reads in whole milliseconds all the same.
+            let deadline = Duration.milliseconds(200) - .nanoseconds(180)
             let start = ContinuousClock.now
             let error = await #expect(throws: WireError.self) {
                 _ = try await client.call(.clusterStatus(ClusterStatusRequest()), deadline: deadline)
             }
             #expect(error?.code == .deadlineExceeded)
             #expect(error?.message.contains("ClusterStatus") == true)
+            #expect(error?.message.hasSuffix("within 200 ms") == true, "\(String(describing: error))")
             // Generous slack: fails only if the deadline were ignored (the handler sleeps an hour). Tests run
             // in parallel on a 2-core machine, so resuming after the timeout can wait for a busy pool thread.
             #expect(ContinuousClock.now - start < deadline + .seconds(60))
         }
+    }
+
+    /// A URL without `scheme://` is named as such, not passed to nng (`nng_dial: Invalid argument`).
+    @Test func aURLWithoutASchemeSaysSo() throws {
+        let dial = #expect(throws: WireError.self) { _ = try WireClient(dialing: "127.0.0.1:7400", failFast: true) }
+        #expect(dial?.code == .invalidArgument)
+        #expect(
+            dial?.message.contains("cannot dial 127.0.0.1:7400: the URL has no scheme") == true,
+            "\(String(describing: dial))")
+        let listen = #expect(throws: WireError.self) {
+            _ = try WireServer(listeningOn: "localhost:7400", handler: echoHandler)
+        }
+        #expect(listen?.message.contains("cannot listen on localhost:7400: the URL has no scheme") == true)
+    }
+
+    @Test func deadlinesReadInWholeMilliseconds() {
+        #expect(WireURL.milliseconds(.seconds(4.99999982)) == "5000 ms")
+        #expect(WireURL.milliseconds(.milliseconds(30_000)) == "30000 ms")
+        #expect(WireURL.milliseconds(.microseconds(1_499)) == "1 ms")
     }
 
     @Test func callBeforeTheServerStartsSucceedsOnceItListens() async throws {

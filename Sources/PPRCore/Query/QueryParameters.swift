@@ -55,16 +55,17 @@ public struct QueryParameters: Equatable, Sendable {
     public func validate(restartProbability: Double) throws(QueryError) {
         try Self.validate(restartProbability: restartProbability, eps: eps, maxLevels: maxLevels, dropFloor: dropFloor)
         try Self.validate(sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
-        guard k >= 1, k <= 1 << 24 else {
-            throw .invalidParameter(.outOfRange(name: "k", value: "\(k)", expected: "1 ... 16777216"))
+        guard EngineLimits.topK.contains(k) else {
+            throw .invalidParameter(
+                .outOfRange(name: "k", value: "\(k)", expected: EngineLimits.text(EngineLimits.topK)))
         }
     }
 
     static func validate(sampleBelow: Double, lowDegreeFactor: Double) throws(QueryError) {
-        guard sampleBelow.isFinite, sampleBelow >= 0, sampleBelow <= 1 else {
+        guard EngineLimits.fraction.contains(sampleBelow) else {
             throw .invalidParameter(.outOfRange(name: "sample-below", value: "\(sampleBelow)", expected: "0 ... 1"))
         }
-        guard lowDegreeFactor.isFinite, lowDegreeFactor >= 0, lowDegreeFactor <= 1 else {
+        guard EngineLimits.fraction.contains(lowDegreeFactor) else {
             throw .invalidParameter(
                 .outOfRange(name: "low-degree-factor", value: "\(lowDegreeFactor)", expected: "0 ... 1"))
         }
@@ -73,14 +74,15 @@ public struct QueryParameters: Equatable, Sendable {
     static func validate(
         restartProbability alpha: Double, eps: Double, maxLevels: Int, dropFloor: Double
     ) throws(QueryError) {
-        guard alpha > 0, alpha < 1 else {
+        guard EngineLimits.isValidAlpha(alpha) else {
             throw .invalidParameter(.outOfRange(name: "alpha", value: "\(alpha)", expected: "0 < alpha < 1"))
         }
-        guard eps.isFinite, eps >= 0 else {
-            throw .invalidParameter(.outOfRange(name: "eps", value: "\(eps)", expected: "a finite number >= 0"))
+        guard EngineLimits.isValidEps(eps) else {
+            throw .invalidParameter(.outOfRange(name: "eps", value: "\(eps)", expected: EngineLimits.epsText))
         }
-        guard maxLevels >= 0, maxLevels <= 1 << 16 else {
-            throw .invalidParameter(.outOfRange(name: "levels", value: "\(maxLevels)", expected: "0 ... 65536"))
+        guard EngineLimits.maxLevels.contains(maxLevels) else {
+            throw .invalidParameter(
+                .outOfRange(name: "levels", value: "\(maxLevels)", expected: EngineLimits.text(EngineLimits.maxLevels)))
         }
         guard dropFloor.isFinite, dropFloor >= 0 else {
             throw .invalidParameter(

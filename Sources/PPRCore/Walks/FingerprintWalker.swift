@@ -130,14 +130,16 @@ public struct WalkParameters: Equatable, Hashable, Sendable {
 
     /// Checks ranges; the message names the offending parameter.
     public func validate() throws(ParameterError) {
-        guard restartProbability > 0, restartProbability < 1 else {
+        guard EngineLimits.isValidAlpha(restartProbability) else {
             throw .outOfRange(name: "alpha", value: "\(restartProbability)", expected: "0 < alpha < 1")
         }
-        guard walksPerVertex >= 1, walksPerVertex <= 1 << 20 else {
-            throw .outOfRange(name: "walks", value: "\(walksPerVertex)", expected: "1 ... 1048576")
+        guard EngineLimits.walksPerVertex.contains(walksPerVertex) else {
+            throw .outOfRange(
+                name: "walks", value: "\(walksPerVertex)", expected: EngineLimits.text(EngineLimits.walksPerVertex))
         }
-        guard maxWalkLength >= 1, maxWalkLength <= 1 << 20 else {
-            throw .outOfRange(name: "max-length", value: "\(maxWalkLength)", expected: "1 ... 1048576")
+        guard EngineLimits.maxWalkLength.contains(maxWalkLength) else {
+            throw .outOfRange(
+                name: "max-length", value: "\(maxWalkLength)", expected: EngineLimits.text(EngineLimits.maxWalkLength))
         }
     }
 }

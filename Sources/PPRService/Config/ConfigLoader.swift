@@ -13,6 +13,8 @@ public struct ConfigLoader {
     private var values: [String: String]
     private var used: Set<String> = []
     private let origin: String
+    /// The `POWERWALK_*` variable that set a key, so an error blames the variable, not the file.
+    private var fromEnvironment: [String: String] = [:]
 
     /// Parses YAML `text`; `origin` (a path) appears in error messages.
     public init(yaml text: String, origin: String, environment: [String: String] = ProcessInfo.processInfo.environment)
@@ -25,7 +27,10 @@ public struct ConfigLoader {
         if let tree { Self.flatten(tree, prefix: "", into: &flat) }
         values = flat
         for (name, value) in environment where name.hasPrefix("POWERWALK_") {
-            if let key = Self.keyPath(forEnvironmentName: name, known: flat) { values[key] = value }
+            if let key = Self.keyPath(forEnvironmentName: name, known: flat) {
+                values[key] = value
+                fromEnvironment[key] = name
+            }
         }
     }
 
@@ -63,31 +68,31 @@ public struct ConfigLoader {
         config.coordinator.concurrency = try int("coordinator.concurrency", min: 1) ?? config.coordinator.concurrency
         if let jobFilesDir = string("coordinator.jobFilesDir") {
             guard !jobFilesDir.isEmpty else {
-                throw .invalid(origin, "coordinator.jobFilesDir", "", "a directory path")
+                throw invalid("coordinator.jobFilesDir", "", "a directory path")
             }
             config.coordinator.jobFilesDir = jobFilesDir
         }
         // The same ranges as index jobs and queries enforce, so a bad default fails at start, not per request.
-        config.index.walks = try int("index.walks", min: 1, max: 1 << 20) ?? config.index.walks
-        config.index.maxLength = try int("index.maxLength", min: 1, max: 1 << 20) ?? config.index.maxLength
+        config.index.walks = try int("index.walks", in: EngineLimits.walksPerVertex) ?? config.index.walks
+        config.index.maxLength = try int("index.maxLength", in: EngineLimits.maxWalkLength) ?? config.index.maxLength
         config.index.alpha =
-            try double("index.alpha", where: { $0 > 0 && $0 < 1 }, "a number between 0 and 1 (exclusive)")
+            try double("index.alpha", where: { EngineLimits.isValidAlpha($0) }, "a number between 0 and 1 (exclusive)")
             ?? config.index.alpha
         config.index.seed = try uint64("index.seed") ?? config.index.seed
         config.index.threads =
-            try int("index.threads", min: 0, max: WorkerShard.maxIndexThreads) ?? config.index.threads
-        config.query.topK = try int("query.topK", min: 1, max: ResolvedQuery.maxTopK) ?? config.query.topK
+            try int("index.threads", in: EngineLimits.indexThreads) ?? config.index.threads
+        config.query.topK = try int("query.topK", in: EngineLimits.topK) ?? config.query.topK
         if let name = string("query.accuracy") {
             guard let preset = AccuracyPreset(name: name) else {
-                throw .invalid(origin, "query.accuracy", name, "one of \(AccuracyPreset.names)")
+                throw invalid("query.accuracy", name, "one of \(AccuracyPreset.names)")
             }
             config.query.accuracy = preset
             config.query.eps = preset.eps
             config.query.maxLevels = preset.maxLevels
         }
-        config.query.eps = try double("query.eps", where: { $0 >= 0 }, "a number ≥ 0") ?? config.query.eps
-        config.query.maxLevels =
-            try int("query.maxLevels", min: 0, max: ResolvedQuery.maxLevelsLimit) ?? config.query.maxLevels
+        config.query.eps =
+            try double("query.eps", where: { EngineLimits.isValidEps($0) }, "a number ≥ 0") ?? config.query.eps
+        config.query.maxLevels = try int("query.maxLevels", in: EngineLimits.maxLevels) ?? config.query.maxLevels
         config.deadlines.combineMillis = try int("deadlines.combineMillis", min: 1) ?? config.deadlines.combineMillis
         config.deadlines.controlMillis = try int("deadlines.controlMillis", min: 1) ?? config.deadlines.controlMillis
         config.deadlines.healthProbeMillis =
@@ -101,7 +106,7 @@ public struct ConfigLoader {
         config.limits.idleConnectionMillis =
             try int("limits.idleConnectionMillis", min: 100) ?? config.limits.idleConnectionMillis
         config.limits.maxReplyEntries =
-            try int("limits.maxReplyEntries", min: ResolvedQuery.maxTopK) ?? config.limits.maxReplyEntries
+            try int("limits.maxReplyEntries", min: EngineLimits.topK.upperBound) ?? config.limits.maxReplyEntries
         config.metrics.listen = string("metrics.listen").flatMap { $0.isEmpty ? nil : $0 }
         config.shutdown.gracePeriodMillis =
             try int("shutdown.gracePeriodMillis", min: 0, max: ShutdownConfig.maxGracePeriodMillis)
@@ -123,10 +128,16 @@ public struct ConfigLoader {
             throw .missing(origin, key)
         }
         for (key, value) in zip(SecurityConfig.keys, files) where value?.isEmpty == true {
-            throw .invalid(origin, key, "", "a file path")
+            throw invalid(key, "", "a file path")
         }
         return SecurityConfig(
             caFile: files[0]!, certFile: files[1]!, keyFile: files[2]!, clientCaFile: files[3], tokensFile: files[4])
+    }
+
+    /// `key`'s value is not usable: blamed on the environment variable that set it, else on the file.
+    private func invalid(_ key: String, _ value: String, _ expected: String) -> ConfigError {
+        if let variable = fromEnvironment[key] { return .invalidEnvironment(variable, key, value, expected) }
+        return .invalid(origin, key, value, expected)
     }
 
     private mutating func string(_ key: String) -> String? {
@@ -138,14 +149,18 @@ public struct ConfigLoader {
     private mutating func int(_ key: String, min: Int, max: Int? = nil) throws(ConfigError) -> Int? {
         guard let text = string(key) else { return nil }
         guard let value = Int(text.replacingOccurrences(of: "_", with: "")), value >= min, value <= max ?? .max else {
-            throw .invalid(origin, key, text, max.map { "an integer in \(min) ... \($0)" } ?? "an integer ≥ \(min)")
+            throw invalid(key, text, max.map { "an integer in \(min) ... \($0)" } ?? "an integer ≥ \(min)")
         }
         return value
     }
 
+    private mutating func int(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+        try int(key, min: range.lowerBound, max: range.upperBound)
+    }
+
     private mutating func uint64(_ key: String) throws(ConfigError) -> UInt64? {
         guard let text = string(key) else { return nil }
-        guard let value = UInt64(text) else { throw .invalid(origin, key, text, "an unsigned 64-bit integer") }
+        guard let value = UInt64(text) else { throw invalid(key, text, "an unsigned 64-bit integer") }
         return value
     }
 
@@ -154,7 +169,7 @@ public struct ConfigLoader {
     ) throws(ConfigError) -> Double? {
         guard let text = string(key) else { return nil }
         guard let value = Double(text), value.isFinite, isValid(value) else {
-            throw .invalid(origin, key, text, expected)
+            throw invalid(key, text, expected)
         }
         return value
     }
@@ -198,12 +213,14 @@ extension ServiceConfig {
     ]).union(SecurityConfig.keys)
 }
 
-/// A configuration that cannot be used; every case names the file and the key.
+/// A configuration that cannot be used; every case names the file (or the environment variable) and the key.
 public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreadable(String, String)
     case missing(String, String)
     case invalid(String, String, String, String)
     case unknownKey(String, String)
+    /// A value set by an environment variable (variable, key, value, expected).
+    case invalidEnvironment(String, String, String, String)
 
     public var description: String {
         switch self {
@@ -211,6 +228,8 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
         case .missing(let file, let key): "config \(file): missing required key '\(key)'"
         case .invalid(let file, let key, let value, let expected):
             "config \(file): key '\(key)' has value '\(value)', expected \(expected)"
+        case .invalidEnvironment(let variable, let key, let value, let expected):
+            "environment variable \(variable) (config key '\(key)') has value '\(value)', expected \(expected)"
         case .unknownKey(let file, let key):
             "config \(file): unknown key '\(key)' (see config/README.md for the keys)"
         }

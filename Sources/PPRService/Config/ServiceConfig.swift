@@ -142,7 +142,8 @@ public struct Limits: Equatable, Sendable {
     public var idleConnectionMillis: Int = 60_000
     /// Ranked vertices one reply may carry: for BATCH_QUERY the sum over its queries of
     /// min(top_k, vertex count), checked before any work (`limits.maxReplyEntries`; RESOURCE_EXHAUSTED
-    /// above it). About 17 bytes each on the wire; at least `ResolvedQuery.maxTopK`, so any single query fits.
+    /// above it). About 17 bytes each on the wire; at least `EngineLimits.topK`'s bound, so any single query
+    /// fits.
     public var maxReplyEntries: Int = 1 << 21
     public init() {}
 }

@@ -55,13 +55,8 @@ final class BatchExecutor: Sendable {
     /// - Throws: the first invalid query's error (nothing is sent then), or the first shard failure.
     func answer(_ requests: [QueryRequest], index: ActiveIndex) async throws(WireError) -> [QueryResponse] {
         let started = ContinuousClock.now
-        var resolved: [ResolvedQuery] = []
-        resolved.reserveCapacity(requests.count)
-        for (position, request) in requests.enumerated() {
-            resolved.append(
-                try ResolvedQuery(
-                    request, graph: graph, defaults: defaults, alpha: index.walk.restartProbability,
-                    index: requests.count > 1 ? position : nil))
+        let resolved = try WireError.mapping { () throws(QueryRequestError) in
+            try ResolvedQuery.all(requests, graph: graph, defaults: defaults, alpha: index.walk.restartProbability)
         }
         // Blocks: consecutive queries with the same expansion knobs, at most blockSize each.
         var blocks: [[Int]] = []

@@ -245,7 +245,8 @@ public final class Coordinator: JobContext {
                         }
                         throw WireError(
                             .failedPrecondition,
-                            "\(shard) index was built for graph checksum \(manifest.graphChecksum), not \(graph.checksum)"
+                            "\(shard) index was built for graph checksum \(GraphFileFormat.hex(manifest.graphChecksum)), "
+                                + "not \(GraphFileFormat.hex(graph.checksum))"
                         )
                     }
                     found = found ?? manifest

@@ -53,14 +53,8 @@ final class QueryExecutor: Sendable {
     /// - Throws: the first invalid query's error (nothing is sent then), or the first shard failure.
     func answer(_ requests: [QueryRequest], index: ActiveIndex) async throws(WireError) -> [QueryResponse] {
         let started = ContinuousClock.now
-        let batched = requests.count > 1
-        var resolved: [ResolvedQuery] = []
-        resolved.reserveCapacity(requests.count)
-        for (position, request) in requests.enumerated() {
-            resolved.append(
-                try ResolvedQuery(
-                    request, graph: graph, defaults: defaults, alpha: index.walk.restartProbability,
-                    index: batched ? position : nil))
+        let resolved = try WireError.mapping { () throws(QueryRequestError) in
+            try ResolvedQuery.all(requests, graph: graph, defaults: defaults, alpha: index.walk.restartProbability)
         }
         var responses: [QueryResponse] = []
         responses.reserveCapacity(resolved.count)

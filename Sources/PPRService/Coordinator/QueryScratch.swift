@@ -28,12 +28,10 @@ final class QueryScratch: @unchecked Sendable {
 
     /// The expand step of `query` (DESIGN §2) on this scratch.
     func expand(_ query: ResolvedQuery, alpha: Double) throws(WireError) -> Expansion {
-        do {
-            return try decomposition.expand(
+        try WireError.mapping { () throws(QueryError) in
+            try decomposition.expand(
                 personalization: query.personalization, restartProbability: alpha, eps: query.eps,
                 maxLevels: query.maxLevels, sampleBelow: query.sampleBelow, lowDegreeFactor: query.lowDegreeFactor)
-        } catch {
-            throw WireError(.invalidArgument, error.description)
         }
     }
 

@@ -69,7 +69,8 @@ struct BatchQueryJob {
         // Unknown ids are refused here, before anything is sent; the other queries go to the query path.
         let refusals: [WireError?] = batch.map { query in
             query.sources.first { graph.index(of: $0.vertex) == nil }.map { missing in
-                WireError(.notFound, "vertex \(missing.vertex) does not exist")
+                // The query path's own error, so the line reads as `pwctl query` would (one message).
+                WireError(from: QueryRequestError.unknownVertex(missing.vertex, role: .source))
             }
         }
         let sent = zip(batch, refusals).compactMap { query, refusal in refusal == nil ? request(query) : nil }

@@ -98,7 +98,7 @@ public actor JobRunner {
     /// Validates `spec`, records it QUEUED and returns the record; INVALID_ARGUMENT names a bad parameter.
     public func submit(_ spec: JobSpec) async throws(WireError) -> JobRecord {
         guard !stopping else { throw WireError(.unavailable, "the coordinator is shutting down") }
-        let resolved = try settings.resolve(spec)
+        let resolved = try WireError.mapping { () throws(JobSpecError) in try settings.resolve(spec) }
         let draft = JobRecord(id: 0, spec: resolved.spec, state: .queued, createdUnixMicros: Self.nowMicros())
         let stored = try await ledger.run { try $0.create(JobLedgerRecord(draft, job: resolved)) }
         var record = draft

@@ -6,7 +6,7 @@ import PPRWire
 
 extension JobSettings {
     /// `spec` with every default filled in, or INVALID_ARGUMENT naming the first bad parameter.
-    func resolve(_ spec: JobSpec) throws(WireError) -> ResolvedJob {
+    func resolve(_ spec: JobSpec) throws(JobSpecError) -> ResolvedJob {
         switch spec {
         case .index(let p): .index(try resolveIndex(p))
         case .batchQuery(let p): .batchQuery(try resolveBatchQuery(p))
@@ -15,56 +15,55 @@ extension JobSettings {
         }
     }
 
-    private func resolveIndex(_ p: IndexJobParams) throws(WireError) -> ResolvedIndexJob {
+    private func resolveIndex(_ p: IndexJobParams) throws(JobSpecError) -> ResolvedIndexJob {
         let walk = WalkParameters(
             restartProbability: p.restartProbability ?? index.alpha, walksPerVertex: p.walksPerVertex ?? index.walks,
             maxWalkLength: p.maxWalkLength ?? index.maxLength, seed: p.seed ?? index.seed)
-        do { try walk.validate() } catch { throw WireError(.invalidArgument, "index job: \(error)") }
+        do throws(ParameterError) { try walk.validate() } catch { throw .indexWalk(error.description) }
         let threads = p.threads ?? index.threads
-        let maxThreads = WorkerShard.maxIndexThreads
-        try Self.check(threads >= 0 && threads <= maxThreads, "threads", threads, "0 ... \(maxThreads) (0 = all cores)")
+        let allowed = EngineLimits.indexThreads
+        try Self.check(allowed.contains(threads), "threads", threads, "\(EngineLimits.text(allowed)) (0 = all cores)")
         return ResolvedIndexJob(walk: walk, threads: threads)
     }
 
-    private func resolveBatchQuery(_ p: BatchQueryJobParams) throws(WireError) -> ResolvedBatchQueryJob {
+    private func resolveBatchQuery(_ p: BatchQueryJobParams) throws(JobSpecError) -> ResolvedBatchQueryJob {
         let query = try resolveQuery(topK: p.topK, eps: p.eps, maxLevels: p.maxLevels, accuracy: p.accuracy)
         // Resolved inside the job directory (refused if they escape it); the record keeps the real paths.
         let (files, input, output) = (jobFiles, p.inputPath, p.outputPath)
-        let inputPath = try JobFiles.wire { () throws(JobFilesError) in try files.resolveInput(input) }
-        let outputPath = try JobFiles.wire { () throws(JobFilesError) in try files.resolveOutput(output) }
-        guard outputPath != inputPath else {
-            throw WireError(.invalidArgument, "invalid output_path \(output): same file as input_path")
-        }
+        let (inputPath, outputPath): (String, String)
+        do throws(JobFilesError) {
+            inputPath = try files.resolveInput(input)
+            outputPath = try files.resolveOutput(output)
+        } catch { throw .files(error) }
+        guard outputPath != inputPath else { throw .outputIsInput(output) }
         return ResolvedBatchQueryJob(
             inputPath: inputPath, outputPath: outputPath, query: query, excludeSources: p.excludeSources,
             excludeOutNeighbors: p.excludeOutNeighbors)
     }
 
-    private func resolveEvaluate(_ p: EvaluateJobParams) throws(WireError) -> ResolvedEvaluateJob {
+    private func resolveEvaluate(_ p: EvaluateJobParams) throws(JobSpecError) -> ResolvedEvaluateJob {
         let samples = p.sampleCount ?? ResolvedEvaluateJob.defaultSampleCount
-        let maxSamples = ResolvedEvaluateJob.maxSampleCount
-        try Self.check(samples >= 1 && samples <= maxSamples, "sample_count", samples, "1 ... \(maxSamples)")
+        let allowed = EngineLimits.evaluateSamples
+        try Self.check(allowed.contains(samples), "sample_count", samples, EngineLimits.text(allowed))
         let query = try resolveQuery(topK: p.topK, eps: p.eps, maxLevels: p.maxLevels, accuracy: p.accuracy)
         return ResolvedEvaluateJob(
             sampleCount: samples, seed: p.seed ?? ResolvedEvaluateJob.defaultSeed, query: query)
     }
 
-    private func resolveExport(_ p: ExportJobParams) throws(WireError) -> ResolvedExportJob {
+    private func resolveExport(_ p: ExportJobParams) throws(JobSpecError) -> ResolvedExportJob {
         let topK = p.topK ?? ResolvedExportJob.defaultTopK
-        let maxTopK = ResolvedQuery.maxTopK
-        try Self.check(topK >= 1 && topK <= maxTopK, "top_k", topK, "1 ... \(maxTopK)")
+        try Self.check(EngineLimits.topK.contains(topK), "top_k", topK, EngineLimits.text(EngineLimits.topK))
         let name = p.accuracy.isEmpty ? AccuracyPreset.default.rawValue : p.accuracy
         guard let accuracy = AccuracyPreset(name: name) else {
-            throw Self.invalid("accuracy", name, AccuracyPreset.names)
+            throw .invalidParameter(name: "accuracy", value: name, expected: AccuracyPreset.names)
         }
         let (files, sources, output) = (jobFiles, p.sourcesPath, p.outputPath)
         var sourcesPath: String?
-        if !sources.isEmpty {
-            sourcesPath = try JobFiles.wire { () throws(JobFilesError) in
-                try files.resolveInput(sources, name: "sources_path")
-            }
-        }
-        let outputPath = try JobFiles.wire { () throws(JobFilesError) in try files.resolveOutputDirectory(output) }
+        let outputPath: String
+        do throws(JobFilesError) {
+            if !sources.isEmpty { sourcesPath = try files.resolveInput(sources, name: "sources_path") }
+            outputPath = try files.resolveOutputDirectory(output)
+        } catch { throw .files(error) }
         return ResolvedExportJob(outputPath: outputPath, topK: topK, sourcesPath: sourcesPath, accuracy: accuracy)
     }
 
@@ -74,32 +73,26 @@ extension JobSettings {
     /// cannot fail on every query.
     private func resolveQuery(
         topK: Int?, eps: Double?, maxLevels: Int?, accuracy: String?
-    ) throws(WireError) -> ResolvedJobQuery {
+    ) throws(JobSpecError) -> ResolvedJobQuery {
         var preset: AccuracyPreset?
         if let accuracy {
             guard let named = AccuracyPreset(name: accuracy) else {
-                throw WireError(
-                    .invalidArgument, "invalid accuracy '\(accuracy.prefix(64))': expected \(AccuracyPreset.names)")
+                throw .invalidParameter(
+                    name: "accuracy", value: "'\(accuracy.prefix(64))'", expected: AccuracyPreset.names)
             }
             preset = named
         }
         let resolved = ResolvedJobQuery(
             topK: topK ?? query.topK, eps: eps ?? preset?.eps ?? query.eps,
             maxLevels: maxLevels ?? preset?.maxLevels ?? query.maxLevels, accuracy: preset)
-        let (maxTopK, maxLevelsLimit) = (ResolvedQuery.maxTopK, ResolvedQuery.maxLevelsLimit)
-        try Self.check(resolved.topK >= 1 && resolved.topK <= maxTopK, "top_k", resolved.topK, "1 ... \(maxTopK)")
-        try Self.check(resolved.eps.isFinite && resolved.eps >= 0, "eps", resolved.eps, "a finite number >= 0")
-        try Self.check(
-            resolved.maxLevels >= 0 && resolved.maxLevels <= maxLevelsLimit, "max_levels", resolved.maxLevels,
-            "0 ... \(maxLevelsLimit)")
+        let (topKs, levels) = (EngineLimits.topK, EngineLimits.maxLevels)
+        try Self.check(topKs.contains(resolved.topK), "top_k", resolved.topK, EngineLimits.text(topKs))
+        try Self.check(EngineLimits.isValidEps(resolved.eps), "eps", resolved.eps, EngineLimits.epsText)
+        try Self.check(levels.contains(resolved.maxLevels), "max_levels", resolved.maxLevels, EngineLimits.text(levels))
         return resolved
     }
 
-    private static func check(_ ok: Bool, _ name: String, _ value: Any, _ expected: String) throws(WireError) {
-        guard ok else { throw invalid(name, value, expected) }
-    }
-
-    private static func invalid(_ name: String, _ value: Any, _ expected: String) -> WireError {
-        WireError(.invalidArgument, "invalid \(name) \(value): expected \(expected)")
+    private static func check(_ ok: Bool, _ name: String, _ value: Any, _ expected: String) throws(JobSpecError) {
+        guard ok else { throw .invalidParameter(name: name, value: "\(value)", expected: expected) }
     }
 }

@@ -85,8 +85,6 @@ struct ResolvedEvaluateJob: Hashable, Sendable {
     static let defaultSampleCount = 50
     /// Sampling seed when the client gives none.
     static let defaultSeed: UInt64 = 1
-    /// Most sources one evaluate job samples (each costs an exact PPR over the whole graph).
-    static let maxSampleCount = 1_000_000
 
     var params: EvaluateJobParams {
         EvaluateJobParams(

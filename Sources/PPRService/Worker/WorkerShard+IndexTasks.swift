@@ -8,23 +8,21 @@ import PPRWire
 import Synchronization
 
 extension WorkerShard {
-    /// Most walk threads an index task may ask for (0 = all cores); index jobs check the same limit.
-    static let maxIndexThreads = 1024
-
     /// Starts building `request.version` (or answers with the status of that version's task).
     func startIndexTask(_ request: IndexTaskRequest) async throws(WireError) -> IndexTaskStatus {
         let version = try storeVersion(request.version)
         do { try request.walk.validate() } catch { throw WireError(.invalidArgument, "\(id): \(error)") }
-        guard request.threads >= 0, request.threads <= Self.maxIndexThreads else {
+        guard EngineLimits.indexThreads.contains(request.threads) else {
             throw WireError(
                 .invalidArgument,
-                "\(id): invalid threads \(request.threads): expected 0 (all cores) ... \(Self.maxIndexThreads)")
+                "\(id): invalid threads \(request.threads): expected 0 (all cores) ... \(EngineLimits.indexThreads.upperBound)"
+            )
         }
         guard request.graphChecksum == graph.checksum else {
             throw WireError(
                 .failedPrecondition,
-                "\(id) serves graph file \(graph.path) with checksum \(hex(graph.checksum)); "
-                    + "the index task is for checksum \(hex(request.graphChecksum))")
+                "\(id) serves graph file \(graph.path) with checksum \(GraphFileFormat.hex(graph.checksum)); "
+                    + "the index task is for checksum \(GraphFileFormat.hex(request.graphChecksum))")
         }
         let total = localVertexCount
         // A running task decides alone (same version: its status; another: refused) without touching the store.
@@ -157,9 +155,4 @@ extension WorkerShard {
             return nil
         }
     }
-}
-
-private func hex(_ value: UInt64) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
 }

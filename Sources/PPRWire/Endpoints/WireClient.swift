@@ -34,6 +34,9 @@ public final class WireClient: Sendable {
     ) throws(WireError) {
         self.url = url
         self.token = token
+        if let problem = WireURL.problem(with: url) {
+            throw WireError(.invalidArgument, "cannot dial \(url): \(problem)")
+        }
         guard (tls != nil) == WireTLS.isTLS(url) else {
             throw WireError(
                 .invalidArgument,
@@ -88,7 +91,7 @@ public final class WireClient: Sendable {
             }
         }
         guard case .some(let failure) = outcome else {
-            throw WireError(.deadlineExceeded, "no connection to \(url) within \(deadline)")
+            throw WireError(.deadlineExceeded, "no connection to \(url) within \(WireURL.milliseconds(deadline))")
         }
         if let failure, !firstDialReported.exchange(true, ordering: .relaxed) { throw failure }
         firstDialReported.store(true, ordering: .relaxed)
@@ -147,7 +150,8 @@ public final class WireClient: Sendable {
 
     private func mapTransportError(_ error: NNGError, method: String, deadline: Duration) -> WireError {
         switch error.code {
-        case .timedOut: WireError(.deadlineExceeded, "no reply from \(url) to \(method) within \(deadline)")
+        case .timedOut:
+            WireError(.deadlineExceeded, "no reply from \(url) to \(method) within \(WireURL.milliseconds(deadline))")
         case .cancelled: WireError(.cancelled, "\(method) to \(url) cancelled")
         case .closed: WireError(.unavailable, "client for \(url) is closed")
         default: WireError(.unavailable, "\(method) to \(url) failed: \(error)")

@@ -44,6 +44,9 @@ public final class WireServer: Sendable {
         precondition(contexts >= 1, "a server needs at least one context")
         precondition(maxRequestBytes >= 1, "the request size limit must be positive")
         self.maxRequestBytes = maxRequestBytes
+        if let problem = WireURL.problem(with: url) {
+            throw WireError(.invalidArgument, "cannot listen on \(url): \(problem)")
+        }
         guard (tls != nil) == WireTLS.isTLS(url) else {
             throw WireError(
                 .invalidArgument,

@@ -35,7 +35,7 @@ public struct QueryRequest: Hashable, Sendable {
     public var exclude: [VertexID]
     public var excludeSources: Bool
     public var excludeOutNeighbors: Bool
-    /// Alpha the caller expects; refused when it differs from the index's.
+    /// Alpha the caller expects; refused (INVALID_ARGUMENT) when it differs from the index's.
     public var restartProbability: Double?
     /// Accuracy preset name (`fast`, `default`, `high`); nil takes the server's default preset. The
     /// server refuses unknown names. Explicit `eps`/`maxLevels` override the preset's.

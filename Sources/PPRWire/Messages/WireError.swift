@@ -24,7 +24,7 @@ public struct WireErrorCode: RawRepresentable, Hashable, Sendable, CustomStringC
     public static let permissionDenied = WireErrorCode(rawValue: 7)
     /// A size or quota limit was hit (e.g. a request over the server's byte limit).
     public static let resourceExhausted = WireErrorCode(rawValue: 8)
-    /// The system is not in a state to do this (e.g. alpha differs from the index's).
+    /// The system is not in a state to do this (e.g. no index version is active).
     public static let failedPrecondition = WireErrorCode(rawValue: 9)
     /// The server does not implement this method.
     public static let unimplemented = WireErrorCode(rawValue: 12)
