@@ -43,16 +43,19 @@ import Testing
             guard case .job(let cancelled) = try await cluster.call(.cancelJob(CancelJobRequest(id: job.id))) else {
                 throw WireError(.internal, "expected a job record")
             }
-            #expect(cancelled.state == .cancelled)
+            // A cancel that arrives once every shard has built loses to the switch (success wins); either
+            // way the replicas and the coordinator agree: all on version 1, or all on version 2.
+            #expect(cancelled.state == .cancelled || cancelled.state == .succeeded)
+            let expected: UInt64 = cancelled.state == .succeeded ? 2 : 1
             try await cluster.waitForEveryReplica { $0.indexTask?.state != .running }
             for s in 0..<2 {
                 for r in 0..<2 {
                     let health = try await cluster.replicaHealth(s, r)
-                    #expect(health.activeVersion == 1, "shard \(s) replica \(r)")
+                    #expect(health.activeVersion == expected, "shard \(s) replica \(r)")
                 }
             }
             let status = try await cluster.status()
-            #expect(status.activeIndexVersion == 1)
+            #expect(status.activeIndexVersion == expected)
         }
     }
 

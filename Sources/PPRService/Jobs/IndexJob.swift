@@ -64,16 +64,9 @@ struct IndexJob {
             }
             try progress.checkEveryShardHasAReplica(version: version)
             try await waitForTasks(version: version, progress: &progress)
-            for replica in progress.succeeded {
-                do throws(WireError) {
-                    let reply = try await context.callReplica(
-                        replica, .activateVersion(ActivateVersionRequest(version: version)), deadline: deadline)
-                    guard case .activateVersion(let activated) = reply else { throw Self.unexpected(reply, replica) }
-                    switched.append((replica, activated.previousVersion))
-                } catch {
-                    handle.logger.warning("job \(handle.id): \(replica) did not activate version \(version): \(error)")
-                }
-            }
+            try handle.checkCancelled()  // the last point where a cancel stops the job
+            switched = await Self.activate(
+                version, on: progress.succeeded, context: context, deadline: deadline, logger: handle.logger)
             let activatedShards = Set(switched.map { $0.replica.shard })
             for s in 0..<context.shardCount where !activatedShards.contains(ShardID(s)) {
                 throw WireError(.unavailable, "\(ShardID(s)): no replica activated index version \(version)")
@@ -155,14 +148,40 @@ struct IndexJob {
         }
     }
 
-    /// Re-activates each switched replica's previous version (best effort; 0 means it had none).
+    /// ActivateVersion on each of `replicas`; returns the ones that switched with their previous version.
+    /// Runs to its end even if the job is cancelled meanwhile (a detached task): a cancel arriving during
+    /// the switch must not leave some replicas switched and others not. Such a cancel loses to the
+    /// success (`JobRunner.finish`: success wins, its effects happened).
+    private static func activate(
+        _ version: UInt64, on replicas: [ReplicaID], context: any JobContext, deadline: Duration, logger: Logger
+    ) async -> [(replica: ReplicaID, previous: UInt64)] {
+        await Task.detached {
+            var switched: [(replica: ReplicaID, previous: UInt64)] = []
+            for replica in replicas {
+                do throws(WireError) {
+                    let reply = try await context.callReplica(
+                        replica, .activateVersion(ActivateVersionRequest(version: version)), deadline: deadline)
+                    guard case .activateVersion(let activated) = reply else { throw Self.unexpected(reply, replica) }
+                    switched.append((replica, activated.previousVersion))
+                } catch {
+                    logger.warning("\(replica) did not activate index version \(version): \(error)")
+                }
+            }
+            return switched
+        }.value
+    }
+
+    /// Re-activates each switched replica's previous version (best effort; 0 means it had none). Runs even
+    /// if the caller was cancelled (a cancel is one reason to roll back), like `cancelEverywhere`.
     private static func rollBack(
         _ switched: [(replica: ReplicaID, previous: UInt64)], context: any JobContext, deadline: Duration
     ) async {
-        for (replica, previous) in switched where previous != 0 {
-            _ = try? await context.callReplica(
-                replica, .activateVersion(ActivateVersionRequest(version: previous)), deadline: deadline)
-        }
+        await Task.detached {
+            for (replica, previous) in switched where previous != 0 {
+                _ = try? await context.callReplica(
+                    replica, .activateVersion(ActivateVersionRequest(version: previous)), deadline: deadline)
+            }
+        }.value
     }
 
     /// CancelIndexTask for `version` on every replica, ignoring failures; runs even if the caller was cancelled.
