@@ -41,8 +41,6 @@ struct EngineBenchmark: AsyncParsableCommand {
     @Flag(help: "Give every edge a synthetic weight (log-uniform in [1, 100), from --weight-seed and its ids).")
     var weights = false
     @Option(name: .customLong("weight-seed"), help: "Seed of the synthetic weights.") var weightSeed: UInt64 = 1
-    @Option(help: "Weighted step sampler: alias or cumulative (binary search), for comparing them.")
-    var sampler = "alias"
 
     func run() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pwbench-\(UUID().uuidString)")
@@ -60,15 +58,9 @@ struct EngineBenchmark: AsyncParsableCommand {
         rows.append(("Edges", "\(statistics.edgeCount)"))
         let loaded = try GraphFile.load(graphPath).graph
         let graph = weights ? syntheticWeights(loaded, seed: weightSeed) : loaded
-        let weightedSampler: WeightedSampler
-        switch sampler {
-        case "alias": weightedSampler = .aliasTable
-        case "cumulative": weightedSampler = .cumulativeSearch
-        default: throw ValidationError("--sampler: expected alias or cumulative")
-        }
 
         let parameters = WalkParameters(walksPerVertex: walks, seed: seed)
-        let (walkSeconds, walkSteps, walkHash) = walkOnly(graph, parameters, sampler: weightedSampler)
+        let (walkSeconds, walkSteps, walkHash) = walkOnly(graph, parameters)
         let walkRate = Double(walkSteps) / walkSeconds
         rows.append(
             (
@@ -77,7 +69,7 @@ struct EngineBenchmark: AsyncParsableCommand {
                     + "fingerprint hash \(String(walkHash, radix: 16))"
             ))
         if weights {
-            rows.append(("Weights", "synthetic, weight seed \(weightSeed), sampler \(sampler)"))
+            rows.append(("Weights", "synthetic, weight seed \(weightSeed) (log-uniform in [1, 100))"))
             let (plainSeconds, plainSteps, _) = walkOnly(loaded, parameters)
             let plainRate = Double(plainSteps) / plainSeconds
             rows.append(
@@ -230,15 +222,13 @@ extension EngineBenchmark {
 /// The walker alone on every vertex (no encoding, no store), best of three passes: thread CPU seconds (less
 /// disturbed by a busy machine than wall time), steps and an FNV-1a hash of all fingerprints, so that walker
 /// changes can be checked to give exactly the same index.
-func walkOnly(
-    _ graph: CSRGraph, _ parameters: WalkParameters, sampler: WeightedSampler = .aliasTable
-) -> (Double, Int, UInt64) {
+func walkOnly(_ graph: CSRGraph, _ parameters: WalkParameters) -> (Double, Int, UInt64) {
     var best = Double.infinity
     var steps = 0
     var hash: UInt64 = 0
     let aliasTable = graph.isWeighted ? AliasTable(graph: graph) : nil
     for _ in 0..<3 {
-        var walker = FingerprintWalker(graph: graph, parameters: parameters, aliasTable: aliasTable, sampler: sampler)
+        var walker = FingerprintWalker(graph: graph, parameters: parameters, aliasTable: aliasTable)
         hash = 0xCBF2_9CE4_8422_2325
         let start = threadCPUSeconds()
         // In chunks of 256 vertices through the batch API, as IndexBuilder does.

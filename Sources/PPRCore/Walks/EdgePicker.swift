@@ -10,8 +10,8 @@ protocol EdgePicker {
     static var idle: Pick { get }
     /// The pick at a vertex whose edges are `start ..< start + degree`; `keep` is all ones when the walk
     /// moves and 0 when it ends (the pick must then read edge 0, which exists).
-    static func pick(start: UInt64, degree: UInt64, draw: UInt64, keep: UInt64, table: Span<UInt64>) -> Pick
-    /// The vertex a pick moves to.
+    static func pick(start: UInt64, degree: UInt64, draw: UInt64, keep: UInt64) -> Pick
+    /// The vertex a pick moves to; `table` is the picker's per-edge table (empty for `UniformPicker`).
     static func target(of pick: Pick, targets: Span<VertexIndex>, table: Span<UInt64>) -> VertexIndex
 }
 
@@ -20,7 +20,7 @@ enum UniformPicker: EdgePicker {
     static var idle: UInt64 { 0 }
 
     @inline(__always)
-    static func pick(start: UInt64, degree: UInt64, draw: UInt64, keep: UInt64, table: Span<UInt64>) -> UInt64 {
+    static func pick(start: UInt64, degree: UInt64, draw: UInt64, keep: UInt64) -> UInt64 {
         (start &+ (((draw & 0xFFFF_FFFF) &* degree) >> 32)) & keep
     }
 
@@ -43,7 +43,7 @@ enum AliasPicker: EdgePicker {
     static var idle: Pick { Pick(edge: 0, coin: 0) }
 
     @inline(__always)
-    static func pick(start: UInt64, degree: UInt64, draw: UInt64, keep: UInt64, table: Span<UInt64>) -> Pick {
+    static func pick(start: UInt64, degree: UInt64, draw: UInt64, keep: UInt64) -> Pick {
         let product = (draw & 0xFFFF_FFFF) &* degree
         return Pick(edge: (start &+ (product >> 32)) & keep, coin: product & 0xFFFF_FFFF)
     }
@@ -55,53 +55,5 @@ enum AliasPicker: EdgePicker {
         let alias = VertexIndex(truncatingIfNeeded: entry >> 32)
         let keepsOwn = Pending.borrow(pick.coin, entry & 0xFFFF_FFFF)
         return alias ^ ((own ^ alias) & VertexIndex(truncatingIfNeeded: 0 &- keepsOwn))
-    }
-}
-
-/// Weighted, by binary search over cumulative weights (`CumulativeWeights` in `table`): the first edge
-/// whose cumulative bound exceeds the draw's low 32 bits. `O(log degree)` dependent loads per step.
-enum CumulativePicker: EdgePicker {
-    static var idle: UInt64 { 0 }
-
-    @inline(__always)
-    static func pick(start: UInt64, degree: UInt64, draw: UInt64, keep: UInt64, table: Span<UInt64>) -> UInt64 {
-        let u = draw & 0xFFFF_FFFF
-        var low = start & keep
-        var length = degree & keep
-        while length > 1 {
-            let half = length >> 1
-            let below = 1 &- Pending.borrow(u, table[unchecked: Int(truncatingIfNeeded: low &+ half &- 1)])
-            low &+= half & (0 &- below)
-            length &-= half
-        }
-        return low
-    }
-
-    @inline(__always)
-    static func target(of pick: UInt64, targets: Span<VertexIndex>, table: Span<UInt64>) -> VertexIndex {
-        targets[unchecked: Int(truncatingIfNeeded: pick)]
-    }
-}
-
-/// Per edge, the cumulative share of its vertex's out-weight up to and including it, scaled to 2^32
-/// (the last edge of every vertex holds exactly 2^32): the table of `CumulativePicker`.
-struct CumulativeWeights {
-    let entries: [UInt64]
-
-    init(graph: CSRGraph) {
-        var entries = [UInt64](repeating: 0, count: graph.edgeCount)
-        for v in 0..<graph.vertexCount {
-            let range = graph.neighborRange(VertexIndex(truncatingIfNeeded: v))
-            guard let last = range.last else { continue }
-            var total = 0.0
-            for e in range { total += graph.weights?[e] ?? 1 }
-            var sum = 0.0
-            for e in range {
-                sum += graph.weights?[e] ?? 1
-                entries[e] = min(1 << 32, UInt64(sum / total * 4_294_967_296.0))
-            }
-            entries[last] = 1 << 32
-        }
-        self.entries = entries
     }
 }

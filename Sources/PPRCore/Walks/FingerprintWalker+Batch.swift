@@ -44,20 +44,14 @@ extension FingerprintWalker {
             swap(&touched, &self.touched)
             swap(&log, &visitLog)
         }
-        let table = self.table
         let (fingerprints, steps, sink) =
-            switch picker {
-            case .uniform:
+            if let aliasEntries {
                 walkBatch(
-                    UniformPicker.self, sources, table: table.span, slotCapacity: visits.partialValue,
+                    AliasPicker.self, sources, table: aliasEntries.span, slotCapacity: visits.partialValue,
                     counts: &counts, touched: &touched, log: &log)
-            case .alias:
+            } else {
                 walkBatch(
-                    AliasPicker.self, sources, table: table.span, slotCapacity: visits.partialValue,
-                    counts: &counts, touched: &touched, log: &log)
-            case .cumulative:
-                walkBatch(
-                    CumulativePicker.self, sources, table: table.span, slotCapacity: visits.partialValue,
+                    UniformPicker.self, sources, table: Span(), slotCapacity: visits.partialValue,
                     counts: &counts, touched: &touched, log: &log)
             }
         stepCount &+= steps
@@ -186,7 +180,7 @@ extension FingerprintWalker {
                 log[unchecked: slot &* slotCapacity &+ at] = vertex
                 logLength[unchecked: slot] = at &+ 1
                 let pending = stop.step(
-                    Picker.self, from: vertex, state: state, length: length, offsets: offsets, table: table)
+                    Picker.self, from: vertex, state: state, length: length, offsets: offsets)
                 laneState[unchecked: lane] = pending.state
                 laneLength[unchecked: lane] = length
                 laneEdge[unchecked: lane] = pending.edge

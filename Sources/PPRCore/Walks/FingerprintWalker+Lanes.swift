@@ -59,7 +59,7 @@ extension FingerprintWalker {
         var laneNext = nextArray.mutableSpan
         for lane in 0..<lanes {
             let pending = stop.step(
-                Picker.self, from: u, state: startStates[lane], length: 0, offsets: offsets, table: table)
+                Picker.self, from: u, state: startStates[lane], length: 0, offsets: offsets)
             laneState[lane] = pending.state
             laneEdge[lane] = pending.edge
             laneMoves[lane] = pending.moves
@@ -104,7 +104,7 @@ extension FingerprintWalker {
                 touchedCount &+= 1 &- Int((UInt64(c) &+ 0xFFFF_FFFF) >> 32)
                 counts[unchecked: Int(vertex)] = c &+ 1
                 let pending = stop.step(
-                    Picker.self, from: vertex, state: state, length: length, offsets: offsets, table: table)
+                    Picker.self, from: vertex, state: state, length: length, offsets: offsets)
                 laneState[unchecked: lane] = pending.state
                 laneLength[unchecked: lane] = length
                 laneEdge[unchecked: lane] = pending.edge
@@ -127,8 +127,7 @@ struct Pending {
     /// when x > 0.
     @inline(__always)
     func step<Picker: EdgePicker>(
-        _ picker: Picker.Type, from vertex: VertexIndex, state: UInt64, length: UInt64, offsets: Span<UInt64>,
-        table: Span<UInt64>
+        _ picker: Picker.Type, from vertex: VertexIndex, state: UInt64, length: UInt64, offsets: Span<UInt64>
     ) -> (state: UInt64, edge: Picker.Pick, moves: UInt64) {
         let advanced = state &+ 0x9E37_79B9_7F4A_7C15
         let draw = WalkSeed.mix(advanced)
@@ -138,7 +137,7 @@ struct Pending {
         let shorter = ((maxLength &- length) &+ 0xFFFF_FFFF) >> 32
         let goes = 1 &- Self.borrow(draw, stopThreshold)
         let moves = goes & hasEdges & shorter
-        let edge = Picker.pick(start: start, degree: degree, draw: draw, keep: 0 &- moves, table: table)
+        let edge = Picker.pick(start: start, degree: degree, draw: draw, keep: 0 &- moves)
         return (advanced, edge, moves)
     }
 

@@ -29,31 +29,20 @@ public struct FingerprintWalker {
     public internal(set) var stepCount: Int = 0
     /// The early offset loads folded together; kept so the optimiser cannot remove those loads.
     var prefetchSink: UInt64 = 0
-    /// How steps pick edges: uniformly on an unweighted graph, else by `table`.
-    let picker: Picker
-    /// The weighted picker's per-edge table (`AliasTable` or `CumulativeWeights` entries); empty when unweighted.
-    let table: [UInt64]
+    /// The weighted walk's `AliasTable` entries, or nil on an unweighted graph (steps pick edges uniformly).
+    let aliasEntries: [UInt64]?
 
     /// A walker on `graph`. A weighted graph's steps use `aliasTable` when it covers the graph's edges (build
     /// it once per graph and share it between threads), else a table built here.
-    public init(
-        graph: CSRGraph, parameters: WalkParameters, aliasTable: AliasTable? = nil,
-        sampler: WeightedSampler = .aliasTable
-    ) {
+    public init(graph: CSRGraph, parameters: WalkParameters, aliasTable: AliasTable? = nil) {
         self.graph = graph
         self.parameters = parameters
-        switch (graph.isWeighted, sampler) {
-        case (false, _):
-            picker = .uniform
-            table = []
-        case (true, .aliasTable):
-            picker = .alias
-            table =
+        if graph.isWeighted {
+            aliasEntries =
                 aliasTable.flatMap { $0.edgeCount == graph.edgeCount ? $0.entries : nil }
                 ?? AliasTable(graph: graph).entries
-        case (true, .cumulativeSearch):
-            picker = .cumulative
-            table = CumulativeWeights(graph: graph).entries
+        } else {
+            aliasEntries = nil
         }
         self.stopThreshold = parameters.stopThreshold
         self.indicesBelow31Bits = graph.vertexCount <= 1 << 31
@@ -78,13 +67,11 @@ public struct FingerprintWalker {
             swap(&counts, &self.counts)
             swap(&touched, &self.touched)
         }
-        let table = self.table
         let (steps, touchedCount, sink) =
-            switch picker {
-            case .uniform: walk(UniformPicker.self, from: u, table: table.span, counts: &counts, touched: &touched)
-            case .alias: walk(AliasPicker.self, from: u, table: table.span, counts: &counts, touched: &touched)
-            case .cumulative:
-                walk(CumulativePicker.self, from: u, table: table.span, counts: &counts, touched: &touched)
+            if let aliasEntries {
+                walk(AliasPicker.self, from: u, table: aliasEntries.span, counts: &counts, touched: &touched)
+            } else {
+                walk(UniformPicker.self, from: u, table: Span(), counts: &counts, touched: &touched)
             }
         stepCount &+= steps
         prefetchSink ^= sink
@@ -125,18 +112,6 @@ public struct FingerprintWalker {
     /// Longest list sorted by ranks; longer lists use the standard sort.
     static let rankSortLimit = 160
 
-    /// The `EdgePicker` a walker's loops are specialised for.
-    enum Picker {
-        case uniform, alias, cumulative
-    }
-}
-
-/// How a weighted graph's steps are sampled: both are exact to within 2^-32 per edge; they differ in speed.
-public enum WeightedSampler: Sendable {
-    /// O(1) per step: a uniform column, then a coin against the column's alias (`AliasTable`).
-    case aliasTable
-    /// O(log degree) per step: binary search of the cumulative weights.
-    case cumulativeSearch
 }
 
 /// What an index is built with; recorded in every store's manifest.
