@@ -70,6 +70,13 @@ struct EngineBenchmark: AsyncParsableCommand {
             ))
         if weights {
             rows.append(("Weights", "synthetic, weight seed \(weightSeed) (log-uniform in [1, 100))"))
+            let tableStart = threadCPUSeconds()
+            let table = AliasTable(graph: graph)
+            rows.append(
+                (
+                    "Alias tables (CPU)",
+                    "\(fixed(threadCPUSeconds() - tableStart, 3)) s, \(table.edgeCount * 8 / 1024) KiB"
+                ))
             let (plainSeconds, plainSteps, _) = walkOnly(loaded, parameters)
             let plainRate = Double(plainSteps) / plainSeconds
             rows.append(
