@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import PPRCore
-import PPRStorage
+import PPRService
 
 /// `pwctl ingest`: turns an edge list into a validated binary graph file (DESIGN §3).
 ///
@@ -73,19 +73,21 @@ struct IngestCommand: AsyncParsableCommand {
         let start = clock.now
         let chosenFormat = format.flatMap { EdgeListFormat(rawValue: $0.lowercased()) }
         let options = self.options
-        if (chosenFormat ?? EdgeListReader.format(forPath: edges)) == .snap, options.namesColumns {
+        if (chosenFormat ?? LocalGraph.format(forPath: edges)) == .snap, options.namesColumns {
             throw ValidationError(
                 "--src-column, --dst-column and --weight-column name CSV header columns; \(edges) is read as SNAP")
         }
-        let ingested = try EdgeListReader.ingest(edges, format: chosenFormat, options: options, undirected: undirected)
-        let (graph, statistics) = (ingested.graph, ingested.statistics)
+        let ingested = try LocalGraph.ingest(
+            edges, format: chosenFormat, options: options, undirected: undirected, writingTo: out
+        ) {
+            // The parent directory is created only now, after the edge list parsed, so a failed run creates nothing.
+            let parent = URL(fileURLWithPath: out).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        }
+        let (graph, statistics, checksum) = (ingested.graph, ingested.statistics, ingested.checksum)
         if let warning = Self.ignoredColumnsWarning(ingested.ignoredColumns, file: edges, weighted: options.weighted) {
             FileHandle.standardError.write(Data((warning + "\n").utf8))
         }
-        // The parent directory is created only now, after the edge list parsed, so a failed run creates nothing.
-        let parent = URL(fileURLWithPath: out).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-        let checksum = try GraphFile.write(graph, to: out)
         let elapsed = clock.now - start
         let report = IngestReport(
             vertices: statistics.vertexCount, edges: statistics.edgeCount, dangling: statistics.danglingCount,

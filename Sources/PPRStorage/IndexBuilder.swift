@@ -103,11 +103,13 @@ public struct IndexBuilder: Sendable {
     /// Starts the worker threads; the returned group is left when all have finished.
     private func startWorkers(queue: ChunkQueue, localVertexCount: Int) -> DispatchGroup {
         let group = DispatchGroup()
+        // A weighted graph's alias tables are built once and shared by every thread's walker.
+        let aliasTable = graph.isWeighted ? AliasTable(graph: graph) : nil
         for _ in 0..<threadCount {
             group.enter()
             let (graph, parameters, shardIndex, shardCount) = (graph, parameters, shardIndex, shardCount)
             let thread = Thread {
-                var walker = FingerprintWalker(graph: graph, parameters: parameters)
+                var walker = FingerprintWalker(graph: graph, parameters: parameters, aliasTable: aliasTable)
                 while let index = queue.claim() {
                     let first = index * StoreLayout.chunkVertexCount
                     let last = min(localVertexCount, first + StoreLayout.chunkVertexCount)

@@ -9,6 +9,10 @@ import PPRService
 /// per thread, bytes per vertex); query latency over random sources with the default knobs; accuracy
 /// (precision@10, precision@100, L1) against exact power iteration on a seeded sample. Sources are drawn
 /// with `WalkSeed(globalSeed: --seed)` so runs are comparable.
+///
+/// `--weights` walks and queries the graph with synthetic edge weights (`syntheticWeights`: log-uniform
+/// in [1, 100), a fixed function of the edge's ids and `--weight-seed`), and also reports the walker's
+/// weighted step rate against the unweighted one on the same graph, measured in the same run.
 struct EngineBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine", abstract: "Ingest, index, query latency and accuracy on one edge list.")
@@ -34,6 +38,9 @@ struct EngineBenchmark: AsyncParsableCommand {
     @Option(help: "Thread counts to index with, comma-separated.") var threads = "1,2"
     @Flag(name: .customLong("walk-only"), help: "Stop after the walker-only pass (for profiling it).")
     var walkOnlyPass = false
+    @Flag(help: "Give every edge a synthetic weight (log-uniform in [1, 100), from --weight-seed and its ids).")
+    var weights = false
+    @Option(name: .customLong("weight-seed"), help: "Seed of the synthetic weights.") var weightSeed: UInt64 = 1
 
     func run() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pwbench-\(UUID().uuidString)")
@@ -48,17 +55,43 @@ struct EngineBenchmark: AsyncParsableCommand {
         rows.append(("Ingest", "\(seconds(clock.now - ingestStart)) s"))
         rows.append(("Vertices", "\(statistics.vertexCount)"))
         rows.append(("Edges", "\(statistics.edgeCount)"))
-        let loaded = try LocalGraph.load(graphPath)
+        let plain = try LocalGraph.load(graphPath)
+        // Synthetic weights go through a graph file as an ingested weighted graph would (its checksum covers them).
+        let loaded =
+            weights
+            ? try LocalGraph.write(
+                syntheticWeights(plain.graph, seed: weightSeed),
+                to: directory.appendingPathComponent("weighted.pwg").path)
+            : plain
         let graph = loaded.graph
 
         let parameters = WalkParameters(walksPerVertex: walks, seed: seed)
         let (walkSeconds, walkSteps, walkHash) = walkOnly(graph, parameters)
+        let walkRate = Double(walkSteps) / walkSeconds
         rows.append(
             (
                 "Walk only (CPU)",
-                "\(fixed(walkSeconds, 3)) s, \(fixed(Double(walkSteps) / walkSeconds / 1e6, 1)) M steps/s, "
+                "\(fixed(walkSeconds, 3)) s, \(fixed(walkRate / 1e6, 1)) M steps/s, "
                     + "fingerprint hash \(String(walkHash, radix: 16))"
             ))
+        if weights {
+            rows.append(("Weights", "synthetic, weight seed \(weightSeed) (log-uniform in [1, 100))"))
+            let tableStart = threadCPUSeconds()
+            let table = AliasTable(graph: graph)
+            rows.append(
+                (
+                    "Alias tables (CPU)",
+                    "\(fixed(threadCPUSeconds() - tableStart, 3)) s, \(table.edgeCount * 8 / 1024) KiB"
+                ))
+            let (plainSeconds, plainSteps, _) = walkOnly(plain.graph, parameters)
+            let plainRate = Double(plainSteps) / plainSeconds
+            rows.append(
+                (
+                    "Walk only unweighted",
+                    "\(fixed(plainSeconds, 3)) s, \(fixed(plainRate / 1e6, 1)) M steps/s; "
+                        + "weighted/unweighted step rate \(fixed(walkRate / plainRate, 2))"
+                ))
+        }
         if walkOnlyPass {
             for (label, value) in rows { print("\(label): \(value)") }
             return
@@ -199,8 +232,9 @@ func walkOnly(_ graph: CSRGraph, _ parameters: WalkParameters) -> (Double, Int, 
     var best = Double.infinity
     var steps = 0
     var hash: UInt64 = 0
+    let aliasTable = graph.isWeighted ? AliasTable(graph: graph) : nil
     for _ in 0..<3 {
-        var walker = FingerprintWalker(graph: graph, parameters: parameters)
+        var walker = FingerprintWalker(graph: graph, parameters: parameters, aliasTable: aliasTable)
         hash = 0xCBF2_9CE4_8422_2325
         let start = threadCPUSeconds()
         // In chunks of 256 vertices through the batch API, as IndexBuilder does.
@@ -233,3 +267,20 @@ func milliseconds(_ duration: Duration) -> Double {
 }
 
 func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+
+/// `graph` with synthetic weights: edge (s, t) of external ids weighs `100^u`, log-uniform in [1, 100), with
+/// `u` the top 53 bits of `mix(mix(s ^ seed) ^ t)` over 2^53 (`WalkSeed.mix`, SplitMix64's finaliser). A
+/// fixed function of the ids and the seed, so every run and every ingest order weighs the graph alike.
+func syntheticWeights(_ graph: CSRGraph, seed: UInt64) -> CSRGraph {
+    var weights: [Double] = []
+    weights.reserveCapacity(graph.edgeCount)
+    for v in 0..<graph.vertexCount {
+        let source = graph.externalIDs[v]
+        for e in graph.neighborRange(VertexIndex(v)) {
+            let target = graph.externalIDs[Int(graph.targets[e])]
+            let hash = WalkSeed.mix(WalkSeed.mix(source ^ seed) ^ target)
+            weights.append(exp(Double(hash >> 11) * 0x1p-53 * log(100.0)))
+        }
+    }
+    return CSRGraph(offsets: graph.offsets, targets: graph.targets, externalIDs: graph.externalIDs, weights: weights)
+}

@@ -2,7 +2,8 @@
 ///
 /// Flow `f_0 = p`. At each level `t < T`, every vertex `v` with `f_t(v)` above its threshold (`eps`, or
 /// lower for vertices of low out-degree; dangling vertices always, see `expand`) is expanded: it keeps
-/// `alpha * f_t(v)` in the answer and pushes `(1-alpha) * f_t(v) / |out(v)|` to each out-neighbour; at a
+/// `alpha * f_t(v)` in the answer and pushes `(1-alpha) * f_t(v) / |out(v)|` to each out-neighbour (on a
+/// weighted graph `(1-alpha) * f_t(v) * w(v,u) / Σ w(v,·)` to out-neighbour `u`, DESIGN §1); at a
 /// dangling vertex the pushed part leaves (fingerprints estimate `pt`, where dangling walks are
 /// dropped, and the answer is normalised once at the end). A vertex whose flow is at most its threshold
 /// is not expanded: its flow joins the frontier, whose fingerprints the combine step adds up (optionally
@@ -115,6 +116,10 @@ public struct Decomposition {
         }
         let offsets = graph.offsets.span
         let targets = graph.targets.span
+        // The transition rule is fixed per graph: the push loop branches per expanded vertex, never per edge.
+        let weighted = graph.isWeighted
+        let weightArray = graph.weights ?? []
+        let weights = weightArray.span
         let inverseMeanDegree = Double(max(1, graph.vertexCount)) / Double(max(1, graph.edgeCount))
         while stats.levels < maxLevels, active.count > 0 {
             stats.levels += 1
@@ -148,19 +153,35 @@ public struct Decomposition {
                         stats.danglingLoss += (1 - alpha) * f
                         continue
                     }
-                    let share = (1 - alpha) * f / Double(end - start)
                     // At most one listing per edge: reserve once, then append without checks.
                     next.reserve(end - start)
                     let listed = next.base
                     var count = next.count
-                    for e in start..<end {
-                        let w = Int(targets[unchecked: e])
-                        let old = nextFlow[unchecked: w]
-                        if old == 0 {
-                            listed[count] = VertexIndex(truncatingIfNeeded: w)
-                            count &+= 1
+                    if weighted {
+                        // Edge e carries w_e / Σw of the pushed flow (DESIGN §1); the sum is taken in edge order.
+                        var total = 0.0
+                        for e in start..<end { total += weights[unchecked: e] }
+                        let scale = (1 - alpha) * f / total
+                        for e in start..<end {
+                            let w = Int(targets[unchecked: e])
+                            let old = nextFlow[unchecked: w]
+                            if old == 0 {
+                                listed[count] = VertexIndex(truncatingIfNeeded: w)
+                                count &+= 1
+                            }
+                            nextFlow[unchecked: w] = old + scale * weights[unchecked: e]
                         }
-                        nextFlow[unchecked: w] = old + share
+                    } else {
+                        let share = (1 - alpha) * f / Double(end - start)
+                        for e in start..<end {
+                            let w = Int(targets[unchecked: e])
+                            let old = nextFlow[unchecked: w]
+                            if old == 0 {
+                                listed[count] = VertexIndex(truncatingIfNeeded: w)
+                                count &+= 1
+                            }
+                            nextFlow[unchecked: w] = old + share
+                        }
                     }
                     next.count = count
                     stats.edgesPushed += end - start

@@ -44,8 +44,16 @@ extension FingerprintWalker {
             swap(&touched, &self.touched)
             swap(&log, &visitLog)
         }
-        let (fingerprints, steps, sink) = walkBatch(
-            sources, slotCapacity: visits.partialValue, counts: &counts, touched: &touched, log: &log)
+        let (fingerprints, steps, sink) =
+            if let aliasEntries {
+                walkBatch(
+                    AliasPicker.self, sources, table: aliasEntries.span, slotCapacity: visits.partialValue,
+                    counts: &counts, touched: &touched, log: &log)
+            } else {
+                walkBatch(
+                    UniformPicker.self, sources, table: Span(), slotCapacity: visits.partialValue,
+                    counts: &counts, touched: &touched, log: &log)
+            }
         stepCount &+= steps
         prefetchSink ^= sink
         return fingerprints
@@ -53,8 +61,9 @@ extension FingerprintWalker {
 
     /// The batch walk loop: the fetch and step passes of `walk(from:)`, with lanes restarted from a
     /// stream of vertices and visits logged per vertex slot.
-    private func walkBatch(
-        _ sources: [VertexIndex], slotCapacity: Int, counts countArray: inout [UInt32],
+    private func walkBatch<Picker: EdgePicker>(
+        _ picker: Picker.Type, _ sources: [VertexIndex], table: Span<UInt64>, slotCapacity: Int,
+        counts countArray: inout [UInt32],
         touched touchedArray: inout [VertexIndex], log logArray: inout [VertexIndex]
     ) -> (fingerprints: [Fingerprint], steps: Int, sink: UInt64) {
         let walks = parameters.walksPerVertex
@@ -89,7 +98,7 @@ extension FingerprintWalker {
         // Per lane as in `walk(from:)`, plus the slot of the lane's walk. Every lane starts as an ended walk.
         var stateArray = [UInt64](repeating: 0, count: lanes)
         var lengthArray = [UInt64](repeating: 0, count: lanes)
-        var edgeArray = [UInt64](repeating: 0, count: lanes)
+        var edgeArray = [Picker.Pick](repeating: Picker.idle, count: lanes)
         var movesArray = [UInt64](repeating: 0, count: lanes)
         var nextArray = [VertexIndex](repeating: 0, count: lanes)
         var slotArray = [Int](repeating: idle, count: lanes)
@@ -107,7 +116,7 @@ extension FingerprintWalker {
             // Two fetch loops: every lane's target load is independent of the others, and so is every
             // offsets load once the targets are in, so each loop keeps all its misses in flight at once.
             for lane in 0..<active {
-                laneNext[unchecked: lane] = targets[unchecked: Int(truncatingIfNeeded: laneEdge[unchecked: lane])]
+                laneNext[unchecked: lane] = Picker.target(of: laneEdge[unchecked: lane], targets: targets, table: table)
             }
             for lane in 0..<active {
                 sink ^= offsets[unchecked: Int(laneNext[unchecked: lane])]
@@ -170,7 +179,8 @@ extension FingerprintWalker {
                 let at = logLength[unchecked: slot]
                 log[unchecked: slot &* slotCapacity &+ at] = vertex
                 logLength[unchecked: slot] = at &+ 1
-                let pending = stop.step(from: vertex, state: state, length: length, offsets: offsets)
+                let pending = stop.step(
+                    Picker.self, from: vertex, state: state, length: length, offsets: offsets)
                 laneState[unchecked: lane] = pending.state
                 laneLength[unchecked: lane] = length
                 laneEdge[unchecked: lane] = pending.edge

@@ -4,8 +4,9 @@
 // then its visit count), so one walk at a time is memory-latency bound. Independent walks (lanes) can
 // overlap their misses only if the loads of many lanes sit in the CPU's reorder window at once, so each
 // round runs in two passes:
-// 1. fetch: for every lane, load the target of its pending step and touch that vertex's offsets and
-//    count (a few instructions per lane, no branch: all lanes' misses are in flight together);
+// 1. fetch: for every lane, load the target of its pending step (on a weighted graph also the column's
+//    alias entry, an independent load) and touch that vertex's offsets and count (a few instructions
+//    per lane, no branch: all lanes' misses are in flight together);
 // 2. step: for every lane, apply the pending step (or restart the lane's next walk at `u`), count the
 //    visit, and compute the next pending step from cached data: draw, stop test, neighbour choice.
 // Conditions are 0/1 words computed by arithmetic rather than comparisons: the compiler turns selects
@@ -20,9 +21,11 @@ extension FingerprintWalker {
 
     /// Runs the `R` walks of `u`, counting visits into `counts` and listing new vertices in
     /// `touched[0..<touchedCount]`; returns the steps taken, that count and the early loads folded
-    /// together (see `prefetchSink`).
-    func walk(
-        from u: VertexIndex, counts countArray: inout [UInt32], touched touchedArray: inout [VertexIndex]
+    /// together (see `prefetchSink`). `picker` turns draws into edges, reading `table` (specialised
+    /// per picker: the unweighted loop is the same code as before weights existed).
+    func walk<Picker: EdgePicker>(
+        _ picker: Picker.Type, from u: VertexIndex, table: Span<UInt64>, counts countArray: inout [UInt32],
+        touched touchedArray: inout [VertexIndex]
     ) -> (steps: Int, touched: Int, sink: UInt64) {
         let walks = parameters.walksPerVertex
         let targets = graph.targets.span
@@ -42,10 +45,11 @@ extension FingerprintWalker {
         var startStates = startStateArray.mutableSpan
         for i in 0..<walks { startStates[i] = walkSeeds.next() }
         // Per lane: the stream state after the pending step's draw, the walk's length so far, the edge the
-        // pending step takes (0 when it does not move), whether it moves (0/1), and the fetched target.
+        // pending step takes (the picker's pick; edge 0 when it does not move), whether it moves (0/1), and
+        // the fetched target.
         var stateArray = [UInt64](repeating: 0, count: lanes)
         var lengthArray = [UInt64](repeating: 0, count: lanes)
-        var edgeArray = [UInt64](repeating: 0, count: lanes)
+        var edgeArray = [Picker.Pick](repeating: Picker.idle, count: lanes)
         var movesArray = [UInt64](repeating: 0, count: lanes)
         var nextArray = [VertexIndex](repeating: 0, count: lanes)
         var laneState = stateArray.mutableSpan
@@ -54,7 +58,8 @@ extension FingerprintWalker {
         var laneMoves = movesArray.mutableSpan
         var laneNext = nextArray.mutableSpan
         for lane in 0..<lanes {
-            let pending = stop.step(from: u, state: startStates[lane], length: 0, offsets: offsets)
+            let pending = stop.step(
+                Picker.self, from: u, state: startStates[lane], length: 0, offsets: offsets)
             laneState[lane] = pending.state
             laneEdge[lane] = pending.edge
             laneMoves[lane] = pending.moves
@@ -68,7 +73,7 @@ extension FingerprintWalker {
         var sink: UInt64 = 0
         while active > 0 {
             for lane in 0..<active {
-                let next = targets[unchecked: Int(laneEdge[unchecked: lane])]
+                let next = Picker.target(of: laneEdge[unchecked: lane], targets: targets, table: table)
                 laneNext[unchecked: lane] = next
                 sink ^= offsets[unchecked: Int(next)] ^ UInt64(counts[unchecked: Int(next)])
             }
@@ -98,7 +103,8 @@ extension FingerprintWalker {
                 touched[unchecked: touchedCount] = vertex
                 touchedCount &+= 1 &- Int((UInt64(c) &+ 0xFFFF_FFFF) >> 32)
                 counts[unchecked: Int(vertex)] = c &+ 1
-                let pending = stop.step(from: vertex, state: state, length: length, offsets: offsets)
+                let pending = stop.step(
+                    Picker.self, from: vertex, state: state, length: length, offsets: offsets)
                 laneState[unchecked: lane] = pending.state
                 laneLength[unchecked: lane] = length
                 laneEdge[unchecked: lane] = pending.edge
@@ -115,13 +121,14 @@ struct Pending {
     let stopThreshold: UInt64
     let maxLength: UInt64
 
-    /// From `vertex`, with the stream at `state` and `length` steps taken: the advanced state, the edge to
-    /// take (0 when the walk ends there) and 1 if it moves, 0 if it ends (stop draw, dangling, `Lmax`).
-    /// Degrees and lengths are below 2^32, so `(x + 0xFFFF_FFFF) >> 32` is 1 exactly when x > 0.
+    /// From `vertex`, with the stream at `state` and `length` steps taken: the advanced state, the edge
+    /// `Picker` chose (its idle pick when the walk ends there) and 1 if it moves, 0 if it ends (stop draw,
+    /// dangling, `Lmax`). Degrees and lengths are below 2^32, so `(x + 0xFFFF_FFFF) >> 32` is 1 exactly
+    /// when x > 0.
     @inline(__always)
-    func step(
-        from vertex: VertexIndex, state: UInt64, length: UInt64, offsets: Span<UInt64>
-    ) -> (state: UInt64, edge: UInt64, moves: UInt64) {
+    func step<Picker: EdgePicker>(
+        _ picker: Picker.Type, from vertex: VertexIndex, state: UInt64, length: UInt64, offsets: Span<UInt64>
+    ) -> (state: UInt64, edge: Picker.Pick, moves: UInt64) {
         let advanced = state &+ 0x9E37_79B9_7F4A_7C15
         let draw = WalkSeed.mix(advanced)
         let start = offsets[unchecked: Int(vertex)]
@@ -130,8 +137,8 @@ struct Pending {
         let shorter = ((maxLength &- length) &+ 0xFFFF_FFFF) >> 32
         let goes = 1 &- Self.borrow(draw, stopThreshold)
         let moves = goes & hasEdges & shorter
-        let pick = ((draw & 0xFFFF_FFFF) &* degree) >> 32
-        return (advanced, (start &+ pick) & (0 &- moves), moves)
+        let edge = Picker.pick(start: start, degree: degree, draw: draw, keep: 0 &- moves)
+        return (advanced, edge, moves)
     }
 
     /// 1 when `a < b` (unsigned), else 0: the borrow of `a - b`, by bit arithmetic.

@@ -2,12 +2,14 @@
 ///
 /// For vertex `u`, `R` walks start at `u`; each visit (the start included) counts. At each step the
 /// walk stops with probability alpha, ends at a dangling vertex, or ends after `Lmax` steps;
-/// otherwise it moves to a uniformly random out-neighbour. `alpha * visits(v) / R` is then unbiased
-/// for `pt_u(v)` up to the truncation bias `(1 - alpha)^Lmax`.
+/// otherwise it moves to an out-neighbour: uniformly at random, or on a weighted graph to `w` with
+/// probability `w(v,w) / Σ w(v,·)` (DESIGN §1). `alpha * visits(v) / R` is then unbiased for `pt_u(v)`
+/// up to the truncation bias `(1 - alpha)^Lmax`.
 ///
 /// One 64-bit draw per step: the walk stops when the draw is below `alpha * 2^64`; otherwise the
-/// draw's low 32 bits, scaled by the degree (Lemire's multiply-shift), pick the neighbour. Given
-/// that the walk goes on, those low bits are uniform to within 2^-32.
+/// draw's low 32 bits, scaled by the degree (Lemire's multiply-shift), pick the edge (`EdgePicker`;
+/// weighted graphs then toss the product's low bits against the vertex's alias table). Given that the
+/// walk goes on, those low bits are uniform to within 2^-32.
 ///
 /// A walker owns scratch buffers and is meant to be reused for many vertices by one thread.
 public struct FingerprintWalker {
@@ -27,10 +29,21 @@ public struct FingerprintWalker {
     public internal(set) var stepCount: Int = 0
     /// The early offset loads folded together; kept so the optimiser cannot remove those loads.
     var prefetchSink: UInt64 = 0
+    /// The weighted walk's `AliasTable` entries, or nil on an unweighted graph (steps pick edges uniformly).
+    let aliasEntries: [UInt64]?
 
-    public init(graph: CSRGraph, parameters: WalkParameters) {
+    /// A walker on `graph`. A weighted graph's steps use `aliasTable` when it covers the graph's edges (build
+    /// it once per graph and share it between threads), else a table built here.
+    public init(graph: CSRGraph, parameters: WalkParameters, aliasTable: AliasTable? = nil) {
         self.graph = graph
         self.parameters = parameters
+        if graph.isWeighted {
+            aliasEntries =
+                aliasTable.flatMap { $0.edgeCount == graph.edgeCount ? $0.entries : nil }
+                ?? AliasTable(graph: graph).entries
+        } else {
+            aliasEntries = nil
+        }
         self.stopThreshold = parameters.stopThreshold
         self.indicesBelow31Bits = graph.vertexCount <= 1 << 31
         self.counts = [UInt32](repeating: 0, count: graph.vertexCount)
@@ -54,7 +67,12 @@ public struct FingerprintWalker {
             swap(&counts, &self.counts)
             swap(&touched, &self.touched)
         }
-        let (steps, touchedCount, sink) = walk(from: u, counts: &counts, touched: &touched)
+        let (steps, touchedCount, sink) =
+            if let aliasEntries {
+                walk(AliasPicker.self, from: u, table: aliasEntries.span, counts: &counts, touched: &touched)
+            } else {
+                walk(UniformPicker.self, from: u, table: Span(), counts: &counts, touched: &touched)
+            }
         stepCount &+= steps
         prefetchSink ^= sink
         var countSpan = counts.mutableSpan
@@ -93,6 +111,7 @@ public struct FingerprintWalker {
 
     /// Longest list sorted by ranks; longer lists use the standard sort.
     static let rankSortLimit = 160
+
 }
 
 /// What an index is built with; recorded in every store's manifest.

@@ -1,7 +1,8 @@
 /// PPR parameters shared by indexing and queries.
 ///
 /// `restartProbability` is alpha of DESIGN §1: at each step a walk stops with probability alpha,
-/// otherwise it moves to a uniformly random out-neighbour. It is never called "damping"
+/// otherwise it moves to a random out-neighbour (uniform, or in proportion to the edge weights of a
+/// weighted graph). It is never called "damping"
 /// (networkx's `alpha` is `1 - restartProbability`).
 public enum PPRDefaults {
     /// Default alpha (stop / teleport probability).

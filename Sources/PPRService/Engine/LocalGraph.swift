@@ -23,6 +23,15 @@ public struct LocalGraph: Sendable {
         LocalGraph(loaded: try GraphFile.load(path))
     }
 
+    /// Writes `graph` atomically as a graph file at `path` (version 1 unweighted, 2 weighted) and returns
+    /// it as loaded from there.
+    ///
+    /// - Throws: `GraphFileError`.
+    public static func write(_ graph: CSRGraph, to path: String) throws -> LocalGraph {
+        try GraphFile.write(graph, to: path)
+        return try load(path)
+    }
+
     /// What `ingest` read and wrote.
     public struct Ingested: Sendable {
         /// The graph built from the edge list (as written to the file).
@@ -31,20 +40,32 @@ public struct LocalGraph: Sendable {
         public var statistics: GraphBuilder.Statistics
         /// The checksum recorded in the graph file.
         public var checksum: UInt64
+        /// Input columns no edge used (the caller warns about them once).
+        public var ignoredColumns: [String]
     }
+
+    /// The format an edge-list path is read as when none is given (`.csv`/`.csv.gz`: CSV, else SNAP).
+    public static func format(forPath path: String) -> EdgeListFormat { EdgeListReader.format(forPath: path) }
 
     /// Reads the edge list at `edges` (SNAP or CSV, optionally gzip) and writes it atomically as a graph
     /// file at `path`; nothing is written unless the whole edge list parsed and built.
     ///
     /// - Parameters:
     ///   - format: the text format; nil infers it from the extension.
+    ///   - options: which columns hold the source, target and weight (`--weights`, CSV header names).
     ///   - undirected: add both directions of every edge.
+    ///   - prepare: runs after the edge list parsed and before the file is written (e.g. to create its
+    ///     directory), so a failed parse leaves nothing behind.
     /// - Throws: `EdgeListReaderError`, `EdgeListError` or `GraphFileError`.
     public static func ingest(
-        _ edges: String, format: EdgeListFormat? = nil, undirected: Bool = false, writingTo path: String
+        _ edges: String, format: EdgeListFormat? = nil, options: EdgeListOptions = EdgeListOptions(),
+        undirected: Bool = false, writingTo path: String, prepare: () throws -> Void = {}
     ) throws -> Ingested {
-        let (graph, statistics) = try EdgeListReader.read(edges, format: format, undirected: undirected)
-        let checksum = try GraphFile.write(graph, to: path)
-        return Ingested(graph: graph, statistics: statistics, checksum: checksum)
+        let ingested = try EdgeListReader.ingest(edges, format: format, options: options, undirected: undirected)
+        try prepare()
+        let checksum = try GraphFile.write(ingested.graph, to: path)
+        return Ingested(
+            graph: ingested.graph, statistics: ingested.statistics, checksum: checksum,
+            ignoredColumns: ingested.ignoredColumns)
     }
 }
