@@ -42,8 +42,8 @@ struct ClientBatch {
                 var text = ""
                 for (query, outcome) in zip(chunk, try await answer(chunk, wire: wire, deadline: deadline)) {
                     switch outcome {
-                    case .success(let results):
-                        text += BatchLines.line(query, results: results)
+                    case .success(let response):
+                        text += BatchLines.line(query, results: response.results, errorEstimate: response.errorEstimate)
                         answered += 1
                     case .failure(let error):
                         text += BatchLines.line(query, error: error)
@@ -68,21 +68,21 @@ struct ClientBatch {
     }
 
     private func answer(_ chunk: [BatchLines.Query], wire: WireClient, deadline: Duration) async throws
-        -> [Result<[RankedVertex], WireError>]
+        -> [Result<QueryResponse, WireError>]
     {
         let batch = BatchQueryRequest(queries: chunk.map(request))
         switch await Self.call(.batchQuery(batch), wire: wire, deadline: deadline) {
         case .success(.batchQuery(let reply)) where reply.responses.count == chunk.count:
-            return reply.responses.map { .success($0.results) }
+            return reply.responses.map { .success($0) }
         case .success(let other):
             throw WireError(.internal, "\(wire.url) answered BatchQuery with an unexpected reply: \(other)")
         case .failure(let error) where !Self.isPerQuery(error):
             throw error
         case .failure:
-            var outcomes: [Result<[RankedVertex], WireError>] = []
+            var outcomes: [Result<QueryResponse, WireError>] = []
             for query in chunk {
                 switch await Self.call(.query(request(query)), wire: wire, deadline: deadline) {
-                case .success(.query(let response)): outcomes.append(.success(response.results))
+                case .success(.query(let response)): outcomes.append(.success(response))
                 case .success(let other):
                     throw WireError(.internal, "\(wire.url) answered Query with an unexpected reply: \(other)")
                 case .failure(let error) where Self.isPerQuery(error): outcomes.append(.failure(error))

@@ -68,7 +68,9 @@ extension WorkerShard {
         let blockResults = zip(results, statistics).map { result, stats in
             BlockResult(
                 vertices: result.vertices, scores: result.scores, mass: result.mass, frontierSize: result.frontierSize,
-                flowPushed: stats.flowPushed, verticesExpanded: stats.verticesExpanded, levels: stats.levels)
+                flowPushed: stats.flowPushed, verticesExpanded: stats.verticesExpanded, levels: stats.levels,
+                frontierSpread: result.spread, sampledFrontierFlow: stats.sampledFrontierFlow,
+                frontierSecondMoment: stats.frontierSecondMoment)
         }
         return CombineResponse(
             partialSums: [], indexVersion: request.indexVersion, fingerprintsRead: fingerprints,
