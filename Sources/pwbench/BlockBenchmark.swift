@@ -70,6 +70,7 @@ struct BlockBenchmark: ParsableCommand {
                 maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
             let expanded = Self.cpu() - expandStart
             let edgesPushed = block.statistics.reduce(0) { $0 + $1.edgesPushed }
+            let keptRows = block.keptRows.count
             let combineStart = Self.cpu()
             let (results, read) = try reader.combineBlock(
                 block, candidates: Array(repeating: topK, count: capacity), pruneRatio: ratio, matrix: matrix)
@@ -79,7 +80,7 @@ struct BlockBenchmark: ParsableCommand {
             row(
                 "Ratio \(ratio)",
                 "CPU: expand \(fixed(expanded, 3)) s (\(edgesPushed / capacity) edges/query, "
-                    + "\(block.keptRows.count) rows), combine \(fixed(combined, 3)) s (\(read) fingerprints), "
+                    + "\(keptRows) rows), combine \(fixed(combined, 3)) s (\(read) fingerprints), "
                     + "\(sent / capacity) entries sent/query, reply ~\(sent * 8 / 1024) KiB")
         }
         // Single queries on the whole-graph path for comparison (both shards' work: one store of shard 0

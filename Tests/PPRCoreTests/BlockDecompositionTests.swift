@@ -93,6 +93,25 @@ import Testing
         }
     }
 
+    /// A graph of more than one target bin (2^13 vertices): pushes go through the bins.
+    @Test func binnedPushEqualsSingleExpansions() throws {
+        let graph = try FingerprintWalkerBatchTests.randomGraph(vertices: 20_000, edges: 120_000, seed: 5)
+        let block = BlockDecomposition(graph: graph, capacity: 20)
+        var single = Decomposition(graph: graph)
+        let queries = (0..<20).map { Personalization(source: VertexIndex(($0 * 997) % graph.vertexCount)) }
+        let knobs = AccuracyPreset.default.parameters()
+        try block.expand(
+            queries, restartProbability: 0.15, eps: 1e-5, maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow,
+            lowDegreeFactor: knobs.lowDegreeFactor)
+        for (q, query) in queries.enumerated() {
+            let expected = try single.expand(
+                personalization: query, restartProbability: 0.15, eps: 1e-5, maxLevels: knobs.maxLevels,
+                sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
+            Self.expectSame(block, q, expected)
+            #expect(block.statistics[q].edgesPushed == expected.statistics.edgesPushed)
+        }
+    }
+
     @Test func capacityFollowsTheMemoryBudget() {
         #expect(BlockDecomposition.capacity(vertexCount: 82_168) == 64)
         #expect(BlockDecomposition.capacity(vertexCount: 4_194_304) == 5)

@@ -125,10 +125,22 @@ extension BlockDecomposition {
                     continue
                 }
                 counters.edges += PushRow().replacing(with: Double(end - start), where: expand)
-                let k = expanding
-                scratch.shares[k] = oneMinusAlpha * pushed / Double(end - start)
+                let share = oneMinusAlpha * pushed / Double(end - start)
+                guard bins.count > 1 else {
+                    // One bin: the rows stay in cache anyway, so the shares go straight to their targets.
+                    let marks = scratch.marks
+                    for e in start..<end {
+                        let w = Int(targets[unchecked: e])
+                        marks[w &>> 6] |= 1 &<< UInt64(w & 63)
+                        nextRows[w] += share
+                    }
+                    continue
+                }
+                scratch.shares[expanding] = share
+                for e in start..<end {
+                    bins.append(targets[unchecked: e], UInt32(truncatingIfNeeded: expanding))
+                }
                 expanding += 1
-                for e in start..<end { bins.append(targets[unchecked: e], UInt32(truncatingIfNeeded: k)) }
             }
             // Second half of the level: the shares reach their targets bin by bin, so the next-flow rows
             // and the shares being added stay in cache.
@@ -323,13 +335,14 @@ final class PushScratch {
 }
 
 /// One level's pushes, `(target, share row)` pairs bucketed by target range (propagation blocking): a
-/// bin covers `1 << shift` vertices, whose next-flow rows (128 KiB) stay in L2 while the bin is added.
+/// bin covers `1 << shift` vertices, whose next-flow rows (512 KiB) stay in L2 while the bin is added.
 /// A level pushes each edge at most once (its active list has no repeats), so bin `b` never holds more
 /// than the in-edges of its vertices: the buffers are sized once from the graph (8 bytes per edge) and
 /// appends need no capacity check. A pair is `target << 32 | share index`.
 final class TargetBins {
-    /// Vertices per bin: 2^11 rows of 64 bytes.
-    static let shift = 11
+    /// Vertices per bin: 2^13 rows of 64 bytes (512 KiB; a graph of at most 2^13 vertices has one bin
+    /// and is pushed directly).
+    static let shift = 13
     let count: Int
     /// Bin `b`'s pairs start at `storage + start[b]`.
     let base: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>

@@ -11,9 +11,10 @@
 /// together, vertex-major, level lists in vertex order, pushes bucketed by target range. Others run the
 /// single-query code per query on this instance's scratch (weighted graphs: their transition lives there).
 /// Measured (`pwbench block`, default preset, 64 queries, CPU time on the loaded shared 2-core host): the
-/// shared push takes 0.35-0.38 s per block on soc-Slashdot0902 against 0.35-0.40 s for the 64 single
-/// expansions (its rows do not stay in L2), and 0.016 s against 0.025 s on wiki-Vote. An earlier
-/// 64-wide Double row push without the ordering and bucketing took 0.39 s against 0.16 s.
+/// shared push takes 0.32 s per block on soc-Slashdot0902 against 0.33 s for the 64 single expansions
+/// (its rows do not stay in L2), 0.011 s against 0.024 s on wiki-Vote and 0.009 s against 0.021 s on
+/// email-Eu-core (rows in cache, pushed directly). An earlier 64-wide Double row push without the
+/// ordering and bucketing took 0.39 s against 0.16 s.
 ///
 /// Memory: one instance owns `vertexCount * stride * 8` bytes (kept mass and frontier flow as Float)
 /// plus one single-query scratch (`4 * vertexCount` Doubles), allocated once and reused for every block.
