@@ -103,7 +103,9 @@ import Testing
                 if l1 <= estimate { bounded += 1 }
             }
             #expect(within >= 32, "estimate within 2x of the true L1 for \(within) of 40 sources")
-            print("shards \(shardCount): within 2x \(within)/40, estimate >= L1 \(bounded)/40")
+            // Adding the shards' spreads errs on the safe side: the estimate bounds the true error (measured:
+            // 40 of 40 sources on one and on two shards).
+            #expect(bounded >= 32, "estimate at least the true L1 for \(bounded) of 40 sources")
         }
     }
 

@@ -12,24 +12,28 @@
 /// arithmetic in Double (`(1 - alpha) * f / d`), the same frontier sampling draws on the Double frontier
 /// sum; only the order in which a vertex's incoming shares are added differs (Double rounding), and kept
 /// mass is summed over levels in Float (the row format). Unweighted graphs only: weighted graphs take the
-/// per-query path, where the weighted transition (`w / sum w`) lives. To push weighted flow here, replace
-/// `share` per edge by `share * w_e / sum w` in `pushRow`.
+/// per-query path, where the weighted transition (`w / sum w`) lives. To push weighted flow here, scale
+/// the vertex's `share` by `w_e / sum w` (instead of `1 / d`) wherever `pushTile` adds it along an edge:
+/// the direct loop, and the bins (whose pairs would then name the edge).
 ///
-/// Memory: transient, per `expand` call: three rows per vertex (flow, next flow, frontier sum) of
-/// `pushLanes` Doubles plus the vertex lists, `pushBytesPerVertex` bytes per vertex; graphs above
-/// `pushMemoryBudget` take the per-query path.
+/// Memory: transient, per `expand` call: five rows per vertex (flow, next flow, frontier and kept sums,
+/// shares) of `pushLanes` Doubles plus the vertex lists (`pushBytesPerVertex`), and 8 bytes per edge for
+/// the target bins; graphs whose scratch would exceed `pushMemoryBudget` take the per-query path.
 extension BlockDecomposition {
     /// Queries pushed together: 8 Double lanes, one cache line per vertex row.
     public static let pushLanes = 8
-    /// Transient bytes per vertex of the tile push: three rows of `pushLanes` Doubles and about two
-    /// list slots.
+    /// Transient bytes per vertex of the tile push: five rows of `pushLanes` Doubles and about two list
+    /// slots (plus `pushBytesPerEdge`).
     static let pushBytesPerVertex = 5 * 64 + 8
-    /// Largest transient push scratch (256 MiB: graphs up to about 1.3 M vertices).
+    /// Transient bytes per edge: one bin slot.
+    static let pushBytesPerEdge = 8
+    /// Largest transient push scratch (256 MiB: soc-Slashdot0902 needs 34 MB).
     static let pushMemoryBudget = 256 << 20
 
     /// Whether a block of `width` queries is expanded by the shared push (else query by query).
     func usesSharedPush(width: Int) -> Bool {
-        !graph.isWeighted && width >= 2 && graph.vertexCount <= Self.pushMemoryBudget / Self.pushBytesPerVertex
+        let bytes = graph.vertexCount * Self.pushBytesPerVertex + graph.edgeCount * Self.pushBytesPerEdge
+        return !graph.isWeighted && width >= 2 && bytes <= Self.pushMemoryBudget
     }
 
     /// Expands `queries` tile by tile into the block rows and `statistics` (the knobs are validated).
