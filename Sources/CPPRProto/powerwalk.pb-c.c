@@ -4498,7 +4498,7 @@ const ProtobufCMessageDescriptor ppr__v1__export_block_query__descriptor =
   (ProtobufCMessageInit) ppr__v1__export_block_query__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__export_block_result__field_descriptors[7] =
+static const ProtobufCFieldDescriptor ppr__v1__export_block_result__field_descriptors[10] =
 {
   {
     "vertices",
@@ -4584,20 +4584,60 @@ static const ProtobufCFieldDescriptor ppr__v1__export_block_result__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "frontier_spread",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportBlockResult, frontier_spread),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sampled_frontier_flow",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportBlockResult, sampled_frontier_flow),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "frontier_second_moment",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportBlockResult, frontier_second_moment),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__export_block_result__field_indices_by_name[] = {
   4,   /* field[4] = flow_pushed */
+  9,   /* field[9] = frontier_second_moment */
   3,   /* field[3] = frontier_size */
+  7,   /* field[7] = frontier_spread */
   6,   /* field[6] = levels */
   2,   /* field[2] = mass */
+  8,   /* field[8] = sampled_frontier_flow */
   1,   /* field[1] = scores */
   0,   /* field[0] = vertices */
   5,   /* field[5] = vertices_expanded */
 };
-static const ProtobufCIntRange ppr__v1__export_block_result__number_ranges[1 + 1] =
+static const ProtobufCIntRange ppr__v1__export_block_result__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 11, 7 },
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor ppr__v1__export_block_result__descriptor =
 {
@@ -4607,10 +4647,10 @@ const ProtobufCMessageDescriptor ppr__v1__export_block_result__descriptor =
   "Ppr__V1__ExportBlockResult",
   "ppr.v1",
   sizeof(Ppr__V1__ExportBlockResult),
-  7,
+  10,
   ppr__v1__export_block_result__field_descriptors,
   ppr__v1__export_block_result__field_indices_by_name,
-  1,  ppr__v1__export_block_result__number_ranges,
+  2,  ppr__v1__export_block_result__number_ranges,
   (ProtobufCMessageInit) ppr__v1__export_block_result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

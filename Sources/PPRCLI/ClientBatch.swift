@@ -42,8 +42,8 @@ struct ClientBatch {
                 var text = ""
                 for (query, outcome) in zip(chunk, try await answer(chunk, client: client)) {
                     switch outcome {
-                    case .success(let results):
-                        text += BatchLines.line(query, results: results)
+                    case .success(let response):
+                        text += BatchLines.line(query, results: response.results, errorEstimate: response.errorEstimate)
                         answered += 1
                     case .failure(let error):
                         text += BatchLines.line(query, error: error)
@@ -68,21 +68,19 @@ struct ClientBatch {
     }
 
     private func answer(_ chunk: [BatchLines.Query], client: CoordinatorClient) async throws(WireError)
-        -> [Result<[RankedVertex], WireError>]
+        -> [Result<QueryResponse, WireError>]
     {
         let batch = await Self.outcome { () async throws(WireError) in
             try await client.batchQuery(BatchQueryRequest(queries: chunk.map(request))).responses
         }
         switch batch {
-        case .success(let responses): return responses.map { .success($0.results) }
+        case .success(let responses): return responses.map { .success($0) }
         case .failure(let error) where !Self.isPerQuery(error): throw error
         case .failure: break
         }
-        var outcomes: [Result<[RankedVertex], WireError>] = []
+        var outcomes: [Result<QueryResponse, WireError>] = []
         for query in chunk {
-            let single = await Self.outcome { () async throws(WireError) in
-                try await client.query(request(query)).results
-            }
+            let single = await Self.outcome { () async throws(WireError) in try await client.query(request(query)) }
             if case .failure(let error) = single, !Self.isPerQuery(error) { throw error }
             outcomes.append(single)
         }

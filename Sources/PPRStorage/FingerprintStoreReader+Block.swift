@@ -35,6 +35,9 @@ public struct BlockShardResult: Equatable, Sendable {
     public var mass: Double = 0
     /// Owned frontier vertices of the query (fingerprints combined for it).
     public var frontierSize = 0
+    /// Sum over vertices of the square root of this shard's fingerprint sum (pushed mass left out), for
+    /// `ErrorEstimate`.
+    public var spread: Double = 0
 }
 
 /// Fingerprints of a set of vertices transposed by target vertex: the entries with target `x` are
@@ -126,26 +129,29 @@ extension FingerprintStoreReader {
         }
         let kept = UnsafeRawPointer(block.kept)
         let compactRaw = UnsafeRawPointer(compact)
+        // Per tile: the sum over targets of sqrt(fingerprint sum), before the kept mass (ErrorEstimate).
+        var spreads = [SIMD16<Double>](repeating: SIMD16<Double>(), count: tiles)
         for t in 0..<tiles {
             for (d, v) in sources.enumerated() {
                 (compact + d * 16).update(from: block.frontier + Int(v) * stride + t * 16, count: 16)
             }
+            var spread = SIMD16<Double>()
             sourceRow.withUnsafeBufferPointer { rowsOf in
                 weight.withUnsafeBufferPointer { weights in
                     for x32 in rows {
                         let x = Int(x32)
-                        let keeps = x % shardCount == shard && block.hasKeptRow(x)
-                        var sum =
-                            keeps
-                            ? kept.loadUnaligned(
-                                fromByteOffset: (x * stride + t * 16) * MemoryLayout<Float>.stride,
-                                as: SIMD16<Float>.self)
-                            : SIMD16<Float>()
+                        var sum = SIMD16<Float>()
                         for p in start[x]..<start[x + 1] {
                             sum +=
                                 weights[p]
                                 * compactRaw.loadUnaligned(
                                     fromByteOffset: Int(rowsOf[p]) * tileBytes, as: SIMD16<Float>.self)
+                        }
+                        if start[x] < start[x + 1] { spread += SIMD16<Double>(sum).squareRoot() }
+                        if x % shardCount == shard && block.hasKeptRow(x) {
+                            sum += kept.loadUnaligned(
+                                fromByteOffset: (x * stride + t * 16) * MemoryLayout<Float>.stride,
+                                as: SIMD16<Float>.self)
                         }
                         UnsafeMutableRawPointer(acc).storeBytes(
                             of: sum, toByteOffset: (x * stride + t * 16) * MemoryLayout<Float>.stride,
@@ -153,6 +159,7 @@ extension FingerprintStoreReader {
                     }
                 }
             }
+            spreads[t] = spread
         }
         // Thresholds and output.
         var results = [BlockShardResult](repeating: BlockShardResult(), count: width)
@@ -225,7 +232,10 @@ extension FingerprintStoreReader {
                     results[q].scores.append(values[lane])
                 }
             }
-            for lane in 0..<16 where t * 16 + lane < width { results[t * 16 + lane].mass = mass[lane] }
+            for lane in 0..<16 where t * 16 + lane < width {
+                results[t * 16 + lane].mass = mass[lane]
+                results[t * 16 + lane].spread = spreads[t][lane]
+            }
         }
         return (results, owned.count)
     }

@@ -24,10 +24,15 @@ struct BlockBenchmark: ParsableCommand {
     @Option(help: "Queries in the block (0 = the capacity for the graph).") var width = 0
     @Option(help: "Shards the store is split into (the block's combine reads shard 0).") var shards = 1
     @Option(name: .customLong("top-k"), help: "Candidates per query (k).") var topK = 100
-    @Option(help: "Expansion threshold.") var eps = QueryParameters.defaultEps
-    @Option(name: .customLong("max-levels"), help: "Levels T.") var maxLevels = QueryParameters.defaultMaxLevels
+    @Option(help: "Accuracy preset whose knobs the block uses (fast, default, high).") var accuracy = "default"
+    @Option(help: "Expansion threshold (overrides the preset's).") var eps: Double?
+    @Option(name: .customLong("max-levels"), help: "Levels T (overrides the preset's).") var maxLevels: Int?
 
     func run() throws {
+        guard let preset = AccuracyPreset(name: accuracy) else {
+            throw ValidationError("--accuracy: unknown preset \(accuracy) (\(AccuracyPreset.names))")
+        }
+        let knobs = preset.parameters(eps: eps, maxLevels: maxLevels, k: topK)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pwbench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -47,7 +52,10 @@ struct BlockBenchmark: ParsableCommand {
         var sampler = WalkSeed(globalSeed: seed, vertex: 0)
         let sources = (0..<capacity).map { _ in VertexIndex(sampler.next() % UInt64(graph.vertexCount)) }
         let queries = sources.map { Personalization(source: $0) }
-        row("Block", "\(capacity) queries, shard 0 of \(shards), eps \(eps), T \(maxLevels), k \(topK)")
+        row(
+            "Block",
+            "\(capacity) queries, shard 0 of \(shards), preset \(preset), eps \(knobs.eps), T \(knobs.maxLevels), "
+                + "k \(topK)")
 
         let matrixStart = Self.cpu()
         let matrix = try reader.blockMatrix(reader.ownedVertices)
@@ -57,9 +65,12 @@ struct BlockBenchmark: ParsableCommand {
         let block = BlockDecomposition(graph: graph, capacity: capacity)
         for ratio in [0, 1e-3, 1e-2] {
             let expandStart = Self.cpu()
-            try block.expand(queries, restartProbability: parameters.restartProbability, eps: eps, maxLevels: maxLevels)
+            try block.expand(
+                queries, restartProbability: parameters.restartProbability, eps: knobs.eps,
+                maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
             let expanded = Self.cpu() - expandStart
             let edgesPushed = block.statistics.reduce(0) { $0 + $1.edgesPushed }
+            let keptRows = block.keptRows.count
             let combineStart = Self.cpu()
             let (results, read) = try reader.combineBlock(
                 block, candidates: Array(repeating: topK, count: capacity), pruneRatio: ratio, matrix: matrix)
@@ -69,7 +80,7 @@ struct BlockBenchmark: ParsableCommand {
             row(
                 "Ratio \(ratio)",
                 "CPU: expand \(fixed(expanded, 3)) s (\(edgesPushed / capacity) edges/query, "
-                    + "\(block.keptRows.count) rows), combine \(fixed(combined, 3)) s (\(read) fingerprints), "
+                    + "\(keptRows) rows), combine \(fixed(combined, 3)) s (\(read) fingerprints), "
                     + "\(sent / capacity) entries sent/query, reply ~\(sent * 8 / 1024) KiB")
         }
         // Single queries on the whole-graph path for comparison (both shards' work: one store of shard 0
@@ -79,16 +90,15 @@ struct BlockBenchmark: ParsableCommand {
         var frontier = 0
         for query in queries {
             let expansion = try single.expand(
-                personalization: query, restartProbability: parameters.restartProbability, eps: eps,
-                maxLevels: maxLevels)
+                personalization: query, restartProbability: parameters.restartProbability, eps: knobs.eps,
+                maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
             frontier += expansion.frontier.count
         }
         let singleExpand = Self.cpu() - singleStart
         var engine = DecompositionQuery(graph: graph)
         let queryStart = Self.cpu()
         for query in queries where shards == 1 {
-            _ = try engine.run(
-                query, parameters: QueryParameters(eps: eps, maxLevels: maxLevels, k: topK), fingerprints: reader)
+            _ = try engine.run(query, parameters: knobs, fingerprints: reader)
         }
         row(
             "Single queries",

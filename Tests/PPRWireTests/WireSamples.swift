@@ -108,7 +108,8 @@ enum WireSamples {
                 blockResults: [
                     BlockResult(
                         vertices: [1, 4], scores: [0.5, 0.125], mass: 0.75, frontierSize: 3, flowPushed: 0.5,
-                        verticesExpanded: 2, levels: 3),
+                        verticesExpanded: 2, levels: 3, frontierSpread: 1.25, sampledFrontierFlow: 0.375,
+                        frontierSecondMoment: 0.0625),
                     BlockResult(vertices: [], scores: [], mass: 0),
                 ])),
         .job(

@@ -1065,10 +1065,17 @@ struct  Ppr__V1__ExportBlockResult
   double flow_pushed;
   uint64_t vertices_expanded;
   uint32_t levels;
+  /*
+   * For the query's error_estimate (ErrorEstimate): sum of sqrt of this shard's fingerprint sums (before
+   * the pushed mass), and the expansion's sampled frontier flow and sum of squared frontier weights.
+   */
+  double frontier_spread;
+  double sampled_frontier_flow;
+  double frontier_second_moment;
 };
 #define PPR__V1__EXPORT_BLOCK_RESULT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__export_block_result__descriptor) \
-    , 0,NULL, 0,NULL, 0, 0, 0, 0, 0 }
+    , 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*

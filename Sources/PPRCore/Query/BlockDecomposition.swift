@@ -1,17 +1,20 @@
 /// The expand step of vertex-centric decomposition for a block of queries (issue 7, shared
 /// decomposition; DESIGN §2 Batch), laid out for the block combine.
 ///
-/// Semantics are exactly those of `Decomposition`, query by query (each query is expanded by the
-/// single-query code on this instance's scratch, so eps decisions and levels are identical), and the
-/// results are laid out vertex-major for the combine: every per-vertex quantity is a row of `stride`
-/// Float values (one per query of the block, padded to a multiple of 16 so a row tile is one 64-byte
-/// cache line and one 16-lane vector), at `v * stride ..< (v + 1) * stride`.
+/// Semantics are those of `Decomposition`, query by query (same thresholds, levels, sampling draws; sums
+/// up to rounding), and the results are laid out vertex-major for the combine: every per-vertex quantity
+/// is a row of `stride` Float values (one per query of the block, padded to a multiple of 16 so a row tile
+/// is one 64-byte cache line and one 16-lane vector), at `v * stride ..< (v + 1) * stride`.
 ///
-/// Why the push is not done vertex-major (measured, `pwbench block`, soc-Slashdot0902, 64 queries,
-/// eps 1e-4, T 20, CPU time on a loaded 2-core host): pushing 64-wide Double rows ("push only rows where
-/// some query's flow exceeds eps") took 0.39 s per block against 0.16 s for the 64 single-query
-/// expansions: a row push touches 512 bytes of a 42 MB working set per edge, the single push 8 bytes of
-/// a 650 kB one that stays in L2. The fingerprint combine is where the block pays off.
+/// How a block is expanded: blocks of two or more queries on an unweighted graph (up to
+/// `pushMemoryBudget`) take the shared push (`BlockDecomposition+Push.swift`): tiles of 8 queries pushed
+/// together, vertex-major, level lists in vertex order, pushes bucketed by target range. Others run the
+/// single-query code per query on this instance's scratch (weighted graphs: their transition lives there).
+/// Measured (`pwbench block`, default preset, 64 queries, CPU time on the loaded shared 2-core host): the
+/// shared push takes 0.32 s per block on soc-Slashdot0902 against 0.33 s for the 64 single expansions
+/// (its rows do not stay in L2), 0.011 s against 0.024 s on wiki-Vote and 0.009 s against 0.021 s on
+/// email-Eu-core (rows in cache, pushed directly). An earlier 64-wide Double row push without the
+/// ordering and bucketing took 0.39 s against 0.16 s.
 ///
 /// Memory: one instance owns `vertexCount * stride * 8` bytes (kept mass and frontier flow as Float)
 /// plus one single-query scratch (`4 * vertexCount` Doubles), allocated once and reused for every block.
@@ -47,16 +50,16 @@ public final class BlockDecomposition: @unchecked Sendable {
     /// Frontier flow: row `v` for each vertex in `frontierRows`; zero elsewhere.
     public let frontier: UnsafeMutablePointer<Float>
     /// Vertices with a kept row (distinct, in discovery order).
-    public private(set) var keptRows: [VertexIndex] = []
+    public internal(set) var keptRows: [VertexIndex] = []
     /// Vertices with a frontier row (distinct, in discovery order).
-    public private(set) var frontierRows: [VertexIndex] = []
+    public internal(set) var frontierRows: [VertexIndex] = []
     /// Queries in the current block.
     public private(set) var width = 0
     /// Expand statistics per query of the current block.
-    public private(set) var statistics: [Expansion.Statistics] = []
+    public internal(set) var statistics: [Expansion.Statistics] = []
     /// `keptMark[v]`: `v` has a kept row (raw storage: read in the combine's inner loops).
-    private let keptMark: UnsafeMutablePointer<Bool>
-    private let frontierMark: UnsafeMutablePointer<Bool>
+    let keptMark: UnsafeMutablePointer<Bool>
+    let frontierMark: UnsafeMutablePointer<Bool>
     private var single: Decomposition
     private let slots: Int
 
@@ -101,32 +104,43 @@ public final class BlockDecomposition: @unchecked Sendable {
         reset()
         let width = queries.count
         let stride = Self.stride(for: width)
+        self.stride = stride
         statistics = []
         statistics.reserveCapacity(width)
-        for (q, query) in queries.enumerated() {
-            let expansion = try single.expand(
-                personalization: query, restartProbability: alpha, eps: eps, maxLevels: maxLevels,
-                sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
-            statistics.append(expansion.statistics)
-            for entry in expansion.pushed {
-                let v = Int(entry.vertex)
-                if !keptMark[v] {
-                    keptMark[v] = true
-                    keptRows.append(entry.vertex)
-                }
-                kept[v * stride + q] = Float(entry.weight)
+        if usesSharedPush(width: width) {
+            for query in queries {
+                do { try query.validate(vertexCount: graph.vertexCount) } catch { throw .personalization(error) }
             }
-            for entry in expansion.frontier {
-                let v = Int(entry.vertex)
-                if !frontierMark[v] {
-                    frontierMark[v] = true
-                    frontierRows.append(entry.vertex)
+            try QueryParameters.validate(restartProbability: alpha, eps: eps, maxLevels: maxLevels, dropFloor: 0)
+            try QueryParameters.validate(sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
+            pushTiles(
+                queries, alpha: alpha, eps: eps, maxLevels: maxLevels, sampleBelow: sampleBelow,
+                lowDegreeFactor: lowDegreeFactor)
+        } else {
+            for (q, query) in queries.enumerated() {
+                let expansion = try single.expand(
+                    personalization: query, restartProbability: alpha, eps: eps, maxLevels: maxLevels,
+                    sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
+                statistics.append(expansion.statistics)
+                for entry in expansion.pushed {
+                    let v = Int(entry.vertex)
+                    if !keptMark[v] {
+                        keptMark[v] = true
+                        keptRows.append(entry.vertex)
+                    }
+                    kept[v * stride + q] = Float(entry.weight)
                 }
-                frontier[v * stride + q] = Float(entry.weight)
+                for entry in expansion.frontier {
+                    let v = Int(entry.vertex)
+                    if !frontierMark[v] {
+                        frontierMark[v] = true
+                        frontierRows.append(entry.vertex)
+                    }
+                    frontier[v * stride + q] = Float(entry.weight)
+                }
             }
         }
         self.width = width
-        self.stride = stride
     }
 
     /// Zeroes the kept and frontier rows of the last block (the all-zero invariant between blocks).

@@ -138,6 +138,7 @@ final class BatchExecutor: Sendable {
         }
         let graph = self.graph
         let version = index.version
+        let walk = index.walk
         let replied = replies
         do {
             let responses = try await cpu.run { () throws(WireError) -> [QueryResponse] in
@@ -147,12 +148,13 @@ final class BatchExecutor: Sendable {
                     let parts = replied.map { $0[q] }
                     let top = try Self.merge(parts, vertexCount: graph.vertexCount, query: query)
                     let first = parts[0]
+                    let estimate = Self.errorEstimate(parts, walk: walk)
                     responses.append(
                         QueryResponse(
                             results: top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) },
                             fingerprintsUsed: parts.reduce(0) { $0 + $1.frontierSize }, flowPushed: first.flowPushed,
                             verticesExpanded: first.verticesExpanded, levels: first.levels,
-                            elapsed: ContinuousClock.now - started, indexVersion: version))
+                            elapsed: ContinuousClock.now - started, indexVersion: version, errorEstimate: estimate))
                 }
                 return responses
             }
@@ -160,6 +162,30 @@ final class BatchExecutor: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The query's `error_estimate` (`ErrorEstimate`) from the shards' replies. The spread of the whole
+    /// answer is `sum_u sqrt(c(u))` with `c(u)` summed over shards; a shard only knows its own part, so
+    /// the shards' spreads are added: `sum_s sqrt(c_s(u))` is at least `sqrt(c(u))` and at most
+    /// `sqrt(shards)` times it (a vertex whose sum comes from one shard counts once), so the block
+    /// estimate is never below the single-query one and equals it on one shard. Replies that are not
+    /// finite or are negative give no estimate (0), like an answer without a frontier.
+    static func errorEstimate(_ parts: [BlockResult], walk: WalkParameters) -> Double {
+        var spread = 0.0
+        var mass = 0.0
+        for part in parts {
+            guard part.frontierSpread.isFinite, part.frontierSpread >= 0, part.mass.isFinite, part.mass >= 0 else {
+                return 0
+            }
+            spread += part.frontierSpread
+            mass += part.mass
+        }
+        guard let first = parts.first else { return 0 }
+        var statistics = Expansion.Statistics()
+        statistics.sampledFrontierFlow = first.sampledFrontierFlow
+        statistics.frontierSecondMoment = first.frontierSecondMoment
+        guard statistics.sampledFrontierFlow.isFinite, statistics.frontierSecondMoment.isFinite else { return 0 }
+        return ErrorEstimate.l1(spread: spread, statistics: statistics, walk: walk, totalMass: mass)
     }
 
     /// The sum of two sparse vectors sorted by vertex (sorted by vertex).

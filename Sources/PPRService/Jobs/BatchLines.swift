@@ -17,8 +17,9 @@ public enum BatchLines {
     }
 
     /// The JSON line of an answered query (newline included).
-    public static func line(_ query: Query, results: [RankedVertex]) -> String {
-        BatchQueryOutput.line(BatchQueryLine(line: query.line, sources: query.sources), results: results)
+    public static func line(_ query: Query, results: [RankedVertex], errorEstimate: Double? = nil) -> String {
+        BatchQueryOutput.line(
+            BatchQueryLine(line: query.line, sources: query.sources), results: results, errorEstimate: errorEstimate)
     }
 
     /// The JSON line of a query that failed (newline included).

@@ -68,7 +68,9 @@ extension WorkerShard {
         let blockResults = zip(results, statistics).map { result, stats in
             BlockResult(
                 vertices: result.vertices, scores: result.scores, mass: result.mass, frontierSize: result.frontierSize,
-                flowPushed: stats.flowPushed, verticesExpanded: stats.verticesExpanded, levels: stats.levels)
+                flowPushed: stats.flowPushed, verticesExpanded: stats.verticesExpanded, levels: stats.levels,
+                frontierSpread: result.spread, sampledFrontierFlow: stats.sampledFrontierFlow,
+                frontierSecondMoment: stats.frontierSecondMoment)
         }
         return CombineResponse(
             partialSums: [], indexVersion: request.indexVersion, fingerprintsRead: fingerprints,
@@ -230,7 +232,9 @@ final class SharedBlockExpansions: Sendable {
             var freed: [BlockDecomposition] = []
             for (oldKey, oldSlot) in oldest {
                 state.slots[oldKey] = nil
-                if let block = oldSlot.block { freed.append(block) }
+                // Only buffers sized for the caller's graph go to the caller's pool; the shards of one
+                // process may serve different graphs, whose blocks are simply dropped here.
+                if let block = oldSlot.block, oldKey.graph == key.graph { freed.append(block) }
             }
             return freed
         }

@@ -206,6 +206,9 @@ extension EncodeArena {
             r.pointee.flow_pushed = result.flowPushed
             r.pointee.vertices_expanded = wireUInt64(result.verticesExpanded)
             r.pointee.levels = wireUInt32(result.levels)
+            r.pointee.frontier_spread = result.frontierSpread
+            r.pointee.sampled_frontier_flow = result.sampledFrontierFlow
+            r.pointee.frontier_second_moment = result.frontierSecondMoment
             return r
         }
         m.pointee.n_block_results = blocks.count

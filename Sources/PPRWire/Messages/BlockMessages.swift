@@ -54,10 +54,17 @@ public struct BlockResult: Hashable, Sendable {
     public var flowPushed: Double
     public var verticesExpanded: Int
     public var levels: Int
+    /// Sum over vertices of the square root of this shard's fingerprint sum (the pushed mass left out):
+    /// the spread `ErrorEstimate` needs.
+    public var frontierSpread: Double
+    /// The query's expansion statistics behind `ErrorEstimate` (the same on every shard).
+    public var sampledFrontierFlow: Double
+    public var frontierSecondMoment: Double
     /// Makes a result; the arrays must have equal lengths.
     public init(
         vertices: [VertexIndex], scores: [Float], mass: Double, frontierSize: Int = 0, flowPushed: Double = 0,
-        verticesExpanded: Int = 0, levels: Int = 0
+        verticesExpanded: Int = 0, levels: Int = 0, frontierSpread: Double = 0, sampledFrontierFlow: Double = 0,
+        frontierSecondMoment: Double = 0
     ) {
         precondition(vertices.count == scores.count, "a block result needs one score per vertex")
         self.vertices = vertices
@@ -67,6 +74,9 @@ public struct BlockResult: Hashable, Sendable {
         self.flowPushed = flowPushed
         self.verticesExpanded = verticesExpanded
         self.levels = levels
+        self.frontierSpread = frontierSpread
+        self.sampledFrontierFlow = sampledFrontierFlow
+        self.frontierSecondMoment = frontierSecondMoment
     }
 }
 

@@ -101,6 +101,8 @@ struct BatchLineJSON: Decodable {
     var sources: [Source]
     var results: [RankedEntry]?
     var error: JobJSON.Failure?
+    /// The engine's estimate of the answer's L1 error (answered lines).
+    var error_estimate: Double?
 }
 
 /// Checks that two top-k answers agree: scores rank by rank within `tolerance`, and every vertex in both
