@@ -3,7 +3,7 @@
 // Note on blocking: every call here is synchronous and may block on disk I/O (commits fsync) or
 // on the single-writer lock. Transactions are synchronous closures, never `async`, because an LMDB
 // write transaction belongs to the thread that began it and a task can change threads at any
-// `await`. Callers run writes on a thread of their own (or a dedicated pool), not the cooperative
+// `await`. Callers run writes on a thread of their own (or a dedicated queue), not the cooperative
 // pool. The environment is opened with MDB_NOTLS, so read transactions are not tied to a thread's
 // reader slot and may be used from any thread (still one closure at a time).
 internal import CLMDB

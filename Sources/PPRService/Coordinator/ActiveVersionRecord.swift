@@ -11,8 +11,8 @@ import Synchronization
 public final class ActiveVersionRecord: Sendable {
     private let ledger: JobLedger?
     private let cached: Mutex<UInt64?>
-    /// Runs the LMDB write: a write transaction can wait for LMDB's writer lock, so never on the pool.
-    private let writer = OffPool(label: "powerwalk.coordinator.active-version", concurrent: false)
+    /// Runs the LMDB write: a write transaction can wait for LMDB's writer lock, so never on the cooperative pool.
+    private let writer = BlockingQueue(label: "powerwalk.coordinator.active-version", concurrent: false)
 
     /// A record kept in memory only (lost on restart).
     public init() {

@@ -31,14 +31,16 @@ final class BatchExecutor: Sendable {
     let graph: CSRGraph
     private let partition: Partition
     private let defaults: QueryDefaults
-    private let shards: ShardPool
+    private let shards: ShardConnections
     private let deadline: Duration
     /// Queries per block.
     let blockSize: Int
     private let pruneRatio: Double
-    private let cpu = OffPool(label: "powerwalk.coordinator.batch", concurrent: true)
+    private let cpu = BlockingQueue(label: "powerwalk.coordinator.batch", concurrent: true)
 
-    init(graph: CSRGraph, config: ServiceConfig, shards: ShardPool, pruneRatio: Double = BatchExecutor.pruneRatio) {
+    init(
+        graph: CSRGraph, config: ServiceConfig, shards: ShardConnections, pruneRatio: Double = BatchExecutor.pruneRatio
+    ) {
         self.graph = graph
         partition = config.partition
         defaults = config.query

@@ -1,6 +1,6 @@
 // Cluster status: what an operator (`pwctl status`) sees. Every replica's state comes from a WorkerHealth
 // call with a short deadline, all replicas at once, so a dead worker shows as unreachable quickly
-// instead of holding the whole report up; the pool adds what it knows (failures, lagging, catch-up).
+// instead of holding the whole report up; the shard connections add what they know (failures, lagging, catch-up).
 //
 // A replica serves only with the cluster's active version; one without it is lagging (or catching up,
 // when it builds it) and does not count as serving. A shard is serving (or indexing, while an index job
@@ -27,7 +27,7 @@ extension Coordinator {
             shards: statuses, coordinatorVersion: softwareVersion, graph: summary, activeIndexVersion: active)
     }
 
-    /// Health of every replica as the pool tracks it, for other components (metrics): breaker, failures,
+    /// Health of every replica as the shard connections track it, for other components (metrics): breaker, failures,
     /// lagging version, catch-up.
     public func replicaHealth() -> [ReplicaID: ReplicaHealth] {
         Dictionary(uniqueKeysWithValues: shards.allReplicas.map { ($0, shards.health(of: $0)) })

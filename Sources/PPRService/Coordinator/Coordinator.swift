@@ -1,9 +1,9 @@
 // Coordinator: the client front's logic (DESIGN §3): queries over the shards, cluster status, jobs.
 //
-// It owns the shard connections (with replica health and failover, ShardPool), the record of the active
+// It owns the shard connections (with replica health and failover, ShardConnections), the record of the active
 // index version, and the replica supervisor that probes replicas and catches up lagging ones
 // (ReplicaCatchUp); it is the `JobContext` the job runner drives (answer = the batch path, callShard and
-// callReplica = the pool, active version persisted through `ActiveVersionRecord`). `handle(_:)` is the one entry point for wire requests; it
+// callReplica = the shard connections, active version persisted through `ActiveVersionRecord`). `handle(_:)` is the one entry point for wire requests; it
 // never traps on client input (every field is validated in ResolvedQuery and the handlers).
 import Logging
 import PPRCore
@@ -21,7 +21,7 @@ public final class Coordinator: JobContext {
     public let softwareVersion: String
     /// Where the coordinator logs (requests that fail at debug, version changes at info).
     public let logger: Logger
-    let shards: ShardPool
+    let shards: ShardConnections
     /// Probes replicas and catches up lagging ones; started by `start()`, stopped by `shutdown()`.
     let replicaSupervisor: ReplicaCatchUp
     private let executor: QueryExecutor
@@ -56,12 +56,12 @@ public final class Coordinator: JobContext {
             try ledger.map { ledger throws(WireError) in try ActiveVersionRecord(ledger: ledger) }
             ?? ActiveVersionRecord()
         self.logger = logger
-        shards = try ShardPool(
+        shards = try ShardConnections(
             shards: config.shards, tls: config.security?.clusterClientTLS,
             openReplicaDeadline: .milliseconds(config.deadlines.healthProbeMillis))
         executor = QueryExecutor(graph: graph.graph, config: config, shards: shards)
         replicaSupervisor = ReplicaCatchUp(
-            pool: shards, config: config, graphChecksum: graph.checksum, logger: logger)
+            shards: shards, config: config, graphChecksum: graph.checksum, logger: logger)
         batchExecutor = BatchExecutor(graph: graph.graph, config: config, shards: shards)
         if let ledger {
             let runner = JobRunner(ledger: ledger, context: self, settings: JobSettings(config: config), logger: logger)
@@ -140,7 +140,7 @@ public final class Coordinator: JobContext {
         return try await executor.answer(queries, index: index)
     }
 
-    /// Sends one request to a shard through the pool.
+    /// Sends one request to a shard through its connections (with failover).
     public func callShard(_ shard: ShardID, _ request: WireRequest, deadline: Duration) async throws(WireError)
         -> WireResponse
     {
@@ -150,7 +150,7 @@ public final class Coordinator: JobContext {
     /// Replicas of `shard`.
     public func replicaCount(of shard: ShardID) -> Int { shards.replicaCount(of: shard) }
 
-    /// Sends one request to one replica through the pool (no failover).
+    /// Sends one request to one replica (no failover).
     public func callReplica(_ replica: ReplicaID, _ request: WireRequest, deadline: Duration) async throws(WireError)
         -> WireResponse
     {

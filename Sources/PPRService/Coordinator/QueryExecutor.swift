@@ -30,15 +30,15 @@ final class QueryExecutor: Sendable {
     let graph: CSRGraph
     private let partition: Partition
     private let defaults: QueryDefaults
-    private let shards: ShardPool
+    private let shards: ShardConnections
     private let combineDeadline: Duration
     /// Frontier entries one combine round may carry (`limits.combineEntries`): bounds a worker's work and
     /// the message sizes per request, so large batches take several rounds instead of one huge request.
     private let combineEntryBudget: Int
     private let scratch: ScratchPool
-    private let cpu = OffPool(label: "powerwalk.coordinator.query", concurrent: true)
+    private let cpu = BlockingQueue(label: "powerwalk.coordinator.query", concurrent: true)
 
-    init(graph: CSRGraph, config: ServiceConfig, shards: ShardPool) {
+    init(graph: CSRGraph, config: ServiceConfig, shards: ShardConnections) {
         self.graph = graph
         partition = config.partition
         defaults = config.query

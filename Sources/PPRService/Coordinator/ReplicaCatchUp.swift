@@ -22,7 +22,7 @@ import Synchronization
 
 /// Probes replicas and catches up the ones that lack the active index version.
 final class ReplicaCatchUp: Sendable {
-    private let pool: ShardPool
+    private let shards: ShardConnections
     private let graphChecksum: UInt64
     /// Walk threads of a catch-up build (`index.threads`; 0 = all cores).
     private let threads: Int
@@ -47,10 +47,10 @@ final class ReplicaCatchUp: Sendable {
     }
 
     init(
-        pool: ShardPool, config: ServiceConfig, graphChecksum: UInt64, logger: Logger,
+        shards: ShardConnections, config: ServiceConfig, graphChecksum: UInt64, logger: Logger,
         pollInterval: Duration = .milliseconds(250)
     ) {
-        self.pool = pool
+        self.shards = shards
         self.graphChecksum = graphChecksum
         threads = config.index.threads
         probeInterval = .milliseconds(config.deadlines.healthProbeMillis)
@@ -109,12 +109,12 @@ final class ReplicaCatchUp: Sendable {
 
     /// Marks replicas as lacking `version` (an index job left them behind).
     func markLagging(_ replicas: [ReplicaID], version: UInt64) {
-        for replica in replicas { pool.updateHealth(of: replica) { $0.lacksVersion = version } }
+        for replica in replicas { shards.updateHealth(of: replica) { $0.lacksVersion = version } }
     }
 
     /// One probe round, then catch-up decisions against the active index.
     func tick() async {
-        let healths = await pool.healthOfEveryReplica(deadline: probeInterval)
+        let healths = await shards.healthOfEveryReplica(deadline: probeInterval)
         // During an index job replicas switch to the new version before the cluster does: no decisions.
         guard state.withLock({ $0.buildsRunning == 0 }), let index = await target() else { return }
         for (s, shard) in healths.enumerated() {
@@ -122,13 +122,13 @@ final class ReplicaCatchUp: Sendable {
                 guard case .success(let health) = outcome else { continue }
                 let replica = ReplicaID(shard: ShardID(s), replica: r)
                 if health.activeVersion == index.version {
-                    pool.updateHealth(of: replica) { health in
+                    shards.updateHealth(of: replica) { health in
                         if health.lacksVersion != nil { health.lacksVersion = nil }
                         health.catchUp = nil
                     }
                     continue
                 }
-                pool.updateHealth(of: replica) { $0.lacksVersion = index.version }
+                shards.updateHealth(of: replica) { $0.lacksVersion = index.version }
                 startCatchUp(replica, index: index)
             }
         }
@@ -142,7 +142,7 @@ final class ReplicaCatchUp: Sendable {
     }
 
     private func startCatchUp(_ replica: ReplicaID, index: ActiveIndex) {
-        let failed = pool.health(of: replica).catchUp
+        let failed = shards.health(of: replica).catchUp
         if let failed, failed.version == index.version, let at = failed.failedAt, .now - at < Self.retryInterval {
             return
         }
@@ -159,17 +159,17 @@ final class ReplicaCatchUp: Sendable {
     private func catchUp(_ replica: ReplicaID, index: ActiveIndex) async {
         let version = index.version
         var building = false
-        pool.updateHealth(of: replica) { $0.catchUp = .init(version: version) }
+        shards.updateHealth(of: replica) { $0.catchUp = .init(version: version) }
         do throws(WireError) {
             if try await activate(replica, version) { return finished(replica, version) }
             logger.notice("replica lacks the active index version; building it", metadata: meta(replica, version))
             let request = IndexTaskRequest(
                 version: version, walk: index.walk, threads: threads, graphChecksum: graphChecksum)
             var status = try taskStatus(
-                try await pool.call(replica, .startIndexTask(request), deadline: controlDeadline))
+                try await shards.call(replica, .startIndexTask(request), deadline: controlDeadline))
             building = true
             while status.state == .running {
-                pool.updateHealth(of: replica) { health in
+                shards.updateHealth(of: replica) { health in
                     health.catchUp?.progressDone = status.progressDone
                     health.catchUp?.progressTotal = status.progressTotal
                 }
@@ -177,7 +177,7 @@ final class ReplicaCatchUp: Sendable {
                 guard await target()?.version == version else {
                     throw WireError(.cancelled, "the active version changed")
                 }
-                let reply = try await pool.call(
+                let reply = try await shards.call(
                     replica, .getIndexTask(GetIndexTaskRequest(version: version)), deadline: controlDeadline)
                 status = try taskStatus(reply)
             }
@@ -194,14 +194,14 @@ final class ReplicaCatchUp: Sendable {
             finished(replica, version)
         } catch {
             if building {
-                let (pool, deadline) = (pool, controlDeadline)
+                let (shards, deadline) = (shards, controlDeadline)
                 await Task.detached {
-                    _ = try? await pool.call(
+                    _ = try? await shards.call(
                         replica, .cancelIndexTask(CancelIndexTaskRequest(version: version)), deadline: deadline)
                 }.value
             }
             let stopped = error.code == .cancelled
-            pool.updateHealth(of: replica) { health in
+            shards.updateHealth(of: replica) { health in
                 if stopped {
                     health.catchUp = nil
                 } else {
@@ -220,7 +220,7 @@ final class ReplicaCatchUp: Sendable {
     /// ActivateVersion(version) on the replica: true when done, false when it does not hold it complete.
     private func activate(_ replica: ReplicaID, _ version: UInt64) async throws(WireError) -> Bool {
         do throws(WireError) {
-            let reply = try await pool.call(
+            let reply = try await shards.call(
                 replica, .activateVersion(ActivateVersionRequest(version: version)), deadline: controlDeadline)
             guard case .activateVersion(let activated) = reply, activated.activeVersion == version else {
                 throw WireError(.internal, "\(replica) answered ActivateVersion with \(reply)")
@@ -233,7 +233,7 @@ final class ReplicaCatchUp: Sendable {
     }
 
     private func finished(_ replica: ReplicaID, _ version: UInt64) {
-        pool.updateHealth(of: replica) { health in
+        shards.updateHealth(of: replica) { health in
             if health.lacksVersion == version { health.lacksVersion = nil }
             health.catchUp = nil
         }
@@ -246,6 +246,6 @@ final class ReplicaCatchUp: Sendable {
     }
 
     private func meta(_ replica: ReplicaID, _ version: UInt64) -> Logger.Metadata {
-        ["replica": "\(replica)", "url": "\(pool.url(of: replica))", "version": "\(version)"]
+        ["replica": "\(replica)", "url": "\(shards.url(of: replica))", "version": "\(version)"]
     }
 }

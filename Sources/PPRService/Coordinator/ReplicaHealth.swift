@@ -31,7 +31,7 @@ public struct ReplicaID: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 }
 
-/// What the coordinator knows of one replica; mutated under the pool's lock.
+/// What the coordinator knows of one replica; mutated under ShardConnections' lock.
 public struct ReplicaHealth: Sendable, Equatable {
     /// Transport failures since the last reply.
     public private(set) var consecutiveFailures = 0

@@ -125,7 +125,7 @@ struct JobHandle: Sendable {
     let settings: JobSettings
     let logger: Logger
     /// For blocking work (files, exact PPR).
-    let cpu: OffPool
+    let cpu: BlockingQueue
 
     /// Reports `done` units out of `total`.
     func progress(_ done: Int, of total: Int) async {

@@ -32,7 +32,7 @@ public actor JobRunner {
     let settings: JobSettings
     let logger: Logger
     /// For CPU-heavy and file work of jobs (exact PPR, input parsing).
-    let cpu = OffPool(label: "powerwalk.jobs.work", concurrent: true, qos: .utility)
+    let cpu = BlockingQueue(label: "powerwalk.jobs.work", concurrent: true, qos: .utility)
 
     /// A queued or running job, as current as it gets (the ledger may lag by the persist interval).
     struct LiveJob {

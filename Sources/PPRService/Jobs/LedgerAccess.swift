@@ -1,4 +1,4 @@
-// LedgerAccess: the job ledger's blocking LMDB calls on a serial OffPool (one writer anyway).
+// LedgerAccess: the job ledger's blocking LMDB calls on a serial BlockingQueue (one writer anyway).
 import Dispatch
 import PPRStorage
 import PPRWire
@@ -6,11 +6,11 @@ import PPRWire
 /// The job ledger behind a serial queue, its errors as INTERNAL wire errors.
 struct LedgerAccess: Sendable {
     let ledger: JobLedger
-    private let pool: OffPool
+    private let queue: BlockingQueue
 
     init(_ ledger: JobLedger) {
         self.ledger = ledger
-        pool = OffPool(label: "powerwalk.jobs.ledger", concurrent: false, qos: .utility)
+        queue = BlockingQueue(label: "powerwalk.jobs.ledger", concurrent: false, qos: .utility)
     }
 
     /// Runs `body` with the ledger on the ledger queue.
@@ -18,7 +18,7 @@ struct LedgerAccess: Sendable {
         -> T
     {
         let ledger = ledger
-        return try await pool.run { () throws(WireError) -> T in
+        return try await queue.run { () throws(WireError) -> T in
             do { return try body(ledger) } catch let error as WireError { throw error } catch {
                 throw WireError(.internal, "job ledger: \(error)")
             }

@@ -101,9 +101,9 @@ public struct CombineMetrics: Sendable {
     }
 }
 
-/// Replica health as the coordinator's shard pool sees it: one gauge per shard replica, 1 when its last
+/// Replica health as the coordinator's shard connections see it: one gauge per shard replica, 1 when its last
 /// call was answered (any reply, error replies included), 0 after a transport failure (no reply in time,
-/// connection gone). The replication work (ShardPool's health tracking) calls `set` from its
+/// connection gone). The replication work (ShardConnections's health tracking) calls `set` from its
 /// success and failure paths; nothing else writes these gauges.
 public final class ReplicaHealthMetrics: Sendable {
     private let gauges: [[Gauge]]

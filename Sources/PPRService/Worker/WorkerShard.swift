@@ -4,7 +4,7 @@
 //
 // State: the index-task state machine (IndexTaskLifecycle, pure) and a cache of version readers, both
 // behind one Mutex; counters are atomics. Blocking work (LMDB transactions, combines) runs on Dispatch
-// threads through OffPool, never on the cooperative pool; builds run on their own Thread.
+// threads through BlockingQueue, never on the cooperative pool; builds run on their own Thread.
 import Foundation
 import Logging
 import PPRCore
@@ -23,9 +23,9 @@ public final class WorkerShard: Sendable {
     /// Owned; the environment stays open while the shard or a reader of it lives.
     let store: FingerprintStore
     /// Concurrent Dispatch threads for combines and reads.
-    let executor: OffPool
+    let executor: BlockingQueue
     /// A serial Dispatch queue for activation, so two activations cannot interleave their steps.
-    let control: OffPool
+    let control: BlockingQueue
     let logger: Logger
     let workerVersion: String
     let started = ContinuousClock.now
@@ -63,8 +63,8 @@ public final class WorkerShard: Sendable {
         self.graph = graph
         self.store = store
         self.workerVersion = workerVersion
-        self.executor = OffPool(label: "powerwalk.worker.shard-\(id.rawValue)", concurrent: true)
-        self.control = OffPool(label: "powerwalk.worker.shard-\(id.rawValue).control", concurrent: false)
+        self.executor = BlockingQueue(label: "powerwalk.worker.shard-\(id.rawValue)", concurrent: true)
+        self.control = BlockingQueue(label: "powerwalk.worker.shard-\(id.rawValue).control", concurrent: false)
         var logger = logger
         logger[metadataKey: "shard"] = "\(id.rawValue)"
         self.logger = logger
@@ -180,7 +180,7 @@ public final class WorkerShard: Sendable {
 
     /// Runs blocking `body` on `executor`; its error becomes a `WireError` naming this shard.
     func blocking<R: Sendable>(
-        _ executor: OffPool, _ body: @escaping @Sendable () throws -> R
+        _ executor: BlockingQueue, _ body: @escaping @Sendable () throws -> R
     ) async throws(WireError) -> R {
         do {
             return try await executor.perform(body)

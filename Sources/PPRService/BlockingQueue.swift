@@ -1,4 +1,4 @@
-// OffPool: runs blocking work (LMDB transactions, file I/O, CPU-heavy expansions, combines and exact PPR)
+// BlockingQueue: runs blocking work (LMDB transactions, file I/O, CPU-heavy expansions, combines and exact PPR)
 // on a Dispatch queue, never on Swift's cooperative pool, and bridges the result back with a continuation.
 // On a 2-core machine the cooperative pool has 2 threads; one long LMDB read or combine on it would stall
 // every task of the process. Concurrency is bounded by the callers (a WireServer serves at most
@@ -6,7 +6,7 @@
 import Dispatch
 
 /// Runs synchronous closures on a Dispatch queue of its own.
-struct OffPool: Sendable {
+struct BlockingQueue: Sendable {
     private let queue: DispatchQueue
 
     /// A queue named `label` (visible in debuggers and thread dumps); serial unless `concurrent`.

@@ -1,4 +1,4 @@
-// ShardPool: the coordinator's connections to the workers, one WireClient per replica of every shard,
+// ShardConnections: the coordinator's connections to the workers, one WireClient per replica of every shard,
 // with each replica's health (ReplicaHealth: circuit breaker, lagging version).
 //
 // A call to a shard tries its replicas within one deadline, in this order: healthy replicas (breaker
@@ -14,13 +14,13 @@
 // replica dies wait for the first detection only, not each for its own share of the deadline.
 // When no replica answers, the error is UNAVAILABLE naming the shard, its URLs and the deadline; when
 // every replica refused a pinned version, it is the last refusal.
-// Dials are non-blocking, so the pool can be made before the workers start.
+// Dials are non-blocking, so the connections can be made before the workers start.
 import PPRCore
 import PPRWire
 import Synchronization
 
 /// WireClients to every replica of every shard, with health, failover and parallel fan-out.
-public final class ShardPool: Sendable {
+public final class ShardConnections: Sendable {
     /// `replicas[s][r]` is replica `r` of shard `s`.
     private let replicas: [[Replica]]
     /// Exported replica health (1 answered, 0 transport failure), set by `attempt`.
@@ -73,10 +73,10 @@ public final class ShardPool: Sendable {
     /// The URL of one replica.
     public func url(of replica: ReplicaID) -> String { self.replica(replica).client.url }
 
-    /// What the pool knows of a replica now (breaker, last health, lagging, catch-up).
+    /// What the connections know of a replica now (breaker, last health, lagging, catch-up).
     public func health(of replica: ReplicaID) -> ReplicaHealth { self.replica(replica).state.withLock { $0 } }
 
-    /// Changes what the pool knows of a replica (lagging and catch-up marks).
+    /// Changes what the connections know of a replica (lagging and catch-up marks).
     func updateHealth<R>(of replica: ReplicaID, _ body: (inout ReplicaHealth) -> R) -> R {
         self.replica(replica).state.withLock { body(&$0) }
     }
@@ -320,10 +320,10 @@ public final class ShardPool: Sendable {
     }
 }
 
-/// One replica: its connection and what the pool knows of it.
+/// One replica: its connection and what is known of it.
 private final class Replica: Sendable {
     let id: ReplicaID
-    /// Owned; closed by the pool's `close()`.
+    /// Owned; closed by `ShardConnections.close()`..
     let client: WireClient
     let state = Mutex(ReplicaHealth())
     /// Used on a shard's first replica only: where the shard's next call starts among its healthy
