@@ -39,6 +39,7 @@ extension WireError {
         case let error as ServingError: self.init(.unavailable, error.description)
         case let error as StoredJobError: self.init(.internal, error.description)
         case let error as FrontAccessError: self.init(Self.code(for: error), error.description)
+        case let error as ActiveIndexError: self.init(Self.code(for: error), error.description)
         case is CancellationError: self.init(.cancelled, "the request was cancelled")
         default: self.init(.internal, String(describing: error))
         }
@@ -103,6 +104,17 @@ extension WireError {
         switch error {
         case .vertexOutOfRange: .notFound
         case .empty, .nonPositiveWeight, .nonFiniteWeight, .weightSumNotFinite: .invalidArgument
+        }
+    }
+
+    /// A shard that does not answer is UNAVAILABLE (retry later); the rest need an operator (an index job, a
+    /// restart on the right graph): FAILED_PRECONDITION.
+    private static func code(for error: ActiveIndexError) -> WireErrorCode {
+        switch error {
+        case .shardUnreachable: .unavailable
+        case .noActiveVersion, .shardHasNoIndex, .shardServesAnotherVersion, .builtForAnotherGraph,
+            .walkParametersDiffer:
+            .failedPrecondition
         }
     }
 

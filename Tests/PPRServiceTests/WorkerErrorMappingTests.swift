@@ -28,6 +28,13 @@ import Testing
             (QueryRequestError.inBatch(query: 2, .unknownVertex(VertexID(5), role: .source)), .notFound),
             (QueryRequestError.outOfRange(field: "top_k", value: "0", expected: "in 1 ... 2"), .invalidArgument),
             (JobSpecError.invalidParameter(name: "top_k", value: "0", expected: "1 ... 2"), .invalidArgument),
+            (ActiveIndexError.noActiveVersion, .failedPrecondition),
+            (ActiveIndexError.shardUnreachable(ShardID(1), detail: "no reply"), .unavailable),
+            (ActiveIndexError.shardServesAnotherVersion(ShardID(1), serving: 2, expected: 3), .failedPrecondition),
+            (
+                ActiveIndexError.builtForAnotherGraph(ShardID(0), indexedChecksum: 1, graphChecksum: 2),
+                .failedPrecondition
+            ),
             (JobSpecError.files(.unusable(name: "input_path", path: "x", reason: "a directory")), .invalidArgument),
             (QueryError.personalization(.vertexOutOfRange(vertex: 7, vertexCount: 5)), .notFound),
             (PersonalizationError.empty, .invalidArgument),

@@ -202,9 +202,7 @@ public final class Coordinator: JobContext {
 
     /// The active index, learning its parameters from the workers when only its number is known.
     func activeIndex() async throws(WireError) -> ActiveIndex {
-        guard let version = record.load() else {
-            throw WireError(.failedPrecondition, "no index version is active: run an index job")
-        }
+        guard let version = record.load() else { throw WireError(from: ActiveIndexError.noActiveVersion) }
         if let known = active.withLock({ $0 }), known.version == version { return known }
         let index = try await resolve(version)
         active.withLock { $0 = index }
@@ -218,22 +216,19 @@ public final class Coordinator: JobContext {
         var walk: WalkParameters?
         for (s, replicas) in replies.enumerated() {
             let shard = ShardID(s)
-            var problem: WireError?
+            var problem: ActiveIndexError?
             var found: ManifestSummary?
             for reply in replicas {
                 switch reply {
                 case .failure(let error):
-                    problem = problem ?? WireError(.unavailable, "\(shard) did not answer: \(error.message)")
+                    problem = problem ?? .shardUnreachable(shard, detail: error.message)
                 case .success(let health):
                     guard let manifest = health.manifest else {
-                        problem = WireError(
-                            .failedPrecondition, "\(shard) has no active index (expected version \(version))")
+                        problem = .shardHasNoIndex(shard, expected: version)
                         continue
                     }
                     guard health.activeVersion == version, manifest.indexVersion == version else {
-                        problem = WireError(
-                            .failedPrecondition, "\(shard) serves index version \(health.activeVersion), not \(version)"
-                        )
+                        problem = .shardServesAnotherVersion(shard, serving: health.activeVersion, expected: version)
                         continue
                     }
                     guard manifest.graphChecksum == graph.checksum else {
@@ -244,23 +239,20 @@ public final class Coordinator: JobContext {
                                     graphWeighted: graph.graph.isWeighted, indexedChecksum: manifest.graphChecksum))
                         }
                         throw WireError(
-                            .failedPrecondition,
-                            "\(shard) index was built for graph checksum \(GraphFileFormat.hex(manifest.graphChecksum)), "
-                                + "not \(GraphFileFormat.hex(graph.checksum))"
-                        )
+                            from: ActiveIndexError.builtForAnotherGraph(
+                                shard, indexedChecksum: manifest.graphChecksum, graphChecksum: graph.checksum))
                     }
                     found = found ?? manifest
                 }
             }
             guard let manifest = found else {
-                throw problem ?? WireError(.unavailable, "\(shard): no replica answered")
+                throw WireError(from: problem ?? .shardUnreachable(shard, detail: nil))
             }
-            if let walk, walk != manifest.walk {
-                throw WireError(.failedPrecondition, "\(shard) index parameters differ from shard 0's")
-            }
+            if let walk, walk != manifest.walk { throw WireError(from: ActiveIndexError.walkParametersDiffer(shard)) }
             walk = manifest.walk
         }
-        guard let walk else { throw WireError(.internal, "the cluster has no shards") }
+        // The configuration has at least one shard (checked at start), so walk is set here.
+        guard let walk else { throw WireError(from: ActiveIndexError.shardUnreachable(ShardID(0), detail: nil)) }
         return ActiveIndex(version: version, walk: walk)
     }
 }
