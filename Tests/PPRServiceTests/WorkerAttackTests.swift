@@ -64,8 +64,10 @@ import Testing
             #expect(
                 await callError(client, .activateVersion(ActivateVersionRequest(version: 99)))?.code
                     == .failedPrecondition)
+            // Long enough (seconds in release) that the activation below reaches the worker while it builds,
+            // even on a loaded machine; the cancel stops it at the next chunk.
             var longWalk = workerWalk
-            longWalk.walksPerVertex = 5000
+            longWalk.walksPerVertex = 20_000
             _ = try await client.call(
                 .startIndexTask(IndexTaskRequest(version: 7, walk: longWalk, threads: 1, graphChecksum: checksum)),
                 deadline: .seconds(10))
