@@ -154,12 +154,13 @@ import Testing
     }
 }
 
-/// Runs `body` on an indexed cluster of 2 shards × 2 replicas with a 200 ms health probe.
+/// Runs `body` on an indexed cluster of 2 shards × 2 replicas with a 400 ms health probe (also the deadline of a
+/// call to a replica whose breaker is open: shorter ones time out on a loaded machine).
 func withReplicatedCluster<R>(
     combineMillis: Int = 2_000, _ body: (CoordinatorTestCluster) async throws -> R
 ) async throws -> R {
     let cluster = try CoordinatorTestCluster(
-        shardCount: 2, replicas: 2, combineMillis: combineMillis, healthProbeMillis: 200)
+        shardCount: 2, replicas: 2, combineMillis: combineMillis, healthProbeMillis: 400)
     do {
         #expect(try await cluster.index() == 1)
         let result = try await body(cluster)
