@@ -68,6 +68,20 @@ private func expectRefused(
         #expect(read.bytes == Array("1\n2\n".utf8))
     }
 
+    @Test func anInputLargerThanTheBoundIsRefusedBeforeItIsRead() throws {
+        let layout = try Layout()
+        defer { layout.sandbox.remove() }
+        // Sparse: the size without the disk space.
+        let huge = FileManager.default.createFile(atPath: "\(layout.jobs)/huge.txt", contents: nil)
+        #expect(huge)
+        let handle = try #require(FileHandle(forWritingAtPath: "\(layout.jobs)/huge.txt"))
+        try handle.truncate(atOffset: UInt64(JobFiles.maxInputBytes) + 1)
+        try handle.close()
+        let error = #expect(throws: JobFilesError.self) { _ = try layout.files.readInput("huge.txt") }
+        #expect(error?.description.contains("larger than 256 MiB") == true, "\(String(describing: error))")
+        #expect(WireError(from: try #require(error)).code == .invalidArgument)
+    }
+
     @Test func everyEscapeFormIsRefusedBeforeAnythingIsReadOrCreated() throws {
         let layout = try Layout()
         defer { layout.sandbox.remove() }

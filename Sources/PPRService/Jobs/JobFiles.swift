@@ -86,7 +86,13 @@ public struct JobFiles: Equatable, Sendable {
 
     // MARK: Opening
 
-    /// Reads the whole input `path` (resolved again, opened without following any link).
+    /// Largest input file a job reads (batch queries, export sources): 256 MiB, tens of millions of sources,
+    /// whose parsed form still fits the coordinator's memory several times over. A request names the file,
+    /// so without a bound it could make the coordinator read any amount (or a file that keeps growing).
+    public static let maxInputBytes = 256 << 20
+
+    /// Reads the whole input `path` (resolved again, opened without following any link), at most
+    /// `maxInputBytes`.
     public func readInput(_ path: String, name: String = "input_path") throws(JobFilesError) -> (
         path: String, bytes: [UInt8]
     ) {
@@ -97,6 +103,10 @@ public struct JobFiles: Equatable, Sendable {
         guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
             throw .unusable(name: name, path: path, reason: "not a regular file")
         }
+        let tooLarge = JobFilesError.unusable(
+            name: name, path: path,
+            reason: "larger than \(Self.maxInputBytes >> 20) MiB, the most a job reads: split it into several jobs")
+        guard status.st_size <= Self.maxInputBytes else { throw tooLarge }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(status.st_size))
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -108,6 +118,7 @@ public struct JobFiles: Equatable, Sendable {
                 throw .io(path: resolved, operation: "read", reason: Self.errnoText(errno))
             }
             bytes += buffer[0..<count]
+            guard bytes.count <= Self.maxInputBytes else { throw tooLarge }  // it grew while being read
         }
         return (resolved, bytes)
     }
