@@ -22,6 +22,13 @@ public struct LoadedGraph: Sendable {
     public let checksum: UInt64
     /// Where it was loaded from.
     public let path: String
+
+    /// A graph just written to `path` with `checksum` (no need to read the file back).
+    package init(graph: CSRGraph, checksum: UInt64, path: String) {
+        self.graph = graph
+        self.checksum = checksum
+        self.path = path
+    }
 }
 
 /// Atomic write and validated load of graph files.

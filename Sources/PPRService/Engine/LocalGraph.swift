@@ -23,13 +23,14 @@ public struct LocalGraph: Sendable {
         LocalGraph(loaded: try GraphFile.load(path))
     }
 
-    /// Writes `graph` atomically as a graph file at `path` (version 1 unweighted, 2 weighted) and returns
-    /// it as loaded from there.
+    /// Validates `graph`, writes it atomically as a graph file at `path` (version 1 unweighted, 2 weighted)
+    /// and returns it with the file's checksum, without reading the file back.
     ///
-    /// - Throws: `GraphFileError`.
+    /// - Throws: `GraphError` (CSR invariants), `GraphFileError`.
     public static func write(_ graph: CSRGraph, to path: String) throws -> LocalGraph {
-        try GraphFile.write(graph, to: path)
-        return try load(path)
+        try graph.validate()
+        let checksum = try GraphFile.write(graph, to: path)
+        return LocalGraph(loaded: LoadedGraph(graph: graph, checksum: checksum, path: path))
     }
 
     /// What `ingest` read and wrote.
