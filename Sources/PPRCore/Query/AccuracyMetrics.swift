@@ -14,6 +14,33 @@ public enum AccuracyMetrics {
         return overlap(found, truth) / Double(truth.count)
     }
 
+    /// Precision@k that does not depend on how ties in the exact vector are broken: a listed vertex
+    /// counts as relevant when its exact score is positive and at least the k-th exact score minus
+    /// `tolerance`. When several vertices tie at the k-th place (on sparse graphs many out-neighbours of
+    /// one vertex have identical exact PPR), `precision` keeps the lowest-index ones and counts any other
+    /// tied vertex as a miss, although it is as relevant; this figure counts it. The denominator is the
+    /// size of the exact top-k, as in `precision`, and the figure is capped at 1.
+    ///
+    /// `tolerance` is the oracle's resolution: power iteration stopped at an L1 change of 1e-10 is
+    /// within `1e-10 * (1 - alpha) / alpha`, about 6e-10, of exact PPR in L1, hence in every score.
+    public static func tieAwarePrecision(
+        atK k: Int, approximate: [Double], exact: [Double], tolerance: Double = defaultTieTolerance,
+        excluding excluded: ExcludedSet = .empty
+    ) -> Double {
+        let truth = TopK.select(exact, k: k, excluding: excluded)
+        guard let last = truth.last else { return 1 }
+        let threshold = last.score - tolerance
+        let found = TopK.select(approximate, k: k, excluding: excluded)
+        let relevant = found.reduce(0) { count, entry in
+            let score = exact[Int(entry.vertex)]
+            return count + (score > 0 && score >= threshold ? 1 : 0)
+        }
+        return Double(min(relevant, truth.count)) / Double(truth.count)
+    }
+
+    /// Exact scores closer than this are treated as tied by `tieAwarePrecision`.
+    public static let defaultTieTolerance = 1e-9
+
     /// `|found ∩ truth|` by vertex, as a `Double`.
     public static func overlap(_ found: [ScoredVertex], _ truth: [ScoredVertex]) -> Double {
         let truthVertices = ExcludedSet(truth.map(\.vertex))
