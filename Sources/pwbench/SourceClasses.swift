@@ -103,15 +103,29 @@ extension EngineBenchmark {
         let graph = exact.graph
         figures.misses.append(
             "\(sourceClass) id \(graph.externalIDs[Int(source)]) out-degree \(graph.outDegree(source)): "
-                + "P@10 \(fixed(p10, 2)) (tie-aware \(fixed(tie10, 2)), \(tiedAtK(10, truth)) tied at 10th), "
-                + "P@100 \(fixed(p100, 2)) (tie-aware \(fixed(tie100, 2)), \(tiedAtK(100, truth)) tied at 100th), "
+                + "P@10 \(fixed(p10, 2)) (tie-aware \(fixed(tie10, 2)), \(tiedAtK(10, truth)) tied at 10th, "
+                + "\(boundary(10, truth, approximate))), "
+                + "P@100 \(fixed(p100, 2)) (tie-aware \(fixed(tie100, 2)), \(tiedAtK(100, truth)) tied at 100th, "
+                + "\(boundary(100, truth, approximate))), "
                 + "L1 \(fixed(l1, 4)), error_estimate \(fixed(metadata.errorEstimate, 4)), "
                 + "frontier flow \(fixed(metadata.expansion.frontierFlow, 3))")
     }
 
-    /// How many vertices share the k-th exact score (within the oracle's resolution).
+    /// How well the top k is separated: the gap between the k-th and (k+1)-th exact scores against the
+    /// largest score error among the exact top k+1. A gap below the error makes precision@k a coin toss at
+    /// the boundary (a near tie) rather than a sign of a bad answer.
+    private func boundary(_ k: Int, _ exact: [Double], _ approximate: [Double]) -> String {
+        let top = TopK.select(exact, k: k + 1)
+        guard top.count > k else { return "fewer than \(k + 1) positive scores" }
+        let gap = top[k - 1].score - top[k].score
+        let error = top.map { abs(approximate[Int($0.vertex)] - $0.score) }.max() ?? 0
+        return "gap \(String(format: "%.1e", gap)) vs error \(String(format: "%.1e", error))"
+    }
+
+    /// How many vertices tie with the k-th exact score (`AccuracyMetrics.tieTolerance`).
     private func tiedAtK(_ k: Int, _ exact: [Double]) -> Int {
         guard let kth = TopK.select(exact, k: k).last?.score else { return 0 }
-        return exact.reduce(0) { $0 + (abs($1 - kth) <= AccuracyMetrics.defaultTieTolerance ? 1 : 0) }
+        let tolerance = AccuracyMetrics.tieTolerance(kth)
+        return exact.reduce(0) { $0 + (abs($1 - kth) <= tolerance ? 1 : 0) }
     }
 }

@@ -145,6 +145,10 @@ import Testing
         let approximate = [0.5, 0.1, 0.1, 0.3, 0.0]
         #expect(AccuracyMetrics.precision(atK: 2, approximate: approximate, exact: exact) == 0.5)
         #expect(AccuracyMetrics.tieAwarePrecision(atK: 2, approximate: approximate, exact: exact) == 1)
+        // A near tie (1e-5 of the score apart) counts; a gap of 1e-3 of the score does not.
+        let near = [0.4, 0.2, 0.2 * (1 - 1e-5), 0.2 * (1 - 1e-3), 0.0]
+        #expect(AccuracyMetrics.tieAwarePrecision(atK: 2, approximate: [0.5, 0, 0.3, 0, 0], exact: near) == 1)
+        #expect(AccuracyMetrics.tieAwarePrecision(atK: 2, approximate: [0.5, 0, 0, 0.3, 0], exact: near) == 0.5)
         // A listed vertex of exact score 0 never counts, even when fewer than k scores are positive.
         #expect(AccuracyMetrics.tieAwarePrecision(atK: 5, approximate: [0.5, 0, 0, 0, 0.5], exact: exact) == 0.25)
         #expect(AccuracyMetrics.tieAwarePrecision(atK: 2, approximate: [0, 0, 0, 0, 1], exact: exact) == 0)

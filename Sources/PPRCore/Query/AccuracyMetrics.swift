@@ -15,21 +15,19 @@ public enum AccuracyMetrics {
     }
 
     /// Precision@k that does not depend on how ties in the exact vector are broken: a listed vertex
-    /// counts as relevant when its exact score is positive and at least the k-th exact score minus
-    /// `tolerance`. When several vertices tie at the k-th place (on sparse graphs many out-neighbours of
-    /// one vertex have identical exact PPR), `precision` keeps the lowest-index ones and counts any other
-    /// tied vertex as a miss, although it is as relevant; this figure counts it. The denominator is the
-    /// size of the exact top-k, as in `precision`, and the figure is capped at 1.
-    ///
-    /// `tolerance` is the oracle's resolution: power iteration stopped at an L1 change of 1e-10 is
-    /// within `1e-10 * (1 - alpha) / alpha`, about 6e-10, of exact PPR in L1, hence in every score.
+    /// counts as relevant when its exact score is positive and within `tieTolerance(kth)` below the k-th
+    /// exact score or above it. When several vertices tie at the k-th place, `precision` keeps the
+    /// lowest-index ones and counts any other tied vertex as a miss, although it is as relevant. Sparse
+    /// graphs are full of such ties: the dangling out-neighbours of a source have identical exact PPR, and
+    /// vertices two hops out often differ only by paths of 1e-9 of the mass, far below what any
+    /// approximation resolves. The denominator is the size of the exact top-k, as in `precision`, and the
+    /// figure is capped at 1.
     public static func tieAwarePrecision(
-        atK k: Int, approximate: [Double], exact: [Double], tolerance: Double = defaultTieTolerance,
-        excluding excluded: ExcludedSet = .empty
+        atK k: Int, approximate: [Double], exact: [Double], excluding excluded: ExcludedSet = .empty
     ) -> Double {
         let truth = TopK.select(exact, k: k, excluding: excluded)
         guard let last = truth.last else { return 1 }
-        let threshold = last.score - tolerance
+        let threshold = last.score - tieTolerance(last.score)
         let found = TopK.select(approximate, k: k, excluding: excluded)
         let relevant = found.reduce(0) { count, entry in
             let score = exact[Int(entry.vertex)]
@@ -38,8 +36,11 @@ public enum AccuracyMetrics {
         return Double(min(relevant, truth.count)) / Double(truth.count)
     }
 
-    /// Exact scores closer than this are treated as tied by `tieAwarePrecision`.
-    public static let defaultTieTolerance = 1e-9
+    /// Exact scores closer than this to `score` tie with it in `tieAwarePrecision`: 1e-4 of the score
+    /// (a ranking decided by a 0.01 % difference in PPR carries no meaning for a top-k list, and an
+    /// approximation of L1 error 1e-3 cannot resolve it), and at least 1e-9, the oracle's resolution
+    /// (power iteration stopped at an L1 change of 1e-10 is within about 6e-10 of exact PPR in L1).
+    public static func tieTolerance(_ score: Double) -> Double { max(1e-9, 1e-4 * score) }
 
     /// `|found ∩ truth|` by vertex, as a `Double`.
     public static func overlap(_ found: [ScoredVertex], _ truth: [ScoredVertex]) -> Double {
