@@ -8,7 +8,8 @@ import PPRService
 /// Steps: ingest (parse + build + atomic write); index with 1 and with 2 threads (walk steps per second
 /// per thread, bytes per vertex); query latency over random sources with the default knobs; accuracy
 /// (precision@10, precision@100, L1) against exact power iteration on a seeded sample. Sources are drawn
-/// with `WalkSeed(globalSeed: --seed)` so runs are comparable.
+/// with `WalkSeed(globalSeed: --seed)` so runs are comparable. Then the same figures per class of source
+/// (uniform out-degree >= 1, hubs, dangling: `SourceClasses.swift`); exact vectors are solved once per run.
 ///
 /// `--weights` walks and queries the graph with synthetic edge weights (`syntheticWeights`: log-uniform
 /// in [1, 100), a fixed function of the edge's ids and `--weight-seed`), and also reports the walker's
