@@ -193,13 +193,13 @@ import Testing
 extension PresetSourceClassTests {
     /// Limits per preset on every class of both graphs: mean precision@10, mean tie-aware precision@100
     /// and mean L1. Precision@100 is tie-aware because classes.txt's top 100 (of 150 vertices) ends among
-    /// exactly tied scores, where the strict figure only measures how ties break (0.93 strict, 0.997
-    /// tie-aware for the default preset). Worst class measured (R = 16, seed 1, 20 sources per class drawn
+    /// exactly tied scores, where the strict figure only measures how ties break (0.93 strict, 0.997 or
+    /// more tie-aware for the default preset). Worst class measured (R = 16, seed 1, 20 sources per class drawn
     /// with seed 17; dangling sources are exact):
     /// - fast: precision@10 1.0, precision@100 0.994, L1 0.0098 (email-Eu-core uniform and hubs);
     /// - default: precision@10 0.982 (email-Eu-core hubs: 1 of 11 sources swaps its 10th and 11th, a
-    ///   near tie), precision@100 0.995 (classes.txt hubs), L1 0.0034 (email-Eu-core hubs);
-    /// - high: precision@10 0.982, precision@100 0.995, L1 0.0032 (same sources).
+    ///   near tie), precision@100 0.995 or more (classes.txt hubs), L1 0.0034 (email-Eu-core hubs);
+    /// - high: precision@10 0.982, precision@100 0.995 or more, L1 0.0032 (same sources).
     /// On the generated R-MAT scale 10 graph the worst class measures fast 0.99 / 0.990 / 0.0072, default
     /// 0.985 / 0.994 / 0.0035 and high 0.99 / 0.994 / 0.0038.
     /// On these small graphs `T = 20` levels, not `eps`, leaves the frontier flow (0.85^20 of the mass at
