@@ -108,6 +108,16 @@ struct EngineBenchmark: AsyncParsableCommand {
         }
         guard let index else { throw ValidationError("--threads names no thread count") }
         var engine = try index.queryEngine(over: loaded, alpha: parameters.restartProbability)
+        let residentStart = clock.now
+        let residentBytes = try engine.loadFingerprints()
+        rows.append(
+            (
+                "Resident fps",
+                residentBytes.map {
+                    "\(fixed(Double($0) / 1_048_576, 1)) MiB, decoded in \(seconds(clock.now - residentStart)) s"
+                }
+                    ?? "none (over budget): combined from LMDB"
+            ))
         for (label, knobs) in try knobSets() {
             rows.append(("-- \(label)", describe(knobs)))
             rows += try measure(graph: graph, engine: &engine, knobs: knobs, alpha: parameters.restartProbability)
@@ -165,6 +175,8 @@ extension EngineBenchmark {
         var fingerprints = 0
         var entries = 0
         var frontierFlow = 0.0
+        var combineCPU: [Double] = []
+        var dense = [Double](repeating: 0, count: graph.vertexCount)
         for _ in 0..<queries {
             let source = VertexIndex(sampler.next() % n)
             let start = clock.now
@@ -173,10 +185,14 @@ extension EngineBenchmark {
             latencies.append(milliseconds(clock.now - start))
             cpu.append((threadCPUSeconds() - cpuStart) * 1000)
             let expandStart = threadCPUSeconds()
-            _ = try decomposition.expand(
+            let expansion = try decomposition.expand(
                 personalization: Personalization(source: source), restartProbability: alpha, eps: knobs.eps,
                 maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
             expandCPU.append((threadCPUSeconds() - expandStart) * 1000)
+            let combineStart = threadCPUSeconds()
+            _ = try engine.accumulate(expansion.frontier, into: &dense)
+            combineCPU.append((threadCPUSeconds() - combineStart) * 1000)
+            for x in dense.indices { dense[x] = 0 }
             fingerprints += result.metadata.fingerprintsUsed
             entries += result.metadata.entriesCombined
             frontierFlow += result.metadata.expansion.frontierFlow
@@ -193,8 +209,15 @@ extension EngineBenchmark {
                 "Query CPU p50",
                 "\(fixed(cpu[cpu.count / 2], 2)) ms (expand alone \(fixed(expandCPU[expandCPU.count / 2], 2)) ms)"
             ))
+        combineCPU.sort()
+        let combineMedian = combineCPU.isEmpty ? 0 : combineCPU[combineCPU.count / 2]
         rows.append(("Fingerprints", "\(fingerprints / count) per query (mean)"))
         rows.append(("Entries", "\(entries / count) per query (mean)"))
+        rows.append(
+            (
+                "Combine CPU p50",
+                "\(fixed(combineMedian, 2)) ms, \(fixed(combineMedian * 1e6 / Double(max(1, entries / count)), 2)) ns/entry"
+            ))
         // The flow left to fingerprints: the part of the answer that carries Monte Carlo error.
         rows.append(("Frontier flow", "\(fixed(frontierFlow / Double(count), 3)) of the mass (mean)"))
 
