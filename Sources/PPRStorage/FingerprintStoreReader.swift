@@ -93,9 +93,9 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
         let ordered =
             frontier.isSorted { $0.vertex <= $1.vertex } ? frontier : frontier.sorted { $0.vertex < $1.vertex }
         let scale = manifest.restartProbability / Double(manifest.walkParameters.walksPerVertex)
+        try read { _ in }  // the version still exists (a deleted one must not start a build)
         if let table = store.resident.table(for: self) {
             for entry in ordered { _ = try location(of: entry.vertex) }  // owned: the table's reads stay in bounds
-            try read { _ in }  // the version still exists
             var target = accumulator.mutableSpan
             entries += table.scatter(ordered, unit: scale, into: &target)
             return

@@ -48,6 +48,13 @@ final class ResidentFingerprintCache: @unchecked Sendable {
     private var slots: [UInt32: Slot] = [:]
     private var nextTicket = 0
 
+    /// Builds started so far (each claims a version once; for tests).
+    var buildsStarted: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return nextTicket
+    }
+
     init(budgetBytes: Int) {
         self.budgetBytes = budgetBytes
     }
