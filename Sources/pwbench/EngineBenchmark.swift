@@ -41,6 +41,10 @@ struct EngineBenchmark: AsyncParsableCommand {
     @Flag(help: "Give every edge a synthetic weight (log-uniform in [1, 100), from --weight-seed and its ids).")
     var weights = false
     @Option(name: .customLong("weight-seed"), help: "Seed of the synthetic weights.") var weightSeed: UInt64 = 1
+    @Option(
+        name: .customLong("resident-budget-mib"),
+        help: "Memory for decoded fingerprints, MiB (default 1024; 0 combines every query from LMDB).")
+    var residentBudgetMiB: Int?
 
     func run() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pwbench-\(UUID().uuidString)")
@@ -98,7 +102,9 @@ struct EngineBenchmark: AsyncParsableCommand {
         }
         var index: LocalIndex?
         for threadCount in threads.split(separator: ",").compactMap({ Int($0) }) {
-            let candidate = try LocalIndex(directory: directory.appendingPathComponent("store-\(threadCount)").path)
+            let candidate = try LocalIndex(
+                directory: directory.appendingPathComponent("store-\(threadCount)").path,
+                residentBudgetBytes: residentBudgetMiB.map { max(0, $0) << 20 })
             let report = try candidate.build(loaded, parameters: parameters, threadCount: threadCount)
             let perThread = Double(report.walkSteps) / report.seconds / Double(threadCount) / 1e6
             rows.append(
