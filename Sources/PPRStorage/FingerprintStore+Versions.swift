@@ -195,5 +195,6 @@ extension FingerprintStore {
                 try txn.delete(forKey: key, in: meta)
             }
         }
+        resident.drop(version)
     }
 }

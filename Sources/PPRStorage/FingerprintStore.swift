@@ -15,13 +15,22 @@ public final class FingerprintStore: Sendable {
     let environment: Environment
     /// db `meta`.
     let meta: Database
+    /// Decoded copies of versions' fingerprints for the combine step (ResidentFingerprintCache).
+    let resident: ResidentFingerprintCache
 
     /// A sparse 1 TiB map: address space only; the file grows with the data.
     public static let defaultMapSizeBytes = 1 << 40
 
     /// Opens the store at `directory`, creating the directory and an empty store if needed.
-    public init(directory: String, mapSizeBytes: Int = defaultMapSizeBytes) throws(StoreError) {
+    ///
+    /// - Parameter residentBudgetBytes: most bytes the decoded copies of its versions' fingerprints may take
+    ///   in memory (`ResidentFingerprints`); a version above it is combined from LMDB. 0 keeps none.
+    public init(
+        directory: String, mapSizeBytes: Int = defaultMapSizeBytes,
+        residentBudgetBytes: Int = ResidentFingerprints.defaultBudgetBytes
+    ) throws(StoreError) {
         self.directory = directory
+        resident = ResidentFingerprintCache(budgetBytes: residentBudgetBytes)
         let opened = try StoreOpening.open(
             directory: directory, mapSizeBytes: mapSizeBytes, maxDatabases: 128, databases: [],
             magic: StoreLayout.storeMagic, formatVersion: StoreLayout.storeFormatVersion, as: StoreError.self)

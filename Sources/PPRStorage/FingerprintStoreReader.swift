@@ -1,8 +1,13 @@
 // FingerprintStoreReader: the query side of a FingerprintStore (the combine step of DESIGN §2).
 //
-// accumulate(frontier) visits the frontier sorted by vertex, so vertices of one chunk are adjacent:
-// one read transaction per call, one B-tree lookup per distinct chunk, and each fingerprint is
-// decoded straight from the memory map into the accumulator (FingerprintCodec.accumulate).
+// accumulate(frontier) visits the frontier sorted by vertex. Two paths add the same numbers in the same
+// order (so an answer does not depend on the path):
+// - resident: the version's fingerprints decoded once into memory (ResidentFingerprints, under the
+//   store's budget; ResidentFingerprintCache builds them in the background after the first combine):
+//   a plain scatter loop, ~3x faster per entry;
+// - LMDB (until then, or above the budget): one read transaction per call, one B-tree lookup per
+//   distinct chunk (vertices of one chunk are adjacent), and each fingerprint decoded straight from the
+//   memory map into the accumulator (FingerprintCodec.accumulate).
 // Frontier vertices this shard does not own are an error (`StoreError.vertexNotInStore`), never
 // silently skipped: routing a vertex to the wrong shard would otherwise lose its mass.
 import LMDB
@@ -55,6 +60,23 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
     /// The walk parameters the fingerprints were built with.
     public var walkParameters: WalkParameters { manifest.walkParameters }
 
+    /// Decodes this version's fingerprints into memory now, on this thread (or waits for a build in
+    /// progress), so that later combines take the resident path; nil when the version stays on the LMDB
+    /// path (its table exceeds the store's budget, or a visit count exceeds UInt16). Optional: the first
+    /// combine starts the same build in the background.
+    ///
+    /// - Throws: `StoreError` for a damaged or deleted version.
+    @discardableResult
+    public func loadResidentFingerprints() throws(StoreError) -> ResidentFingerprints? {
+        do {
+            return try store.resident.load(for: self)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw corrupt("\(error)")
+        }
+    }
+
     /// Adds `weight * F_v` into `accumulator` (one slot per graph vertex) for each frontier entry.
     ///
     /// Throws `vertexNotInStore` for a vertex of another shard, `corruptIndex` for bytes that do not decode.
@@ -71,6 +93,13 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
         let ordered =
             frontier.isSorted { $0.vertex <= $1.vertex } ? frontier : frontier.sorted { $0.vertex < $1.vertex }
         let scale = manifest.restartProbability / Double(manifest.walkParameters.walksPerVertex)
+        try read { _ in }  // the version still exists (a deleted one must not start a build)
+        if let table = store.resident.table(for: self) {
+            for entry in ordered { _ = try location(of: entry.vertex) }  // owned: the table's reads stay in bounds
+            var target = accumulator.mutableSpan
+            entries += table.scatter(ordered, unit: scale, into: &target)
+            return
+        }
         var added = 0
         defer { entries += added }
         try read { txn in
@@ -117,13 +146,16 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
         }
         var previous: VertexIndex?
         var distinct = 0
-        for entry in frontier.sorted(by: { $0.vertex < $1.vertex }) {
+        // Frontiers arrive ascending (Expansion's order, kept by the coordinator's split): no sort then.
+        let ordered =
+            frontier.isSorted { $0.vertex <= $1.vertex } ? frontier : frontier.sorted { $0.vertex < $1.vertex }
+        for entry in ordered {
             _ = try location(of: entry.vertex)  // ownership checked up front: no partial work on error
             if entry.vertex != previous { distinct += 1 }
             previous = entry.vertex
         }
         do {
-            try accumulate(frontier, into: &dense)
+            try accumulate(ordered, into: &dense)
         } catch {
             var span = dense.mutableSpan
             for x in 0..<span.count { span[unchecked: x] = 0 }
@@ -180,7 +212,7 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
 
     /// Runs `body` in a read transaction after checking the version still exists (it may have been deleted
     /// since this reader was made, and its database handle reused).
-    private func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
+    func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
         try store.perform {
             try store.environment.read { txn in
                 let key = StoreLayout.versionKey(manifest.version)

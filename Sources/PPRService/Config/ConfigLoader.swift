@@ -99,6 +99,8 @@ public struct ConfigLoader {
             try int("deadlines.healthProbeMillis", min: 10, max: 60_000) ?? config.deadlines.healthProbeMillis
         config.limits.maxRequestBytes = try int("limits.maxRequestBytes", min: 1024) ?? config.limits.maxRequestBytes
         config.limits.mapSizeBytes = try int("limits.mapSizeBytes", min: 1 << 20) ?? config.limits.mapSizeBytes
+        config.limits.residentFingerprintBytes =
+            try int("limits.residentFingerprintBytes", min: 0) ?? config.limits.residentFingerprintBytes
         config.limits.combineEntries = try int("limits.combineEntries", min: 1) ?? config.limits.combineEntries
         config.limits.maxFrontRequestBytes =
             try int("limits.maxFrontRequestBytes", min: 1024) ?? config.limits.maxFrontRequestBytes
@@ -207,7 +209,7 @@ extension ServiceConfig {
         "index.walks",
         "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.accuracy", "query.eps",
         "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis", "deadlines.healthProbeMillis",
-        "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.combineEntries",
+        "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.residentFingerprintBytes", "limits.combineEntries",
         "limits.maxFrontRequestBytes", "limits.maxConnections", "limits.maxReplyEntries",
         "metrics.listen", "shutdown.gracePeriodMillis", "limits.idleConnectionMillis",
     ]).union(SecurityConfig.keys)

@@ -123,6 +123,9 @@ public struct Limits: Equatable, Sendable {
     public var maxRequestBytes: Int = 16 << 20
     /// LMDB map size of each store (sparse on disk; an upper bound, not an allocation).
     public var mapSizeBytes: Int = 1 << 40
+    /// Memory each worker store may use for its versions' fingerprints decoded for the combine
+    /// (`ResidentFingerprints`: 6 bytes per entry); a version above it is combined from LMDB. 0: none.
+    public var residentFingerprintBytes: Int = 1 << 30
     /// Frontier entries (over all shards) one combine round may carry; a larger batch of queries is
     /// answered in several rounds. Bounds a worker's work per request (well inside the combine deadline)
     /// and the request and reply sizes. soc-Slashdot0902 queries have about 26k entries each.

@@ -14,9 +14,12 @@ public final class LocalIndex: Sendable {
 
     /// Opens (creating if missing) the store in `directory`.
     ///
+    /// - Parameter residentBudgetBytes: most bytes of decoded fingerprints the combine keeps in memory
+    ///   (nil: the store's default, 1 GiB; 0 combines every query from LMDB).
     /// - Throws: `StoreError`.
-    public init(directory: String) throws {
-        store = try FingerprintStore(directory: directory)
+    public init(directory: String, residentBudgetBytes: Int? = nil) throws {
+        store = try FingerprintStore(
+            directory: directory, residentBudgetBytes: residentBudgetBytes ?? ResidentFingerprints.defaultBudgetBytes)
     }
 
     /// The figures of one build, as `pwctl index` and `pwbench engine` report them.

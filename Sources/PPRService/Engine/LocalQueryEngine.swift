@@ -26,6 +26,26 @@ public struct LocalQueryEngine {
     /// The index's restart probability (alpha).
     public var restartProbability: Double { reader.manifest.restartProbability }
 
+    /// Decodes the version's fingerprints into memory now (the first query otherwise starts it in the
+    /// background and is combined from LMDB meanwhile). Returns the bytes held, or nil when the version
+    /// stays on the LMDB path (above `ResidentFingerprints.defaultBudgetBytes`).
+    ///
+    /// - Throws: `StoreError` for a damaged or deleted version.
+    @discardableResult
+    public func loadFingerprints() throws -> Int? {
+        try reader.loadResidentFingerprints()?.byteCount
+    }
+
+    /// The combine step alone: adds `weight * F_v` for each frontier entry into `accumulator` (one slot per
+    /// graph vertex) and returns the fingerprint entries read (for benchmarks of the combine).
+    ///
+    /// - Throws: `StoreError`.
+    public func accumulate(_ frontier: [WeightedVertex], into accumulator: inout [Double]) throws -> Int {
+        var entries = 0
+        try reader.accumulate(frontier, into: &accumulator, entries: &entries)
+        return entries
+    }
+
     /// The top `parameters.k` vertices of `personalization` and the query's figures.
     ///
     /// - Throws: `QueryError` (bad parameters), `StoreError` (a fingerprint that does not decode).

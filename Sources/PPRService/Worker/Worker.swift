@@ -115,7 +115,9 @@ public final class Worker: Sendable {
         let store: FingerprintStore
         let active: StoreManifest?
         do {
-            store = try FingerprintStore(directory: replica.dataDir, mapSizeBytes: config.limits.mapSizeBytes)
+            store = try FingerprintStore(
+                directory: replica.dataDir, mapSizeBytes: config.limits.mapSizeBytes,
+                residentBudgetBytes: config.limits.residentFingerprintBytes)
             active = try store.activeManifest()
         } catch {
             throw .store(shard: number, error)
