@@ -3,9 +3,9 @@ import Testing
 
 /// `Decomposition.expand` against a plain dense reference of the documented semantics, bit for bit.
 ///
-/// The reference keeps each level's vertices in the order flow first reached them (the order the
-/// sums run in, so the doubles match), processes them with dense arrays and lists the outputs by a scan
-/// over all vertices.
+/// The reference marks each level's vertices (those the previous level pushed to, even a share that
+/// underflowed to zero) in a dense Bool vector and expands them in ascending vertex order (the order the
+/// sums run in, so the doubles match), with dense arrays, and lists the outputs by a scan over all vertices.
 @Suite struct ExpandReferenceTests {
     /// SplitMix64, for the random graphs.
     struct Random {
@@ -68,7 +68,8 @@ import Testing
         let n = graph.vertexCount
         var stats = Expansion.Statistics()
         var flow = p.dense(vertexCount: n)
-        var order = p.sources
+        var listed = [Bool](repeating: false, count: n)
+        for source in p.sources { listed[Int(source)] = true }
         var kept = [Double](repeating: 0, count: n)
         var frontier = [Double](repeating: 0, count: n)
         let inverseMeanDegree = Double(max(1, n)) / Double(max(1, graph.edgeCount))
@@ -80,13 +81,12 @@ import Testing
                 stats.droppedFlow += f
             }
         }
-        while stats.levels < maxLevels, !order.isEmpty {
+        while stats.levels < maxLevels, listed.contains(true) {
             stats.levels += 1
             var nextFlow = [Double](repeating: 0, count: n)
-            var nextOrder: [VertexIndex] = []
-            var listed = [Bool](repeating: false, count: n)
-            for vertex in order {
-                let v = Int(vertex)
+            var nextListed = [Bool](repeating: false, count: n)
+            for v in 0..<n where listed[v] {
+                let vertex = VertexIndex(v)
                 let f = flow[v]
                 if f == 0 { continue }
                 flow[v] = 0
@@ -108,21 +108,18 @@ import Testing
                 }
                 let share = (1 - alpha) * f / Double(degree)
                 for e in graph.neighborRange(vertex) {
-                    let w = graph.targets[e]
-                    if !listed[Int(w)] {
-                        listed[Int(w)] = true
-                        nextOrder.append(w)
-                    }
-                    nextFlow[Int(w)] += share
+                    let w = Int(graph.targets[e])
+                    nextListed[w] = true
+                    nextFlow[w] += share
                 }
                 stats.edgesPushed += degree
             }
             flow = nextFlow
-            order = nextOrder
+            listed = nextListed
         }
-        for vertex in order where flow[Int(vertex)] > 0 {
-            toFrontier(Int(vertex), flow[Int(vertex)])
-            flow[Int(vertex)] = 0
+        for v in 0..<n where listed[v] && flow[v] > 0 {
+            toFrontier(v, flow[v])
+            flow[v] = 0
         }
         let pushed = (0..<n).filter { kept[$0] != 0 }.map { WeightedVertex(vertex: VertexIndex($0), weight: kept[$0]) }
         var entries: [WeightedVertex] = []

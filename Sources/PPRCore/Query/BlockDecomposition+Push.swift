@@ -86,7 +86,7 @@ extension BlockDecomposition {
         let (offsetArray, targetArray) = (graph.offsets, graph.targets)
         let offsets = offsetArray.span
         let targets = targetArray.span
-        let inverseMeanDegree = Double(max(1, graph.vertexCount)) / Double(max(1, graph.edgeCount))
+        let rule = ExpansionThreshold(graph: graph, eps: knobs.eps, lowDegreeFactor: knobs.lowDegreeFactor)
         let oneMinusAlpha = 1 - knobs.alpha
         let alpha = knobs.alpha
         var level = 0
@@ -107,9 +107,7 @@ extension BlockDecomposition {
                 var expand = live
                 // Dangling vertices are always expanded; others below their threshold go to the frontier.
                 if end > start {
-                    let relative = Double(end - start) * inverseMeanDegree
-                    let threshold = relative >= 1 ? knobs.eps : knobs.eps * max(knobs.lowDegreeFactor, relative)
-                    expand = f .> threshold
+                    expand = f .> rule.threshold(outDegree: end - start)
                     let toFrontier = live .& .!expand
                     if any(toFrontier) {
                         let added = PushRow().replacing(with: f, where: toFrontier)

@@ -12,9 +12,13 @@
 /// Invariant (flow conservation): every unit of flow is expanded, handed to the frontier or dropped, so
 /// `flowPushed + frontierFlow + droppedFlow == 1 + (1-alpha) * flowPushed - danglingLoss`.
 ///
-/// Cost: `O(expanded vertices + pushed edges + frontier log frontier)` per query, never `O(n)` per
-/// level: dense scratch arrays are indexed by `VertexIndex` and cleared through touched lists, and a
-/// `Decomposition` keeps them between queries (one `O(n)` allocation per instance).
+/// Each level expands its vertices in ascending vertex order (the order the incoming shares of a vertex
+/// are summed in, so the result is one defined sum; the block push sums in the same order).
+///
+/// Cost: `O(expanded vertices + pushed edges + frontier log frontier)` per query plus a scan of `n / 64`
+/// bit words per level (about 1,300 words on soc-Slashdot0902): dense scratch arrays are indexed by
+/// `VertexIndex` and cleared as they are read or through touched lists, and a `Decomposition` keeps them
+/// between queries (one `O(n)` allocation per instance).
 public struct Decomposition {
     /// The graph the flow moves on.
     public let graph: CSRGraph
@@ -26,9 +30,11 @@ public struct Decomposition {
     private var kept: [Double]
     /// Frontier weight by vertex; all zero between calls.
     private var frontierWeight: [Double]
-    /// One bit per vertex for draining touched lists in vertex order (see `drain`); all zero between calls.
+    /// One bit per vertex: the current level's vertices, then (for `drain`) vertex order; all zero between calls.
     private var marks: [UInt64]
-    /// The level loop's vertex lists, kept between calls so their capacity is reused.
+    /// One bit per vertex: the next level's vertices; all zero between calls.
+    private var nextMarks: [UInt64]
+    /// The kept and frontier touched lists, kept between calls so their capacity is reused.
     private var lists = VertexLists()
 
     /// Scratch for queries on `graph` (allocates four dense vectors of `vertexCount` doubles).
@@ -39,6 +45,7 @@ public struct Decomposition {
         kept = flow
         frontierWeight = flow
         marks = [UInt64](repeating: 0, count: (graph.vertexCount + 63) / 64)
+        nextMarks = marks
     }
 
     /// Expands `personalization` once, with fresh scratch (convenient; reuse a `Decomposition` in loops).
@@ -74,7 +81,7 @@ public struct Decomposition {
         try QueryParameters.validate(sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
         // Work on locals: spans over stored properties would hold exclusive access to all of self.
         var flow: [Double] = [], nextFlow: [Double] = [], kept: [Double] = [], frontierWeight: [Double] = []
-        var marks: [UInt64] = []
+        var marks: [UInt64] = [], nextMarks: [UInt64] = []
         // Copies of this value share `lists` until one of them expands: the expanding copy takes fresh ones.
         if !isKnownUniquelyReferenced(&lists) { lists = VertexLists() }
         swap(&flow, &self.flow)
@@ -82,37 +89,51 @@ public struct Decomposition {
         swap(&kept, &self.kept)
         swap(&frontierWeight, &self.frontierWeight)
         swap(&marks, &self.marks)
+        swap(&nextMarks, &self.nextMarks)
         defer {
             swap(&flow, &self.flow)
             swap(&nextFlow, &self.nextFlow)
             swap(&kept, &self.kept)
             swap(&frontierWeight, &self.frontierWeight)
             swap(&marks, &self.marks)
+            swap(&nextMarks, &self.nextMarks)
         }
         return run(
             personalization, alpha: alpha, eps: eps, maxLevels: maxLevels, dropFloor: dropFloor,
             sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, flow: &flow, nextFlow: &nextFlow, kept: &kept,
-            frontierWeight: &frontierWeight, marks: &marks, lists: lists)
+            frontierWeight: &frontierWeight, marks: &marks, nextMarks: &nextMarks, lists: lists)
     }
 
     /// The level loop over dense scratch vectors (all zero on entry and on exit).
+    ///
+    /// A level's vertices are one bit each in `activeMarks` and are expanded in ascending vertex order
+    /// (a scan of the bit words between the lowest and highest marked word): the offsets and out-edge
+    /// lists are then read in address order, and a push marks its target with one unconditional bit
+    /// operation instead of testing whether the target was already listed (a branch that mispredicts
+    /// on every first visit).
     private func run(
         _ personalization: Personalization, alpha: Double, eps: Double, maxLevels: Int, dropFloor: Double,
         sampleBelow: Double, lowDegreeFactor: Double, flow flowArray: inout [Double],
         nextFlow nextArray: inout [Double],
         kept keptArray: inout [Double], frontierWeight frontierArray: inout [Double], marks marksArray: inout [UInt64],
-        lists: VertexLists
+        nextMarks nextMarksArray: inout [UInt64], lists: VertexLists
     ) -> Expansion {
         var keptTouched = lists.take(0)
         var frontierTouched = lists.take(1)
-        var active = lists.take(2)
-        var next = lists.take(3)
-        defer { lists.give(keptTouched, frontierTouched, active, next) }
+        defer { lists.give(keptTouched, frontierTouched) }
         var stats = Expansion.Statistics()
-        active.reserve(personalization.entries.count)
-        for entry in personalization.entries {
-            active.appendUnchecked(entry.vertex)
-            flowArray[Int(entry.vertex)] = entry.weight
+        // The active words span `low ... high` (empty when low > high).
+        var low = Int.max, high = -1
+        do {
+            var flow = flowArray.mutableSpan
+            var active = marksArray.mutableSpan
+            for entry in personalization.entries {
+                let v = Int(entry.vertex)
+                flow[unchecked: v] = entry.weight
+                active[unchecked: v &>> 6] |= 1 &<< UInt64(v & 63)
+                low = min(low, v &>> 6)
+                high = max(high, v &>> 6)
+            }
         }
         let offsets = graph.offsets.span
         let targets = graph.targets.span
@@ -120,90 +141,95 @@ public struct Decomposition {
         let weighted = graph.isWeighted
         let weightArray = graph.weights ?? []
         let weights = weightArray.span
-        let inverseMeanDegree = Double(max(1, graph.vertexCount)) / Double(max(1, graph.edgeCount))
-        while stats.levels < maxLevels, active.count > 0 {
+        let rule = ExpansionThreshold(graph: graph, eps: eps, lowDegreeFactor: lowDegreeFactor)
+        while stats.levels < maxLevels, low <= high {
             stats.levels += 1
+            let edgesBefore = stats.edgesPushed
             do {  // the spans end here, before the arrays swap
                 var flow = flowArray.mutableSpan
                 var nextFlow = nextArray.mutableSpan
                 var kept = keptArray.mutableSpan
                 var frontier = frontierArray.mutableSpan
-                for i in 0..<active.count {
-                    let v = active.base[i]
-                    let f = flow[unchecked: Int(v)]
-                    guard f > 0 else { continue }  // listed twice after an underflowed push
-                    flow[unchecked: Int(v)] = 0
-                    let start = Int(offsets[unchecked: Int(v)])
-                    let end = Int(offsets[unchecked: Int(v) + 1])
-                    // Dangling vertices cost nothing to expand (their fingerprint is exactly alpha * e_v);
-                    // others below the degree-weighted threshold go to the frontier.
-                    if end > start {
-                        let relative = Double(end - start) * inverseMeanDegree
-                        let threshold = relative >= 1 ? eps : eps * max(lowDegreeFactor, relative)
-                        guard f > threshold else {
-                            Self.addToFrontier(v, f, dropFloor, &frontier, &frontierTouched, &stats)
+                var active = marksArray.mutableSpan
+                var nextActive = nextMarksArray.mutableSpan
+                for word in low...high {
+                    var bits = active[unchecked: word]
+                    guard bits != 0 else { continue }
+                    active[unchecked: word] = 0
+                    repeat {
+                        let v = word &<< 6 | bits.trailingZeroBitCount
+                        bits &= bits &- 1
+                        let f = flow[unchecked: v]
+                        guard f > 0 else { continue }  // pushed a share that underflowed to zero
+                        flow[unchecked: v] = 0
+                        let start = Int(offsets[unchecked: v])
+                        let end = Int(offsets[unchecked: v &+ 1])
+                        // Dangling vertices cost nothing to expand (their fingerprint is exactly alpha * e_v);
+                        // others at or below their threshold go to the frontier.
+                        if end > start, f <= rule.threshold(outDegree: end &- start) {
+                            Self.addToFrontier(
+                                VertexIndex(truncatingIfNeeded: v), f, dropFloor, &frontier, &frontierTouched, &stats)
                             continue
                         }
-                    }
-                    if kept[unchecked: Int(v)] == 0 { keptTouched.append(v) }
-                    kept[unchecked: Int(v)] += alpha * f
-                    stats.verticesExpanded += 1
-                    stats.flowPushed += f
-                    guard end > start else {
-                        stats.danglingLoss += (1 - alpha) * f
-                        continue
-                    }
-                    // At most one listing per edge: reserve once, then append without checks.
-                    next.reserve(end - start)
-                    let listed = next.base
-                    var count = next.count
-                    if weighted {
-                        // Edge e carries w_e / Σw of the pushed flow (DESIGN §1); the sum is taken in edge order.
-                        var total = 0.0
-                        for e in start..<end { total += weights[unchecked: e] }
-                        let scale = (1 - alpha) * f / total
-                        for e in start..<end {
-                            let w = Int(targets[unchecked: e])
-                            let old = nextFlow[unchecked: w]
-                            if old == 0 {
-                                listed[count] = VertexIndex(truncatingIfNeeded: w)
-                                count &+= 1
-                            }
-                            nextFlow[unchecked: w] = old + scale * weights[unchecked: e]
+                        if kept[unchecked: v] == 0 { keptTouched.append(VertexIndex(truncatingIfNeeded: v)) }
+                        kept[unchecked: v] += alpha * f
+                        stats.verticesExpanded += 1
+                        stats.flowPushed += f
+                        guard end > start else {
+                            stats.danglingLoss += (1 - alpha) * f
+                            continue
                         }
-                    } else {
-                        let share = (1 - alpha) * f / Double(end - start)
-                        for e in start..<end {
-                            let w = Int(targets[unchecked: e])
-                            let old = nextFlow[unchecked: w]
-                            if old == 0 {
-                                listed[count] = VertexIndex(truncatingIfNeeded: w)
-                                count &+= 1
+                        if weighted {
+                            // Edge e carries w_e / Σw of the pushed flow (DESIGN §1); the sum is taken in edge order.
+                            var total = 0.0
+                            for e in start..<end { total += weights[unchecked: e] }
+                            let scale = (1 - alpha) * f / total
+                            for e in start..<end {
+                                let w = Int(targets[unchecked: e])
+                                nextFlow[unchecked: w] += scale * weights[unchecked: e]
+                                nextActive[unchecked: w &>> 6] |= 1 &<< UInt64(w & 63)
                             }
-                            nextFlow[unchecked: w] = old + share
+                        } else {
+                            let share = (1 - alpha) * f / Double(end - start)
+                            for e in start..<end {
+                                let w = Int(targets[unchecked: e])
+                                nextFlow[unchecked: w] += share
+                                nextActive[unchecked: w &>> 6] |= 1 &<< UInt64(w & 63)
+                            }
                         }
-                    }
-                    next.count = count
-                    stats.edgesPushed += end - start
+                        stats.edgesPushed += end &- start
+                    } while bits != 0
                 }
             }
             swap(&flowArray, &nextArray)
-            swap(&active, &next)
-            next.count = 0
+            swap(&marksArray, &nextMarksArray)
+            // The next level is the marked targets, if any edge was pushed: the whole bit vector is scanned
+            // (n / 64 words per level; tracking the targets' range per edge cost more).
+            (low, high) = stats.edgesPushed > edgesBefore ? (0, marksArray.count - 1) : (1, 0)
         }
+        // After T levels the remaining flow joins the frontier (ascending, like a level).
         var flow = flowArray.mutableSpan
         var frontier = frontierArray.mutableSpan
-        for i in 0..<active.count {
-            let v = active.base[i]
-            let f = flow[unchecked: Int(v)]
-            guard f > 0 else { continue }
-            flow[unchecked: Int(v)] = 0
-            Self.addToFrontier(v, f, dropFloor, &frontier, &frontierTouched, &stats)
+        var active = marksArray.mutableSpan
+        if low <= high {
+            for word in low...high {
+                var bits = active[unchecked: word]
+                guard bits != 0 else { continue }
+                active[unchecked: word] = 0
+                repeat {
+                    let v = word &<< 6 | bits.trailingZeroBitCount
+                    bits &= bits &- 1
+                    let f = flow[unchecked: v]
+                    guard f > 0 else { continue }
+                    flow[unchecked: v] = 0
+                    Self.addToFrontier(
+                        VertexIndex(truncatingIfNeeded: v), f, dropFloor, &frontier, &frontierTouched, &stats)
+                } while bits != 0
+            }
         }
         var kept = keptArray.mutableSpan
-        var marks = marksArray.mutableSpan
-        let pushed = Self.drain(&kept, &keptTouched, &marks)
-        var frontierEntries = Self.drain(&frontier, &frontierTouched, &marks)
+        let pushed = Self.drain(&kept, &keptTouched, &active)
+        var frontierEntries = Self.drain(&frontier, &frontierTouched, &active)
         if sampleBelow > 0 {
             frontierEntries = Self.sample(
                 frontierEntries, below: sampleBelow, seed: Self.seed(of: personalization), &stats)
@@ -319,38 +345,28 @@ public struct Decomposition {
     }
 }
 
-/// The four vertex lists of `Decomposition.run`, owned here between calls (empty, capacity kept).
+/// The two touched lists of `Decomposition.run` (kept and frontier), owned here between calls (empty,
+/// capacity kept).
 final class VertexLists: @unchecked Sendable {  // used by one expanding `Decomposition` at a time
-    private var slots = (
-        VertexList(capacity: 256), VertexList(capacity: 256), VertexList(capacity: 256),
-        VertexList(capacity: 256)
-    )
+    private var slots = (VertexList(capacity: 256), VertexList(capacity: 256))
 
     init() {}
 
-    /// Slot `i`'s list, emptied.
+    /// Slot `i`'s list (0 or 1), emptied.
     func take(_ i: Int) -> VertexList {
-        var list: VertexList
-        switch i {
-        case 0: list = slots.0
-        case 1: list = slots.1
-        case 2: list = slots.2
-        default: list = slots.3
-        }
+        var list = i == 0 ? slots.0 : slots.1
         list.count = 0
         return list
     }
 
     /// The lists back after a call (their buffers may have moved when they grew).
-    func give(_ a: VertexList, _ b: VertexList, _ c: VertexList, _ d: VertexList) {
-        slots = (a, b, c, d)
+    func give(_ a: VertexList, _ b: VertexList) {
+        slots = (a, b)
     }
 
     deinit {
         slots.0.deallocate()
         slots.1.deallocate()
-        slots.2.deallocate()
-        slots.3.deallocate()
     }
 }
 

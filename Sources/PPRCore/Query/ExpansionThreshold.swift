@@ -1,0 +1,33 @@
+/// How much flow a vertex must hold to be expanded (DESIGN §2 "Query", and the presets' degree-aware
+/// rule): the one place that decides it. The single-query push (`Decomposition`) and the shared block
+/// push (`BlockDecomposition+Push.swift`) both call `threshold(outDegree:)`, so a change of the rule
+/// (e.g. per-vertex walk counts or hub thresholds) is an edit here and nowhere else.
+///
+/// The rule: a vertex of out-degree `d` below the mean degree `d̄` has the threshold
+/// `eps * max(lowDegreeFactor, d / d̄)`, others `eps`: expanding costs `d` pushes and keeps `alpha * f`
+/// exactly, so cheap vertices are expanded further. Dangling vertices are always expanded (their
+/// fingerprint is exactly `alpha * e_v`); callers test `d > 0` before asking, because the push branches
+/// on it anyway.
+///
+/// Computed per vertex from the out-degree the push has already read (a multiply and a compare, no
+/// memory read). A rule that needs per-vertex data (e.g. walks per vertex) can keep a table here, built
+/// once per graph.
+struct ExpansionThreshold {
+    let eps: Double
+    let lowDegreeFactor: Double
+    /// `vertexCount / edgeCount`: `1 / d̄`.
+    let inverseMeanDegree: Double
+
+    init(graph: CSRGraph, eps: Double, lowDegreeFactor: Double) {
+        self.eps = eps
+        self.lowDegreeFactor = lowDegreeFactor
+        inverseMeanDegree = Double(max(1, graph.vertexCount)) / Double(max(1, graph.edgeCount))
+    }
+
+    /// The threshold of a vertex of out-degree `outDegree > 0`: it is expanded when its flow is above it.
+    @inline(__always)
+    func threshold(outDegree: Int) -> Double {
+        let relative = Double(outDegree) * inverseMeanDegree
+        return relative >= 1 ? eps : eps * max(lowDegreeFactor, relative)
+    }
+}
