@@ -21,6 +21,12 @@ struct EngineBenchmark: AsyncParsableCommand {
     var edges: String
 
     @Option(help: "Walks per vertex (R).") var walks = WalkParameters.defaultWalksPerVertex
+    @Option(
+        name: .customLong("hub-scale"),
+        help: "Walk allocation c: vertices above c times the mean out-degree get more walks; 0 gives uniform R.")
+    var hubScale = WalkParameters.defaultAllocation.hubScale
+    @Option(name: .customLong("max-walks"), help: "Most walks of one vertex (Rmax) under the degree rule.")
+    var maxWalks = WalkParameters.defaultAllocation.maxWalksPerVertex
     @Option(help: "Accuracy presets to measure, comma-separated (fast, default, high).")
     var accuracy = "fast,default,high"
     @Option(help: "Expansion threshold eps (overrides the presets').") var eps: Double?
@@ -65,7 +71,10 @@ struct EngineBenchmark: AsyncParsableCommand {
             : plain
         let graph = loaded.graph
 
-        let parameters = WalkParameters(walksPerVertex: walks, seed: seed)
+        let parameters = WalkParameters(
+            walksPerVertex: walks, seed: seed,
+            allocation: hubScale == 0 ? .uniform : WalkAllocation(hubScale: hubScale, maxWalksPerVertex: maxWalks))
+        try parameters.validate()
         let (walkSeconds, walkSteps, walkHash) = walkOnly(graph, parameters)
         let walkRate = Double(walkSteps) / walkSeconds
         rows.append(
@@ -110,9 +119,9 @@ struct EngineBenchmark: AsyncParsableCommand {
         var engine = try index.queryEngine(over: loaded, alpha: parameters.restartProbability)
         for (label, knobs) in try knobSets() {
             rows.append(("-- \(label)", describe(knobs)))
-            rows += try measure(graph: graph, engine: &engine, knobs: knobs, alpha: parameters.restartProbability)
+            rows += try measure(graph: graph, engine: &engine, knobs: knobs, parameters: parameters)
         }
-        rows.append(("Index", "R \(walks), seed \(seed)"))
+        rows.append(("Index", "R \(walks), seed \(seed), walks per vertex \(parameters.allocation)"))
         let width = rows.map(\.0.count).max()! + 2
         for (label, value) in rows {
             print((label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value)
@@ -152,8 +161,10 @@ extension EngineBenchmark {
     /// Latency over `queries` random sources, then accuracy and the error estimate on `accuracySources`
     /// other sources against exact power iteration.
     func measure(
-        graph: CSRGraph, engine: inout LocalQueryEngine, knobs: QueryParameters, alpha: Double
+        graph: CSRGraph, engine: inout LocalQueryEngine, knobs: QueryParameters, parameters: WalkParameters
     ) throws -> [(String, String)] {
+        let alpha = parameters.restartProbability
+        let walkBudget = WalkBudget(parameters: parameters, graph: graph)
         var rows: [(String, String)] = []
         let clock = ContinuousClock()
         var sampler = WalkSeed(globalSeed: seed, vertex: 0)
@@ -175,7 +186,8 @@ extension EngineBenchmark {
             let expandStart = threadCPUSeconds()
             _ = try decomposition.expand(
                 personalization: Personalization(source: source), restartProbability: alpha, eps: knobs.eps,
-                maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
+                maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor,
+                walkBudget: walkBudget)
             expandCPU.append((threadCPUSeconds() - expandStart) * 1000)
             fingerprints += result.metadata.fingerprintsUsed
             entries += result.metadata.entriesCombined

@@ -6,6 +6,8 @@ struct Pwbench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pwbench",
         abstract: "Benchmarks of the PowerWalk engine (build with -c release; graphs are passed by path).",
-        subcommands: [EngineBenchmark.self, ServiceBenchmark.self, BlockBenchmark.self, GenerateCommand.self]
+        subcommands: [
+            EngineBenchmark.self, ServiceBenchmark.self, BlockBenchmark.self, GenerateCommand.self, HubsPrototype.self,
+        ]
     )
 }
