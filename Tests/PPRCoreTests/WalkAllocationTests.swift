@@ -160,11 +160,16 @@ import Testing
     @Test func allocationsOutOfRangeAreRefused() {
         for allocation in [
             WalkAllocation(hubScale: -1, maxWalksPerVertex: 64), WalkAllocation(hubScale: .nan, maxWalksPerVertex: 64),
-            WalkAllocation(hubScale: 2, maxWalksPerVertex: 8), WalkAllocation(hubScale: 2, maxWalksPerVertex: 1 << 21),
+            WalkAllocation(hubScale: 2, maxWalksPerVertex: 0), WalkAllocation(hubScale: 2, maxWalksPerVertex: 1 << 21),
         ] {
             #expect(throws: ParameterError.self) { try WalkParameters(allocation: allocation).validate() }
         }
         #expect(throws: Never.self) { try WalkParameters(allocation: .uniform).validate() }
         #expect(throws: Never.self) { try WalkParameters().validate() }
+        // Rmax below R: every vertex gets R walks.
+        let many = WalkParameters(
+            walksPerVertex: 2000, allocation: WalkAllocation(hubScale: 1, maxWalksPerVertex: 1024))
+        #expect(throws: Never.self) { try many.validate() }
+        #expect(WalkBudget(parameters: many, vertexCount: 10, edgeCount: 100).walks(outDegree: 90) == 2000)
     }
 }

@@ -33,10 +33,9 @@ import Testing
         #expect(uniform.walkParameters.walksPerVertex == 16 && uniform.version == 4 && uniform.graphChecksum == 0xABCD)
         // A schema 3 manifest cut short, or with an allocation out of range, is refused.
         #expect(throws: StoreError.self) { try StoreManifest(decoding: Array(bytes.dropLast()).span) }
-        var tooFew = bytes
-        tooFew[bytes.count - 4] = 8  // Rmax 8 < R
-        tooFew[bytes.count - 3] = 0
-        #expect(throws: StoreError.self) { try StoreManifest(decoding: tooFew.span) }
+        var zeroWalks = bytes
+        zeroWalks.replaceSubrange((bytes.count - 4)..., with: [0, 0, 0, 0])  // Rmax 0
+        #expect(throws: StoreError.self) { try StoreManifest(decoding: zeroWalks.span) }
     }
 
     @Test func theIndexIsTheSameForAnyThreadAndShardCount() throws {

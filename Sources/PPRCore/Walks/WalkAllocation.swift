@@ -13,7 +13,7 @@
 public struct WalkAllocation: Hashable, Sendable, CustomStringConvertible {
     /// `c`: vertices of out-degree above `c` times the mean get more than R walks; 0 means uniform.
     public var hubScale: Double
-    /// `Rmax`: the most walks any vertex gets (at least R; ignored when uniform).
+    /// `Rmax`: the most walks any vertex gets (every vertex gets at least R; ignored when uniform).
     public var maxWalksPerVertex: Int
 
     /// Every vertex gets R walks.
@@ -37,16 +37,17 @@ public struct WalkAllocation: Hashable, Sendable, CustomStringConvertible {
         isUniform ? "uniform" : "degree (c \(hubScale), Rmax \(maxWalksPerVertex))"
     }
 
-    /// Checks ranges against the base walk count `R`; the message names the offending knob.
+    /// Checks ranges; the message names the offending knob. An `Rmax` at or below `R` is allowed and gives
+    /// every vertex R walks (an index with many walks per vertex is then uniform).
     public func validate(walksPerVertex: Int) throws(ParameterError) {
         guard !isUniform else { return }
         guard hubScale.isFinite, hubScale > 0 else {
             throw .outOfRange(name: "hub-scale", value: "\(hubScale)", expected: "a finite number > 0, or 0 (uniform)")
         }
-        guard maxWalksPerVertex >= walksPerVertex, EngineLimits.walksPerVertex.contains(maxWalksPerVertex) else {
+        guard EngineLimits.walksPerVertex.contains(maxWalksPerVertex) else {
             throw .outOfRange(
                 name: "max-walks", value: "\(maxWalksPerVertex)",
-                expected: "\(walksPerVertex) (R) ... \(EngineLimits.walksPerVertex.upperBound)")
+                expected: EngineLimits.text(EngineLimits.walksPerVertex))
         }
     }
 }
