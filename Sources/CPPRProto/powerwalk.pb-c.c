@@ -3697,7 +3697,7 @@ const ProtobufCMessageDescriptor ppr__v1__cluster_status_request__descriptor =
   (ProtobufCMessageInit) ppr__v1__cluster_status_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__manifest_summary__field_descriptors[8] =
+static const ProtobufCFieldDescriptor ppr__v1__manifest_summary__field_descriptors[10] =
 {
   {
     "graph_checksum",
@@ -3795,6 +3795,30 @@ static const ProtobufCFieldDescriptor ppr__v1__manifest_summary__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "walk_hub_scale",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ManifestSummary, walk_hub_scale),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_walks_per_vertex",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ManifestSummary, max_walks_per_vertex),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__manifest_summary__field_indices_by_name[] = {
   1,   /* field[1] = alpha */
@@ -3803,13 +3827,15 @@ static const unsigned ppr__v1__manifest_summary__field_indices_by_name[] = {
   0,   /* field[0] = graph_checksum */
   7,   /* field[7] = index_version */
   3,   /* field[3] = max_walk_length */
+  9,   /* field[9] = max_walks_per_vertex */
   4,   /* field[4] = seed */
+  8,   /* field[8] = walk_hub_scale */
   2,   /* field[2] = walks_per_vertex */
 };
 static const ProtobufCIntRange ppr__v1__manifest_summary__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor ppr__v1__manifest_summary__descriptor =
 {
@@ -3819,7 +3845,7 @@ const ProtobufCMessageDescriptor ppr__v1__manifest_summary__descriptor =
   "Ppr__V1__ManifestSummary",
   "ppr.v1",
   sizeof(Ppr__V1__ManifestSummary),
-  8,
+  10,
   ppr__v1__manifest_summary__field_descriptors,
   ppr__v1__manifest_summary__field_indices_by_name,
   1,  ppr__v1__manifest_summary__number_ranges,
@@ -4782,7 +4808,7 @@ const ProtobufCMessageDescriptor ppr__v1__combine_response__descriptor =
   (ProtobufCMessageInit) ppr__v1__combine_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__walk_params__field_descriptors[4] =
+static const ProtobufCFieldDescriptor ppr__v1__walk_params__field_descriptors[6] =
 {
   {
     "alpha",
@@ -4832,17 +4858,43 @@ static const ProtobufCFieldDescriptor ppr__v1__walk_params__field_descriptors[4]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "hub_scale",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WalkParams, hub_scale),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_walks_per_vertex",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WalkParams, max_walks_per_vertex),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__walk_params__field_indices_by_name[] = {
   0,   /* field[0] = alpha */
+  4,   /* field[4] = hub_scale */
   2,   /* field[2] = max_walk_length */
+  5,   /* field[5] = max_walks_per_vertex */
   3,   /* field[3] = seed */
   1,   /* field[1] = walks_per_vertex */
 };
 static const ProtobufCIntRange ppr__v1__walk_params__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor ppr__v1__walk_params__descriptor =
 {
@@ -4852,7 +4904,7 @@ const ProtobufCMessageDescriptor ppr__v1__walk_params__descriptor =
   "Ppr__V1__WalkParams",
   "ppr.v1",
   sizeof(Ppr__V1__WalkParams),
-  4,
+  6,
   ppr__v1__walk_params__field_descriptors,
   ppr__v1__walk_params__field_indices_by_name,
   1,  ppr__v1__walk_params__number_ranges,

@@ -1,7 +1,9 @@
 // StoreManifest: what an index version was built from and with (DESIGN §3 Manifest), and its
 // binary form: [UInt32 magic "PWFM"][UInt32 schema version][fixed-width little-endian fields].
 // Schema 2 appends a UInt32 of graph flags (bit 0: the graph is weighted); schema 1 manifests, written
-// before weighted graphs existed, still decode (as unweighted).
+// before weighted graphs existed, still decode (as unweighted). Schema 3 appends the walk allocation
+// (`WalkAllocation`: Float64 hub scale c, UInt32 Rmax; c = 0 is uniform R); schema 1 and 2 manifests,
+// written before it existed, decode as uniform R, which is how they were built.
 import PPRCore
 
 /// The record of one index version: the graph, the walk parameters, the shard and the totals.
@@ -79,10 +81,12 @@ public struct StoreManifest: Equatable, Sendable {
 extension StoreManifest {
     /// "PWFM", little-endian.
     static let magic: UInt32 = 0x4D46_5750
-    static let schemaVersion: UInt32 = 2
+    static let schemaVersion: UInt32 = 3
     /// Bytes of a schema 1 manifest (no graph flags).
     static let schema1ByteCount = 4 + 4 + 8 * 2 + 8 + 4 * 2 + 8 + 4 * 4 + 8 + 8 * 3
-    static let encodedByteCount = schema1ByteCount + 4
+    /// Bytes of a schema 2 manifest (graph flags, no walk allocation).
+    static let schema2ByteCount = schema1ByteCount + 4
+    static let encodedByteCount = schema2ByteCount + 8 + 4
     /// Graph flags bit: the graph is weighted.
     static let weightedGraphFlag: UInt32 = 1
 
@@ -107,6 +111,8 @@ extension StoreManifest {
         StoreLayout.appendUInt64(UInt64(entryCount), to: &bytes)
         StoreLayout.appendUInt64(UInt64(byteCount), to: &bytes)
         StoreLayout.appendUInt32(graphWeighted ? Self.weightedGraphFlag : 0, to: &bytes)
+        StoreLayout.appendUInt64(walkParameters.allocation.hubScale.bitPattern, to: &bytes)
+        StoreLayout.appendUInt32(UInt32(clamping: walkParameters.allocation.maxWalksPerVertex), to: &bytes)
         return bytes
     }
 
@@ -116,10 +122,16 @@ extension StoreManifest {
             throw .corruptIndex(path: "manifest", detail: bytes.count < 8 ? "\(bytes.count) bytes" : "bad magic")
         }
         let schema = StoreLayout.readUInt32(bytes, at: 4)
-        guard schema == 1 || schema == Self.schemaVersion else {
-            throw .incompatibleFormat(path: "manifest", detail: "schema \(schema), expected 1 or \(Self.schemaVersion)")
+        guard (1...Self.schemaVersion).contains(schema) else {
+            throw .incompatibleFormat(
+                path: "manifest", detail: "schema \(schema), expected 1 ... \(Self.schemaVersion)")
         }
-        let expected = schema == 1 ? Self.schema1ByteCount : Self.encodedByteCount
+        let expected =
+            switch schema {
+            case 1: Self.schema1ByteCount
+            case 2: Self.schema2ByteCount
+            default: Self.encodedByteCount
+            }
         guard bytes.count == expected else {
             throw .corruptIndex(
                 path: "manifest", detail: "\(bytes.count) bytes, expected \(expected) for schema \(schema)")
@@ -133,8 +145,9 @@ extension StoreManifest {
         let walks = Int(u32())
         let maxLength = Int(u32())
         let seed = u64()
-        walkParameters = WalkParameters(
-            restartProbability: alpha, walksPerVertex: walks, maxWalkLength: maxLength, seed: seed)
+        var walk = WalkParameters(
+            restartProbability: alpha, walksPerVertex: walks, maxWalkLength: maxLength, seed: seed,
+            allocation: .uniform)
         encodingVersion = u32()
         shardIndex = Int(u32())
         shardCount = Int(u32())
@@ -149,6 +162,13 @@ extension StoreManifest {
                 path: "manifest", detail: "unknown graph flags 0x\(String(graphFlags, radix: 16))")
         }
         graphWeighted = graphFlags & Self.weightedGraphFlag != 0
+        if schema >= 3 {
+            walk.allocation = WalkAllocation(hubScale: Double(bitPattern: u64()), maxWalksPerVertex: Int(u32()))
+            do { try walk.allocation.validate(walksPerVertex: walks) } catch {
+                throw .corruptIndex(path: "manifest", detail: error.description)
+            }
+        }
+        walkParameters = walk
     }
 }
 

@@ -49,6 +49,7 @@ struct BlockBenchmark: ParsableCommand {
         try store.activate(report.manifest.version)
         let reader = try store.reader(expecting: checksum, restartProbability: parameters.restartProbability)
         let capacity = width > 0 ? width : BlockDecomposition.capacity(vertexCount: graph.vertexCount)
+        let walkBudget = WalkBudget(parameters: parameters, graph: graph)
         var sampler = WalkSeed(globalSeed: seed, vertex: 0)
         let sources = (0..<capacity).map { _ in VertexIndex(sampler.next() % UInt64(graph.vertexCount)) }
         let queries = sources.map { Personalization(source: $0) }
@@ -67,7 +68,8 @@ struct BlockBenchmark: ParsableCommand {
             let expandStart = Self.cpu()
             try block.expand(
                 queries, restartProbability: parameters.restartProbability, eps: knobs.eps,
-                maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
+                maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor,
+                walkBudget: walkBudget)
             let expanded = Self.cpu() - expandStart
             let edgesPushed = block.statistics.reduce(0) { $0 + $1.edgesPushed }
             let keptRows = block.keptRows.count
@@ -91,7 +93,8 @@ struct BlockBenchmark: ParsableCommand {
         for query in queries {
             let expansion = try single.expand(
                 personalization: query, restartProbability: parameters.restartProbability, eps: knobs.eps,
-                maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
+                maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor,
+                walkBudget: walkBudget)
             frontier += expansion.frontier.count
         }
         let singleExpand = Self.cpu() - singleStart

@@ -22,6 +22,12 @@ struct EngineBenchmark: AsyncParsableCommand {
     var edges: String
 
     @Option(help: "Walks per vertex (R).") var walks = WalkParameters.defaultWalksPerVertex
+    @Option(
+        name: .customLong("hub-scale"),
+        help: "Walk allocation c: vertices above c times the mean out-degree get more walks; 0 gives uniform R.")
+    var hubScale = WalkParameters.defaultAllocation.hubScale
+    @Option(name: .customLong("max-walks"), help: "Most walks of one vertex (Rmax) under the degree rule.")
+    var maxWalks = WalkParameters.defaultAllocation.maxWalksPerVertex
     @Option(help: "Accuracy presets to measure, comma-separated (fast, default, high).")
     var accuracy = "fast,default,high"
     @Option(help: "Expansion threshold eps (overrides the presets').") var eps: Double?
@@ -76,7 +82,10 @@ struct EngineBenchmark: AsyncParsableCommand {
             : plain
         let graph = loaded.graph
 
-        let parameters = WalkParameters(walksPerVertex: walks, seed: seed)
+        let parameters = WalkParameters(
+            walksPerVertex: walks, seed: seed,
+            allocation: hubScale == 0 ? .uniform : WalkAllocation(hubScale: hubScale, maxWalksPerVertex: maxWalks))
+        try parameters.validate()
         let (walkSeconds, walkSteps, walkHash) = walkOnly(graph, parameters)
         let walkRate = Double(walkSteps) / walkSeconds
         rows.append(
@@ -134,10 +143,10 @@ struct EngineBenchmark: AsyncParsableCommand {
         let exact = ExactVectors(graph: graph, alpha: parameters.restartProbability)
         for (label, knobs) in try knobSets() {
             rows.append(("-- \(label)", describe(knobs)))
-            rows += try measure(graph: graph, engine: &engine, knobs: knobs, exact: exact)
+            rows += try measure(graph: graph, engine: &engine, knobs: knobs, exact: exact, parameters: parameters)
             rows += try classRows(engine: &engine, knobs: knobs, exact: exact)
         }
-        rows.append(("Index", "R \(walks), seed \(seed)"))
+        rows.append(("Index", "R \(walks), seed \(seed), walks per vertex \(parameters.allocation)"))
         let width = rows.map(\.0.count).max()! + 2
         for (label, value) in rows {
             print((label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value)
@@ -177,9 +186,11 @@ extension EngineBenchmark {
     /// Latency over `queries` random sources, then accuracy and the error estimate on `accuracySources`
     /// other sources against exact power iteration.
     func measure(
-        graph: CSRGraph, engine: inout LocalQueryEngine, knobs: QueryParameters, exact: ExactVectors
+        graph: CSRGraph, engine: inout LocalQueryEngine, knobs: QueryParameters, exact: ExactVectors,
+        parameters: WalkParameters
     ) throws -> [(String, String)] {
         let alpha = exact.alpha
+        let walkBudget = WalkBudget(parameters: parameters, graph: graph)
         var rows: [(String, String)] = []
         let clock = ContinuousClock()
         var sampler = WalkSeed(globalSeed: seed, vertex: 0)
@@ -203,7 +214,8 @@ extension EngineBenchmark {
             let expandStart = threadCPUSeconds()
             let expansion = try decomposition.expand(
                 personalization: Personalization(source: source), restartProbability: alpha, eps: knobs.eps,
-                maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor)
+                maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor,
+                walkBudget: walkBudget)
             expandCPU.append((threadCPUSeconds() - expandStart) * 1000)
             let combineStart = threadCPUSeconds()
             _ = try engine.accumulate(expansion.frontier, into: &dense)

@@ -68,16 +68,16 @@ import Testing
             graphChecksum: 0xF250_344F_B96E_57C6, vertexCount: 7, walkParameters: parameters, graphWeighted: true)
         manifest.version = 3
         let bytes = manifest.encoded()
-        #expect(bytes.count == StoreManifest.schema1ByteCount + 4)
+        #expect(bytes.count == StoreManifest.encodedByteCount)
         #expect(try StoreManifest(decoding: bytes.span) == manifest)
         // A manifest as earlier releases wrote it: schema 1, no graph flags.
-        var old = Array(bytes.dropLast(4))
+        var old = Array(bytes.prefix(StoreManifest.schema1ByteCount))
         old[4] = 1
         let decoded = try StoreManifest(decoding: old.span)
         #expect(!decoded.graphWeighted && decoded.graphChecksum == manifest.graphChecksum && decoded.version == 3)
         // Unknown graph flags are refused, not ignored.
         var unknown = bytes
-        unknown[bytes.count - 4] = 0x03
+        unknown[StoreManifest.schema2ByteCount - 4] = 0x03
         #expect(throws: StoreError.self) { try StoreManifest(decoding: unknown.span) }
         #expect(throws: StoreError.self) { try StoreManifest(decoding: Array(old.dropLast()).span) }
     }

@@ -882,10 +882,16 @@ struct  Ppr__V1__ManifestSummary
   uint32_t encoding_version;
   uint64_t fingerprint_count;
   uint64_t index_version;
+  /*
+   * Walks per vertex (WalkAllocation): hub scale c (0: uniform R, as every store before manifest schema 3)
+   * and Rmax. The coordinator's expand step needs them: thresholds and frontier weights follow R(u).
+   */
+  double walk_hub_scale;
+  uint32_t max_walks_per_vertex;
 };
 #define PPR__V1__MANIFEST_SUMMARY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__manifest_summary__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Ppr__V1__ShardStatus
@@ -1122,10 +1128,15 @@ struct  Ppr__V1__WalkParams
   uint32_t walks_per_vertex;
   uint32_t max_walk_length;
   uint64_t seed;
+  /*
+   * Walks per vertex (WalkAllocation): hub scale c (0, or absent: uniform R) and Rmax.
+   */
+  double hub_scale;
+  uint32_t max_walks_per_vertex;
 };
 #define PPR__V1__WALK_PARAMS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__walk_params__descriptor) \
-    , 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0 }
 
 
 /*

@@ -39,12 +39,13 @@ extension BlockDecomposition {
     /// Expands `queries` tile by tile into the block rows and `statistics` (the knobs are validated).
     func pushTiles(
         _ queries: [Personalization], alpha: Double, eps: Double, maxLevels: Int, sampleBelow: Double,
-        lowDegreeFactor: Double
+        lowDegreeFactor: Double, walkBudget: WalkBudget = .uniform
     ) {
         let scratch = PushScratch(graph: graph)
         defer { scratch.deallocate() }
         let knobs = PushKnobs(
-            alpha: alpha, eps: eps, maxLevels: maxLevels, sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
+            alpha: alpha, eps: eps, maxLevels: maxLevels, sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor,
+            walkBudget: walkBudget)
         var first = 0
         while first < queries.count {
             let tile = queries[first..<min(queries.count, first + Self.pushLanes)]
@@ -86,7 +87,8 @@ extension BlockDecomposition {
         let (offsetArray, targetArray) = (graph.offsets, graph.targets)
         let offsets = offsetArray.span
         let targets = targetArray.span
-        let rule = ExpansionThreshold(graph: graph, eps: knobs.eps, lowDegreeFactor: knobs.lowDegreeFactor)
+        let rule = ExpansionThreshold(
+            graph: graph, eps: knobs.eps, lowDegreeFactor: knobs.lowDegreeFactor, walkBudget: knobs.walkBudget)
         let oneMinusAlpha = 1 - knobs.alpha
         let alpha = knobs.alpha
         var level = 0
@@ -175,7 +177,7 @@ extension BlockDecomposition {
             counters.frontierFlow += f
         }
         drainKept(firstLane: firstLane, scratch, keptList)
-        drainFrontier(tile, firstLane: firstLane, knobs.sampleBelow, scratch, frontierList, &counters)
+        drainFrontier(tile, firstLane: firstLane, knobs, scratch, frontierList, &counters)
     }
 
     /// Moves the tile's kept sums into the Float kept rows (each tile owns its 8 lanes of a row).
@@ -194,11 +196,13 @@ extension BlockDecomposition {
     }
 
     /// Moves the tile's frontier sums into the Float frontier rows, applying frontier sampling per lane
-    /// (the single query's draws on the same Double sums), and writes the tile's statistics.
+    /// (the single query's draws on the same Double sums) and the walk budget's combine weights
+    /// (`WalkBudget.combineWeights`), and writes the tile's statistics.
     private func drainFrontier(
-        _ tile: ArraySlice<Personalization>, firstLane: Int, _ sampleBelow: Double, _ scratch: PushScratch,
+        _ tile: ArraySlice<Personalization>, firstLane: Int, _ knobs: PushKnobs, _ scratch: PushScratch,
         _ list: VertexList, _ counters: inout LaneCounters
     ) {
+        let sampleBelow = knobs.sampleBelow
         let seeds = tile.map { Decomposition.seed(of: $0) }
         let lanes = tile.count
         var sampledOut = [Int](repeating: 0, count: lanes)
@@ -210,6 +214,7 @@ extension BlockDecomposition {
             let v = Int(vertex)
             let f = scratch.frontier[v]
             scratch.frontier[v] = .zero
+            let ratio = knobs.walkBudget.ratio(outDegree: graph.outDegree(vertex))
             for j in 0..<lanes where f[j] > 0 {
                 var weight = f[j]
                 if sampleBelow > 0, weight < sampleBelow {
@@ -223,10 +228,10 @@ extension BlockDecomposition {
                     frontierMark[v] = true
                     frontierRows.append(vertex)
                 }
-                frontier[v * stride + firstLane + j] = Float(weight)
+                frontier[v * stride + firstLane + j] = Float(weight / ratio)
                 size[j] += 1
                 sampledFlow[j] += weight
-                secondMoment[j] += weight * weight
+                secondMoment[j] += weight * (weight / ratio)
             }
         }
         for j in 0..<lanes {
@@ -256,6 +261,8 @@ struct PushKnobs {
     let maxLevels: Int
     let sampleBelow: Double
     let lowDegreeFactor: Double
+    /// The index's walks per vertex (thresholds and combine weights; uniform: plain eps).
+    let walkBudget: WalkBudget
 }
 
 /// Per-lane statistics of a tile, as Double lanes (counts stay exact below 2^53).

@@ -92,10 +92,11 @@ public final class BlockDecomposition: @unchecked Sendable {
 
     /// Expands `queries` (each a personalization); the result stays in `kept`/`frontier` until `reset()`.
     /// Validates the knobs like `Decomposition.expand`, and applies the same frontier sampling and
-    /// low-degree rule (defaults: off), so each query's frontier is exactly its single-query frontier.
+    /// low-degree rule (defaults: off) and walk budget (`Decomposition.expand`; default uniform), so each
+    /// query's frontier is exactly its single-query frontier.
     public func expand(
         _ queries: [Personalization], restartProbability alpha: Double, eps: Double, maxLevels: Int,
-        sampleBelow: Double = 0, lowDegreeFactor: Double = 1
+        sampleBelow: Double = 0, lowDegreeFactor: Double = 1, walkBudget: WalkBudget = .uniform
     ) throws(QueryError) {
         guard !queries.isEmpty, queries.count <= capacity else {
             throw .invalidParameter(
@@ -115,12 +116,12 @@ public final class BlockDecomposition: @unchecked Sendable {
             try QueryParameters.validate(sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
             pushTiles(
                 queries, alpha: alpha, eps: eps, maxLevels: maxLevels, sampleBelow: sampleBelow,
-                lowDegreeFactor: lowDegreeFactor)
+                lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
         } else {
             for (q, query) in queries.enumerated() {
                 let expansion = try single.expand(
                     personalization: query, restartProbability: alpha, eps: eps, maxLevels: maxLevels,
-                    sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
+                    sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
                 statistics.append(expansion.statistics)
                 for entry in expansion.pushed {
                     let v = Int(entry.vertex)

@@ -51,13 +51,14 @@ public struct Decomposition {
     /// Expands `personalization` once, with fresh scratch (convenient; reuse a `Decomposition` in loops).
     public static func expand(
         graph: CSRGraph, personalization: Personalization, restartProbability: Double,
-        eps: Double, maxLevels: Int, dropFloor: Double = 0, sampleBelow: Double = 0, lowDegreeFactor: Double = 1
+        eps: Double, maxLevels: Int, dropFloor: Double = 0, sampleBelow: Double = 0, lowDegreeFactor: Double = 1,
+        walkBudget: WalkBudget = .uniform
     ) throws(QueryError) -> Expansion {
         var decomposition = Decomposition(graph: graph)
         return try decomposition.expand(
             personalization: personalization, restartProbability: restartProbability,
             eps: eps, maxLevels: maxLevels, dropFloor: dropFloor, sampleBelow: sampleBelow,
-            lowDegreeFactor: lowDegreeFactor)
+            lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
     }
 
     /// Expands `personalization` for at most `maxLevels` levels, reusing this instance's scratch.
@@ -72,9 +73,15 @@ public struct Decomposition {
     /// `lowDegreeFactor` (1: off) lowers the expansion threshold of a vertex of out-degree `d` below the
     /// mean degree `d̄` to `eps * max(lowDegreeFactor, d / d̄)`: expanding costs `d` pushes and keeps
     /// `alpha * f` exactly, so cheap vertices are expanded further. Dangling vertices are always expanded.
+    ///
+    /// `walkBudget` (the index's walks per vertex, `WalkBudget`; uniform: off) raises the threshold of a
+    /// vertex given `R(u)` walks to `eps * R(u) / R` (`WalkBudget.threshold`) and hands the combine each
+    /// frontier flow as `f * R / R(u)` (`WalkBudget.combineWeights`; `frontierSecondMoment` then counts
+    /// `f² * R / R(u)`).
     public mutating func expand(
         personalization: Personalization, restartProbability alpha: Double,
-        eps: Double, maxLevels: Int, dropFloor: Double = 0, sampleBelow: Double = 0, lowDegreeFactor: Double = 1
+        eps: Double, maxLevels: Int, dropFloor: Double = 0, sampleBelow: Double = 0, lowDegreeFactor: Double = 1,
+        walkBudget: WalkBudget = .uniform
     ) throws(QueryError) -> Expansion {
         do { try personalization.validate(vertexCount: graph.vertexCount) } catch { throw .personalization(error) }
         try QueryParameters.validate(restartProbability: alpha, eps: eps, maxLevels: maxLevels, dropFloor: dropFloor)
@@ -98,10 +105,15 @@ public struct Decomposition {
             swap(&marks, &self.marks)
             swap(&nextMarks, &self.nextMarks)
         }
-        return run(
+        var expansion = run(
             personalization, alpha: alpha, eps: eps, maxLevels: maxLevels, dropFloor: dropFloor,
-            sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, flow: &flow, nextFlow: &nextFlow, kept: &kept,
-            frontierWeight: &frontierWeight, marks: &marks, nextMarks: &nextMarks, lists: lists)
+            sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget, flow: &flow,
+            nextFlow: &nextFlow, kept: &kept, frontierWeight: &frontierWeight, marks: &marks,
+            nextMarks: &nextMarks, lists: lists)
+        if !walkBudget.isUniform {
+            expansion.statistics.frontierSecondMoment = walkBudget.combineWeights(&expansion.frontier, graph: graph)
+        }
+        return expansion
     }
 
     /// The level loop over dense scratch vectors (all zero on entry and on exit).
@@ -113,7 +125,7 @@ public struct Decomposition {
     /// on every first visit).
     private func run(
         _ personalization: Personalization, alpha: Double, eps: Double, maxLevels: Int, dropFloor: Double,
-        sampleBelow: Double, lowDegreeFactor: Double, flow flowArray: inout [Double],
+        sampleBelow: Double, lowDegreeFactor: Double, walkBudget: WalkBudget, flow flowArray: inout [Double],
         nextFlow nextArray: inout [Double],
         kept keptArray: inout [Double], frontierWeight frontierArray: inout [Double], marks marksArray: inout [UInt64],
         nextMarks nextMarksArray: inout [UInt64], lists: VertexLists
@@ -141,7 +153,8 @@ public struct Decomposition {
         let weighted = graph.isWeighted
         let weightArray = graph.weights ?? []
         let weights = weightArray.span
-        let rule = ExpansionThreshold(graph: graph, eps: eps, lowDegreeFactor: lowDegreeFactor)
+        let rule = ExpansionThreshold(
+            graph: graph, eps: eps, lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
         while stats.levels < maxLevels, low <= high {
             stats.levels += 1
             let edgesBefore = stats.edgesPushed

@@ -80,7 +80,8 @@ public struct DecompositionQuery {
         let expansion = try decomposition.expand(
             personalization: personalization, restartProbability: alpha,
             eps: parameters.eps, maxLevels: parameters.maxLevels, dropFloor: parameters.dropFloor,
-            sampleBelow: parameters.sampleBelow, lowDegreeFactor: parameters.lowDegreeFactor)
+            sampleBelow: parameters.sampleBelow, lowDegreeFactor: parameters.lowDegreeFactor,
+            walkBudget: WalkBudget(parameters: fingerprints.walkParameters, graph: graph))
         defer { Self.clear(&accumulator) }
         var entries = 0
         try fingerprints.accumulate(expansion.frontier, into: &accumulator, entries: &entries)

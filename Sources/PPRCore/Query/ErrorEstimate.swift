@@ -10,6 +10,11 @@
 /// `scale` (folding `kappa` and the normal `sqrt(2/pi)`) is measured against exact PPR on
 /// soc-Slashdot0902 and wiki-Vote.
 ///
+/// Walks per vertex that grow with the out-degree (`WalkAllocation`): `F_v` then averages `R(v)` walks, so
+/// `Var(F_v(u)) ≈ kappa * alpha * pt_v(u) / R(v)` and `w_v^2` above becomes `w_v^2 * R / R(v)` with `R` the
+/// index's base walk count. `Decomposition.expand` sums that form into `frontierSecondMoment`
+/// (`WalkBudget.combineWeights`), so this estimate reads the base R and needs no per-vertex data.
+///
 /// Cost: one pass over the combined frontier (`spread`); nothing is stored at index time.
 public enum ErrorEstimate {
     /// Calibration constant measured against exact PPR (see the type's documentation).

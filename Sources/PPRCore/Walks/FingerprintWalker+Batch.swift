@@ -22,16 +22,24 @@ extension FingerprintWalker {
 
     /// The fingerprints of `vertices`, in order; each equals `fingerprint(of:)` of that vertex.
     ///
-    /// Faster than one call per vertex: the walks of consecutive vertices share the lanes.
+    /// Faster than one call per vertex: the walks of consecutive vertices share the lanes. Vertices given
+    /// so many walks (`budget`) that their visit log would exceed `batchVisitLimit` are walked one at a time.
     public mutating func fingerprints(of vertices: some Sequence<VertexIndex>) -> [Fingerprint] {
         let sources = Array(vertices)
-        let (walks, length) = (parameters.walksPerVertex, parameters.maxWalkLength)
-        let visits = walks.multipliedReportingOverflow(by: length + 1)
-        guard sources.count > 1, !graph.targets.isEmpty, !visits.overflow, visits.partialValue <= Self.batchVisitLimit
-        else { return sources.map { fingerprint(of: $0) } }
+        let length = parameters.maxWalkLength
+        let walkCounts = sources.map { budget.walks(outDegree: graph.outDegree($0)) }
+        let fits = walkCounts.map { walks in
+            let visits = walks.multipliedReportingOverflow(by: length + 1)
+            return !visits.overflow && visits.partialValue <= Self.batchVisitLimit
+        }
+        let batched = sources.indices.filter { fits[$0] }
+        guard batched.count > 1, !graph.targets.isEmpty else { return sources.map { fingerprint(of: $0) } }
+        let mostWalks = batched.map { walkCounts[$0] }.max() ?? 1
+        let slotCapacity = mostWalks * (length + 1)
+        ensureTouchedCapacity(walks: mostWalks)
         let slotCount = Self.batchLaneCount + 2
-        if visitLog.count < slotCount * visits.partialValue {
-            visitLog = [VertexIndex](repeating: 0, count: slotCount * visits.partialValue)
+        if visitLog.count < slotCount * slotCapacity {
+            visitLog = [VertexIndex](repeating: 0, count: slotCount * slotCapacity)
         }
         var counts: [UInt32] = []
         var touched: [VertexIndex] = []
@@ -39,34 +47,39 @@ extension FingerprintWalker {
         swap(&counts, &self.counts)
         swap(&touched, &self.touched)
         swap(&log, &visitLog)
-        defer {
-            swap(&counts, &self.counts)
-            swap(&touched, &self.touched)
-            swap(&log, &visitLog)
-        }
-        let (fingerprints, steps, sink) =
+        let batchSources = batched.map { sources[$0] }
+        let batchWalks = batched.map { walkCounts[$0] }
+        let (walked, steps, sink) =
             if let aliasEntries {
                 walkBatch(
-                    AliasPicker.self, sources, table: aliasEntries.span, slotCapacity: visits.partialValue,
-                    counts: &counts, touched: &touched, log: &log)
+                    AliasPicker.self, batchSources, walks: batchWalks, table: aliasEntries.span,
+                    slotCapacity: slotCapacity, counts: &counts, touched: &touched, log: &log)
             } else {
                 walkBatch(
-                    UniformPicker.self, sources, table: Span(), slotCapacity: visits.partialValue,
+                    UniformPicker.self, batchSources, walks: batchWalks, table: Span(), slotCapacity: slotCapacity,
                     counts: &counts, touched: &touched, log: &log)
             }
+        swap(&counts, &self.counts)
+        swap(&touched, &self.touched)
+        swap(&log, &visitLog)
         stepCount &+= steps
         prefetchSink ^= sink
+        guard batched.count < sources.count else { return walked }
+        var fingerprints = [Fingerprint](repeating: Fingerprint(), count: sources.count)
+        for (position, fingerprint) in zip(batched, walked) { fingerprints[position] = fingerprint }
+        for position in sources.indices where !fits[position] {
+            fingerprints[position] = fingerprint(of: sources[position], walks: walkCounts[position])
+        }
         return fingerprints
     }
 
     /// The batch walk loop: the fetch and step passes of `walk(from:)`, with lanes restarted from a
     /// stream of vertices and visits logged per vertex slot.
     private func walkBatch<Picker: EdgePicker>(
-        _ picker: Picker.Type, _ sources: [VertexIndex], table: Span<UInt64>, slotCapacity: Int,
-        counts countArray: inout [UInt32],
+        _ picker: Picker.Type, _ sources: [VertexIndex], walks walkCounts: [Int], table: Span<UInt64>,
+        slotCapacity: Int, counts countArray: inout [UInt32],
         touched touchedArray: inout [VertexIndex], log logArray: inout [VertexIndex]
     ) -> (fingerprints: [Fingerprint], steps: Int, sink: UInt64) {
-        let walks = parameters.walksPerVertex
         let targets = graph.targets.span
         let offsets = graph.offsets.span
         var counts = countArray.mutableSpan
@@ -88,10 +101,12 @@ extension FingerprintWalker {
         var free = freeArray.mutableSpan
         var freeCount = idle
         remaining[idle] = Int.max
-        // The start states of the walks of the vertex being started (`u`); walks 0..<started have started.
-        var startStateArray = [UInt64](repeating: 0, count: walks)
+        // The start states of the walks of the vertex being started (`u`, given `walks` walks); walks
+        // 0..<started have started.
+        var startStateArray = [UInt64](repeating: 0, count: walkCounts.max() ?? 1)
         var startStates = startStateArray.mutableSpan
         var u: VertexIndex = 0
+        var walks = 0
         var feedSlot = idle
         var started = walks
         var nextSource = 0
@@ -160,6 +175,7 @@ extension FingerprintWalker {
                         continue
                     }
                     u = sources[nextSource]
+                    walks = walkCounts[nextSource]
                     freeCount &-= 1
                     feedSlot = free[unchecked: freeCount]
                     remaining[unchecked: feedSlot] = walks

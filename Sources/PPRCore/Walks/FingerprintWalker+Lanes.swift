@@ -19,15 +19,14 @@ extension FingerprintWalker {
     /// Walks advanced in lockstep.
     static let laneCount = 16
 
-    /// Runs the `R` walks of `u`, counting visits into `counts` and listing new vertices in
+    /// Runs the `walks` walks of `u`, counting visits into `counts` and listing new vertices in
     /// `touched[0..<touchedCount]`; returns the steps taken, that count and the early loads folded
     /// together (see `prefetchSink`). `picker` turns draws into edges, reading `table` (specialised
     /// per picker: the unweighted loop is the same code as before weights existed).
     func walk<Picker: EdgePicker>(
-        _ picker: Picker.Type, from u: VertexIndex, table: Span<UInt64>, counts countArray: inout [UInt32],
-        touched touchedArray: inout [VertexIndex]
+        _ picker: Picker.Type, from u: VertexIndex, walks: Int, table: Span<UInt64>,
+        counts countArray: inout [UInt32], touched touchedArray: inout [VertexIndex]
     ) -> (steps: Int, touched: Int, sink: UInt64) {
-        let walks = parameters.walksPerVertex
         let targets = graph.targets.span
         var counts = countArray.mutableSpan
         var touched = touchedArray.mutableSpan

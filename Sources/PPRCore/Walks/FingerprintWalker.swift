@@ -31,6 +31,8 @@ public struct FingerprintWalker {
     var prefetchSink: UInt64 = 0
     /// The weighted walk's `AliasTable` entries, or nil on an unweighted graph (steps pick edges uniformly).
     let aliasEntries: [UInt64]?
+    /// Walks per vertex (`parameters.allocation` on this graph).
+    public let budget: WalkBudget
 
     /// A walker on `graph`. A weighted graph's steps use `aliasTable` when it covers the graph's edges (build
     /// it once per graph and share it between threads), else a table built here.
@@ -45,19 +47,39 @@ public struct FingerprintWalker {
             aliasEntries = nil
         }
         self.stopThreshold = parameters.stopThreshold
+        self.budget = WalkBudget(parameters: parameters, graph: graph)
         self.indicesBelow31Bits = graph.vertexCount <= 1 << 31
         self.counts = [UInt32](repeating: 0, count: graph.vertexCount)
-        let (walks, length) = (parameters.walksPerVertex, parameters.maxWalkLength)
-        let mostDistinct = walks.multipliedReportingOverflow(by: length + 1)
-        let capacity = mostDistinct.overflow ? graph.vertexCount : min(graph.vertexCount, mostDistinct.partialValue)
-        self.touched = [VertexIndex](repeating: 0, count: capacity + 1)
+        self.touched = [VertexIndex](
+            repeating: 0, count: Self.touchedCapacity(walks: parameters.walksPerVertex, parameters, graph) + 1)
     }
 
-    /// The fingerprint of `u`: a function of `(graph, parameters, u)` only.
+    /// The most distinct vertices `walks` walks can visit, plus the spare slot of `touched`.
+    static func touchedCapacity(walks: Int, _ parameters: WalkParameters, _ graph: CSRGraph) -> Int {
+        let mostDistinct = walks.multipliedReportingOverflow(by: parameters.maxWalkLength + 1)
+        return mostDistinct.overflow ? graph.vertexCount : min(graph.vertexCount, mostDistinct.partialValue)
+    }
+
+    /// Grows `touched` for a vertex given more walks than `parameters.walksPerVertex`.
+    mutating func ensureTouchedCapacity(walks: Int) {
+        let needed = Self.touchedCapacity(walks: walks, parameters, graph) + 1
+        if touched.count < needed { touched = [VertexIndex](repeating: 0, count: needed) }
+    }
+
+    /// The fingerprint of `u`: a function of `(graph, parameters, u)` only, from `R(u)` walks (`budget`).
     ///
     /// Walk `i` of `u` draws from its own SplitMix64 stream, seeded by the `i`-th output of the stream of
     /// `(seed, u)`, so interleaving walks in lanes does not change the counts.
     public mutating func fingerprint(of u: VertexIndex) -> Fingerprint {
+        fingerprint(of: u, walks: budget.walks(outDegree: graph.outDegree(u)))
+    }
+
+    /// The fingerprint of `u` from `walks` walks (at least 1) instead of `parameters.walksPerVertex`: a function
+    /// of `(graph, parameters, u, walks)` only. Walk `i` is the same walk whatever `walks` is, so a fingerprint of
+    /// more walks extends the one of fewer (`WalkAllocation`).
+    public mutating func fingerprint(of u: VertexIndex, walks: Int) -> Fingerprint {
+        let walks = max(1, walks)
+        ensureTouchedCapacity(walks: walks)
         // Work on locals: a span over a stored property would hold exclusive access to all of self.
         var counts: [UInt32] = []
         var touched: [VertexIndex] = []
@@ -69,9 +91,11 @@ public struct FingerprintWalker {
         }
         let (steps, touchedCount, sink) =
             if let aliasEntries {
-                walk(AliasPicker.self, from: u, table: aliasEntries.span, counts: &counts, touched: &touched)
+                walk(
+                    AliasPicker.self, from: u, walks: walks, table: aliasEntries.span, counts: &counts,
+                    touched: &touched)
             } else {
-                walk(UniformPicker.self, from: u, table: Span(), counts: &counts, touched: &touched)
+                walk(UniformPicker.self, from: u, walks: walks, table: Span(), counts: &counts, touched: &touched)
             }
         stepCount &+= steps
         prefetchSink ^= sink
@@ -124,21 +148,27 @@ public struct WalkParameters: Equatable, Hashable, Sendable {
     public var maxWalkLength: Int
     /// Global seed; each vertex's stream derives from `(seed, vertex)`.
     public var seed: UInt64
+    /// How many walks each vertex gets: R each (uniform), or more for high out-degree (`WalkAllocation`).
+    public var allocation: WalkAllocation
 
     public static let defaultWalksPerVertex = 16
     public static let defaultMaxWalkLength = 100
     public static let defaultSeed: UInt64 = 1
+    /// The allocation new indexes get (`WalkAllocation.defaultDegreeRule`).
+    public static let defaultAllocation = WalkAllocation.defaultDegreeRule
 
     public init(
         restartProbability: Double = PPRDefaults.restartProbability,
         walksPerVertex: Int = defaultWalksPerVertex,
         maxWalkLength: Int = defaultMaxWalkLength,
-        seed: UInt64 = defaultSeed
+        seed: UInt64 = defaultSeed,
+        allocation: WalkAllocation = defaultAllocation
     ) {
         self.restartProbability = restartProbability
         self.walksPerVertex = walksPerVertex
         self.maxWalkLength = maxWalkLength
         self.seed = seed
+        self.allocation = allocation
     }
 
     /// Draws below this value stop the walk: `alpha * 2^64`.
@@ -160,6 +190,7 @@ public struct WalkParameters: Equatable, Hashable, Sendable {
             throw .outOfRange(
                 name: "max-length", value: "\(maxWalkLength)", expected: EngineLimits.text(EngineLimits.maxWalkLength))
         }
+        try allocation.validate(walksPerVertex: walksPerVertex)
     }
 }
 

@@ -72,7 +72,7 @@ final class QueryExecutor: Sendable {
     private func answerGroup(
         _ queries: ArraySlice<ResolvedQuery>, index: ActiveIndex, started: ContinuousClock.Instant
     ) async throws(WireError) -> [QueryResponse] {
-        let alpha = index.walk.restartProbability
+        let walk = index.walk
         let (pool, partition) = (scratch, partition)
         let budget = combineEntryBudget
         let expansions = try await cpu.run {
@@ -83,7 +83,7 @@ final class QueryExecutor: Sendable {
                 // Queries join the round until their frontiers reach the budget, so a round exceeds it by at
                 // most one query's frontier (and an expansion is never computed twice).
                 for query in queries where entries < budget {
-                    let expansion = try scratch.expand(query, alpha: alpha)
+                    let expansion = try scratch.expand(query, walk: walk)
                     entries += expansion.frontier.count
                     expansions.append(expansion)
                 }

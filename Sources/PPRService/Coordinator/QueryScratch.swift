@@ -26,12 +26,14 @@ final class QueryScratch: @unchecked Sendable {
         accumulator = [Double](repeating: 0, count: graph.vertexCount)
     }
 
-    /// The expand step of `query` (DESIGN §2) on this scratch.
-    func expand(_ query: ResolvedQuery, alpha: Double) throws(WireError) -> Expansion {
+    /// The expand step of `query` (DESIGN §2) on this scratch, for an index built with `walk` (its alpha, and its
+    /// walks per vertex: the frontier weights are those the shards' combine expects, `WalkBudget`).
+    func expand(_ query: ResolvedQuery, walk: WalkParameters) throws(WireError) -> Expansion {
         try WireError.mapping { () throws(QueryError) in
             try decomposition.expand(
-                personalization: query.personalization, restartProbability: alpha, eps: query.eps,
-                maxLevels: query.maxLevels, sampleBelow: query.sampleBelow, lowDegreeFactor: query.lowDegreeFactor)
+                personalization: query.personalization, restartProbability: walk.restartProbability, eps: query.eps,
+                maxLevels: query.maxLevels, sampleBelow: query.sampleBelow, lowDegreeFactor: query.lowDegreeFactor,
+                walkBudget: WalkBudget(parameters: walk, graph: decomposition.graph))
         }
     }
 

@@ -47,14 +47,16 @@ extension WorkerShard {
         let (eps, levels, ratio) = (block.eps, block.maxLevels, block.pruneRatio)
         let (sampleBelow, lowDegreeFactor) = (block.sampleBelow, block.lowDegreeFactor)
         let alpha = reader.manifest.restartProbability
+        // The index's walks per vertex set the thresholds and the combine weights (`WalkBudget`).
+        let walkBudget = WalkBudget(parameters: reader.manifest.walkParameters, graph: graph)
         let key = SharedBlockExpansions.Key(
             graph: reader.manifest.graphChecksum, alpha: alpha, eps: eps, levels: levels, sampleBelow: sampleBelow,
-            lowDegreeFactor: lowDegreeFactor, queries: personalizations)
+            lowDegreeFactor: lowDegreeFactor, queries: personalizations, walkBudget: walkBudget)
         let outcome = try await blocking(executor) {
             try SharedBlockExpansions.shared.withExpansion(key, pool: pool, graph: graph) { scratch in
                 try scratch.expand(
                     personalizations, restartProbability: alpha, eps: eps, maxLevels: levels,
-                    sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
+                    sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
             } body: { expanded in
                 let matrix = try pool.matrix(of: reader)
                 let combined = try reader.combineBlock(
@@ -140,12 +142,15 @@ final class SharedBlockExpansions: Sendable {
         let lowDegreeFactor: UInt64
         /// Per query: its entry count, then (vertex, weight bits) pairs.
         let sources: [UInt64]
+        /// The index's walks per vertex (two versions of one graph may differ).
+        let walkBudget: WalkBudget
 
         init(
             graph: UInt64, alpha: Double, eps: Double, levels: Int, sampleBelow: Double, lowDegreeFactor: Double,
-            queries: [Personalization]
+            queries: [Personalization], walkBudget: WalkBudget = .uniform
         ) {
             self.graph = graph
+            self.walkBudget = walkBudget
             self.alpha = alpha.bitPattern
             self.eps = eps.bitPattern
             self.levels = levels

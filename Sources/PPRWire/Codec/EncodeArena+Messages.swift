@@ -86,6 +86,8 @@ extension EncodeArena {
         m.pointee.walks_per_vertex = wireUInt32(walk.walksPerVertex)
         m.pointee.max_walk_length = wireUInt32(walk.maxWalkLength)
         m.pointee.seed = walk.seed
+        m.pointee.hub_scale = walk.allocation.hubScale
+        m.pointee.max_walks_per_vertex = wireUInt32(walk.allocation.maxWalksPerVertex)
         return m
     }
 
@@ -96,6 +98,8 @@ extension EncodeArena {
         m.pointee.walks_per_vertex = wireUInt32(manifest.walk.walksPerVertex)
         m.pointee.max_walk_length = wireUInt32(manifest.walk.maxWalkLength)
         m.pointee.seed = manifest.walk.seed
+        m.pointee.walk_hub_scale = manifest.walk.allocation.hubScale
+        m.pointee.max_walks_per_vertex = wireUInt32(manifest.walk.allocation.maxWalksPerVertex)
         m.pointee.encoding_version = wireUInt32(manifest.encodingVersion)
         m.pointee.fingerprint_count = wireUInt64(manifest.fingerprintCount)
         m.pointee.index_version = manifest.indexVersion

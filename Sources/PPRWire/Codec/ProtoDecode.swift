@@ -97,10 +97,12 @@ enum ProtoDecode {
         )
     }
 
+    /// Absent allocation fields (a peer from before `WalkAllocation`) decode as uniform R.
     static func walk(_ c: Ppr__V1__WalkParams) -> WalkParameters {
         WalkParameters(
             restartProbability: c.alpha, walksPerVertex: Int(c.walks_per_vertex),
-            maxWalkLength: Int(c.max_walk_length), seed: c.seed
+            maxWalkLength: Int(c.max_walk_length), seed: c.seed,
+            allocation: WalkAllocation(hubScale: c.hub_scale, maxWalksPerVertex: Int(c.max_walks_per_vertex))
         )
     }
 
@@ -110,7 +112,8 @@ enum ProtoDecode {
             graphChecksum: c.graph_checksum,
             walk: WalkParameters(
                 restartProbability: c.alpha, walksPerVertex: Int(c.walks_per_vertex),
-                maxWalkLength: Int(c.max_walk_length), seed: c.seed
+                maxWalkLength: Int(c.max_walk_length), seed: c.seed,
+                allocation: WalkAllocation(hubScale: c.walk_hub_scale, maxWalksPerVertex: Int(c.max_walks_per_vertex))
             ),
             encodingVersion: Int(c.encoding_version), fingerprintCount: count(c.fingerprint_count),
             indexVersion: c.index_version, graphWeighted: graphWeighted != 0
