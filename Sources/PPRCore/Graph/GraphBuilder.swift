@@ -1,10 +1,13 @@
 /// Builds a `CSRGraph` from an edge list of external ids.
 ///
-/// Method: collect the distinct ids and sort them (internal order = external-id order, so the
-/// same edge set always gives the same graph whatever the input order); map each edge to internal
-/// indices packed as one `UInt64` (`src << 32 | dst`); sort and collapse duplicates; fill the CSR
-/// arrays. Memory is proportional to the edge count (16 bytes per input edge while building, 24 when
-/// weighted), not to the size of the text. `O(m log m)`.
+/// Method: the input edges are kept in fixed-size blocks of external ids (appending never copies what is
+/// stored; a doubling array would hold up to 3× the edges while it grows). `build()` numbers the distinct
+/// ids in ascending order (internal order = external-id order, so the same edge set always gives the same
+/// graph whatever the input order; `VertexNumbering`), counts each vertex's out-edges, scatters the
+/// targets into their vertex's range (freeing each block once read), then sorts every vertex's targets
+/// and collapses duplicates in place. Memory while building: 16 bytes per input edge for the blocks
+/// (24 when weighted) plus 4 for the scattered targets (16 when weighted), never the text. `O(m log d)`
+/// for `m` edges of out-degree `d`.
 ///
 /// Weighted builders merge duplicate edges by **summing** their weights (an edge listed twice with
 /// weights 2 and 3 becomes one edge of weight 5); with `undirected`, `a b w` and `b a w'` are
@@ -24,140 +27,183 @@ public struct GraphBuilder {
         public var duplicateCount: Int
     }
 
-    private var sources: [UInt64] = []
-    private var destinations: [UInt64] = []
-    /// Parallel to `sources` when weighted, else nil.
-    private var weights: [Double]?
+    /// Edges per storage block (8 MiB of ids).
+    static let blockEdgeCount = 1 << 19
+
+    /// Full blocks, each `blockEdgeCount` edges as interleaved (source, destination) external ids.
+    private var blocks: [[UInt64]] = []
+    /// The weights of `blocks` (weighted builders only).
+    private var weightBlocks: [[Double]] = []
+    /// The block being filled.
+    private var block: [UInt64] = []
+    private var blockWeights: [Double] = []
     private let undirected: Bool
+    /// Whether the built graph will carry edge weights.
+    public let isWeighted: Bool
+    /// The largest external id added (bounds the numbering's bitmap).
+    private var largestID: UInt64 = 0
+    /// Number of edges added so far, counting both directions when undirected.
+    public private(set) var inputEdgeCount = 0
 
     /// - Parameters:
     ///   - undirected: add both directions of every edge.
     ///   - weighted: keep each edge's weight; the built graph has `weights` (else every weight is ignored).
     public init(undirected: Bool = false, weighted: Bool = false) {
         self.undirected = undirected
-        self.weights = weighted ? [] : nil
-    }
-
-    /// Whether the built graph will carry edge weights.
-    public var isWeighted: Bool { weights != nil }
-
-    /// Number of edges added so far, counting both directions when undirected.
-    public var inputEdgeCount: Int { sources.count }
-
-    public mutating func reserveCapacity(_ edges: Int) {
-        sources.reserveCapacity(undirected ? 2 * edges : edges)
-        destinations.reserveCapacity(undirected ? 2 * edges : edges)
-        weights?.reserveCapacity(undirected ? 2 * edges : edges)
+        self.isWeighted = weighted
     }
 
     /// Adds `source → destination`. An unweighted builder ignores `weight`; a weighted one keeps it, and
     /// `build()` refuses an edge whose (summed) weight is not positive and finite.
     public mutating func addEdge(from source: UInt64, to destination: UInt64, weight: Double = 1) {
-        sources.append(source)
-        destinations.append(destination)
-        weights?.append(weight)
-        if undirected && source != destination {
-            sources.append(destination)
-            destinations.append(source)
-            weights?.append(weight)
+        if block.count == 2 * Self.blockEdgeCount { storeBlock() }
+        block.append(source)
+        block.append(destination)
+        if isWeighted { blockWeights.append(weight) }
+        largestID = max(largestID, source, destination)
+        inputEdgeCount += undirected && source != destination ? 2 : 1
+    }
+
+    /// Moves the filled block to `blocks` and starts the next one at full capacity.
+    private mutating func storeBlock() {
+        blocks.append(block)
+        block = []
+        block.reserveCapacity(2 * Self.blockEdgeCount)
+        if isWeighted {
+            weightBlocks.append(blockWeights)
+            blockWeights = []
+            blockWeights.reserveCapacity(Self.blockEdgeCount)
         }
     }
 
     /// Builds the graph; throws `GraphError.empty` when no edge was added, `.invalidWeight` when a
     /// weighted edge's summed weight is not positive and finite.
     public consuming func build() throws(GraphError) -> (graph: CSRGraph, statistics: Statistics) {
-        guard !sources.isEmpty else { throw .empty("the edge list contains no edges") }
-        var ids = sources + destinations
-        ids.sort()
-        ids = Self.uniqued(ids)
-        guard ids.count <= Int(VertexIndex.max) else { throw .corrupt("more than \(VertexIndex.max) vertices") }
+        guard inputEdgeCount > 0 else { throw .empty("the edge list contains no edges") }
+        if !block.isEmpty { storeBlock() }
+        block = []
+        blockWeights = []
+        let numbering = try VertexNumbering(blocks: blocks, largestID: largestID)
+        let n = numbering.externalIDs.count
 
-        var packed = [UInt64](repeating: 0, count: sources.count)
-        for i in 0..<sources.count {
-            let s = UInt64(Self.position(of: sources[i], in: ids))
-            let d = UInt64(Self.position(of: destinations[i], in: ids))
-            packed[i] = s << 32 | d
-        }
-        sources = []
-        destinations = []
-        let inputCount = packed.count
-        var mergedWeights: [Double]?
-        if let weights {
-            (packed, mergedWeights) = try Self.mergedWeightedEdges(packed, weights, ids: ids)
-            self.weights = []
-        } else {
-            packed.sort()
-            packed = Self.uniqued(packed)
-        }
-
-        var offsets = [UInt64](repeating: 0, count: ids.count + 1)
-        var targets = [VertexIndex](repeating: 0, count: packed.count)
-        var selfLoops = 0
-        for (e, edge) in packed.enumerated() {
-            let s = Int(edge >> 32)
-            let d = VertexIndex(truncatingIfNeeded: edge)
-            offsets[s + 1] += 1
-            targets[e] = d
-            if s == Int(d) { selfLoops += 1 }
-        }
-        var dangling = 0
-        for v in 0..<ids.count {
-            if offsets[v + 1] == 0 { dangling += 1 }
-            offsets[v + 1] += offsets[v]
-        }
-        let graph = CSRGraph(offsets: offsets, targets: targets, externalIDs: ids, weights: mergedWeights)
-        let statistics = Statistics(
-            vertexCount: ids.count, edgeCount: packed.count, danglingCount: dangling,
-            selfLoopCount: selfLoops, duplicateCount: inputCount - packed.count)
-        return (graph, statistics)
-    }
-
-    /// Sorts the packed edges with their weights and merges duplicates, summing weights in ascending
-    /// order (input-order independent); refuses a sum that is not positive and finite, naming the edge.
-    private static func mergedWeightedEdges(
-        _ packed: [UInt64], _ weights: [Double], ids: [UInt64]
-    ) throws(GraphError) -> (edges: [UInt64], weights: [Double]) {
-        // Sorting (edge, weight) pairs in place keeps the comparisons on contiguous memory.
-        var pairs = (0..<packed.count).map { (edge: packed[$0], weight: weights[$0]) }
-        pairs.sort { a, b in a.edge != b.edge ? a.edge < b.edge : a.weight < b.weight }
-        var edges: [UInt64] = []
-        var sums: [Double] = []
-        edges.reserveCapacity(pairs.count)
-        sums.reserveCapacity(pairs.count)
-        for pair in pairs {
-            if let last = edges.last, last == pair.edge {
-                sums[sums.count - 1] += pair.weight
-            } else {
-                edges.append(pair.edge)
-                sums.append(pair.weight)
+        // Out-degrees, duplicates included, then each vertex's start in the scattered arrays.
+        var offsets = [UInt64](repeating: 0, count: n + 1)
+        for stored in blocks {
+            for e in stride(from: 0, to: stored.count, by: 2) {
+                let s = numbering.index(of: stored[e])
+                offsets[Int(s) + 1] += 1
+                if undirected {
+                    let d = numbering.index(of: stored[e + 1])
+                    if s != d { offsets[Int(d) + 1] += 1 }
+                }
             }
         }
-        if let bad = sums.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
-            let edge = edges[bad]
-            throw .invalidWeight(
-                source: ids[Int(edge >> 32)], target: ids[Int(edge & 0xFFFF_FFFF)], weight: sums[bad])
+        for v in 0..<n { offsets[v + 1] += offsets[v] }
+
+        var scattered = ScatteredEdges(count: inputEdgeCount, weighted: isWeighted)
+        var next = offsets
+        while let stored = blocks.popLast() {
+            let storedWeights = weightBlocks.popLast()
+            for e in stride(from: 0, to: stored.count, by: 2) {
+                let s = numbering.index(of: stored[e])
+                let d = numbering.index(of: stored[e + 1])
+                let weight = storedWeights?[e / 2] ?? 1
+                scattered.put(d, weight, at: &next[Int(s)])
+                if undirected && s != d { scattered.put(s, weight, at: &next[Int(d)]) }
+            }
         }
-        return (edges, sums)
+        next = []
+
+        let counts = try scattered.sortAndMerge(offsets: &offsets, externalIDs: numbering.externalIDs)
+        let graph = CSRGraph(
+            offsets: offsets, targets: scattered.targets, externalIDs: numbering.externalIDs,
+            weights: isWeighted ? scattered.weights : nil)
+        let statistics = Statistics(
+            vertexCount: n, edgeCount: graph.edgeCount, danglingCount: counts.dangling,
+            selfLoopCount: counts.selfLoops, duplicateCount: inputEdgeCount - graph.edgeCount)
+        return (graph, statistics)
+    }
+}
+
+/// The edges scattered into their source's range of the CSR arrays, duplicates still in.
+private struct ScatteredEdges {
+    var targets: [VertexIndex]
+    /// Parallel to `targets` when weighted, else empty.
+    var weights: [Double]
+    let weighted: Bool
+
+    init(count: Int, weighted: Bool) {
+        self.weighted = weighted
+        targets = [VertexIndex](repeating: 0, count: count)
+        weights = weighted ? [Double](repeating: 0, count: count) : []
     }
 
-    private static func uniqued(_ sorted: [UInt64]) -> [UInt64] {
-        var result = sorted
+    @inline(__always)
+    mutating func put(_ target: VertexIndex, _ weight: Double, at slot: inout UInt64) {
+        targets[Int(slot)] = target
+        if weighted { weights[Int(slot)] = weight }
+        slot += 1
+    }
+
+    /// Sorts each vertex's targets (by weight among duplicates), collapses duplicates in place summing
+    /// their weights in ascending order, and rewrites `offsets` for the merged ranges; the arrays are
+    /// trimmed to the merged edge count. Refuses a summed weight that is not positive and finite.
+    mutating func sortAndMerge(
+        offsets: inout [UInt64], externalIDs: [UInt64]
+    ) throws(GraphError) -> (dangling: Int, selfLoops: Int) {
+        let n = offsets.count - 1
         var write = 0
-        for read in 0..<result.count where read == 0 || result[read] != result[write - 1] {
-            result[write] = result[read]
-            write += 1
+        var start = 0
+        var dangling = 0
+        var selfLoops = 0
+        for v in 0..<n {
+            let end = Int(offsets[v + 1])
+            if weighted {
+                sortWeightedTargets(start..<end)
+            } else {
+                sortTargets(start..<end)
+            }
+            let first = write
+            for read in start..<end {
+                if write > first, targets[write - 1] == targets[read] {
+                    if weighted { weights[write - 1] += weights[read] }
+                    continue
+                }
+                targets[write] = targets[read]
+                if weighted { weights[write] = weights[read] }
+                if targets[read] == VertexIndex(v) { selfLoops += 1 }
+                write += 1
+            }
+            if weighted, let bad = weights[first..<write].firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
+                throw .invalidWeight(
+                    source: externalIDs[v], target: externalIDs[Int(targets[bad])], weight: weights[bad])
+            }
+            if write == first { dangling += 1 }
+            offsets[v + 1] = UInt64(write)
+            start = end
         }
-        result.removeLast(result.count - write)
-        return result
+        if write < targets.count {
+            targets = Array(targets[0..<write])
+            if weighted { weights = Array(weights[0..<write]) }
+        }
+        return (dangling, selfLoops)
     }
 
-    private static func position(of id: UInt64, in sortedIDs: [UInt64]) -> Int {
-        var low = 0
-        var high = sortedIDs.count
-        while low < high {
-            let mid = (low + high) / 2
-            if sortedIDs[mid] < id { low = mid + 1 } else { high = mid }
+    private mutating func sortTargets(_ range: Range<Int>) {
+        guard range.count > 1 else { return }
+        targets.withUnsafeMutableBufferPointer { all in
+            all[range].sort()
         }
-        return low
+    }
+
+    /// Sorts the range by (target, weight), so duplicates sum in ascending weight order.
+    private mutating func sortWeightedTargets(_ range: Range<Int>) {
+        guard range.count > 1 else { return }
+        var pairs = zip(targets[range], weights[range]).map { (target: $0, weight: $1) }
+        pairs.sort { a, b in a.target != b.target ? a.target < b.target : a.weight < b.weight }
+        for (i, pair) in pairs.enumerated() {
+            targets[range.lowerBound + i] = pair.target
+            weights[range.lowerBound + i] = pair.weight
+        }
     }
 }
