@@ -45,11 +45,22 @@ final class BatchExecutor: Sendable {
         partition = config.partition
         defaults = config.query
         self.shards = shards
-        // A block does the work of up to 64 queries on each worker: allow it fifteen combine deadlines
-        // (30 s by default; a loaded 2-core host can take seconds per block).
-        deadline = .milliseconds(config.deadlines.combineMillis) * 15
+        deadline = Self.blockDeadline(combineMillis: config.deadlines.combineMillis, edgeCount: graph.edgeCount)
         blockSize = BlockDecomposition.capacity(vertexCount: graph.vertexCount)
         self.pruneRatio = min(pruneRatio, 1 / Double(max(1, config.partition.shardCount)))
+    }
+
+    /// Graph edges per step of the block deadline (see `blockDeadline`).
+    static let deadlineEdgesPerStep = 1 << 21
+
+    /// The deadline of one block request. A block does the work of up to 64 queries on each worker:
+    /// fifteen combine deadlines (30 s by default; a loaded 2-core host can take seconds per block), once
+    /// per 2 Mi edges of the graph, because a query's push and frontier grow with the graph: on R-MAT
+    /// scale 20 (16 M edges) blocks of 34 queries took over 30 s on the loaded shared host and every batch
+    /// and export job failed (README "Scale"). Graphs of up to 2 Mi edges keep the 30 s.
+    static func blockDeadline(combineMillis: Int, edgeCount: Int) -> Duration {
+        let steps = max(1, (edgeCount + deadlineEdgesPerStep - 1) / deadlineEdgesPerStep)
+        return .milliseconds(combineMillis) * 15 * steps
     }
 
     /// Answers `requests` against `index`; `responses[i]` answers `requests[i]`.
