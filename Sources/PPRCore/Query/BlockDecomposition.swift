@@ -14,7 +14,9 @@
 /// shared push takes 0.32 s per block on soc-Slashdot0902 against 0.33 s for the 64 single expansions
 /// (its rows do not stay in L2), 0.011 s against 0.024 s on wiki-Vote and 0.009 s against 0.021 s on
 /// email-Eu-core (rows in cache, pushed directly). An earlier 64-wide Double row push without the
-/// ordering and bucketing took 0.39 s against 0.16 s.
+/// ordering and bucketing took 0.39 s against 0.16 s. Since single queries push in vertex order with bit
+/// marks, they are 1.4-1.7x cheaper and the shared push leads on soc-Slashdot0902 only for `high`
+/// (`pwbench expand`, README "Shared push").
 ///
 /// Memory: one instance owns `vertexCount * stride * 8` bytes (kept mass and frontier flow as Float)
 /// plus one single-query scratch (`4 * vertexCount` Doubles), allocated once and reused for every block.
