@@ -30,10 +30,19 @@ extension BlockDecomposition {
     /// Largest transient push scratch (256 MiB: soc-Slashdot0902 needs 34 MB).
     static let pushMemoryBudget = 256 << 20
 
-    /// Whether a block of `width` queries is expanded by the shared push (else query by query).
+    /// Largest graph (its rows of one `pushLanes` tile, 64 bytes per vertex) the shared push is used on: one
+    /// core's L2 (1 MiB). Measured with `pwbench expand EDGES --queries 300 --blocks 2` after the bitmap
+    /// single-query expand: per query, the shared push beat 64 single expansions on wiki-Vote (7,115 vertices,
+    /// rows 0.45 MB: 0.20 against 0.26 ms, `default`) and lost on soc-Slashdot0902 (82,168 vertices, rows
+    /// 5.3 MB: 4.99 against 3.70 ms), where every row add misses the cache.
+    static let sharedPushRowBytes = 1 << 20
+
+    /// Whether a block of `width` queries is expanded by the shared push (else query by query, with the
+    /// same answers: each lane of the shared push follows the single-query rule).
     func usesSharedPush(width: Int) -> Bool {
         let bytes = graph.vertexCount * Self.pushBytesPerVertex + graph.edgeCount * Self.pushBytesPerEdge
         return !graph.isWeighted && width >= 2 && bytes <= Self.pushMemoryBudget
+            && graph.vertexCount * 8 * MemoryLayout<Double>.stride <= Self.sharedPushRowBytes
     }
 
     /// Expands `queries` tile by tile into the block rows and `statistics` (the knobs are validated).

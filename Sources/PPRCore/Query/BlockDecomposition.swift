@@ -6,8 +6,8 @@
 /// is a row of `stride` Float values (one per query of the block, padded to a multiple of 16 so a row tile
 /// is one 64-byte cache line and one 16-lane vector), at `v * stride ..< (v + 1) * stride`.
 ///
-/// How a block is expanded: blocks of two or more queries on an unweighted graph (up to
-/// `pushMemoryBudget`) take the shared push (`BlockDecomposition+Push.swift`): tiles of 8 queries pushed
+/// How a block is expanded: blocks of two or more queries on an unweighted graph whose 8-query rows fit
+/// one core's L2 (`sharedPushRowBytes`, up to 16,384 vertices) take the shared push (`BlockDecomposition+Push.swift`): tiles of 8 queries pushed
 /// together, vertex-major, level lists in vertex order, pushes bucketed by target range. Others run the
 /// single-query code per query on this instance's scratch (weighted graphs: their transition lives there).
 /// Measured (`pwbench block`, default preset, 64 queries, CPU time on the loaded shared 2-core host): the
@@ -16,7 +16,7 @@
 /// email-Eu-core (rows in cache, pushed directly). An earlier 64-wide Double row push without the
 /// ordering and bucketing took 0.39 s against 0.16 s. Since single queries push in vertex order with bit
 /// marks, they are 1.4-1.7x cheaper and the shared push leads on soc-Slashdot0902 only for `high`
-/// (`pwbench expand`, README "Shared push").
+/// (`pwbench expand`, README "Shared push"), hence the L2 bound.
 ///
 /// Memory: one instance owns `vertexCount * stride * 8` bytes (kept mass and frontier flow as Float)
 /// plus one single-query scratch (`4 * vertexCount` Doubles), allocated once and reused for every block.
