@@ -4,7 +4,8 @@
 // threads, each with its own FingerprintWalker, claim chunks in order and encode them; the calling
 // thread takes finished chunks strictly in chunk order, batches them into transactions of about
 // `commitBytes`, and finally completes the version. Workers stay at most `window` chunks ahead of the
-// writer, so memory stays bounded. Every vertex's walks depend on (seed, vertex) only and chunks are
+// writer, so memory stays bounded. Every vertex's walks depend on (seed, vertex) only, their number
+// R(u) on its out-degree and the graph's size (`WalkAllocation`, recorded in the manifest), and chunks are
 // written in order, so the stored bytes are identical for any thread count.
 //
 // Cancellation is checked between chunks: the version is then marked failed (its fingerprints
