@@ -75,7 +75,7 @@ public struct Decomposition {
     /// `alpha * f` exactly, so cheap vertices are expanded further. Dangling vertices are always expanded.
     ///
     /// `walkBudget` (the index's walks per vertex, `WalkBudget`; uniform: off) raises the threshold of a
-    /// vertex given `R(u)` walks to `eps * R(u) / R` (`WalkBudget.threshold`) and hands the combine each
+    /// vertex given `R(u)` walks to `eps * R(u) / R` (`ExpansionThreshold`) and hands the combine each
     /// frontier flow as `f * R / R(u)` (`WalkBudget.combineWeights`; `frontierSecondMoment` then counts
     /// `f² * R / R(u)`).
     public mutating func expand(

@@ -3,7 +3,7 @@
 /// push (`BlockDecomposition+Push.swift`) both call `threshold(outDegree:)`, so a change of the rule
 /// (e.g. per-vertex walk counts or hub thresholds) is an edit here and nowhere else.
 ///
-/// The rule (`WalkBudget.threshold`): a vertex of out-degree `d` below the mean degree `d̄` has the
+/// The rule: a vertex of out-degree `d` below the mean degree `d̄` has the
 /// threshold `eps * max(lowDegreeFactor, d / d̄)`, others `eps * R(u) / R` (`R(u)`: its walks in the index).
 /// Expanding costs `d` pushes and keeps `alpha * f` exactly, so cheap vertices are expanded further; a
 /// vertex with more walks is combined through its larger fingerprint instead. Dangling vertices are always expanded (their
@@ -30,7 +30,7 @@ struct ExpansionThreshold {
     /// The threshold of a vertex of out-degree `outDegree > 0`: it is expanded when its flow is above it.
     @inline(__always)
     func threshold(outDegree: Int) -> Double {
-        walkBudget.threshold(
-            eps: eps, outDegree: outDegree, inverseMeanDegree: inverseMeanDegree, lowDegreeFactor: lowDegreeFactor)
+        let relative = Double(outDegree) * inverseMeanDegree
+        return relative >= 1 ? eps * walkBudget.ratio(outDegree: outDegree) : eps * max(lowDegreeFactor, relative)
     }
 }

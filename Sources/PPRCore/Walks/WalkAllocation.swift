@@ -6,7 +6,7 @@
 ///
 /// Why: with one threshold eps a hub reached by flow above eps costs `d` pushes and up to `d` new frontier
 /// fingerprints (~50 entries each). Under the degree rule the query keeps a vertex in the frontier while its
-/// flow is at most `eps * R(u) / R` (`WalkBudget.threshold`) and combines it through its one larger
+/// flow is at most `eps * R(u) / R` (`ExpansionThreshold`) and combines it through its one larger
 /// fingerprint. The Monte Carlo variance bound of the combine, `Σ f(u)² / R(u) <= eps / R * Σ f(u)`, is the
 /// one of uniform R with every flow below eps, so accuracy is kept while the pushes and the small
 /// fingerprints a hub would have created are saved.
@@ -111,16 +111,6 @@ public struct WalkBudget: Hashable, Sendable {
     public func ratio(outDegree d: Int) -> Double {
         guard walksPerDegree > 0 else { return 1 }
         return Double(walks(outDegree: d)) / Double(baseWalks)
-    }
-
-    /// The expansion threshold of a vertex of out-degree `d > 0`: flow at or below it joins the frontier.
-    ///
-    /// `eps` times the low-degree factor (`max(lowDegreeFactor, d / d̄)` below the mean degree, see
-    /// `Decomposition.expand`) times `R(u) / R`: a vertex with more walks stays in the frontier longer.
-    @inline(__always)
-    public func threshold(eps: Double, outDegree d: Int, inverseMeanDegree: Double, lowDegreeFactor: Double) -> Double {
-        let relative = Double(d) * inverseMeanDegree
-        return relative >= 1 ? eps * ratio(outDegree: d) : eps * max(lowDegreeFactor, relative)
     }
 
     /// The frontier handed to the combine: each flow `f(u)` becomes `f(u) * R / R(u)`.
