@@ -8,7 +8,7 @@ struct Pwbench: AsyncParsableCommand {
         abstract: "Benchmarks of the PowerWalk engine (build with -c release; graphs are passed by path).",
         subcommands: [
             EngineBenchmark.self, ServiceBenchmark.self, BlockBenchmark.self, GenerateCommand.self,
-            ExpandBenchmark.self, HubsPrototype.self,
+            ExpandBenchmark.self,
         ]
     )
 }

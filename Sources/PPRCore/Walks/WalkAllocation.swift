@@ -19,7 +19,7 @@ public struct WalkAllocation: Hashable, Sendable, CustomStringConvertible {
     /// Every vertex gets R walks.
     public static let uniform = WalkAllocation(hubScale: 0, maxWalksPerVertex: 0)
 
-    /// The rule new indexes are built with: `c = 4`, `Rmax = 1024`. Measured with `pwbench hubs` against
+    /// The rule new indexes are built with: `c = 4`, `Rmax = 1024`. Measured with `pwbench engine --hub-scale` against
     /// uniform R = 16 at the default preset (README, "Walks per vertex"): on Graph500 R-MAT scale 18 it pushes
     /// 10x fewer edges per query for 17% more fingerprint entries, with equal precision and lower L1; on
     /// soc-Slashdot0902 4x fewer edges for 6% more entries, accuracy unchanged. The index grows 8-11%.
