@@ -4,7 +4,7 @@
 // order (so an answer does not depend on the path):
 // - resident: the version's fingerprints decoded once into memory (ResidentFingerprints, under the
 //   store's budget; ResidentFingerprintCache builds them in the background after the first combine):
-//   a plain scatter loop, ~3x faster per entry;
+//   a plain scatter loop, ~3x faster per entry, split by target band over `combineThreads` threads;
 // - LMDB (until then, or above the budget): one read transaction per call, one B-tree lookup per
 //   distinct chunk (vertices of one chunk are adjacent), and each fingerprint decoded straight from the
 //   memory map into the accumulator (FingerprintCodec.accumulate).
@@ -56,6 +56,11 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
     let database: Database
     /// The version's manifest.
     public let manifest: StoreManifest
+    /// Threads one resident combine may use, split by target band (`ResidentFingerprints`): the sums are
+    /// the same whatever the count. 1 (the default) keeps the combine on the calling thread, as workers
+    /// do: they run as several processes on the same cores, where a query's own threads would compete
+    /// with the other queries.
+    public var combineThreads = 1
 
     /// The walk parameters the fingerprints were built with.
     public var walkParameters: WalkParameters { manifest.walkParameters }
@@ -96,8 +101,7 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
         try read { _ in }  // the version still exists (a deleted one must not start a build)
         if let table = store.resident.table(for: self) {
             for entry in ordered { _ = try location(of: entry.vertex) }  // owned: the table's reads stay in bounds
-            var target = accumulator.mutableSpan
-            entries += table.scatter(ordered, unit: scale, into: &target)
+            entries += table.scatter(ordered, unit: scale, threads: combineThreads, into: &accumulator)
             return
         }
         var added = 0

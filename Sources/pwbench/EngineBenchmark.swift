@@ -58,6 +58,10 @@ struct EngineBenchmark: AsyncParsableCommand {
         name: .customLong("resident-budget-mib"),
         help: "Memory for decoded fingerprints, MiB (default 1024; 0 combines every query from LMDB).")
     var residentBudgetMiB: Int?
+    @Option(
+        name: .customLong("query-threads"),
+        help: "Threads one query's combine may use (split by target band; same answers). Default: every core.")
+    var queryThreads: Int?
 
     func run() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pwbench-\(UUID().uuidString)")
@@ -129,7 +133,12 @@ struct EngineBenchmark: AsyncParsableCommand {
             index = candidate
         }
         guard let index else { throw ValidationError("--threads names no thread count") }
-        var engine = try index.queryEngine(over: loaded, alpha: parameters.restartProbability)
+        if let queryThreads, !EngineLimits.queryThreads.contains(queryThreads) {
+            throw ValidationError("--query-threads must be in \(EngineLimits.text(EngineLimits.queryThreads))")
+        }
+        var engine = try index.queryEngine(
+            over: loaded, alpha: parameters.restartProbability, queryThreads: queryThreads)
+        rows.append(("Query threads", "\(engine.queryThreads) (combine split by target band)"))
         let residentStart = clock.now
         let residentBytes = try engine.loadFingerprints()
         rows.append(
@@ -203,24 +212,41 @@ extension EngineBenchmark {
         var entries = 0
         var frontierFlow = 0.0
         var combineCPU: [Double] = []
+        var combineWall: [Double] = []
+        var (combineCPUOne, combineWallOne): ([Double], [Double]) = ([], [])
         var dense = [Double](repeating: 0, count: graph.vertexCount)
-        for _ in 0..<queries {
+        for query in 0..<queries {
             let source = VertexIndex(sampler.next() % n)
             let start = clock.now
-            let cpuStart = threadCPUSeconds()
+            let cpuStart = processCPUSeconds()  // the query's threads together
             let result = try engine.run(Personalization(source: source), parameters: knobs)
             latencies.append(milliseconds(clock.now - start))
-            cpu.append((threadCPUSeconds() - cpuStart) * 1000)
+            cpu.append((processCPUSeconds() - cpuStart) * 1000)
             let expandStart = threadCPUSeconds()
             let expansion = try decomposition.expand(
                 personalization: Personalization(source: source), restartProbability: alpha, eps: knobs.eps,
                 maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow, lowDegreeFactor: knobs.lowDegreeFactor,
                 walkBudget: walkBudget)
             expandCPU.append((threadCPUSeconds() - expandStart) * 1000)
-            let combineStart = threadCPUSeconds()
-            _ = try engine.accumulate(expansion.frontier, into: &dense)
-            combineCPU.append((threadCPUSeconds() - combineStart) * 1000)
-            for x in dense.indices { dense[x] = 0 }
+            // The combine with the engine's threads and, when that is more than one, with one thread, in
+            // alternating order (same frontier, same machine state): process CPU (the combine's threads
+            // together; no other thread of pwbench works meanwhile) and wall time.
+            let threadCounts = engine.queryThreads == 1 ? [1] : [engine.queryThreads, 1]
+            for threads in query & 1 == 0 ? threadCounts : threadCounts.reversed() {
+                engine.queryThreads = threads
+                let combineStart = processCPUSeconds()
+                let combineWallStart = clock.now
+                _ = try engine.accumulate(expansion.frontier, into: &dense)
+                let wall = milliseconds(clock.now - combineWallStart)
+                let used = (processCPUSeconds() - combineStart) * 1000
+                if threads == threadCounts[0] {
+                    (combineWall, combineCPU) = (combineWall + [wall], combineCPU + [used])
+                } else {
+                    (combineWallOne, combineCPUOne) = (combineWallOne + [wall], combineCPUOne + [used])
+                }
+                for x in dense.indices { dense[x] = 0 }
+            }
+            engine.queryThreads = threadCounts[0]
             fingerprints += result.metadata.fingerprintsUsed
             entries += result.metadata.entriesCombined
             frontierFlow += result.metadata.expansion.frontierFlow
@@ -231,14 +257,16 @@ extension EngineBenchmark {
         let count = max(1, queries)
         rows.append(("Query p50", "\(fixed(latencies[latencies.count / 2], 2)) ms"))
         rows.append(("Query p99", "\(fixed(latencies[min(latencies.count - 1, latencies.count * 99 / 100)], 2)) ms"))
-        // Thread CPU time: less disturbed by other processes than wall time on a shared machine.
+        // CPU time (of the query's threads): less disturbed by other processes than wall time on a shared machine.
         rows.append(
             (
                 "Query CPU p50",
                 "\(fixed(cpu[cpu.count / 2], 2)) ms (expand alone \(fixed(expandCPU[expandCPU.count / 2], 2)) ms)"
             ))
         combineCPU.sort()
+        combineWall.sort()
         let combineMedian = combineCPU.isEmpty ? 0 : combineCPU[combineCPU.count / 2]
+        let combineWallMedian = combineWall.isEmpty ? 0 : combineWall[combineWall.count / 2]
         rows.append(("Fingerprints", "\(fingerprints / count) per query (mean)"))
         rows.append(("Entries", "\(entries / count) per query (mean)"))
         rows.append(
@@ -246,6 +274,17 @@ extension EngineBenchmark {
                 "Combine CPU p50",
                 "\(fixed(combineMedian, 2)) ms, \(fixed(combineMedian * 1e6 / Double(max(1, entries / count)), 2)) ns/entry"
             ))
+        rows.append(("Combine wall p50", "\(fixed(combineWallMedian, 2)) ms"))
+        if !combineWallOne.isEmpty {
+            combineCPUOne.sort()
+            combineWallOne.sort()
+            rows.append(
+                (
+                    "Combine 1 thread",
+                    "wall p50 \(fixed(combineWallOne[combineWallOne.count / 2], 2)) ms, "
+                        + "CPU p50 \(fixed(combineCPUOne[combineCPUOne.count / 2], 2)) ms (same frontiers, alternating)"
+                ))
+        }
         // The flow left to fingerprints: the part of the answer that carries Monte Carlo error.
         rows.append(("Frontier flow", "\(fixed(frontierFlow / Double(count), 3)) of the mass (mean)"))
 
@@ -300,6 +339,13 @@ func walkOnly(_ graph: CSRGraph, _ parameters: WalkParameters) -> (Double, Int, 
         steps = walker.stepCount
     }
     return (best, steps, hash)
+}
+
+/// CPU time of all threads of this process.
+func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
 /// CPU time of the calling thread.

@@ -20,6 +20,9 @@ public enum EngineLimits {
     public static let indexThreads: ClosedRange<Int> = 0...1024
     /// Sampled sources of an evaluate job (`sample_count`, `--samples`); each is an exact power iteration.
     public static let evaluateSamples: ClosedRange<Int> = 1...1_000_000
+    /// Threads one in-process query's combine may use (`pwbench engine --query-threads`); more than the
+    /// resident table's target bands (`ResidentFingerprints.bandCount`) act as that many.
+    public static let queryThreads: ClosedRange<Int> = 1...64
     /// Frontier sampling threshold and low-degree factor of a preset (fractions).
     public static let fraction: ClosedRange<Double> = 0...1
 

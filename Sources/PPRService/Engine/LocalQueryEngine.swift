@@ -1,6 +1,9 @@
 // LocalQueryEngine: PPR queries in this process on one store's active version, with the decomposition
 // query the service runs (expand, then combine the frontier's fingerprints), for pwctl's local mode
-// and pwbench. Made by `LocalIndex.queryEngine(over:alpha:)`.
+// and pwbench. Made by `LocalIndex.queryEngine(over:alpha:queryThreads:)`. The combine of one query
+// uses `queryThreads` threads (default: both cores), split by target band so that the answers are
+// bit-identical whatever the count (ResidentFingerprints).
+import Foundation
 import PPRCore
 import PPRStorage
 
@@ -10,14 +13,27 @@ public struct LocalQueryEngine {
     /// The graph queried.
     public let graph: CSRGraph
     /// The active version's fingerprints.
-    let reader: FingerprintStoreReader
+    private(set) var reader: FingerprintStoreReader
     /// Scratch kept across queries.
     private var query: DecompositionQuery
 
-    init(graph: CSRGraph, reader: FingerprintStoreReader) {
+    /// Threads a query's combine uses by default: every core, up to the resident table's target bands.
+    public static var defaultQueryThreads: Int {
+        min(ProcessInfo.processInfo.activeProcessorCount, ResidentFingerprints.bandCount)
+    }
+
+    init(graph: CSRGraph, reader: FingerprintStoreReader, queryThreads: Int) {
         self.graph = graph
+        var reader = reader
+        reader.combineThreads = queryThreads
         self.reader = reader
         query = DecompositionQuery(graph: graph)
+    }
+
+    /// Threads one query's combine may use (split by target band; the answers do not depend on it).
+    public var queryThreads: Int {
+        get { reader.combineThreads }
+        set { reader.combineThreads = min(max(newValue, 1), EngineLimits.queryThreads.upperBound) }
     }
 
     /// The index version answering.
