@@ -2,29 +2,32 @@
 //
 // The LMDB path of a combine (FingerprintStoreReader.accumulate) pays per query: a read transaction, a
 // B-tree lookup per 256-vertex chunk, the chunk header checks and a varint decode per entry (~7 ns per
-// entry). Decoded once per version, the fingerprints form a CSR by shard-local vertex (`offsets`,
-// `targets`, `counts`) and the combine becomes a plain scatter loop with no per-entry check: every
-// target was checked against the graph and every offset against the arrays when the table was built.
+// entry). Decoded once per version, the fingerprints form CSRs by shard-local vertex and the combine
+// becomes a plain scatter loop with no per-entry check: every target was checked against the graph and
+// every offset against the arrays when the table was built.
 //
 // Target bands: the graph's vertices are cut into `bandCount` contiguous ranges of target vertices
-// (`bandStarts`, chosen when the table is built so that each range receives about the same number of
-// the version's entries), and `offsets` holds, per shard-local vertex, where each band's entries start
-// (a fingerprint's entries are ascending by target, so its band b entries are one run). In a combine
-// over T threads each thread claims the next unclaimed band until none is left, walks the whole frontier
-// in frontier order and adds only that band's entries: it alone writes those accumulator slots, and each
-// slot receives its terms in exactly the single-thread order. The sums are bit-identical whatever the
-// thread count and whichever thread takes which band (B is a constant, independent of T).
+// (`bandStarts`, chosen when the table is built so that each range receives about the same number of the
+// version's entries), and each band has its own CSR (`Band`: offsets by shard-local vertex, targets,
+// counts) holding, for every fingerprint, its entries whose targets fall in the band. A combine scatters
+// band by band, each band for the whole frontier in frontier order; over T threads each thread claims the
+// next unclaimed band until none is left. One thread alone writes a band's accumulator slots, and every
+// slot receives its terms in frontier order, exactly as one pass over whole fingerprints adds them: the
+// sums are bit-identical whatever the thread count and whichever thread takes which band (B is a
+// constant, independent of T). One CSR per band (rather than each fingerprint's entries grouped by band
+// in one CSR) keeps each band's reads sequential: interleaved, a band pass read its short runs between the
+// other bands' entries and cost 2-3x the CPU per entry (measured).
 //
 // The scatter adds, for frontier entry (v, w) and fingerprint entry (x, c), `w * alpha / R * Double(c)`
-// into a Double accumulator, in frontier order then entry order: bit for bit what the LMDB path adds
-// (it adds `w * alpha / R` for c = 1, and `s * 1.0 == s`), so an answer does not depend on which path
-// served it, and stays within Double rounding of itself whatever the shard count.
+// into a Double accumulator, in frontier order for each slot: bit for bit what the LMDB path adds (it
+// adds `w * alpha / R` for c = 1, and `s * 1.0 == s`), so an answer does not depend on which path served
+// it, and stays within Double rounding of itself whatever the shard count.
 //
-// Threads: `DispatchQueue.concurrentPerform` (its pool threads are reused; about 10 µs per call on an
-// idle 2-core host, measured), and only for combines of at least `parallelMinimumEntries` entries.
+// Threads: `DispatchQueue.concurrentPerform` (its pool threads are reused; about 10 µs per call on the
+// 2-core host, measured), and only for combines expected to read at least `parallelMinimumEntries`.
 //
 // Memory: `bytesPerEntry` (6: a UInt32 target and a UInt16 visit count) per fingerprint entry plus
-// `bytesPerVertex` (a UInt32 band offset per band) per shard-local vertex; ResidentFingerprintCache keeps
+// `bytesPerVertex` (a UInt32 offset per band) per shard-local vertex; ResidentFingerprintCache keeps
 // tables under a per-store budget.
 import Dispatch
 import LMDB
@@ -39,10 +42,12 @@ public final class ResidentFingerprints: Sendable {
     /// a thread that starts late does fewer; 4 lets 2 threads balance for 12 bytes per vertex more than one
     /// band.
     public static let bandCount = 4
-    /// Bytes per shard-local vertex: a UInt32 offset per band.
+    /// Bytes per shard-local vertex: a UInt32 offset per band (plus one per band in all).
     public static let bytesPerVertex = 4 * bandCount
-    /// Fewest fingerprint entries a combine must read to be split over threads: below it, waking a pool
-    /// thread costs more than it saves. (Measured on soc-Slashdot0902, README "Resident fingerprints".)
+    /// Fewest fingerprint entries a combine must be expected to read to be split over threads: below it,
+    /// waking a pool thread costs more than it saves. A `concurrentPerform` call costs about 10 µs on the
+    /// 2-core host and a second thread saves at most ~1.5 ns per entry, so the break-even is near 7k
+    /// entries; this keeps a 2x margin (README, "The combine step").
     public static let parallelMinimumEntries = 16_384
     /// The default budget of a store's resident tables (all versions together): 1 GiB, about 178 M
     /// fingerprint entries (soc-Slashdot0902 at R = 16 takes 7.3 M entries, 43 MiB). Above it a version is
@@ -51,78 +56,61 @@ public final class ResidentFingerprints: Sendable {
 
     /// The version it was decoded from.
     public let version: UInt32
-    /// Entries of shard-local vertex `l` whose targets lie in band `b` are
-    /// `offsets[l * bandCount + b] ..< offsets[l * bandCount + b + 1]`; `localVertexCount * bandCount + 1`
-    /// values, non-decreasing, the last equal to `targets.count`.
-    let offsets: [UInt32]
+    /// One CSR per target band, by shard-local vertex.
+    let bands: [Band]
     /// Band `b` holds the target vertices `bandStarts[b] ..< bandStarts[b + 1]`; `bandCount + 1` values,
     /// non-decreasing, from 0 to `vertexCount`.
     let bandStarts: [Int]
-    /// Target vertices (each `< vertexCount`), ascending within each fingerprint.
-    let targets: [UInt32]
-    /// Visit counts (each >= 1).
-    let counts: [UInt16]
+    /// Fingerprint entries held.
+    public let entryCount: Int
+    let localVertexCount: Int
     let vertexCount: Int
     let shardIndex: Int
     let shardCount: Int
 
-    /// Fingerprint entries held.
-    public var entryCount: Int { targets.count }
+    /// The entries of one band's targets: those of shard-local vertex `l` are `offsets[l] ..< offsets[l + 1]`
+    /// (`localVertexCount + 1` values, non-decreasing, the last equal to `targets.count`).
+    struct Band: Sendable {
+        var offsets: [UInt32]
+        /// Target vertices, within the band, ascending within each vertex's range.
+        var targets: [UInt32]
+        /// Visit counts (each >= 1).
+        var counts: [UInt16]
+    }
 
     /// Bytes the table takes.
-    public var byteCount: Int {
-        Self.byteCount(entryCount: entryCount, localVertexCount: (offsets.count - 1) / Self.bandCount)
-    }
+    public var byteCount: Int { Self.byteCount(entryCount: entryCount, localVertexCount: localVertexCount) }
 
     /// Bytes a table of `entryCount` entries over `localVertexCount` vertices takes.
     public static func byteCount(entryCount: Int, localVertexCount: Int) -> Int {
-        entryCount * bytesPerEntry + localVertexCount * bytesPerVertex + 4
+        entryCount * bytesPerEntry + (localVertexCount + 1) * bytesPerVertex
     }
 
-    /// Builds the band layout of a decoded CSR: `vertexOffsets` (one per local vertex, plus the end) and
-    /// `targets` ascending within each vertex's range, each below `vertexCount` (the decoder checked both).
     init(
-        version: UInt32, vertexOffsets: [UInt32], targets: [UInt32], counts: [UInt16], vertexCount: Int,
-        shardIndex: Int, shardCount: Int
+        version: UInt32, bands: [Band], bandStarts: [Int], localVertexCount: Int, vertexCount: Int, shardIndex: Int,
+        shardCount: Int
     ) {
-        let bandStarts = Self.balancedBands(targets, vertexCount: vertexCount)
-        let bands = Self.bandCount
-        let localCount = vertexOffsets.count - 1
-        var offsets = [UInt32](repeating: 0, count: localCount * bands + 1)
-        let targetSpan = targets.span
-        for local in 0..<localCount {
-            var e = Int(vertexOffsets[local])
-            let end = Int(vertexOffsets[local + 1])
-            offsets[local * bands] = UInt32(e)
-            for band in 1..<bands {
-                let first = bandStarts[band]
-                while e < end, Int(targetSpan[e]) < first { e += 1 }
-                offsets[local * bands + band] = UInt32(e)
-            }
-        }
-        offsets[localCount * bands] = UInt32(targets.count)
         self.version = version
-        self.offsets = offsets
+        self.bands = bands
         self.bandStarts = bandStarts
-        self.targets = targets
-        self.counts = counts
+        self.entryCount = bands.reduce(0) { $0 + $1.targets.count }
+        self.localVertexCount = localVertexCount
         self.vertexCount = vertexCount
         self.shardIndex = shardIndex
         self.shardCount = shardCount
     }
 
-    /// Band starts that give each band about `targets.count / bandCount` of the entries (a fixed function
-    /// of the version's fingerprints, so every process cuts a version alike).
-    static func balancedBands(_ targets: [UInt32], vertexCount: Int) -> [Int] {
-        var perTarget = [Int](repeating: 0, count: vertexCount)
-        for target in targets { perTarget[Int(target)] += 1 }
+    /// Band starts that give each band about `total / bandCount` of the entries, from the entries per
+    /// target vertex (a fixed function of the version's fingerprints, so every process cuts it alike).
+    static func balancedBands(perTarget: [UInt32], total: Int) -> [Int] {
+        let vertexCount = perTarget.count
         var starts = [0]
         var seen = 0
         var vertex = 0
         for band in 1..<bandCount {
-            let goal = targets.count * band / bandCount
-            while vertex < vertexCount, seen + perTarget[vertex] <= goal {
-                seen += perTarget[vertex]
+            let goal = total * band / bandCount
+            while vertex < vertexCount, seen + Int(perTarget[vertex]) <= goal {
+                seen += Int(perTarget[vertex])
                 vertex += 1
             }
             starts.append(vertex)
@@ -131,36 +119,31 @@ public final class ResidentFingerprints: Sendable {
         return starts
     }
 
-    /// Threads a combine of `entries` entries uses when `threads` are allowed.
+    /// The entries a combine of `frontier` is expected to read (its size times the mean fingerprint size):
+    /// what decides the split, without a pass over the bands' offsets.
+    func expectedEntries(of frontier: [WeightedVertex]) -> Int {
+        frontier.count * entryCount / max(1, localVertexCount)
+    }
+
+    /// Threads a combine of about `entries` entries uses when `threads` are allowed.
     static func parts(entries: Int, threads: Int) -> Int {
         entries < parallelMinimumEntries ? 1 : max(1, min(threads, bandCount))
     }
 
-    /// Fingerprint entries of the frontier's vertices (each owned by this shard: the caller checked).
-    func entryCount(of frontier: [WeightedVertex]) -> Int {
-        let offsetArray = self.offsets  // a local copy (a retain): the span borrows it
-        let offsets = offsetArray.span
-        let (bands, shardCount) = (Self.bandCount, shardCount)
-        var total = 0
-        for entry in frontier {
-            let row = Int(entry.vertex) / shardCount * bands
-            total &+= Int(offsets[row + bands]) &- Int(offsets[row])
-        }
-        return total
-    }
-
     /// Adds `weight * unit * count` into `accumulator[x]` for each fingerprint entry (x, count) of each
-    /// frontier entry, in frontier order, split by target band over up to `threads` threads (one when the
-    /// combine reads fewer than `parallelMinimumEntries` entries); the sums do not depend on the split.
-    /// The frontier's vertices must be owned by this shard (the caller checked); `accumulator` has one
-    /// slot per graph vertex. Returns the entries added.
+    /// frontier entry, band by band and in frontier order within a band, over up to `threads` threads
+    /// (one when the combine reads fewer than about `parallelMinimumEntries` entries); every slot lies in
+    /// one band, so the sums do not depend on the split. The frontier's vertices must be owned by this
+    /// shard (the caller checked); `accumulator` has one slot per graph vertex. Returns the entries added.
     func scatter(_ frontier: [WeightedVertex], unit: Double, threads: Int, into accumulator: inout [Double]) -> Int {
-        let entries = entryCount(of: frontier)
-        let parts = Self.parts(entries: entries, threads: threads)
+        let parts = Self.parts(entries: expectedEntries(of: frontier), threads: threads)
+        let added = Atomic<Int>(0)
         accumulator.withUnsafeMutableBufferPointer { buffer in
             let target = SharedAccumulator(buffer: buffer)
             guard parts > 1 else {
-                scatter(frontier, unit: unit, bands: 0..<Self.bandCount, into: target)
+                for band in bands.indices {
+                    added.add(scatter(frontier, unit: unit, band: band, into: target), ordering: .relaxed)
+                }
                 return
             }
             // Each thread claims the next band until none is left: a thread that starts late (a busy
@@ -170,37 +153,37 @@ public final class ResidentFingerprints: Sendable {
                 while true {
                     let band = next.add(1, ordering: .relaxed).oldValue
                     guard band < Self.bandCount else { return }
-                    scatter(frontier, unit: unit, bands: band..<(band + 1), into: target)
+                    added.add(scatter(frontier, unit: unit, band: band, into: target), ordering: .relaxed)
                 }
             }
         }
-        return entries
+        return added.load(ordering: .relaxed)
     }
 
-    /// The entries of `bands` only, for the whole frontier in frontier order: writes only the slots
-    /// `bandStarts[bands.lowerBound] ..< bandStarts[bands.upperBound]`.
-    @inline(__always)
-    private func scatter(_ frontier: [WeightedVertex], unit: Double, bands: Range<Int>, into target: SharedAccumulator)
-    {
+    /// One band's entries for the whole frontier, in frontier order: writes only the slots
+    /// `bandStarts[band] ..< bandStarts[band + 1]`. Returns the entries added.
+    private func scatter(_ frontier: [WeightedVertex], unit: Double, band: Int, into target: SharedAccumulator) -> Int {
         // Local copies (retains, no element copy): a span needs a borrow that outlives the loop.
-        let (offsetArray, targetArray, countArray) = (self.offsets, self.targets, self.counts)
+        let (offsetArray, targetArray, countArray) = (bands[band].offsets, bands[band].targets, bands[band].counts)
         let offsets = offsetArray.span
         let targets = targetArray.span
         let counts = countArray.span
         let accumulator = target.buffer
-        let (bandCount, shardCount) = (Self.bandCount, shardCount)
-        let (low, high) = (bands.lowerBound, bands.upperBound)
+        let shardCount = shardCount
+        var added = 0
         for entry in frontier {
-            let row = Int(entry.vertex) / shardCount &* bandCount
-            let start = Int(offsets[row &+ low])
-            let end = Int(offsets[row &+ high])
+            let local = shardCount == 1 ? Int(entry.vertex) : Int(entry.vertex) / shardCount
+            let start = Int(offsets[local])
+            let end = Int(offsets[local + 1])
             let scale = entry.weight * unit
+            added &+= end &- start
             // Safety of the unchecked reads and writes: validated when the table was built (offsets within
             // the arrays and non-decreasing, every target below vertexCount == accumulator.count).
             for e in start..<end {
                 accumulator[Int(targets[unchecked: e])] += scale * Double(counts[unchecked: e])
             }
         }
+        return added
     }
 }
 
@@ -222,7 +205,8 @@ extension FingerprintStoreReader {
     }
 
     /// Decodes every fingerprint of this version into a table, checking each chunk (number, count,
-    /// offsets) and each entry (target below the graph's vertex count) once.
+    /// offsets) and each entry (target below the graph's vertex count) once. Two passes: the first counts
+    /// the entries per target (to cut the bands), the second fills each band's CSR.
     ///
     /// - Throws: `StoreError` for a damaged or deleted version; `ResidentRefusal.countTooLarge` when a
     ///   visit count exceeds UInt16 (the caller then keeps the LMDB path).
@@ -233,43 +217,84 @@ extension FingerprintStoreReader {
         guard expected >= 0, expected <= Int(UInt32.max) else {
             throw residentCorrupt("manifest claims \(expected) entries")
         }
-        var offsets: [UInt32] = []
-        offsets.reserveCapacity(local + 1)
-        offsets.append(0)
-        var targets: [UInt32] = []
-        targets.reserveCapacity(expected)
-        var counts: [UInt16] = []
-        counts.reserveCapacity(expected)
+        var perTarget = [UInt32](repeating: 0, count: vertexCount)
+        var seen = 0
         var tooLarge = false
+        try forEachResidentEntry { (target, visits) throws(ChunkFormatError) in
+            perTarget[Int(target)] &+= 1
+            seen += 1
+            if visits > UInt32(UInt16.max) { tooLarge = true }
+            // The manifest was checked against every chunk when the version completed; more entries than
+            // it claims means the store changed under it: refuse, unbounded.
+            guard seen <= expected else { throw ChunkFormatError("more than the manifest's \(expected) entries") }
+        } endOfFingerprint: {
+        }
+        if tooLarge { throw ResidentRefusal.countTooLarge }
+        guard seen == expected else { throw residentCorrupt("\(seen) entries, the manifest says \(expected)") }
+        let bandStarts = ResidentFingerprints.balancedBands(perTarget: perTarget, total: expected)
+        perTarget = []
+        var bands = (0..<ResidentFingerprints.bandCount).map { band in
+            let size =
+                expected * (band + 1) / ResidentFingerprints.bandCount - expected * band
+                / ResidentFingerprints.bandCount
+            var empty = ResidentFingerprints.Band(offsets: [0], targets: [], counts: [])
+            empty.offsets.reserveCapacity(local + 1)
+            empty.targets.reserveCapacity(size + size / 8)
+            empty.counts.reserveCapacity(size + size / 8)
+            return empty
+        }
+        var band = 0
+        var filled = 0
+        try forEachResidentEntry { (target, visits) throws(ChunkFormatError) in
+            // Targets arrive strictly ascending within a fingerprint (the codec's gaps are >= 0).
+            while Int(target) >= bandStarts[band + 1] { band += 1 }
+            bands[band].targets.append(target)
+            bands[band].counts.append(UInt16(truncatingIfNeeded: visits))
+            filled += 1
+            guard filled <= expected else { throw ChunkFormatError("more than the manifest's \(expected) entries") }
+        } endOfFingerprint: {
+            for b in bands.indices { bands[b].offsets.append(UInt32(bands[b].targets.count)) }
+            band = 0
+        }
+        guard filled == expected else { throw residentCorrupt("\(filled) entries, the manifest says \(expected)") }
+        return ResidentFingerprints(
+            version: manifest.version, bands: bands, bandStarts: bandStarts, localVertexCount: local,
+            vertexCount: vertexCount, shardIndex: manifest.shardIndex, shardCount: manifest.shardCount)
+    }
+
+    /// Calls `entry` for each entry of each fingerprint of this version in local vertex order (targets
+    /// ascending within a fingerprint, each below the graph's vertex count), and `endOfFingerprint` after
+    /// each fingerprint, checking every chunk.
+    ///
+    /// - Throws: `StoreError` for a damaged or deleted version (or when `entry` throws).
+    private func forEachResidentEntry(
+        _ entry: (UInt32, UInt32) throws(ChunkFormatError) -> Void, endOfFingerprint: () -> Void
+    ) throws {
+        let local = manifest.localVertexCount
+        let vertexCount = manifest.vertexCount
         try read { txn in
-            for chunk in 0..<StoreLayout.chunkCount(localVertexCount: local) where !tooLarge {
+            for chunk in 0..<StoreLayout.chunkCount(localVertexCount: local) {
                 let expectedCount = min(StoreLayout.chunkVertexCount, local - chunk * StoreLayout.chunkVertexCount)
                 let found: Void? = try txn.withValue(forKey: UInt32(chunk), in: database) { bytes in
-                    do throws(ChunkFormatError) {
+                    do {
                         let count = try ChunkFormat.fingerprintCount(bytes)
                         guard count == expectedCount else {
                             throw ChunkFormatError("holds \(count) fingerprints, expected \(expectedCount)")
                         }
                         for slot in 0..<count {
                             let range = try ChunkFormat.fingerprintRange(bytes, count: count, slot: slot)
+                            var failure: ChunkFormatError?
                             do {
-                                // Targets arrive strictly ascending (the codec's gaps are >= 0): the band
-                                // layout relies on it.
                                 try FingerprintCodec.forEachEntry(bytes.extracting(range), vertexCount: vertexCount) {
                                     vertex, visits in
-                                    targets.append(vertex)
-                                    counts.append(UInt16(truncatingIfNeeded: visits))
-                                    if visits > UInt32(UInt16.max) { tooLarge = true }
+                                    guard failure == nil else { return }
+                                    do throws(ChunkFormatError) { try entry(vertex, visits) } catch { failure = error }
                                 }
                             } catch {
                                 throw ChunkFormatError("fingerprint \(slot): \(error)")
                             }
-                            // The manifest was checked against every chunk when the version completed; more
-                            // entries than it claims means the store changed under it: refuse, unbounded.
-                            guard targets.count <= expected else {
-                                throw ChunkFormatError("more than the manifest's \(expected) entries")
-                            }
-                            offsets.append(UInt32(targets.count))
+                            if let failure { throw failure }
+                            endOfFingerprint()
                         }
                     } catch {
                         throw residentCorrupt("chunk \(chunk): \(error)")
@@ -278,13 +303,6 @@ extension FingerprintStoreReader {
                 if found == nil { throw residentCorrupt("chunk \(chunk) missing") }
             }
         }
-        if tooLarge { throw ResidentRefusal.countTooLarge }
-        guard targets.count == expected else {
-            throw residentCorrupt("\(targets.count) entries, the manifest says \(expected)")
-        }
-        return ResidentFingerprints(
-            version: manifest.version, vertexOffsets: offsets, targets: targets, counts: counts,
-            vertexCount: vertexCount, shardIndex: manifest.shardIndex, shardCount: manifest.shardCount)
     }
 
     private func residentCorrupt(_ detail: String) -> StoreError {

@@ -54,7 +54,7 @@ import Testing
             try Self.withShard(graph, shard, budget: 1 << 24) { reader in
                 let table = try #require(try reader.loadResidentFingerprints())
                 // Large enough that the combine is really split.
-                #expect(table.entryCount(of: frontier) >= ResidentFingerprints.parallelMinimumEntries)
+                #expect(table.expectedEntries(of: frontier) >= ResidentFingerprints.parallelMinimumEntries)
                 for threads in [1, 2, 3, 4, 8] {
                     var split = reader
                     split.combineThreads = threads
@@ -76,23 +76,25 @@ import Testing
             #expect(table.bandStarts.count == bands + 1)
             #expect(table.bandStarts.first == 0 && table.bandStarts.last == graph.vertexCount)
             #expect(zip(table.bandStarts, table.bandStarts.dropFirst()).allSatisfy { $0 < $1 })
-            #expect(table.offsets.count == reader.manifest.localVertexCount * bands + 1)
+            let local = reader.manifest.localVertexCount
+            #expect(
+                table.bands.allSatisfy { $0.offsets.count == local + 1 && $0.offsets.last == UInt32($0.targets.count) })
             var perBand = [Int](repeating: 0, count: bands)
             var perTarget = [Int](repeating: 0, count: graph.vertexCount)
-            for local in 0..<reader.manifest.localVertexCount {
-                let vertex = VertexIndex(local * 2 + 1)
+            for l in 0..<local {
+                let vertex = VertexIndex(l * 2 + 1)
                 var vertices: [VertexIndex] = []
                 var visits: [UInt32] = []
-                for band in 0..<bands {
-                    let run = Int(table.offsets[local * bands + band])..<Int(table.offsets[local * bands + band + 1])
+                for (b, band) in table.bands.enumerated() {
+                    let run = Int(band.offsets[l])..<Int(band.offsets[l + 1])
                     for e in run {
-                        let target = Int(table.targets[e])
-                        #expect(table.bandStarts[band] <= target && target < table.bandStarts[band + 1])
-                        vertices.append(table.targets[e])
-                        visits.append(UInt32(table.counts[e]))
+                        let target = Int(band.targets[e])
+                        #expect(table.bandStarts[b] <= target && target < table.bandStarts[b + 1])
+                        vertices.append(band.targets[e])
+                        visits.append(UInt32(band.counts[e]))
                         perTarget[target] += 1
                     }
-                    perBand[band] += run.count
+                    perBand[b] += run.count
                 }
                 let stored = try #require(try reader.fingerprint(of: vertex))
                 #expect(vertices == stored.vertices && visits == stored.visitCounts, "vertex \(vertex)")
@@ -121,7 +123,7 @@ import Testing
         }
         try Self.withShard(graph, 0, budget: 1 << 24) { reader in
             let table = try #require(try reader.loadResidentFingerprints())
-            #expect(table.entryCount(of: small) < minimum)
+            #expect(table.expectedEntries(of: small) < minimum)
             var split = reader
             split.combineThreads = 2
             var sums = [Double](repeating: 0, count: graph.vertexCount)
