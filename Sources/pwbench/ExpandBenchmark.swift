@@ -7,7 +7,8 @@ import PPRStorage
 /// (`Decomposition.expand`) and the shared block push (`BlockDecomposition.expand`), on the sources
 /// `pwbench engine` times (same sampler and seed).
 ///
-/// Prints thread-CPU p50 and mean per query, the work (levels, vertices expanded, edges pushed, frontier
+/// Prints thread-CPU p50 and mean per query (with `--query-threads` above 1, wall-clock p50 and mean too: the
+/// helpers' time is not the caller's CPU), the work (levels, vertices expanded, edges pushed, frontier
 /// size per query) and a digest of every output bit (kept and frontier entries, statistics), so a change
 /// of the push can be checked to give the same answers bit for bit, or shown to differ.
 struct ExpandBenchmark: ParsableCommand {
@@ -23,6 +24,18 @@ struct ExpandBenchmark: ParsableCommand {
     @Option(help: "Queries per block.") var width = 64
     @Option(help: "Seed of the sampled sources (as pwbench engine's --seed).") var seed: UInt64 = 1
     @Option(help: "Passes over the sources; the fastest pass's figures are printed.") var passes = 2
+    @Option(
+        help: """
+            Threads per single query's push, comma-separated to compare in one run (e.g. 1,2; at most \
+            \(TargetBands.bandCount)); the digests must match.
+            """)
+    var queryThreads = "1"
+    @Option(
+        help: """
+            How a query's helper threads start: dispatch (global queue), thread (a new Thread per query), \
+            none (never: the calling thread claims every unit; measures the split's own cost).
+            """)
+    var helpers = "dispatch"
 
     func run() throws {
         let presets = try accuracy.split(separator: ",").map { name in
@@ -36,40 +49,68 @@ struct ExpandBenchmark: ParsableCommand {
         var sampler = WalkSeed(globalSeed: seed, vertex: 0)
         let n = UInt64(max(1, graph.vertexCount))
         let sources = (0..<max(queries, blocks * width)).map { _ in VertexIndex(sampler.next() % n) }
-        var decomposition = Decomposition(graph: graph)
+        let threadCounts = try queryThreads.split(separator: ",").map { text in
+            guard let count = Int(text), (1...TargetBands.bandCount).contains(count) else {
+                throw ValidationError("--query-threads: \(text) is not in 1...\(TargetBands.bandCount)")
+            }
+            return count
+        }
+        let bands = threadCounts.contains { $0 > 1 } ? TargetBands(graph: graph) : nil
+        if let bands {
+            row("Bands", "\(bands.starts) (layout \(bands.byteCount / 1024) KiB)")
+        }
+        let decompositions = threadCounts.map { count in
+            Decomposition(graph: graph, threads: Self.threads(count, helpers: helpers), bands: bands)
+        }
         for preset in presets {
             let knobs = preset.parameters()
-            var best: [Double] = []
-            var digest = Digest()
-            var work = Expansion.Statistics()
-            for _ in 0..<max(1, passes) {
-                var cpu: [Double] = []
-                digest = Digest()
-                work = Expansion.Statistics()
-                for source in sources.prefix(queries) {
-                    let start = threadCPUSeconds()
-                    let expansion = try decomposition.expand(
-                        personalization: Personalization(source: source), restartProbability: 0.15, eps: knobs.eps,
-                        maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow,
-                        lowDegreeFactor: knobs.lowDegreeFactor)
-                    cpu.append((threadCPUSeconds() - start) * 1000)
-                    digest.add(expansion)
-                    work.levels += expansion.statistics.levels
-                    work.verticesExpanded += expansion.statistics.verticesExpanded
-                    work.edgesPushed += expansion.statistics.edgesPushed
-                    work.frontierSize += expansion.statistics.frontierSize
+            for (count, original) in zip(threadCounts, decompositions) {
+                var decomposition = original
+                var best: [Double] = []
+                var bestWall: [Double] = []
+                var digest = Digest()
+                var work = Expansion.Statistics()
+                for _ in 0..<max(1, passes) {
+                    var cpu: [Double] = []
+                    var wall: [Double] = []
+                    digest = Digest()
+                    work = Expansion.Statistics()
+                    for source in sources.prefix(queries) {
+                        let start = threadCPUSeconds()
+                        let wallStart = ContinuousClock.now
+                        let expansion = try decomposition.expand(
+                            personalization: Personalization(source: source), restartProbability: 0.15,
+                            eps: knobs.eps, maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow,
+                            lowDegreeFactor: knobs.lowDegreeFactor)
+                        wall.append(milliseconds(ContinuousClock.now - wallStart))
+                        cpu.append((threadCPUSeconds() - start) * 1000)
+                        digest.add(expansion)
+                        work.levels += expansion.statistics.levels
+                        work.verticesExpanded += expansion.statistics.verticesExpanded
+                        work.edgesPushed += expansion.statistics.edgesPushed
+                        work.frontierSize += expansion.statistics.frontierSize
+                    }
+                    cpu.sort()
+                    wall.sort()
+                    if best.isEmpty || cpu[cpu.count / 2] < best[best.count / 2] { best = cpu }
+                    if bestWall.isEmpty || wall[wall.count / 2] < bestWall[bestWall.count / 2] { bestWall = wall }
                 }
-                cpu.sort()
-                if best.isEmpty || cpu[cpu.count / 2] < best[best.count / 2] { best = cpu }
-            }
-            let count = max(1, queries)
-            if !best.isEmpty {
-                row(
-                    "\(preset) single",
-                    "CPU p50 \(fixed(best[best.count / 2], 3)) ms, mean \(fixed(best.reduce(0, +) / Double(count), 3)) ms; "
-                        + "per query \(work.levels / count) levels, \(work.verticesExpanded / count) expanded, "
-                        + "\(work.edgesPushed / count) edges, \(work.frontierSize / count) frontier; "
-                        + "digest \(String(digest.hash, radix: 16))")
+                let count1 = max(1, queries)
+                if !best.isEmpty {
+                    let wallFigures =
+                        count == 1
+                        ? ""
+                        : "wall p50 \(fixed(bestWall[bestWall.count / 2], 3)) ms, "
+                            + "mean \(fixed(bestWall.reduce(0, +) / Double(count1), 3)) ms; caller "
+                    row(
+                        "\(preset) single" + (count == 1 ? "" : " x\(count)"),
+                        wallFigures
+                            + "CPU p50 \(fixed(best[best.count / 2], 3)) ms, "
+                            + "mean \(fixed(best.reduce(0, +) / Double(count1), 3)) ms; "
+                            + "per query \(work.levels / count1) levels, \(work.verticesExpanded / count1) expanded, "
+                            + "\(work.edgesPushed / count1) edges, \(work.frontierSize / count1) frontier; "
+                            + "digest \(String(digest.hash, radix: 16))")
+                }
             }
             guard blocks > 0 else { continue }
             let block = BlockDecomposition(graph: graph, capacity: width)
@@ -98,6 +139,17 @@ struct ExpandBenchmark: ParsableCommand {
                 "CPU \(fixed(blockBest * 1000 / Double(blocks * width), 3)) ms per query "
                     + "(\(blocks) blocks of \(width)), \(edgesPushed / (blocks * width)) edges/query; "
                     + "digest \(String(blockDigest.hash, radix: 16))")
+        }
+    }
+}
+
+extension ExpandBenchmark {
+    /// `count` threads per query, the extra ones started as `helpers` says.
+    static func threads(_ count: Int, helpers: String) -> PushThreads {
+        switch helpers {
+        case "thread": PushThreads(count: count) { job in Thread { job() }.start() }
+        case "none": PushThreads(count: count) { _ in }
+        default: PushThreads(count: count) { job in DispatchQueue.global(qos: .userInitiated).async(execute: job) }
         }
     }
 }

@@ -16,36 +16,32 @@
 /// are summed in, so the result is one defined sum; the block push sums in the same order).
 ///
 /// Cost: `O(expanded vertices + pushed edges + frontier log frontier)` per query plus a scan of `n / 64`
-/// bit words per level (about 1,300 words on soc-Slashdot0902): dense scratch arrays are indexed by
+/// bit words per level (about 1,300 words on soc-Slashdot0902): dense scratch vectors are indexed by
 /// `VertexIndex` and cleared as they are read or through touched lists, and a `Decomposition` keeps them
 /// between queries (one `O(n)` allocation per instance).
+///
+/// With `PushThreads` of more than one thread, each level is split by vertex band (`TargetBands`,
+/// `Decomposition+Bands.swift`): every thread expands the active vertices of its band and pushes all
+/// expansions along the edges into its band, so each flow slot still sums its shares in ascending source
+/// order and the result is bit-identical to one thread's.
 public struct Decomposition {
     /// The graph the flow moves on.
     public let graph: CSRGraph
-    /// Flow of the current level, by vertex; all zero between calls.
-    private var flow: [Double]
-    /// Flow of the next level, by vertex; all zero between calls.
-    private var nextFlow: [Double]
-    /// Kept answer (`alpha * f`) by vertex; all zero between calls.
-    private var kept: [Double]
-    /// Frontier weight by vertex; all zero between calls.
-    private var frontierWeight: [Double]
-    /// One bit per vertex: the current level's vertices, then (for `drain`) vertex order; all zero between calls.
-    private var marks: [UInt64]
-    /// One bit per vertex: the next level's vertices; all zero between calls.
-    private var nextMarks: [UInt64]
-    /// The kept and frontier touched lists, kept between calls so their capacity is reused.
-    private var lists = VertexLists()
+    /// Threads per query (1: the calling thread only).
+    public let threads: PushThreads
+    /// The band layout the threads split by (nil with one thread).
+    let bands: TargetBands?
+    /// Dense scratch vectors, all zero between calls; shared by copies of this value until one expands.
+    private var scratch: ExpandScratch
 
-    /// Scratch for queries on `graph` (allocates four dense vectors of `vertexCount` doubles).
-    public init(graph: CSRGraph) {
+    /// Scratch for queries on `graph` (allocates four dense vectors of `vertexCount` doubles). With more than
+    /// one thread, `bands` is the graph's band layout (built here when nil: build it once per graph and pass
+    /// it to every instance) and each thread's lists add 32 bytes per vertex of its band.
+    public init(graph: CSRGraph, threads: PushThreads = .single, bands: TargetBands? = nil) {
         self.graph = graph
-        flow = [Double](repeating: 0, count: graph.vertexCount)
-        nextFlow = flow
-        kept = flow
-        frontierWeight = flow
-        marks = [UInt64](repeating: 0, count: (graph.vertexCount + 63) / 64)
-        nextMarks = marks
+        self.threads = threads
+        self.bands = threads.count > 1 ? bands ?? TargetBands(graph: graph) : nil
+        scratch = ExpandScratch(vertexCount: graph.vertexCount, bands: self.bands, threads: threads.count)
     }
 
     /// Expands `personalization` once, with fresh scratch (convenient; reuse a `Decomposition` in loops).
@@ -86,187 +82,27 @@ public struct Decomposition {
         do { try personalization.validate(vertexCount: graph.vertexCount) } catch { throw .personalization(error) }
         try QueryParameters.validate(restartProbability: alpha, eps: eps, maxLevels: maxLevels, dropFloor: dropFloor)
         try QueryParameters.validate(sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
-        // Work on locals: spans over stored properties would hold exclusive access to all of self.
-        var flow: [Double] = [], nextFlow: [Double] = [], kept: [Double] = [], frontierWeight: [Double] = []
-        var marks: [UInt64] = [], nextMarks: [UInt64] = []
-        // Copies of this value share `lists` until one of them expands: the expanding copy takes fresh ones.
-        if !isKnownUniquelyReferenced(&lists) { lists = VertexLists() }
-        swap(&flow, &self.flow)
-        swap(&nextFlow, &self.nextFlow)
-        swap(&kept, &self.kept)
-        swap(&frontierWeight, &self.frontierWeight)
-        swap(&marks, &self.marks)
-        swap(&nextMarks, &self.nextMarks)
-        defer {
-            swap(&flow, &self.flow)
-            swap(&nextFlow, &self.nextFlow)
-            swap(&kept, &self.kept)
-            swap(&frontierWeight, &self.frontierWeight)
-            swap(&marks, &self.marks)
-            swap(&nextMarks, &self.nextMarks)
+        // Copies of this value share `scratch` until one of them expands: the expanding copy takes fresh scratch.
+        if !isKnownUniquelyReferenced(&scratch) {
+            scratch = ExpandScratch(vertexCount: graph.vertexCount, bands: bands, threads: threads.count)
         }
-        var expansion = run(
-            personalization, alpha: alpha, eps: eps, maxLevels: maxLevels, dropFloor: dropFloor,
-            sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget, flow: &flow,
-            nextFlow: &nextFlow, kept: &kept, frontierWeight: &frontierWeight, marks: &marks,
-            nextMarks: &nextMarks, lists: lists)
+        let rule = ExpansionThreshold(graph: graph, eps: eps, lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
+        let (pushed, frontier, statistics) = runBands(
+            personalization, alpha: alpha, maxLevels: maxLevels, dropFloor: dropFloor, rule: rule, scratch: scratch)
+        var expansion = Expansion(pushed: pushed, frontier: frontier, statistics: statistics)
+        if sampleBelow > 0 {
+            expansion.frontier = Self.sample(
+                expansion.frontier, below: sampleBelow, seed: Self.seed(of: personalization), &expansion.statistics)
+        }
+        expansion.statistics.frontierSize = expansion.frontier.count
+        for entry in expansion.frontier {
+            expansion.statistics.sampledFrontierFlow += entry.weight
+            expansion.statistics.frontierSecondMoment += entry.weight * entry.weight
+        }
         if !walkBudget.isUniform {
             expansion.statistics.frontierSecondMoment = walkBudget.combineWeights(&expansion.frontier, graph: graph)
         }
         return expansion
-    }
-
-    /// The level loop over dense scratch vectors (all zero on entry and on exit).
-    ///
-    /// A level's vertices are one bit each in `activeMarks` and are expanded in ascending vertex order
-    /// (a scan of the bit words between the lowest and highest marked word): the offsets and out-edge
-    /// lists are then read in address order, and a push marks its target with one unconditional bit
-    /// operation instead of testing whether the target was already listed (a branch that mispredicts
-    /// on every first visit).
-    private func run(
-        _ personalization: Personalization, alpha: Double, eps: Double, maxLevels: Int, dropFloor: Double,
-        sampleBelow: Double, lowDegreeFactor: Double, walkBudget: WalkBudget, flow flowArray: inout [Double],
-        nextFlow nextArray: inout [Double],
-        kept keptArray: inout [Double], frontierWeight frontierArray: inout [Double], marks marksArray: inout [UInt64],
-        nextMarks nextMarksArray: inout [UInt64], lists: VertexLists
-    ) -> Expansion {
-        var keptTouched = lists.take(0)
-        var frontierTouched = lists.take(1)
-        defer { lists.give(keptTouched, frontierTouched) }
-        var stats = Expansion.Statistics()
-        // The active words span `low ... high` (empty when low > high).
-        var low = Int.max, high = -1
-        do {
-            var flow = flowArray.mutableSpan
-            var active = marksArray.mutableSpan
-            for entry in personalization.entries {
-                let v = Int(entry.vertex)
-                flow[unchecked: v] = entry.weight
-                active[unchecked: v &>> 6] |= 1 &<< UInt64(v & 63)
-                low = min(low, v &>> 6)
-                high = max(high, v &>> 6)
-            }
-        }
-        let offsets = graph.offsets.span
-        let targets = graph.targets.span
-        // The transition rule is fixed per graph: the push loop branches per expanded vertex, never per edge.
-        let weighted = graph.isWeighted
-        let weightArray = graph.weights ?? []
-        let weights = weightArray.span
-        let rule = ExpansionThreshold(
-            graph: graph, eps: eps, lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
-        while stats.levels < maxLevels, low <= high {
-            stats.levels += 1
-            let edgesBefore = stats.edgesPushed
-            do {  // the spans end here, before the arrays swap
-                var flow = flowArray.mutableSpan
-                var nextFlow = nextArray.mutableSpan
-                var kept = keptArray.mutableSpan
-                var frontier = frontierArray.mutableSpan
-                var active = marksArray.mutableSpan
-                var nextActive = nextMarksArray.mutableSpan
-                for word in low...high {
-                    var bits = active[unchecked: word]
-                    guard bits != 0 else { continue }
-                    active[unchecked: word] = 0
-                    repeat {
-                        let v = word &<< 6 | bits.trailingZeroBitCount
-                        bits &= bits &- 1
-                        let f = flow[unchecked: v]
-                        guard f > 0 else { continue }  // pushed a share that underflowed to zero
-                        flow[unchecked: v] = 0
-                        let start = Int(offsets[unchecked: v])
-                        let end = Int(offsets[unchecked: v &+ 1])
-                        // Dangling vertices cost nothing to expand (their fingerprint is exactly alpha * e_v);
-                        // others at or below their threshold go to the frontier.
-                        if end > start, f <= rule.threshold(outDegree: end &- start) {
-                            Self.addToFrontier(
-                                VertexIndex(truncatingIfNeeded: v), f, dropFloor, &frontier, &frontierTouched, &stats)
-                            continue
-                        }
-                        if kept[unchecked: v] == 0 { keptTouched.append(VertexIndex(truncatingIfNeeded: v)) }
-                        kept[unchecked: v] += alpha * f
-                        stats.verticesExpanded += 1
-                        stats.flowPushed += f
-                        guard end > start else {
-                            stats.danglingLoss += (1 - alpha) * f
-                            continue
-                        }
-                        if weighted {
-                            // Edge e carries w_e / Σw of the pushed flow (DESIGN §1); the sum is taken in edge order.
-                            var total = 0.0
-                            for e in start..<end { total += weights[unchecked: e] }
-                            let scale = (1 - alpha) * f / total
-                            for e in start..<end {
-                                let w = Int(targets[unchecked: e])
-                                nextFlow[unchecked: w] += scale * weights[unchecked: e]
-                                nextActive[unchecked: w &>> 6] |= 1 &<< UInt64(w & 63)
-                            }
-                        } else {
-                            let share = (1 - alpha) * f / Double(end - start)
-                            for e in start..<end {
-                                let w = Int(targets[unchecked: e])
-                                nextFlow[unchecked: w] += share
-                                nextActive[unchecked: w &>> 6] |= 1 &<< UInt64(w & 63)
-                            }
-                        }
-                        stats.edgesPushed += end &- start
-                    } while bits != 0
-                }
-            }
-            swap(&flowArray, &nextArray)
-            swap(&marksArray, &nextMarksArray)
-            // The next level is the marked targets, if any edge was pushed: the whole bit vector is scanned
-            // (n / 64 words per level; tracking the targets' range per edge cost more).
-            (low, high) = stats.edgesPushed > edgesBefore ? (0, marksArray.count - 1) : (1, 0)
-        }
-        // After T levels the remaining flow joins the frontier (ascending, like a level).
-        var flow = flowArray.mutableSpan
-        var frontier = frontierArray.mutableSpan
-        var active = marksArray.mutableSpan
-        if low <= high {
-            for word in low...high {
-                var bits = active[unchecked: word]
-                guard bits != 0 else { continue }
-                active[unchecked: word] = 0
-                repeat {
-                    let v = word &<< 6 | bits.trailingZeroBitCount
-                    bits &= bits &- 1
-                    let f = flow[unchecked: v]
-                    guard f > 0 else { continue }
-                    flow[unchecked: v] = 0
-                    Self.addToFrontier(
-                        VertexIndex(truncatingIfNeeded: v), f, dropFloor, &frontier, &frontierTouched, &stats)
-                } while bits != 0
-            }
-        }
-        var kept = keptArray.mutableSpan
-        let pushed = Self.drain(&kept, &keptTouched, &active)
-        var frontierEntries = Self.drain(&frontier, &frontierTouched, &active)
-        if sampleBelow > 0 {
-            frontierEntries = Self.sample(
-                frontierEntries, below: sampleBelow, seed: Self.seed(of: personalization), &stats)
-        }
-        stats.frontierSize = frontierEntries.count
-        for entry in frontierEntries {
-            stats.sampledFrontierFlow += entry.weight
-            stats.frontierSecondMoment += entry.weight * entry.weight
-        }
-        return Expansion(pushed: pushed, frontier: frontierEntries, statistics: stats)
-    }
-
-    @inline(__always)
-    private static func addToFrontier(
-        _ v: VertexIndex, _ f: Double, _ dropFloor: Double, _ frontier: inout MutableSpan<Double>,
-        _ touched: inout VertexList, _ stats: inout Expansion.Statistics
-    ) {
-        guard f >= dropFloor else {
-            stats.droppedFlow += f
-            return
-        }
-        if frontier[unchecked: Int(v)] == 0 { touched.append(v) }
-        frontier[unchecked: Int(v)] += f
-        stats.frontierFlow += f
     }
 
     /// Russian roulette on the entries below `threshold` (see `expand`); entries at or above it stay.
@@ -309,38 +145,40 @@ public struct Decomposition {
         return hash
     }
 
-    /// The non-zero entries of `vector` at `touched`, ascending by vertex; zeroes them. `marks` (one bit
-    /// per vertex, all zero on entry and on exit) orders them without sorting when there are enough.
-    private static func drain(
-        _ vector: inout MutableSpan<Double>, _ list: inout VertexList, _ marks: inout MutableSpan<UInt64>
+    /// The non-zero entries of `vector` at `touched`, ascending by vertex; zeroes them. `marks` (`words` bit
+    /// words, one bit per vertex, all zero on entry and on exit) orders them without sorting when there are
+    /// enough. `touched` may list a vertex twice; it is reordered.
+    static func drain(
+        _ vector: UnsafeMutablePointer<Double>, _ touched: UnsafeMutableBufferPointer<VertexIndex>,
+        _ marks: UnsafeMutablePointer<UInt64>, words: Int
     ) -> [WeightedVertex] {
-        var touched = UnsafeMutableBufferPointer(start: list.base, count: list.count)
+        var touched = touched
         var result: [WeightedVertex] = []
         guard !touched.isEmpty else { return result }
         result.reserveCapacity(touched.count)
         // Enough touched vertices: marking them and scanning the bit words beats sorting them (same
         // ascending result; a vertex listed twice is marked once).
-        if marks.count <= touched.count &* 8 {
-            var low = marks.count, high = 0
+        if words <= touched.count &* 8 {
+            var low = words, high = 0
             for v in touched {
                 let word = Int(v &>> 6)
-                marks[unchecked: word] |= 1 &<< UInt64(v & 63)
+                marks[word] |= 1 &<< UInt64(v & 63)
                 low = min(low, word)
                 high = max(high, word)
             }
             var word = low
             while word <= high {
-                var bits = marks[unchecked: word]
+                var bits = marks[word]
                 if bits != 0 {
-                    marks[unchecked: word] = 0
+                    marks[word] = 0
                     let base = word &<< 6
                     repeat {
                         let v = base | bits.trailingZeroBitCount
                         bits &= bits &- 1
-                        let value = vector[unchecked: v]
+                        let value = vector[v]
                         guard value != 0 else { continue }
                         result.append(WeightedVertex(vertex: VertexIndex(truncatingIfNeeded: v), weight: value))
-                        vector[unchecked: v] = 0
+                        vector[v] = 0
                     } while bits != 0
                 }
                 word &+= 1
@@ -349,37 +187,12 @@ public struct Decomposition {
         }
         touched.sort()  // in place: the list is not used again
         for v in touched {
-            let value = vector[unchecked: Int(v)]
+            let value = vector[Int(v)]
             guard value != 0 else { continue }  // a duplicate of the previous entry, already drained
             result.append(WeightedVertex(vertex: v, weight: value))
-            vector[unchecked: Int(v)] = 0
+            vector[Int(v)] = 0
         }
         return result
-    }
-}
-
-/// The two touched lists of `Decomposition.run` (kept and frontier), owned here between calls (empty,
-/// capacity kept).
-final class VertexLists: @unchecked Sendable {  // used by one expanding `Decomposition` at a time
-    private var slots = (VertexList(capacity: 256), VertexList(capacity: 256))
-
-    init() {}
-
-    /// Slot `i`'s list (0 or 1), emptied.
-    func take(_ i: Int) -> VertexList {
-        var list = i == 0 ? slots.0 : slots.1
-        list.count = 0
-        return list
-    }
-
-    /// The lists back after a call (their buffers may have moved when they grew).
-    func give(_ a: VertexList, _ b: VertexList) {
-        slots = (a, b)
-    }
-
-    deinit {
-        slots.0.deallocate()
-        slots.1.deallocate()
     }
 }
 

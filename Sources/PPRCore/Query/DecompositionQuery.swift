@@ -39,9 +39,10 @@ public struct DecompositionQuery {
     /// Dense accumulator indexed by `VertexIndex`; all zero between queries.
     private var accumulator: [Double]
 
-    /// Scratch for queries on `graph`.
-    public init(graph: CSRGraph) {
-        decomposition = Decomposition(graph: graph)
+    /// Scratch for queries on `graph`; the expand step uses `pushThreads` (`Decomposition`, same answers
+    /// whatever the count) over `bands` (built here when nil and more than one thread).
+    public init(graph: CSRGraph, pushThreads: PushThreads = .single, bands: TargetBands? = nil) {
+        decomposition = Decomposition(graph: graph, threads: pushThreads, bands: bands)
         accumulator = [Double](repeating: 0, count: graph.vertexCount)
     }
 
