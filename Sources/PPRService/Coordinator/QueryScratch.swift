@@ -70,6 +70,26 @@ final class QueryScratch: @unchecked Sendable {
         let vertexCount = accumulator.count
         var dense = accumulator.mutableSpan
         for (shard, sum) in partials {
+            if !sum.dense.isEmpty {
+                // The dense form adds the same values in the same ascending order as the sparse one (zeros are
+                // never listed there), so the sums and the touched order are bit-identical.
+                guard sum.dense.count == vertexCount else {
+                    throw WireError(
+                        .internal, "\(shard) returned \(sum.dense.count) dense sums for \(vertexCount) vertices")
+                }
+                let values = sum.dense.span
+                for x in 0..<vertexCount {
+                    let score = values[unchecked: x]
+                    guard score != 0 else { continue }
+                    guard score.isFinite, score > 0 else {
+                        throw WireError(
+                            .internal, "\(shard) returned an invalid dense sum (vertex index \(x), score \(score))")
+                    }
+                    if dense[unchecked: x] == 0 { touched.append(VertexIndex(truncatingIfNeeded: x)) }
+                    dense[unchecked: x] += score
+                }
+                continue
+            }
             for (vertex, score) in zip(sum.vertices, sum.scores) {
                 guard Int(vertex) < vertexCount, score.isFinite, score >= 0 else {
                     throw WireError(
