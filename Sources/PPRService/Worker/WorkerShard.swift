@@ -209,7 +209,7 @@ public final class WorkerShard: Sendable {
     private static func nonZeroCount(_ values: [Double]) -> Int {
         let span = values.span
         var count = 0
-        for x in 0..<span.count where span[unchecked: x] != 0 { count += 1 }
+        for x in 0..<span.count { count &+= span[unchecked: x] != 0 ? 1 : 0 }  // no branch: values are mixed
         return count
     }
 
