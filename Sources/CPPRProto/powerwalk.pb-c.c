@@ -4330,7 +4330,7 @@ const ProtobufCMessageDescriptor ppr__v1__frontier__descriptor =
   (ProtobufCMessageInit) ppr__v1__frontier__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[8] =
+static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[9] =
 {
   {
     "index_version",
@@ -4428,6 +4428,18 @@ static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dense_replies",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__CombineRequest, dense_replies),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__combine_request__field_indices_by_name[] = {
   3,   /* field[3] = block_eps */
@@ -4435,6 +4447,7 @@ static const unsigned ppr__v1__combine_request__field_indices_by_name[] = {
   4,   /* field[4] = block_max_levels */
   2,   /* field[2] = block_queries */
   6,   /* field[6] = block_sample_below */
+  8,   /* field[8] = dense_replies */
   1,   /* field[1] = frontiers */
   0,   /* field[0] = index_version */
   5,   /* field[5] = prune_ratio */
@@ -4443,7 +4456,7 @@ static const ProtobufCIntRange ppr__v1__combine_request__number_ranges[2 + 1] =
 {
   { 1, 0 },
   { 4, 2 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
 {
@@ -4453,7 +4466,7 @@ const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
   "Ppr__V1__CombineRequest",
   "ppr.v1",
   sizeof(Ppr__V1__CombineRequest),
-  8,
+  9,
   ppr__v1__combine_request__field_descriptors,
   ppr__v1__combine_request__field_indices_by_name,
   2,  ppr__v1__combine_request__number_ranges,
@@ -4680,7 +4693,7 @@ const ProtobufCMessageDescriptor ppr__v1__export_block_result__descriptor =
   (ProtobufCMessageInit) ppr__v1__export_block_result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__partial_sum__field_descriptors[2] =
+static const ProtobufCFieldDescriptor ppr__v1__partial_sum__field_descriptors[3] =
 {
   {
     "vertices",
@@ -4706,15 +4719,28 @@ static const ProtobufCFieldDescriptor ppr__v1__partial_sum__field_descriptors[2]
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dense_scores",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Ppr__V1__PartialSum, n_dense_scores),
+    offsetof(Ppr__V1__PartialSum, dense_scores),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__partial_sum__field_indices_by_name[] = {
+  2,   /* field[2] = dense_scores */
   1,   /* field[1] = scores */
   0,   /* field[0] = vertices */
 };
 static const ProtobufCIntRange ppr__v1__partial_sum__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor ppr__v1__partial_sum__descriptor =
 {
@@ -4724,7 +4750,7 @@ const ProtobufCMessageDescriptor ppr__v1__partial_sum__descriptor =
   "Ppr__V1__PartialSum",
   "ppr.v1",
   sizeof(Ppr__V1__PartialSum),
-  2,
+  3,
   ppr__v1__partial_sum__field_descriptors,
   ppr__v1__partial_sum__field_indices_by_name,
   1,  ppr__v1__partial_sum__number_ranges,

@@ -52,6 +52,9 @@ enum WireSamples {
                 ])),
         .combine(
             CombineRequest(
+                indexVersion: 3, frontiers: [[WeightedVertex(vertex: 2, weight: 0.5)]], denseReplies: true)),
+        .combine(
+            CombineRequest(
                 indexVersion: 4, frontiers: [],
                 block: BlockCombine(
                     queries: [
@@ -100,6 +103,7 @@ enum WireSamples {
             CombineResponse(
                 partialSums: [
                     PartialSum(vertices: [1, 2, 3], scores: [0.5, 0.25, 0.125]), PartialSum(vertices: [], scores: []),
+                    PartialSum(dense: [0, 0.5, 0, 0.25, 1e-300]),
                 ],
                 indexVersion: 7, fingerprintsRead: 3)),
         .combine(

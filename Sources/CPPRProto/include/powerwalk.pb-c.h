@@ -1031,10 +1031,16 @@ struct  Ppr__V1__CombineRequest
    */
   double block_sample_below;
   double block_low_degree_factor;
+  /*
+   * The coordinator reads PartialSum.dense_scores: a worker may answer a single-frontier combine with
+   * its whole dense vector when most vertices are non-zero (fewer bytes, no vertex ids). Unset (older
+   * coordinators): sparse replies only.
+   */
+  protobuf_c_boolean dense_replies;
 };
 #define PPR__V1__COMBINE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__combine_request__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0, 0, 0, 0, 0 }
+    , 0, 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -1094,10 +1100,16 @@ struct  Ppr__V1__PartialSum
   uint32_t *vertices;
   size_t n_scores;
   double *scores;
+  /*
+   * Dense form (only when the request set dense_replies): one sum per vertex index of the graph,
+   * zeros included; `vertices` and `scores` are then empty. The same doubles as the sparse form.
+   */
+  size_t n_dense_scores;
+  double *dense_scores;
 };
 #define PPR__V1__PARTIAL_SUM__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__partial_sum__descriptor) \
-    , 0,NULL, 0,NULL }
+    , 0,NULL, 0,NULL, 0,NULL }
 
 
 /*

@@ -128,7 +128,10 @@ final class QueryExecutor: Sendable {
         let calls = (0..<shardCount).filter { needed[$0] }
         guard !calls.isEmpty else { return results }
         let requests = calls.map { s in
-            (ShardID(s), WireRequest.combine(CombineRequest(indexVersion: version, frontiers: perShard[s])))
+            (
+                ShardID(s),
+                WireRequest.combine(CombineRequest(indexVersion: version, frontiers: perShard[s], denseReplies: true))
+            )
         }
         let outcomes = await shards.fanOut(requests, deadline: combineDeadline).map { ($0.0.rawValue, $0.1) }
         for (s, outcome) in outcomes {

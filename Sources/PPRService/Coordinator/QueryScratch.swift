@@ -20,10 +20,13 @@ final class QueryScratch: @unchecked Sendable {
     private var accumulator: [Double]
     /// Vertices whose accumulator slot may be non-zero (may repeat).
     private var touched: [VertexIndex] = []
+    /// Dense merges: per vertex, the first partial sum with a non-zero value (see `mergeDense`).
+    private var firstPartial: [UInt8]
 
     init(graph: CSRGraph) {
         decomposition = Decomposition(graph: graph)
         accumulator = [Double](repeating: 0, count: graph.vertexCount)
+        firstPartial = [UInt8](repeating: 0, count: graph.vertexCount)
     }
 
     /// The expand step of `query` (DESIGN §2) on this scratch, for an index built with `walk` (its alpha, and its
@@ -56,6 +59,14 @@ final class QueryScratch: @unchecked Sendable {
             swap(&accumulator, &self.accumulator)
             swap(&touched, &self.touched)
         }
+        if !partials.isEmpty, partials.count < Int(UInt8.max), partials.allSatisfy({ !$0.sum.dense.isEmpty }) {
+            var first: [UInt8] = []
+            swap(&first, &firstPartial)
+            defer { swap(&first, &firstPartial) }
+            return try Self.mergeDense(
+                pushed: pushed, partials: partials, topK: topK, excluded: excluded, statistics: statistics, walk: walk,
+                accumulator: &accumulator, firstPartial: &first)
+        }
         return try Self.merge(
             pushed: pushed, partials: partials, topK: topK, excluded: excluded, statistics: statistics, walk: walk,
             accumulator: &accumulator, touched: &touched)
@@ -70,6 +81,26 @@ final class QueryScratch: @unchecked Sendable {
         let vertexCount = accumulator.count
         var dense = accumulator.mutableSpan
         for (shard, sum) in partials {
+            if !sum.dense.isEmpty {
+                // The dense form adds the same values in the same ascending order as the sparse one (zeros are
+                // never listed there), so the sums and the touched order are bit-identical.
+                guard sum.dense.count == vertexCount else {
+                    throw WireError(
+                        .internal, "\(shard) returned \(sum.dense.count) dense sums for \(vertexCount) vertices")
+                }
+                let values = sum.dense.span
+                for x in 0..<vertexCount {
+                    let score = values[unchecked: x]
+                    guard score != 0 else { continue }
+                    guard score.isFinite, score > 0 else {
+                        throw WireError(
+                            .internal, "\(shard) returned an invalid dense sum (vertex index \(x), score \(score))")
+                    }
+                    if dense[unchecked: x] == 0 { touched.append(VertexIndex(truncatingIfNeeded: x)) }
+                    dense[unchecked: x] += score
+                }
+                continue
+            }
             for (vertex, score) in zip(sum.vertices, sum.scores) {
                 guard Int(vertex) < vertexCount, score.isFinite, score >= 0 else {
                     throw WireError(
@@ -96,18 +127,14 @@ final class QueryScratch: @unchecked Sendable {
             dense[unchecked: Int(entry.vertex)] += entry.weight
         }
         // The answer's entries in ascending vertex order (the order DecompositionQuery normalises in). When
-        // many slots are touched a scan of the dense vector is cheaper than sorting the touched list.
+        // many slots are touched a scan of the dense vector is cheaper than sorting the touched list; both
+        // list the same entries in the same order.
         var entries: [WeightedVertex] = []
-        entries.reserveCapacity(min(touched.count, vertexCount))
         var total = 0.0
         if touched.count &* 8 >= vertexCount {
-            for x in 0..<vertexCount {
-                let value = dense[unchecked: x]
-                guard value > 0 else { continue }
-                total += value
-                entries.append(WeightedVertex(vertex: VertexIndex(truncatingIfNeeded: x), weight: value))
-            }
+            (entries, total) = listed(accumulator)
         } else {
+            entries.reserveCapacity(touched.count)
             touched.sort()
             for (position, vertex) in touched.enumerated() where position == 0 || touched[position - 1] != vertex {
                 let value = dense[unchecked: Int(vertex)]
@@ -116,6 +143,95 @@ final class QueryScratch: @unchecked Sendable {
                 entries.append(WeightedVertex(vertex: vertex, weight: value))
             }
         }
+        return answer(entries, total: total, spread: spread, topK: topK, excluded: excluded, statistics, walk)
+    }
+
+    /// `merge` when every partial sum is dense: the same additions in the same order as the sparse path, as
+    /// whole-vector passes with no per-vertex branches (no touched list: the answer is scanned).
+    ///
+    /// Equality with the sparse path: the sparse path adds shard by shard into a zero slot and skips zeros;
+    /// adding a zero to a non-negative double changes no bit, so slot `x` ends as `((0 + d0) + d1) + ...`
+    /// either way. Its spread sums `sqrt` over the touched list, in the order vertices were first touched:
+    /// by first shard with a non-zero value, ascending within a shard. `firstPartial` records that shard,
+    /// and one pass per shard adds the same terms in that order (adding `+0.0` elsewhere changes no bit).
+    /// The accumulator is all zero again on return; `firstPartial` holds garbage.
+    private static func mergeDense(
+        pushed: [WeightedVertex], partials: [(shard: ShardID, sum: PartialSum)], topK: Int, excluded: ExcludedSet,
+        statistics: Expansion.Statistics, walk: WalkParameters, accumulator: inout [Double],
+        firstPartial: inout [UInt8]
+    ) throws(WireError) -> (top: [ScoredVertex], errorEstimate: Double) {
+        let vertexCount = accumulator.count
+        for (shard, sum) in partials {
+            guard sum.dense.count == vertexCount else {
+                throw WireError(
+                    .internal, "\(shard) returned \(sum.dense.count) dense sums for \(vertexCount) vertices")
+            }
+            if let x = firstInvalid(sum.dense) {
+                throw WireError(
+                    .internal, "\(shard) returned an invalid dense sum (vertex index \(x), score \(sum.dense[x]))")
+            }
+        }
+        defer { accumulator.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        let none = UInt8(partials.count)
+        firstPartial.withUnsafeMutableBufferPointer { $0.update(repeating: none) }
+        var dense = accumulator.mutableSpan
+        var first = firstPartial.mutableSpan
+        for (index, (_, sum)) in partials.enumerated() {
+            let values = sum.dense.span
+            let mark = UInt8(index)
+            for x in 0..<vertexCount {
+                let value = values[unchecked: x]
+                let fresh = first[unchecked: x] == none && value != 0
+                first[unchecked: x] = fresh ? mark : first[unchecked: x]
+                dense[unchecked: x] += value
+            }
+        }
+        var spread = 0.0
+        for index in partials.indices {
+            let mark = UInt8(index)
+            for x in 0..<vertexCount {
+                let value = dense[unchecked: x]
+                spread += first[unchecked: x] == mark && value > 0 ? value.squareRoot() : 0
+            }
+        }
+        for entry in pushed { dense[unchecked: Int(entry.vertex)] += entry.weight }
+        let (entries, total) = listed(accumulator)
+        return answer(entries, total: total, spread: spread, topK: topK, excluded: excluded, statistics, walk)
+    }
+
+    /// The first slot of a partial sum that is not a finite number >= 0 (one branch-free pass when all are).
+    private static func firstInvalid(_ values: [Double]) -> Int? {
+        let span = values.span
+        var valid = true
+        for x in 0..<span.count {
+            let value = span[unchecked: x]
+            valid = valid && value.isFinite && value >= 0
+        }
+        guard !valid else { return nil }
+        for x in 0..<span.count where !(span[unchecked: x].isFinite && span[unchecked: x] >= 0) { return x }
+        return nil
+    }
+
+    /// The positive slots of `values` in ascending vertex order, and their sum in that order.
+    private static func listed(_ values: [Double]) -> (entries: [WeightedVertex], total: Double) {
+        let span = values.span
+        var entries: [WeightedVertex] = []
+        entries.reserveCapacity(span.count)
+        var total = 0.0
+        for x in 0..<span.count {
+            let value = span[unchecked: x]
+            guard value > 0 else { continue }
+            total += value
+            entries.append(WeightedVertex(vertex: VertexIndex(truncatingIfNeeded: x), weight: value))
+        }
+        return (entries, total)
+    }
+
+    /// Normalises `entries` by `total` and cuts the top k after exclusions, with the error estimate.
+    private static func answer(
+        _ entries: consuming [WeightedVertex], total: Double, spread: Double, topK: Int, excluded: ExcludedSet,
+        _ statistics: Expansion.Statistics, _ walk: WalkParameters
+    ) -> (top: [ScoredVertex], errorEstimate: Double) {
         guard total > 0, total.isFinite else { return ([], 0) }
         let scale = 1 / total
         for i in entries.indices { entries[i].weight *= scale }

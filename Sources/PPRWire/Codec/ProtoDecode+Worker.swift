@@ -28,13 +28,20 @@ extension ProtoDecode {
                 sampleBelow: c.block_sample_below, lowDegreeFactor: c.block_low_degree_factor,
                 pruneRatio: c.prune_ratio)
         }
-        return CombineRequest(indexVersion: c.index_version, frontiers: frontiers, block: block)
+        return CombineRequest(
+            indexVersion: c.index_version, frontiers: frontiers, block: block, denseReplies: c.dense_replies != 0)
     }
 
     static func combineResponse(_ c: Ppr__V1__CombineResponse) throws(WireDecodeError) -> CombineResponse {
         let sums = try messages(c.n_partial_sums, c.partial_sums) { (s) throws(WireDecodeError) in
             guard s.n_vertices == s.n_scores else {
                 throw WireDecodeError("PartialSum has \(s.n_vertices) vertices but \(s.n_scores) scores")
+            }
+            if s.n_dense_scores > 0 {
+                guard s.n_vertices == 0 else {
+                    throw WireDecodeError("PartialSum has both \(s.n_dense_scores) dense scores and sparse entries")
+                }
+                return PartialSum(dense: array(s.n_dense_scores, s.dense_scores))
             }
             return PartialSum(vertices: array(s.n_vertices, s.vertices), scores: array(s.n_scores, s.scores))
         }

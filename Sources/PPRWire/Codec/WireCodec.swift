@@ -5,6 +5,7 @@
 // into Swift values before freeing it. Nothing C-typed leaves this folder, so a move to
 // swift-protobuf would touch only `Codec/`.
 internal import CPPRProto
+import NNG
 
 /// Translates requests and replies to and from their wire bytes.
 public enum WireCodec {
@@ -29,8 +30,32 @@ public enum WireCodec {
         return pack(env)
     }
 
+    /// A reply envelope packed straight into an nng message (no intermediate byte array: a combine reply is
+    /// hundreds of kilobytes).
+    public static func encodeMessage(_ envelope: WireResponseEnvelope) throws(NNGError) -> Message {
+        let arena = EncodeArena()
+        let env = arena.message(ppr__v1__envelope__init)
+        env.pointee.method = cEnum(envelope.method?.rawValue ?? 0)
+        env.pointee.request_id = envelope.requestID
+        setBody(of: env, to: envelope.response, in: arena)
+        let size = ppr__v1__envelope__get_packed_size(env)
+        return try Message(byteCount: size) { body in
+            // Safety: get_packed_size is exactly what pack writes; the body has that many bytes.
+            let written = ppr__v1__envelope__pack(env, body.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            precondition(written == size, "protobuf-c packed \(written) of \(size) bytes")
+        }
+    }
+
     /// Decodes a request envelope; bytes that are not one throw, naming why.
     public static func decodeRequest(_ bytes: [UInt8]) throws(WireDecodeError) -> WireRequestEnvelope {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(WireDecodeError) in try decodeRequest(buffer) }
+        }
+        return try result.get()
+    }
+
+    /// Decodes a request envelope from borrowed bytes (an nng message body: no copy first).
+    public static func decodeRequest(_ bytes: UnsafeRawBufferPointer) throws(WireDecodeError) -> WireRequestEnvelope {
         try withEnvelope(bytes) { (env) throws(WireDecodeError) in
             guard env.error == nil else {
                 throw WireDecodeError("a reply (carries an error) where a request was expected")
@@ -46,6 +71,14 @@ public enum WireCodec {
 
     /// Decodes a reply envelope; bytes that are not one throw, naming why.
     public static func decodeResponse(_ bytes: [UInt8]) throws(WireDecodeError) -> WireResponseEnvelope {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(WireDecodeError) in try decodeResponse(buffer) }
+        }
+        return try result.get()
+    }
+
+    /// Decodes a reply envelope from borrowed bytes (an nng message body: no copy first).
+    public static func decodeResponse(_ bytes: UnsafeRawBufferPointer) throws(WireDecodeError) -> WireResponseEnvelope {
         try withEnvelope(bytes) { (env) throws(WireDecodeError) in
             let response: WireResponse
             if let error = env.error, rawValue(error.pointee.code) != 0 {
@@ -70,11 +103,10 @@ public enum WireCodec {
 
     /// Unpacks `bytes`, runs `body` on the tree and frees it; `body` must copy out what it keeps.
     private static func withEnvelope<R>(
-        _ bytes: [UInt8], _ body: (Ppr__V1__Envelope) throws(WireDecodeError) -> R
+        _ bytes: UnsafeRawBufferPointer, _ body: (Ppr__V1__Envelope) throws(WireDecodeError) -> R
     ) throws(WireDecodeError) -> R {
-        let unpacked = bytes.withUnsafeBufferPointer { buffer in
-            ppr__v1__envelope__unpack(nil, buffer.count, buffer.baseAddress)
-        }
+        let unpacked = ppr__v1__envelope__unpack(
+            nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
         guard let unpacked else {
             throw WireDecodeError("not a protobuf ppr.v1.Envelope (\(bytes.count) bytes)")
         }

@@ -130,17 +130,18 @@ public final class WireClient: Sendable {
         let clock = ContinuousClock()
         let end = clock.now + deadline
         try await awaitFirstDial(within: deadline)
-        let replyBytes: [UInt8]
+        let reply: Message
         do {
             let context = try socket.makeContext()
             defer { context.close() }
             try await context.send(try Message(bytes), timeout: max(.zero, end - clock.now))
-            replyBytes = try await context.receive(timeout: max(.zero, end - clock.now)).bytes
+            reply = try await context.receive(timeout: max(.zero, end - clock.now))
         } catch {
             throw mapTransportError(error, method: name(method), deadline: deadline)
         }
         do {
-            return try WireCodec.decodeResponse(replyBytes)
+            // Decoded from the message body itself (a combine reply is hundreds of kilobytes).
+            return try reply.withUnsafeBytes { (body) throws(WireDecodeError) in try WireCodec.decodeResponse(body) }
         } catch {
             throw WireError(.internal, "reply from \(url) to \(name(method)): \(error)")
         }

@@ -127,43 +127,58 @@ public final class WireServer: Sendable {
 
     private static func serve(_ context: Context, limit: Int, authorize: Authorizer?, handler: Handler) async {
         while !Task.isCancelled {
-            let request: [UInt8]
+            let decoded: Decoded
             let connection: UInt32
             do {
                 let message = try await context.receive()
                 connection = message.connectionID
-                request = message.bytes
+                // Decoded from the message body itself: no copy of the request bytes first.
+                decoded = message.withUnsafeBytes { decode($0, limit: limit) }
             } catch {
                 if error.code == .closed || error.code == .cancelled { return }
                 continue  // e.g. a protocol state error on one request; the context stays usable
             }
             context.socket.connectionBusy(connection)
             defer { context.socket.connectionAnswered(connection) }
-            let reply = await respond(to: request, limit: limit, authorize: authorize, handler: handler)
+            let reply: WireResponseEnvelope
+            switch decoded {
+            case .request(let envelope): reply = await respond(to: envelope, authorize: authorize, handler: handler)
+            case .refused(let refusal): reply = refusal
+            }
             do {
-                try await context.send(try Message(WireCodec.encode(reply)))
+                try await context.send(try WireCodec.encodeMessage(reply))
             } catch {
                 if error.code == .closed || error.code == .cancelled { return }
             }
         }
     }
 
-    /// The reply to one request's bytes: handler output, or an error naming what was wrong.
-    static func respond(
-        to bytes: [UInt8], limit: Int, authorize: Authorizer? = nil, handler: Handler
-    ) async -> WireResponseEnvelope {
+    /// A received request: decoded, or refused with the reply naming why.
+    enum Decoded {
+        case request(WireRequestEnvelope)
+        case refused(WireResponseEnvelope)
+    }
+
+    /// The request in `bytes`, or the error reply naming what was wrong (too large, does not decode).
+    static func decode(_ bytes: UnsafeRawBufferPointer, limit: Int) -> Decoded {
         guard bytes.count <= limit else {
             let error = WireError(
                 .resourceExhausted, "request of \(bytes.count) bytes exceeds the server's limit of \(limit) bytes")
-            return WireResponseEnvelope(method: nil, requestID: 0, response: .failure(error))
+            return .refused(WireResponseEnvelope(method: nil, requestID: 0, response: .failure(error)))
         }
-        let envelope: WireRequestEnvelope
         do {
-            envelope = try WireCodec.decodeRequest(bytes)
+            return .request(try WireCodec.decodeRequest(bytes))
         } catch {
-            return WireResponseEnvelope(
-                method: nil, requestID: 0, response: .failure(WireError(.invalidArgument, error.description)))
+            return .refused(
+                WireResponseEnvelope(
+                    method: nil, requestID: 0, response: .failure(WireError(.invalidArgument, error.description))))
         }
+    }
+
+    /// The reply to one decoded request: handler output, or the authorizer's refusal.
+    static func respond(
+        to envelope: WireRequestEnvelope, authorize: Authorizer? = nil, handler: Handler
+    ) async -> WireResponseEnvelope {
         if let authorize, let refusal = authorize(envelope.request.method, envelope.token) {
             return WireResponseEnvelope(
                 method: envelope.request.method, requestID: envelope.requestID, response: .failure(refusal))

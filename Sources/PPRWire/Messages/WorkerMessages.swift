@@ -7,23 +7,39 @@ public struct CombineRequest: Equatable, Sendable {
     public var frontiers: [[WeightedVertex]]
     /// Block mode (BlockMessages.swift): the worker expands these queries itself; `frontiers` is empty.
     public var block: BlockCombine?
+    /// The sender reads dense partial sums (`PartialSum.dense`); false: sparse replies only.
+    public var denseReplies: Bool
     /// Makes the request.
-    public init(indexVersion: UInt64, frontiers: [[WeightedVertex]], block: BlockCombine? = nil) {
+    public init(
+        indexVersion: UInt64, frontiers: [[WeightedVertex]], block: BlockCombine? = nil, denseReplies: Bool = false
+    ) {
         self.indexVersion = indexVersion
         self.frontiers = frontiers
         self.block = block
+        self.denseReplies = denseReplies
     }
 }
 
-/// A sparse vector over internal vertex indices (parallel arrays of equal length).
+/// A vector over internal vertex indices: sparse (parallel arrays of equal length, `dense` empty) or
+/// dense (`dense[x]` is the sum of vertex index `x`, zeros included; `vertices` and `scores` empty).
 public struct PartialSum: Hashable, Sendable {
     public private(set) var vertices: [VertexIndex]
     public private(set) var scores: [Double]
+    /// The dense form: one value per vertex index of the graph (empty for a sparse vector).
+    public private(set) var dense: [Double]
     /// Makes a sparse vector; the arrays must have equal lengths.
     public init(vertices: [VertexIndex], scores: [Double]) {
         precondition(vertices.count == scores.count, "a partial sum needs one score per vertex")
         self.vertices = vertices
         self.scores = scores
+        dense = []
+    }
+
+    /// Makes a dense vector (one value per vertex index).
+    public init(dense: [Double]) {
+        vertices = []
+        scores = []
+        self.dense = dense
     }
 }
 
