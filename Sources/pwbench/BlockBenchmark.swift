@@ -62,7 +62,8 @@ struct BlockBenchmark: ParsableCommand {
         let matrix = try reader.blockMatrix(reader.ownedVertices)
         row(
             "Shard matrix",
-            "CPU \(fixed(Self.cpu() - matrixStart, 3)) s, \(matrix.source.count) entries (built once per version)")
+            "CPU \(fixed(Self.cpu() - matrixStart, 3)) s, \(matrix.entryCount) entries in \(matrix.tileCount) target tiles (built once per version)"
+        )
         let block = BlockDecomposition(graph: graph, capacity: capacity)
         for ratio in [0, 1e-3, 1e-2] {
             let expandStart = Self.cpu()
