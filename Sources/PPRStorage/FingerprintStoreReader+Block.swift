@@ -4,12 +4,15 @@
 // adds up the fingerprints of the frontier vertices it owns for all the block's queries at once:
 // 1. Decode: the owned frontier vertices, ascending, are decoded once each (one B-tree lookup per chunk)
 //    into a table (`decode`, shared with the batch combine).
-// 2. Transpose: the table's entries are bucketed by target vertex x (counting sort), each carrying the
-//    frontier row it comes from and its weight `alpha * visits / R` as Float (a BlockMatrix). A worker
-//    builds the matrix of its whole shard once per index version when it fits `maxCachedEntries`, and
-//    then steps 1-2 cost nothing per block.
-// 3. Gather: for each target x, `acc[x] = kept[x] (if this shard owns x) + sum of weight * frontier[v]`,
-//    computed 16 lanes (one cache line, one SIMD16<Float>) at a time in registers and stored once per x.
+// 2. Cut: the table's entries are bucketed by target tile (8,192 consecutive targets) and within it by
+//    source (segments), each carrying its target's offset in the tile and its weight `alpha * visits / R`
+//    as Float (a BlockMatrix). A worker builds the matrix of its whole shard once per index version when
+//    it fits `maxCachedEntries`, and then steps 1-2 cost nothing per block.
+// 3. Scatter, per 16-query tile: the tile's frontier rows of the owned sources are copied into a compact
+//    buffer (one 64-byte row per source, flagged when all zero), then for each target tile its
+//    accumulator rows (512 KiB, in L2) are zeroed and every segment of a non-zero source adds
+//    `weight * row` into its targets' rows, 16 lanes (one SIMD16<Float>) at a time. Each target's sum
+//    is thus taken in source order, then `kept[x]` is added where this shard owns x.
 // 4. Emit per query: its exact mass (sum over x, in Double), and the entries at or above
 //    `pruneRatio * theta_q`, where `theta_q` is the `candidates`-th largest of `pushed(x) + acc[x, q]`
 //    (the shard knows every vertex's pushed mass). Each is at most the final unnormalised score, so
@@ -18,9 +21,10 @@
 //    sent, and its score lacks at most `shards * pruneRatio * theta_q`. `pruneRatio == 0` sends every
 //    non-zero entry (exact).
 //
-// Memory: the decode table and the transpose (16 bytes per entry of the owned frontier fingerprints),
-// `vertexCount + 1` offsets, and an accumulator of `vertexCount * stride` Floats (allocated per call, never
-// zeroed: only rows that are written are read). The block itself is only read, so several shards of one
+// Memory: the decode table and the matrix (16 bytes per entry of the owned frontier fingerprints, and 16
+// per segment: at most one per entry), per call a compact buffer of 64 bytes per owned source and an
+// accumulator of 64 bytes per graph vertex (one 16-query tile at a time, whatever the block width), and
+// the sent entries of one 16-query tile. The block itself is only read, so several shards of one
 // process may combine the same block at once. Blocking: LMDB reads and CPU work; run it off the
 // cooperative pool.
 import LMDB
@@ -40,22 +44,48 @@ public struct BlockShardResult: Equatable, Sendable {
     public var spread: Double = 0
 }
 
-/// Fingerprints of a set of vertices transposed by target vertex: the entries with target `x` are
-/// `start[x] ..< start[x + 1]` of `source` (an index into `vertices`) and `weight` (`alpha * visits / R`).
-/// Built once per index version for a whole shard (when it fits `maxCachedEntries`) or per block for the
-/// block's frontier.
+/// Fingerprints of a set of source vertices, cut by target range: the targets are cut into tiles of
+/// `targetsPerTile` consecutive vertices, and within a tile the entries are grouped by source (segments,
+/// sources ascending). Segment `g` of tile `t` (`segmentStart[t] ..< segmentStart[t + 1]`) has source
+/// `vertices[segmentSource[g]]` and the entries `entryStart[g] ..< entryStart[g + 1]` of `target` (the
+/// target's offset within its tile) and `weight` (`alpha * visits / R`). Built once per index version for a
+/// whole shard (when it fits `maxCachedEntries`) or per block for the block's frontier.
+///
+/// Why tiles: the combine adds a 64-byte frontier row (16 queries) into a 64-byte accumulator row per
+/// entry. A target tile's accumulator rows (`targetsPerTile * 64` bytes, 512 KiB) stay in one core's L2
+/// (1 MiB) while its entries are added, and the frontier rows are read in ascending source order (a
+/// stream), where a whole-graph accumulator (5.3 MB on soc-Slashdot0902) or the shard's frontier rows
+/// (2.6 MB) read at random missed L2 on nearly every entry.
 public struct BlockMatrix: Sendable {
     /// Largest matrix (in entries) a worker keeps for a whole shard: 64 Mi entries, 512 MiB.
     public static let maxCachedEntries = 1 << 26
+    /// Targets per tile: 8,192 accumulator rows of 16 Float lanes, 512 KiB, half of one core's L2.
+    public static let defaultTargetsPerTile = 8192
     /// The index version it was built from.
     public let version: UInt32
     /// Source vertices, ascending.
     public let vertices: [VertexIndex]
-    public let start: [Int]
-    public let source: [UInt32]
+    /// Targets per tile (tile `t` holds targets `t * targetsPerTile ..< (t + 1) * targetsPerTile`).
+    public let targetsPerTile: Int
+    /// Tile `t`'s segments are `segmentStart[t] ..< segmentStart[t + 1]`.
+    let segmentStart: [Int]
+    /// Each segment's source, as an index into `vertices`.
+    let segmentSource: [UInt32]
+    /// Segment `g`'s entries are `entryStart[g] ..< entryStart[g + 1]`.
+    let entryStart: [Int]
+    /// Each entry's target, as its offset within its tile.
+    let target: [UInt32]
     public let weight: [Float]
+    /// Targets with at least one entry, ascending.
+    let targets: [UInt32]
     /// Distinct chunks read to build it.
     public let chunksRead: Int
+
+    /// Entries held.
+    public var entryCount: Int { weight.count }
+
+    /// Target tiles.
+    public var tileCount: Int { segmentStart.count - 1 }
 }
 
 extension FingerprintStoreReader {
@@ -64,29 +94,69 @@ extension FingerprintStoreReader {
         stride(from: manifest.shardIndex, to: manifest.vertexCount, by: manifest.shardCount).map { VertexIndex($0) }
     }
 
-    /// Decodes the fingerprints of `vertices` (ascending, owned) once and transposes them by target.
-    public func blockMatrix(_ vertices: [VertexIndex]) throws(StoreError) -> BlockMatrix {
+    /// Decodes the fingerprints of `vertices` (ascending, owned) once and cuts them by target tile of
+    /// `targetsPerTile` vertices.
+    public func blockMatrix(
+        _ vertices: [VertexIndex], targetsPerTile: Int = BlockMatrix.defaultTargetsPerTile
+    ) throws(StoreError) -> BlockMatrix {
         let vertexCount = manifest.vertexCount
+        let perTile = max(1, targetsPerTile)
+        let tileCount = max(1, (vertexCount + perTile - 1) / perTile)
         let (table, chunksRead) = try decode(vertices)
         let unit = manifest.restartProbability / Double(manifest.walkParameters.walksPerVertex)
-        var start = [Int](repeating: 0, count: vertexCount + 1)
-        for x in table.vertices { start[Int(x) + 1] += 1 }
-        for x in 0..<vertexCount { start[x + 1] += start[x] }
-        var fill = start
-        let entryCount = table.vertices.count
-        var source = [UInt32](repeating: 0, count: entryCount)
-        var weight = [Float](repeating: 0, count: entryCount)
+        // Pass 1: entries and segments per tile (a segment: one source's entries in one tile).
+        var tileEntries = [Int](repeating: 0, count: tileCount + 1)
+        var tileSegments = [Int](repeating: 0, count: tileCount + 1)
+        var lastSource = [Int](repeating: -1, count: tileCount)
+        var seen = [Bool](repeating: false, count: vertexCount)
         for d in vertices.indices {
             for e in table.entryStart[d]..<table.entryStart[d + 1] {
                 let x = Int(table.vertices[e])
-                let p = fill[x]
-                fill[x] = p + 1
-                source[p] = UInt32(d)
+                let tile = x / perTile
+                tileEntries[tile + 1] += 1
+                if lastSource[tile] != d {
+                    lastSource[tile] = d
+                    tileSegments[tile + 1] += 1
+                }
+                seen[x] = true
+            }
+        }
+        for t in 0..<tileCount {
+            tileEntries[t + 1] += tileEntries[t]
+            tileSegments[t + 1] += tileSegments[t]
+        }
+        // Pass 2: fill, tile by tile in source order (cursors per tile).
+        let entryCount = table.vertices.count
+        let segmentCount = tileSegments[tileCount]
+        var target = [UInt32](repeating: 0, count: entryCount)
+        var weight = [Float](repeating: 0, count: entryCount)
+        var segmentSource = [UInt32](repeating: 0, count: segmentCount)
+        var entryStart = [Int](repeating: entryCount, count: segmentCount + 1)
+        var entryCursor = tileEntries
+        var segmentCursor = tileSegments
+        for t in 0..<tileCount { lastSource[t] = -1 }
+        for d in vertices.indices {
+            for e in table.entryStart[d]..<table.entryStart[d + 1] {
+                let x = Int(table.vertices[e])
+                let tile = x / perTile
+                let p = entryCursor[tile]
+                entryCursor[tile] = p + 1
+                if lastSource[tile] != d {
+                    lastSource[tile] = d
+                    let g = segmentCursor[tile]
+                    segmentCursor[tile] = g + 1
+                    segmentSource[g] = UInt32(d)
+                    entryStart[g] = p
+                }
+                target[p] = UInt32(x - tile * perTile)
                 weight[p] = Float(Double(table.counts[e]) * unit)
             }
         }
+        var targets: [UInt32] = []
+        for x in 0..<vertexCount where seen[x] { targets.append(UInt32(x)) }
         return BlockMatrix(
-            version: manifest.version, vertices: vertices, start: start, source: source, weight: weight,
+            version: manifest.version, vertices: vertices, targetsPerTile: perTile, segmentStart: tileSegments,
+            segmentSource: segmentSource, entryStart: entryStart, target: target, weight: weight, targets: targets,
             chunksRead: chunksRead)
     }
 
@@ -109,136 +179,183 @@ extension FingerprintStoreReader {
         let owned = block.frontierRows.filter { Int($0) % shardCount == shard }.sorted()
         let matrix: BlockMatrix
         if let cached, cached.version == manifest.version { matrix = cached } else { matrix = try blockMatrix(owned) }
-        let start = matrix.start
-        let sourceRow = matrix.source
-        let weight = matrix.weight
         let sources = matrix.vertices
-
-        // Gather, one 16-query tile at a time (cache blocking): the tile's frontier rows are first copied
-        // into a compact buffer (owned frontier vertex d at d * 16), small enough to stay in L2 while
-        // every target x adds up its entries, in registers, and stores its tile once.
-        let tiles = stride / 16
-        let tileBytes = 16 * MemoryLayout<Float>.stride
-        let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, vertexCount * stride))
-        defer { acc.deallocate() }
-        let compact = UnsafeMutablePointer<Float>.allocate(capacity: max(1, sources.count * 16))
-        defer { compact.deallocate() }
+        // The rows this shard sums: targets with an entry here, and owned vertices with pushed mass; and
+        // what each row needs (flags, computed once: no division in the per-tile loops).
+        var flags = [UInt8](repeating: 0, count: vertexCount)
+        for x in matrix.targets { flags[Int(x)] = RowFlags.entry }
+        for v in block.keptRows {
+            flags[Int(v)] |= Int(v) % shardCount == shard ? RowFlags.ownKept : RowFlags.otherKept
+        }
         var rows: [Int32] = []
-        for x in 0..<vertexCount where start[x] < start[x + 1] || (x % shardCount == shard && block.hasKeptRow(x)) {
-            rows.append(Int32(x))
-        }
-        let kept = UnsafeRawPointer(block.kept)
-        let compactRaw = UnsafeRawPointer(compact)
-        // Per tile: the sum over targets of sqrt(fingerprint sum), before the kept mass (ErrorEstimate).
-        var spreads = [SIMD16<Double>](repeating: SIMD16<Double>(), count: tiles)
-        for t in 0..<tiles {
-            for (d, v) in sources.enumerated() {
-                (compact + d * 16).update(from: block.frontier + Int(v) * stride + t * 16, count: 16)
+        var rowFlags: [UInt8] = []
+        // Other shards' vertices with pushed mass and no entry here (they count for theta only).
+        var others: [Int32] = []
+        for x in 0..<vertexCount where flags[x] != 0 {
+            if flags[x] & (RowFlags.entry | RowFlags.ownKept) != 0 {
+                rows.append(Int32(x))
+                rowFlags.append(flags[x])
+            } else if pruneRatio > 0 {
+                others.append(Int32(x))
             }
-            var spread = SIMD16<Double>()
-            sourceRow.withUnsafeBufferPointer { rowsOf in
-                weight.withUnsafeBufferPointer { weights in
-                    for x32 in rows {
-                        let x = Int(x32)
-                        var sum = SIMD16<Float>()
-                        for p in start[x]..<start[x + 1] {
-                            sum +=
-                                weights[p]
-                                * compactRaw.loadUnaligned(
-                                    fromByteOffset: Int(rowsOf[p]) * tileBytes, as: SIMD16<Float>.self)
-                        }
-                        if start[x] < start[x + 1] { spread += SIMD16<Double>(sum).squareRoot() }
-                        if x % shardCount == shard && block.hasKeptRow(x) {
-                            sum += kept.loadUnaligned(
-                                fromByteOffset: (x * stride + t * 16) * MemoryLayout<Float>.stride,
-                                as: SIMD16<Float>.self)
-                        }
-                        UnsafeMutableRawPointer(acc).storeBytes(
-                            of: sum, toByteOffset: (x * stride + t * 16) * MemoryLayout<Float>.stride,
-                            as: SIMD16<Float>.self)
-                    }
-                }
-            }
-            spreads[t] = spread
         }
-        // Thresholds and output.
         var results = [BlockShardResult](repeating: BlockShardResult(), count: width)
-        for v in owned {
-            let row = block.frontier + Int(v) * stride
-            for q in 0..<width where row[q] != 0 { results[q].frontierSize += 1 }
-        }
-        // Per lane: the smallest value sent (> 0; +infinity for the padding lanes past `width`).
-        // theta_q: the candidates-th largest of pushed(x) + this shard's sum (every shard expanded the
-        // whole block, so the pushed mass of other shards' vertices is known here too): each is at most
-        // the final score of x, so theta_q is a lower bound on the final candidates-th score.
-        var thresholds = [Float](repeating: .infinity, count: stride)
-        var others: [Int32] = []  // other shards' vertices with pushed mass and no entry here
-        if pruneRatio > 0 {
-            for v in block.keptRows where Int(v) % shardCount != shard && start[Int(v)] == start[Int(v) + 1] {
-                others.append(Int32(v))
+        // One 16-query tile at a time: its frontier rows are copied into a compact buffer (source d at
+        // d * 16), then summed target tile by target tile into a dense accumulator of 16 lanes per vertex
+        // (see BlockMatrix), then thresholded and emitted.
+        let compact = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: max(1, sources.count))
+        defer { compact.deallocate() }
+        let live = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, sources.count))
+        defer { live.deallocate() }
+        let acc = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: max(1, vertexCount))
+        defer { acc.deallocate() }
+        for t in 0..<stride / 16 {
+            let lanes = min(16, width - t * 16)
+            // Owned frontier vertices per query: the non-zero lanes (rows of vertices outside the
+            // block's frontier are zero).
+            var frontierSize = SIMD16<Int32>()
+            for (d, v) in sources.enumerated() {
+                let row = UnsafeRawPointer(block.frontier + Int(v) * stride + t * 16).loadUnaligned(
+                    as: SIMD16<Float>.self)
+                compact[d] = row
+                let nonZero = row .!= 0
+                live[d] = any(nonZero)
+                frontierSize &+= SIMD16<Int32>().replacing(with: 1, where: nonZero)
             }
-        }
-        var thetas = [Float](repeating: 0, count: width)
-        if pruneRatio > 0 {
-            var heaps = (0..<width).map { TopFloats(capacity: candidates[$0]) }
-            let keptRaw = UnsafeRawPointer(block.kept)
-            for t in 0..<tiles {
-                // Per lane: the value to beat (its heap's floor; +infinity for padding lanes).
+            Self.scatter(matrix, compact: compact, live: live, into: acc, vertexCount: vertexCount)
+            // Spread (sum over targets of sqrt of the fingerprint sum, for ErrorEstimate; each root taken in
+            // Float), then kept mass.
+            var spread = SIMD16<Double>()
+            for (i, x32) in rows.enumerated() {
+                let x = Int(x32)
+                if rowFlags[i] & RowFlags.entry != 0 { spread += widened(acc[x].squareRoot()) }
+                if rowFlags[i] & RowFlags.ownKept != 0 { acc[x] += keptRow(block, x, t) }
+            }
+            // theta_q: the candidates-th largest of pushed(x) + this shard's sum (every shard expanded the
+            // whole block, so the pushed mass of other shards' vertices is known here too): each is at most
+            // the final score of x, so theta_q is a lower bound on the final candidates-th score.
+            var limit = SIMD16<Float>(repeating: .infinity)
+            for lane in 0..<lanes { limit[lane] = .leastNonzeroMagnitude }
+            if pruneRatio > 0 {
+                var heaps = (0..<lanes).map { TopFloats(capacity: candidates[t * 16 + $0]) }
                 var floor = SIMD16<Float>(repeating: .infinity)
-                for lane in 0..<16 where t * 16 + lane < width { floor[lane] = heaps[t * 16 + lane].floor }
-                func visit(_ x: Int, _ values: SIMD16<Float>) {
+                for lane in 0..<lanes { floor[lane] = heaps[lane].floor }
+                func visit(_ values: SIMD16<Float>) {
                     let enter = values .> floor
                     guard any(enter) else { return }
-                    for lane in 0..<16 where enter[lane] {
-                        heaps[t * 16 + lane].insert(values[lane])
-                        floor[lane] = heaps[t * 16 + lane].floor
+                    for lane in 0..<lanes where enter[lane] {
+                        heaps[lane].insert(values[lane])
+                        floor[lane] = heaps[lane].floor
                     }
                 }
-                for x32 in rows {
+                for (i, x32) in rows.enumerated() {
                     let x = Int(x32)
-                    let offset = (x * stride + t * 16) * MemoryLayout<Float>.stride
-                    var values = UnsafeRawPointer(acc).loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
-                    if x % shardCount != shard, block.hasKeptRow(x) {
-                        values += keptRaw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
-                    }
-                    visit(x, values)
+                    visit(rowFlags[i] & RowFlags.otherKept != 0 ? acc[x] + keptRow(block, x, t) : acc[x])
                 }
-                for x32 in others {
-                    let offset = (Int(x32) * stride + t * 16) * MemoryLayout<Float>.stride
-                    visit(Int(x32), keptRaw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self))
+                for x32 in others { visit(keptRow(block, Int(x32), t)) }
+                for lane in 0..<lanes {
+                    limit[lane] = max(.leastNonzeroMagnitude, Float(pruneRatio * Double(heaps[lane].kth)))
                 }
             }
-            for q in 0..<width { thetas[q] = heaps[q].kth }
-        }
-        for q in 0..<width {
-            thresholds[q] = max(Float.leastNonzeroMagnitude, Float(pruneRatio * Double(thetas[q])))
-        }
-        let raw = UnsafeRawPointer(acc)
-        for t in 0..<tiles {
-            let limit = thresholds.withUnsafeBytes {
-                $0.loadUnaligned(fromByteOffset: t * tileBytes, as: SIMD16<Float>.self)
-            }
+            // Mass and counts in one pass; then the sent entries straight into per-query buffers.
             var mass = SIMD16<Double>()
+            var sentCount = SIMD16<Int32>()
+            var sentRows: [Int32] = []
             for x32 in rows {
-                let x = Int(x32)
-                let values = raw.loadUnaligned(
-                    fromByteOffset: (x * stride + t * 16) * MemoryLayout<Float>.stride, as: SIMD16<Float>.self)
-                mass += SIMD16<Double>(values)
+                let values = acc[Int(x32)]
+                mass += widened(values)
                 let sent = values .>= limit
                 guard any(sent) else { continue }
-                for lane in 0..<16 where sent[lane] {
-                    let q = t * 16 + lane
-                    results[q].vertices.append(VertexIndex(x))
-                    results[q].scores.append(values[lane])
+                sentCount &+= SIMD16<Int32>().replacing(with: 1, where: sent)
+                sentRows.append(x32)
+            }
+            let vertexBuffers = (0..<lanes).map {
+                UnsafeMutableBufferPointer<VertexIndex>.allocate(capacity: max(1, Int(sentCount[$0])))
+            }
+            let scoreBuffers = (0..<lanes).map {
+                UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, Int(sentCount[$0])))
+            }
+            var cursor = [Int](repeating: 0, count: 16)
+            for x32 in sentRows {
+                let values = acc[Int(x32)]
+                let sent = values .>= limit
+                for lane in 0..<lanes where sent[lane] {
+                    vertexBuffers[lane][cursor[lane]] = VertexIndex(x32)
+                    scoreBuffers[lane][cursor[lane]] = values[lane]
+                    cursor[lane] &+= 1
                 }
             }
-            for lane in 0..<16 where t * 16 + lane < width {
-                results[t * 16 + lane].mass = mass[lane]
-                results[t * 16 + lane].spread = spreads[t][lane]
+            for lane in 0..<lanes {
+                let q = t * 16 + lane
+                results[q].vertices = Array(vertexBuffers[lane].prefix(cursor[lane]))
+                results[q].scores = Array(scoreBuffers[lane].prefix(cursor[lane]))
+                results[q].mass = mass[lane]
+                results[q].spread = spread[lane]
+                results[q].frontierSize = Int(frontierSize[lane])
+                vertexBuffers[lane].deallocate()
+                scoreBuffers[lane].deallocate()
             }
         }
         return (results, owned.count)
     }
+
+    /// Lanes `t * 16 ..< t * 16 + 16` of vertex `x`'s kept row.
+    @inline(__always)
+    private func keptRow(_ block: BlockDecomposition, _ x: Int, _ t: Int) -> SIMD16<Float> {
+        UnsafeRawPointer(block.kept + x * block.stride + t * 16).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    /// `acc[x] = sum over entries (d, x, w) of w * compact[d]` for every target x, tile by tile: a tile's
+    /// accumulator rows are zeroed and stay in L2 while its segments (in source order) are added.
+    private static func scatter(
+        _ matrix: BlockMatrix, compact: UnsafeMutablePointer<SIMD16<Float>>, live: UnsafeMutablePointer<Bool>,
+        into acc: UnsafeMutablePointer<SIMD16<Float>>, vertexCount: Int
+    ) {
+        let perTile = matrix.targetsPerTile
+        matrix.segmentStart.withUnsafeBufferPointer { segmentStart in
+            matrix.segmentSource.withUnsafeBufferPointer { segmentSource in
+                matrix.entryStart.withUnsafeBufferPointer { entryStart in
+                    matrix.target.withUnsafeBufferPointer { target in
+                        matrix.weight.withUnsafeBufferPointer { weight in
+                            for tile in 0..<matrix.tileCount {
+                                let first = tile * perTile
+                                guard first < vertexCount else { break }
+                                let base = acc + first
+                                base.update(repeating: SIMD16<Float>(), count: min(perTile, vertexCount - first))
+                                // Safety: targets within the tile and sources within `vertices` (built so).
+                                for g in segmentStart[tile]..<segmentStart[tile + 1] {
+                                    let d = Int(segmentSource[g])
+                                    guard live[d] else { continue }
+                                    let row = compact[d]
+                                    for p in entryStart[g]..<entryStart[g + 1] {
+                                        base[Int(target[p])] += weight[p] * row
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What a row of the block combine needs (bits of `flags`).
+private enum RowFlags {
+    /// The target has fingerprint entries on this shard.
+    static let entry: UInt8 = 1
+    /// This shard owns the vertex and it has pushed (kept) mass.
+    static let ownKept: UInt8 = 2
+    /// Another shard owns the vertex and it has pushed mass (it counts for theta only).
+    static let otherKept: UInt8 = 4
+}
+
+/// The lanes of `values` as Double, one conversion per lane (the generic SIMD conversion is not inlined).
+@inline(__always)
+private func widened(_ values: SIMD16<Float>) -> SIMD16<Double> {
+    var result = SIMD16<Double>()
+    for lane in 0..<16 { result[lane] = Double(values[lane]) }
+    return result
 }
 
 /// The `capacity` largest values seen (a min-heap): `kth` is the smallest of them once full.

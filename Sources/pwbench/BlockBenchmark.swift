@@ -6,7 +6,8 @@ import PPRStorage
 /// `pwbench block EDGES`: one shard's block combine in process, phase by phase (issue 7): the block
 /// expansion, the combine of one shard's fingerprints for the whole block at several pruning ratios
 /// (time and entries sent per query), against the same sources answered one at a time by
-/// DecompositionQuery. No network: this is the worker's CPU cost of a block.
+/// DecompositionQuery. No network: this is the worker's CPU cost of a block. With `--accuracy-sources N`,
+/// also the accuracy of a block of N of these sources against exact PPR (`BlockAccuracy`).
 struct BlockBenchmark: ParsableCommand {
     /// CPU time of the calling thread, in seconds (wall time is meaningless on a shared, loaded host).
     static func cpu() -> Double {
@@ -27,6 +28,10 @@ struct BlockBenchmark: ParsableCommand {
     @Option(help: "Accuracy preset whose knobs the block uses (fast, default, high).") var accuracy = "default"
     @Option(help: "Expansion threshold (overrides the preset's).") var eps: Double?
     @Option(name: .customLong("max-levels"), help: "Levels T (overrides the preset's).") var maxLevels: Int?
+    @Option(
+        name: .customLong("accuracy-sources"),
+        help: "Queries of the block compared with exact PPR, with single queries (0 = none).")
+    var accuracySources = 0
 
     func run() throws {
         guard let preset = AccuracyPreset(name: accuracy) else {
@@ -62,7 +67,8 @@ struct BlockBenchmark: ParsableCommand {
         let matrix = try reader.blockMatrix(reader.ownedVertices)
         row(
             "Shard matrix",
-            "CPU \(fixed(Self.cpu() - matrixStart, 3)) s, \(matrix.source.count) entries (built once per version)")
+            "CPU \(fixed(Self.cpu() - matrixStart, 3)) s, \(matrix.entryCount) entries in \(matrix.tileCount) target tiles (built once per version)"
+        )
         let block = BlockDecomposition(graph: graph, capacity: capacity)
         for ratio in [0, 1e-3, 1e-2] {
             let expandStart = Self.cpu()
@@ -109,5 +115,12 @@ struct BlockBenchmark: ParsableCommand {
         row(
             "Single expands",
             "CPU \(fixed(singleExpand, 3)) s for \(capacity) queries, \(frontier / capacity) frontier/query")
+        guard accuracySources > 0 else { return }
+        for (label, value) in try BlockAccuracy.rows(
+            graph: graph, checksum: checksum, parameters: parameters, knobs: knobs, shards: shards, topK: topK,
+            sources: sources, count: min(accuracySources, capacity), directory: directory)
+        {
+            row(label, value)
+        }
     }
 }

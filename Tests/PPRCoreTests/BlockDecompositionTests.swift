@@ -112,6 +112,25 @@ import Testing
         }
     }
 
+    /// Above 16,384 vertices blocks expand query by query and write their rows 16 queries and 1,024
+    /// vertices at a time (`writeRows`): 40 queries (groups of 16, 16, 8) over 20 windows, each query's
+    /// rows equal to its single expansion, every row listed once.
+    @Test func perQueryRowsAreWrittenGroupByGroup() throws {
+        let graph = try FingerprintWalkerBatchTests.randomGraph(vertices: 20_000, edges: 100_000, seed: 6)
+        let block = BlockDecomposition(graph: graph, capacity: 40)
+        var single = Decomposition(graph: graph)
+        let queries = (0..<40).map { Personalization(source: VertexIndex(($0 * 4_999 + 17) % graph.vertexCount)) }
+        try block.expand(queries, restartProbability: 0.15, eps: 1e-4, maxLevels: 20)
+        for (q, query) in queries.enumerated() {
+            let expected = try single.expand(
+                personalization: query, restartProbability: 0.15, eps: 1e-4, maxLevels: 20)
+            Self.expectSame(block, q, expected)
+        }
+        #expect(Set(block.keptRows).count == block.keptRows.count)
+        #expect(Set(block.frontierRows).count == block.frontierRows.count)
+        #expect(block.frontierRows.contains { $0 >= 19_000 })  // the last window is written too
+    }
+
     @Test func capacityFollowsTheMemoryBudget() {
         #expect(BlockDecomposition.capacity(vertexCount: 82_168) == 64)
         #expect(BlockDecomposition.capacity(vertexCount: 4_194_304) == 5)

@@ -51,9 +51,9 @@ public final class BlockDecomposition: @unchecked Sendable {
     public let kept: UnsafeMutablePointer<Float>
     /// Frontier flow: row `v` for each vertex in `frontierRows`; zero elsewhere.
     public let frontier: UnsafeMutablePointer<Float>
-    /// Vertices with a kept row (distinct, in discovery order).
+    /// Vertices with a kept row (distinct; in discovery order, ascending on the per-query path).
     public internal(set) var keptRows: [VertexIndex] = []
-    /// Vertices with a frontier row (distinct, in discovery order).
+    /// Vertices with a frontier row (distinct; in discovery order, ascending on the per-query path).
     public internal(set) var frontierRows: [VertexIndex] = []
     /// Queries in the current block.
     public private(set) var width = 0
@@ -120,30 +120,67 @@ public final class BlockDecomposition: @unchecked Sendable {
                 queries, alpha: alpha, eps: eps, maxLevels: maxLevels, sampleBelow: sampleBelow,
                 lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
         } else {
+            // Up to 16 expansions (one row tile) are held, then written window by window of vertices.
+            var group: [Expansion] = []
+            group.reserveCapacity(Self.rowGroup)
             for (q, query) in queries.enumerated() {
                 let expansion = try single.expand(
                     personalization: query, restartProbability: alpha, eps: eps, maxLevels: maxLevels,
                     sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
                 statistics.append(expansion.statistics)
-                for entry in expansion.pushed {
+                group.append(expansion)
+                if group.count == Self.rowGroup || q == width - 1 {
+                    writeRows(group, firstLane: q + 1 - group.count, stride: stride)
+                    group.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        self.width = width
+    }
+
+    /// Expansions written to the rows together by the per-query path: one 16-lane row tile.
+    static let rowGroup = 16
+    /// Vertices per window of `writeRows`: 1,024 rows of up to 64 lanes, 256 KiB per array, in L2.
+    static let rowWindow = 1024
+
+    /// Writes `group` (query `firstLane + j` is `group[j]`; each list ascending by vertex) into the kept and
+    /// frontier rows, one window of vertices at a time for all of the group's queries, so the rows being
+    /// written stay in L2 (written query by query, every entry missed the cache: 2.9 M scattered writes over
+    /// 42 MB per soc-Slashdot0902 block, about a fifth of the expansion's CPU).
+    private func writeRows(_ group: [Expansion], firstLane: Int, stride: Int) {
+        var keptCursor = [Int](repeating: 0, count: group.count)
+        var frontierCursor = [Int](repeating: 0, count: group.count)
+        var windowEnd = 0
+        while windowEnd < graph.vertexCount {
+            windowEnd += Self.rowWindow
+            for (j, expansion) in group.enumerated() {
+                let q = firstLane + j
+                var i = keptCursor[j]
+                while i < expansion.pushed.count, Int(expansion.pushed[i].vertex) < windowEnd {
+                    let entry = expansion.pushed[i]
                     let v = Int(entry.vertex)
                     if !keptMark[v] {
                         keptMark[v] = true
                         keptRows.append(entry.vertex)
                     }
                     kept[v * stride + q] = Float(entry.weight)
+                    i += 1
                 }
-                for entry in expansion.frontier {
+                keptCursor[j] = i
+                i = frontierCursor[j]
+                while i < expansion.frontier.count, Int(expansion.frontier[i].vertex) < windowEnd {
+                    let entry = expansion.frontier[i]
                     let v = Int(entry.vertex)
                     if !frontierMark[v] {
                         frontierMark[v] = true
                         frontierRows.append(entry.vertex)
                     }
                     frontier[v * stride + q] = Float(entry.weight)
+                    i += 1
                 }
+                frontierCursor[j] = i
             }
         }
-        self.width = width
     }
 
     /// Zeroes the kept and frontier rows of the last block (the all-zero invariant between blocks).

@@ -1,0 +1,86 @@
+import PPRCore
+import Testing
+
+@testable import PPRStorage
+
+/// `FingerprintStoreReader.combineBlock` (the shard side of the shared decomposition) against sums computed
+/// by hand from the block's rows and the decoded fingerprints, for several source tilings of the matrix.
+@Suite struct BlockCombineTests {
+    /// The independent sum for query `q`: the owned kept mass plus `frontier[v, q] * alpha * count / R` over
+    /// every owned frontier vertex `v` and fingerprint entry (x, count), in Double.
+    func expected(
+        _ block: BlockDecomposition, _ q: Int, _ reader: FingerprintStoreReader, shard: Int, shardCount: Int
+    ) throws -> [Double] {
+        let vertexCount = block.graph.vertexCount
+        let unit = reader.manifest.restartProbability / Double(reader.manifest.walkParameters.walksPerVertex)
+        var dense = [Double](repeating: 0, count: vertexCount)
+        for v in block.keptRows where Int(v) % shardCount == shard {
+            dense[Int(v)] += Double(block.kept[Int(v) * block.stride + q])
+        }
+        for v in block.frontierRows where Int(v) % shardCount == shard {
+            let weight = Double(block.frontier[Int(v) * block.stride + q])
+            guard weight != 0 else { continue }
+            let fingerprint = try #require(try reader.fingerprint(of: v))
+            for (x, count) in zip(fingerprint.vertices, fingerprint.visitCounts) {
+                dense[Int(x)] += weight * unit * Double(count)
+            }
+        }
+        return dense
+    }
+
+    /// Unpruned, every tiling (one target per tile, a few, one tile for all, and the per-block matrix of
+    /// the frontier) sends exactly the non-zero sums, each within Float rounding of the hand sum, and the
+    /// exact mass.
+    @Test(arguments: [(0, 1), (1, 2)])
+    func unprunedBlockSumsMatchTheHandComputedSums(shard: Int, shardCount: Int) throws {
+        let vertexCount = 1300  // several chunks per shard
+        let graph = try randomGraph(vertexCount: vertexCount, seed: 31)
+        try withTemporaryStore { store in
+            let version = try IndexBuilder(
+                graph: graph, graphChecksum: 5, parameters: parameters, shardIndex: shard, shardCount: shardCount,
+                threadCount: 2
+            ).build(into: store).manifest.version
+            let reader = try store.reader(version: version, expecting: 5, restartProbability: 0.15)
+            let width = 20  // two 16-lane tiles, the second one partly padding
+            let queries = (0..<width).map { Personalization(source: VertexIndex(($0 * 61 + 5) % vertexCount)) }
+            let block = BlockDecomposition(graph: graph, capacity: width)
+            try block.expand(queries, restartProbability: 0.15, eps: 1e-4, maxLevels: 6)
+            let hand = try (0..<width).map { try expected(block, $0, reader, shard: shard, shardCount: shardCount) }
+            // Most queries have mass on this shard (a query kept whole on another shard has none).
+            #expect(hand.filter { $0.contains { $0 > 0 } }.count >= width / 2)
+            let candidates = [Int](repeating: 10, count: width)
+            var matrices: [BlockMatrix?] = [nil]
+            for perTile in [1, 37, 4096] {
+                matrices.append(try reader.blockMatrix(reader.ownedVertices, targetsPerTile: perTile))
+            }
+            for matrix in matrices {
+                let (results, _) = try reader.combineBlock(block, candidates: candidates, pruneRatio: 0, matrix: matrix)
+                #expect(results.count == width)
+                for (q, result) in results.enumerated() {
+                    let dense = hand[q]
+                    let nonZero = dense.indices.filter { dense[$0] != 0 }.map { VertexIndex($0) }
+                    #expect(result.vertices == nonZero, "query \(q), tiles \(matrix?.tileCount ?? 0)")
+                    let top = dense.max() ?? 0
+                    for (x, score) in zip(result.vertices, result.scores) {
+                        #expect(abs(Double(score) - dense[Int(x)]) <= 1e-5 * top, "query \(q) vertex \(x)")
+                    }
+                    let mass = dense.reduce(0, +)
+                    #expect(abs(result.mass - mass) <= 1e-5 * mass)
+                }
+            }
+        }
+    }
+
+    /// The matrix holds every entry of the shard's fingerprints once, whatever the tiling.
+    @Test(arguments: [1, 100, 8192]) func tilingKeepsEveryEntry(perTile: Int) throws {
+        let graph = try randomGraph(vertexCount: 700, seed: 32)
+        try withTemporaryStore { store in
+            let version = try IndexBuilder(graph: graph, graphChecksum: 5, parameters: parameters, threadCount: 1)
+                .build(into: store).manifest.version
+            let reader = try store.reader(version: version, expecting: 5, restartProbability: 0.15)
+            let matrix = try reader.blockMatrix(reader.ownedVertices, targetsPerTile: perTile)
+            #expect(matrix.entryCount == reader.manifest.entryCount)
+            #expect(matrix.tileCount == (700 + perTile - 1) / perTile)
+        }
+    }
+}
