@@ -21,7 +21,7 @@
 //    sent, and its score lacks at most `shards * pruneRatio * theta_q`. `pruneRatio == 0` sends every
 //    non-zero entry (exact).
 //
-// Memory: the decode table and the matrix (16 bytes per entry of the owned frontier fingerprints, and 16
+// Memory: the decode table and the matrix (16 bytes per entry of the owned frontier fingerprints, and 12
 // per segment: at most one per entry), per call a compact buffer of 64 bytes per owned source and an
 // accumulator of 64 bytes per graph vertex (one 16-query tile at a time, whatever the block width), and
 // the sent entries of one 16-query tile. The block itself is only read, so several shards of one
