@@ -8,6 +8,13 @@
 //
 // Blocking: expansion and merging are CPU work proportional to the batch, so they run on a Dispatch
 // queue (not the cooperative pool); only the fan-out awaits on the pool, and NNG does that waiting.
+//
+// Replies are whole partial sums, never pruned as block replies are: the answer must not change. A shard
+// that leaves out an entry below its threshold can leave out a part of a top vertex's score whose other
+// parts another shard sent (an exact score then needs a second round), and the error estimate's spread,
+// `sum_u sqrt(sum_s c_s(u))`, cannot be rebuilt from per-shard statistics (`sqrt` is not additive; the block
+// path's `sum_s` of per-shard spreads is up to `sqrt(shards)` larger). Single-frontier replies are dense
+// instead when the sum covers most vertices (`CombineRequest.denseReplies`): 8 bytes per vertex, no ids.
 import Dispatch
 import PPRCore
 import PPRWire

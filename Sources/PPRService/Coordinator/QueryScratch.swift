@@ -181,7 +181,8 @@ final class QueryScratch: @unchecked Sendable {
             let mark = UInt8(index)
             for x in 0..<vertexCount {
                 let value = values[unchecked: x]
-                let fresh = first[unchecked: x] == none && value != 0
+                // Non-zero tested on the bits (the values are valid, so never NaN): no branch per slot.
+                let fresh = first[unchecked: x] == none && value.bitPattern << 1 != 0
                 first[unchecked: x] = fresh ? mark : first[unchecked: x]
                 dense[unchecked: x] += value
             }

@@ -147,11 +147,11 @@ public final class WorkerShard: Sendable {
 
     /// One frontier's partial sum through the zeroed `scratch` (all zero again on return, also after an error).
     ///
-    /// When the coordinator reads dense replies and at least half of the vertices are non-zero, the reply
-    /// is the dense vector itself: 8 bytes per vertex instead of about 11 per entry, and neither side walks
-    /// vertex ids (the worker skips building the sparse arrays, the coordinator decoding them). The sums are
-    /// those `FingerprintStoreReader.combine(_:scratch:)` returns (the same `accumulate`), so the answer is
-    /// bit-identical either way.
+    /// When the coordinator reads dense replies and the fingerprint entries added are at least the vertex
+    /// count, the reply is the dense vector itself: 8 bytes per vertex instead of about 11 per entry, and
+    /// neither side walks vertex ids (the worker skips building the sparse arrays, the coordinator decoding
+    /// them). The sums are those `FingerprintStoreReader.combine(_:scratch:)` returns (the same
+    /// `accumulate`), so the answer is bit-identical either way.
     static func combineOne(
         _ frontier: [WeightedVertex], reader: FingerprintStoreReader, scratch dense: inout [Double], denseReply: Bool
     ) throws -> (sum: PartialSum, fingerprintsRead: Int) {
@@ -180,22 +180,24 @@ public final class WorkerShard: Sendable {
             if entry.vertex != previous { distinct += 1 }
             previous = entry.vertex
         }
+        var entries = 0
         do {
-            try reader.accumulate(ordered, into: &dense)
+            try reader.accumulate(ordered, into: &dense, entries: &entries)
         } catch {
             dense.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
             throw error
         }
-        let nonZero = Self.nonZeroCount(dense)
-        if nonZero * 2 >= dense.count {
+        // The form only changes the cost, never the values: dense once the fingerprint entries added could
+        // cover every vertex (a count of the non-zero slots would cost a pass over the vector).
+        if entries >= dense.count {
             let reply = PartialSum(dense: dense)
             dense.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
             return (reply, distinct)
         }
         var vertices: [VertexIndex] = []
         var scores: [Double] = []
-        vertices.reserveCapacity(nonZero)
-        scores.reserveCapacity(nonZero)
+        vertices.reserveCapacity(entries)
+        scores.reserveCapacity(entries)
         var span = dense.mutableSpan
         for x in 0..<span.count where span[unchecked: x] != 0 {
             vertices.append(VertexIndex(x))
@@ -203,14 +205,6 @@ public final class WorkerShard: Sendable {
             span[unchecked: x] = 0
         }
         return (PartialSum(vertices: vertices, scores: scores), distinct)
-    }
-
-    /// Slots of `values` that are not zero.
-    private static func nonZeroCount(_ values: [Double]) -> Int {
-        let span = values.span
-        var count = 0
-        for x in 0..<span.count { count &+= span[unchecked: x] != 0 ? 1 : 0 }  // no branch: values are mixed
-        return count
     }
 
     // MARK: Health
