@@ -218,10 +218,10 @@ extension EngineBenchmark {
         for query in 0..<queries {
             let source = VertexIndex(sampler.next() % n)
             let start = clock.now
-            let cpuStart = processCPUSeconds()  // the query's threads together
+            let cpuStart = threadCPUSeconds()
             let result = try engine.run(Personalization(source: source), parameters: knobs)
             latencies.append(milliseconds(clock.now - start))
-            cpu.append((processCPUSeconds() - cpuStart) * 1000)
+            cpu.append((threadCPUSeconds() - cpuStart) * 1000)
             let expandStart = threadCPUSeconds()
             let expansion = try decomposition.expand(
                 personalization: Personalization(source: source), restartProbability: alpha, eps: knobs.eps,
@@ -229,16 +229,15 @@ extension EngineBenchmark {
                 walkBudget: walkBudget)
             expandCPU.append((threadCPUSeconds() - expandStart) * 1000)
             // The combine with the engine's threads and, when that is more than one, with one thread, in
-            // alternating order (same frontier, same machine state): process CPU (the combine's threads
-            // together; no other thread of pwbench works meanwhile) and wall time.
+            // alternating order (same frontier, same machine state): wall time and the calling thread's CPU.
             let threadCounts = engine.queryThreads == 1 ? [1] : [engine.queryThreads, 1]
             for threads in query & 1 == 0 ? threadCounts : threadCounts.reversed() {
                 engine.queryThreads = threads
-                let combineStart = processCPUSeconds()
+                let combineStart = threadCPUSeconds()
                 let combineWallStart = clock.now
                 _ = try engine.accumulate(expansion.frontier, into: &dense)
                 let wall = milliseconds(clock.now - combineWallStart)
-                let used = (processCPUSeconds() - combineStart) * 1000
+                let used = (threadCPUSeconds() - combineStart) * 1000
                 if threads == threadCounts[0] {
                     (combineWall, combineCPU) = (combineWall + [wall], combineCPU + [used])
                 } else {
@@ -257,34 +256,33 @@ extension EngineBenchmark {
         let count = max(1, queries)
         rows.append(("Query p50", "\(fixed(latencies[latencies.count / 2], 2)) ms"))
         rows.append(("Query p99", "\(fixed(latencies[min(latencies.count - 1, latencies.count * 99 / 100)], 2)) ms"))
-        // CPU time (of the query's threads): less disturbed by other processes than wall time on a shared machine.
+        // Thread CPU time: less disturbed by other processes than wall time on a shared machine. With
+        // --query-threads above 1 it is the calling thread's share (the other thread's bands are not in it).
         rows.append(
             (
                 "Query CPU p50",
                 "\(fixed(cpu[cpu.count / 2], 2)) ms (expand alone \(fixed(expandCPU[expandCPU.count / 2], 2)) ms)"
             ))
-        combineCPU.sort()
-        combineWall.sort()
-        let combineMedian = combineCPU.isEmpty ? 0 : combineCPU[combineCPU.count / 2]
-        let combineWallMedian = combineWall.isEmpty ? 0 : combineWall[combineWall.count / 2]
+        // One thread's CPU is the whole combine's work (with more threads the calling thread has a share).
+        let oneThread = combineCPUOne.isEmpty ? combineCPU : combineCPUOne
+        let combineMedian = oneThread.isEmpty ? 0 : oneThread.sorted()[oneThread.count / 2]
+        let median: ([Double]) -> String = { $0.isEmpty ? "-" : fixed($0.sorted()[$0.count / 2], 2) }
         rows.append(("Fingerprints", "\(fingerprints / count) per query (mean)"))
         rows.append(("Entries", "\(entries / count) per query (mean)"))
         rows.append(
             (
                 "Combine CPU p50",
                 "\(fixed(combineMedian, 2)) ms, \(fixed(combineMedian * 1e6 / Double(max(1, entries / count)), 2)) ns/entry"
+                    + " (one thread)"
             ))
-        rows.append(("Combine wall p50", "\(fixed(combineWallMedian, 2)) ms"))
-        if !combineWallOne.isEmpty {
-            combineCPUOne.sort()
-            combineWallOne.sort()
-            rows.append(
-                (
-                    "Combine 1 thread",
-                    "wall p50 \(fixed(combineWallOne[combineWallOne.count / 2], 2)) ms, "
-                        + "CPU p50 \(fixed(combineCPUOne[combineCPUOne.count / 2], 2)) ms (same frontiers, alternating)"
-                ))
-        }
+        rows.append(
+            (
+                "Combine wall p50",
+                combineWallOne.isEmpty
+                    ? "\(median(combineWall)) ms (one thread)"
+                    : "\(median(combineWall)) ms with \(engine.queryThreads) threads, \(median(combineWallOne)) ms with one "
+                        + "(same frontiers, alternating)"
+            ))
         // The flow left to fingerprints: the part of the answer that carries Monte Carlo error.
         rows.append(("Frontier flow", "\(fixed(frontierFlow / Double(count), 3)) of the mass (mean)"))
 
@@ -339,13 +337,6 @@ func walkOnly(_ graph: CSRGraph, _ parameters: WalkParameters) -> (Double, Int, 
         steps = walker.stepCount
     }
     return (best, steps, hash)
-}
-
-/// CPU time of all threads of this process.
-func processCPUSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
 /// CPU time of the calling thread.
