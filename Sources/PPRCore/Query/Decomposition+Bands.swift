@@ -15,8 +15,10 @@ import Synchronization
 /// compare-exchange on the role's `state` (`2L + 1` while it runs, `2L` when done), so a helper thread that
 /// starts late or never leaves its units to the calling thread. The calling thread opens level `L`, expands
 /// its band, then for each other role either claims the unit (it was not taken) or waits for the role's list;
-/// the roles then push. Small levels (fewer than `soloEdges` edges pushed at the level before) are done by the
-/// calling thread alone, in one fused pass. Waits spin: a query's levels are tens of microseconds apart.
+/// the roles then push. Small levels (fewer than `soloEdges` edges pushed at the level before), and levels
+/// before every helper job has started (all of them when the jobs wait for a busy pool), are done by the
+/// calling thread alone, in one fused pass at one-thread cost. Waits spin (a query's levels are tens of
+/// microseconds apart), then block on a lock the awaited thread holds while it works.
 extension Decomposition {
     /// A level whose previous level pushed fewer edges than this runs on the calling thread alone.
     static let soloEdges = 2_048
@@ -269,6 +271,8 @@ final class RoleSignals: Sendable {
     let expanding = Mutex<Void>(())
     /// Held by a helper for its whole unit: waiting for the unit to end blocks here.
     let running = Mutex<Void>(())
+    /// Whether the role's helper job has started (until then its levels are not shared).
+    let started = Atomic<Bool>(false)
     static let closed = -2
 }
 
@@ -347,7 +351,11 @@ struct BandPush: @unchecked Sendable {
                         (more, lastEdges) = finishSharedLevel(level, stolen: stolen, &sums)
                         pushPending = false
                     }
-                    while level < maxLevels, more, lastEdges < Decomposition.soloEdges {
+                    // Small levels, and levels before every helper has started, are not worth sharing.
+                    while level < maxLevels, more,
+                        lastEdges < Decomposition.soloEdges
+                            || !handoff.roles.dropFirst().allSatisfy({ $0.started.load(ordering: .acquiring) })
+                    {
                         level += 1
                         (more, lastEdges) = soloLevel(level, &sums)
                     }
@@ -508,6 +516,7 @@ struct BandPush: @unchecked Sendable {
     /// taken before the claim, so a thread that sees the claim can block on them.
     func helperLoop(_ t: Int) {
         let signals = handoff.roles[t]
+        signals.started.store(true, ordering: .releasing)
         var spins = 0
         while true {
             let state = signals.state.load(ordering: .acquiring)
