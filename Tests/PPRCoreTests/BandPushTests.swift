@@ -7,11 +7,19 @@ import Testing
 /// against the dense reference of `ExpandReferenceTests` and against one thread), whether the helpers run
 /// or never start (the calling thread then claims their work).
 @Suite struct BandPushTests {
-    /// Helpers on Dispatch's global queue, or never started.
-    static func threads(_ count: Int, started: Bool) -> PushThreads {
-        started
-            ? PushThreads(count: count) { job in DispatchQueue.global().async(execute: job) }
-            : PushThreads(count: count) { _ in }
+    /// How the helper jobs start: at once on Dispatch's global queue, a millisecond late (the calling thread
+    /// has then done some levels alone and may claim the helper's units), or never.
+    enum Start: CaseIterable { case now, late, never }
+
+    static func threads(_ count: Int, start: Start = .now) -> PushThreads {
+        switch start {
+        case .now: PushThreads(count: count) { job in DispatchQueue.global().async(execute: job) }
+        case .late:
+            PushThreads(count: count) { job in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(1), execute: job)
+            }
+        case .never: PushThreads(count: count) { _ in }
+        }
     }
 
     @Test(arguments: [(10, 4, UInt64(1)), (3_000, 12, 2), (20_000, 40, 3)])
@@ -49,12 +57,12 @@ import Testing
     }
 
     /// Unweighted random graphs large enough for four non-empty bands and levels pushed by all threads.
-    @Test(arguments: [(2, true), (2, false), (3, true), (4, true)])
-    func threadsMatchReference(threads: Int, started: Bool) throws {
+    @Test(arguments: [(2, Start.now), (2, .late), (2, .never), (3, .now), (3, .late), (4, .now)])
+    func threadsMatchReference(threads: Int, start: Start) throws {
         let vertices = 6_000
         let graph = ExpandReferenceTests.randomGraph(vertices: vertices, maxDegree: 40, seed: 11)
         let bands = TargetBands(graph: graph)
-        var decomposition = Decomposition(graph: graph, threads: Self.threads(threads, started: started), bands: bands)
+        var decomposition = Decomposition(graph: graph, threads: Self.threads(threads, start: start), bands: bands)
         var random = ExpandReferenceTests.Random(state: 5)
         // (eps, levels, sampleBelow, lowDegreeFactor, dropFloor)
         let knobs: [(Double, Int, Double, Double, Double)] = [
@@ -72,7 +80,8 @@ import Testing
                 } else {
                     p = Personalization(source: VertexIndex(random.below(vertices)))
                 }
-                let label = "threads \(threads) eps \(eps) T \(levels) floor \(floor) p \(p.entries.count) sources"
+                let label =
+                    "threads \(threads) \(start) eps \(eps) T \(levels) floor \(floor) p \(p.entries.count) sources"
                 let actual = try decomposition.expand(
                     personalization: p, restartProbability: 0.15, eps: eps, maxLevels: levels, dropFloor: floor,
                     sampleBelow: sampleBelow, lowDegreeFactor: factor)
@@ -94,7 +103,7 @@ import Testing
             var one = Decomposition(graph: graph)
             let bands = TargetBands(graph: graph)
             var many = [2, 4].map {
-                Decomposition(graph: graph, threads: Self.threads($0, started: true), bands: bands)
+                Decomposition(graph: graph, threads: Self.threads($0), bands: bands)
             }
             let sources = TestSupport.sampleSources(graph, count: 6, seed: 4)
             let personalizations =
@@ -124,8 +133,8 @@ import Testing
         let graph = try TestSupport.loadGraph("email-Eu-core.txt").graph
         let store = try InMemoryFingerprints(graph: graph, parameters: WalkParameters())
         var one = DecompositionQuery(graph: graph)
-        var two = DecompositionQuery(graph: graph, pushThreads: Self.threads(2, started: true))
-        var expand = Decomposition(graph: graph, threads: Self.threads(2, started: true))
+        var two = DecompositionQuery(graph: graph, pushThreads: Self.threads(2))
+        var expand = Decomposition(graph: graph, threads: Self.threads(2, start: .late))
         let sources = TestSupport.sampleSources(graph, count: 8, seed: 31)
         let personalizations =
             sources.prefix(4).map { Personalization(source: $0) }

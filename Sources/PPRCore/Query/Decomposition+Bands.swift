@@ -6,16 +6,19 @@ import Synchronization
 /// ascending order (threshold test, kept, frontier, statistics: the per-vertex work, done once), lists the
 /// expanded ones with their share, then pushes every role's list, in role order (so ascending source order),
 /// along the edges that enter its own bands. Every flow slot therefore receives its shares in ascending
-/// source order, as in a one-thread push: the answer is bit-identical whatever the thread count. The
-/// statistics sums are sums in that same order: each role records its values per level (`FlowSequences`) and
-/// the calling thread adds them up level by level, role by role, at the end.
+/// source order, as in a one-thread push: the answer is bit-identical whatever the thread count. Role 0's
+/// sources come first in every slot's order, so it pushes into its own bands as it expands. The statistics
+/// sums run in that same order: the calling thread adds its own values as it goes, and the other roles'
+/// values (recorded per level, `FlowSequences`) once their lists are published.
 ///
 /// Handoff (per query, `PushHandoff`): a role's work at level `L` is one unit, claimed by an atomic
 /// compare-exchange on the role's `state` (`2L + 1` while it runs, `2L` when done), so a helper thread that
 /// starts late or never leaves its units to the calling thread. The calling thread opens level `L`, expands
 /// its band, then for each other role either claims the unit (it was not taken) or waits for the role's list;
-/// the roles then push. Small levels (fewer than `soloEdges` edges pushed at the level before) are done by the
-/// calling thread alone, in one fused pass. Waits spin: a query's levels are tens of microseconds apart.
+/// the roles then push. Small levels (fewer than `soloEdges` edges pushed at the level before), and levels
+/// before every helper job has started (all of them when the jobs wait for a busy pool), are done by the
+/// calling thread alone, in one fused pass at one-thread cost. Waits spin (a query's levels are tens of
+/// microseconds apart), then block on a lock the awaited thread holds while it works.
 extension Decomposition {
     /// A level whose previous level pushed fewer edges than this runs on the calling thread alone.
     static let soloEdges = 2_048
@@ -100,8 +103,6 @@ protocol FlowTally {
     mutating func frontier(_ f: Double)
     /// `f` was below the drop floor.
     mutating func dropped(_ f: Double)
-    /// The role finished a level.
-    mutating func endLevel()
 }
 
 /// The statistics sums, added as the flow moves (one thread, or the replay of `FlowSequences`).
@@ -115,34 +116,29 @@ struct FlowSums: FlowTally {
     @inline(__always) mutating func dangling(_ loss: Double) { danglingLoss += loss }
     @inline(__always) mutating func frontier(_ f: Double) { frontierFlow += f }
     @inline(__always) mutating func dropped(_ f: Double) { droppedFlow += f }
-    @inline(__always) mutating func endLevel() {}
 }
 
-/// A role's values for the statistics sums, in order, with where each level ends: added up later in the
-/// one-thread order (level by level, role by role), so the sums are bit-identical.
+/// A helper role's values for the statistics sums of one level, in order: the calling thread adds them
+/// to its sums after its own (`FlowSums`) once the level's lists are published, so every sum runs in the
+/// one-thread order (level by level, band by band) and is bit-identical.
 struct FlowSequences: FlowTally {
-    struct LevelEnd {
-        var expanded: Int
-        var dangling: Int
-        var frontier: Int
-        var dropped: Int
-    }
     var expandedFlows = RawList<Double>(capacity: 1024)
     var danglingLosses = RawList<Double>(capacity: 64)
     var frontierFlows = RawList<Double>(capacity: 4096)
     var droppedFlows = RawList<Double>(capacity: 64)
-    var levelEnds = RawList<LevelEnd>(capacity: 64)
 
     @inline(__always) mutating func expanded(_ f: Double) { expandedFlows.append(f) }
     @inline(__always) mutating func dangling(_ loss: Double) { danglingLosses.append(loss) }
     @inline(__always) mutating func frontier(_ f: Double) { frontierFlows.append(f) }
     @inline(__always) mutating func dropped(_ f: Double) { droppedFlows.append(f) }
 
-    mutating func endLevel() {
-        levelEnds.append(
-            LevelEnd(
-                expanded: expandedFlows.count, dangling: danglingLosses.count, frontier: frontierFlows.count,
-                dropped: droppedFlows.count))
+    /// Adds the recorded values to `sums`, each sum in recording order, and forgets them.
+    mutating func replay(into sums: inout FlowSums) {
+        for f in expandedFlows.buffer { sums.flowPushed += f }
+        for loss in danglingLosses.buffer { sums.danglingLoss += loss }
+        for f in frontierFlows.buffer { sums.frontierFlow += f }
+        for f in droppedFlows.buffer { sums.droppedFlow += f }
+        removeAll()
     }
 
     mutating func removeAll() {
@@ -150,17 +146,6 @@ struct FlowSequences: FlowTally {
         danglingLosses.removeAll()
         frontierFlows.removeAll()
         droppedFlows.removeAll()
-        levelEnds.removeAll()
-    }
-
-    /// Adds level `level`'s (0-based) values to `sums`, each sum in recording order.
-    func replay(level: Int, into sums: inout FlowSums) {
-        let end = levelEnds.base[level]
-        let start = level == 0 ? LevelEnd(expanded: 0, dangling: 0, frontier: 0, dropped: 0) : levelEnds.base[level - 1]
-        for i in start.expanded..<end.expanded { sums.flowPushed += expandedFlows.base[i] }
-        for i in start.dangling..<end.dangling { sums.danglingLoss += danglingLosses.base[i] }
-        for i in start.frontier..<end.frontier { sums.frontierFlow += frontierFlows.base[i] }
-        for i in start.dropped..<end.dropped { sums.droppedFlow += droppedFlows.base[i] }
     }
 
     func deallocate() {
@@ -168,8 +153,18 @@ struct FlowSequences: FlowTally {
         danglingLosses.deallocate()
         frontierFlows.deallocate()
         droppedFlows.deallocate()
-        levelEnds.deallocate()
     }
+}
+
+/// How `expandBand` hands on an expansion.
+enum PushMode {
+    /// Push along every out-edge now (this thread owns every band for the level).
+    case all
+    /// List it for `pushBand`.
+    case list
+    /// Push along the edges into this role's bands now and list it for the others: role 0 only, whose
+    /// sources come first in every slot's order.
+    case ownAndList
 }
 
 /// What one thread's role owns: its vertex band's marks words and target bands, its lists of the two level
@@ -276,6 +271,8 @@ final class RoleSignals: Sendable {
     let expanding = Mutex<Void>(())
     /// Held by a helper for its whole unit: waiting for the unit to end blocks here.
     let running = Mutex<Void>(())
+    /// Whether the role's helper job has started (until then its levels are not shared).
+    let started = Atomic<Bool>(false)
     static let closed = -2
 }
 
@@ -303,8 +300,9 @@ final class PushHandoff: Sendable {
         }
     }
 
-    /// About 10-50 microseconds of spinning.
-    static let spinLimit = 4_096
+    /// About 100-300 microseconds of spinning: longer than most waits between the levels of a query, since
+    /// waking a blocked thread costs tens of microseconds (more on a virtual machine).
+    static let spinLimit = 1 << 16
 }
 
 /// One query's push: raw views of the graph, the layout and the scratch, shared with the helper threads.
@@ -339,7 +337,7 @@ struct BandPush: @unchecked Sendable {
         if roles.count == 1 {
             while level < maxLevels, more {
                 level += 1
-                more = expandBand(0, level: level, inline: true, &sums) > 0
+                more = expandBand(0, level: level, mode: .all, &sums) > 0
             }
         } else {
             for t in 1..<roles.count { threads.start { [self] in helperLoop(t) } }
@@ -350,12 +348,16 @@ struct BandPush: @unchecked Sendable {
                 // Pushing, solo levels and opening the next shared level happen behind the gate.
                 let shared = handoff.gate.withLock { _ -> Bool in
                     if pushPending {
-                        (more, lastEdges) = finishSharedLevel(level, stolen: stolen)
+                        (more, lastEdges) = finishSharedLevel(level, stolen: stolen, &sums)
                         pushPending = false
                     }
-                    while level < maxLevels, more, lastEdges < Decomposition.soloEdges {
+                    // Small levels, and levels before every helper has started, are not worth sharing.
+                    while level < maxLevels, more,
+                        lastEdges < Decomposition.soloEdges
+                            || !handoff.roles.dropFirst().allSatisfy({ $0.started.load(ordering: .acquiring) })
+                    {
                         level += 1
-                        (more, lastEdges) = soloLevel(level)
+                        (more, lastEdges) = soloLevel(level, &sums)
                     }
                     guard level < maxLevels, more else { return false }
                     level += 1
@@ -364,7 +366,7 @@ struct BandPush: @unchecked Sendable {
                 }
                 guard shared else { break }
                 handoff.roles[0].expanding.withLock { _ in
-                    expandBand(0, level: level, inline: false, &roles[0].tally)
+                    expandBand(0, level: level, mode: .ownAndList, &sums)
                     handoff.roles[0].published.store(level, ordering: .releasing)
                 }
                 stolen = 0
@@ -372,9 +374,6 @@ struct BandPush: @unchecked Sendable {
                 pushPending = true
             }
             close()
-            for finished in 0..<level {
-                for role in roles { role.tally.replay(level: finished, into: &sums) }
-            }
         }
         // After T levels the remaining flow joins the frontier (ascending, like a level).
         let flow = level & 1 == 0 ? scratch.flows.0 : scratch.flows.1
@@ -421,7 +420,7 @@ struct BandPush: @unchecked Sendable {
 
     /// Level `level` on the calling thread alone: it claims every role's unit and expands the bands in order,
     /// pushing each expansion at once. Returns whether an edge was pushed and how many.
-    private func soloLevel(_ level: Int) -> (more: Bool, edges: Int) {
+    private func soloLevel(_ level: Int, _ sums: inout FlowSums) -> (more: Bool, edges: Int) {
         let roles = scratch.roles
         for t in 1..<roles.count {
             let signals = handoff.roles[t]
@@ -437,7 +436,7 @@ struct BandPush: @unchecked Sendable {
         var edges = 0
         for (t, role) in roles.enumerated() {
             let before = role.edgesPushed
-            pushes += expandBand(t, level: level, inline: true, &role.tally)
+            pushes += expandBand(t, level: level, mode: .all, &sums)
             edges += role.edgesPushed - before
         }
         for t in 1..<roles.count { handoff.roles[t].state.store(2 * level, ordering: .releasing) }
@@ -460,7 +459,7 @@ struct BandPush: @unchecked Sendable {
                                 expected: state, desired: 2 * level + 1, ordering: .acquiringAndReleasing
                             ).exchanged
                         else { return false }
-                        expandBand(t, level: level, inline: false, &roles[t].tally)
+                        expandBand(t, level: level, mode: .list, &roles[t].tally)
                         signals.published.store(level, ordering: .releasing)
                         return true
                     }
@@ -479,10 +478,11 @@ struct BandPush: @unchecked Sendable {
         return claimed
     }
 
-    /// Pushes shared level `level` into this thread's bands and those of the roles it claimed, then returns
-    /// whether an edge was pushed and how many.
-    private func finishSharedLevel(_ level: Int, stolen: Int) -> (more: Bool, edges: Int) {
+    /// Pushes shared level `level` into this thread's bands and those of the roles it claimed, adds the
+    /// other roles' statistics values to `sums`, then returns whether an edge was pushed and how many.
+    private func finishSharedLevel(_ level: Int, stolen: Int, _ sums: inout FlowSums) -> (more: Bool, edges: Int) {
         let roles = scratch.roles
+        for role in roles.dropFirst() { role.tally.replay(into: &sums) }
         pushBand(0, level: level)
         for t in 1..<roles.count where stolen & 1 << t != 0 {
             pushBand(t, level: level)
@@ -516,6 +516,7 @@ struct BandPush: @unchecked Sendable {
     /// taken before the claim, so a thread that sees the claim can block on them.
     func helperLoop(_ t: Int) {
         let signals = handoff.roles[t]
+        signals.started.store(true, ordering: .releasing)
         var spins = 0
         while true {
             let state = signals.state.load(ordering: .acquiring)
@@ -537,7 +538,7 @@ struct BandPush: @unchecked Sendable {
                             expected: state, desired: 2 * level + 1, ordering: .acquiringAndReleasing
                         ).exchanged
                     else { return false }
-                    expandBand(t, level: level, inline: false, &scratch.roles[t].tally)
+                    expandBand(t, level: level, mode: .list, &scratch.roles[t].tally)
                     signals.published.store(level, ordering: .releasing)
                     return true
                 }
@@ -567,10 +568,9 @@ struct BandPush: @unchecked Sendable {
     }
 
     /// Role `r`'s vertices of level `level`, ascending: each goes to the frontier or is expanded; an expansion
-    /// is pushed at once (`inline`, when this thread owns every band for the level) or listed for `pushBand`.
-    /// Returns the expansions that push (out-degree > 0).
+    /// is pushed or listed for `pushBand` as `mode` says. Returns the expansions that push (out-degree > 0).
     @discardableResult
-    private func expandBand(_ r: Int, level: Int, inline: Bool, _ tally: inout some FlowTally) -> Int {
+    private func expandBand(_ r: Int, level: Int, mode: PushMode, _ tally: inout some FlowTally) -> Int {
         let role = scratch.roles[r]
         let odd = level & 1 == 1
         let flow = odd ? scratch.flows.0 : scratch.flows.1
@@ -584,6 +584,8 @@ struct BandPush: @unchecked Sendable {
         var frontierTouched = role.frontierTouched
         var entries = odd ? role.oddEntries : role.evenEntries
         entries.removeAll()
+        let bandCount = TargetBands.bandCount
+        let ownHigh = role.bands.upperBound
         var expanded = 0
         var pushes = 0
         var edges = 0
@@ -622,9 +624,13 @@ struct BandPush: @unchecked Sendable {
                 } else {
                     share = (1 - alpha) * f / Double(end &- start)
                 }
-                if inline {
-                    Self.push(share, start..<end, targets, weights, nextFlow, nextActive)
-                } else {
+                switch mode {
+                case .all: Self.push(share, start..<end, targets, weights, nextFlow, nextActive)
+                case .list: entries.append(PushEntry(vertex: VertexIndex(truncatingIfNeeded: v), share: share))
+                case .ownAndList:
+                    let own =
+                        ownHigh == bandCount ? end : start &+ Int(splits[v &* (bandCount &- 1) &+ ownHigh &- 1])
+                    Self.push(share, start..<own, targets, weights, nextFlow, nextActive)
                     entries.append(PushEntry(vertex: VertexIndex(truncatingIfNeeded: v), share: share))
                 }
                 pushes &+= 1
@@ -642,11 +648,11 @@ struct BandPush: @unchecked Sendable {
         }
         role.verticesExpanded += expanded
         role.edgesPushed += edges
-        tally.endLevel()
         return pushes
     }
 
-    /// Pushes every role's list of level `level`, in role order, along the edges into role `r`'s bands.
+    /// Pushes every role's list of level `level`, in role order, along the edges into role `r`'s bands (role 0
+    /// pushed its own list into its bands while expanding).
     private func pushBand(_ r: Int, level: Int) {
         let odd = level & 1 == 1
         let nextFlow = odd ? scratch.flows.1 : scratch.flows.0
@@ -655,7 +661,7 @@ struct BandPush: @unchecked Sendable {
         let count = TargetBands.bandCount
         let low = bands.lowerBound
         let high = bands.upperBound
-        for role in scratch.roles {
+        for role in scratch.roles.dropFirst(r == 0 ? 1 : 0) {
             let entries = odd ? role.oddEntries : role.evenEntries
             for i in 0..<entries.count {
                 let entry = entries.base[i]
