@@ -7,9 +7,8 @@
 ///
 /// A `DecompositionQuery` owns `O(n)` scratch (the expansion vectors and a dense accumulator) and is
 /// meant to serve many queries from one thread; each query then costs the expansion, the fingerprint
-/// entries read, and two `O(n)` passes: the error estimate's spread, the pushed answer and the sum
-/// (`addPushed`), then normalisation, top-k and clearing (`TopK.select(clearing:)`). Verifier: the tests
-/// compare the scores with exact power iteration (precision@k and L1).
+/// entries read, and two `O(n)` passes (normalise and top-k). Verifier: the tests compare the scores
+/// with exact power iteration (precision@k and L1).
 public struct DecompositionQuery {
     /// What a query did, for logs, metrics and clients.
     public struct Metadata: Equatable, Sendable {
@@ -54,10 +53,10 @@ public struct DecompositionQuery {
         let alpha = fingerprints.walkParameters.restartProbability
         try parameters.validate(restartProbability: alpha)
         let excluded = parameters.exclusions.resolve(personalization: personalization, graph: graph)
-        let (metadata, total) = try combine(personalization, parameters: parameters, fingerprints: fingerprints)
-        // Normalise, select and clear in one pass: TopK sees `x * (1 / total)`, what `normalise` writes.
-        let top = TopK.select(
-            clearing: &accumulator, scale: total > 0 ? 1 / total : 1, k: parameters.k, excluding: excluded)
+        var top: [ScoredVertex] = []
+        let metadata = try withScores(personalization, parameters: parameters, fingerprints: fingerprints) { scores in
+            top = TopK.select(scores, k: parameters.k, excluding: excluded)
+        }
         return Result(top: top, metadata: metadata)
     }
 
@@ -66,81 +65,46 @@ public struct DecompositionQuery {
         _ personalization: Personalization, parameters: QueryParameters = QueryParameters(),
         fingerprints: some FingerprintSource
     ) throws -> (scores: [Double], metadata: Metadata) {
-        let (metadata, total) = try combine(personalization, parameters: parameters, fingerprints: fingerprints)
-        var scores = [Double](repeating: 0, count: accumulator.count)
-        swap(&scores, &accumulator)  // the accumulator's storage becomes the answer; a zero one replaces it
-        Self.scale(&scores, by: total)
-        return (scores, metadata)
+        var copy: [Double] = []
+        let metadata = try withScores(personalization, parameters: parameters, fingerprints: fingerprints) {
+            copy = $0
+        }
+        return (copy, metadata)
     }
 
-    /// Expands, combines the frontier's fingerprints and adds the pushed answer into the accumulator
-    /// (unnormalised); returns the figures and the sum to normalise by. The accumulator is all zero again
-    /// when this throws.
-    private mutating func combine(
-        _ personalization: Personalization, parameters: QueryParameters, fingerprints: some FingerprintSource
-    ) throws -> (Metadata, total: Double) {
+    /// Computes the normalised scores into the accumulator, lends them to `body`, then clears them.
+    private mutating func withScores(
+        _ personalization: Personalization, parameters: QueryParameters, fingerprints: some FingerprintSource,
+        _ body: ([Double]) throws -> Void
+    ) throws -> Metadata {
         let alpha = fingerprints.walkParameters.restartProbability
         let expansion = try decomposition.expand(
             personalization: personalization, restartProbability: alpha,
             eps: parameters.eps, maxLevels: parameters.maxLevels, dropFloor: parameters.dropFloor,
             sampleBelow: parameters.sampleBelow, lowDegreeFactor: parameters.lowDegreeFactor,
             walkBudget: WalkBudget(parameters: fingerprints.walkParameters, graph: graph))
+        defer { Self.clear(&accumulator) }
         var entries = 0
-        do {
-            try fingerprints.accumulate(expansion.frontier, into: &accumulator, entries: &entries)
-        } catch {
-            Self.clear(&accumulator)
-            throw error
-        }
-        let (spread, total) = Self.addPushed(expansion.pushed, into: &accumulator)
+        try fingerprints.accumulate(expansion.frontier, into: &accumulator, entries: &entries)
+        let spread = ErrorEstimate.spread(accumulator)
+        expansion.addPushed(into: &accumulator)
+        let total = Self.normalise(&accumulator)
+        try body(accumulator)
         let estimate = ErrorEstimate.l1(
             spread: spread, statistics: expansion.statistics, walk: fingerprints.walkParameters, totalMass: total)
-        let metadata = Metadata(
+        return Metadata(
             expansion: expansion.statistics, totalMass: total, errorEstimate: estimate, entriesCombined: entries)
-        return (metadata, total)
     }
 
-    /// `ErrorEstimate.spread` of the combined sums, then `pushed` added (in its order), then the sum of the
-    /// result in vertex order: one pass when `pushed` is ascending by vertex (as `Decomposition.expand`
-    /// lists it), the same numbers as the three steps apart.
-    static func addPushed(_ pushed: [WeightedVertex], into vector: inout [Double]) -> (spread: Double, total: Double) {
-        let count = vector.count
-        var ascending = pushed.last.map { Int($0.vertex) < count } ?? true
-        for i in pushed.indices.dropFirst() where pushed[i - 1].vertex > pushed[i].vertex { ascending = false }
-        guard ascending else {
-            let spread = ErrorEstimate.spread(vector)
-            for entry in pushed { vector[Int(entry.vertex)] += entry.weight }
-            var total = 0.0
-            for value in vector { total += value }
-            return (spread, total)
-        }
-        let adds = pushed.span
+    /// Divides by the sum (in vertex order); returns the sum. A zero vector stays zero.
+    static func normalise(_ vector: inout [Double]) -> Double {
         var span = vector.mutableSpan
-        var (spread, total) = (0.0, 0.0)
-        var next = 0
-        var nextVertex = adds.isEmpty ? count : Int(adds[0].vertex)
-        for u in 0..<count {
-            var value = span[unchecked: u]
-            if value > 0 { spread += value.squareRoot() }
-            if u == nextVertex {
-                repeat {
-                    value += adds[next].weight
-                    next += 1
-                } while next < adds.count && Int(adds[next].vertex) == u
-                span[unchecked: u] = value
-                nextVertex = next < adds.count ? Int(adds[next].vertex) : count
-            }
-            total += value
-        }
-        return (spread, total)
-    }
-
-    /// Normalises: multiplies by `1 / total` (the sum in vertex order); a total of zero leaves the vector.
-    static func scale(_ vector: inout [Double], by total: Double) {
-        guard total > 0 else { return }
+        var total = 0.0
+        for v in 0..<span.count { total += span[unchecked: v] }
+        guard total > 0 else { return total }
         let scale = 1 / total
-        var span = vector.mutableSpan
         for v in 0..<span.count { span[unchecked: v] *= scale }
+        return total
     }
 
     private static func clear(_ vector: inout [Double]) {

@@ -19,24 +19,6 @@ public enum TopK {
         return heap.sortedBestFirst()
     }
 
-    /// `select` over the scores `scores[i] * scale`, setting every score to zero as it goes: a query's
-    /// normalisation, top-k and clearing of its accumulator in one pass (the candidates are bit for bit
-    /// the scores a separate `x *= scale` pass would write).
-    public static func select(
-        clearing scores: inout [Double], scale: Double, k: Int, excluding excluded: ExcludedSet = .empty
-    ) -> [ScoredVertex] {
-        var heap = Heap(capacity: max(k, 0))
-        var span = scores.mutableSpan
-        for i in 0..<span.count {
-            let score = span[unchecked: i] * scale
-            span[unchecked: i] = 0
-            guard k > 0, score > 0 else { continue }
-            let candidate = ScoredVertex(vertex: VertexIndex(i), score: score)
-            if heap.wouldAccept(candidate), !excluded.contains(candidate.vertex) { heap.insert(candidate) }
-        }
-        return heap.sortedBestFirst()
-    }
-
     /// The `k` best of sparse entries (any order, one per vertex).
     public static func select(
         _ entries: [WeightedVertex], k: Int, excluding excluded: ExcludedSet = .empty
