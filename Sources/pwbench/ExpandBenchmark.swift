@@ -36,6 +36,8 @@ struct ExpandBenchmark: ParsableCommand {
             none (never: the calling thread claims every unit; measures the split's own cost).
             """)
     var helpers = "dispatch"
+    @Option(help: "Cost of a vertex visit in pushed edges, for the band boundaries (TargetBands).")
+    var bandVertexCost = TargetBands.defaultVertexCost
 
     func run() throws {
         let presets = try accuracy.split(separator: ",").map { name in
@@ -55,7 +57,7 @@ struct ExpandBenchmark: ParsableCommand {
             }
             return count
         }
-        let bands = threadCounts.contains { $0 > 1 } ? TargetBands(graph: graph) : nil
+        let bands = threadCounts.contains { $0 > 1 } ? TargetBands(graph: graph, vertexCost: bandVertexCost) : nil
         if let bands {
             row("Bands", "\(bands.starts) (layout \(bands.byteCount / 1024) KiB)")
         }

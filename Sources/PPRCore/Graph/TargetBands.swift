@@ -1,4 +1,4 @@
-/// The vertices cut into `bandCount` contiguous bands of about equal in-degree, and every out-edge list cut
+/// The vertices cut into `bandCount` contiguous bands of about equal work, and every out-edge list cut
 /// at the band boundaries: the layout a multi-thread push (`Decomposition` with `PushThreads`) splits its
 /// work by. A thread owns the vertices of its bands: it alone reads and clears their flow, and it alone adds
 /// the shares pushed to them, so every slot still sums its shares in ascending source order (bit-identical
@@ -22,24 +22,31 @@ public struct TargetBands: Sendable {
     /// edge into band `b` (for `b` in `1 ..< bandCount`).
     let splits: [UInt32]
 
-    /// The layout of `graph`.
-    public init(graph: CSRGraph) {
+    /// The cost of visiting a vertex in a level, in pushed edges, by default (`init(graph:vertexCost:)`).
+    public static let defaultVertexCost = 0
+
+    /// The layout of `graph`. A band's work is the edges pushed into it (its in-degree) plus the visits of its
+    /// vertices that have in-edges, each weighed `vertexCost` edges.
+    public init(graph: CSRGraph, vertexCost: Int = defaultVertexCost) {
         let n = graph.vertexCount
         let bands = Self.bandCount
         var inDegree = [UInt32](repeating: 0, count: n)
         for t in graph.targets { inDegree[Int(t)] &+= 1 }
+        let cost = max(0, vertexCost)
+        var total = 0
+        for d in inDegree { total += Int(d) + (d > 0 ? cost : 0) }
         var starts = [0]
         var cumulative = 0
         var v = 0
         for b in 1..<bands {
-            let goal = graph.edgeCount * b / bands
+            let goal = total / bands * b + total % bands * b / bands
             while v < n, cumulative < goal {
-                cumulative += Int(inDegree[v])
+                cumulative += Int(inDegree[v]) + (inDegree[v] > 0 ? cost : 0)
                 v += 1
             }
             let boundary = min(n, (v + Self.alignment - 1) / Self.alignment * Self.alignment)
             while v < boundary {
-                cumulative += Int(inDegree[v])
+                cumulative += Int(inDegree[v]) + (inDegree[v] > 0 ? cost : 0)
                 v += 1
             }
             starts.append(boundary)
