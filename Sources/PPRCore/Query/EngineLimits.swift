@@ -20,6 +20,9 @@ public enum EngineLimits {
     public static let indexThreads: ClosedRange<Int> = 0...1024
     /// Sampled sources of an evaluate job (`sample_count`, `--samples`); each is an exact power iteration.
     public static let evaluateSamples: ClosedRange<Int> = 1...1_000_000
+    /// Top candidates rescored by one step of the PPR equation (`QueryParameters.refineCandidates`); each
+    /// costs its in-degree, so a few thousand are plenty for any top-k a user reads.
+    public static let refineCandidates: ClosedRange<Int> = 0...(1 << 16)
     /// Frontier sampling threshold and low-degree factor of a preset (fractions).
     public static let fraction: ClosedRange<Double> = 0...1
 
