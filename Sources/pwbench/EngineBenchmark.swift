@@ -36,9 +36,11 @@ struct EngineBenchmark: AsyncParsableCommand {
     var sampleBelow: Double?
     @Option(
         help:
-            "Extra knob sets for tuning, ';'-separated 'eps,sampleBelow,lowDegreeFactor' triples (measured after the presets)."
+            "Extra knob sets for tuning, ';'-separated 'eps,sampleBelow,lowDegreeFactor[,refine]' (measured after the presets)."
     )
     var sweep: String?
+    @Option(help: "Top candidates rescored by one step of the PPR equation (overrides the presets'; 0: none).")
+    var refine: Int?
     @Option(help: "Queries timed for latency.") var queries = 1_000
     @Option(name: .customLong("accuracy-sources"), help: "Sources compared with exact PPR.") var accuracySources = 50
     @Option(help: "Seed for the walks and the sampled sources.") var seed: UInt64 = 1
@@ -48,6 +50,8 @@ struct EngineBenchmark: AsyncParsableCommand {
     var sourceClasses = "uniform,hub,dangling"
     @Flag(name: .customLong("list-misses"), help: "List the class sources missing precision@10 1 or @100 0.98.")
     var listMisses = false
+    @Flag(help: "Per class: frontier flow and variance by out-degree, missed top-k vertices, L1 split (slow).")
+    var diagnose = false
     @Option(help: "Thread counts to index with, comma-separated.") var threads = "1,2"
     @Flag(name: .customLong("walk-only"), help: "Stop after the walker-only pass (for profiling it).")
     var walkOnlyPass = false
@@ -86,9 +90,7 @@ struct EngineBenchmark: AsyncParsableCommand {
             : plain
         let graph = loaded.graph
 
-        let parameters = WalkParameters(
-            walksPerVertex: walks, seed: seed,
-            allocation: hubScale == 0 ? .uniform : WalkAllocation(hubScale: hubScale, maxWalksPerVertex: maxWalks))
+        let parameters = walkParameters
         try parameters.validate()
         let (walkSeconds, walkSteps, walkHash) = walkOnly(graph, parameters)
         let walkRate = Double(walkSteps) / walkSeconds
@@ -164,6 +166,13 @@ struct EngineBenchmark: AsyncParsableCommand {
 }
 
 extension EngineBenchmark {
+    /// The index's walk parameters from `--walks`, `--seed`, `--hub-scale` and `--max-walks`.
+    var walkParameters: WalkParameters {
+        WalkParameters(
+            walksPerVertex: walks, seed: seed,
+            allocation: hubScale == 0 ? .uniform : WalkAllocation(hubScale: hubScale, maxWalksPerVertex: maxWalks))
+    }
+
     /// The presets asked for (with explicit overrides applied) and the sweep's knob sets.
     func knobSets() throws -> [(String, QueryParameters)] {
         var sets: [(String, QueryParameters)] = []
@@ -173,23 +182,27 @@ extension EngineBenchmark {
             }
             var knobs = preset.parameters(eps: eps, maxLevels: maxLevels, k: 100)
             if let sampleBelow { knobs.sampleBelow = sampleBelow }
+            if let refine { knobs.refineCandidates = refine }
             sets.append((preset.rawValue, knobs))
         }
         for pair in (sweep ?? "").split(separator: ";") {
             let numbers = pair.split(separator: ",").compactMap { Double($0) }
-            guard numbers.count == 3 else {
-                throw ValidationError("--sweep: '\(pair)' is not 'eps,sampleBelow,lowDegreeFactor'")
+            guard numbers.count == 3 || numbers.count == 4 else {
+                throw ValidationError("--sweep: '\(pair)' is not 'eps,sampleBelow,lowDegreeFactor[,refine]'")
             }
             var knobs = AccuracyPreset.default.parameters(eps: numbers[0], maxLevels: maxLevels, k: 100)
             knobs.sampleBelow = numbers[1]
             knobs.lowDegreeFactor = numbers[2]
+            if let refine { knobs.refineCandidates = refine }
+            if numbers.count == 4 { knobs.refineCandidates = Int(numbers[3]) }
             sets.append(("sweep", knobs))
         }
         return sets
     }
 
     func describe(_ knobs: QueryParameters) -> String {
-        "eps \(knobs.eps), sample below \(knobs.sampleBelow), low-degree factor \(knobs.lowDegreeFactor), T \(knobs.maxLevels)"
+        "eps \(knobs.eps), sample below \(knobs.sampleBelow), low-degree factor \(knobs.lowDegreeFactor), T \(knobs.maxLevels), "
+            + "refine \(knobs.refineCandidates)"
     }
 
     /// Latency over `queries` random sources, then accuracy and the error estimate on `accuracySources`

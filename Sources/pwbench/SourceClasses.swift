@@ -70,21 +70,31 @@ extension EngineBenchmark {
         engine: inout LocalQueryEngine, knobs: QueryParameters, exact: ExactVectors
     ) throws -> [(String, String)] {
         var rows: [(String, String)] = []
+        let budget = WalkBudget(parameters: walkParameters, graph: exact.graph)
+        let inDegreeRanks = diagnose ? AccuracyDiagnosis.inDegreeRanks(exact.graph) : []
         for sourceClass in try sourceClassList() {
             var figures = ClassAccuracy()
+            var diagnosis = AccuracyDiagnosis()
             for source in sourceClass.sample(exact.graph, count: accuracySources, seed: seed) {
-                try accumulate(source, sourceClass, into: &figures, engine: &engine, knobs: knobs, exact: exact)
+                let approximate = try accumulate(
+                    source, sourceClass, into: &figures, engine: &engine, knobs: knobs, exact: exact)
+                guard diagnose, exact.graph.outDegree(source) > 0 else { continue }
+                try diagnosis.add(
+                    source: source, approximate: approximate, exact: try exact.scores(of: source), graph: exact.graph,
+                    budget: budget, knobs: knobs, alpha: exact.alpha, inDegreeRank: inDegreeRanks)
             }
             rows.append(("Class \(sourceClass)", figures.summary))
             if listMisses { rows += figures.misses.map { ("  miss", $0) } }
+            rows += diagnosis.rows
         }
         return rows
     }
 
+    /// Adds one source's figures; returns its answer (the full normalised vector).
     private func accumulate(
         _ source: VertexIndex, _ sourceClass: AccuracySourceClass, into figures: inout ClassAccuracy,
         engine: inout LocalQueryEngine, knobs: QueryParameters, exact: ExactVectors
-    ) throws {
+    ) throws -> [Double] {
         let (approximate, metadata) = try engine.scores(Personalization(source: source), parameters: knobs)
         let truth = try exact.scores(of: source)
         let p10 = AccuracyMetrics.precision(atK: 10, approximate: approximate, exact: truth)
@@ -99,7 +109,7 @@ extension EngineBenchmark {
         figures.tieAware100 += tie100
         figures.l1 += l1
         figures.estimate += metadata.errorEstimate
-        guard p10 < 1 || p100 < 0.98 else { return }
+        guard p10 < 1 || p100 < 0.98 else { return approximate }
         let graph = exact.graph
         figures.misses.append(
             "\(sourceClass) id \(graph.externalIDs[Int(source)]) out-degree \(graph.outDegree(source)): "
@@ -109,6 +119,7 @@ extension EngineBenchmark {
                 + "\(boundary(100, truth, approximate))), "
                 + "L1 \(fixed(l1, 4)), error_estimate \(fixed(metadata.errorEstimate, 4)), "
                 + "frontier flow \(fixed(metadata.expansion.frontierFlow, 3))")
+        return approximate
     }
 
     /// How well the top k is separated: the gap between the k-th and (k+1)-th exact scores against the

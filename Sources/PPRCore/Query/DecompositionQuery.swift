@@ -37,6 +37,8 @@ public struct DecompositionQuery {
     private var decomposition: Decomposition
     /// Dense accumulator indexed by `VertexIndex`; all zero between queries.
     private var accumulator: [Double]
+    /// The transposed graph for `ScoreRefinement`, built at the first query that refines.
+    private var inEdges: InEdges?
 
     /// Scratch for queries on `graph`; the expand step uses `pushThreads` (`Decomposition`, same answers
     /// whatever the count) over `bands` (built here when nil and more than one thread).
@@ -89,6 +91,14 @@ public struct DecompositionQuery {
         let spread = ErrorEstimate.spread(accumulator)
         expansion.addPushed(into: &accumulator)
         let total = Self.normalise(&accumulator)
+        if parameters.refineCandidates > 0 {
+            let inEdges = self.inEdges ?? InEdges(graph: graph)
+            self.inEdges = inEdges
+            ScoreRefinement.refine(
+                &accumulator, candidates: parameters.refineCandidates, personalization: personalization,
+                alpha: alpha, inEdges: inEdges,
+                excluding: parameters.exclusions.resolve(personalization: personalization, graph: graph))
+        }
         try body(accumulator)
         let estimate = ErrorEstimate.l1(
             spread: spread, statistics: expansion.statistics, walk: fingerprints.walkParameters, totalMass: total)

@@ -23,6 +23,9 @@ public enum EngineLimits {
     /// Threads one in-process query's combine may use (`pwbench engine --query-threads`); more than the
     /// resident table's target bands (`ResidentFingerprints.bandCount`) act as that many.
     public static let queryThreads: ClosedRange<Int> = 1...64
+    /// Top candidates rescored by one step of the PPR equation (`QueryParameters.refineCandidates`); each
+    /// costs its in-degree, so a few thousand are plenty for any top-k a user reads.
+    public static let refineCandidates: ClosedRange<Int> = 0...(1 << 16)
     /// Frontier sampling threshold and low-degree factor of a preset (fractions).
     public static let fraction: ClosedRange<Double> = 0...1
 

@@ -32,6 +32,8 @@ public struct QueryParameters: Equatable, Sendable {
     /// Expansion threshold factor floor for vertices of below-mean out-degree (see
     /// `Decomposition.expand`); 1 gives every vertex the threshold `eps`.
     public var lowDegreeFactor: Double
+    /// Top candidates of the answer rescored by one step of the PPR equation (`ScoreRefinement`); 0: none.
+    public var refineCandidates: Int = 0
     /// Number of answers.
     public var k: Int
     /// What to leave out of the answer list.
@@ -55,6 +57,12 @@ public struct QueryParameters: Equatable, Sendable {
     public func validate(restartProbability: Double) throws(QueryError) {
         try Self.validate(restartProbability: restartProbability, eps: eps, maxLevels: maxLevels, dropFloor: dropFloor)
         try Self.validate(sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
+        guard EngineLimits.refineCandidates.contains(refineCandidates) else {
+            throw .invalidParameter(
+                .outOfRange(
+                    name: "refine-candidates", value: "\(refineCandidates)",
+                    expected: EngineLimits.text(EngineLimits.refineCandidates)))
+        }
         guard EngineLimits.topK.contains(k) else {
             throw .invalidParameter(
                 .outOfRange(name: "k", value: "\(k)", expected: EngineLimits.text(EngineLimits.topK)))
