@@ -1,8 +1,8 @@
 // LocalQueryEngine: PPR queries in this process on one store's active version, with the decomposition
 // query the service runs (expand, then combine the frontier's fingerprints), for pwctl's local mode
-// and pwbench. Made by `LocalIndex.queryEngine(over:alpha:queryThreads:)`. The combine of one query
-// uses `queryThreads` threads (default: both cores), split by target band so that the answers are
-// bit-identical whatever the count (ResidentFingerprints).
+// and pwbench. Made by `LocalIndex.queryEngine(over:alpha:queryThreads:)`. The expand and the combine of
+// one query use `queryThreads` threads (default: both cores), each split by target band so that the
+// answers are bit-identical whatever the count (`Decomposition+Bands.swift`, `ResidentFingerprints`).
 import Foundation
 import PPRCore
 import PPRStorage
@@ -27,10 +27,18 @@ public struct LocalQueryEngine {
         var reader = reader
         reader.combineThreads = queryThreads
         self.reader = reader
-        query = DecompositionQuery(graph: graph)
+        query = DecompositionQuery(graph: graph, pushThreads: Self.pushThreads(queryThreads))
     }
 
-    /// Threads one query's combine may use (split by target band; the answers do not depend on it).
+    /// The expand step's threads: the calling one plus `count - 1` jobs on Dispatch's global pool per query
+    /// (a job that starts late costs speed only, never the answer).
+    private static func pushThreads(_ count: Int) -> PushThreads {
+        guard count > 1 else { return .single }
+        return PushThreads(count: count) { job in DispatchQueue.global(qos: .userInitiated).async(execute: job) }
+    }
+
+    /// Threads one query's combine may use (split by target band; the answers do not depend on it). The
+    /// expand step keeps the count the engine was made with.
     public var queryThreads: Int {
         get { reader.combineThreads }
         set { reader.combineThreads = min(max(newValue, 1), EngineLimits.queryThreads.upperBound) }
