@@ -40,19 +40,19 @@ import Synchronization
 public final class ResidentFingerprints: Sendable {
     /// Bytes per fingerprint entry: a UInt32 target vertex and a UInt16 visit count.
     public static let bytesPerEntry = 6
-    /// Target bands per table: the most threads one combine can use. Threads claim bands one at a time, so
-    /// a thread that starts late does fewer; 4 lets 2 threads balance for 12 bytes per vertex more than one
-    /// band.
-    public static let bandCount = 4
-    /// Bytes per shard-local vertex: a UInt32 offset per band (plus one per band in all).
+    /// Target bands per table: the most threads one combine can use (the host has 2 cores). Each band
+    /// splits every fingerprint's run, which costs one thread some CPU on small frontiers: with 4 bands a
+    /// one-thread `fast` combine took ~50% more CPU than one CSR, with 2 about 17% (`default` 10% and 5%).
+    public static let bandCount = 2
+    /// Bytes per shard-local vertex: a UInt32 offset per band (each band's offsets also hold the end).
     public static let bytesPerVertex = 4 * bandCount
     /// Fewest fingerprint entries a combine must be expected to read to be split over threads: below it,
-    /// waking a pool thread costs more than it saves. A `concurrentPerform` call costs about 10 µs on the
-    /// 2-core host and a second thread saves at most ~1.5 ns per entry, so the break-even is near 7k
-    /// entries; this keeps a 2x margin (README, "The combine step").
+    /// waking a pool thread costs more than it saves. Waking one costs about 10 µs on the 2-core host and
+    /// a second thread saves at most ~1.5 ns per entry, so the break-even is near 7k entries; this keeps a
+    /// 2x margin (README, "Target bands").
     public static let parallelMinimumEntries = 16_384
     /// The default budget of a store's resident tables (all versions together): 1 GiB, about 178 M
-    /// fingerprint entries (soc-Slashdot0902 at R = 16 takes 7.3 M entries, 43 MiB). Above it a version is
+    /// fingerprint entries (soc-Slashdot0902 at R = 16 takes 7.3 M entries, 44 MiB). Above it a version is
     /// combined from LMDB (`FingerprintStore(directory:residentBudgetBytes:)` sets another).
     public static let defaultBudgetBytes = 1 << 30
 
