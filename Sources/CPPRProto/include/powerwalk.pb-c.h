@@ -1033,8 +1033,8 @@ struct  Ppr__V1__CombineRequest
   double block_low_degree_factor;
   /*
    * The coordinator reads PartialSum.dense_scores: a worker may answer a single-frontier combine with
-   * its whole dense vector when most vertices are non-zero (fewer bytes, no vertex ids). Unset (older
-   * coordinators): sparse replies only.
+   * its whole dense vector when its sum added at least as many fingerprint entries as the graph has
+   * vertices (fewer bytes, no vertex ids). Unset (older coordinators): sparse replies only.
    */
   protobuf_c_boolean dense_replies;
 };
