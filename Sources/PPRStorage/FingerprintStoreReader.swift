@@ -145,6 +145,16 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
     public func combine(_ frontier: [WeightedVertex], scratch dense: inout [Double]) throws(StoreError)
         -> (sum: ShardPartialSum, fingerprintsRead: Int)
     {
+        let (_, distinct) = try accumulate(frontier, scratch: &dense)
+        return (Self.drainSparse(&dense), distinct)
+    }
+
+    /// The first half of `combine(_:scratch:)`: adds the frontier's fingerprints into the zeroed `dense` (all
+    /// zero again after an error) and returns the fingerprint entries added and the distinct fingerprints read.
+    /// The caller then reads `dense` and zeroes it (`drainSparse` does both).
+    public func accumulate(_ frontier: [WeightedVertex], scratch dense: inout [Double]) throws(StoreError)
+        -> (entries: Int, fingerprintsRead: Int)
+    {
         guard dense.count == manifest.vertexCount else {
             throw .accumulatorSize(expected: manifest.vertexCount, actual: dense.count)
         }
@@ -158,13 +168,19 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
             if entry.vertex != previous { distinct += 1 }
             previous = entry.vertex
         }
+        var entries = 0
         do {
-            try accumulate(ordered, into: &dense)
+            try accumulate(ordered, into: &dense, entries: &entries)
         } catch {
             var span = dense.mutableSpan
             for x in 0..<span.count { span[unchecked: x] = 0 }
             throw error as? StoreError ?? corrupt("\(error)")
         }
+        return (entries, distinct)
+    }
+
+    /// The non-zero slots of `dense` as a sparse sum (ascending vertices); zeroes them.
+    public static func drainSparse(_ dense: inout [Double]) -> ShardPartialSum {
         var sum = ShardPartialSum()
         var span = dense.mutableSpan
         for x in 0..<span.count where span[unchecked: x] != 0 {
@@ -172,7 +188,7 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
             sum.scores.append(span[unchecked: x])
             span[unchecked: x] = 0
         }
-        return (sum, distinct)
+        return sum
     }
 
     /// The fingerprint of `vertex`; nil when this store does not hold it (another shard's or out of range).

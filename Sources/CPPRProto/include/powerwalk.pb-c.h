@@ -1034,7 +1034,7 @@ struct  Ppr__V1__CombineRequest
   /*
    * The coordinator reads PartialSum.dense_scores: a worker may answer a single-frontier combine with
    * its whole dense vector when its sum added at least as many fingerprint entries as the graph has
-   * vertices (fewer bytes, no vertex ids). Unset (older coordinators): sparse replies only.
+   * vertices (no vertex ids to write or read). Unset (older coordinators): sparse replies only.
    */
   protobuf_c_boolean dense_replies;
 };

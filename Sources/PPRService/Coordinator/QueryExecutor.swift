@@ -14,7 +14,8 @@
 // parts another shard sent (an exact score then needs a second round), and the error estimate's spread,
 // `sum_u sqrt(sum_s c_s(u))`, cannot be rebuilt from per-shard statistics (`sqrt` is not additive; the block
 // path's `sum_s` of per-shard spreads is up to `sqrt(shards)` larger). Single-frontier replies are dense
-// instead when the sum covers most vertices (`CombineRequest.denseReplies`): 8 bytes per vertex, no ids.
+// instead when the shard's sum added at least as many fingerprint entries as the graph has vertices
+// (`CombineRequest.denseReplies`): 8 bytes per vertex, no ids.
 import Dispatch
 import PPRCore
 import PPRWire

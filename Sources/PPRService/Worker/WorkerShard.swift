@@ -148,63 +148,24 @@ public final class WorkerShard: Sendable {
     /// One frontier's partial sum through the zeroed `scratch` (all zero again on return, also after an error).
     ///
     /// When the coordinator reads dense replies and the fingerprint entries added are at least the vertex
-    /// count, the reply is the dense vector itself: 8 bytes per vertex instead of about 11 per entry, and
-    /// neither side walks vertex ids (the worker skips building the sparse arrays, the coordinator decoding
-    /// them). The sums are those `FingerprintStoreReader.combine(_:scratch:)` returns (the same
-    /// `accumulate`), so the answer is bit-identical either way.
+    /// count, the reply is the dense vector itself (8 bytes per vertex, against 12 per non-zero slot for the
+    /// sparse form) and neither side walks vertex ids (the worker skips building the sparse arrays, the
+    /// coordinator decoding them). The sums are those `FingerprintStoreReader.combine(_:scratch:)` returns
+    /// (the same `accumulate`), so the answer is bit-identical either way.
     static func combineOne(
         _ frontier: [WeightedVertex], reader: FingerprintStoreReader, scratch dense: inout [Double], denseReply: Bool
     ) throws -> (sum: PartialSum, fingerprintsRead: Int) {
-        guard denseReply else {
-            let (sum, read) = try reader.combine(frontier, scratch: &dense)
-            return (PartialSum(vertices: sum.vertices, scores: sum.scores), read)
-        }
-        let manifest = reader.manifest
-        guard dense.count == manifest.vertexCount else {
-            throw StoreError.accumulatorSize(expected: manifest.vertexCount, actual: dense.count)
-        }
-        // Ownership checked up front, as the sparse path does: no partial work on a foreign vertex.
-        var distinct = 0
-        var previous: VertexIndex?
-        let ordered =
-            zip(frontier, frontier.dropFirst()).allSatisfy { $0.vertex <= $1.vertex }
-            ? frontier : frontier.sorted { $0.vertex < $1.vertex }
-        for entry in ordered {
-            guard Int(entry.vertex) < manifest.vertexCount,
-                Int(entry.vertex) % manifest.shardCount == manifest.shardIndex
-            else {
-                throw StoreError.vertexNotInStore(
-                    entry.vertex, shardIndex: manifest.shardIndex, shardCount: manifest.shardCount,
-                    vertexCount: manifest.vertexCount)
-            }
-            if entry.vertex != previous { distinct += 1 }
-            previous = entry.vertex
-        }
-        var entries = 0
-        do {
-            try reader.accumulate(ordered, into: &dense, entries: &entries)
-        } catch {
-            dense.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            throw error
-        }
+        let (entries, distinct) = try reader.accumulate(frontier, scratch: &dense)
         // The form only changes the cost, never the values: dense once the fingerprint entries added could
-        // cover every vertex (a count of the non-zero slots would cost a pass over the vector).
-        if entries >= dense.count {
-            let reply = PartialSum(dense: dense)
-            dense.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            return (reply, distinct)
+        // cover every vertex (a count of the non-zero slots would cost a pass over the vector). The filled
+        // vector itself becomes the reply and the scratch a fresh zeroed one (no copy, no zeroing pass).
+        if denseReply, entries >= dense.count {
+            var filled = [Double](repeating: 0, count: dense.count)
+            swap(&filled, &dense)
+            return (PartialSum(dense: filled), distinct)
         }
-        var vertices: [VertexIndex] = []
-        var scores: [Double] = []
-        vertices.reserveCapacity(entries)
-        scores.reserveCapacity(entries)
-        var span = dense.mutableSpan
-        for x in 0..<span.count where span[unchecked: x] != 0 {
-            vertices.append(VertexIndex(x))
-            scores.append(span[unchecked: x])
-            span[unchecked: x] = 0
-        }
-        return (PartialSum(vertices: vertices, scores: scores), distinct)
+        let sum = FingerprintStoreReader.drainSparse(&dense)
+        return (PartialSum(vertices: sum.vertices, scores: sum.scores), distinct)
     }
 
     // MARK: Health
