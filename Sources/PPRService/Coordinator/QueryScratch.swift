@@ -84,18 +84,11 @@ final class QueryScratch: @unchecked Sendable {
             if !sum.dense.isEmpty {
                 // The dense form adds the same values in the same ascending order as the sparse one (zeros are
                 // never listed there), so the sums and the touched order are bit-identical.
-                guard sum.dense.count == vertexCount else {
-                    throw WireError(
-                        .internal, "\(shard) returned \(sum.dense.count) dense sums for \(vertexCount) vertices")
-                }
+                try checkDense(sum.dense, from: shard, vertexCount: vertexCount)
                 let values = sum.dense.span
                 for x in 0..<vertexCount {
                     let score = values[unchecked: x]
                     guard score != 0 else { continue }
-                    guard score.isFinite, score > 0 else {
-                        throw WireError(
-                            .internal, "\(shard) returned an invalid dense sum (vertex index \(x), score \(score))")
-                    }
                     if dense[unchecked: x] == 0 { touched.append(VertexIndex(truncatingIfNeeded: x)) }
                     dense[unchecked: x] += score
                 }
@@ -161,16 +154,7 @@ final class QueryScratch: @unchecked Sendable {
         firstPartial: inout [UInt8]
     ) throws(WireError) -> (top: [ScoredVertex], errorEstimate: Double) {
         let vertexCount = accumulator.count
-        for (shard, sum) in partials {
-            guard sum.dense.count == vertexCount else {
-                throw WireError(
-                    .internal, "\(shard) returned \(sum.dense.count) dense sums for \(vertexCount) vertices")
-            }
-            if let x = firstInvalid(sum.dense) {
-                throw WireError(
-                    .internal, "\(shard) returned an invalid dense sum (vertex index \(x), score \(sum.dense[x]))")
-            }
-        }
+        for (shard, sum) in partials { try checkDense(sum.dense, from: shard, vertexCount: vertexCount) }
         defer { accumulator.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
         let none = UInt8(partials.count)
         firstPartial.withUnsafeMutableBufferPointer { $0.update(repeating: none) }
@@ -198,6 +182,16 @@ final class QueryScratch: @unchecked Sendable {
         for entry in pushed { dense[unchecked: Int(entry.vertex)] += entry.weight }
         let (entries, total) = listed(accumulator)
         return answer(entries, total: total, spread: spread, topK: topK, excluded: excluded, statistics, walk)
+    }
+
+    /// Refuses a dense partial sum of the wrong length or with a slot that is not a finite number >= 0.
+    private static func checkDense(_ values: [Double], from shard: ShardID, vertexCount: Int) throws(WireError) {
+        guard values.count == vertexCount else {
+            throw WireError(.internal, "\(shard) returned \(values.count) dense sums for \(vertexCount) vertices")
+        }
+        if let x = firstInvalid(values) {
+            throw WireError(.internal, "\(shard) returned an invalid dense sum (vertex index \(x), score \(values[x]))")
+        }
     }
 
     /// The first slot of a partial sum that is not a finite number >= 0 (one branch-free pass when all are).
