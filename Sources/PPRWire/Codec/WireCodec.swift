@@ -17,33 +17,40 @@ public enum WireCodec {
         env.pointee.request_id = envelope.requestID
         if let token = envelope.token, !token.isEmpty { env.pointee.token = arena.string(token) }
         setBody(of: env, to: envelope.request, in: arena)
-        return pack(env)
+        return withExtendedLifetime(arena) { pack(env) }  // the tree's memory is the arena's
     }
 
     /// The bytes of a reply envelope.
     public static func encode(_ envelope: WireResponseEnvelope) -> [UInt8] {
         let arena = EncodeArena()
-        let env = arena.message(ppr__v1__envelope__init)
-        env.pointee.method = cEnum(envelope.method?.rawValue ?? 0)
-        env.pointee.request_id = envelope.requestID
-        setBody(of: env, to: envelope.response, in: arena)
-        return pack(env)
+        let env = responseEnvelope(envelope, in: arena)
+        return withExtendedLifetime(arena) { pack(env) }
     }
 
     /// A reply envelope packed straight into an nng message (no intermediate byte array: a combine reply is
     /// hundreds of kilobytes).
     public static func encodeMessage(_ envelope: WireResponseEnvelope) throws(NNGError) -> Message {
         let arena = EncodeArena()
+        let env = responseEnvelope(envelope, in: arena)
+        let size = ppr__v1__envelope__get_packed_size(env)
+        return try withExtendedLifetime(arena) { () throws(NNGError) in
+            try Message(byteCount: size) { body in
+                // Safety: get_packed_size is exactly what pack writes; the body has that many bytes.
+                let written = ppr__v1__envelope__pack(env, body.baseAddress?.assumingMemoryBound(to: UInt8.self))
+                precondition(written == size, "protobuf-c packed \(written) of \(size) bytes")
+            }
+        }
+    }
+
+    /// The C tree of a reply envelope, allocated in `arena` (which must outlive its packing).
+    private static func responseEnvelope(
+        _ envelope: WireResponseEnvelope, in arena: EncodeArena
+    ) -> UnsafeMutablePointer<Ppr__V1__Envelope> {
         let env = arena.message(ppr__v1__envelope__init)
         env.pointee.method = cEnum(envelope.method?.rawValue ?? 0)
         env.pointee.request_id = envelope.requestID
         setBody(of: env, to: envelope.response, in: arena)
-        let size = ppr__v1__envelope__get_packed_size(env)
-        return try Message(byteCount: size) { body in
-            // Safety: get_packed_size is exactly what pack writes; the body has that many bytes.
-            let written = ppr__v1__envelope__pack(env, body.baseAddress?.assumingMemoryBound(to: UInt8.self))
-            precondition(written == size, "protobuf-c packed \(written) of \(size) bytes")
-        }
+        return env
     }
 
     /// Decodes a request envelope; bytes that are not one throw, naming why.
