@@ -64,7 +64,8 @@ struct EngineBenchmark: AsyncParsableCommand {
     var residentBudgetMiB: Int?
     @Option(
         name: .customLong("query-threads"),
-        help: "Threads one query's combine may use (split by target band; same answers). Default: every core.")
+        help:
+            "Threads one query's expand and combine may use (split by target band; same answers). Default: every core.")
     var queryThreads: Int?
 
     func run() async throws {
@@ -140,7 +141,7 @@ struct EngineBenchmark: AsyncParsableCommand {
         }
         var engine = try index.queryEngine(
             over: loaded, alpha: parameters.restartProbability, queryThreads: queryThreads)
-        rows.append(("Query threads", "\(engine.queryThreads) (combine split by target band)"))
+        rows.append(("Query threads", "\(engine.queryThreads) (expand and combine split by target band)"))
         let residentStart = clock.now
         let residentBytes = try engine.loadFingerprints()
         rows.append(

@@ -95,13 +95,9 @@ public struct Decomposition {
                 expansion.frontier, below: sampleBelow, seed: Self.seed(of: personalization), &expansion.statistics)
         }
         expansion.statistics.frontierSize = expansion.frontier.count
-        for entry in expansion.frontier {
-            expansion.statistics.sampledFrontierFlow += entry.weight
-            expansion.statistics.frontierSecondMoment += entry.weight * entry.weight
-        }
-        if !walkBudget.isUniform {
-            expansion.statistics.frontierSecondMoment = walkBudget.combineWeights(&expansion.frontier, graph: graph)
-        }
+        for entry in expansion.frontier { expansion.statistics.sampledFrontierFlow += entry.weight }
+        // Scales the flows to the walks each vertex has and sums `f² R / R(u)` (`Σ f²` when uniform).
+        expansion.statistics.frontierSecondMoment = walkBudget.combineWeights(&expansion.frontier, graph: graph)
         return expansion
     }
 
@@ -197,7 +193,7 @@ public struct Decomposition {
 }
 
 /// A growable list of vertices in raw memory for the level loop: appends without uniqueness checks,
-/// and with no capacity check after `reserve`. Its memory belongs to a `VertexLists`.
+/// and with no capacity check after `reserve`. Its owner frees it with `deallocate()`.
 struct VertexList {
     private(set) var base: UnsafeMutablePointer<VertexIndex>
     var count = 0

@@ -41,9 +41,9 @@ public struct DecompositionQuery {
     private var inEdges: InEdges?
 
     /// Scratch for queries on `graph`; the expand step uses `pushThreads` (`Decomposition`, same answers
-    /// whatever the count) over `bands` (built here when nil and more than one thread).
-    public init(graph: CSRGraph, pushThreads: PushThreads = .single, bands: TargetBands? = nil) {
-        decomposition = Decomposition(graph: graph, threads: pushThreads, bands: bands)
+    /// whatever the count).
+    public init(graph: CSRGraph, pushThreads: PushThreads = .single) {
+        decomposition = Decomposition(graph: graph, threads: pushThreads)
         accumulator = [Double](repeating: 0, count: graph.vertexCount)
     }
 
@@ -56,7 +56,9 @@ public struct DecompositionQuery {
         try parameters.validate(restartProbability: alpha)
         let excluded = parameters.exclusions.resolve(personalization: personalization, graph: graph)
         var top: [ScoredVertex] = []
-        let metadata = try withScores(personalization, parameters: parameters, fingerprints: fingerprints) { scores in
+        let metadata = try withScores(
+            personalization, parameters: parameters, excluded: excluded, fingerprints: fingerprints
+        ) { scores in
             top = TopK.select(scores, k: parameters.k, excluding: excluded)
         }
         return Result(top: top, metadata: metadata)
@@ -68,15 +70,18 @@ public struct DecompositionQuery {
         fingerprints: some FingerprintSource
     ) throws -> (scores: [Double], metadata: Metadata) {
         var copy: [Double] = []
-        let metadata = try withScores(personalization, parameters: parameters, fingerprints: fingerprints) {
-            copy = $0
-        }
+        let excluded = parameters.exclusions.resolve(personalization: personalization, graph: graph)
+        let metadata = try withScores(
+            personalization, parameters: parameters, excluded: excluded, fingerprints: fingerprints
+        ) { copy = $0 }
         return (copy, metadata)
     }
 
     /// Computes the normalised scores into the accumulator, lends them to `body`, then clears them.
+    /// `excluded` (the resolved `parameters.exclusions`) is left out of the refined candidates.
     private mutating func withScores(
-        _ personalization: Personalization, parameters: QueryParameters, fingerprints: some FingerprintSource,
+        _ personalization: Personalization, parameters: QueryParameters, excluded: ExcludedSet,
+        fingerprints: some FingerprintSource,
         _ body: ([Double]) throws -> Void
     ) throws -> Metadata {
         let alpha = fingerprints.walkParameters.restartProbability
@@ -97,7 +102,7 @@ public struct DecompositionQuery {
             ScoreRefinement.refine(
                 &accumulator, candidates: parameters.refineCandidates, personalization: personalization,
                 alpha: alpha, inEdges: inEdges,
-                excluding: parameters.exclusions.resolve(personalization: personalization, graph: graph))
+                excluding: excluded)
         }
         try body(accumulator)
         let estimate = ErrorEstimate.l1(

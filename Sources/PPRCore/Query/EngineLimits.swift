@@ -20,8 +20,9 @@ public enum EngineLimits {
     public static let indexThreads: ClosedRange<Int> = 0...1024
     /// Sampled sources of an evaluate job (`sample_count`, `--samples`); each is an exact power iteration.
     public static let evaluateSamples: ClosedRange<Int> = 1...1_000_000
-    /// Threads one in-process query's combine may use (`pwbench engine --query-threads`); more than the
-    /// resident table's target bands (`ResidentFingerprints.bandCount`) act as that many.
+    /// Threads one in-process query's expand and combine may use (`pwbench engine --query-threads`); more than
+    /// the bands a step splits into act as that many (`TargetBands.bandCount` for the expand,
+    /// `ResidentFingerprints.bandCount` for the combine).
     public static let queryThreads: ClosedRange<Int> = 1...64
     /// Top candidates rescored by one step of the PPR equation (`QueryParameters.refineCandidates`); each
     /// costs its in-degree, so a few thousand are plenty for any top-k a user reads.

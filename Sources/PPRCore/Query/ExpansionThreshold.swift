@@ -1,7 +1,8 @@
 /// How much flow a vertex must hold to be expanded (DESIGN §2 "Query", and the presets' degree-aware
 /// rule): the one place that decides it. The single-query push (`Decomposition`) and the shared block
-/// push (`BlockDecomposition+Push.swift`) both call `threshold(outDegree:)`, so a change of the rule
-/// (e.g. per-vertex walk counts or hub thresholds) is an edit here and nowhere else.
+/// push (`BlockDecomposition+Push.swift`) both call `threshold(outDegree:)`, so a change of the threshold is
+/// an edit here and nowhere else; the weight a frontier vertex with `R(u)` walks is combined at is
+/// `WalkBudget.combineWeights`'s (a change of the walks per vertex touches both).
 ///
 /// The rule: a vertex of out-degree `d` below the mean degree `d̄` has the
 /// threshold `eps * max(lowDegreeFactor, d / d̄)`, others `eps * R(u) / R` (`R(u)`: its walks in the index).

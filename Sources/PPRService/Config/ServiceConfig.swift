@@ -124,7 +124,9 @@ public struct Limits: Equatable, Sendable {
     /// LMDB map size of each store (sparse on disk; an upper bound, not an allocation).
     public var mapSizeBytes: Int = 1 << 40
     /// Memory each worker store may use for its versions' fingerprints decoded for the combine
-    /// (`ResidentFingerprints`: 6 bytes per entry); a version above it is combined from LMDB. 0: none.
+    /// (`ResidentFingerprints`: 6 bytes per entry plus 8 per vertex; a build briefly holds 4 more per
+    /// vertex); a version above it is combined from LMDB. 0: none. The budget is per store: a worker
+    /// serving several shards may use it once for each.
     public var residentFingerprintBytes: Int = 1 << 30
     /// Frontier entries (over all shards) one combine round may carry; a larger batch of queries is
     /// answered in several rounds. Bounds a worker's work per request (well inside the combine deadline)

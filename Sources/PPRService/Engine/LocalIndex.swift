@@ -91,7 +91,7 @@ public final class LocalIndex: Sendable {
     ///
     /// - Parameter alpha: the restart probability asked for; nil takes the index's. One that differs
     ///   from the index's is refused (`StoreError.restartProbabilityMismatch`), as the service refuses it.
-    /// - Parameter queryThreads: threads one query's combine may use (`EngineLimits.queryThreads`; nil:
+    /// - Parameter queryThreads: threads one query's expand and combine may use (`EngineLimits.queryThreads`; nil:
     ///   `LocalQueryEngine.defaultQueryThreads`). The answers are the same whatever the count.
     /// - Throws: `StoreError` (no active version, another graph, alpha mismatch).
     public func queryEngine(
@@ -100,9 +100,7 @@ public final class LocalIndex: Sendable {
         let alpha = try alpha ?? store.activeManifest()?.restartProbability ?? PPRDefaults.restartProbability
         let reader = try store.reader(
             expecting: graph.checksum, graphWeighted: graph.graph.isWeighted, restartProbability: alpha)
-        let threads = queryThreads ?? LocalQueryEngine.defaultQueryThreads
         return LocalQueryEngine(
-            graph: graph.graph, reader: reader,
-            queryThreads: min(max(threads, EngineLimits.queryThreads.lowerBound), EngineLimits.queryThreads.upperBound))
+            graph: graph.graph, reader: reader, queryThreads: queryThreads ?? LocalQueryEngine.defaultQueryThreads)
     }
 }

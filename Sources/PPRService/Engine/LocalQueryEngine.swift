@@ -22,12 +22,16 @@ public struct LocalQueryEngine {
         min(ProcessInfo.processInfo.activeProcessorCount, ResidentFingerprints.bandCount)
     }
 
+    /// `queryThreads` is clamped to `EngineLimits.queryThreads`.
     init(graph: CSRGraph, reader: FingerprintStoreReader, queryThreads: Int) {
         self.graph = graph
-        var reader = reader
-        reader.combineThreads = queryThreads
         self.reader = reader
-        query = DecompositionQuery(graph: graph, pushThreads: Self.pushThreads(queryThreads))
+        query = DecompositionQuery(graph: graph, pushThreads: Self.pushThreads(Self.clamped(queryThreads)))
+        self.queryThreads = queryThreads
+    }
+
+    private static func clamped(_ threads: Int) -> Int {
+        min(max(threads, EngineLimits.queryThreads.lowerBound), EngineLimits.queryThreads.upperBound)
     }
 
     /// The expand step's threads: the calling one plus `count - 1` jobs on Dispatch's global pool per query
@@ -41,7 +45,7 @@ public struct LocalQueryEngine {
     /// expand step keeps the count the engine was made with.
     public var queryThreads: Int {
         get { reader.combineThreads }
-        set { reader.combineThreads = min(max(newValue, 1), EngineLimits.queryThreads.upperBound) }
+        set { reader.combineThreads = Self.clamped(newValue) }
     }
 
     /// The index version answering.
@@ -52,7 +56,8 @@ public struct LocalQueryEngine {
 
     /// Decodes the version's fingerprints into memory now (the first query otherwise starts it in the
     /// background and is combined from LMDB meanwhile). Returns the bytes held, or nil when the version
-    /// stays on the LMDB path (above `ResidentFingerprints.defaultBudgetBytes`).
+    /// stays on the LMDB path (above the store's resident budget, a visit count above UInt16, or no room beside
+    /// other versions' tables now).
     ///
     /// - Throws: `StoreError` for a damaged or deleted version.
     @discardableResult
