@@ -112,23 +112,33 @@ import Testing
 
     @Test(arguments: CorruptionCase.allCases)
     func corruptChunkBytesAreAnErrorNotACrash(_ corruption: CorruptionCase) throws {
-        let graph = try randomGraph(vertexCount: 300, seed: 13)
-        try withTemporaryStore { store in
-            let version = try IndexBuilder(graph: graph, graphChecksum: 1, parameters: parameters, threadCount: 1)
-                .build(into: store).manifest.version
-            try store.activate(version)
-            let reader = try store.reader(expecting: 1, restartProbability: 0.15)
-            let fp = try #require(try store.fingerprintDatabase(version))
-            try store.environment.write { txn in
-                var bytes = try #require(try txn.value(forKey: UInt32(0), in: fp))
-                corruption.apply(&bytes)
-                try txn.put(bytes, forKey: UInt32(0), in: fp)
-            }
+        try withDamagedChunk(corruption, vertexCount: 300) { (_, reader) throws in
             var accumulator = [Double](repeating: 0, count: 300)
             let frontier = (0..<256).map { WeightedVertex(vertex: VertexIndex($0), weight: 1) }
             let error = #expect(throws: StoreError.self) { try reader.accumulate(frontier, into: &accumulator) }
             #expect(error?.description.contains("corrupt index") == true)
         }
+    }
+}
+
+/// Builds and activates an index of a random graph (seed 13), opens its reader, then damages chunk 0 with
+/// `corruption` and runs `body` on the store and the reader opened before the damage.
+func withDamagedChunk(
+    _ corruption: CorruptionCase, vertexCount: Int, _ body: (FingerprintStore, FingerprintStoreReader) throws -> Void
+) throws {
+    let graph = try randomGraph(vertexCount: vertexCount, seed: 13)
+    try withTemporaryStore { store in
+        let version = try IndexBuilder(graph: graph, graphChecksum: 1, parameters: parameters, threadCount: 1)
+            .build(into: store).manifest.version
+        try store.activate(version)
+        let reader = try store.reader(expecting: 1, restartProbability: 0.15)
+        let fp = try #require(try store.fingerprintDatabase(version))
+        try store.environment.write { txn in
+            var bytes = try #require(try txn.value(forKey: UInt32(0), in: fp))
+            corruption.apply(&bytes)
+            try txn.put(bytes, forKey: UInt32(0), in: fp)
+        }
+        try body(store, reader)
     }
 }
 

@@ -84,18 +84,7 @@ import Testing
 
     @Test(arguments: CorruptionCase.allCases)
     func aDamagedChunkIsRefusedWithAnErrorNamingIt(_ corruption: CorruptionCase) throws {
-        let graph = try randomGraph(vertexCount: 600, seed: 13)
-        try withTemporaryStore { store in
-            let version = try IndexBuilder(graph: graph, graphChecksum: 1, parameters: parameters, threadCount: 1)
-                .build(into: store).manifest.version
-            try store.activate(version)
-            let reader = try store.reader(expecting: 1, restartProbability: 0.15)
-            let fp = try #require(try store.fingerprintDatabase(version))
-            try store.environment.write { txn in
-                var bytes = try #require(try txn.value(forKey: UInt32(0), in: fp))
-                corruption.apply(&bytes)
-                try txn.put(bytes, forKey: UInt32(0), in: fp)
-            }
+        try withDamagedChunk(corruption, vertexCount: 600) { (store, reader) throws in
             let error = #expect(throws: StoreError.self) { try reader.loadResidentFingerprints() }
             #expect(error?.description.contains("corrupt index") == true, "\(String(describing: error))")
             #expect(error?.description.contains("chunk 0") == true, "\(String(describing: error))")
