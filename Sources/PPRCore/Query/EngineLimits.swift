@@ -27,6 +27,9 @@ public enum EngineLimits {
     /// Top candidates rescored by one step of the PPR equation (`QueryParameters.refineCandidates`); each
     /// costs its in-degree, so a few thousand are plenty for any top-k a user reads.
     public static let refineCandidates: ClosedRange<Int> = 0...(1 << 16)
+    /// Steps of the PPR equation applied to the whole answer (`QueryParameters.smoothingSteps`); each costs
+    /// one pass over every edge of the graph, and the error stops falling after a few.
+    public static let smoothingSteps: ClosedRange<Int> = 0...4
     /// Frontier sampling threshold and low-degree factor of a preset (fractions).
     public static let fraction: ClosedRange<Double> = 0...1
 

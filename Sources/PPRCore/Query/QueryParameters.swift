@@ -34,6 +34,8 @@ public struct QueryParameters: Equatable, Sendable {
     public var lowDegreeFactor: Double
     /// Top candidates of the answer rescored by one step of the PPR equation (`ScoreRefinement`); 0: none.
     public var refineCandidates: Int = 0
+    /// Steps of the PPR equation applied to the whole answer after the combine (`PPREquationStep`); 0: none.
+    public var smoothingSteps: Int = 0
     /// Number of answers.
     public var k: Int
     /// What to leave out of the answer list.
@@ -62,6 +64,12 @@ public struct QueryParameters: Equatable, Sendable {
                 .outOfRange(
                     name: "refine-candidates", value: "\(refineCandidates)",
                     expected: EngineLimits.text(EngineLimits.refineCandidates)))
+        }
+        guard EngineLimits.smoothingSteps.contains(smoothingSteps) else {
+            throw .invalidParameter(
+                .outOfRange(
+                    name: "smoothing-steps", value: "\(smoothingSteps)",
+                    expected: EngineLimits.text(EngineLimits.smoothingSteps)))
         }
         guard EngineLimits.topK.contains(k) else {
             throw .invalidParameter(

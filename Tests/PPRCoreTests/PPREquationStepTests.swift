@@ -1,0 +1,86 @@
+import PPRCore
+import Testing
+
+/// `PPREquationStep` (the reference whole-vector step) against exact PPR by power iteration: exact PPR is its
+/// fixed point (dangling vertices, self-loops, weights, several sources), it is linear and keeps the mass,
+/// and on the default index one step lowers the whole-vector L1 against exact PPR.
+@Suite struct PPREquationStepTests {
+    @Test func exactPPRIsAFixedPoint() throws {
+        let graphs = [
+            ("email-Eu-core.txt", try TestSupport.loadGraph("email-Eu-core.txt").graph),
+            ("classes.txt", try TestSupport.loadGraph("classes.txt").graph),
+            ("email-Eu-core-weighted.txt", try WeightedTestSupport.loadGraph("email-Eu-core-weighted.txt").graph),
+        ]
+        for (name, graph) in graphs {
+            let inEdges = InEdges(graph: graph)
+            let dangling = (0..<graph.vertexCount).first { graph.outDegree(VertexIndex($0)) == 0 }
+            var personalizations = TestSupport.sampleSources(graph, count: 3, seed: 5).map {
+                Personalization(source: $0)
+            }
+            personalizations.append(
+                try Personalization([(VertexIndex(1), 0.5), (VertexIndex(7), 0.3), (VertexIndex(20), 0.2)]))
+            if let dangling { personalizations.append(Personalization(source: VertexIndex(dangling))) }
+            for p in personalizations {
+                let exact = try PowerIteration.solve(graph: graph, personalization: p, tolerance: 1e-13).scores
+                let stepped = PPREquationStep.apply(exact, personalization: p, alpha: 0.15, inEdges: inEdges)
+                let difference = AccuracyMetrics.maxAbsoluteError(stepped, exact)
+                #expect(difference < 1e-11, "\(name) \(p.sources): max change \(difference)")
+            }
+        }
+    }
+
+    /// `M (a + 2 b) = M a + 2 M b` and `sum(M a) = sum(a)` on vectors that are not normalised, on a graph with
+    /// dangling vertices and self-loops: what lets a block's shards each step their own share.
+    @Test func linearAndMassPreserving() throws {
+        let graph = try TestSupport.loadGraph("classes.txt").graph
+        let inEdges = InEdges(graph: graph)
+        let p = try Personalization([(VertexIndex(2), 0.25), (VertexIndex(5), 0.75)])
+        let a = (0..<graph.vertexCount).map { Double(($0 * 7919) % 13) / 50 }
+        let b = (0..<graph.vertexCount).map { Double(($0 * 104_729) % 11) / 70 }
+        let step = { (x: [Double]) in PPREquationStep.apply(x, personalization: p, alpha: 0.15, inEdges: inEdges) }
+        let combined = step(zip(a, b).map { $0 + 2 * $1 })
+        let separate = zip(step(a), step(b)).map { $0 + 2 * $1 }
+        #expect(AccuracyMetrics.maxAbsoluteError(combined, separate) < 1e-12)
+        #expect(abs(step(a).reduce(0, +) - a.reduce(0, +)) < 1e-12)
+        #expect(abs(step(b).reduce(0, +) - b.reduce(0, +)) < 1e-12)
+    }
+
+    /// On the default index and preset, one step cuts the mean whole-vector L1 against exact PPR on
+    /// email-Eu-core and a generated R-MAT scale 12 graph.
+    @Test func oneStepLowersTheWholeVectorError() throws {
+        let rmat = RMATGenerator(scale: 12, edgeFactor: 16, seed: 1)
+        var builder = GraphBuilder()
+        rmat.forEachEdge { builder.addEdge(from: UInt64($0), to: UInt64($1)) }
+        let graphs = [
+            ("email-Eu-core", try TestSupport.loadGraph("email-Eu-core.txt").graph),
+            ("R-MAT 12", try builder.build().graph),
+        ]
+        for (name, graph) in graphs {
+            let store = try InMemoryFingerprints(graph: graph, parameters: WalkParameters())
+            let inEdges = InEdges(graph: graph)
+            var query = DecompositionQuery(graph: graph)
+            let knobs = AccuracyPreset.default.parameters(k: 10)
+            var plainError = 0.0, steppedError = 0.0
+            for source in AccuracySourceClass.uniform.sample(graph, count: 15, seed: 23) {
+                let p = Personalization(source: source)
+                let exact = try PowerIteration.solve(graph: graph, personalization: p).scores
+                let plain = try query.scores(p, parameters: knobs, fingerprints: store).scores
+                let stepped = PPREquationStep.apply(plain, personalization: p, alpha: 0.15, inEdges: inEdges)
+                plainError += AccuracyMetrics.l1Distance(plain, exact)
+                steppedError += AccuracyMetrics.l1Distance(stepped, exact)
+            }
+            #expect(steppedError < 0.8 * plainError, "\(name): L1 \(plainError / 15) -> \(steppedError / 15)")
+        }
+    }
+
+    /// Out-of-range step counts are refused with the knob's name.
+    @Test func stepCountIsRangeChecked() {
+        var knobs = QueryParameters()
+        for steps in [-1, EngineLimits.smoothingSteps.upperBound + 1] {
+            knobs.smoothingSteps = steps
+            #expect(throws: QueryError.self) { try knobs.validate(restartProbability: 0.15) }
+        }
+        knobs.smoothingSteps = EngineLimits.smoothingSteps.upperBound
+        #expect((try? knobs.validate(restartProbability: 0.15)) != nil)
+    }
+}
