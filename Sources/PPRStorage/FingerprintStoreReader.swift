@@ -61,6 +61,9 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
     /// do: they run as several processes on the same cores, where a query's own threads would compete
     /// with the other queries.
     public var combineThreads = 1
+    /// Where a resident combine's helper threads come from (`combineThreads` > 1): by default a pool thread
+    /// whenever asked; a worker passes its process's `IdleCores`, so helpers run only on idle cores.
+    public var combineCores = ResidentFingerprints.anyCore
 
     /// The walk parameters the fingerprints were built with.
     public var walkParameters: WalkParameters { manifest.walkParameters }
@@ -101,7 +104,8 @@ public struct FingerprintStoreReader: FingerprintSource, Sendable {
         try read { _ in }  // the version still exists (a deleted one must not start a build)
         if let table = store.resident.table(for: self) {
             for entry in ordered { _ = try location(of: entry.vertex) }  // owned: the table's reads stay in bounds
-            entries += table.scatter(ordered, unit: scale, threads: combineThreads, into: &accumulator)
+            entries += table.scatter(
+                ordered, unit: scale, threads: combineThreads, cores: combineCores, into: &accumulator)
             return
         }
         var added = 0

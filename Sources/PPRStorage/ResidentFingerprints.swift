@@ -23,9 +23,9 @@
 // adds `w * alpha / R` for c = 1, and `s * 1.0 == s`), so an answer does not depend on which path served
 // it, and stays within Double rounding of itself whatever the shard count.
 //
-// Threads: the calling thread and pool threads (`DispatchQueue.global()`, reused; waking one costs about
-// 10 µs on the 2-core host, measured), only for combines expected to read at least
-// `parallelMinimumEntries`; the caller never sleeps waiting for a helper (`SplitCombine`).
+// Threads: the calling thread and helpers lent by an `IdleCores` (pool threads, only while a core is idle;
+// waking one costs about 10 µs on the 2-core host, measured), only for combines expected to read at least
+// `parallelMinimumEntries`; the caller never waits for a helper that has not started (`IdleCores.forEach`).
 //
 // Memory: `bytesPerEntry` (6: a UInt32 target and a UInt16 visit count) per fingerprint entry plus
 // `bytesPerVertex` (a UInt32 offset per band) per shard-local vertex; ResidentFingerprintCache keeps
@@ -55,6 +55,9 @@ public final class ResidentFingerprints: Sendable {
     /// fingerprint entries (soc-Slashdot0902 at R = 16 takes 7.3 M entries, 44 MiB). Above it a version is
     /// combined from LMDB (`FingerprintStore(directory:residentBudgetBytes:)` sets another).
     public static let defaultBudgetBytes = 1 << 30
+    /// Lends a pool thread whenever a combine asks (`FingerprintStoreReader.combineCores`' default: the
+    /// in-process engine, whose `combineThreads` says how many threads a query may use).
+    public static let anyCore = IdleCores(cores: .max) { DispatchQueue.global().async(execute: $0) }
 
     /// The version it was decoded from.
     public let version: UInt32
@@ -137,34 +140,19 @@ public final class ResidentFingerprints: Sendable {
     /// (one when the combine reads fewer than about `parallelMinimumEntries` entries); every slot lies in
     /// one band, so the sums do not depend on the split. The frontier's vertices must be owned by this
     /// shard (the caller checked); `accumulator` has one slot per graph vertex. Returns the entries added.
-    func scatter(_ frontier: [WeightedVertex], unit: Double, threads: Int, into accumulator: inout [Double]) -> Int {
+    func scatter(
+        _ frontier: [WeightedVertex], unit: Double, threads: Int, cores: IdleCores, into accumulator: inout [Double]
+    ) -> Int {
         let parts = Self.parts(entries: expectedEntries(of: frontier), threads: threads)
-        let split = SplitCombine()
+        let added = Atomic<Int>(0)
         accumulator.withUnsafeMutableBufferPointer { buffer in
             let target = SharedAccumulator(buffer: buffer)
-            // Helpers are pool threads (reused); the calling thread works too.
-            for _ in 1..<parts {
-                DispatchQueue.global().async { [self] in
-                    guard split.enter() else { return }  // the caller finished every band without it
-                    claimBands(frontier, unit: unit, into: target, split)
-                    split.leave()
-                }
+            // Helpers are lent by `cores` (pool threads, only while a core is idle); the calling thread works too.
+            cores.forEach(parts: Self.bandCount, helpers: parts - 1) { [self] band in
+                added.add(scatter(frontier, unit: unit, band: band, into: target), ordering: .relaxed)
             }
-            claimBands(frontier, unit: unit, into: target, split)
-            split.close()
         }
-        return split.added.load(ordering: .relaxed)
-    }
-
-    /// Scatters the next unclaimed band until none is left.
-    private func claimBands(
-        _ frontier: [WeightedVertex], unit: Double, into target: SharedAccumulator, _ split: SplitCombine
-    ) {
-        while true {
-            let band = split.next.add(1, ordering: .relaxed).oldValue
-            guard band < Self.bandCount else { return }
-            split.added.add(scatter(frontier, unit: unit, band: band, into: target), ordering: .relaxed)
-        }
+        return added.load(ordering: .relaxed)
     }
 
     /// One band's entries for the whole frontier, in frontier order: writes only the slots
@@ -197,51 +185,10 @@ public final class ResidentFingerprints: Sendable {
 /// An accumulator lent to the threads of one combine.
 ///
 /// Safety (`@unchecked Sendable`): it is used only inside `scatter`'s `withUnsafeMutableBufferPointer`: a
-/// helper touches it only between `SplitCombine.enter` and `leave`, and `close` returns after the last
-/// `leave`; the threads write disjoint slots (the bands each claimed).
+/// helper touches it only inside `IdleCores.forEach`, which returns after every helper's last part; the
+/// threads write disjoint slots (the bands each claimed).
 private struct SharedAccumulator: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<Double>
-}
-
-/// The bands of one split combine and the handoff between the calling thread and its helpers.
-///
-/// The caller does not block on a helper: a helper that has not started when the caller runs out of bands
-/// never starts (`enter` fails after `close`), and one that is working is waited for by yielding the CPU
-/// rather than sleeping. On a busy host a sleeping caller waits a whole scheduling round to run again:
-/// with `DispatchQueue.concurrentPerform`, which sleeps, a 2-thread `default` combine took 2.2x the wall
-/// time of one thread at load average 10 (measured).
-private final class SplitCombine: Sendable {
-    /// The next band to claim.
-    let next = Atomic<Int>(0)
-    /// Entries added by all threads.
-    let added = Atomic<Int>(0)
-    /// Helpers between `enter` and `leave` (low bits), and `closedBit` once the caller is done.
-    private let state = Atomic<Int>(0)
-    private static let closedBit = 1 << 32
-
-    /// A helper may start: false when the caller has closed the combine (the helper then does nothing).
-    func enter() -> Bool {
-        let old = state.wrappingAdd(1, ordering: .acquiring).oldValue
-        guard old & Self.closedBit == 0 else {
-            state.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
-    }
-
-    /// A helper has added its bands (its writes are visible to the caller after `close`).
-    func leave() {
-        state.wrappingSubtract(1, ordering: .releasing)
-    }
-
-    /// The caller has no band left: stops helpers from starting and waits for those working.
-    func close() {
-        var current = state.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).newValue
-        while current & (Self.closedBit - 1) != 0 {
-            sched_yield()
-            current = state.load(ordering: .acquiring)
-        }
-    }
 }
 
 extension FingerprintStoreReader {

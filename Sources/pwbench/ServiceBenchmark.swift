@@ -33,6 +33,10 @@ struct ServiceBenchmark: AsyncParsableCommand {
     @Option(help: "NNG URL of the front (port 0 = any free port).") var listen = "tcp://127.0.0.1:0"
     @Option(name: .customLong("combine-deadline-ms"), help: "Coordinator -> shard combine deadline.")
     var combineDeadline = Deadlines().combineMillis
+    @Option(
+        name: .customLong("query-helpers"),
+        help: "Helper threads one query may borrow from idle cores (coordinator.queryHelpers; 0 = none).")
+    var queryHelpers = CoordinatorConfig().queryHelpers
 
     func validate() throws {
         guard shards >= 1 else { throw ValidationError("--shards: \(shards) must be >= 1") }
@@ -45,6 +49,7 @@ struct ServiceBenchmark: AsyncParsableCommand {
         guard topK >= 1 else { throw ValidationError("--top-k: \(topK) must be >= 1") }
         guard exportTop >= 0 else { throw ValidationError("--export-top: \(exportTop) must be >= 0") }
         guard exportRows >= 0 else { throw ValidationError("--export-rows: \(exportRows) must be >= 0") }
+        guard queryHelpers >= 0 else { throw ValidationError("--query-helpers: \(queryHelpers) must be >= 0") }
         guard combineDeadline >= 1 else {
             throw ValidationError("--combine-deadline-ms: \(combineDeadline) must be >= 1")
         }
@@ -60,7 +65,7 @@ struct ServiceBenchmark: AsyncParsableCommand {
             "Knobs",
             "shards \(shards), R \(walks), seed \(seed), threads \(threads), queries \(queries), "
                 + "clients \(clients), batch \(batchSources), chunk \(chunk), k \(topK), "
-                + "combine deadline \(combineDeadline) ms, server eps/T defaults")
+                + "combine deadline \(combineDeadline) ms, query helpers \(queryHelpers), server eps/T defaults")
         row("Load before", loadAverage())
 
         let ingestStart = clock.now
@@ -75,6 +80,7 @@ struct ServiceBenchmark: AsyncParsableCommand {
             graph: graphPath, dataDirectory: directory.appendingPathComponent("cluster").path, shardCount: shards,
             listen: listen, threads: threads)
         config.deadlines.combineMillis = combineDeadline
+        config.coordinator.queryHelpers = queryHelpers
         let startup = clock.now
         let cluster = try await LocalCluster(config: config)
         row("Cluster start", "\(seconds(clock.now - startup)) s (in process, front \(cluster.url))")
@@ -119,20 +125,25 @@ struct ServiceBenchmark: AsyncParsableCommand {
         let probes = ServiceProbes(url: cluster.url, topK: topK)
         _ = try await probes.sequential(draw(min(20, queries)), client: client)  // warm-up: pages, connections
 
+        let lentBefore = IdleCores.process.helpersLent
         let single = try await probes.sequential(draw(queries), client: client)
+        let lentSingle = IdleCores.process.helpersLent - lentBefore
         let (singleClient, singleServer) = single.summary()
         row("1 client", singleClient)
         row("1 client server", singleServer)
         row("1 client q/s", rate(queries, .milliseconds(single.client.reduce(0, +))))
+        row("1 client helpers", "\(lentSingle) expand/combine steps got a helper thread (\(queries) queries)")
         // The one-at-a-time baseline of the speed-ups below: mean client time of one query.
         let baseline = single.client.reduce(0, +) / Double(queries)
         row("Fingerprints", "\(single.fingerprints / queries) per query (mean)")
 
+        let lentMany = IdleCores.process.helpersLent
         let (many, wall) = try await probes.concurrent(draw(queries), clients: clients)
         let (manyClient, manyServer) = many.summary()
         row("\(clients) clients", manyClient)
         row("\(clients) clients server", manyServer)
         row("\(clients) clients q/s", "\(rate(queries, wall)) (\(queries) queries in \(seconds(wall)) s)")
+        row("\(clients) clients helpers", "\(IdleCores.process.helpersLent - lentMany) steps got a helper thread")
 
         let sources = draw(batchSources)
         // Inside the cluster's job directory (`ServiceConfig.local`: DATA-DIR/jobs), the only place jobs use.

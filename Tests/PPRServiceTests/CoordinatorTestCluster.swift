@@ -26,7 +26,7 @@ final class CoordinatorTestCluster: @unchecked Sendable {
 
     init(
         shardCount: Int = 3, replicas: Int = 1, vertexCount: Int = 300, combineMillis: Int = 2_000,
-        combineEntries: Int? = nil, healthProbeMillis: Int = 500
+        combineEntries: Int? = nil, healthProbeMillis: Int = 500, queryHelpers: Int? = nil
     ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-coord-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -51,6 +51,7 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         config.deadlines.controlMillis = combineMillis
         config.limits.mapSizeBytes = 1 << 28
         if let combineEntries { config.limits.combineEntries = combineEntries }
+        if let queryHelpers { config.coordinator.queryHelpers = queryHelpers }
         self.config = config
         workers = Array(repeating: Array(repeating: nil, count: replicas), count: shardCount)
         coordinator = try Coordinator(
@@ -96,7 +97,9 @@ final class CoordinatorTestCluster: @unchecked Sendable {
 
     /// Starts (or restarts) replica `r` of shard `s`.
     func startReplica(_ s: Int, _ r: Int) throws {
-        workers[s][r] = try Worker(config: config, shards: [s], replica: r)
+        workers[s][r] = try Worker(
+            config: config, shards: [s], replica: r,
+            options: WorkerOptions(combineHelpers: config.coordinator.queryHelpers))
     }
 
     /// Stops replica `r` of shard `s` and closes its store.

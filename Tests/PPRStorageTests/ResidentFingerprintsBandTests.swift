@@ -55,14 +55,24 @@ import Testing
                 let table = try #require(try reader.loadResidentFingerprints())
                 // Large enough that the combine is really split.
                 #expect(table.expectedEntries(of: frontier) >= ResidentFingerprints.parallelMinimumEntries)
+                // Helpers lent at once, never (every core busy), or late (the caller may take every band).
+                let lenders = [
+                    ResidentFingerprints.anyCore, IdleCores.never,
+                    IdleCores(cores: 64) { job in
+                        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(1), execute: job)
+                    },
+                ]
                 for threads in [1, 2, 3, 4, 8] {
-                    var split = reader
-                    split.combineThreads = threads
-                    var sums = [Double](repeating: 0, count: graph.vertexCount)
-                    var entries = 0
-                    try split.accumulate(frontier, into: &sums, entries: &entries)
-                    #expect(sums == lmdb, "shard \(shard), \(threads) threads")
-                    #expect(entries == lmdbEntries)
+                    for (l, cores) in lenders.enumerated() {
+                        var split = reader
+                        split.combineThreads = threads
+                        split.combineCores = cores
+                        var sums = [Double](repeating: 0, count: graph.vertexCount)
+                        var entries = 0
+                        try split.accumulate(frontier, into: &sums, entries: &entries)
+                        #expect(sums == lmdb, "shard \(shard), \(threads) threads, lender \(l)")
+                        #expect(entries == lmdbEntries)
+                    }
                 }
             }
         }

@@ -66,6 +66,9 @@ public struct ConfigLoader {
         config.coordinator.listen = string("coordinator.listen") ?? config.coordinator.listen
         config.coordinator.dataDir = string("coordinator.dataDir") ?? config.coordinator.dataDir
         config.coordinator.concurrency = try int("coordinator.concurrency", min: 1) ?? config.coordinator.concurrency
+        config.coordinator.queryHelpers =
+            try int("coordinator.queryHelpers", min: 0, max: EngineLimits.queryThreads.upperBound - 1)
+            ?? config.coordinator.queryHelpers
         if let jobFilesDir = string("coordinator.jobFilesDir") {
             guard !jobFilesDir.isEmpty else {
                 throw invalid("coordinator.jobFilesDir", "", "a directory path")
@@ -206,7 +209,7 @@ extension ServiceConfig {
     /// Keys outside the shard list, so the environment can set them even when the file does not.
     static let scalarKeys: Set<String> = Set<String>([
         "graph", "coordinator.listen", "coordinator.dataDir", "coordinator.concurrency", "coordinator.jobFilesDir",
-        "index.walks",
+        "coordinator.queryHelpers", "index.walks",
         "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.accuracy", "query.eps",
         "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis", "deadlines.healthProbeMillis",
         "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.residentFingerprintBytes", "limits.combineEntries",

@@ -71,6 +71,10 @@ public struct CoordinatorConfig: Equatable, Sendable {
     /// The job directory (`coordinator.jobFilesDir`): batch inputs and outputs are read and written only
     /// inside it; nil = `<dataDir>/jobs`. See `jobFilesDirectory`.
     public var jobFilesDir: String?
+    /// Helper threads one query may borrow while cores are idle (`coordinator.queryHelpers`, 0 = none): the
+    /// coordinator's expand step, and in an all-in-one cluster the workers' combine (`IdleCores`). A helper
+    /// starts only when this process has one query in flight and a core free, so loaded servers use none.
+    public var queryHelpers: Int = 1
     /// The job directory in effect: `jobFilesDir`, or `<dataDir>/jobs`.
     public var jobFilesDirectory: String { jobFilesDir ?? "\(dataDir)/jobs" }
     public init(

@@ -19,6 +19,7 @@
 import Dispatch
 import PPRCore
 import PPRWire
+import Synchronization
 
 /// The index version queries read, and the walk parameters it was built with.
 public struct ActiveIndex: Equatable, Sendable {
@@ -45,15 +46,23 @@ final class QueryExecutor: Sendable {
     private let combineEntryBudget: Int
     private let scratch: ScratchPool
     private let cpu = BlockingQueue(label: "powerwalk.coordinator.query", concurrent: true)
+    /// Rounds being answered now (expanding, combining or merging).
+    private let inFlight = RoundCount()
 
-    init(graph: CSRGraph, config: ServiceConfig, shards: ShardConnections) {
+    /// `cores`: the process's cores; the query threads count themselves busy in it (`ScratchPool`), and a
+    /// query's expand borrows `coordinator.queryHelpers` helpers from it while it is the only round in flight.
+    init(graph: CSRGraph, config: ServiceConfig, shards: ShardConnections, cores: IdleCores = .process) {
         self.graph = graph
         partition = config.partition
         defaults = config.query
         self.shards = shards
         combineDeadline = .milliseconds(config.deadlines.combineMillis)
         combineEntryBudget = config.limits.combineEntries
-        scratch = ScratchPool(graph: graph, capacity: min(4, config.coordinator.concurrency))
+        let threads = cores.pushThreads(count: 1 + config.coordinator.queryHelpers) { [inFlight] in
+            inFlight.value.load(ordering: .relaxed) <= 1
+        }
+        scratch = ScratchPool(
+            graph: graph, threads: threads, cores: cores, capacity: min(4, config.coordinator.concurrency))
     }
 
     /// Answers `requests` against `index`; `responses[i]` answers `requests[i]`.
@@ -80,6 +89,8 @@ final class QueryExecutor: Sendable {
     private func answerGroup(
         _ queries: ArraySlice<ResolvedQuery>, index: ActiveIndex, started: ContinuousClock.Instant
     ) async throws(WireError) -> [QueryResponse] {
+        inFlight.value.add(1, ordering: .relaxed)
+        defer { inFlight.value.subtract(1, ordering: .relaxed) }
         let walk = index.walk
         let (pool, partition) = (scratch, partition)
         let budget = combineEntryBudget
@@ -165,4 +176,9 @@ final class QueryExecutor: Sendable {
         }
         return results
     }
+}
+
+/// The rounds a `QueryExecutor` is answering now (a class: its expand threads' gate reads it).
+private final class RoundCount: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -20,13 +20,13 @@ final class QueryScratch: @unchecked Sendable {
     private var accumulator: [Double]
     /// Vertices whose accumulator slot may be non-zero (may repeat).
     private var touched: [VertexIndex] = []
-    /// Dense merges: per vertex, the first partial sum with a non-zero value (see `mergeDense`).
-    private var firstPartial: [UInt8]
+    /// Dense merges: vertices first touched by each partial sum after the first (see `mergeDense`).
+    private var later: [[VertexIndex]] = []
 
-    init(graph: CSRGraph) {
-        decomposition = Decomposition(graph: graph)
+    /// Scratch whose expand step uses `threads` (split by `bands`, the graph's layout built once per graph).
+    init(graph: CSRGraph, threads: PushThreads = .single, bands: TargetBands? = nil) {
+        decomposition = Decomposition(graph: graph, threads: threads, bands: bands)
         accumulator = [Double](repeating: 0, count: graph.vertexCount)
-        firstPartial = [UInt8](repeating: 0, count: graph.vertexCount)
     }
 
     /// The expand step of `query` (DESIGN §2) on this scratch, for an index built with `walk` (its alpha, and its
@@ -59,13 +59,13 @@ final class QueryScratch: @unchecked Sendable {
             swap(&accumulator, &self.accumulator)
             swap(&touched, &self.touched)
         }
-        if !partials.isEmpty, partials.count < Int(UInt8.max), partials.allSatisfy({ !$0.sum.dense.isEmpty }) {
-            var first: [UInt8] = []
-            swap(&first, &firstPartial)
-            defer { swap(&first, &firstPartial) }
+        if !partials.isEmpty, partials.allSatisfy({ !$0.sum.dense.isEmpty }), Self.isAscending(pushed) {
+            var later: [[VertexIndex]] = []
+            swap(&later, &self.later)
+            defer { swap(&later, &self.later) }
             return try Self.mergeDense(
                 pushed: pushed, partials: partials, topK: topK, excluded: excluded, statistics: statistics, walk: walk,
-                accumulator: &accumulator, firstPartial: &first)
+                accumulator: &accumulator, later: &later)
         }
         return try Self.merge(
             pushed: pushed, partials: partials, topK: topK, excluded: excluded, statistics: statistics, walk: walk,
@@ -139,49 +139,149 @@ final class QueryScratch: @unchecked Sendable {
         return answer(entries, total: total, spread: spread, topK: topK, excluded: excluded, statistics, walk)
     }
 
-    /// `merge` when every partial sum is dense: the same additions in the same order as the sparse path, as
-    /// whole-vector passes with no per-vertex branches (no touched list: the answer is scanned).
+    /// `merge` when every partial sum is dense: the same additions in the same order as the sparse path, in
+    /// one fused pass over the vertices (checks, sums, spread, pushed mass, total), then one scaling pass and
+    /// the top k of the dense vector (no list of entries).
     ///
     /// Equality with the sparse path: the sparse path adds shard by shard into a zero slot and skips zeros;
     /// adding a zero to a non-negative double changes no bit, so slot `x` ends as `((0 + d0) + d1) + ...`
-    /// either way. Its spread sums `sqrt` over the touched list, in the order vertices were first touched:
-    /// by first shard with a non-zero value, ascending within a shard. `firstPartial` records that shard,
-    /// and one pass per shard adds the same terms in that order (adding `+0.0` elsewhere changes no bit).
-    /// The accumulator is all zero again on return; `firstPartial` holds garbage.
+    /// either way. Its spread sums `sqrt` over the touched list, in the order vertices were first touched: by
+    /// first shard with a non-zero value, ascending within a shard. The fused pass adds the terms of vertices
+    /// first touched by shard 0 as it goes and lists the others by shard (`later`), added after it in that
+    /// order. `pushed` (ascending, each vertex once: `Expansion`) is scattered first, so the pass adds it last
+    /// to each slot as the sparse path does (`v + (0 + p) == v + p`). The total sums the positive slots in
+    /// ascending order (as `listed`), and the top k of the scaled vector are those of the scaled entries.
+    /// The accumulator is all zero again on return.
     private static func mergeDense(
         pushed: [WeightedVertex], partials: [(shard: ShardID, sum: PartialSum)], topK: Int, excluded: ExcludedSet,
         statistics: Expansion.Statistics, walk: WalkParameters, accumulator: inout [Double],
-        firstPartial: inout [UInt8]
+        later: inout [[VertexIndex]]
     ) throws(WireError) -> (top: [ScoredVertex], errorEstimate: Double) {
         let vertexCount = accumulator.count
-        for (shard, sum) in partials { try checkDense(sum.dense, from: shard, vertexCount: vertexCount) }
+        for (shard, sum) in partials where sum.dense.count != vertexCount {
+            throw WireError(.internal, "\(shard) returned \(sum.dense.count) dense sums for \(vertexCount) vertices")
+        }
         defer { accumulator.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-        let none = UInt8(partials.count)
-        firstPartial.withUnsafeMutableBufferPointer { $0.update(repeating: none) }
-        var dense = accumulator.mutableSpan
-        var first = firstPartial.mutableSpan
-        for (index, (_, sum)) in partials.enumerated() {
-            let values = sum.dense.span
-            let mark = UInt8(index)
-            for x in 0..<vertexCount {
-                let value = values[unchecked: x]
-                // Non-zero tested on the bits (the values are valid, so never NaN): no branch per slot.
-                let fresh = first[unchecked: x] == none && value.bitPattern << 1 != 0
-                first[unchecked: x] = fresh ? mark : first[unchecked: x]
-                dense[unchecked: x] += value
-            }
-        }
+        if later.count < partials.count { later = [[VertexIndex]](repeating: [], count: partials.count) }
+        var listed = [Int](repeating: 0, count: partials.count)
         var spread = 0.0
-        for index in partials.indices {
-            let mark = UInt8(index)
-            for x in 0..<vertexCount {
-                let value = dense[unchecked: x]
-                spread += first[unchecked: x] == mark && value > 0 ? value.squareRoot() : 0
+        var total = 0.0
+        var valid = true
+        withDenseBuffers(partials.map(\.sum.dense)[...], []) { values in
+            accumulator.withUnsafeMutableBufferPointer { dense in
+                for entry in pushed { dense[Int(entry.vertex)] += entry.weight }  // checked by the expansion
+                if values.count == 2 {
+                    listed[1] = fusedPass(values[0], values[1], dense, &spread, &total, &valid, &later[1])
+                } else {
+                    for p in later.indices { later[p].removeAll(keepingCapacity: true) }
+                    fusedPass(values, dense, &spread, &total, &valid, &later)
+                    listed = later.map(\.count)
+                }
             }
         }
-        for entry in pushed { dense[unchecked: Int(entry.vertex)] += entry.weight }
-        let (entries, total) = listed(accumulator)
-        return answer(entries, total: total, spread: spread, topK: topK, excluded: excluded, statistics, walk)
+        guard valid else {
+            for (shard, sum) in partials {
+                if let x = firstInvalid(sum.dense) {
+                    throw WireError(
+                        .internal, "\(shard) returned an invalid dense sum (vertex index \(x), score \(sum.dense[x]))")
+                }
+            }
+            throw WireError(.internal, "a shard returned an invalid dense sum")
+        }
+        for p in partials.indices.dropFirst() {
+            for vertex in later[p][..<listed[p]] {
+                var value = 0.0
+                for (_, sum) in partials { value += sum.dense[Int(vertex)] }
+                if value > 0 { spread += value.squareRoot() }
+            }
+        }
+        guard total > 0, total.isFinite else { return ([], 0) }
+        let scale = 1 / total
+        accumulator.withUnsafeMutableBufferPointer { dense in
+            for x in dense.indices { dense[x] *= scale }
+        }
+        let estimate = ErrorEstimate.l1(spread: spread, statistics: statistics, walk: walk, totalMass: total)
+        return (TopK.select(accumulator, k: topK, excluding: excluded), estimate)
+    }
+
+    /// Runs `body` with the buffers of `arrays` (in order) appended to `buffers`.
+    private static func withDenseBuffers(
+        _ arrays: ArraySlice<[Double]>, _ buffers: [UnsafeBufferPointer<Double>],
+        _ body: ([UnsafeBufferPointer<Double>]) -> Void
+    ) {
+        guard let first = arrays.first else { return body(buffers) }
+        first.withUnsafeBufferPointer { withDenseBuffers(arrays.dropFirst(), buffers + [$0], body) }
+    }
+
+    /// The fused pass of `mergeDense` for two partial sums `a` and `b` (each `dense.count` long); `dense`
+    /// holds the pushed mass and receives the merged answer. Vertices first touched by `b` are written to the
+    /// front of `laterB` (kept `dense.count` long); returns how many.
+    /// No branch per slot (the touched slots are scattered, so branches would mispredict): terms that do not
+    /// count are added as `+0.0`, which changes no bit of a sum of non-negative numbers.
+    private static func fusedPass(
+        _ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, _ dense: UnsafeMutableBufferPointer<Double>,
+        _ spread: inout Double, _ total: inout Double, _ valid: inout Bool, _ laterB: inout [VertexIndex]
+    ) -> Int {
+        let count = dense.count
+        var listed = 0
+        var (s, t) = (spread, total)
+        // Valid slots are finite numbers >= 0: bit patterns below +infinity's, or -0.0 (read as 0).
+        var highest: UInt64 = 0
+        if laterB.count < count { laterB = [VertexIndex](repeating: 0, count: count) }
+        laterB.withUnsafeMutableBufferPointer { later in
+            for x in 0..<count {
+                let (u, v) = (a[x], b[x])
+                let (ubits, vbits) = (u.bitPattern, v.bitPattern)
+                highest = max(highest, ubits == negativeZero ? 0 : ubits, vbits == negativeZero ? 0 : vbits)
+                var value = 0.0
+                value += u
+                value += v
+                let byA = ubits << 1 != 0
+                let byB = !byA && vbits << 1 != 0
+                s += byA && value > 0 ? value.squareRoot() : 0
+                later[listed] = VertexIndex(truncatingIfNeeded: x)
+                listed &+= byB ? 1 : 0
+                let merged = value + dense[x]
+                dense[x] = merged
+                t += merged  // >= 0 when valid: +0.0 adds nothing
+            }
+        }
+        valid = valid && highest < Double.infinity.bitPattern
+        (spread, total) = (s, t)
+        return listed
+    }
+
+    /// The bit pattern of -0.0 (a valid slot: `-0.0 >= 0`).
+    private static let negativeZero = (-0.0).bitPattern
+
+    /// The fused pass of `mergeDense` for any number of partial sums (see the two-sum one).
+    private static func fusedPass(
+        _ values: [UnsafeBufferPointer<Double>], _ dense: UnsafeMutableBufferPointer<Double>,
+        _ spread: inout Double, _ total: inout Double, _ valid: inout Bool, _ later: inout [[VertexIndex]]
+    ) {
+        for x in 0..<dense.count {
+            var value = 0.0
+            var first = -1
+            for (p, partial) in values.enumerated() {
+                let u = partial[x]
+                valid = valid && u >= 0 && u.isFinite
+                if first < 0, u.bitPattern << 1 != 0 { first = p }
+                value += u
+            }
+            if first == 0 {
+                if value > 0 { spread += value.squareRoot() }
+            } else if first > 0 {
+                later[first].append(VertexIndex(truncatingIfNeeded: x))
+            }
+            let merged = value + dense[x]
+            dense[x] = merged
+            if merged > 0 { total += merged }
+        }
+    }
+
+    /// Whether `entries` lists strictly ascending vertices (each once), as `Expansion.pushed` does.
+    private static func isAscending(_ entries: [WeightedVertex]) -> Bool {
+        zip(entries, entries.dropFirst()).allSatisfy { $0.vertex < $1.vertex }
     }
 
     /// Refuses a dense partial sum of the wrong length or with a slot that is not a finite number >= 0.
@@ -238,19 +338,27 @@ final class QueryScratch: @unchecked Sendable {
 /// A few `QueryScratch` objects shared by concurrent requests (at most `capacity` are kept).
 final class ScratchPool: Sendable {
     private let graph: CSRGraph
+    private let threads: PushThreads
+    private let bands: TargetBands?
+    private let cores: IdleCores
     private let capacity: Int
     private let idle = Mutex<[QueryScratch]>([])
 
-    init(graph: CSRGraph, capacity: Int) {
+    /// Scratch whose expand steps use `threads` (one band layout shared by all); users count busy in `cores`.
+    init(graph: CSRGraph, threads: PushThreads = .single, cores: IdleCores = .never, capacity: Int) {
         self.graph = graph
+        self.threads = threads
+        bands = threads.count > 1 ? TargetBands(graph: graph) : nil
+        self.cores = cores
         self.capacity = max(1, capacity)
     }
 
-    /// Runs `body` with a scratch taken from the pool (a new one when all are busy), then returns it.
+    /// Runs `body` with a scratch taken from the pool (a new one when all are busy), then returns it. The
+    /// calling thread counts as busy in the pool's `IdleCores` meanwhile (it expands or merges: CPU work).
     func withScratch<R>(_ body: (QueryScratch) throws(WireError) -> R) throws(WireError) -> R {
-        let scratch = idle.withLock { $0.popLast() } ?? QueryScratch(graph: graph)
+        let scratch = idle.withLock { $0.popLast() } ?? QueryScratch(graph: graph, threads: threads, bands: bands)
         defer { idle.withLock { if $0.count < capacity { $0.append(scratch) } } }
-        return try body(scratch)
+        return try cores.working { () throws(WireError) in try body(scratch) }
     }
 }
 

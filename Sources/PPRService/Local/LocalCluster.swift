@@ -38,7 +38,7 @@ public final class LocalCluster: Sendable {
             config: config, shards: Array(config.shards.indices),
             options: WorkerOptions(
                 contexts: max(2, config.coordinator.concurrency / 2), workerVersion: softwareVersion,
-                gate: workerGate),
+                gate: workerGate, combineHelpers: config.coordinator.queryHelpers),
             logger: logger)
         do {
             let coordinator = try Coordinator.open(config: config, softwareVersion: softwareVersion, logger: logger)

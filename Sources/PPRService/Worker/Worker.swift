@@ -15,12 +15,19 @@ public struct WorkerOptions: Sendable {
     public var workerVersion: String
     /// Every request of every shard passes through it (metrics; drained on graceful shutdown).
     public var gate: RequestGate
+    /// Helper threads a single-query combine may borrow while it is the shard's only combine and a core of
+    /// the process is idle (`IdleCores`; 0 = none).
+    public var combineHelpers: Int
 
     /// Options with `contexts` serving loops per shard.
-    public init(contexts: Int = 8, workerVersion: String = "unknown", gate: RequestGate = RequestGate(role: "worker")) {
+    public init(
+        contexts: Int = 8, workerVersion: String = "unknown", gate: RequestGate = RequestGate(role: "worker"),
+        combineHelpers: Int = 1
+    ) {
         self.contexts = contexts
         self.workerVersion = workerVersion
         self.gate = gate
+        self.combineHelpers = combineHelpers
     }
 }
 
@@ -137,6 +144,7 @@ public final class Worker: Sendable {
         }
         return WorkerShard(
             id: ShardID(number), shardCount: config.shards.count, graph: graph, store: store,
-            workerVersion: options.workerVersion, logger: logger, maxCombineFrontiers: config.limits.combineEntries)
+            workerVersion: options.workerVersion, logger: logger, maxCombineFrontiers: config.limits.combineEntries,
+            combineHelpers: options.combineHelpers)
     }
 }

@@ -52,12 +52,18 @@ public final class WorkerShard: Sendable {
     /// Most frontiers (queries) one combine request may carry: the coordinator's `limits.combineEntries`
     /// bounds its rounds the same way (every query brings at least one entry).
     let maxCombineFrontiers: Int
+    /// Helpers a single-frontier combine borrows from the process's idle cores while it is the shard's only
+    /// combine in flight (`WorkerOptions.combineHelpers`).
+    let combineHelpers: Int
+    /// Single-frontier combines being answered now.
+    let combinesInFlight = Atomic<Int>(0)
 
     init(
         id: ShardID, shardCount: Int, graph: LoadedGraph, store: FingerprintStore, workerVersion: String,
-        logger: Logger, maxCombineFrontiers: Int = Limits().combineEntries
+        logger: Logger, maxCombineFrontiers: Int = Limits().combineEntries, combineHelpers: Int = 1
     ) {
         self.maxCombineFrontiers = maxCombineFrontiers
+        self.combineHelpers = max(0, combineHelpers)
         self.id = id
         self.shardCount = shardCount
         self.graph = graph
@@ -123,11 +129,19 @@ public final class WorkerShard: Sendable {
         let frontiers = request.frontiers
         let result: (partialSums: [PartialSum], fingerprintsRead: Int)
         if frontiers.count == 1 {
-            // The online path: a pooled dense vector instead of a fresh O(n) allocation per request.
-            let (pool, dense) = (combineScratch, request.denseReplies)
+            // The online path: a pooled dense vector instead of a fresh O(n) allocation per request; helpers
+            // from idle cores while this is the shard's only combine (the sums do not depend on them).
+            let alone = combinesInFlight.add(1, ordering: .relaxed).newValue == 1
+            defer { combinesInFlight.subtract(1, ordering: .relaxed) }
+            var tuned = reader
+            tuned.combineThreads = alone ? 1 + combineHelpers : 1
+            tuned.combineCores = .process
+            let (pool, dense, cores, combiner) = (combineScratch, request.denseReplies, IdleCores.process, tuned)
             result = try await blocking(executor) {
-                let (sum, read) = try pool.withVector(count: reader.manifest.vertexCount) { scratch in
-                    try Self.combineOne(frontiers[0], reader: reader, scratch: &scratch, denseReply: dense)
+                let (sum, read) = try cores.working {
+                    try pool.withVector(count: combiner.manifest.vertexCount) { scratch in
+                        try Self.combineOne(frontiers[0], reader: combiner, scratch: &scratch, denseReply: dense)
+                    }
                 }
                 return ([sum], read)
             }
