@@ -126,24 +126,30 @@ struct ServiceBenchmark: AsyncParsableCommand {
         _ = try await probes.sequential(draw(min(20, queries)), client: client)  // warm-up: pages, connections
 
         let lentBefore = IdleCores.process.helpersLent
+        QueryPhases.process.reset()
         let single = try await probes.sequential(draw(queries), client: client)
+        let singlePhases = QueryPhases.process.medians()
         let lentSingle = IdleCores.process.helpersLent - lentBefore
         let (singleClient, singleServer) = single.summary()
         row("1 client", singleClient)
         row("1 client server", singleServer)
         row("1 client q/s", rate(queries, .milliseconds(single.client.reduce(0, +))))
         row("1 client helpers", "\(lentSingle) expand/combine steps got a helper thread (\(queries) queries)")
+        row("1 client phases", phaseMedians(singlePhases))
         // The one-at-a-time baseline of the speed-ups below: mean client time of one query.
         let baseline = single.client.reduce(0, +) / Double(queries)
         row("Fingerprints", "\(single.fingerprints / queries) per query (mean)")
 
         let lentMany = IdleCores.process.helpersLent
+        QueryPhases.process.reset()
         let (many, wall) = try await probes.concurrent(draw(queries), clients: clients)
+        let manyPhases = QueryPhases.process.medians()
         let (manyClient, manyServer) = many.summary()
         row("\(clients) clients", manyClient)
         row("\(clients) clients server", manyServer)
         row("\(clients) clients q/s", "\(rate(queries, wall)) (\(queries) queries in \(seconds(wall)) s)")
         row("\(clients) clients helpers", "\(IdleCores.process.helpersLent - lentMany) steps got a helper thread")
+        row("\(clients) clients phases", phaseMedians(manyPhases))
 
         let sources = draw(batchSources)
         // Inside the cluster's job directory (`ServiceConfig.local`: DATA-DIR/jobs), the only place jobs use.
@@ -199,6 +205,11 @@ struct ServiceBenchmark: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// "expand 2.900 ms, shards 4.100 ms, ...": the median of each step (`QueryPhases`), milliseconds.
+func phaseMedians(_ medians: [(phase: QueryPhases.Phase, median: Duration, count: Int)]) -> String {
+    medians.map { "\($0.phase) \(fixed(milliseconds($0.median), 3))" }.joined(separator: ", ") + " ms (medians)"
 }
 
 /// "N× the one-at-a-time time per source (X ms vs Y ms)".

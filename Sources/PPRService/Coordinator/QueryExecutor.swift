@@ -94,9 +94,13 @@ final class QueryExecutor: Sendable {
         let walk = index.walk
         let (pool, partition) = (scratch, partition)
         let budget = combineEntryBudget
+        let phases = QueryPhases.process
+        let queued = ContinuousClock.now
         let expansions = try await cpu.run {
             () throws(WireError) -> [Expansion] in
-            try pool.withScratch { scratch throws(WireError) in
+            let start = phases.record(.expandWait, since: queued)
+            defer { phases.record(.expand, since: start) }
+            return try pool.withScratch { scratch throws(WireError) in
                 var expansions: [Expansion] = []
                 var entries = 0
                 // Queries join the round until their frontiers reach the budget, so a round exceeds it by at
@@ -110,10 +114,14 @@ final class QueryExecutor: Sendable {
             }
         }
         let group = Array(queries.prefix(expansions.count))
+        let sent = ContinuousClock.now
         let sums = try await combine(expansions.map { $0.frontier(partitionedBy: partition) }, version: index.version)
+        let merging = phases.record(.shards, since: sent)
         let results = try await cpu.run {
             () throws(WireError) -> [(top: [ScoredVertex], errorEstimate: Double)] in
-            try pool.withScratch { scratch throws(WireError) in
+            let start = phases.record(.mergeWait, since: merging)
+            defer { phases.record(.merge, since: start) }
+            return try pool.withScratch { scratch throws(WireError) in
                 var results: [(top: [ScoredVertex], errorEstimate: Double)] = []
                 for (i, query) in group.enumerated() {
                     let partials = sums.indices.compactMap { s in sums[s].map { (ShardID(s), $0[i]) } }

@@ -137,7 +137,11 @@ public final class WorkerShard: Sendable {
             tuned.combineThreads = alone ? 1 + combineHelpers : 1
             tuned.combineCores = .process
             let (pool, dense, cores, combiner) = (combineScratch, request.denseReplies, IdleCores.process, tuned)
+            let queued = ContinuousClock.now
             result = try await blocking(executor) {
+                let phases = QueryPhases.process
+                let start = phases.record(.combineWait, since: queued)
+                defer { phases.record(.combine, since: start) }
                 let (sum, read) = try cores.working {
                     try pool.withVector(count: combiner.manifest.vertexCount) { scratch in
                         try Self.combineOne(frontiers[0], reader: combiner, scratch: &scratch, denseReply: dense)
