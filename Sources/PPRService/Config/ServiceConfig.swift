@@ -72,8 +72,9 @@ public struct CoordinatorConfig: Equatable, Sendable {
     /// inside it; nil = `<dataDir>/jobs`. See `jobFilesDirectory`.
     public var jobFilesDir: String?
     /// Helper threads one query may borrow while cores are idle (`coordinator.queryHelpers`, 0 = none): the
-    /// coordinator's expand step, and in an all-in-one cluster the workers' combine (`IdleCores`). A helper
-    /// starts only when this process has one query in flight and a core free, so loaded servers use none.
+    /// coordinator's expand step, and in an all-in-one cluster the workers' combine (`IdleCores`; separate
+    /// worker processes take `WorkerOptions.combineHelpers`). A helper starts only when this process has one
+    /// query in flight and a core of the host is free, so loaded servers use none.
     public var queryHelpers: Int = 1
     /// The job directory in effect: `jobFilesDir`, or `<dataDir>/jobs`.
     public var jobFilesDirectory: String { jobFilesDir ?? "\(dataDir)/jobs" }
