@@ -5,7 +5,7 @@
 // sparse vector and one exact mass per query, so only partial sums cross the network.
 //
 // Every field is range-checked before use (block size, vertices, weights, eps, levels, prune ratio,
-// candidates). Memory: the block buffers (BlockDecomposition, bounded by its capacity and the graph) come
+// smoothing steps, candidates). Memory: the block buffers (BlockDecomposition, bounded by its capacity and the graph) come
 // from a small pool, at most `BlockScratchPool.idleLimit` kept between requests.
 import Foundation
 import PPRCore
@@ -25,6 +25,12 @@ extension WorkerShard {
         }
         guard block.pruneRatio.isFinite, block.pruneRatio >= 0, block.pruneRatio <= 1 else {
             throw WireError(.invalidArgument, "\(id): prune ratio \(block.pruneRatio) must be in 0 ... 1")
+        }
+        guard EngineLimits.smoothingSteps.contains(block.smoothingSteps) else {
+            throw WireError(
+                .invalidArgument,
+                "\(id): block smoothing steps \(block.smoothingSteps) must be in "
+                    + EngineLimits.text(EngineLimits.smoothingSteps))
         }
         var collected: [Personalization] = []
         collected.reserveCapacity(block.queries.count)
@@ -46,6 +52,7 @@ extension WorkerShard {
         let graph = self.graph.graph
         let (eps, levels, ratio) = (block.eps, block.maxLevels, block.pruneRatio)
         let (sampleBelow, lowDegreeFactor) = (block.sampleBelow, block.lowDegreeFactor)
+        let steps = block.smoothingSteps
         let alpha = reader.manifest.restartProbability
         // The index's walks per vertex set the thresholds and the combine weights (`WalkBudget`).
         let walkBudget = WalkBudget(parameters: reader.manifest.walkParameters, graph: graph)
@@ -59,8 +66,10 @@ extension WorkerShard {
                     sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
             } body: { expanded in
                 let matrix = try pool.matrix(of: reader)
+                let equationStep = steps > 0 ? pool.equationStep(graph: graph) : nil
                 let combined = try reader.combineBlock(
-                    expanded, candidates: candidates, pruneRatio: ratio, matrix: matrix)
+                    expanded, candidates: candidates, pruneRatio: ratio, matrix: matrix, smoothingSteps: steps,
+                    equationStep: equationStep)
                 return (combined, expanded.statistics)
             }
         }
@@ -89,8 +98,20 @@ final class BlockScratchPool: Sendable {
     private let cached = Mutex<BlockMatrix?>(nil)
     /// Serialises building the matrix (so two first blocks do not both decode the shard).
     private let building = Mutex<Void>(())
+    /// The transposed graph of the PPR-equation steps (built on the first block that asks for steps).
+    private let stepper = Mutex<BlockEquationStep?>(nil)
 
     init() {}
+
+    /// The graph's `BlockEquationStep` (one per worker shard: its graph never changes).
+    func equationStep(graph: CSRGraph) -> BlockEquationStep {
+        stepper.withLock { cached in
+            if let cached, cached.vertexCount == graph.vertexCount { return cached }
+            let built = BlockEquationStep(graph: graph)
+            cached = built
+            return built
+        }
+    }
 
     /// The shard's matrix for `reader`'s version, built on first use; nil when it would exceed
     /// `BlockMatrix.maxCachedEntries` (blocks then decode their own frontier).
