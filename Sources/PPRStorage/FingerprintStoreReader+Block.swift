@@ -20,13 +20,23 @@
 //    part of at least `theta_q / shards` on some shard, so with `pruneRatio <= 1 / shards` it is always
 //    sent, and its score lacks at most `shards * pruneRatio * theta_q`. `pruneRatio == 0` sends every
 //    non-zero entry (exact).
+// 5. Steps (`smoothingSteps` > 0, issue 6's smoothing in the block path): before step 4, the tile's share
+//    (fingerprint sums plus owned pushed mass) is stepped by the PPR equation (`BlockEquationStep`, a
+//    pull over the in-edges, 16 lanes at a time). M is linear, so the shards' stepped shares add up to
+//    the stepped answer, and mass-preserving, so `mass` is unchanged (it is summed after the steps).
+//    `theta_q` is then the candidates-th largest value of this shard's stepped share alone (M is
+//    non-negative: M^k(share) <= M^k(answer) everywhere; the other shards' pushed mass would need its
+//    own steps), so it stays a lower bound and the pruning guarantee holds; it is looser, so more entries
+//    are sent (measured: 11.4k -> 16.1k per query, see README "Shared decomposition"). `spread` (for
+//    `ErrorEstimate`) stays that of the unstepped fingerprint sums.
 //
 // Memory: the decode table and the matrix (16 bytes per entry of the owned frontier fingerprints, and 12
 // per segment: at most one per entry), per call a compact buffer of 64 bytes per owned source and an
 // accumulator of 64 bytes per graph vertex (one 16-query tile at a time, whatever the block width), and
-// the sent entries of one 16-query tile. The block itself is only read, so several shards of one
-// process may combine the same block at once. Blocking: LMDB reads and CPU work; run it off the
-// cooperative pool.
+// the sent entries of one 16-query tile; with steps, one more set of 64 bytes per graph vertex (the
+// steps' second buffer) and the transposed graph (`BlockEquationStep`, built once per worker shard).
+// The block itself is only read, so several shards of one process may combine the same block at once.
+// Blocking: LMDB reads and CPU work; run it off the cooperative pool.
 import LMDB
 import PPRCore
 

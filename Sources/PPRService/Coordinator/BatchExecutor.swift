@@ -15,9 +15,15 @@
 // Accuracy: the expansion and the sums are those of a single query up to rounding (Float sums). With
 // `pruneRatio` r, a shard leaves out values below r * theta (theta: a lower bound on the query's
 // (k + excluded)-th score), so a top vertex is always found and a score lacks at most shards * r * theta.
+// Steps of the PPR equation (`QueryParameters.smoothingSteps`, sent as the block's smoothing steps, so a
+// block holds queries with the same steps): each shard steps its own share before pruning; the step is
+// linear, so the merge below is unchanged. The error estimate keeps its unstepped formula (spread of
+// the fingerprint sums) for now.
 // Memory: per worker, `blocksInFlight` block buffers of `vertexCount * blockSize * 28` bytes (blockSize
 // from BlockDecomposition.capacity: 64 below 150k vertices, narrower beyond); on the coordinator, the
-// replies of the blocks in flight. Neither grows with the batch's length.
+// replies of the blocks in flight. With steps, each combine call also holds one more set of 64 bytes per
+// vertex, and each worker shard the transposed graph (BlockEquationStep). None of it grows with the
+// batch's length.
 import PPRCore
 import PPRWire
 
