@@ -34,7 +34,7 @@
 // per segment: at most one per entry), per call a compact buffer of 64 bytes per owned source and an
 // accumulator of 64 bytes per graph vertex (one 16-query tile at a time, whatever the block width), and
 // the sent entries of one 16-query tile; with steps, one more set of 64 bytes per graph vertex (the
-// steps' second buffer) and the transposed graph (`BlockEquationStep`, built once per worker shard).
+// steps' second buffer) and the transposed graph (`BlockEquationStep`, built once per graph and process).
 // The block itself is only read, so several shards of one process may combine the same block at once.
 // Blocking: LMDB reads and CPU work; run it off the cooperative pool.
 import LMDB

@@ -22,7 +22,7 @@
 // Memory: per worker, `blocksInFlight` block buffers of `vertexCount * blockSize * 28` bytes (blockSize
 // from BlockDecomposition.capacity: 64 below 150k vertices, narrower beyond); on the coordinator, the
 // replies of the blocks in flight. With steps, each combine call also holds one more set of 64 bytes per
-// vertex, and each worker shard the transposed graph (BlockEquationStep). None of it grows with the
+// vertex, and each worker process the transposed graph (BlockEquationStep). None of it grows with the
 // batch's length.
 import PPRCore
 import PPRWire
