@@ -98,6 +98,7 @@ struct BlockBenchmark: ParsableCommand {
             let combined = Self.cpu() - combineStart
             block.reset()
             let sent = results.reduce(0) { $0 + $1.vertices.count }
+            if ratio == 0 { shareDensity(results, vertexCount: graph.vertexCount, steps: steps) }
             row(
                 "Ratio \(ratio)",
                 "CPU: expand \(fixed(expanded, 3)) s (\(edgesPushed / capacity) edges/query, "
@@ -137,6 +138,30 @@ struct BlockBenchmark: ParsableCommand {
         {
             row(label, value)
         }
+    }
+
+    /// How dense one shard's unpruned shares are (what a push over the forward edges from the non-zero
+    /// rows could skip): the vertices non-zero in a query's share, and in at least one lane of a 16-query
+    /// row tile (a step pulls or pushes whole rows).
+    private func shareDensity(_ results: [BlockShardResult], vertexCount: Int, steps: Int) {
+        var perQuery = 0
+        var perTile = 0
+        var tiles = 0
+        for first in stride(from: 0, to: results.count, by: 16) {
+            var union = Set<VertexIndex>()
+            for result in results[first..<min(results.count, first + 16)] {
+                perQuery += result.vertices.count
+                union.formUnion(result.vertices)
+            }
+            perTile += union.count
+            tiles += 1
+        }
+        let n = Double(max(1, vertexCount))
+        row(
+            "Share density",
+            "\(fixed(Double(perQuery) / Double(max(1, results.count)) / n, 3)) of the vertices per query, "
+                + "\(fixed(Double(perTile) / Double(max(1, tiles)) / n, 3)) per 16-query tile "
+                + "(unpruned, \(steps) steps)")
     }
 
     /// The steps alone: one step of every 16-query tile of the block on dense rows (a share's worst case),
