@@ -4330,7 +4330,7 @@ const ProtobufCMessageDescriptor ppr__v1__frontier__descriptor =
   (ProtobufCMessageInit) ppr__v1__frontier__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[9] =
+static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[10] =
 {
   {
     "index_version",
@@ -4440,6 +4440,18 @@ static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "block_smoothing_steps",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__CombineRequest, block_smoothing_steps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__combine_request__field_indices_by_name[] = {
   3,   /* field[3] = block_eps */
@@ -4447,6 +4459,7 @@ static const unsigned ppr__v1__combine_request__field_indices_by_name[] = {
   4,   /* field[4] = block_max_levels */
   2,   /* field[2] = block_queries */
   6,   /* field[6] = block_sample_below */
+  9,   /* field[9] = block_smoothing_steps */
   8,   /* field[8] = dense_replies */
   1,   /* field[1] = frontiers */
   0,   /* field[0] = index_version */
@@ -4456,7 +4469,7 @@ static const ProtobufCIntRange ppr__v1__combine_request__number_ranges[2 + 1] =
 {
   { 1, 0 },
   { 4, 2 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
 {
@@ -4466,7 +4479,7 @@ const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
   "Ppr__V1__CombineRequest",
   "ppr.v1",
   sizeof(Ppr__V1__CombineRequest),
-  9,
+  10,
   ppr__v1__combine_request__field_descriptors,
   ppr__v1__combine_request__field_indices_by_name,
   2,  ppr__v1__combine_request__number_ranges,

@@ -20,13 +20,23 @@
 //    part of at least `theta_q / shards` on some shard, so with `pruneRatio <= 1 / shards` it is always
 //    sent, and its score lacks at most `shards * pruneRatio * theta_q`. `pruneRatio == 0` sends every
 //    non-zero entry (exact).
+// 5. Steps (`smoothingSteps` > 0, issue 6's smoothing in the block path): before step 4, the tile's share
+//    (fingerprint sums plus owned pushed mass) is stepped by the PPR equation (`BlockEquationStep`, a
+//    pull over the in-edges, 16 lanes at a time). M is linear, so the shards' stepped shares add up to
+//    the stepped answer, and mass-preserving, so `mass` is unchanged (it is summed after the steps).
+//    `theta_q` is then the candidates-th largest value of this shard's stepped share alone (M is
+//    non-negative: M^k(share) <= M^k(answer) everywhere; the other shards' pushed mass would need its
+//    own steps), so it stays a lower bound and the pruning guarantee holds; it is looser, so more entries
+//    are sent (measured: 11.4k -> 16.1k per query, see README "Shared decomposition"). `spread` (for
+//    `ErrorEstimate`) stays that of the unstepped fingerprint sums.
 //
 // Memory: the decode table and the matrix (16 bytes per entry of the owned frontier fingerprints, and 12
 // per segment: at most one per entry), per call a compact buffer of 64 bytes per owned source and an
 // accumulator of 64 bytes per graph vertex (one 16-query tile at a time, whatever the block width), and
-// the sent entries of one 16-query tile. The block itself is only read, so several shards of one
-// process may combine the same block at once. Blocking: LMDB reads and CPU work; run it off the
-// cooperative pool.
+// the sent entries of one 16-query tile; with steps, one more set of 64 bytes per graph vertex (the
+// steps' second buffer) and the transposed graph (`BlockEquationStep`, built once per graph and process).
+// The block itself is only read, so several shards of one process may combine the same block at once.
+// Blocking: LMDB reads and CPU work; run it off the cooperative pool.
 import LMDB
 import PPRCore
 
@@ -164,8 +174,13 @@ extension FingerprintStoreReader {
     /// entries the caller will look at for query `q` (sets `theta_q`). Reads `block` only. With a
     /// `matrix` of the whole shard (same version) nothing is decoded; without one, the owned frontier
     /// vertices are decoded for this block.
+    ///
+    /// With `smoothingSteps` > 0 each query's share (fingerprint sums plus owned pushed mass) is stepped by
+    /// the PPR equation that many times (`equationStep`, built here when nil) before its mass, its bound
+    /// `theta_q` and its sent entries are taken; `spread` stays that of the unstepped fingerprint sums.
     public func combineBlock(
-        _ block: BlockDecomposition, candidates: [Int], pruneRatio: Double, matrix cached: BlockMatrix? = nil
+        _ block: BlockDecomposition, candidates: [Int], pruneRatio: Double, matrix cached: BlockMatrix? = nil,
+        smoothingSteps: Int = 0, equationStep: BlockEquationStep? = nil
     ) throws(StoreError) -> (results: [BlockShardResult], fingerprintsRead: Int) {
         let width = block.width
         let stride = block.stride
@@ -199,6 +214,13 @@ extension FingerprintStoreReader {
                 others.append(Int32(x))
             }
         }
+        // After steps, the share is read on every vertex (a step spreads it along the edges). Its bound
+        // theta_q is then taken on this shard's stepped share alone: M is non-negative, so M^k(share) is at
+        // most M^k(answer) everywhere, while the other shards' pushed mass would have to be stepped too.
+        let steps = max(0, smoothingSteps)
+        let stepper = steps > 0 ? (equationStep ?? BlockEquationStep(graph: block.graph)) : nil
+        let stepped: [Int32] = steps > 0 ? (0..<Int32(vertexCount)).map { $0 } : []
+        if steps > 0 { others = [] }
         var results = [BlockShardResult](repeating: BlockShardResult(), count: width)
         // One 16-query tile at a time: its frontier rows are copied into a compact buffer (source d at
         // d * 16), then summed target tile by target tile into a dense accumulator of 16 lanes per vertex
@@ -209,6 +231,9 @@ extension FingerprintStoreReader {
         defer { live.deallocate() }
         let acc = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: max(1, vertexCount))
         defer { acc.deallocate() }
+        // The steps' second set of rows (only with steps).
+        let spare = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: steps > 0 ? max(1, vertexCount) : 1)
+        defer { spare.deallocate() }
         for t in 0..<stride / 16 {
             let lanes = min(16, width - t * 16)
             // Owned frontier vertices per query: the non-zero lanes (rows of vertices outside the
@@ -231,6 +256,18 @@ extension FingerprintStoreReader {
                 if rowFlags[i] & RowFlags.entry != 0 { spread += widened(acc[x].squareRoot()) }
                 if rowFlags[i] & RowFlags.ownKept != 0 { acc[x] += keptRow(block, x, t) }
             }
+            // The share's rows, stepped when asked (then every vertex is a row, none flagged otherKept).
+            var share = acc
+            var scanRows = rows
+            var scanFlags = rowFlags
+            if let stepper {
+                let first = t * 16
+                share = stepper.apply(
+                    acc, spare: spare, steps: steps, personalizations: block.personalizations[first..<first + lanes],
+                    alpha: manifest.restartProbability)
+                scanRows = stepped
+                scanFlags = []
+            }
             // theta_q: the candidates-th largest of pushed(x) + this shard's sum (every shard expanded the
             // whole block, so the pushed mass of other shards' vertices is known here too): each is at most
             // the final score of x, so theta_q is a lower bound on the final candidates-th score.
@@ -248,9 +285,13 @@ extension FingerprintStoreReader {
                         floor[lane] = heaps[lane].floor
                     }
                 }
-                for (i, x32) in rows.enumerated() {
-                    let x = Int(x32)
-                    visit(rowFlags[i] & RowFlags.otherKept != 0 ? acc[x] + keptRow(block, x, t) : acc[x])
+                if scanFlags.isEmpty {
+                    for x32 in scanRows { visit(share[Int(x32)]) }
+                } else {
+                    for (i, x32) in scanRows.enumerated() {
+                        let x = Int(x32)
+                        visit(scanFlags[i] & RowFlags.otherKept != 0 ? acc[x] + keptRow(block, x, t) : acc[x])
+                    }
                 }
                 for x32 in others { visit(keptRow(block, Int(x32), t)) }
                 for lane in 0..<lanes {
@@ -261,8 +302,8 @@ extension FingerprintStoreReader {
             var mass = SIMD16<Double>()
             var sentCount = SIMD16<Int32>()
             var sentRows: [Int32] = []
-            for x32 in rows {
-                let values = acc[Int(x32)]
+            for x32 in scanRows {
+                let values = share[Int(x32)]
                 mass += widened(values)
                 let sent = values .>= limit
                 guard any(sent) else { continue }
@@ -277,7 +318,7 @@ extension FingerprintStoreReader {
             }
             var cursor = [Int](repeating: 0, count: 16)
             for x32 in sentRows {
-                let values = acc[Int(x32)]
+                let values = share[Int(x32)]
                 let sent = values .>= limit
                 for lane in 0..<lanes where sent[lane] {
                     vertexBuffers[lane][cursor[lane]] = VertexIndex(x32)

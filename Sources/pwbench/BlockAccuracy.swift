@@ -62,7 +62,7 @@ struct BlockAccuracy {
     /// `count` of `sources`.
     static func rows(
         graph: CSRGraph, checksum: UInt64, parameters: WalkParameters, knobs: QueryParameters, shards: Int,
-        topK: Int, sources: [VertexIndex], count: Int, directory: URL
+        topK: Int, sources: [VertexIndex], count: Int, smoothingSteps: Int = 0, directory: URL
     ) throws -> [(String, String)] {
         let chosen = Array(sources.prefix(max(1, count)))
         let readers = try (0..<shards).map {
@@ -84,11 +84,24 @@ struct BlockAccuracy {
         let ratio = min(pruneRatio, 1 / Double(shards))
         var pruned: [[BlockShardResult]] = []
         var unpruned: [[BlockShardResult]] = []
+        let stepper = BlockEquationStep(graph: graph)
         for reader in readers {
             let matrix = try reader.blockMatrix(reader.ownedVertices)
-            pruned.append(try reader.combineBlock(block, candidates: candidates, pruneRatio: ratio, matrix: matrix).0)
-            unpruned.append(try reader.combineBlock(block, candidates: candidates, pruneRatio: 0, matrix: matrix).0)
+            pruned.append(
+                try reader.combineBlock(
+                    block, candidates: candidates, pruneRatio: ratio, matrix: matrix, smoothingSteps: smoothingSteps,
+                    equationStep: stepper
+                ).0)
+            unpruned.append(
+                try reader.combineBlock(
+                    block, candidates: candidates, pruneRatio: 0, matrix: matrix, smoothingSteps: smoothingSteps,
+                    equationStep: stepper
+                ).0)
         }
+        let inEdges = InEdges(graph: graph)
+        // Single answers unstepped, then stepped here: the same steps as the block's, whatever the preset.
+        var unstepped = knobs
+        unstepped.smoothingSteps = 0
         let exact = ExactVectors(graph: graph, alpha: parameters.restartProbability)
         var single = DecompositionQuery(graph: graph)
         var batch = BlockAccuracy()
@@ -98,16 +111,24 @@ struct BlockAccuracy {
             let truth = try exact.scores(of: source)
             batch.add(merged(pruned, q, vertexCount: graph.vertexCount), truth)
             full.add(merged(unpruned, q, vertexCount: graph.vertexCount), truth)
-            alone.add(
-                try single.scores(Personalization(source: source), parameters: knobs, fingerprints: whole).0, truth)
+            var answer = try single.scores(
+                Personalization(source: source), parameters: unstepped, fingerprints: whole
+            ).0
+            for _ in 0..<smoothingSteps {
+                answer = PPREquationStep.apply(
+                    answer, personalization: Personalization(source: source), alpha: parameters.restartProbability,
+                    inEdges: inEdges)
+            }
+            alone.add(answer, truth)
         }
         return [
             (
                 "Block accuracy",
-                "\(batch.summary); replies pruned at \(ratio) over \(shards) shards (L1 counts unsent mass)"
+                "\(batch.summary); replies pruned at \(ratio) over \(shards) shards (L1 counts unsent mass), "
+                    + "\(smoothingSteps) steps"
             ),
             ("Block unpruned", full.summary),
-            ("Single accuracy", alone.summary),
+            ("Single accuracy", "\(alone.summary), \(smoothingSteps) steps (PPREquationStep)"),
         ]
     }
 }

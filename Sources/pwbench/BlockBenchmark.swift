@@ -29,6 +29,10 @@ struct BlockBenchmark: ParsableCommand {
     @Option(help: "Expansion threshold (overrides the preset's).") var eps: Double?
     @Option(name: .customLong("max-levels"), help: "Levels T (overrides the preset's).") var maxLevels: Int?
     @Option(
+        name: .customLong("smoothing-steps"),
+        help: "Steps of the PPR equation each shard applies to its share (default: the preset's).")
+    var smoothingSteps: Int?
+    @Option(
         name: .customLong("accuracy-sources"),
         help: "Queries of the block compared with exact PPR, with single queries (0 = none).")
     var accuracySources = 0
@@ -61,7 +65,7 @@ struct BlockBenchmark: ParsableCommand {
         row(
             "Block",
             "\(capacity) queries, shard 0 of \(shards), preset \(preset), eps \(knobs.eps), T \(knobs.maxLevels), "
-                + "k \(topK)")
+                + "k \(topK), \(smoothingSteps ?? knobs.smoothingSteps) steps")
 
         let matrixStart = Self.cpu()
         let matrix = try reader.blockMatrix(reader.ownedVertices)
@@ -69,6 +73,14 @@ struct BlockBenchmark: ParsableCommand {
             "Shard matrix",
             "CPU \(fixed(Self.cpu() - matrixStart, 3)) s, \(matrix.entryCount) entries in \(matrix.tileCount) target tiles (built once per version)"
         )
+        let steps = smoothingSteps ?? knobs.smoothingSteps
+        guard EngineLimits.smoothingSteps.contains(steps) else {
+            throw ValidationError(
+                "--smoothing-steps: \(steps) is not in \(EngineLimits.text(EngineLimits.smoothingSteps))")
+        }
+        let stepStart = Self.cpu()
+        let stepper = BlockEquationStep(graph: graph)
+        row("Step graph", "CPU \(fixed(Self.cpu() - stepStart, 3)) s (transposed once per graph)")
         let block = BlockDecomposition(graph: graph, capacity: capacity)
         for ratio in [0, 1e-3, 1e-2] {
             let expandStart = Self.cpu()
@@ -81,16 +93,19 @@ struct BlockBenchmark: ParsableCommand {
             let keptRows = block.keptRows.count
             let combineStart = Self.cpu()
             let (results, read) = try reader.combineBlock(
-                block, candidates: Array(repeating: topK, count: capacity), pruneRatio: ratio, matrix: matrix)
+                block, candidates: Array(repeating: topK, count: capacity), pruneRatio: ratio, matrix: matrix,
+                smoothingSteps: steps, equationStep: stepper)
             let combined = Self.cpu() - combineStart
             block.reset()
             let sent = results.reduce(0) { $0 + $1.vertices.count }
+            if ratio == 0 { shareDensity(results, vertexCount: graph.vertexCount, steps: steps) }
             row(
                 "Ratio \(ratio)",
                 "CPU: expand \(fixed(expanded, 3)) s (\(edgesPushed / capacity) edges/query, "
                     + "\(keptRows) rows), combine \(fixed(combined, 3)) s (\(read) fingerprints), "
                     + "\(sent / capacity) entries sent/query, reply ~\(sent * 8 / 1024) KiB")
         }
+        stepCost(stepper, queries: queries, alpha: parameters.restartProbability)
         // Single queries on the whole-graph path for comparison (both shards' work: one store of shard 0
         // covers half; the cost per query is what matters).
         var single = Decomposition(graph: graph)
@@ -118,9 +133,58 @@ struct BlockBenchmark: ParsableCommand {
         guard accuracySources > 0 else { return }
         for (label, value) in try BlockAccuracy.rows(
             graph: graph, checksum: checksum, parameters: parameters, knobs: knobs, shards: shards, topK: topK,
-            sources: sources, count: min(accuracySources, capacity), directory: directory)
+            sources: sources, count: min(accuracySources, capacity), smoothingSteps: steps,
+            directory: directory)
         {
             row(label, value)
         }
+    }
+
+    /// How dense one shard's unpruned shares are (what a push over the forward edges from the non-zero
+    /// rows could skip): the vertices non-zero in a query's share, and in at least one lane of a 16-query
+    /// row tile (a step pulls or pushes whole rows).
+    private func shareDensity(_ results: [BlockShardResult], vertexCount: Int, steps: Int) {
+        var perQuery = 0
+        var perTile = 0
+        var tiles = 0
+        for first in stride(from: 0, to: results.count, by: 16) {
+            var union = Set<VertexIndex>()
+            for result in results[first..<min(results.count, first + 16)] {
+                perQuery += result.vertices.count
+                union.formUnion(result.vertices)
+            }
+            perTile += union.count
+            tiles += 1
+        }
+        let n = Double(max(1, vertexCount))
+        row(
+            "Share density",
+            "\(fixed(Double(perQuery) / Double(max(1, results.count)) / n, 3)) of the vertices per query, "
+                + "\(fixed(Double(perTile) / Double(max(1, tiles)) / n, 3)) per 16-query tile "
+                + "(unpruned, \(steps) steps)")
+    }
+
+    /// The steps alone: one step of every 16-query tile of the block on dense rows (a share's worst case),
+    /// per block and per query.
+    private func stepCost(_ stepper: BlockEquationStep, queries: [Personalization], alpha: Double) {
+        let n = stepper.vertexCount
+        let rows = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: max(1, n))
+        defer { rows.deallocate() }
+        let spare = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: max(1, n))
+        defer { spare.deallocate() }
+        var checksum: Float = 0
+        let started = Self.cpu()
+        for first in stride(from: 0, to: queries.count, by: 16) {
+            rows.initialize(repeating: SIMD16<Float>(repeating: 1 / Float(max(1, n))), count: n)
+            let result = stepper.apply(
+                rows, spare: spare, steps: 1, personalizations: queries[first..<min(queries.count, first + 16)],
+                alpha: alpha)
+            checksum += result[0][0]
+        }
+        let elapsed = Self.cpu() - started
+        row(
+            "One step",
+            "CPU \(fixed(elapsed, 4)) s per block of \(queries.count) (\(fixed(elapsed / Double(queries.count) * 1e3, 3)) "
+                + "ms/query, dense rows; checksum \(checksum))")
     }
 }

@@ -149,6 +149,10 @@ import Testing
                     BlockCombine(queries: [good], eps: 1e-4, maxLevels: 5, lowDegreeFactor: .nan, pruneRatio: 0),
                     "low-degree-factor"
                 ),
+                (
+                    BlockCombine(queries: [good], eps: 1e-4, maxLevels: 5, pruneRatio: 0, smoothingSteps: 5),
+                    "smoothing steps 5 must be in 0 ... 4"
+                ),
             ]
             for (block, named) in cases {
                 let error = await #expect(throws: WireError.self) {
@@ -159,6 +163,14 @@ import Testing
                 #expect(error?.code == .invalidArgument)
                 #expect(error?.message.contains(named) == true, "\(String(describing: error)) should name \(named)")
             }
+            // The worker is still serving: the largest valid step count is answered.
+            let valid = BlockCombine(queries: [good], eps: 1e-4, maxLevels: 5, pruneRatio: 0, smoothingSteps: 4)
+            let reply = try await cluster.coordinator.callShard(
+                ShardID(0), .combine(CombineRequest(indexVersion: 1, frontiers: [], block: valid)),
+                deadline: .seconds(10))
+            guard case .combine(let combined) = reply else { throw WireError(.internal, "expected a combine reply") }
+            #expect(combined.blockResults.count == 1)
+            #expect(combined.blockResults.first.map { $0.mass > 0 } == true)
         }
     }
 }

@@ -84,3 +84,61 @@ import Testing
         }
     }
 }
+
+/// The PPR-equation steps of the block combine (`smoothingSteps`): each shard's stepped share is the
+/// reference step (`PPREquationStep.apply`, Double) of its unstepped share, on an unweighted graph with
+/// dangling vertices and on a weighted one.
+@Suite struct BlockStepTests {
+    @Test(arguments: [(false, 1, 0, 1), (false, 2, 1, 2), (true, 1, 0, 2), (true, 2, 0, 1)])
+    func steppedSharesAreTheReferenceStepOfTheUnsteppedShares(
+        weighted: Bool, steps: Int, shard: Int, shardCount: Int
+    ) throws {
+        let vertexCount = 1300
+        let graph =
+            weighted
+            ? try WeightedIndexBuilderTests.weightedGraph(vertexCount: vertexCount, seed: 33)
+            : try randomGraph(vertexCount: vertexCount, seed: 33)
+        try withTemporaryStore { store in
+            let version = try IndexBuilder(
+                graph: graph, graphChecksum: 5, parameters: parameters, shardIndex: shard, shardCount: shardCount,
+                threadCount: 2
+            ).build(into: store).manifest.version
+            let reader = try store.reader(version: version, expecting: 5, restartProbability: 0.15)
+            let width = 20  // two 16-lane tiles, the second one partly padding
+            var queries = (0..<width - 1).map { Personalization(source: VertexIndex(($0 * 61 + 5) % vertexCount)) }
+            let dangling = try #require((0..<vertexCount).first { graph.outDegree(VertexIndex($0)) == 0 })
+            queries.append(try Personalization([(VertexIndex(dangling), 1), (10, 2)]))
+            let block = BlockDecomposition(graph: graph, capacity: width)
+            try block.expand(queries, restartProbability: 0.15, eps: 1e-4, maxLevels: 6)
+            let inEdges = InEdges(graph: graph)
+            let stepper = BlockEquationStep(graph: graph)
+            let candidates = [Int](repeating: 10, count: width)
+            let (results, _) = try reader.combineBlock(
+                block, candidates: candidates, pruneRatio: 0, smoothingSteps: steps, equationStep: stepper)
+            let combine = BlockCombineTests()
+            for (q, result) in results.enumerated() {
+                var reference = try combine.expected(block, q, reader, shard: shard, shardCount: shardCount)
+                let unstepped = reference.reduce(0, +)
+                for _ in 0..<steps {
+                    reference = PPREquationStep.apply(
+                        reference, personalization: queries[q], alpha: 0.15, inEdges: inEdges)
+                }
+                let top = reference.max() ?? 0
+                // Float rows, each in-edge sum in Float: a few units of 2^-24 times the in-degree (<= 20 here)
+                // per step, far below 1e-5 of the top score.
+                var sent = [Double](repeating: 0, count: vertexCount)
+                for (x, score) in zip(result.vertices, result.scores) { sent[Int(x)] = Double(score) }
+                for x in 0..<vertexCount {
+                    #expect(abs(sent[x] - reference[x]) <= 1e-5 * top, "query \(q) vertex \(x)")
+                }
+                // M preserves mass: the share's mass after the steps is its mass before.
+                #expect(abs(result.mass - unstepped) <= 1e-5 * max(unstepped, 1e-12), "query \(q)")
+                #expect(abs(result.mass - reference.reduce(0, +)) <= 1e-5 * max(unstepped, 1e-12))
+            }
+            // A step spreads the share: most queries reach more vertices than before.
+            let (plain, _) = try reader.combineBlock(block, candidates: candidates, pruneRatio: 0)
+            let wider = zip(results, plain).filter { $0.0.vertices.count > $0.1.vertices.count }.count
+            #expect(wider >= width / 2)
+        }
+    }
+}

@@ -1037,10 +1037,15 @@ struct  Ppr__V1__CombineRequest
    * vertices (no vertex ids to write or read). Unset (older coordinators): sparse replies only.
    */
   protobuf_c_boolean dense_replies;
+  /*
+   * Steps of the PPR equation (QueryParameters.smoothingSteps, 0 ... 4) each shard applies to its share
+   * of every block query before pruning (the step is linear, so the coordinator's sum stays exact).
+   */
+  uint32_t block_smoothing_steps;
 };
 #define PPR__V1__COMBINE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__combine_request__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0 }
+    , 0, 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*

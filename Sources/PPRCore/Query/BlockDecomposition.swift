@@ -57,6 +57,8 @@ public final class BlockDecomposition: @unchecked Sendable {
     public internal(set) var frontierRows: [VertexIndex] = []
     /// Queries in the current block.
     public private(set) var width = 0
+    /// The current block's queries, lane by lane (the restart term of `BlockEquationStep`).
+    public private(set) var personalizations: [Personalization] = []
     /// Expand statistics per query of the current block.
     public internal(set) var statistics: [Expansion.Statistics] = []
     /// `keptMark[v]`: `v` has a kept row (raw storage: read in the combine's inner loops).
@@ -136,6 +138,7 @@ public final class BlockDecomposition: @unchecked Sendable {
             }
         }
         self.width = width
+        personalizations = queries
     }
 
     /// Expansions written to the rows together by the per-query path: one 16-lane row tile.
@@ -196,5 +199,6 @@ public final class BlockDecomposition: @unchecked Sendable {
         keptRows.removeAll(keepingCapacity: true)
         frontierRows.removeAll(keepingCapacity: true)
         width = 0
+        personalizations = []
     }
 }

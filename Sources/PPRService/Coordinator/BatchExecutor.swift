@@ -15,9 +15,15 @@
 // Accuracy: the expansion and the sums are those of a single query up to rounding (Float sums). With
 // `pruneRatio` r, a shard leaves out values below r * theta (theta: a lower bound on the query's
 // (k + excluded)-th score), so a top vertex is always found and a score lacks at most shards * r * theta.
+// Steps of the PPR equation (`QueryParameters.smoothingSteps`, sent as the block's smoothing steps, so a
+// block holds queries with the same steps): each shard steps its own share before pruning; the step is
+// linear, so the merge below is unchanged. The error estimate keeps its unstepped formula (spread of
+// the fingerprint sums) for now.
 // Memory: per worker, `blocksInFlight` block buffers of `vertexCount * blockSize * 28` bytes (blockSize
 // from BlockDecomposition.capacity: 64 below 150k vertices, narrower beyond); on the coordinator, the
-// replies of the blocks in flight. Neither grows with the batch's length.
+// replies of the blocks in flight. With steps, each combine call also holds one more set of 64 bytes per
+// vertex, and each worker process the transposed graph (BlockEquationStep). None of it grows with the
+// batch's length.
 import PPRCore
 import PPRWire
 
@@ -36,11 +42,16 @@ final class BatchExecutor: Sendable {
     /// Queries per block.
     let blockSize: Int
     private let pruneRatio: Double
+    /// Steps of the PPR equation for every query, replacing each query's own (tests and benchmarks); nil:
+    /// each query's `QueryParameters.smoothingSteps`.
+    private let smoothingSteps: Int?
     private let cpu = BlockingQueue(label: "powerwalk.coordinator.batch", concurrent: true)
 
     init(
-        graph: CSRGraph, config: ServiceConfig, shards: ShardConnections, pruneRatio: Double = BatchExecutor.pruneRatio
+        graph: CSRGraph, config: ServiceConfig, shards: ShardConnections, pruneRatio: Double = BatchExecutor.pruneRatio,
+        smoothingSteps: Int? = nil
     ) {
+        self.smoothingSteps = smoothingSteps
         self.graph = graph
         partition = config.partition
         defaults = config.query
@@ -68,9 +79,13 @@ final class BatchExecutor: Sendable {
     /// - Throws: the first invalid query's error (nothing is sent then), or the first shard failure.
     func answer(_ requests: [QueryRequest], index: ActiveIndex) async throws(WireError) -> [QueryResponse] {
         let started = ContinuousClock.now
-        let resolved = try WireError.mapping { () throws(QueryRequestError) in
+        var checked = try WireError.mapping { () throws(QueryRequestError) in
             try ResolvedQuery.all(requests, graph: graph, defaults: defaults, alpha: index.walk.restartProbability)
         }
+        if let smoothingSteps {
+            for i in checked.indices { checked[i].smoothingSteps = smoothingSteps }
+        }
+        let resolved = checked
         // Blocks: consecutive queries with the same expansion knobs, at most blockSize each.
         var blocks: [[Int]] = []
         for (i, query) in resolved.enumerated() {
@@ -110,7 +125,7 @@ final class BatchExecutor: Sendable {
     /// Whether two queries expand with the same knobs (and so may share a block).
     private static func sameExpansion(_ a: ResolvedQuery, _ b: ResolvedQuery) -> Bool {
         a.eps == b.eps && a.maxLevels == b.maxLevels && a.sampleBelow == b.sampleBelow
-            && a.lowDegreeFactor == b.lowDegreeFactor
+            && a.lowDegreeFactor == b.lowDegreeFactor && a.parameters.smoothingSteps == b.parameters.smoothingSteps
     }
 
     /// One block through every shard, merged.
@@ -122,7 +137,8 @@ final class BatchExecutor: Sendable {
                 BlockQuery(sources: $0.personalization.entries, candidates: $0.topK + $0.excluded.vertices.count)
             },
             eps: queries[0].eps, maxLevels: queries[0].maxLevels, sampleBelow: queries[0].sampleBelow,
-            lowDegreeFactor: queries[0].lowDegreeFactor, pruneRatio: pruneRatio)
+            lowDegreeFactor: queries[0].lowDegreeFactor, pruneRatio: pruneRatio,
+            smoothingSteps: queries[0].parameters.smoothingSteps)
         let request = WireRequest.combine(CombineRequest(indexVersion: index.version, frontiers: [], block: block))
         let shardCount = partition.shardCount
         let outcomes = await shards.fanOut([WireRequest](repeating: request, count: shardCount), deadline: deadline)

@@ -20,6 +20,9 @@ public struct ResolvedQuery: Sendable {
     /// Frontier sampling threshold and low-degree factor of the query's accuracy preset.
     public var sampleBelow: Double
     public var lowDegreeFactor: Double
+    /// Steps of the PPR equation applied to the whole answer (`QueryParameters.smoothingSteps`); the block
+    /// path sends them to the shards. 0 until the presets and the request carry them.
+    public var smoothingSteps = 0
     /// What the request leaves out of the answer, over internal indices.
     public var exclusions: Exclusions
     /// `exclusions` resolved for this personalization (no renormalisation).
@@ -113,9 +116,11 @@ public struct ResolvedQuery: Sendable {
 
     /// The knobs for `DecompositionQuery` (the in-process engine).
     public var parameters: QueryParameters {
-        QueryParameters(
+        var parameters = QueryParameters(
             eps: eps, maxLevels: maxLevels, k: topK, exclusions: exclusions, sampleBelow: sampleBelow,
             lowDegreeFactor: lowDegreeFactor)
+        parameters.smoothingSteps = smoothingSteps
+        return parameters
     }
 }
 

@@ -52,9 +52,10 @@ struct ExportJob {
                 try handle.checkCancelled()
                 let round = rows[written..<min(total, written + roundSize)]
                 let requests = round.map { vertex in
+                    // The preset by name, so all its knobs (sampling, steps) apply, not only eps and levels.
                     QueryRequest(
                         sources: [QuerySource(graph.id(of: vertex))], topK: topK, eps: preset.eps,
-                        maxLevels: preset.maxLevels)
+                        maxLevels: preset.maxLevels, accuracy: preset.rawValue)
                 }
                 let responses = try await handle.context.answer(requests)
                 guard responses.count == requests.count else {

@@ -5,7 +5,7 @@
 // sparse vector and one exact mass per query, so only partial sums cross the network.
 //
 // Every field is range-checked before use (block size, vertices, weights, eps, levels, prune ratio,
-// candidates). Memory: the block buffers (BlockDecomposition, bounded by its capacity and the graph) come
+// smoothing steps, candidates). Memory: the block buffers (BlockDecomposition, bounded by its capacity and the graph) come
 // from a small pool, at most `BlockScratchPool.idleLimit` kept between requests.
 import Foundation
 import PPRCore
@@ -25,6 +25,12 @@ extension WorkerShard {
         }
         guard block.pruneRatio.isFinite, block.pruneRatio >= 0, block.pruneRatio <= 1 else {
             throw WireError(.invalidArgument, "\(id): prune ratio \(block.pruneRatio) must be in 0 ... 1")
+        }
+        guard EngineLimits.smoothingSteps.contains(block.smoothingSteps) else {
+            throw WireError(
+                .invalidArgument,
+                "\(id): block smoothing steps \(block.smoothingSteps) must be in "
+                    + EngineLimits.text(EngineLimits.smoothingSteps))
         }
         var collected: [Personalization] = []
         collected.reserveCapacity(block.queries.count)
@@ -46,6 +52,7 @@ extension WorkerShard {
         let graph = self.graph.graph
         let (eps, levels, ratio) = (block.eps, block.maxLevels, block.pruneRatio)
         let (sampleBelow, lowDegreeFactor) = (block.sampleBelow, block.lowDegreeFactor)
+        let steps = block.smoothingSteps
         let alpha = reader.manifest.restartProbability
         // The index's walks per vertex set the thresholds and the combine weights (`WalkBudget`).
         let walkBudget = WalkBudget(parameters: reader.manifest.walkParameters, graph: graph)
@@ -59,8 +66,11 @@ extension WorkerShard {
                     sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
             } body: { expanded in
                 let matrix = try pool.matrix(of: reader)
+                let equationStep =
+                    steps > 0 ? SharedEquationSteps.shared.step(graph: graph, checksum: key.graph) : nil
                 let combined = try reader.combineBlock(
-                    expanded, candidates: candidates, pruneRatio: ratio, matrix: matrix)
+                    expanded, candidates: candidates, pruneRatio: ratio, matrix: matrix, smoothingSteps: steps,
+                    equationStep: equationStep)
                 return (combined, expanded.statistics)
             }
         }
@@ -116,6 +126,31 @@ final class BlockScratchPool: Sendable {
     func give(_ scratch: BlockDecomposition) {
         scratch.reset()
         idle.withLock { if $0.count < Self.idleLimit { $0.append(scratch) } }
+    }
+}
+
+/// The transposed graphs of the block path's PPR-equation steps (`BlockEquationStep`), one per graph per
+/// process, built by the first block that asks for steps: the shards of one process share it (4 bytes per
+/// edge, 268 MB at R-MAT scale 22, so not once per shard). At most `keep` graphs are held.
+final class SharedEquationSteps: Sendable {
+    /// The process's instance.
+    static let shared = SharedEquationSteps()
+    /// Graphs whose transposes are kept (a process serves one graph; two while a graph is replaced).
+    static let keep = 2
+    private let steps = Mutex<[(checksum: UInt64, step: BlockEquationStep)]>([])
+
+    /// The step of the graph with `checksum` (`graph` is that graph), built under the lock on first use so
+    /// that two shards do not both build it.
+    func step(graph: CSRGraph, checksum: UInt64) -> BlockEquationStep {
+        steps.withLock { held in
+            if let hit = held.first(where: { $0.checksum == checksum && $0.step.vertexCount == graph.vertexCount }) {
+                return hit.step
+            }
+            let built = BlockEquationStep(graph: graph)
+            held.append((checksum, built))
+            if held.count > Self.keep { held.removeFirst(held.count - Self.keep) }
+            return built
+        }
     }
 }
 

@@ -182,6 +182,7 @@ extension EncodeArena {
             m.pointee.prune_ratio = block.pruneRatio
             m.pointee.block_sample_below = block.sampleBelow
             m.pointee.block_low_degree_factor = block.lowDegreeFactor
+            m.pointee.block_smoothing_steps = wireUInt32(block.smoothingSteps)
         }
         return m
     }

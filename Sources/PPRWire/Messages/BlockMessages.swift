@@ -29,10 +29,13 @@ public struct BlockCombine: Equatable, Sendable {
     /// Entries below `pruneRatio` times the query's lower bound on its `candidates`-th score are left
     /// out (their mass still counts in `mass`); 0 sends every non-zero entry.
     public var pruneRatio: Double
+    /// Steps of the PPR equation each shard applies to its share of every query before pruning
+    /// (`QueryParameters.smoothingSteps`; the worker refuses values outside `EngineLimits.smoothingSteps`).
+    public var smoothingSteps: Int
     /// Makes the block part.
     public init(
         queries: [BlockQuery], eps: Double, maxLevels: Int, sampleBelow: Double = 0, lowDegreeFactor: Double = 1,
-        pruneRatio: Double
+        pruneRatio: Double, smoothingSteps: Int = 0
     ) {
         self.queries = queries
         self.eps = eps
@@ -40,6 +43,7 @@ public struct BlockCombine: Equatable, Sendable {
         self.sampleBelow = sampleBelow
         self.lowDegreeFactor = lowDegreeFactor
         self.pruneRatio = pruneRatio
+        self.smoothingSteps = smoothingSteps
     }
 }
 
