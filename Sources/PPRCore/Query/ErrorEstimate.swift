@@ -50,4 +50,38 @@ public enum ErrorEstimate {
             * spread / totalMass
         return estimate.isFinite ? min(estimate, 2) : 2
     }
+
+    /// Calibration of the first step's factor (see `smoothingFactor`).
+    public static let firstStepScale = 1.0
+    /// Factor of each step after the first (see `smoothingFactor`).
+    public static let laterStepFactor = 1.0
+
+    /// The factor by which `steps` steps of the PPR equation (`PPREquationStep`) shrink the estimate:
+    /// `firstStepScale * sqrt((1 - alpha) * q) * laterStepFactor^(steps - 1)`, with `q = frontierMoment /
+    /// frontierMass` the frontier-weighted mean of `InEdges.squaredTransitionSum` (1 for `steps == 0`).
+    public static func smoothingFactor(steps: Int, alpha: Double, frontierMoment: Double, frontierMass: Double)
+        -> Double
+    {
+        guard steps > 0 else { return 1 }
+        guard frontierMass > 0, frontierMoment.isFinite else { return 1 }
+        let q = min(1, max(0, frontierMoment / frontierMass))
+        var factor = firstStepScale * ((1 - alpha) * q).squareRoot()
+        for _ in 1..<steps { factor *= laterStepFactor }
+        return factor
+    }
+
+    /// The combined frontier's moment `sum_w c(w) q(w)` and mass `sum_w c(w)` from the normalised answer's
+    /// moment (`PPREquationStep.Report.squaredTransitionMoment`), the normalising total and the pushed
+    /// entries: the frontier part of the answer is `c = total * a - pushed`.
+    public static func frontierMoments(
+        answerMoment: Double, totalMass: Double, pushed: [WeightedVertex], inEdges: InEdges
+    ) -> (moment: Double, mass: Double) {
+        var moment = answerMoment * totalMass
+        var mass = totalMass
+        for entry in pushed where Int(entry.vertex) < inEdges.vertexCount {
+            moment -= entry.weight * inEdges.squaredTransitionSum(Int(entry.vertex))
+            mass -= entry.weight
+        }
+        return (max(0, moment), max(0, mass))
+    }
 }
