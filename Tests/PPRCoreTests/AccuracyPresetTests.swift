@@ -82,9 +82,31 @@ import Testing
         #expect(figures.withinTwo >= 0.75, "\(preset): within 2x for \(figures.withinTwo) of the sources")
     }
 
+    /// The estimate follows the whole-vector L1 through 0 to 4 PPR-equation steps (`ErrorEstimate`'s step
+    /// factor): on the sampled sources the mean estimate stays within a factor 2 of the mean true L1, and
+    /// most sources are within 2x, at each step count of the default knobs.
+    @Test func errorEstimateFollowsTheSteps() throws {
+        let sources = try sampled()
+        var query = DecompositionQuery(graph: graph)
+        for steps in EngineLimits.smoothingSteps {
+            var l1 = 0.0, estimated = 0.0, within = 0
+            for (p, exact) in sources {
+                let (scores, metadata) = try query.scores(
+                    p, parameters: AccuracyPreset.default.parameters(smoothingSteps: steps), fingerprints: store)
+                let distance = AccuracyMetrics.l1Distance(scores, exact)
+                l1 += distance
+                estimated += metadata.errorEstimate
+                if metadata.errorEstimate <= 2 * distance, distance <= 2 * metadata.errorEstimate { within += 1 }
+            }
+            #expect(estimated <= 2 * l1 && l1 <= 2 * estimated, "\(steps) steps: estimate \(estimated) vs L1 \(l1)")
+            #expect(within >= sources.count * 6 / 10, "\(steps) steps: \(within) of \(sources.count) within 2x")
+        }
+    }
+
     @Test func explicitKnobsOverrideThePreset() {
-        let knobs = AccuracyPreset.high.parameters(eps: 0.01, maxLevels: 3)
-        #expect(knobs.eps == 0.01 && knobs.maxLevels == 3)
+        let knobs = AccuracyPreset.high.parameters(eps: 0.01, maxLevels: 3, smoothingSteps: 0)
+        #expect(knobs.eps == 0.01 && knobs.maxLevels == 3 && knobs.smoothingSteps == 0)
+        #expect(AccuracyPreset.high.parameters().smoothingSteps == AccuracyPreset.high.smoothingSteps)
         #expect(knobs.sampleBelow == AccuracyPreset.high.sampleBelow)
         #expect(AccuracyPreset.default.parameters() == QueryParameters())
         #expect(AccuracyPreset(name: "medium") == nil && AccuracyPreset(name: "high") == .high)

@@ -131,6 +131,24 @@ import Testing
         }
     }
 
+    /// The reciprocity (share of edges whose reverse is an edge) equals a count over the edge set.
+    @Test func reciprocityCountsReversedEdges() throws {
+        for (name, graph) in try Self.graphs() {
+            var edges = Set<[VertexIndex]>()
+            for v in 0..<graph.vertexCount {
+                for e in graph.neighborRange(VertexIndex(v)) { edges.insert([VertexIndex(v), graph.targets[e]]) }
+            }
+            var matched = 0
+            for v in 0..<graph.vertexCount {
+                for e in graph.neighborRange(VertexIndex(v)) where edges.contains([graph.targets[e], VertexIndex(v)]) {
+                    matched += 1
+                }
+            }
+            let expected = Double(matched) / Double(graph.edgeCount)
+            #expect(abs(InEdges(graph: graph).reciprocity - expected) < 1e-12, "\(name)")
+        }
+    }
+
     /// The pull bands cover the vertices in order.
     @Test func bandsCoverTheVertices() throws {
         for (name, graph) in try Self.graphs() {

@@ -114,16 +114,11 @@ public struct DecompositionQuery {
         let total = Self.normalise(&accumulator)
         var smoothing = 1.0
         if parameters.smoothingSteps > 0 {
-            let inEdges = transposedGraph()
-            let report = PPREquationStep.apply(
-                steps: parameters.smoothingSteps, to: &accumulator, personalization: personalization, alpha: alpha,
-                inEdges: inEdges, scratch: &stepScratch, threads: threads)
-            let frontier = ErrorEstimate.frontierMoments(
-                answerMoment: report.squaredTransitionMoment, totalMass: total, pushed: expansion.pushed,
-                inEdges: inEdges)
-            smoothing = ErrorEstimate.smoothingFactor(
-                steps: parameters.smoothingSteps, alpha: alpha, frontierMoment: frontier.moment,
-                frontierMass: frontier.mass)
+            let steps = AnswerSmoothing(
+                steps: parameters.smoothingSteps, personalization: personalization, alpha: alpha,
+                inEdges: transposedGraph(), threads: threads)
+            smoothing = steps.apply(
+                to: &accumulator, totalMass: total, pushed: expansion.pushed, scratch: &stepScratch)
         }
         if parameters.refineCandidates > 0 {
             let inEdges = transposedGraph()

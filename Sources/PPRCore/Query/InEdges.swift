@@ -16,6 +16,9 @@ public struct InEdges: Sendable {
     /// `sum over out-edges of P(w, v)^2` by vertex, weighted graphs only (empty otherwise: `1 / d(w)`).
     let squaredProbabilities: [Double]
     let dangling: [VertexIndex]
+    /// The share of edges `w -> v` whose reverse `v -> w` is also an edge (self-loops included): how much of
+    /// a step's spread error the next step brings back (`ErrorEstimate.smoothingFactor`).
+    public let reciprocity: Double
     /// Pull band `b` is the vertices `bandStarts[b] ..< bandStarts[b + 1]`; `bandCount + 1` entries.
     public let bandStarts: [Int]
 
@@ -66,6 +69,24 @@ public struct InEdges: Sendable {
         self.squaredProbabilities = squaredProbabilities
         self.dangling = dangling
         bandStarts = Self.bands(offsets: counts)
+        reciprocity = Self.reciprocity(graph: graph, offsets: counts, sources: sources)
+    }
+
+    /// Merges each vertex's ascending in-edge sources with its ascending out-edge targets (`CSRGraph` keeps
+    /// them sorted): `O(n + m)`.
+    private static func reciprocity(graph: CSRGraph, offsets: [Int], sources: [VertexIndex]) -> Double {
+        guard graph.edgeCount > 0 else { return 0 }
+        var matched = 0
+        for v in 0..<graph.vertexCount {
+            let out = graph.neighborRange(VertexIndex(truncatingIfNeeded: v))
+            var o = out.lowerBound
+            for e in offsets[v]..<offsets[v + 1] {
+                let w = sources[e]
+                while o < out.upperBound, graph.targets[o] < w { o += 1 }
+                if o < out.upperBound, graph.targets[o] == w { matched += 1 }
+            }
+        }
+        return Double(matched) / Double(graph.edgeCount)
     }
 
     /// Band boundaries with about equal work each: a vertex costs its in-edges plus one (its write).

@@ -58,6 +58,8 @@ public enum PPREquationStep {
     public struct Scratch: Sendable {
         var prescaled: [Double] = []
         var next: [Double] = []
+        /// The coordinator's dense answer (`AnswerSmoothing.topK`).
+        var answer: [Double] = []
 
         public init() {}
     }

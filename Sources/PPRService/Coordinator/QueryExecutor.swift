@@ -45,6 +45,10 @@ final class QueryExecutor: Sendable {
     private let combineEntryBudget: Int
     private let scratch: ScratchPool
     private let cpu = BlockingQueue(label: "powerwalk.coordinator.query", concurrent: true)
+    /// The graph's transpose, for the PPR-equation steps after the merge (`AnswerSmoothing`).
+    private let inEdges: InEdges
+    /// Threads of each step (the answer does not depend on the count).
+    let stepThreads: PushThreads = .single
 
     init(graph: CSRGraph, config: ServiceConfig, shards: ShardConnections) {
         self.graph = graph
@@ -54,6 +58,7 @@ final class QueryExecutor: Sendable {
         combineDeadline = .milliseconds(config.deadlines.combineMillis)
         combineEntryBudget = config.limits.combineEntries
         scratch = ScratchPool(graph: graph, capacity: min(4, config.coordinator.concurrency))
+        inEdges = InEdges(graph: graph)
     }
 
     /// Answers `requests` against `index`; `responses[i]` answers `requests[i]`.
@@ -100,6 +105,7 @@ final class QueryExecutor: Sendable {
         }
         let group = Array(queries.prefix(expansions.count))
         let sums = try await combine(expansions.map { $0.frontier(partitionedBy: partition) }, version: index.version)
+        let (inEdges, stepThreads) = (inEdges, stepThreads)
         let results = try await cpu.run {
             () throws(WireError) -> [(top: [ScoredVertex], errorEstimate: Double)] in
             try pool.withScratch { scratch throws(WireError) in
@@ -109,7 +115,10 @@ final class QueryExecutor: Sendable {
                     results.append(
                         try scratch.merge(
                             pushed: expansions[i].pushed, partials: partials, topK: query.topK,
-                            excluded: query.excluded, statistics: expansions[i].statistics, walk: index.walk))
+                            excluded: query.excluded, statistics: expansions[i].statistics, walk: index.walk,
+                            smoothing: AnswerSmoothing(
+                                steps: query.smoothingSteps, personalization: query.personalization,
+                                alpha: walk.restartProbability, inEdges: inEdges, threads: stepThreads)))
                 }
                 return results
             }
