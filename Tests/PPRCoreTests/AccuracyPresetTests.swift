@@ -74,7 +74,7 @@ import Testing
             fast.fingerprints < standard.fingerprints, "fingerprints \(fast.fingerprints) / \(standard.fingerprints)")
     }
 
-    /// The estimate is within a factor 2 of the true L1 for most sources (measured: fast 95 %, default 90 %
+    /// The estimate is within a factor 2 of the true L1 for most sources (measured: fast 95 %, default 95 %
     /// of the sampled sources, every networkx case).
     @Test(arguments: [AccuracyPreset.fast, .default])
     func errorEstimateIsWithinTwiceTheTrueL1(_ preset: AccuracyPreset) throws {
@@ -129,11 +129,12 @@ import Testing
 
 extension AccuracyPresetTests {
     /// Limits with margin over what the presets measured (R = 16, seed 1; sampled / networkx sources):
-    /// fast precision@10 0.980 / 1.0, L1 0.0101 / 0.0102; default 0.985 / 1.0, L1 0.0034 / 0.0034;
-    /// high 0.985 / 1.0, L1 0.0032 / 0.0031 (the old eps = 1e-4 default: L1 0.014).
+    /// fast precision@10 0.985 / 1.0, L1 0.0096 / 0.0107; default 0.985 / 1.0, L1 0.0020 / 0.0019;
+    /// high 0.985 / 1.0, L1 0.00084 / 0.00074 (before the PPR-equation steps: fast 0.0101, default 0.0034,
+    /// high 0.0032).
     static let limits: [AccuracyPreset: (precision10: Double, l1: Double)] = [
-        .fast: (0.93, 0.03),
-        .default: (0.95, 0.008),
-        .high: (0.95, 0.008),
+        .fast: (0.93, 0.025),
+        .default: (0.95, 0.005),
+        .high: (0.95, 0.0025),
     ]
 }
