@@ -115,7 +115,7 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
     /// same `AnswerSmoothing` after the merge; the shards' partial sums are added per shard, so the merged
     /// vector, and the stepped one, may differ from the in-process one in the last bit, as without steps),
     /// with excluded vertices and two sources.
-    @Test func smoothingStepsMatchTheInProcessEngineExactly() async throws {
+    @Test func smoothingStepsMatchTheInProcessEngine() async throws {
         try await withTestCluster { cluster in
             let reference = try cluster.referenceSource()
             let graph = cluster.loaded.graph
