@@ -18,9 +18,9 @@ struct QueryCommand: AsyncParsableCommand {
             weighted personalization: ID has weight 1, ID:WEIGHT any weight > 0; weights are normalised. \
             --json prints one object: {"results":[{"vertex":ID,"score":S},...],"fingerprints_used":N, \
             "flow_pushed":X,"vertices_expanded":N,"levels":N,"elapsed_ms":X,"index_version":N, \
-            "error_estimate":X}. --accuracy chooses a preset (fast, default, high); --eps and --max-levels \
-            override its knobs. error_estimate is the engine's estimate of the L1 distance between the whole \
-            answer vector and exact PPR.
+            "error_estimate":X}. --accuracy chooses a preset (fast, default, high); --eps, --max-levels \
+            and --smoothing-steps override its knobs. error_estimate is the engine's estimate of the L1 \
+            distance between the whole answer vector and exact PPR.
             """
     )
 
@@ -50,6 +50,11 @@ struct QueryCommand: AsyncParsableCommand {
         help: "Decomposition levels T (default: the preset's).")
     var maxLevels: Int?
 
+    @Option(
+        name: .customLong("smoothing-steps"), parsing: .unconditional,
+        help: "Steps of the PPR equation applied to the whole answer, 0 ... 4 (default: the preset's).")
+    var smoothingSteps: Int?
+
     @OptionGroup var batch: ClientBatchOptions
 
     @OptionGroup var coordinator: CoordinatorOptions
@@ -72,6 +77,7 @@ struct QueryCommand: AsyncParsableCommand {
         }
         try QueryKnobChecks.eps(eps)
         try QueryKnobChecks.maxLevels(maxLevels)
+        try QueryKnobChecks.smoothingSteps(smoothingSteps)
         if let accuracy, AccuracyPreset(name: accuracy) == nil {
             throw ValidationError("--accuracy must be one of \(AccuracyPreset.names), not '\(accuracy)'")
         }
@@ -113,7 +119,7 @@ struct QueryCommand: AsyncParsableCommand {
             sources: try target.sources().map { QuerySource(VertexID($0.id), weight: $0.weight) },
             topK: target.top, eps: eps, maxLevels: maxLevels, exclude: target.exclude.map { VertexID($0) },
             excludeSources: target.excludeSources, excludeOutNeighbors: target.excludeOutNeighbors,
-            restartProbability: alpha, accuracy: accuracy)
+            restartProbability: alpha, accuracy: accuracy, smoothingSteps: smoothingSteps)
     }
 
     private func wireOutput() async throws -> QueryOutput {

@@ -32,6 +32,13 @@ enum QueryKnobChecks {
         }
     }
 
+    /// `--smoothing-steps` within `EngineLimits.smoothingSteps`.
+    static func smoothingSteps(_ steps: Int?) throws(ValidationError) {
+        guard let steps, !EngineLimits.smoothingSteps.contains(steps) else { return }
+        throw ValidationError(
+            "--smoothing-steps must be in \(EngineLimits.text(EngineLimits.smoothingSteps)), not \(steps)")
+    }
+
     /// `--alpha` strictly between 0 and 1.
     static func alpha(_ alpha: Double?) throws(ValidationError) {
         guard let alpha, !EngineLimits.isValidAlpha(alpha) else { return }

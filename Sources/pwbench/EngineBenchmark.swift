@@ -36,9 +36,15 @@ struct EngineBenchmark: AsyncParsableCommand {
     var sampleBelow: Double?
     @Option(
         help:
-            "Extra knob sets for tuning, ';'-separated 'eps,sampleBelow,lowDegreeFactor[,refine]' (measured after the presets)."
+            ArgumentHelp(
+                "Extra knob sets for tuning, ';'-separated 'eps,sampleBelow,lowDegreeFactor[,refine[,smoothingSteps]]' "
+                    + "(measured after the presets).")
     )
     var sweep: String?
+    @Option(
+        name: .customLong("smoothing-steps"),
+        help: "Steps of the PPR equation applied to the whole answer (overrides the presets'; 0 ... 4).")
+    var smoothingSteps: Int?
     @Option(help: "Top candidates rescored by one step of the PPR equation (overrides the presets'; 0: none).")
     var refine: Int?
     @Option(help: "Queries timed for latency.") var queries = 1_000
@@ -152,6 +158,7 @@ struct EngineBenchmark: AsyncParsableCommand {
                 }
                     ?? "none (over budget): combined from LMDB"
             ))
+        rows += try stepCost(graph: graph, engine: &engine, alpha: parameters.restartProbability)
         let exact = ExactVectors(graph: graph, alpha: parameters.restartProbability)
         for (label, knobs) in try knobSets() {
             rows.append(("-- \(label)", describe(knobs)))
@@ -184,18 +191,22 @@ extension EngineBenchmark {
             var knobs = preset.parameters(eps: eps, maxLevels: maxLevels, k: 100)
             if let sampleBelow { knobs.sampleBelow = sampleBelow }
             if let refine { knobs.refineCandidates = refine }
+            if let smoothingSteps { knobs.smoothingSteps = smoothingSteps }
             sets.append((preset.rawValue, knobs))
         }
         for pair in (sweep ?? "").split(separator: ";") {
             let numbers = pair.split(separator: ",").compactMap { Double($0) }
-            guard numbers.count == 3 || numbers.count == 4 else {
-                throw ValidationError("--sweep: '\(pair)' is not 'eps,sampleBelow,lowDegreeFactor[,refine]'")
+            guard (3...5).contains(numbers.count) else {
+                throw ValidationError(
+                    "--sweep: '\(pair)' is not 'eps,sampleBelow,lowDegreeFactor[,refine[,smoothingSteps]]'")
             }
             var knobs = AccuracyPreset.default.parameters(eps: numbers[0], maxLevels: maxLevels, k: 100)
             knobs.sampleBelow = numbers[1]
             knobs.lowDegreeFactor = numbers[2]
             if let refine { knobs.refineCandidates = refine }
-            if numbers.count == 4 { knobs.refineCandidates = Int(numbers[3]) }
+            if let smoothingSteps { knobs.smoothingSteps = smoothingSteps }
+            if numbers.count >= 4 { knobs.refineCandidates = Int(numbers[3]) }
+            if numbers.count == 5 { knobs.smoothingSteps = Int(numbers[4]) }
             sets.append(("sweep", knobs))
         }
         return sets
@@ -203,7 +214,58 @@ extension EngineBenchmark {
 
     func describe(_ knobs: QueryParameters) -> String {
         "eps \(knobs.eps), sample below \(knobs.sampleBelow), low-degree factor \(knobs.lowDegreeFactor), T \(knobs.maxLevels), "
-            + "refine \(knobs.refineCandidates)"
+            + "refine \(knobs.refineCandidates), smoothing steps \(knobs.smoothingSteps)"
+    }
+
+    /// The cost of one whole-vector step of the PPR equation (`PPREquationStep`) on a default answer: wall
+    /// time per step with one thread and with the engine's query threads, alternating (same vector, same
+    /// machine state), and the transposed graph's build time and memory.
+    func stepCost(graph: CSRGraph, engine: inout LocalQueryEngine, alpha: Double) throws -> [(String, String)] {
+        let clock = ContinuousClock()
+        let buildStart = threadCPUSeconds()
+        let inEdges = InEdges(graph: graph)
+        let buildMs = (threadCPUSeconds() - buildStart) * 1000
+        let p = Personalization(source: 0)
+        let answer = try engine.scores(p, parameters: AccuracyPreset.default.parameters()).scores
+        let counts = engine.queryThreads == 1 ? [1] : [1, engine.queryThreads]
+        var times = [[Double]](repeating: [], count: counts.count)
+        var cpu: [Double] = []
+        var scratch = PPREquationStep.Scratch()
+        // A buffer of its own (a copy of `answer` would be copied again when the step first writes it).
+        var x = [Double](repeating: 0, count: answer.count)
+        for round in 0..<100 {
+            for i in round & 1 == 0 ? Array(counts.indices) : counts.indices.reversed() {
+                let threads =
+                    counts[i] == 1
+                    ? PushThreads.single
+                    : PushThreads(count: counts[i]) { DispatchQueue.global(qos: .userInitiated).async(execute: $0) }
+                for v in x.indices { x[v] = answer[v] }
+                let start = clock.now
+                let cpuStart = threadCPUSeconds()
+                PPREquationStep.apply(
+                    steps: 1, to: &x, personalization: p, alpha: alpha, inEdges: inEdges, scratch: &scratch,
+                    threads: threads)
+                if counts[i] == 1 { cpu.append((threadCPUSeconds() - cpuStart) * 1000) }
+                times[i].append(milliseconds(clock.now - start))
+            }
+        }
+        let medians = times.map { $0.sorted()[$0.count / 2] }
+        let cpuMedian = cpu.sorted()[cpu.count / 2]
+        let perEdge = cpuMedian * 1e6 / Double(max(1, graph.edgeCount))
+        var text =
+            "one thread \(fixed(cpuMedian, 3)) ms CPU (\(fixed(perEdge, 2)) ns/edge), \(fixed(medians[0], 3)) ms wall"
+        if counts.count > 1 {
+            text += "; \(counts[1]) threads \(fixed(medians[1], 3)) ms wall (alternating, median of 100)"
+        }
+        return [
+            ("Smoothing step", text),
+            (
+                "In-edges",
+                "\(fixed(Double(inEdges.byteCount) / 1_048_576, 1)) MiB "
+                    + "(\(fixed(Double(inEdges.byteCount) / Double(max(1, graph.edgeCount)), 2)) B/edge), "
+                    + "built in \(fixed(buildMs, 1)) ms CPU"
+            ),
+        ]
     }
 
     /// Latency over `queries` random sources, then accuracy and the error estimate on `accuracySources`

@@ -41,6 +41,14 @@ extension EndToEnd {
             #expect(wire.results.count == 10)
             let local = try await Pwctl.query(sources + ["--graph", graph, "--store", store])
             expectSameAnswer(wire.results, local.results)
+            // An explicit PPR-equation step count: the same steps after the coordinator's merge as in process.
+            let steps = ["--smoothing-steps", "3"]
+            let wireStepped = try Pwctl.decode(
+                QueryJSON.self,
+                from: try await Pwctl.output(["query", "--top", "10", "--json"] + sources + steps, coordinator: url))
+            let localStepped = try await Pwctl.query(sources + steps + ["--graph", graph, "--store", store])
+            expectSameAnswer(wireStepped.results, localStepped.results)
+            #expect(wireStepped.results.count == 10 && wireStepped.results.map(\.score) != wire.results.map(\.score))
 
             daemon.send(SIGTERM)
             let stopped = try await daemon.waitForExit(timeout: ClusterProcess.daemonTimeout)

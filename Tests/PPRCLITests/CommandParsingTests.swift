@@ -10,8 +10,10 @@ import Testing
         let query: QueryCommand = try parse([
             "query", "--graph", "g.pwg", "--store", "fp", "--source", "12", "--source", "40:2.5", "--top", "5",
             "--eps", "0.001", "--max-levels", "3", "--exclude", "7", "9", "--exclude-sources",
-            "--exclude-out-neighbors", "--alpha", "0.2", "--json",
+            "--exclude-out-neighbors", "--alpha", "0.2", "--smoothing-steps", "3", "--json",
         ])
+        #expect(query.smoothingSteps == 3)
+        #expect(try query.wireRequest().smoothingSteps == 3)
         #expect(query.isLocal)
         #expect(query.graph == "g.pwg" && query.store == "fp")
         let sources = try query.target.sources()
@@ -77,6 +79,11 @@ import Testing
     @Test func knobsBeyondTheEngineLimitsAreRefused() {
         #expect(parseFailure(["query", "--source", "1", "--top", "1048577"]).contains("--top must be at most 1048576"))
         #expect(parseFailure(["query", "--source", "1", "--max-levels", "1025"]).contains("at most 1024, not 1025"))
+        for steps in ["5", "-1"] {
+            #expect(
+                parseFailure(["query", "--source", "1", "--smoothing-steps", steps]).contains(
+                    "--smoothing-steps must be in 0 ... 4, not \(steps)"))
+        }
         #expect(parseFailure(["batch", "--input", "i", "--output", "o", "--top", "1048577"]).contains("at most"))
         #expect(parseFailure(["evaluate", "--samples", "1000001"]).contains("--samples must be in 1 ... 1000000"))
         #expect(parseFailure(["export", "--output", "d", "--top", "1048577"]).contains("--top must be at most"))

@@ -33,14 +33,16 @@ import Testing
         }
     }
 
-    /// `T = 0`: the frontier is `p` and the answer is the normalised fingerprint of the source.
+    /// `T = 0` (and no PPR-equation step): the frontier is `p` and the answer is the normalised fingerprint of
+    /// the source.
     @Test func zeroLevelsAnswersWithTheFingerprint() throws {
         let graph = try TestSupport.loadGraph("email-Eu-core.txt").graph
         let store = try InMemoryFingerprints(graph: graph, parameters: WalkParameters())
         var query = DecompositionQuery(graph: graph)
         for u in TestSupport.sampleSources(graph, count: 5, seed: 11) {
             let (scores, metadata) = try query.scores(
-                Personalization(source: u), parameters: QueryParameters(maxLevels: 0), fingerprints: store)
+                Personalization(source: u), parameters: QueryParameters(maxLevels: 0, smoothingSteps: 0),
+                fingerprints: store)
             let fingerprint = try store.fingerprint(of: u)
             let total = Double(fingerprint.totalVisits)
             var expected = [Double](repeating: 0, count: graph.vertexCount)

@@ -84,3 +84,78 @@ import Testing
         #expect((try? knobs.validate(restartProbability: 0.15)) != nil)
     }
 }
+
+/// The fast step (`PPREquationStep.apply(steps:to:...)`) gives the reference's bits for 1 to 4 steps and
+/// 1 to 4 threads, whether the helper jobs start at once, late or never, on graphs with dangling vertices,
+/// self-loops, multi-edges and weights.
+@Suite struct FastPPREquationStepTests {
+    static func graphs() throws -> [(String, CSRGraph)] {
+        let rmat = RMATGenerator(scale: 12, edgeFactor: 16, seed: 3)
+        var builder = GraphBuilder()
+        rmat.forEachEdge { builder.addEdge(from: UInt64($0), to: UInt64($1)) }
+        return [
+            ("email-Eu-core.txt", try TestSupport.loadGraph("email-Eu-core.txt").graph),
+            ("classes.txt", try TestSupport.loadGraph("classes.txt").graph),
+            ("email-Eu-core-weighted.txt", try WeightedTestSupport.loadGraph("email-Eu-core-weighted.txt").graph),
+            ("R-MAT 12", try builder.build().graph),
+        ]
+    }
+
+    @Test func bitIdenticalToTheReferenceForAnyThreadCount() throws {
+        for (name, graph) in try Self.graphs() {
+            let inEdges = InEdges(graph: graph)
+            let n = graph.vertexCount
+            let p = try Personalization([(VertexIndex(1), 0.5), (VertexIndex(n / 2), 0.5)])
+            // Not normalised, with zeros, spread over many magnitudes: any change of order shows in the bits.
+            let x = (0..<n).map { v -> Double in
+                guard v % 5 != 0 else { return 0 }
+                let numerator = Double((v * 7919) % 997 + 1) * 1e-6
+                return numerator / Double(v % 13 + 1)
+            }
+            var expected = x
+            for steps in 1...EngineLimits.smoothingSteps.upperBound {
+                expected = PPREquationStep.apply(expected, personalization: p, alpha: 0.15, inEdges: inEdges)
+                for count in 1...4 {
+                    for start in BandPushTests.Start.allCases {
+                        var scratch = PPREquationStep.Scratch()
+                        var y = x
+                        let report = PPREquationStep.apply(
+                            steps: steps, to: &y, personalization: p, alpha: 0.15, inEdges: inEdges, scratch: &scratch,
+                            threads: BandPushTests.threads(count, start: start))
+                        #expect(report.edges == steps * graph.edgeCount)
+                        let same = zip(y, expected).allSatisfy { $0.bitPattern == $1.bitPattern }
+                        #expect(same, "\(name): \(steps) steps, \(count) threads, start \(start)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The reciprocity (share of edges whose reverse is an edge) equals a count over the edge set.
+    @Test func reciprocityCountsReversedEdges() throws {
+        for (name, graph) in try Self.graphs() {
+            var edges = Set<[VertexIndex]>()
+            for v in 0..<graph.vertexCount {
+                for e in graph.neighborRange(VertexIndex(v)) { edges.insert([VertexIndex(v), graph.targets[e]]) }
+            }
+            var matched = 0
+            for v in 0..<graph.vertexCount {
+                for e in graph.neighborRange(VertexIndex(v)) where edges.contains([graph.targets[e], VertexIndex(v)]) {
+                    matched += 1
+                }
+            }
+            let expected = Double(matched) / Double(graph.edgeCount)
+            #expect(abs(InEdges(graph: graph).reciprocity - expected) < 1e-12, "\(name)")
+        }
+    }
+
+    /// The pull bands cover the vertices in order.
+    @Test func bandsCoverTheVertices() throws {
+        for (name, graph) in try Self.graphs() {
+            let inEdges = InEdges(graph: graph)
+            let starts = inEdges.bandStarts
+            #expect(starts.count == InEdges.bandCount + 1 && starts.first == 0 && starts.last == graph.vertexCount)
+            #expect(zip(starts, starts.dropFirst()).allSatisfy { $0 <= $1 }, "\(name): \(starts)")
+        }
+    }
+}

@@ -1,26 +1,31 @@
 /// A named bundle of query knobs (DESIGN §2, "Accuracy presets"): users choose accuracy by name, and
-/// explicit knobs (`eps`, `maxLevels`) override the preset's.
+/// explicit knobs (`eps`, `maxLevels`, `smoothingSteps`) override the preset's.
 ///
-/// The values are measured against exact PPR on soc-Slashdot0902 and wiki-Vote (README, "Choosing a
-/// preset"); all three run on the same default index (R = 16). Batch, evaluate and export jobs use the same
-/// presets.
+/// The values are measured against exact PPR on soc-Slashdot0902, wiki-Vote, p2p-Gnutella31,
+/// email-Eu-core and R-MAT scale 18 (README, "Choosing a preset"); all three run on the same default index
+/// (R = 16, more walks for hubs). Each applies steps of the PPR equation to the whole answer
+/// (`PPREquationStep`): a step costs one pass over the graph's edges (~1.4 ms on soc-Slashdot0902) and
+/// cuts the whole-vector L1 by 2.5-6x, which buys more accuracy than spending that time on fingerprints.
+/// Batch, evaluate and export jobs use the same presets.
 public enum AccuracyPreset: String, CaseIterable, Equatable, Sendable, CustomStringConvertible {
-    /// The fastest setting whose precision@10 stays at or above 0.95 (measured: 0.976, L1 0.18, about
-    /// half the CPU of the old default).
+    /// The fastest setting whose precision@10 stays at or above 0.95 (soc-Slashdot0902, 40 sources:
+    /// precision@10 0.9725, L1 0.087 with 1.1k fingerprints and one step; eps 1e-3 fell to 0.950).
     case fast
-    /// The service default (measured: precision@10 0.988, precision@100 0.985, L1 0.079, about the CPU of
-    /// the old eps = 1e-4 default, which gave L1 0.104). Goal: precision@10 >= 0.99, L1 <= 0.06.
+    /// The service default (soc-Slashdot0902, 40 sources: precision@10 0.9875 (tie-aware 0.998 on uniform
+    /// sources), precision@100 0.992, L1 0.034 with 2.8k fingerprints and two steps; the previous default,
+    /// eps 3e-5 without steps: 0.985 / 0.986 / 0.076 at 1.5x the CPU). Goal: precision@10 >= 0.99,
+    /// precision@100 >= 0.98, L1 <= 0.06 on every graph and source class.
     case `default`
-    /// Measured: precision@10 0.992, precision@100 0.995, L1 0.034 at about 2.8x the default's CPU.
-    /// Goal: precision@10 >= 0.995, L1 <= 0.02.
+    /// soc-Slashdot0902, 40 sources: precision@10 0.995, precision@100 0.9998, L1 0.0094 with 24k
+    /// fingerprints and three steps, about 3.4x the default's CPU. Goal: precision@10 >= 0.995, L1 <= 0.02.
     case high
 
     /// Expansion threshold `eps` of this preset.
     public var eps: Double {
         switch self {
-        case .fast: 1e-4
+        case .fast: 3e-4
         case .default: QueryParameters.defaultEps
-        case .high: 5e-6
+        case .high: 1e-5
         }
     }
 
@@ -30,23 +35,35 @@ public enum AccuracyPreset: String, CaseIterable, Equatable, Sendable, CustomStr
     /// Frontier sampling threshold (`QueryParameters.sampleBelow`).
     public var sampleBelow: Double {
         switch self {
-        case .fast: 1e-4
+        case .fast: 3e-4
         case .default: QueryParameters.defaultSampleBelow
-        case .high: 2e-6
+        case .high: 5e-6
         }
     }
 
     /// Low-degree threshold factor (`QueryParameters.lowDegreeFactor`).
     public var lowDegreeFactor: Double { QueryParameters.defaultLowDegreeFactor }
 
-    /// The preset's knobs, with `eps`/`maxLevels` replaced where the caller gave them explicitly.
+    /// Steps of the PPR equation applied to the whole answer (`QueryParameters.smoothingSteps`).
+    public var smoothingSteps: Int {
+        switch self {
+        case .fast: 1
+        case .default: QueryParameters.defaultSmoothingSteps
+        case .high: 3
+        }
+    }
+
+    /// The preset's knobs, with `eps`/`maxLevels`/`smoothingSteps` replaced where the caller gave them
+    /// explicitly.
     public func parameters(
-        eps explicitEps: Double? = nil, maxLevels explicitLevels: Int? = nil, k: Int = QueryParameters.defaultK,
-        exclusions: Exclusions = Exclusions()
+        eps explicitEps: Double? = nil, maxLevels explicitLevels: Int? = nil, smoothingSteps explicitSteps: Int? = nil,
+        k: Int = QueryParameters.defaultK, exclusions: Exclusions = Exclusions()
     ) -> QueryParameters {
-        QueryParameters(
+        var knobs = QueryParameters(
             eps: explicitEps ?? eps, maxLevels: explicitLevels ?? maxLevels, k: k, exclusions: exclusions,
             sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor)
+        knobs.smoothingSteps = explicitSteps ?? smoothingSteps
+        return knobs
     }
 
     /// Parses a preset name (`fast`, `default`, `high`); nil for anything else.

@@ -37,14 +37,30 @@ public struct DecompositionQuery {
     private var decomposition: Decomposition
     /// Dense accumulator indexed by `VertexIndex`; all zero between queries.
     private var accumulator: [Double]
-    /// The transposed graph for `ScoreRefinement`, built at the first query that refines.
+    /// The transposed graph for `PPREquationStep` and `ScoreRefinement`, built at the first query that
+    /// needs it unless given.
     private var inEdges: InEdges?
+    /// The step's vectors, kept across queries.
+    private var stepScratch = PPREquationStep.Scratch()
+    /// Threads of the expand step and of each PPR-equation step.
+    private let threads: PushThreads
 
-    /// Scratch for queries on `graph`; the expand step uses `pushThreads` (`Decomposition`, same answers
-    /// whatever the count).
-    public init(graph: CSRGraph, pushThreads: PushThreads = .single) {
+    /// Scratch for queries on `graph`; the expand step and the PPR-equation steps use `pushThreads`
+    /// (`Decomposition`, `PPREquationStep`: same answers whatever the count). `inEdges` (of `graph`) saves
+    /// building it at the first query that steps.
+    public init(graph: CSRGraph, pushThreads: PushThreads = .single, inEdges: InEdges? = nil) {
         decomposition = Decomposition(graph: graph, threads: pushThreads)
         accumulator = [Double](repeating: 0, count: graph.vertexCount)
+        threads = pushThreads
+        self.inEdges = inEdges?.vertexCount == graph.vertexCount ? inEdges : nil
+    }
+
+    /// The transposed graph, built now if no query has needed it yet.
+    public mutating func transposedGraph() -> InEdges {
+        if let inEdges { return inEdges }
+        let built = InEdges(graph: graph)
+        inEdges = built
+        return built
     }
 
     /// Runs the query and returns the top `k` after exclusions.
@@ -96,17 +112,26 @@ public struct DecompositionQuery {
         let spread = ErrorEstimate.spread(accumulator)
         expansion.addPushed(into: &accumulator)
         let total = Self.normalise(&accumulator)
+        var smoothing = 1.0
+        if parameters.smoothingSteps > 0 {
+            let steps = AnswerSmoothing(
+                steps: parameters.smoothingSteps, personalization: personalization, alpha: alpha,
+                inEdges: transposedGraph(), threads: threads)
+            smoothing = steps.apply(
+                to: &accumulator, totalMass: total, pushed: expansion.pushed, scratch: &stepScratch)
+        }
         if parameters.refineCandidates > 0 {
-            let inEdges = self.inEdges ?? InEdges(graph: graph)
-            self.inEdges = inEdges
+            let inEdges = transposedGraph()
             ScoreRefinement.refine(
                 &accumulator, candidates: parameters.refineCandidates, personalization: personalization,
                 alpha: alpha, inEdges: inEdges,
                 excluding: excluded)
         }
         try body(accumulator)
-        let estimate = ErrorEstimate.l1(
-            spread: spread, statistics: expansion.statistics, walk: fingerprints.walkParameters, totalMass: total)
+        let estimate =
+            smoothing
+            * ErrorEstimate.l1(
+                spread: spread, statistics: expansion.statistics, walk: fingerprints.walkParameters, totalMass: total)
         return Metadata(
             expansion: expansion.statistics, totalMass: total, errorEstimate: estimate, entriesCombined: entries)
     }

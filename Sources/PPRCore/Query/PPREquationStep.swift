@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One step of the PPR equation over the whole answer ("smoothing", issue 6): the reference form every
 /// path (in-process, the coordinator's merge, the block combine) must agree with.
 ///
@@ -13,21 +15,241 @@
 /// --diagnose`, soc-Slashdot0902, 30 uniform sources): the default preset's L1 0.065 goes to 0.027 after
 /// one step and 0.016 after two.
 ///
-/// Deterministic: every vertex's value is its in-edges' sum in ascending source order, then the restart
-/// term, so any split of the vertices over threads gives the same bits.
+/// Evaluation order (the one definition every path follows bit for bit; `apply(steps:to:...)` is the fast
+/// form): vertex `v`'s pull `(P^T x)(v)` sums the terms `x(w) P(w, v)` of its in-edges (ascending `w`) in
+/// `pullLanes` interleaved partial sums (term `i` goes to lane `i % 4`, except that a list's last
+/// `count % 4` terms all go to lane 0), combined as `(s0 + s1) + (s2 + s3)`: four independent addition
+/// chains keep the CPU's adders busy (one chain waits ~4 cycles per edge). `P(w, v)` is `1 / d(w)` by
+/// vertex on an unweighted graph, the in-edge's probability on a weighted one. Then `(1 - alpha) * pull`,
+/// then the restart term is added to the sources of `p`; `sum(x)` and `D(x)` run in ascending vertex
+/// order. Every vertex's value depends only on `x`, so any split of the vertices over threads gives the
+/// same bits.
 public enum PPREquationStep {
+    /// Partial sums per vertex pull.
+    public static let pullLanes = 4
+
     /// `M x` for one query, `x` indexed by `VertexIndex` (`x.count` must equal `inEdges.vertexCount`;
-    /// otherwise `x` is returned unchanged).
+    /// otherwise `x` is returned unchanged). The reference: plain loops in the order the type documents.
     public static func apply(
         _ x: [Double], personalization: Personalization, alpha: Double, inEdges: InEdges
     ) -> [Double] {
         guard x.count == inEdges.vertexCount else { return x }
         var next = [Double](repeating: 0, count: x.count)
-        for v in 0..<x.count { next[v] = (1 - alpha) * inEdges.pull(v, from: x) }
+        for v in 0..<x.count {
+            let start = inEdges.offsets[v], end = inEdges.offsets[v + 1]
+            func term(_ e: Int) -> Double {
+                let w = Int(inEdges.sources[e])
+                return inEdges.isWeighted ? x[w] * inEdges.probabilities[e] : x[w] * inEdges.inverseDegree[w]
+            }
+            var lanes = [Double](repeating: 0, count: pullLanes)
+            let whole = start + (end - start) / pullLanes * pullLanes
+            for e in start..<whole { lanes[(e - start) % pullLanes] += term(e) }
+            for e in whole..<end { lanes[0] += term(e) }
+            next[v] = (1 - alpha) * ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+        }
         var total = 0.0
         for value in x { total += value }
         let restart = alpha * total + (1 - alpha) * inEdges.danglingMass(x)
         for entry in personalization.entries { next[Int(entry.vertex)] += restart * entry.weight }
         return next
+    }
+
+    /// Reusable vectors of the fast step (two of the graph's size once used); one per thread of queries.
+    public struct Scratch: Sendable {
+        var prescaled: [Double] = []
+        var next: [Double] = []
+        /// The coordinator's dense answer (`AnswerSmoothing.topK`).
+        var answer: [Double] = []
+
+        public init() {}
+    }
+
+    /// Fewest in-edges for a step to be split over threads: waking a pool thread costs about 10 µs, a
+    /// step about 1 ns per edge.
+    public static let parallelMinimumEdges = 16_384
+
+    /// What the fast step did.
+    public struct Report: Equatable, Sendable {
+        /// In-edges read (the graph's edges once per step).
+        public var edges = 0
+        /// `sum over w of x(w) * InEdges.squaredTransitionSum(w)` of the input `x`, in vertex order: what
+        /// `ErrorEstimate.smoothingFactor` needs (computed in the first step's pass over `x`).
+        public var squaredTransitionMoment = 0.0
+    }
+
+    /// `x` replaced by `M^steps x`: bit for bit what `apply` gives `steps` times, whatever `threads.count`.
+    /// Per step: one pass for `sum(x)` and `x(w) / d(w)` (prescaled once per vertex rather than per
+    /// edge), then the pulls split by `InEdges` band over `threads` (the calling thread and up to
+    /// `threads.count - 1` jobs; a job that starts late leaves its bands to the others). `x.count` must
+    /// equal `inEdges.vertexCount` (otherwise `x` is left unchanged).
+    @discardableResult
+    public static func apply(
+        steps: Int, to x: inout [Double], personalization: Personalization, alpha: Double, inEdges: InEdges,
+        scratch: inout Scratch, threads: PushThreads = .single
+    ) -> Report {
+        let n = inEdges.vertexCount
+        guard steps > 0, x.count == n, n > 0 else { return Report() }
+        if scratch.next.count != n { scratch.next = [Double](repeating: 0, count: n) }
+        if !inEdges.isWeighted, scratch.prescaled.count != n { scratch.prescaled = [Double](repeating: 0, count: n) }
+        let parts = inEdges.sources.count < parallelMinimumEdges ? 1 : threads.count
+        var report = Report(edges: steps * inEdges.sources.count)
+        for step in 0..<steps {
+            var total = 0.0
+            var moment = 0.0
+            do {
+                let values = x.span
+                if inEdges.isWeighted {
+                    let squared = inEdges.squaredProbabilities.span
+                    for v in 0..<n {
+                        total += values[unchecked: v]
+                        if step == 0 { moment += values[unchecked: v] * squared[unchecked: v] }
+                    }
+                } else {
+                    let inverseDegree = inEdges.inverseDegree.span
+                    var prescaled = scratch.prescaled.mutableSpan
+                    for v in 0..<n {
+                        let value = values[unchecked: v]
+                        let share = value * inverseDegree[unchecked: v]
+                        total += value
+                        moment += share
+                        prescaled[unchecked: v] = share
+                    }
+                }
+            }
+            if step == 0 { report.squaredTransitionMoment = moment }
+            let restart = alpha * total + (1 - alpha) * inEdges.danglingMass(x)
+            pull(x, inEdges: inEdges, scratch: &scratch, scale: 1 - alpha, parts: parts, threads: threads)
+            for entry in personalization.entries { scratch.next[Int(entry.vertex)] += restart * entry.weight }
+            swap(&x, &scratch.next)
+        }
+        return report
+    }
+
+    /// `scratch.next[v] = scale * pull(v)` for every vertex, band by band over up to `parts` threads.
+    private static func pull(
+        _ x: [Double], inEdges: InEdges, scratch: inout Scratch, scale: Double, parts: Int, threads: PushThreads
+    ) {
+        // Empty arrays have no base address: a graph without edges pulls nothing, so a dummy entry will do.
+        let sourceArray = inEdges.sources.isEmpty ? [0] : inEdges.sources
+        let prescaled = scratch.prescaled
+        let values = inEdges.isWeighted ? x : prescaled
+        inEdges.offsets.withUnsafeBufferPointer { offsets in
+            sourceArray.withUnsafeBufferPointer { sources in
+                values.withUnsafeBufferPointer { values in
+                    inEdges.probabilities.withUnsafeBufferPointer { probabilities in
+                        scratch.next.withUnsafeMutableBufferPointer { output in
+                            guard let offsets = offsets.baseAddress, let sources = sources.baseAddress,
+                                let values = values.baseAddress, let output = output.baseAddress
+                            else { return }
+                            let job = PullJob(
+                                offsets: offsets, sources: sources, values: values,
+                                probabilities: inEdges.isWeighted ? probabilities.baseAddress : nil, output: output,
+                                bandStarts: inEdges.bandStarts, scale: scale)
+                            let split = PullSplit()
+                            for _ in 1..<parts {
+                                threads.start { split.help(job) }
+                            }
+                            split.claimBands(job)
+                            split.close()
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One step's pull, shared with the helper threads: raw views that stay valid while the caller is inside
+/// `pull` (it waits for every helper that entered before it returns); threads write disjoint bands.
+private struct PullJob: @unchecked Sendable {
+    let offsets: UnsafePointer<Int>
+    let sources: UnsafePointer<VertexIndex>
+    /// `x(w) / d(w)` on an unweighted graph, `x(w)` on a weighted one.
+    let values: UnsafePointer<Double>
+    /// Nil on an unweighted graph.
+    let probabilities: UnsafePointer<Double>?
+    let output: UnsafeMutablePointer<Double>
+    let bandStarts: [Int]
+    let scale: Double
+
+    /// The pulls of one band, in the order `PPREquationStep` documents. Safety of the reads: `InEdges`
+    /// built the offsets within `sources` and every source below its vertex count (`values.count`).
+    func run(band: Int) {
+        for v in bandStarts[band]..<bandStarts[band + 1] {
+            var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+            var e = offsets[v]
+            let end = offsets[v + 1]
+            let whole = e + (end - e) / 4 * 4
+            if let probabilities {
+                while e < whole {
+                    s0 += values[Int(sources[e])] * probabilities[e]
+                    s1 += values[Int(sources[e + 1])] * probabilities[e + 1]
+                    s2 += values[Int(sources[e + 2])] * probabilities[e + 2]
+                    s3 += values[Int(sources[e + 3])] * probabilities[e + 3]
+                    e += 4
+                }
+                while e < end {
+                    s0 += values[Int(sources[e])] * probabilities[e]
+                    e += 1
+                }
+            } else {
+                while e < whole {
+                    s0 += values[Int(sources[e])]
+                    s1 += values[Int(sources[e + 1])]
+                    s2 += values[Int(sources[e + 2])]
+                    s3 += values[Int(sources[e + 3])]
+                    e += 4
+                }
+                while e < end {
+                    s0 += values[Int(sources[e])]
+                    e += 1
+                }
+            }
+            output[v] = scale * ((s0 + s1) + (s2 + s3))
+        }
+    }
+}
+
+/// The bands of one pull and the handoff between the calling thread and its helpers (as the combine's
+/// `SplitCombine`): the caller never waits for a helper that has not started (`enter` fails once the caller
+/// has closed), and waits for one that is working by spinning, then blocking on the lock it holds.
+private final class PullSplit: Sendable {
+    /// The next band to claim.
+    let next = Atomic<Int>(0)
+    /// Helpers between `enter` and `leave` (low bits), and `closedBit` once the caller is done.
+    private let state = Atomic<Int>(0)
+    /// Held by a helper while it pulls.
+    private let busy = Mutex<Void>(())
+    private static let closedBit = 1 << 32
+
+    func claimBands(_ job: PullJob) {
+        while true {
+            let band = next.add(1, ordering: .relaxed).oldValue
+            guard band < InEdges.bandCount else { return }
+            job.run(band: band)
+        }
+    }
+
+    /// A helper's job: pulls bands holding `busy`, unless the caller has already closed the pull (then the
+    /// job may outlive `job`'s pointers and touches nothing).
+    func help(_ job: PullJob) {
+        let old = state.wrappingAdd(1, ordering: .acquiring).oldValue
+        guard old & Self.closedBit == 0 else {
+            state.wrappingSubtract(1, ordering: .relaxed)
+            return
+        }
+        busy.withLock { _ in claimBands(job) }
+        state.wrappingSubtract(1, ordering: .releasing)
+    }
+
+    /// The caller has no band left: stops helpers from starting and waits for those that entered.
+    func close() {
+        var current = state.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).newValue
+        var spins = 0
+        while current & (Self.closedBit - 1) != 0 {
+            spins &+= 1
+            if spins & 1023 == 0 { busy.withLock { _ in } }
+            current = state.load(ordering: .acquiring)
+        }
     }
 }

@@ -48,6 +48,11 @@ final class QueryExecutor: Sendable {
     private let cpu = BlockingQueue(label: "powerwalk.coordinator.query", concurrent: true)
     /// Rounds being answered now (expanding, combining or merging).
     private let inFlight = RoundCount()
+    /// The graph's transpose, for the PPR-equation steps after the merge (`AnswerSmoothing`).
+    private let inEdges: InEdges
+    /// Threads of each step (the answer does not depend on the count): the expand's, which borrow a helper
+    /// only while this is the only round in flight.
+    let stepThreads: PushThreads
 
     /// `cores`: the process's cores; the query threads count themselves busy in it (`ScratchPool`), and a
     /// query's expand borrows `coordinator.queryHelpers` helpers from it while it is the only round in flight.
@@ -63,6 +68,8 @@ final class QueryExecutor: Sendable {
         }
         scratch = ScratchPool(
             graph: graph, threads: threads, cores: cores, capacity: min(4, config.coordinator.concurrency))
+        stepThreads = threads
+        inEdges = InEdges(graph: graph)
     }
 
     /// Answers `requests` against `index`; `responses[i]` answers `requests[i]`.
@@ -117,6 +124,7 @@ final class QueryExecutor: Sendable {
         let sent = ContinuousClock.now
         let sums = try await combine(expansions.map { $0.frontier(partitionedBy: partition) }, version: index.version)
         let merging = phases.record(.shards, since: sent)
+        let (inEdges, stepThreads) = (inEdges, stepThreads)
         let results = try await cpu.run {
             () throws(WireError) -> [(top: [ScoredVertex], errorEstimate: Double)] in
             let start = phases.record(.mergeWait, since: merging)
@@ -128,7 +136,10 @@ final class QueryExecutor: Sendable {
                     results.append(
                         try scratch.merge(
                             pushed: expansions[i].pushed, partials: partials, topK: query.topK,
-                            excluded: query.excluded, statistics: expansions[i].statistics, walk: index.walk))
+                            excluded: query.excluded, statistics: expansions[i].statistics, walk: index.walk,
+                            smoothing: AnswerSmoothing(
+                                steps: query.smoothingSteps, personalization: query.personalization,
+                                alpha: walk.restartProbability, inEdges: inEdges, threads: stepThreads)))
                 }
                 return results
             }

@@ -22,6 +22,8 @@ final class QueryScratch: @unchecked Sendable {
     private var touched: [VertexIndex] = []
     /// Dense merges: vertices first touched by each partial sum after the first (see `mergeDense`).
     private var later: [[VertexIndex]] = []
+    /// The PPR-equation steps' vectors (`AnswerSmoothing`).
+    private var stepScratch = PPREquationStep.Scratch()
 
     /// Scratch whose expand step uses `threads` (split by `bands`, the graph's layout built once per graph).
     init(graph: CSRGraph, threads: PushThreads = .single, bands: TargetBands? = nil) {
@@ -40,11 +42,29 @@ final class QueryScratch: @unchecked Sendable {
         }
     }
 
-    /// Adds `pushed` and the shards' partial sums, normalises, and returns the top k after exclusions
+    /// Adds `pushed` and the shards' partial sums, normalises, applies `smoothing`'s steps of the PPR
+    /// equation (the in-process engine's code, `AnswerSmoothing`), and returns the top k after exclusions
     /// with the error estimate (`ErrorEstimate`) of the whole answer.
     func merge(
         pushed: [WeightedVertex], partials: [(shard: ShardID, sum: PartialSum)], topK: Int, excluded: ExcludedSet,
-        statistics: Expansion.Statistics, walk: WalkParameters
+        statistics: Expansion.Statistics, walk: WalkParameters, smoothing: AnswerSmoothing? = nil
+    ) throws(WireError) -> (top: [ScoredVertex], errorEstimate: Double) {
+        guard let smoothing, smoothing.steps > 0 else {
+            return try merge(
+                pushed: pushed, partials: partials, topK: topK, excluded: excluded, statistics: statistics, walk: walk,
+                smoothed: nil)
+        }
+        let smoothed = Smoothed(smoothing: smoothing, pushed: pushed)
+        swap(&smoothed.scratch, &stepScratch)
+        defer { swap(&smoothed.scratch, &stepScratch) }
+        return try merge(
+            pushed: pushed, partials: partials, topK: topK, excluded: excluded, statistics: statistics, walk: walk,
+            smoothed: smoothed)
+    }
+
+    private func merge(
+        pushed: [WeightedVertex], partials: [(shard: ShardID, sum: PartialSum)], topK: Int, excluded: ExcludedSet,
+        statistics: Expansion.Statistics, walk: WalkParameters, smoothed: Smoothed?
     ) throws(WireError) -> (top: [ScoredVertex], errorEstimate: Double) {
         // Work on locals: stored properties of a class are checked for exclusive access on every use,
         // which cost more than the adds themselves (a quarter of a front query's CPU under `perf`).
@@ -65,18 +85,18 @@ final class QueryScratch: @unchecked Sendable {
             defer { swap(&later, &self.later) }
             return try Self.mergeDense(
                 pushed: pushed, partials: partials, topK: topK, excluded: excluded, statistics: statistics, walk: walk,
-                accumulator: &accumulator, later: &later)
+                accumulator: &accumulator, later: &later, smoothed: smoothed)
         }
         return try Self.merge(
             pushed: pushed, partials: partials, topK: topK, excluded: excluded, statistics: statistics, walk: walk,
-            accumulator: &accumulator, touched: &touched)
+            accumulator: &accumulator, touched: &touched, smoothed: smoothed)
     }
 
     /// `merge` over the dense accumulator (all zero on entry; its non-zero slots are listed in `touched`).
     private static func merge(
         pushed: [WeightedVertex], partials: [(shard: ShardID, sum: PartialSum)], topK: Int, excluded: ExcludedSet,
         statistics: Expansion.Statistics, walk: WalkParameters, accumulator: inout [Double],
-        touched: inout [VertexIndex]
+        touched: inout [VertexIndex], smoothed: Smoothed?
     ) throws(WireError) -> (top: [ScoredVertex], errorEstimate: Double) {
         let vertexCount = accumulator.count
         var dense = accumulator.mutableSpan
@@ -136,7 +156,8 @@ final class QueryScratch: @unchecked Sendable {
                 entries.append(WeightedVertex(vertex: vertex, weight: value))
             }
         }
-        return answer(entries, total: total, spread: spread, topK: topK, excluded: excluded, statistics, walk)
+        return answer(
+            entries, total: total, spread: spread, topK: topK, excluded: excluded, statistics, walk, smoothed: smoothed)
     }
 
     /// `merge` when every partial sum is dense: the same additions in the same order as the sparse path, in
@@ -155,7 +176,7 @@ final class QueryScratch: @unchecked Sendable {
     private static func mergeDense(
         pushed: [WeightedVertex], partials: [(shard: ShardID, sum: PartialSum)], topK: Int, excluded: ExcludedSet,
         statistics: Expansion.Statistics, walk: WalkParameters, accumulator: inout [Double],
-        later: inout [[VertexIndex]]
+        later: inout [[VertexIndex]], smoothed: Smoothed?
     ) throws(WireError) -> (top: [ScoredVertex], errorEstimate: Double) {
         let vertexCount = accumulator.count
         for (shard, sum) in partials where sum.dense.count != vertexCount {
@@ -201,7 +222,11 @@ final class QueryScratch: @unchecked Sendable {
             for x in dense.indices { dense[x] *= scale }
         }
         let estimate = ErrorEstimate.l1(spread: spread, statistics: statistics, walk: walk, totalMass: total)
-        return (TopK.select(accumulator, k: topK, excluding: excluded), estimate)
+        guard let smoothed else { return (TopK.select(accumulator, k: topK, excluding: excluded), estimate) }
+        // The sparse path's `answer` steps the same normalised vector (its zero slots are zero here too).
+        let factor = smoothed.smoothing.apply(
+            to: &accumulator, totalMass: total, pushed: smoothed.pushed, scratch: &smoothed.scratch)
+        return (TopK.select(accumulator, k: topK, excluding: excluded), estimate * factor)
     }
 
     /// Runs `body` with the buffers of `arrays` (in order) appended to `buffers`.
@@ -325,13 +350,30 @@ final class QueryScratch: @unchecked Sendable {
     /// Normalises `entries` by `total` and cuts the top k after exclusions, with the error estimate.
     private static func answer(
         _ entries: consuming [WeightedVertex], total: Double, spread: Double, topK: Int, excluded: ExcludedSet,
-        _ statistics: Expansion.Statistics, _ walk: WalkParameters
+        _ statistics: Expansion.Statistics, _ walk: WalkParameters, smoothed: Smoothed?
     ) -> (top: [ScoredVertex], errorEstimate: Double) {
         guard total > 0, total.isFinite else { return ([], 0) }
         let scale = 1 / total
         for i in entries.indices { entries[i].weight *= scale }
         let estimate = ErrorEstimate.l1(spread: spread, statistics: statistics, walk: walk, totalMass: total)
-        return (TopK.select(entries, k: topK, excluding: excluded), estimate)
+        guard let smoothed else { return (TopK.select(entries, k: topK, excluding: excluded), estimate) }
+        let (top, factor) = smoothed.smoothing.topK(
+            entries, totalMass: total, pushed: smoothed.pushed, k: topK, excluding: excluded,
+            scratch: &smoothed.scratch)
+        return (top, estimate * factor)
+    }
+}
+
+/// One merge's PPR-equation steps: what `answer` needs besides the entries, and the step vectors lent by
+/// the `QueryScratch` for the merge.
+private final class Smoothed {
+    let smoothing: AnswerSmoothing
+    let pushed: [WeightedVertex]
+    var scratch = PPREquationStep.Scratch()
+
+    init(smoothing: AnswerSmoothing, pushed: [WeightedVertex]) {
+        self.smoothing = smoothing
+        self.pushed = pushed
     }
 }
 

@@ -20,9 +20,8 @@ public struct ResolvedQuery: Sendable {
     /// Frontier sampling threshold and low-degree factor of the query's accuracy preset.
     public var sampleBelow: Double
     public var lowDegreeFactor: Double
-    /// Steps of the PPR equation applied to the whole answer (`QueryParameters.smoothingSteps`); the block
-    /// path sends them to the shards. 0 until the presets and the request carry them.
-    public var smoothingSteps = 0
+    /// Steps of the PPR equation applied to the whole answer: the request's, else the preset's.
+    public var smoothingSteps: Int
     /// What the request leaves out of the answer, over internal indices.
     public var exclusions: Exclusions
     /// `exclusions` resolved for this personalization (no renormalisation).
@@ -84,6 +83,12 @@ public struct ResolvedQuery: Sendable {
             throw .outOfRange(
                 field: "max_levels", value: "\(maxLevels)", expected: "in \(EngineLimits.text(EngineLimits.maxLevels))")
         }
+        smoothingSteps = request.smoothingSteps ?? preset.smoothingSteps
+        guard EngineLimits.smoothingSteps.contains(smoothingSteps) else {
+            throw .outOfRange(
+                field: "smoothing_steps", value: "\(smoothingSteps)",
+                expected: "in \(EngineLimits.text(EngineLimits.smoothingSteps))")
+        }
         if let asked = request.restartProbability, asked != alpha {
             throw .alphaMismatch(requested: asked, index: alpha)
         }
@@ -116,11 +121,11 @@ public struct ResolvedQuery: Sendable {
 
     /// The knobs for `DecompositionQuery` (the in-process engine).
     public var parameters: QueryParameters {
-        var parameters = QueryParameters(
+        var knobs = QueryParameters(
             eps: eps, maxLevels: maxLevels, k: topK, exclusions: exclusions, sampleBelow: sampleBelow,
             lowDegreeFactor: lowDegreeFactor)
-        parameters.smoothingSteps = smoothingSteps
-        return parameters
+        knobs.smoothingSteps = smoothingSteps
+        return knobs
     }
 }
 

@@ -41,6 +41,10 @@ extension EncodeArena {
             m.pointee.alpha = alpha
         }
         if let accuracy = query.accuracy { m.pointee.accuracy = string(accuracy) }
+        if let steps = query.smoothingSteps {
+            m.pointee.opt_smoothing_steps_case = PPR__V1__QUERY_REQUEST__OPT_SMOOTHING_STEPS_SMOOTHING_STEPS
+            m.pointee.smoothing_steps = wireUInt32(steps)
+        }
         return m
     }
 

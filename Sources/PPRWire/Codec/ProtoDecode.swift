@@ -66,7 +66,8 @@ enum ProtoDecode {
             excludeSources: c.exclude_sources != 0,
             excludeOutNeighbors: c.exclude_out_neighbors != 0,
             restartProbability: isSet(c.opt_alpha_case) ? c.alpha : nil,
-            accuracy: optionalString(c.accuracy)
+            accuracy: optionalString(c.accuracy),
+            smoothingSteps: isSet(c.opt_smoothing_steps_case) ? Int(c.smoothing_steps) : nil
         )
     }
 

@@ -40,14 +40,18 @@ public struct QueryRequest: Hashable, Sendable {
     /// Accuracy preset name (`fast`, `default`, `high`); nil takes the server's default preset. The
     /// server refuses unknown names. Explicit `eps`/`maxLevels` override the preset's.
     public var accuracy: String?
+    /// Steps of the PPR equation applied to the whole answer (`QueryParameters.smoothingSteps`); nil takes
+    /// the preset's. The server refuses a count outside `EngineLimits.smoothingSteps`.
+    public var smoothingSteps: Int?
 
     /// Makes a query.
     public init(
         sources: [QuerySource], topK: Int? = nil, eps: Double? = nil, maxLevels: Int? = nil,
         exclude: [VertexID] = [], excludeSources: Bool = false, excludeOutNeighbors: Bool = false,
-        restartProbability: Double? = nil, accuracy: String? = nil
+        restartProbability: Double? = nil, accuracy: String? = nil, smoothingSteps: Int? = nil
     ) {
         self.accuracy = accuracy
+        self.smoothingSteps = smoothingSteps
         self.sources = sources
         self.topK = topK
         self.eps = eps

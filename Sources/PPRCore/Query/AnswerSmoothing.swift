@@ -1,0 +1,65 @@
+/// The steps of the PPR equation applied to one normalised answer before its top-k, with the error
+/// estimate's factor for them: the one code path of the in-process query (`DecompositionQuery`) and the
+/// coordinator's merge (`QueryScratch`), so both give the same ids and the same scores bit for bit.
+///
+/// Input: the normalised answer as a dense vector (in-process) or as its positive entries in ascending
+/// vertex order (coordinator; written into a zeroed dense vector first, which gives the same vector since
+/// every other slot is zero in both). Output: the stepped vector's top k after exclusions
+/// (`TopK.select` over the dense vector) and `ErrorEstimate.smoothingFactor` for the estimate.
+public struct AnswerSmoothing: Sendable {
+    /// Steps of the PPR equation (`QueryParameters.smoothingSteps`, within `EngineLimits.smoothingSteps`).
+    public var steps: Int
+    public var personalization: Personalization
+    public var alpha: Double
+    /// The graph's transposed form (built once per graph).
+    public var inEdges: InEdges
+    /// Threads of each step (same bits whatever the count).
+    public var threads: PushThreads
+
+    public init(
+        steps: Int, personalization: Personalization, alpha: Double, inEdges: InEdges, threads: PushThreads = .single
+    ) {
+        self.steps = steps
+        self.personalization = personalization
+        self.alpha = alpha
+        self.inEdges = inEdges
+        self.threads = threads
+    }
+
+    /// Steps `answer` (normalised, dense) in place and returns the estimate's factor. `totalMass` is the
+    /// divisor the answer was normalised by and `pushed` the expansion's exact part (what the factor weighs
+    /// the frontier's share by, `ErrorEstimate.frontierMoments`).
+    public func apply(
+        to answer: inout [Double], totalMass: Double, pushed: [WeightedVertex], scratch: inout PPREquationStep.Scratch
+    ) -> Double {
+        guard steps > 0 else { return 1 }
+        let report = PPREquationStep.apply(
+            steps: steps, to: &answer, personalization: personalization, alpha: alpha, inEdges: inEdges,
+            scratch: &scratch, threads: threads)
+        let frontier = ErrorEstimate.frontierMoments(
+            answerMoment: report.squaredTransitionMoment, totalMass: totalMass, pushed: pushed, inEdges: inEdges)
+        return ErrorEstimate.smoothingFactor(
+            steps: steps, alpha: alpha, frontierMoment: frontier.moment, frontierMass: frontier.mass,
+            reciprocity: inEdges.reciprocity)
+    }
+
+    /// The coordinator's form: `entries` are the normalised answer's positive entries in ascending vertex
+    /// order. Returns the stepped answer's top `k` after `excluded` and the estimate's factor.
+    public func topK(
+        _ entries: [WeightedVertex], totalMass: Double, pushed: [WeightedVertex], k: Int,
+        excluding excluded: ExcludedSet,
+        scratch: inout PPREquationStep.Scratch
+    ) -> (top: [ScoredVertex], estimateFactor: Double) {
+        var dense: [Double] = []
+        swap(&dense, &scratch.answer)
+        defer { swap(&dense, &scratch.answer) }
+        if dense.count != inEdges.vertexCount {
+            dense = [Double](repeating: 0, count: inEdges.vertexCount)
+        } else {
+            dense.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
+        for entry in entries where Int(entry.vertex) < dense.count { dense[Int(entry.vertex)] = entry.weight }
+        let factor = apply(to: &dense, totalMass: totalMass, pushed: pushed, scratch: &scratch)
+        return (TopK.select(dense, k: k, excluding: excluded), factor)
+    }
+}

@@ -1,0 +1,152 @@
+/// The graph's transition matrix by target (the transpose of `CSRGraph`): for each vertex its in-edges'
+/// sources in ascending order and their transition probabilities `P(w, v)` (`1 / d(w)`, or `w_e / sum of
+/// w(w, ·)` on a weighted graph, DESIGN §1), plus the dangling vertices and the vertices cut into
+/// `bandCount` pull bands of about equal work (`PPREquationStep` splits a step over threads by them).
+/// Built once per graph in `O(n + m)`: 4 bytes per edge and 16 per vertex (a weighted graph also keeps each
+/// in-edge's probability, 8 more per edge, and each vertex's sum of squared probabilities instead of its
+/// inverse degree).
+public struct InEdges: Sendable {
+    public let vertexCount: Int
+    let offsets: [Int]
+    let sources: [VertexIndex]
+    /// `P(w, v)` by in-edge, weighted graphs only (empty otherwise).
+    let probabilities: [Double]
+    /// `1 / d(w)` by vertex (0 for dangling vertices), unweighted graphs only (empty otherwise).
+    let inverseDegree: [Double]
+    /// `sum over out-edges of P(w, v)^2` by vertex, weighted graphs only (empty otherwise: `1 / d(w)`).
+    let squaredProbabilities: [Double]
+    let dangling: [VertexIndex]
+    /// The share of edges `w -> v` whose reverse `v -> w` is also an edge (self-loops included): how much of
+    /// a step's spread error the next step brings back (`ErrorEstimate.smoothingFactor`).
+    public let reciprocity: Double
+    /// Pull band `b` is the vertices `bandStarts[b] ..< bandStarts[b + 1]`; `bandCount + 1` entries.
+    public let bandStarts: [Int]
+
+    /// Pull bands per graph: more than the threads of one step (2 cores), so a thread that starts late or
+    /// is descheduled leaves bands to the others (claimed one at a time). A constant: the bands decide only
+    /// who computes a vertex, never how, so the answer does not depend on them.
+    public static let bandCount = 8
+
+    public init(graph: CSRGraph) {
+        let n = graph.vertexCount
+        vertexCount = n
+        var counts = [Int](repeating: 0, count: n + 1)
+        for t in graph.targets { counts[Int(t) + 1] += 1 }
+        for v in 0..<n { counts[v + 1] += counts[v] }
+        offsets = counts
+        var next = Array(counts.dropLast())
+        var sources = [VertexIndex](repeating: 0, count: graph.edgeCount)
+        var probabilities = [Double](repeating: 0, count: graph.weights == nil ? 0 : graph.edgeCount)
+        var inverseDegree = [Double](repeating: 0, count: graph.weights == nil ? n : 0)
+        var squaredProbabilities = [Double](repeating: 0, count: graph.weights == nil ? 0 : n)
+        var dangling: [VertexIndex] = []
+        for w in 0..<n {
+            let range = graph.neighborRange(VertexIndex(truncatingIfNeeded: w))
+            guard !range.isEmpty else {
+                dangling.append(VertexIndex(truncatingIfNeeded: w))
+                continue
+            }
+            var total = 0.0
+            if let weights = graph.weights {
+                for e in range { total += weights[e] }
+            } else {
+                inverseDegree[w] = 1 / Double(range.count)
+            }
+            for e in range {
+                let v = Int(graph.targets[e])
+                sources[next[v]] = VertexIndex(truncatingIfNeeded: w)
+                if let weights = graph.weights {
+                    let probability = weights[e] / total
+                    probabilities[next[v]] = probability
+                    squaredProbabilities[w] += probability * probability
+                }
+                next[v] += 1
+            }
+        }
+        self.sources = sources
+        self.probabilities = probabilities
+        self.inverseDegree = inverseDegree
+        self.squaredProbabilities = squaredProbabilities
+        self.dangling = dangling
+        bandStarts = Self.bands(offsets: counts)
+        reciprocity = Self.reciprocity(graph: graph, offsets: counts, sources: sources)
+    }
+
+    /// Merges each vertex's ascending in-edge sources with its ascending out-edge targets (`CSRGraph` keeps
+    /// them sorted): `O(n + m)`.
+    private static func reciprocity(graph: CSRGraph, offsets: [Int], sources: [VertexIndex]) -> Double {
+        guard graph.edgeCount > 0 else { return 0 }
+        var matched = 0
+        for v in 0..<graph.vertexCount {
+            let out = graph.neighborRange(VertexIndex(truncatingIfNeeded: v))
+            var o = out.lowerBound
+            for e in offsets[v]..<offsets[v + 1] {
+                let w = sources[e]
+                while o < out.upperBound, graph.targets[o] < w { o += 1 }
+                if o < out.upperBound, graph.targets[o] == w { matched += 1 }
+            }
+        }
+        return Double(matched) / Double(graph.edgeCount)
+    }
+
+    /// Band boundaries with about equal work each: a vertex costs its in-edges plus one (its write).
+    private static func bands(offsets: [Int]) -> [Int] {
+        let n = offsets.count - 1
+        let total = offsets[n] + n
+        var starts = [0]
+        var v = 0
+        for b in 1..<bandCount {
+            let goal = total / bandCount * b + total % bandCount * b / bandCount
+            while v < n, offsets[v] + v < goal { v += 1 }
+            starts.append(v)
+        }
+        starts.append(n)
+        return starts
+    }
+
+    /// Whether the graph has edge weights (each in-edge keeps its probability).
+    public var isWeighted: Bool { inverseDegree.isEmpty && vertexCount > 0 }
+
+    /// `sum over out-edges of P(w, v)^2` (`1 / d(w)` on an unweighted graph; 0 for a dangling vertex): how
+    /// much of `w`'s Monte Carlo variance one step passes on (`ErrorEstimate.smoothingFactor`).
+    @inline(__always)
+    public func squaredTransitionSum(_ w: Int) -> Double {
+        isWeighted ? squaredProbabilities[w] : inverseDegree[w]
+    }
+
+    /// In-edges of `v`.
+    public func inDegree(_ v: Int) -> Int { offsets[v + 1] - offsets[v] }
+
+    /// Bytes held (what a process that steps answers keeps per graph).
+    public var byteCount: Int {
+        offsets.count * MemoryLayout<Int>.stride + sources.count * MemoryLayout<VertexIndex>.stride
+            + probabilities.count * MemoryLayout<Double>.stride + inverseDegree.count * MemoryLayout<Double>.stride
+            + squaredProbabilities.count * MemoryLayout<Double>.stride
+            + dangling.count * MemoryLayout<VertexIndex>.stride + bandStarts.count * MemoryLayout<Int>.stride
+    }
+
+    /// `sum over in-edges w -> v of vector[w] * P(w, v)`, in ascending `w`.
+    @inline(__always)
+    func pull(_ v: Int, from vector: [Double]) -> Double {
+        var sum = 0.0
+        let sources = sources.span, values = vector.span
+        if inverseDegree.isEmpty {
+            let probabilities = probabilities.span
+            for e in offsets[v]..<offsets[v + 1] { sum += values[Int(sources[e])] * probabilities[e] }
+        } else {
+            let inverseDegree = inverseDegree.span
+            for e in offsets[v]..<offsets[v + 1] {
+                let w = Int(sources[e])
+                sum += values[w] * inverseDegree[w]
+            }
+        }
+        return sum
+    }
+
+    /// The mass of `vector` on dangling vertices, in ascending vertex order.
+    func danglingMass(_ vector: [Double]) -> Double {
+        var total = 0.0
+        for v in dangling { total += vector[Int(v)] }
+        return total
+    }
+}
