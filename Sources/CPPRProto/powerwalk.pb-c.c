@@ -4563,7 +4563,7 @@ const ProtobufCMessageDescriptor ppr__v1__export_block_query__descriptor =
   (ProtobufCMessageInit) ppr__v1__export_block_query__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__export_block_result__field_descriptors[10] =
+static const ProtobufCFieldDescriptor ppr__v1__export_block_result__field_descriptors[12] =
 {
   {
     "vertices",
@@ -4685,9 +4685,35 @@ static const ProtobufCFieldDescriptor ppr__v1__export_block_result__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "frontier_moment",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportBlockResult, frontier_moment),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "frontier_mass",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__ExportBlockResult, frontier_mass),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__export_block_result__field_indices_by_name[] = {
   4,   /* field[4] = flow_pushed */
+  11,   /* field[11] = frontier_mass */
+  10,   /* field[10] = frontier_moment */
   9,   /* field[9] = frontier_second_moment */
   3,   /* field[3] = frontier_size */
   7,   /* field[7] = frontier_spread */
@@ -4702,7 +4728,7 @@ static const ProtobufCIntRange ppr__v1__export_block_result__number_ranges[2 + 1
 {
   { 1, 0 },
   { 11, 7 },
-  { 0, 10 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor ppr__v1__export_block_result__descriptor =
 {
@@ -4712,7 +4738,7 @@ const ProtobufCMessageDescriptor ppr__v1__export_block_result__descriptor =
   "Ppr__V1__ExportBlockResult",
   "ppr.v1",
   sizeof(Ppr__V1__ExportBlockResult),
-  10,
+  12,
   ppr__v1__export_block_result__field_descriptors,
   ppr__v1__export_block_result__field_indices_by_name,
   2,  ppr__v1__export_block_result__number_ranges,

@@ -52,6 +52,10 @@ public struct BlockShardResult: Equatable, Sendable {
     /// Sum over vertices of the square root of this shard's fingerprint sum (pushed mass left out), for
     /// `ErrorEstimate`.
     public var spread: Double = 0
+    /// With steps: `sum_w c(w) q(w)` and `sum_w c(w)` over this shard's fingerprint sums `c` (pushed mass
+    /// left out; `BlockEquationStep.squaredTransitionSums`), for `ErrorEstimate.smoothingFactor`.
+    public var frontierMoment: Double = 0
+    public var frontierMass: Double = 0
 }
 
 /// Fingerprints of a set of source vertices, cut by target range: the targets are cut into tiles of
@@ -251,9 +255,19 @@ extension FingerprintStoreReader {
             // Spread (sum over targets of sqrt of the fingerprint sum, for ErrorEstimate; each root taken in
             // Float), then kept mass.
             var spread = SIMD16<Double>()
+            var frontierMoment = SIMD16<Double>()
+            var frontierMass = SIMD16<Double>()
+            let squaredTransitionSums = stepper?.squaredTransitionSums ?? []
             for (i, x32) in rows.enumerated() {
                 let x = Int(x32)
-                if rowFlags[i] & RowFlags.entry != 0 { spread += widened(acc[x].squareRoot()) }
+                if rowFlags[i] & RowFlags.entry != 0 {
+                    spread += widened(acc[x].squareRoot())
+                    if !squaredTransitionSums.isEmpty {
+                        let sums = widened(acc[x])
+                        frontierMoment += sums * squaredTransitionSums[x]
+                        frontierMass += sums
+                    }
+                }
                 if rowFlags[i] & RowFlags.ownKept != 0 { acc[x] += keptRow(block, x, t) }
             }
             // The share's rows, stepped when asked (then every vertex is a row, none flagged otherKept).
@@ -332,6 +346,8 @@ extension FingerprintStoreReader {
                 results[q].scores = Array(scoreBuffers[lane].prefix(cursor[lane]))
                 results[q].mass = mass[lane]
                 results[q].spread = spread[lane]
+                results[q].frontierMoment = frontierMoment[lane]
+                results[q].frontierMass = frontierMass[lane]
                 results[q].frontierSize = Int(frontierSize[lane])
                 vertexBuffers[lane].deallocate()
                 scoreBuffers[lane].deallocate()

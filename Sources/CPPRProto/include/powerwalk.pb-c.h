@@ -1099,10 +1099,17 @@ struct  Ppr__V1__ExportBlockResult
   double frontier_spread;
   double sampled_frontier_flow;
   double frontier_second_moment;
+  /*
+   * With steps (block_smoothing_steps > 0), for the estimate's smoothing factor
+   * (ErrorEstimate.smoothingFactor): this shard's sum over vertices w of its fingerprint sum c(w) times
+   * q(w) = sum over out-edges of P(w, v)^2, and its sum of c(w) (pushed mass left out). Shards' values add.
+   */
+  double frontier_moment;
+  double frontier_mass;
 };
 #define PPR__V1__EXPORT_BLOCK_RESULT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__export_block_result__descriptor) \
-    , 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*

@@ -28,6 +28,9 @@ public final class BlockEquationStep: Sendable {
     /// `1 / d(u)` by vertex (0 on dangling vertices), unweighted graphs only (empty otherwise).
     private let inverseDegree: [Float]
     private let dangling: [UInt32]
+    /// `q(u) = sum over out-edges of P(u, v)^2` by vertex (`1 / d(u)` unweighted, 0 on dangling vertices),
+    /// as `InEdges.squaredTransitionSum`: the estimate's smoothing factor weighs the shares by it.
+    public let squaredTransitionSums: [Double]
 
     /// Transposes `graph` (`O(n + m)`).
     public init(graph: CSRGraph) {
@@ -42,6 +45,7 @@ public final class BlockEquationStep: Sendable {
         var probabilities = [Float](repeating: 0, count: graph.weights == nil ? 0 : graph.edgeCount)
         var inverseDegree = [Float](repeating: 0, count: graph.weights == nil ? n : 0)
         var dangling: [UInt32] = []
+        var squaredTransitionSums = [Double](repeating: 0, count: n)
         for u in 0..<n {
             let range = graph.neighborRange(VertexIndex(truncatingIfNeeded: u))
             guard !range.isEmpty else {
@@ -53,9 +57,13 @@ public final class BlockEquationStep: Sendable {
                 for e in range { total += weights[e] }
             } else {
                 inverseDegree[u] = Float(1 / Double(range.count))
+                squaredTransitionSums[u] = 1 / Double(range.count)
             }
             for e in range {
                 let v = Int(graph.targets[e])
+                if let weights = graph.weights {
+                    squaredTransitionSums[u] += (weights[e] / total) * (weights[e] / total)
+                }
                 sources[next[v]] = UInt32(truncatingIfNeeded: u)
                 if let weights = graph.weights { probabilities[next[v]] = Float(weights[e] / total) }
                 next[v] += 1
@@ -64,6 +72,7 @@ public final class BlockEquationStep: Sendable {
         self.sources = sources
         self.probabilities = probabilities
         self.inverseDegree = inverseDegree
+        self.squaredTransitionSums = squaredTransitionSums
         self.dangling = dangling
     }
 

@@ -45,13 +45,16 @@ final class BatchExecutor: Sendable {
     /// Steps of the PPR equation for every query, replacing each query's own (tests and benchmarks); nil:
     /// each query's `QueryParameters.smoothingSteps`.
     private let smoothingSteps: Int?
+    /// The graph's reciprocity (`InEdges.reciprocity`), for the estimate's smoothing factor.
+    private let reciprocity: Double
     private let cpu = BlockingQueue(label: "powerwalk.coordinator.batch", concurrent: true)
 
     init(
         graph: CSRGraph, config: ServiceConfig, shards: ShardConnections, pruneRatio: Double = BatchExecutor.pruneRatio,
-        smoothingSteps: Int? = nil
+        smoothingSteps: Int? = nil, reciprocity: Double? = nil
     ) {
         self.smoothingSteps = smoothingSteps
+        self.reciprocity = reciprocity ?? InEdges(graph: graph).reciprocity
         self.graph = graph
         partition = config.partition
         defaults = config.query
@@ -169,6 +172,7 @@ final class BatchExecutor: Sendable {
         let version = index.version
         let walk = index.walk
         let replied = replies
+        let reciprocity = reciprocity
         do {
             let responses = try await cpu.run { () throws(WireError) -> [QueryResponse] in
                 var responses: [QueryResponse] = []
@@ -177,7 +181,8 @@ final class BatchExecutor: Sendable {
                     let parts = replied.map { $0[q] }
                     let top = try Self.merge(parts, vertexCount: graph.vertexCount, query: query)
                     let first = parts[0]
-                    let estimate = Self.errorEstimate(parts, walk: walk)
+                    let estimate = Self.errorEstimate(
+                        parts, walk: walk, steps: query.smoothingSteps, reciprocity: reciprocity)
                     responses.append(
                         QueryResponse(
                             results: top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) },
@@ -198,8 +203,10 @@ final class BatchExecutor: Sendable {
     /// the shards' spreads are added: `sum_s sqrt(c_s(u))` is at least `sqrt(c(u))` and at most
     /// `sqrt(shards)` times it (a vertex whose sum comes from one shard counts once), so the block
     /// estimate is never below the single-query one and equals it on one shard. Replies that are not
-    /// finite or are negative give no estimate (0), like an answer without a frontier.
-    static func errorEstimate(_ parts: [BlockResult], walk: WalkParameters) -> Double {
+    /// finite or are negative give no estimate (0), like an answer without a frontier. After `steps` steps
+    /// of the PPR equation it is scaled by `ErrorEstimate.smoothingFactor`, from the shards' summed frontier
+    /// moments (the single query's factor: its frontier is the sum of the shards' fingerprint sums).
+    static func errorEstimate(_ parts: [BlockResult], walk: WalkParameters, steps: Int, reciprocity: Double) -> Double {
         var spread = 0.0
         var mass = 0.0
         for part in parts {
@@ -214,7 +221,13 @@ final class BatchExecutor: Sendable {
         statistics.sampledFrontierFlow = first.sampledFrontierFlow
         statistics.frontierSecondMoment = first.frontierSecondMoment
         guard statistics.sampledFrontierFlow.isFinite, statistics.frontierSecondMoment.isFinite else { return 0 }
-        return ErrorEstimate.l1(spread: spread, statistics: statistics, walk: walk, totalMass: mass)
+        let estimate = ErrorEstimate.l1(spread: spread, statistics: statistics, walk: walk, totalMass: mass)
+        let moment = parts.reduce(0) { $0 + $1.frontierMoment }
+        let frontierMass = parts.reduce(0) { $0 + $1.frontierMass }
+        return estimate
+            * ErrorEstimate.smoothingFactor(
+                steps: steps, alpha: walk.restartProbability, frontierMoment: moment, frontierMass: frontierMass,
+                reciprocity: reciprocity)
     }
 
     /// The sum of two sparse vectors sorted by vertex (sorted by vertex).

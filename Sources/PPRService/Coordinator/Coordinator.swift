@@ -62,7 +62,8 @@ public final class Coordinator: JobContext {
         executor = QueryExecutor(graph: graph.graph, config: config, shards: shards)
         replicaSupervisor = ReplicaCatchUp(
             shards: shards, config: config, graphChecksum: graph.checksum, logger: logger)
-        batchExecutor = BatchExecutor(graph: graph.graph, config: config, shards: shards)
+        batchExecutor = BatchExecutor(
+            graph: graph.graph, config: config, shards: shards, reciprocity: executor.reciprocity)
         if let ledger {
             let runner = JobRunner(ledger: ledger, context: self, settings: JobSettings(config: config), logger: logger)
             jobs.withLock { $0 = runner }

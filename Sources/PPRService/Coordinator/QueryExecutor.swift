@@ -50,6 +50,8 @@ final class QueryExecutor: Sendable {
     private let inFlight = RoundCount()
     /// The graph's transpose, for the PPR-equation steps after the merge (`AnswerSmoothing`).
     private let inEdges: InEdges
+    /// The graph's reciprocity (`InEdges.reciprocity`; the batch path's estimate needs it too).
+    var reciprocity: Double { inEdges.reciprocity }
     /// Threads of each step (the answer does not depend on the count): the expand's, which borrow a helper
     /// only while this is the only round in flight.
     let stepThreads: PushThreads

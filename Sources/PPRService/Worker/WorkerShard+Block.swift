@@ -82,7 +82,8 @@ extension WorkerShard {
                 vertices: result.vertices, scores: result.scores, mass: result.mass, frontierSize: result.frontierSize,
                 flowPushed: stats.flowPushed, verticesExpanded: stats.verticesExpanded, levels: stats.levels,
                 frontierSpread: result.spread, sampledFrontierFlow: stats.sampledFrontierFlow,
-                frontierSecondMoment: stats.frontierSecondMoment)
+                frontierSecondMoment: stats.frontierSecondMoment, frontierMoment: result.frontierMoment,
+                frontierMass: result.frontierMass)
         }
         return CombineResponse(
             partialSums: [], indexVersion: request.indexVersion, fingerprintsRead: fingerprints,

@@ -221,6 +221,8 @@ extension EncodeArena {
             r.pointee.frontier_spread = result.frontierSpread
             r.pointee.sampled_frontier_flow = result.sampledFrontierFlow
             r.pointee.frontier_second_moment = result.frontierSecondMoment
+            r.pointee.frontier_moment = result.frontierMoment
+            r.pointee.frontier_mass = result.frontierMass
             return r
         }
         m.pointee.n_block_results = blocks.count

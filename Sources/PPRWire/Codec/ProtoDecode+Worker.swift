@@ -53,7 +53,8 @@ extension ProtoDecode {
                 vertices: array(r.n_vertices, r.vertices), scores: array(r.n_scores, r.scores), mass: r.mass,
                 frontierSize: count(r.frontier_size), flowPushed: r.flow_pushed,
                 verticesExpanded: count(r.vertices_expanded), levels: Int(r.levels), frontierSpread: r.frontier_spread,
-                sampledFrontierFlow: r.sampled_frontier_flow, frontierSecondMoment: r.frontier_second_moment)
+                sampledFrontierFlow: r.sampled_frontier_flow, frontierSecondMoment: r.frontier_second_moment,
+                frontierMoment: r.frontier_moment, frontierMass: r.frontier_mass)
         }
         return CombineResponse(
             partialSums: sums, indexVersion: c.index_version, fingerprintsRead: count(c.fingerprints_read),

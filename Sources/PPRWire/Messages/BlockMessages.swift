@@ -64,11 +64,15 @@ public struct BlockResult: Hashable, Sendable {
     /// The query's expansion statistics behind `ErrorEstimate` (the same on every shard).
     public var sampledFrontierFlow: Double
     public var frontierSecondMoment: Double
+    /// With steps: this shard's `sum_w c(w) q(w)` and `sum_w c(w)` over its fingerprint sums `c`
+    /// (`ErrorEstimate.smoothingFactor`; the shards' values add).
+    public var frontierMoment: Double
+    public var frontierMass: Double
     /// Makes a result; the arrays must have equal lengths.
     public init(
         vertices: [VertexIndex], scores: [Float], mass: Double, frontierSize: Int = 0, flowPushed: Double = 0,
         verticesExpanded: Int = 0, levels: Int = 0, frontierSpread: Double = 0, sampledFrontierFlow: Double = 0,
-        frontierSecondMoment: Double = 0
+        frontierSecondMoment: Double = 0, frontierMoment: Double = 0, frontierMass: Double = 0
     ) {
         precondition(vertices.count == scores.count, "a block result needs one score per vertex")
         self.vertices = vertices
@@ -81,6 +85,8 @@ public struct BlockResult: Hashable, Sendable {
         self.frontierSpread = frontierSpread
         self.sampledFrontierFlow = sampledFrontierFlow
         self.frontierSecondMoment = frontierSecondMoment
+        self.frontierMoment = frontierMoment
+        self.frontierMass = frontierMass
     }
 }
 
