@@ -257,14 +257,13 @@ extension FingerprintStoreReader {
             var spread = SIMD16<Double>()
             var frontierMoment = SIMD16<Double>()
             var frontierMass = SIMD16<Double>()
-            let squaredTransitionSums = stepper?.squaredTransitionSums ?? []
             for (i, x32) in rows.enumerated() {
                 let x = Int(x32)
                 if rowFlags[i] & RowFlags.entry != 0 {
                     spread += widened(acc[x].squareRoot())
-                    if !squaredTransitionSums.isEmpty {
+                    if let stepper {
                         let sums = widened(acc[x])
-                        frontierMoment += sums * squaredTransitionSums[x]
+                        frontierMoment += sums * stepper.squaredTransitionSum(x)
                         frontierMass += sums
                     }
                 }

@@ -15,66 +15,36 @@
 /// read-modify-writing it at random.
 ///
 /// Sums are Float, each in ascending source order (deterministic); `sum(x)` and `D(x)` are Double.
-/// Memory: the transposed graph, 4 bytes per edge (8 on a weighted graph) and 8 per vertex, built once per
-/// graph; a step needs one extra set of rows (`vertexCount` SIMD16<Float>, 64 bytes per vertex), which the
-/// caller provides.
+/// Memory: the transposed graph (`InEdges`, shared with the single-query step: 4 bytes per edge, 12 on a
+/// weighted graph, and 16 per vertex) plus Float copies of its probabilities (4 bytes per vertex, or per
+/// edge on a weighted graph), built once per graph; a step needs one extra set of rows (`vertexCount`
+/// SIMD16<Float>, 64 bytes per vertex), which the caller provides.
 public final class BlockEquationStep: Sendable {
     public let vertexCount: Int
-    /// In-edges of `v`: `offsets[v] ..< offsets[v + 1]` of `sources` (ascending).
-    private let offsets: [Int]
-    private let sources: [UInt32]
-    /// `P(u, v)` by in-edge, weighted graphs only (empty otherwise).
+    /// The graph's transpose (in-edges ascending by source, dangling vertices, `q(u)`): the single queries'
+    /// (`PPREquationStep`), so both paths read one definition of `P`.
+    public let inEdges: InEdges
+    /// `P(u, v)` by in-edge as Float, weighted graphs only (empty otherwise).
     private let probabilities: [Float]
-    /// `1 / d(u)` by vertex (0 on dangling vertices), unweighted graphs only (empty otherwise).
+    /// `1 / d(u)` by vertex as Float (0 on dangling vertices), unweighted graphs only (empty otherwise).
     private let inverseDegree: [Float]
-    private let dangling: [UInt32]
-    /// `q(u) = sum over out-edges of P(u, v)^2` by vertex (`1 / d(u)` unweighted, 0 on dangling vertices),
-    /// as `InEdges.squaredTransitionSum`: the estimate's smoothing factor weighs the shares by it.
-    public let squaredTransitionSums: [Double]
 
     /// Transposes `graph` (`O(n + m)`).
-    public init(graph: CSRGraph) {
-        let n = graph.vertexCount
-        vertexCount = n
-        var counts = [Int](repeating: 0, count: n + 1)
-        for t in graph.targets { counts[Int(t) + 1] += 1 }
-        for v in 0..<n { counts[v + 1] += counts[v] }
-        offsets = counts
-        var next = Array(counts.dropLast())
-        var sources = [UInt32](repeating: 0, count: graph.edgeCount)
-        var probabilities = [Float](repeating: 0, count: graph.weights == nil ? 0 : graph.edgeCount)
-        var inverseDegree = [Float](repeating: 0, count: graph.weights == nil ? n : 0)
-        var dangling: [UInt32] = []
-        var squaredTransitionSums = [Double](repeating: 0, count: n)
-        for u in 0..<n {
-            let range = graph.neighborRange(VertexIndex(truncatingIfNeeded: u))
-            guard !range.isEmpty else {
-                dangling.append(UInt32(truncatingIfNeeded: u))
-                continue
-            }
-            var total = 0.0
-            if let weights = graph.weights {
-                for e in range { total += weights[e] }
-            } else {
-                inverseDegree[u] = Float(1 / Double(range.count))
-                squaredTransitionSums[u] = 1 / Double(range.count)
-            }
-            for e in range {
-                let v = Int(graph.targets[e])
-                if let weights = graph.weights {
-                    squaredTransitionSums[u] += (weights[e] / total) * (weights[e] / total)
-                }
-                sources[next[v]] = UInt32(truncatingIfNeeded: u)
-                if let weights = graph.weights { probabilities[next[v]] = Float(weights[e] / total) }
-                next[v] += 1
-            }
-        }
-        self.sources = sources
-        self.probabilities = probabilities
-        self.inverseDegree = inverseDegree
-        self.squaredTransitionSums = squaredTransitionSums
-        self.dangling = dangling
+    public convenience init(graph: CSRGraph) { self.init(inEdges: InEdges(graph: graph)) }
+
+    /// Steps over `inEdges`, with Float copies of its transition probabilities (4 bytes per vertex, or per
+    /// edge on a weighted graph).
+    public init(inEdges: InEdges) {
+        vertexCount = inEdges.vertexCount
+        self.inEdges = inEdges
+        probabilities = inEdges.probabilities.map { Float($0) }
+        inverseDegree = inEdges.inverseDegree.map { Float($0) }
     }
+
+    /// `q(u) = sum over out-edges of P(u, v)^2` (`InEdges.squaredTransitionSum`): the estimate's smoothing
+    /// factor weighs the shares by it.
+    @inline(__always)
+    public func squaredTransitionSum(_ u: Int) -> Double { inEdges.squaredTransitionSum(u) }
 
     /// Applies `M` `steps` times to the rows `x` (`vertexCount` rows; lane `j` is the share of query
     /// `personalizations[j]`, lanes beyond them are left at zero), with `spare` (`vertexCount` rows) as the
@@ -103,11 +73,11 @@ public final class BlockEquationStep: Sendable {
         var total = SIMD16<Double>()
         for v in 0..<n { total += Self.widened(x[v]) }
         var danglingMass = SIMD16<Double>()
-        for u in dangling { danglingMass += Self.widened(x[Int(u)]) }
+        for u in inEdges.dangling { danglingMass += Self.widened(x[Int(u)]) }
         let keep = Float(1 - alpha)
-        offsets.withUnsafeBufferPointer { offsets in
-            sources.withUnsafeBufferPointer { sources in
-                if probabilities.isEmpty {
+        inEdges.offsets.withUnsafeBufferPointer { offsets in
+            inEdges.sources.withUnsafeBufferPointer { sources in
+                if !inEdges.isWeighted {
                     inverseDegree.withUnsafeBufferPointer { inverse in
                         for u in 0..<n { x[u] *= keep * inverse[u] }
                     }
