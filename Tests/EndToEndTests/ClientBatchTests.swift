@@ -37,9 +37,8 @@ extension EndToEnd {
                     let truth = Set(exact.results.map(\.vertex))
                     hits += results.filter { truth.contains($0.vertex) }.count
                     // The same query asked alone: the batch keeps the single query's top list (pruning moves
-                    // at most near-ties at the end of the list). Without PPR-equation steps: the block path
-                    // does not apply them (yet).
-                    let single = try await cluster.query(sourceArguments + ["--smoothing-steps", "0"])
+                    // at most near-ties at the end of the list); both apply the preset's PPR-equation steps.
+                    let single = try await cluster.query(sourceArguments)
                     let shared = Set(results.map(\.vertex)).intersection(single.results.map(\.vertex))
                     #expect(shared.count >= 9, "line \(line.line): \(results) vs \(single.results)")
                     #expect(abs(results[0].score - single.results[0].score) <= 1e-3 * single.results[0].score)

@@ -44,9 +44,9 @@ extension EndToEnd {
                     let results = try #require(line.results, "line \(line.line) has no results")
                     #expect(results.count == 10)
                     // Batches take the shared decomposition (BatchExecutor): Float sums and replies pruned
-                    // at 1e-2 of the k-th score per shard, so scores agree within that bound; the single
-                    // query without PPR-equation steps, which the block path does not apply (yet).
-                    let expected = try await cluster.query(single + ["--smoothing-steps", "0"]).results
+                    // at 1e-2 of the k-th score per shard, so scores agree within that bound (both apply the
+                    // preset's PPR-equation steps).
+                    let expected = try await cluster.query(single).results
                     let bound = 1e-5 * (expected.first?.score ?? 0) + 3e-2 * (expected.last?.score ?? 0)
                     expectSameAnswer(results, expected, tolerance: bound)
                 }
