@@ -141,10 +141,10 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
     @Test(arguments: [nil, 1])
     func batchEqualsIndividualQueries(combineEntries: Int?) async throws {
         try await withTestCluster(combineEntries: combineEntries) { cluster in
-            // Without PPR-equation steps: the block path does not apply them (yet).
+            // The default preset's PPR-equation steps on both paths; one query asks for none.
             let queries =
                 [1000, 1003, 1150, 1297, 1600].map { id in
-                    QueryRequest(sources: [QuerySource(VertexID(UInt64(id)))], topK: 12, smoothingSteps: 0)
+                    QueryRequest(sources: [QuerySource(VertexID(UInt64(id)))], topK: 12)
                 } + [
                     QueryRequest(
                         sources: [QuerySource(VertexID(1003)), QuerySource(VertexID(1006), weight: 3)],
