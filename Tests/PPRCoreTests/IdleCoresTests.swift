@@ -44,7 +44,11 @@ import Testing
     }
 
     @Test func theHostCanRefuseAndNeverLendsNothing() {
-        #expect(!Self.cores(8, hostIdle: { false }).lend {})
+        let refusing = Self.cores(8, hostIdle: { false })
+        #expect(!refusing.lend {})
+        // Not asking the host (the coordinator's steps): lent while a core of the process is free.
+        #expect(refusing.lend(askingHost: false) {})
+        #expect(!IdleCores.never.lend(askingHost: false) {})
         #expect(!IdleCores.never.lend {})
         #expect(IdleCores.never.helpersLent == 0)
     }

@@ -50,12 +50,13 @@ public final class IdleCores: Sendable {
         return try body()
     }
 
-    /// Starts `job` on another thread when a core is idle now (fewer than `cores` threads busy, and the host
-    /// agrees); the job counts as busy until it returns. Returns false, and drops `job`, when every core is busy.
+    /// Starts `job` on another thread when a core is idle now (fewer than `cores` threads busy, and, when
+    /// `askingHost`, the host agrees); the job counts as busy until it returns. Returns false, and drops `job`,
+    /// when every core is busy.
     @discardableResult
-    public func lend(_ job: @escaping @Sendable () -> Void) -> Bool {
+    public func lend(askingHost: Bool = true, _ job: @escaping @Sendable () -> Void) -> Bool {
         var current = busy.load(ordering: .relaxed)
-        guard current < cores, hostIdle() else { return false }
+        guard current < cores, !askingHost || hostIdle() else { return false }
         while current < cores {
             let (exchanged, original) = busy.compareExchange(
                 expected: current, desired: current + 1, ordering: .relaxed)
@@ -73,10 +74,13 @@ public final class IdleCores: Sendable {
     }
 
     /// The threads of one query's expand step (`Decomposition`): the calling thread and up to `count - 1`
-    /// helpers, each lent only if `allowed()` and a core is idle when the query starts it.
-    public func pushThreads(count: Int, allowed: @escaping @Sendable () -> Bool = { true }) -> PushThreads {
+    /// helpers, each lent only if `allowed()` and a core is idle when the query starts it (the host asked
+    /// too unless `askingHost` is false).
+    public func pushThreads(
+        count: Int, askingHost: Bool = true, allowed: @escaping @Sendable () -> Bool = { true }
+    ) -> PushThreads {
         PushThreads(count: count) { [self] job in
-            if allowed() { lend(job) }
+            if allowed() { lend(askingHost: askingHost, job) }
         }
     }
 
