@@ -165,7 +165,7 @@ import Testing
                 let error = await #expect(throws: WireError.self) {
                     try await cluster.coordinator.callShard(
                         ShardID(0), .combine(CombineRequest(indexVersion: 1, frontiers: [], block: block)),
-                        deadline: .seconds(10))
+                        deadline: .seconds(60))
                 }
                 #expect(error?.code == .invalidArgument)
                 #expect(error?.message.contains(named) == true, "\(String(describing: error)) should name \(named)")
@@ -174,7 +174,7 @@ import Testing
             let valid = BlockCombine(queries: [good], eps: 1e-4, maxLevels: 5, pruneRatio: 0, smoothingSteps: 4)
             let reply = try await cluster.coordinator.callShard(
                 ShardID(0), .combine(CombineRequest(indexVersion: 1, frontiers: [], block: valid)),
-                deadline: .seconds(10))
+                deadline: .seconds(60))
             guard case .combine(let combined) = reply else { throw WireError(.internal, "expected a combine reply") }
             #expect(combined.blockResults.count == 1)
             #expect(combined.blockResults.first.map { $0.mass > 0 } == true)

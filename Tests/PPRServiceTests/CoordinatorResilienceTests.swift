@@ -32,16 +32,16 @@ import Testing
 
     @Test func garbageAndTruncatedRequestsGetErrorRepliesAndServingGoesOn() async throws {
         try await withTestCluster(shardCount: 2) { cluster in
-            let garbage = try await cluster.client.callRaw([0xFF, 0x13, 0x37, 0x00, 0x42], deadline: .seconds(10))
+            let garbage = try await cluster.client.callRaw([0xFF, 0x13, 0x37, 0x00, 0x42], deadline: .seconds(60))
             #expect(garbage.response.failure?.code == .invalidArgument)
 
             let request = WireRequestEnvelope(
                 requestID: 9, request: .query(QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 3)))
             let bytes = WireCodec.encode(request)
-            let truncated = try await cluster.client.callRaw(Array(bytes.dropLast(3)), deadline: .seconds(10))
+            let truncated = try await cluster.client.callRaw(Array(bytes.dropLast(3)), deadline: .seconds(60))
             #expect(truncated.response.failure?.code == .invalidArgument)
 
-            let whole = try await cluster.client.callRaw(bytes, deadline: .seconds(10))
+            let whole = try await cluster.client.callRaw(bytes, deadline: .seconds(60))
             guard case .query(let answer) = whole.response else {
                 Issue.record("expected a query reply, got \(whole.response)")
                 return

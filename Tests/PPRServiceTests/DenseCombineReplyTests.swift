@@ -25,7 +25,7 @@ import Testing
         try await withWorker(graph: graph, shardCount: shardCount) { _, clients, checksum in
             for (shard, client) in clients.enumerated() {
                 _ = try await buildIndex(client, version: 1, checksum: checksum)
-                _ = try await client.call(.activateVersion(ActivateVersionRequest(version: 1)), deadline: .seconds(10))
+                _ = try await client.call(.activateVersion(ActivateVersionRequest(version: 1)), deadline: .seconds(60))
                 let owned = stride(from: shard, to: vertexCount, by: shardCount)
                 let wide = owned.map { WeightedVertex(vertex: VertexIndex($0), weight: 1 / Double(vertexCount)) }
                 let narrow = [WeightedVertex(vertex: VertexIndex(shard), weight: 0.5)]
@@ -33,7 +33,7 @@ import Testing
                     var replies: [CombineResponse] = []
                     for dense in [false, true] {
                         let request = CombineRequest(indexVersion: 1, frontiers: [frontier], denseReplies: dense)
-                        let reply = try await client.call(.combine(request), deadline: .seconds(10))
+                        let reply = try await client.call(.combine(request), deadline: .seconds(60))
                         guard case .combine(let response) = reply else { throw WireError(.internal, "reply \(reply)") }
                         replies.append(response)
                     }
@@ -55,7 +55,7 @@ import Testing
                 }
                 let again = try await client.call(
                     .combine(CombineRequest(indexVersion: 1, frontiers: [narrow], denseReplies: true)),
-                    deadline: .seconds(10))
+                    deadline: .seconds(60))
                 guard case .combine(let response) = again else { throw WireError(.internal, "reply \(again)") }
                 let recomputed = handSum(narrow, graph: graph)
                 for (x, score) in zip(response.partialSums[0].vertices, response.partialSums[0].scores) {

@@ -29,7 +29,7 @@ import Testing
         let query = QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 5)
 
         let first = try await LocalCluster(config: config)
-        let client = try CoordinatorClient(connectingTo: first.url, deadline: .seconds(10))
+        let client = try CoordinatorClient(connectingTo: first.url, deadline: .seconds(60))
         let params = IndexJobParams(walksPerVertex: 8, maxWalkLength: 40, seed: 5, threads: 1)
         let submitted = try await client.submit(.index(params))
         let indexed = try await client.awaitJob(submitted, every: .milliseconds(50), within: .seconds(60))
@@ -41,7 +41,7 @@ import Testing
 
         // A restart on the same directory serves the same version with the same answer, no new index.
         let second = try await LocalCluster(config: config)
-        let again = try CoordinatorClient(connectingTo: second.url, deadline: .seconds(10))
+        let again = try CoordinatorClient(connectingTo: second.url, deadline: .seconds(60))
         let after = try await again.query(query)
         #expect(after.results == before.results)
         #expect(after.indexVersion == before.indexVersion)

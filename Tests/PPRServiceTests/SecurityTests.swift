@@ -125,7 +125,7 @@ final class SecureTestCluster: @unchecked Sendable {
                     requirePeerCertificate: true),
                 failFast: true)
             let error = await #expect(throws: WireError.self) {
-                _ = try await client.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(10))
+                _ = try await client.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(60))
             }
             #expect(error?.code == .unavailable)
             client.close()
@@ -136,7 +136,7 @@ final class SecureTestCluster: @unchecked Sendable {
             tls: WireTLS(
                 caFile: certs.path("ca.pem"), certificateFile: certs.path("coordinator.pem"),
                 keyFile: certs.path("coordinator.key"), requirePeerCertificate: true), failFast: true)
-        guard case .workerHealth = try await member.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(10))
+        guard case .workerHealth = try await member.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(60))
         else {
             Issue.record("expected a health reply"); return
         }
@@ -146,13 +146,13 @@ final class SecureTestCluster: @unchecked Sendable {
 
     @Test func frontWithAClientCARefusesClientsWithoutACertificate() async throws {
         let cluster = try SecureTestCluster(clientCA: true, tokens: false)
-        let anonymous = try cluster.client(certificate: false, deadline: .seconds(10))
+        let anonymous = try cluster.client(certificate: false, deadline: .seconds(60))
         let error = await #expect(throws: WireError.self) { _ = try await anonymous.status() }
         #expect(error?.code == .unavailable)
         // A client that does not trust the front's CA refuses the front.
-        let distrustful = try cluster.client(caFile: cluster.certs.path("client-ca.pem"), deadline: .seconds(10))
+        let distrustful = try cluster.client(caFile: cluster.certs.path("client-ca.pem"), deadline: .seconds(60))
         await #expect(throws: WireError.self) { _ = try await distrustful.status() }
-        let member = try cluster.client(deadline: .seconds(10))
+        let member = try cluster.client(deadline: .seconds(60))
         #expect(try await member.status().shards.count == 1)
         for client in [anonymous, distrustful, member] { client.close() }
         await cluster.close()

@@ -18,7 +18,7 @@ import Testing
     }
 
     private func activate(_ client: WireClient, _ version: UInt64) async throws -> WireResponse {
-        try await client.call(.activateVersion(ActivateVersionRequest(version: version)), deadline: .seconds(10))
+        try await client.call(.activateVersion(ActivateVersionRequest(version: version)), deadline: .seconds(60))
     }
 
     @Test func outOfRangeVersionNumbersAreRefusedAndTheWorkerKeepsServing() async throws {
@@ -47,7 +47,7 @@ import Testing
             #expect(try await buildIndex(client, version: 3, checksum: checksum).state == .succeeded)
             #expect(await start(client, Self.maximum, checksum: checksum) == nil)  // a retry: its status
             guard
-                case .workerHealth = try await client.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(10))
+                case .workerHealth = try await client.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(60))
             else { Issue.record("no health"); return }
         }
     }
@@ -70,18 +70,18 @@ import Testing
             longWalk.walksPerVertex = 20_000
             _ = try await client.call(
                 .startIndexTask(IndexTaskRequest(version: 7, walk: longWalk, threads: 1, graphChecksum: checksum)),
-                deadline: .seconds(10))
+                deadline: .seconds(60))
             #expect(
                 await callError(client, .activateVersion(ActivateVersionRequest(version: 7)))?.code
                     == .failedPrecondition)
-            _ = try await client.call(.cancelIndexTask(CancelIndexTaskRequest(version: 7)), deadline: .seconds(10))
+            _ = try await client.call(.cancelIndexTask(CancelIndexTaskRequest(version: 7)), deadline: .seconds(60))
             _ = try await waitForTask(client, version: 7)
             #expect(
                 await callError(client, .activateVersion(ActivateVersionRequest(version: 7)))?.code
                     == .failedPrecondition)
             guard
                 case .workerHealth(let health) = try await client.call(
-                    .workerHealth(WorkerHealthRequest()), deadline: .seconds(10))
+                    .workerHealth(WorkerHealthRequest()), deadline: .seconds(60))
             else { Issue.record("no health"); return }
             #expect(health.activeVersion == 2)
             let frontier = [[WeightedVertex(vertex: 0, weight: 1)]]

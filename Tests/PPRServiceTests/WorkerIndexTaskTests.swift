@@ -14,26 +14,26 @@ import Testing
         try await withWorker(graph: graph) { _, clients, checksum in
             let client = clients[0]
             #expect(try await buildIndex(client, version: 1, checksum: checksum).state == .succeeded)
-            _ = try await client.call(.activateVersion(ActivateVersionRequest(version: 1)), deadline: .seconds(10))
+            _ = try await client.call(.activateVersion(ActivateVersionRequest(version: 1)), deadline: .seconds(60))
 
             let slow = IndexTaskRequest(version: 2, walk: slowWalk, threads: 1, graphChecksum: checksum)
-            let started = try await client.call(.startIndexTask(slow), deadline: .seconds(10))
+            let started = try await client.call(.startIndexTask(slow), deadline: .seconds(60))
             #expect(started == .indexTask(IndexTaskStatus(version: 2, state: .running, progressTotal: 20_000)))
             // A second task while one runs: the same version answers its status, another is refused.
-            guard case .indexTask(let again) = try await client.call(.startIndexTask(slow), deadline: .seconds(10))
+            guard case .indexTask(let again) = try await client.call(.startIndexTask(slow), deadline: .seconds(60))
             else { Issue.record("no status"); return }
             #expect(again.version == 2 && again.state == .running)
             var other = slow
             other.version = 3
             #expect(await callError(client, .startIndexTask(other))?.code == .failedPrecondition)
 
-            _ = try await client.call(.cancelIndexTask(CancelIndexTaskRequest(version: 2)), deadline: .seconds(10))
+            _ = try await client.call(.cancelIndexTask(CancelIndexTaskRequest(version: 2)), deadline: .seconds(60))
             let ended = try await waitForTask(client, version: 2)
             #expect(ended.state == .cancelled)
             #expect(ended.error?.code == .cancelled)
             #expect(ended.progressDone < ended.progressTotal)
 
-            guard case .workerHealth(let health) = try await client.call(.workerHealth(.init()), deadline: .seconds(10))
+            guard case .workerHealth(let health) = try await client.call(.workerHealth(.init()), deadline: .seconds(60))
             else { Issue.record("no health"); return }
             #expect(health.activeVersion == 1)
             let frontier = [[WeightedVertex(vertex: 7, weight: 1)]]
@@ -51,7 +51,7 @@ import Testing
         let graph = try workerTestGraph(vertexCount: 20_000, seed: 6)
         try await withWorker(graph: graph) { worker, clients, checksum in
             let slow = IndexTaskRequest(version: 1, walk: slowWalk, threads: 1, graphChecksum: checksum)
-            _ = try await clients[0].call(.startIndexTask(slow), deadline: .seconds(10))
+            _ = try await clients[0].call(.startIndexTask(slow), deadline: .seconds(60))
             await worker.shutdown()  // returns only once the build has stopped
             #expect(worker.shards[0].indexTaskStatus?.state == .cancelled)
         }
@@ -89,7 +89,7 @@ import Testing
                 case .indexTask(let retry) = try await client.call(
                     .startIndexTask(
                         IndexTaskRequest(version: 5, walk: workerWalk, threads: 1, graphChecksum: checksum)),
-                    deadline: .seconds(10))
+                    deadline: .seconds(60))
             else { Issue.record("no status"); return }
             #expect(retry.state == .succeeded && retry.progressDone == 400)
             var otherSeed = workerWalk
@@ -110,7 +110,7 @@ import Testing
                 _ = try await buildIndex(client, version: version, checksum: checksum)
                 replies.append(
                     try await client.call(
-                        .activateVersion(ActivateVersionRequest(version: version)), deadline: .seconds(10)))
+                        .activateVersion(ActivateVersionRequest(version: version)), deadline: .seconds(60)))
             }
             #expect(
                 replies
@@ -124,7 +124,7 @@ import Testing
             #expect(await callError(client, .combine(CombineRequest(indexVersion: 2, frontiers: frontier))) == nil)
             // Rollback to the kept version.
             let back = try await client.call(
-                .activateVersion(ActivateVersionRequest(version: 2)), deadline: .seconds(10))
+                .activateVersion(ActivateVersionRequest(version: 2)), deadline: .seconds(60))
             #expect(back == .activateVersion(ActivateVersionResponse(activeVersion: 2, previousVersion: 3)))
             // A deleted version cannot be activated: refused before the store changes.
             #expect(

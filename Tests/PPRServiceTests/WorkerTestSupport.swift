@@ -24,6 +24,8 @@ func workerTestGraph(vertexCount: Int, seed: UInt64) throws -> CSRGraph {
 /// A temp directory with the graph file and one store per shard, a worker serving `shards` of a
 /// `shardCount`-shard config over unique inproc URLs, and a client per served shard; all closed and removed
 /// afterwards.
+// Replies that must come are awaited up to 60 s: the whole suite runs in parallel on 2 cores, and while its
+// first clusters start the process is saturated for seconds (a 10 s deadline failed there once in CI).
 func withWorker<R>(
     graph: CSRGraph, shardCount: Int = 1, serving shards: [Int]? = nil,
     _ body: (Worker, [WireClient], _ checksum: UInt64) async throws -> R
@@ -62,7 +64,7 @@ func buildIndex(
     _ client: WireClient, version: UInt64, checksum: UInt64, walk: WalkParameters = workerWalk, threads: Int = 1
 ) async throws -> IndexTaskStatus {
     let request = IndexTaskRequest(version: version, walk: walk, threads: threads, graphChecksum: checksum)
-    guard case .indexTask = try await client.call(.startIndexTask(request), deadline: .seconds(10)) else {
+    guard case .indexTask = try await client.call(.startIndexTask(request), deadline: .seconds(60)) else {
         throw WireError(.internal, "startIndexTask did not answer with a status")
     }
     return try await waitForTask(client, version: version)
@@ -71,7 +73,7 @@ func buildIndex(
 /// Polls getIndexTask until the task of `version` is no longer running.
 func waitForTask(_ client: WireClient, version: UInt64) async throws -> IndexTaskStatus {
     for _ in 0..<6000 {
-        let reply = try await client.call(.getIndexTask(GetIndexTaskRequest(version: version)), deadline: .seconds(10))
+        let reply = try await client.call(.getIndexTask(GetIndexTaskRequest(version: version)), deadline: .seconds(60))
         guard case .indexTask(let status) = reply else { throw WireError(.internal, "unexpected reply \(reply)") }
         if status.state != .running { return status }
         try await Task.sleep(for: .milliseconds(20))
@@ -82,7 +84,7 @@ func waitForTask(_ client: WireClient, version: UInt64) async throws -> IndexTas
 /// The error a call fails with (nil when it succeeds).
 func callError(_ client: WireClient, _ request: WireRequest) async -> WireError? {
     do {
-        _ = try await client.call(request, deadline: .seconds(10))
+        _ = try await client.call(request, deadline: .seconds(60))
         return nil
     } catch {
         return error

@@ -15,7 +15,7 @@ import Testing
                 #expect(
                     status == IndexTaskStatus(version: 1, state: .succeeded, progressDone: owned, progressTotal: owned))
                 let activated = try await client.call(
-                    .activateVersion(ActivateVersionRequest(version: 1)), deadline: .seconds(10))
+                    .activateVersion(ActivateVersionRequest(version: 1)), deadline: .seconds(60))
                 #expect(activated == .activateVersion(ActivateVersionResponse(activeVersion: 1, previousVersion: 0)))
 
                 let frontiers: [[WeightedVertex]] = [
@@ -24,7 +24,7 @@ import Testing
                     [],
                 ]
                 let reply = try await client.call(
-                    .combine(CombineRequest(indexVersion: 1, frontiers: frontiers)), deadline: .seconds(10))
+                    .combine(CombineRequest(indexVersion: 1, frontiers: frontiers)), deadline: .seconds(60))
                 guard case .combine(let response) = reply else { Issue.record("reply \(reply)"); return }
                 #expect(response.indexVersion == 1)
                 #expect(response.fingerprintsRead == frontiers[1].count)  // frontier 0's vertex is in frontier 1
@@ -45,16 +45,16 @@ import Testing
         let graph = try workerTestGraph(vertexCount: 300, seed: 2)
         try await withWorker(graph: graph) { _, clients, checksum in
             let client = clients[0]
-            guard case .workerHealth(let before) = try await client.call(.workerHealth(.init()), deadline: .seconds(10))
+            guard case .workerHealth(let before) = try await client.call(.workerHealth(.init()), deadline: .seconds(60))
             else { Issue.record("no health"); return }
             #expect(before.shards == [ShardID(0)])
             #expect(before.activeVersion == 0 && before.manifest == nil && before.indexTask == nil)
 
             _ = try await buildIndex(client, version: 3, checksum: checksum)
-            _ = try await client.call(.activateVersion(ActivateVersionRequest(version: 3)), deadline: .seconds(10))
+            _ = try await client.call(.activateVersion(ActivateVersionRequest(version: 3)), deadline: .seconds(60))
             let combine = CombineRequest(indexVersion: 3, frontiers: [[WeightedVertex(vertex: 5, weight: 1)]])
-            _ = try await client.call(.combine(combine), deadline: .seconds(10))
-            guard case .workerHealth(let after) = try await client.call(.workerHealth(.init()), deadline: .seconds(10))
+            _ = try await client.call(.combine(combine), deadline: .seconds(60))
+            guard case .workerHealth(let after) = try await client.call(.workerHealth(.init()), deadline: .seconds(60))
             else { Issue.record("no health"); return }
             #expect(after.activeVersion == 3)
             #expect(
@@ -99,9 +99,9 @@ import Testing
     @Test func garbageBytesGetAnErrorReplyAndTheWorkerKeepsServing() async throws {
         let graph = try workerTestGraph(vertexCount: 100, seed: 4)
         try await withWorker(graph: graph) { _, clients, _ in
-            let reply = try await clients[0].callRaw([0xFF, 0x00, 0x13, 0x37, 0x42], deadline: .seconds(10))
+            let reply = try await clients[0].callRaw([0xFF, 0x00, 0x13, 0x37, 0x42], deadline: .seconds(60))
             #expect(reply.response.failure?.code == .invalidArgument)
-            let health = try await clients[0].call(.workerHealth(.init()), deadline: .seconds(10))
+            let health = try await clients[0].call(.workerHealth(.init()), deadline: .seconds(60))
             guard case .workerHealth(let report) = health else { Issue.record("reply \(health)"); return }
             #expect(report.shards == [ShardID(0)])
             let query = await callError(clients[0], .query(QueryRequest(sources: [QuerySource(VertexID(10))])))

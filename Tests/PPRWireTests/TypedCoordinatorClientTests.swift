@@ -57,7 +57,7 @@ private func withFront<R>(
         front.handle($0)
     }
     defer { server.close() }
-    let client = try CoordinatorClient(connectingTo: server.url, deadline: .seconds(10))
+    let client = try CoordinatorClient(connectingTo: server.url, deadline: .seconds(60))
     defer { client.close() }
     return try await body(client, front)
 }
@@ -114,7 +114,7 @@ private func withFront<R>(
         try await withFront(pollsUntilDone: 3) { client, front in
             let submitted = try await client.submit(.evaluate(EvaluateJobParams()))
             var seen: [JobState] = []
-            let final = try await client.awaitJob(submitted, every: .milliseconds(5), within: .seconds(10)) {
+            let final = try await client.awaitJob(submitted, every: .milliseconds(5), within: .seconds(60)) {
                 seen.append($0.state)
             }
             #expect(final.state == .succeeded)

@@ -47,7 +47,7 @@ func withServer<R>(
                     group.addTask {
                         let sources = (0...i % 5).map { QuerySource(VertexID(UInt64(i * 10 + $0))) }
                         let request = WireRequest.query(QueryRequest(sources: sources))
-                        let reply = try await client.call(request, deadline: .seconds(10))
+                        let reply = try await client.call(request, deadline: .seconds(60))
                         #expect(
                             reply
                                 == .query(
@@ -65,7 +65,7 @@ func withServer<R>(
     func handlerFailureArrivesAsWireError(over transport: WireTransport) async throws {
         try await withServer(over: transport) { _, client in
             let error = await #expect(throws: WireError.self) {
-                _ = try await client.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(10))
+                _ = try await client.call(.workerHealth(WorkerHealthRequest()), deadline: .seconds(60))
             }
             #expect(error?.code == .unimplemented)
             #expect(error?.message == "WorkerHealth is not served here")
@@ -75,10 +75,10 @@ func withServer<R>(
     @Test(arguments: WireTransport.allCases)
     func garbageGetsInvalidArgumentAndTheNextRequestIsServed(over transport: WireTransport) async throws {
         try await withServer(over: transport, contexts: 1) { _, client in
-            let reply = try await client.callRaw([0xFF, 0xFF, 0xFF, 0x01, 0x02], deadline: .seconds(10))
+            let reply = try await client.callRaw([0xFF, 0xFF, 0xFF, 0x01, 0x02], deadline: .seconds(60))
             #expect(reply.response.failure?.code == .invalidArgument)
             #expect(reply.response.failure?.message.contains("not a protobuf") == true)
-            let next = try await client.call(query(5), deadline: .seconds(10))
+            let next = try await client.call(query(5), deadline: .seconds(60))
             #expect(next == .query(QueryResponse(results: [RankedVertex(VertexID(5), score: 1)])))
         }
     }
@@ -90,11 +90,11 @@ func withServer<R>(
             let exclude = (0..<300).map { VertexID(UInt64(1) << 40 + $0) }
             let big = QueryRequest(sources: [QuerySource(VertexID(1))], exclude: exclude)
             let error = await #expect(throws: WireError.self) {
-                _ = try await client.call(.query(big), deadline: .seconds(10))
+                _ = try await client.call(.query(big), deadline: .seconds(60))
             }
             #expect(error?.code == .resourceExhausted)
             #expect(error?.message.contains("limit of 1024 bytes") == true)
-            let next = try await client.call(query(2), deadline: .seconds(10))
+            let next = try await client.call(query(2), deadline: .seconds(60))
             #expect(next == .query(QueryResponse(results: [RankedVertex(VertexID(2), score: 1)])))
         }
     }
@@ -106,7 +106,7 @@ func withServer<R>(
                 _ = try await client.call(.query(huge), deadline: .milliseconds(300))
             }
             #expect(error?.code == .deadlineExceeded)
-            let next = try await client.call(query(2), deadline: .seconds(10))
+            let next = try await client.call(query(2), deadline: .seconds(60))
             #expect(next == .query(QueryResponse(results: [RankedVertex(VertexID(2), score: 1)])))
         }
     }
@@ -157,7 +157,7 @@ func withServer<R>(
         let url = WireTransport.inproc.uniqueAddress()
         let client = try WireClient(dialing: url)
         defer { client.close() }
-        async let reply = client.call(.query(QueryRequest(sources: [QuerySource(VertexID(3))])), deadline: .seconds(10))
+        async let reply = client.call(.query(QueryRequest(sources: [QuerySource(VertexID(3))])), deadline: .seconds(60))
         try await Task.sleep(for: .milliseconds(100))
         let server = try WireServer(listeningOn: url, handler: echoHandler)
         defer { server.close() }
