@@ -21,11 +21,12 @@ func workerTestGraph(vertexCount: Int, seed: UInt64) throws -> CSRGraph {
     return try builder.build().graph
 }
 
+// Replies that must come are awaited up to 60 s: the whole suite runs in parallel on 2 cores, and while its
+// first clusters start the process is saturated for seconds (a 10 s deadline failed there once in CI).
+
 /// A temp directory with the graph file and one store per shard, a worker serving `shards` of a
 /// `shardCount`-shard config over unique inproc URLs, and a client per served shard; all closed and removed
 /// afterwards.
-// Replies that must come are awaited up to 60 s: the whole suite runs in parallel on 2 cores, and while its
-// first clusters start the process is saturated for seconds (a 10 s deadline failed there once in CI).
 func withWorker<R>(
     graph: CSRGraph, shardCount: Int = 1, serving shards: [Int]? = nil,
     _ body: (Worker, [WireClient], _ checksum: UInt64) async throws -> R
