@@ -102,7 +102,8 @@ private func withReadinessCoordinator<R>(
             await #expect(throws: ExitCode(4)) { try await status.run() }
             let waited = clock.now - started
             #expect(waited >= .milliseconds(1500) && waited < .seconds(20), "\(waited)")
-            #expect(fake.calls.withLock { $0 } >= 1)
+            // No count of the polls here: on a starved machine (the parallel suite on 2 cores) the 2 s can pass
+            // before the fake answers once (measured in CI). `waitReadyPollsUntilReady` counts them.
             if let verdict = try? await status.check(client: try status.coordinator.client()) {
                 #expect(verdict.reasons.contains("shard 1 is unreachable"))
             }
