@@ -6,20 +6,8 @@ import Testing
 /// and on the default index one step lowers the whole-vector L1 against exact PPR.
 @Suite struct PPREquationStepTests {
     @Test func exactPPRIsAFixedPoint() throws {
-        let graphs = [
-            ("email-Eu-core.txt", try TestSupport.loadGraph("email-Eu-core.txt").graph),
-            ("classes.txt", try TestSupport.loadGraph("classes.txt").graph),
-            ("email-Eu-core-weighted.txt", try WeightedTestSupport.loadGraph("email-Eu-core-weighted.txt").graph),
-        ]
-        for (name, graph) in graphs {
+        for (name, graph, personalizations) in try FixedPointCases.all(seed: 5, sources: 3) {
             let inEdges = InEdges(graph: graph)
-            let dangling = (0..<graph.vertexCount).first { graph.outDegree(VertexIndex($0)) == 0 }
-            var personalizations = TestSupport.sampleSources(graph, count: 3, seed: 5).map {
-                Personalization(source: $0)
-            }
-            personalizations.append(
-                try Personalization([(VertexIndex(1), 0.5), (VertexIndex(7), 0.3), (VertexIndex(20), 0.2)]))
-            if let dangling { personalizations.append(Personalization(source: VertexIndex(dangling))) }
             for p in personalizations {
                 let exact = try PowerIteration.solve(graph: graph, personalization: p, tolerance: 1e-13).scores
                 let stepped = PPREquationStep.apply(exact, personalization: p, alpha: 0.15, inEdges: inEdges)

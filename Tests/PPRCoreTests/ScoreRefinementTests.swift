@@ -9,20 +9,8 @@ import Testing
     /// Exact PPR is left unchanged: on email-Eu-core, the hand-built classes.txt (dangling vertices,
     /// self-loops), the weighted email-Eu-core fixture, and a personalization over three sources.
     @Test func exactPPRIsAFixedPoint() throws {
-        let graphs = [
-            ("email-Eu-core.txt", try TestSupport.loadGraph("email-Eu-core.txt").graph),
-            ("classes.txt", try TestSupport.loadGraph("classes.txt").graph),
-            ("email-Eu-core-weighted.txt", try WeightedTestSupport.loadGraph("email-Eu-core-weighted.txt").graph),
-        ]
-        for (name, graph) in graphs {
+        for (name, graph, personalizations) in try FixedPointCases.all(seed: 3, sources: 4) {
             let inEdges = InEdges(graph: graph)
-            let dangling = (0..<graph.vertexCount).first { graph.outDegree(VertexIndex($0)) == 0 }
-            var personalizations = TestSupport.sampleSources(graph, count: 4, seed: 3).map {
-                Personalization(source: $0)
-            }
-            personalizations.append(
-                try Personalization([(VertexIndex(1), 0.5), (VertexIndex(7), 0.3), (VertexIndex(20), 0.2)]))
-            if let dangling { personalizations.append(Personalization(source: VertexIndex(dangling))) }
             for p in personalizations {
                 let exact = try PowerIteration.solve(graph: graph, personalization: p, tolerance: 1e-13).scores
                 var refined = exact
@@ -114,5 +102,30 @@ import Testing
         #expect(throws: QueryError.self) { try knobs.validate(restartProbability: 0.15) }
         knobs.refineCandidates = EngineLimits.refineCandidates.upperBound + 1
         #expect(throws: QueryError.self) { try knobs.validate(restartProbability: 0.15) }
+    }
+}
+
+/// The graphs and personalizations on which exact PPR must be a fixed point of a PPR-equation step
+/// (`ScoreRefinementTests`, `PPREquationStepTests`): email-Eu-core, the hand-built classes.txt (dangling
+/// vertices, self-loops), the weighted email-Eu-core fixture; on each, `sources` sampled sources, a
+/// personalization over three sources and a dangling source where there is one.
+enum FixedPointCases {
+    static func all(seed: UInt64, sources: Int) throws -> [(String, CSRGraph, [Personalization])] {
+        let graphs = [
+            ("email-Eu-core.txt", try TestSupport.loadGraph("email-Eu-core.txt").graph),
+            ("classes.txt", try TestSupport.loadGraph("classes.txt").graph),
+            ("email-Eu-core-weighted.txt", try WeightedTestSupport.loadGraph("email-Eu-core-weighted.txt").graph),
+        ]
+        return try graphs.map { name, graph in
+            var personalizations = TestSupport.sampleSources(graph, count: sources, seed: seed).map {
+                Personalization(source: $0)
+            }
+            personalizations.append(
+                try Personalization([(VertexIndex(1), 0.5), (VertexIndex(7), 0.3), (VertexIndex(20), 0.2)]))
+            if let dangling = (0..<graph.vertexCount).first(where: { graph.outDegree(VertexIndex($0)) == 0 }) {
+                personalizations.append(Personalization(source: VertexIndex(dangling)))
+            }
+            return (name, graph, personalizations)
+        }
     }
 }

@@ -36,11 +36,7 @@ import Testing
         let vertexCount = 1300  // several chunks per shard
         let graph = try randomGraph(vertexCount: vertexCount, seed: 31)
         try withTemporaryStore { store in
-            let version = try IndexBuilder(
-                graph: graph, graphChecksum: 5, parameters: parameters, shardIndex: shard, shardCount: shardCount,
-                threadCount: 2
-            ).build(into: store).manifest.version
-            let reader = try store.reader(version: version, expecting: 5, restartProbability: 0.15)
+            let reader = try shardReader(graph, store, shard: shard, shardCount: shardCount)
             let width = 20  // two 16-lane tiles, the second one partly padding
             let queries = (0..<width).map { Personalization(source: VertexIndex(($0 * 61 + 5) % vertexCount)) }
             let block = BlockDecomposition(graph: graph, capacity: width)
@@ -99,11 +95,7 @@ import Testing
             ? try WeightedIndexBuilderTests.weightedGraph(vertexCount: vertexCount, seed: 33)
             : try randomGraph(vertexCount: vertexCount, seed: 33)
         try withTemporaryStore { store in
-            let version = try IndexBuilder(
-                graph: graph, graphChecksum: 5, parameters: parameters, shardIndex: shard, shardCount: shardCount,
-                threadCount: 2
-            ).build(into: store).manifest.version
-            let reader = try store.reader(version: version, expecting: 5, restartProbability: 0.15)
+            let reader = try shardReader(graph, store, shard: shard, shardCount: shardCount)
             let width = 20  // two 16-lane tiles, the second one partly padding
             var queries = (0..<width - 1).map { Personalization(source: VertexIndex(($0 * 61 + 5) % vertexCount)) }
             let dangling = try #require((0..<vertexCount).first { graph.outDegree(VertexIndex($0)) == 0 })
@@ -141,4 +133,15 @@ import Testing
             #expect(wider >= width / 2)
         }
     }
+}
+
+/// A reader of shard `shard` of `shardCount` of a fresh index of `graph` built into `store` (checksum 5).
+private func shardReader(
+    _ graph: CSRGraph, _ store: FingerprintStore, shard: Int, shardCount: Int
+) throws -> FingerprintStoreReader {
+    let version = try IndexBuilder(
+        graph: graph, graphChecksum: 5, parameters: parameters, shardIndex: shard, shardCount: shardCount,
+        threadCount: 2
+    ).build(into: store).manifest.version
+    return try store.reader(version: version, expecting: 5, restartProbability: 0.15)
 }
