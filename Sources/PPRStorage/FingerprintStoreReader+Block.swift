@@ -13,7 +13,8 @@
 //    accumulator rows (512 KiB, in L2) are zeroed and every segment of a non-zero source adds
 //    `weight * row` into its targets' rows, 16 lanes (one SIMD16<Float>) at a time. Each target's sum
 //    is thus taken in source order, then `kept[x]` is added where this shard owns x.
-// 4. Emit per query: its exact mass (sum over x, in Double), and the entries at or above
+// 4. Emit per query: its mass (sum over x: Float sums over runs of 64 rows, each run widened to Double,
+//    `RowRuns`; within 64 * 2^-24 of the exact sum, deterministic), and the entries at or above
 //    `pruneRatio * theta_q`, where `theta_q` is the `candidates`-th largest of `pushed(x) + acc[x, q]`
 //    (the shard knows every vertex's pushed mass). Each is at most the final unnormalised score, so
 //    `theta_q` is a lower bound on the final `candidates`-th score: a vertex of the final top list has a
@@ -23,12 +24,18 @@
 // 5. Steps (`smoothingSteps` > 0, issue 6's smoothing in the block path): before step 4, the tile's share
 //    (fingerprint sums plus owned pushed mass) is stepped by the PPR equation (`BlockEquationStep`, a
 //    pull over the in-edges, 16 lanes at a time). M is linear, so the shards' stepped shares add up to
-//    the stepped answer, and mass-preserving, so `mass` is unchanged (it is summed after the steps).
+//    the stepped answer, and mass-preserving, so `mass` is unchanged: it is summed once, before the
+//    steps, in the same pass as the spread, and the steps take it as their `sum(x)` (no step sums the
+//    rows again).
 //    `theta_q` is then the candidates-th largest value of this shard's stepped share alone (M is
 //    non-negative: M^k(share) <= M^k(answer) everywhere; the other shards' pushed mass would need its
 //    own steps), so it stays a lower bound and the pruning guarantee holds; it is looser, so more entries
 //    are sent (measured: 11.4k -> 16.1k per query, see README "Shared decomposition"). `spread` (for
-//    `ErrorEstimate`) stays that of the unstepped fingerprint sums.
+//    `ErrorEstimate`) stays that of the unstepped fingerprint sums, its roots taken in vector operations
+//    (`squareRoots`).
+// 6. The sent entries: one pass over the rows compares each with the limits and keeps the rows with a
+//    sent lane and their lane bits (and counts per lane); a second pass over those rows writes each set
+//    bit's entry into its query's range of one buffer reused across tiles.
 //
 // Memory: the decode table and the matrix (16 bytes per entry of the owned frontier fingerprints, and 12
 // per segment: at most one per entry), per call a compact buffer of 64 bytes per owned source and an
@@ -238,6 +245,15 @@ extension FingerprintStoreReader {
         // The steps' second set of rows (only with steps).
         let spare = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: steps > 0 ? max(1, vertexCount) : 1)
         defer { spare.deallocate() }
+        // The sent entries of a tile (reused from tile to tile): rows with a sent lane and their lane bits,
+        // then all lanes' entries, lane after lane.
+        var sentRows: [Int32] = []
+        var sentBits: [UInt16] = []
+        var sentVertices: [VertexIndex] = []
+        var sentScores: [Float] = []
+        let cursor = UnsafeMutablePointer<Int>.allocate(capacity: 16)
+        defer { cursor.deallocate() }
+        let laneBits = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
         for t in 0..<stride / 16 {
             let lanes = min(16, width - t * 16)
             // Owned frontier vertices per query: the non-zero lanes (rows of vertices outside the
@@ -252,23 +268,28 @@ extension FingerprintStoreReader {
                 frontierSize &+= SIMD16<Int32>().replacing(with: 1, where: nonZero)
             }
             Self.scatter(matrix, compact: compact, live: live, into: acc, vertexCount: vertexCount)
-            // Spread (sum over targets of sqrt of the fingerprint sum, for ErrorEstimate; each root taken in
-            // Float), then kept mass.
-            var spread = SIMD16<Double>()
-            var frontierMoment = SIMD16<Double>()
-            var frontierMass = SIMD16<Double>()
+            // One pass over the rows: spread (sum over targets of sqrt of the fingerprint sum, for
+            // ErrorEstimate; each root taken in Float), the steps' frontier moment and mass, then the kept
+            // mass is added and the share's mass summed. Sums in Float over runs of rows, widened per run
+            // (RowRuns). M preserves mass, so the mass is summed before the steps, and the steps reuse it.
+            var spread = RowRuns()
+            var frontierMoment = RowRuns()
+            var frontierMass = RowRuns()
+            var mass = RowRuns()
             for (i, x32) in rows.enumerated() {
                 let x = Int(x32)
                 if rowFlags[i] & RowFlags.entry != 0 {
-                    spread += widened(acc[x].squareRoot())
+                    let sums = acc[x]
+                    spread.add(squareRoots(sums))
                     if let stepper {
-                        let sums = widened(acc[x])
-                        frontierMoment += sums * stepper.squaredTransitionSum(x)
-                        frontierMass += sums
+                        frontierMoment.add(sums * stepper.squaredTransitionSums[x])
+                        frontierMass.add(sums)
                     }
                 }
                 if rowFlags[i] & RowFlags.ownKept != 0 { acc[x] += keptRow(block, x, t) }
+                mass.add(acc[x])
             }
+            let shareMass = mass.total
             // The share's rows, stepped when asked (then every vertex is a row, none flagged otherKept).
             var share = acc
             var scanRows = rows
@@ -277,7 +298,7 @@ extension FingerprintStoreReader {
                 let first = t * 16
                 share = stepper.apply(
                     acc, spare: spare, steps: steps, personalizations: block.personalizations[first..<first + lanes],
-                    alpha: manifest.restartProbability)
+                    alpha: manifest.restartProbability, total: shareMass)
                 scanRows = stepped
                 scanFlags = []
             }
@@ -311,45 +332,56 @@ extension FingerprintStoreReader {
                     limit[lane] = max(.leastNonzeroMagnitude, Float(pruneRatio * Double(heaps[lane].kth)))
                 }
             }
-            // Mass and counts in one pass; then the sent entries straight into per-query buffers.
-            var mass = SIMD16<Double>()
+            // The sent entries: counted per lane with each sent row's lane bits, then written straight into
+            // per-query arrays, lane by lane along the set bits.
             var sentCount = SIMD16<Int32>()
-            var sentRows: [Int32] = []
+            sentRows.removeAll(keepingCapacity: true)
+            sentBits.removeAll(keepingCapacity: true)
             for x32 in scanRows {
-                let values = share[Int(x32)]
-                mass += widened(values)
-                let sent = values .>= limit
+                let sent = share[Int(x32)] .>= limit
                 guard any(sent) else { continue }
                 sentCount &+= SIMD16<Int32>().replacing(with: 1, where: sent)
                 sentRows.append(x32)
+                sentBits.append(
+                    UInt16(truncatingIfNeeded: SIMD16<UInt32>().replacing(with: laneBits, where: sent).wrappedSum()))
             }
-            let vertexBuffers = (0..<lanes).map {
-                UnsafeMutableBufferPointer<VertexIndex>.allocate(capacity: max(1, Int(sentCount[$0])))
+            var offsets = SIMD16<Int32>()
+            for lane in 1..<16 { offsets[lane] = offsets[lane - 1] &+ sentCount[lane - 1] }
+            let total = Int(offsets[15] &+ sentCount[15])
+            if sentVertices.count < total {
+                sentVertices = [VertexIndex](repeating: 0, count: total)
+                sentScores = [Float](repeating: 0, count: total)
             }
-            let scoreBuffers = (0..<lanes).map {
-                UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, Int(sentCount[$0])))
-            }
-            var cursor = [Int](repeating: 0, count: 16)
-            for x32 in sentRows {
-                let values = share[Int(x32)]
-                let sent = values .>= limit
-                for lane in 0..<lanes where sent[lane] {
-                    vertexBuffers[lane][cursor[lane]] = VertexIndex(x32)
-                    scoreBuffers[lane][cursor[lane]] = values[lane]
-                    cursor[lane] &+= 1
+            for lane in 0..<16 { cursor[lane] = Int(offsets[lane]) }
+            sentVertices.withUnsafeMutableBufferPointer { vertices in
+                sentScores.withUnsafeMutableBufferPointer { scores in
+                    for (row, x32) in sentRows.enumerated() {
+                        let values = UnsafeRawPointer(share + Int(x32))
+                        var bits = UInt32(sentBits[row])
+                        while bits != 0 {
+                            let lane = bits.trailingZeroBitCount
+                            bits &= bits &- 1
+                            let p = cursor[lane]
+                            vertices[p] = VertexIndex(x32)
+                            scores[p] = values.load(fromByteOffset: lane * 4, as: Float.self)
+                            cursor[lane] = p + 1
+                        }
+                    }
                 }
             }
+            let spreads = spread.total
+            let moments = frontierMoment.total
+            let masses = frontierMass.total
             for lane in 0..<lanes {
                 let q = t * 16 + lane
-                results[q].vertices = Array(vertexBuffers[lane].prefix(cursor[lane]))
-                results[q].scores = Array(scoreBuffers[lane].prefix(cursor[lane]))
-                results[q].mass = mass[lane]
-                results[q].spread = spread[lane]
-                results[q].frontierMoment = frontierMoment[lane]
-                results[q].frontierMass = frontierMass[lane]
+                let range = Int(offsets[lane])..<Int(offsets[lane] &+ sentCount[lane])
+                results[q].vertices = Array(sentVertices[range])
+                results[q].scores = Array(sentScores[range])
+                results[q].mass = shareMass[lane]
+                results[q].spread = spreads[lane]
+                results[q].frontierMoment = moments[lane]
+                results[q].frontierMass = masses[lane]
                 results[q].frontierSize = Int(frontierSize[lane])
-                vertexBuffers[lane].deallocate()
-                scoreBuffers[lane].deallocate()
             }
         }
         return (results, owned.count)
@@ -406,12 +438,17 @@ private enum RowFlags {
     static let otherKept: UInt8 = 4
 }
 
-/// The lanes of `values` as Double, one conversion per lane (the generic SIMD conversion is not inlined).
+/// The lanes' square roots of non-negative `values`, in vector operations (`SIMD16<Float>.squareRoot()`
+/// takes 16 scalar roots, each with a branch for negative inputs): the classic reciprocal-root estimate
+/// refined by three Newton steps, then times `values`. Relative error below 1e-6 on normal values (the
+/// spread is an error estimate), 0 at 0; deterministic.
 @inline(__always)
-private func widened(_ values: SIMD16<Float>) -> SIMD16<Double> {
-    var result = SIMD16<Double>()
-    for lane in 0..<16 { result[lane] = Double(values[lane]) }
-    return result
+private func squareRoots(_ values: SIMD16<Float>) -> SIMD16<Float> {
+    let bits = unsafeBitCast(values, to: SIMD16<UInt32>.self)
+    var y = unsafeBitCast(SIMD16<UInt32>(repeating: 0x5f37_59df) &- (bits &>> 1), to: SIMD16<Float>.self)
+    let half = 0.5 * values
+    for _ in 0..<3 { y *= 1.5 - half * y * y }
+    return values * y
 }
 
 /// The `capacity` largest values seen (a min-heap): `kth` is the smallest of them once full.

@@ -8,13 +8,15 @@ import Testing
 @Suite struct BlockCombineTests {
     /// The independent sum for query `q`: the owned kept mass plus `frontier[v, q] * alpha * count / R` over
     /// every owned frontier vertex `v` and fingerprint entry (x, count), in Double.
+    /// Without `kept`, the fingerprint sums alone (what `spread` and the steps' frontier moments read).
     func expected(
-        _ block: BlockDecomposition, _ q: Int, _ reader: FingerprintStoreReader, shard: Int, shardCount: Int
+        _ block: BlockDecomposition, _ q: Int, _ reader: FingerprintStoreReader, shard: Int, shardCount: Int,
+        kept: Bool = true
     ) throws -> [Double] {
         let vertexCount = block.graph.vertexCount
         let unit = reader.manifest.restartProbability / Double(reader.manifest.walkParameters.walksPerVertex)
         var dense = [Double](repeating: 0, count: vertexCount)
-        for v in block.keptRows where Int(v) % shardCount == shard {
+        for v in block.keptRows where kept && Int(v) % shardCount == shard {
             dense[Int(v)] += Double(block.kept[Int(v) * block.stride + q])
         }
         for v in block.frontierRows where Int(v) % shardCount == shard {
@@ -63,6 +65,14 @@ import Testing
                     let mass = dense.reduce(0, +)
                     #expect(abs(result.mass - mass) <= 1e-5 * mass)
                 }
+            }
+            // The spread (ErrorEstimate): the sum over targets of the root of the fingerprint sums (kept mass
+            // left out), each root within 1e-6 of the exact one.
+            let (results, _) = try reader.combineBlock(block, candidates: candidates, pruneRatio: 0)
+            for (q, result) in results.enumerated() {
+                let sums = try expected(block, q, reader, shard: shard, shardCount: shardCount, kept: false)
+                let spread = sums.reduce(0) { $0 + $1.squareRoot() }
+                #expect(abs(result.spread - spread) <= 1e-5 * max(spread, 1e-12), "query \(q)")
             }
         }
     }
@@ -126,6 +136,12 @@ import Testing
                 // M preserves mass: the share's mass after the steps is its mass before.
                 #expect(abs(result.mass - unstepped) <= 1e-5 * max(unstepped, 1e-12), "query \(q)")
                 #expect(abs(result.mass - reference.reduce(0, +)) <= 1e-5 * max(unstepped, 1e-12))
+                // The estimate's moments over the fingerprint sums c (kept mass left out): sum c(w) q(w), sum c(w).
+                let sums = try combine.expected(block, q, reader, shard: shard, shardCount: shardCount, kept: false)
+                let frontierMass = sums.reduce(0, +)
+                let frontierMoment = sums.indices.reduce(0) { $0 + sums[$1] * inEdges.squaredTransitionSum($1) }
+                #expect(abs(result.frontierMass - frontierMass) <= 1e-5 * max(frontierMass, 1e-12), "query \(q)")
+                #expect(abs(result.frontierMoment - frontierMoment) <= 1e-5 * max(frontierMoment, 1e-12))
             }
             // A step spreads the share: most queries reach more vertices than before.
             let (plain, _) = try reader.combineBlock(block, candidates: candidates, pruneRatio: 0)

@@ -28,6 +28,8 @@ public final class BlockEquationStep: Sendable {
     private let probabilities: [Float]
     /// `1 / d(u)` by vertex as Float (0 on dangling vertices), unweighted graphs only (empty otherwise).
     private let inverseDegree: [Float]
+    /// `q(u)` by vertex as Float (`squaredTransitionSum`), for the combine's per-row Float sums.
+    public let squaredTransitionSums: [Float]
 
     /// Transposes `graph` (`O(n + m)`).
     public convenience init(graph: CSRGraph) { self.init(inEdges: InEdges(graph: graph)) }
@@ -39,6 +41,7 @@ public final class BlockEquationStep: Sendable {
         self.inEdges = inEdges
         probabilities = inEdges.probabilities.map { Float($0) }
         inverseDegree = inEdges.inverseDegree.map { Float($0) }
+        squaredTransitionSums = (0..<inEdges.vertexCount).map { Float(inEdges.squaredTransitionSum($0)) }
     }
 
     /// `q(u) = sum over out-edges of P(u, v)^2` (`InEdges.squaredTransitionSum`): the estimate's smoothing
@@ -50,30 +53,44 @@ public final class BlockEquationStep: Sendable {
     /// `personalizations[j]`, lanes beyond them are left at zero), with `spare` (`vertexCount` rows) as the
     /// other buffer. Returns the buffer holding the result (`x` after an even number of steps, `spare`
     /// after an odd one); the other one's content is undefined.
+    ///
+    /// `total`, when given, is `sum(x)` per lane (the caller's Double sum of the rows): `M` preserves it, so
+    /// every step uses it and no step sums the rows again; without it the first step sums them in Double
+    /// and the later steps reuse that sum.
     public func apply(
         _ x: UnsafeMutablePointer<SIMD16<Float>>, spare: UnsafeMutablePointer<SIMD16<Float>>, steps: Int,
-        personalizations: ArraySlice<Personalization>, alpha: Double
+        personalizations: ArraySlice<Personalization>, alpha: Double, total: SIMD16<Double>? = nil
     ) -> UnsafeMutablePointer<SIMD16<Float>> {
         var current = x
         var next = spare
+        var sum = total
         for _ in 0..<max(0, steps) {
-            step(current, into: next, personalizations: personalizations, alpha: alpha)
+            let mass: SIMD16<Double>
+            if let sum { mass = sum } else { mass = Self.total(current, count: vertexCount) }
+            sum = mass
+            step(current, into: next, personalizations: personalizations, alpha: alpha, total: mass)
             swap(&current, &next)
         }
         return current
     }
 
-    /// One step: `next = M x` (`x` is scaled in place on an unweighted graph).
+    /// `sum(x)` per lane in Double: Float sums over runs of `RowRuns.length` rows, each widened once.
+    static func total(_ x: UnsafeMutablePointer<SIMD16<Float>>, count: Int) -> SIMD16<Double> {
+        var sums = RowRuns()
+        for v in 0..<count { sums.add(x[v]) }
+        return sums.total
+    }
+
+    /// One step: `next = M x` (`x` is scaled in place on an unweighted graph); `total` is `sum(x)`.
     private func step(
         _ x: UnsafeMutablePointer<SIMD16<Float>>, into next: UnsafeMutablePointer<SIMD16<Float>>,
-        personalizations: ArraySlice<Personalization>, alpha: Double
+        personalizations: ArraySlice<Personalization>, alpha: Double, total: SIMD16<Double>
     ) {
         let n = vertexCount
-        // sum(x) and D(x) per lane, in Double, before the rows are scaled.
-        var total = SIMD16<Double>()
-        for v in 0..<n { total += Self.widened(x[v]) }
-        var danglingMass = SIMD16<Double>()
-        for u in inEdges.dangling { danglingMass += Self.widened(x[Int(u)]) }
+        // D(x) per lane, before the rows are scaled.
+        var dangling = RowRuns()
+        for u in inEdges.dangling { dangling.add(x[Int(u)]) }
+        let danglingMass = dangling.total
         let keep = Float(1 - alpha)
         inEdges.offsets.withUnsafeBufferPointer { offsets in
             inEdges.sources.withUnsafeBufferPointer { sources in
@@ -105,12 +122,41 @@ public final class BlockEquationStep: Sendable {
             }
         }
     }
+}
 
-    /// The lanes of `values` as Double, one conversion per lane (the generic SIMD conversion is not inlined).
-    @inline(__always)
-    private static func widened(_ values: SIMD16<Float>) -> SIMD16<Double> {
-        var result = SIMD16<Double>()
-        for lane in 0..<16 { result[lane] = Double(values[lane]) }
-        return result
+/// Per-lane sums of 16-lane Float rows in Double, cheap per row: rows are added in Float over runs of
+/// `length` rows and each run's sum is widened to Double once (a per-row widening is 16 scalar
+/// conversions). Deterministic: the runs depend only on the order rows are added. Rounding: a run's Float
+/// sum of `length` non-negative values errs by at most `length * 2^-24` of it (about 4e-6), the Double sum
+/// of the runs by far less.
+@frozen public struct RowRuns {
+    /// Rows per Float run.
+    public static let length = 64
+    @usableFromInline var run = SIMD16<Float>()
+    @usableFromInline var count = 0
+    @usableFromInline var sums = SIMD16<Double>()
+
+    @inlinable public init() {}
+
+    /// Adds one row (inlined into the callers' row loops, also across modules).
+    @inlinable @inline(__always)
+    public mutating func add(_ row: SIMD16<Float>) {
+        run += row
+        count &+= 1
+        if count == Self.length { flush() }
+    }
+
+    /// The sum of the rows added so far.
+    @inlinable public var total: SIMD16<Double> {
+        var copy = self
+        copy.flush()
+        return copy.sums
+    }
+
+    @inlinable
+    mutating func flush() {
+        for lane in 0..<16 { sums[lane] += Double(run[lane]) }
+        run = SIMD16<Float>()
+        count = 0
     }
 }
