@@ -7,7 +7,8 @@ import Synchronization
 /// vertex restarts from `p`; `D(x)` is the mass of `x` on dangling vertices). The step used here is its
 /// linear, mass-preserving form `M x = (1 - alpha) P^T x + (alpha sum(x) + (1 - alpha) D(x)) p`, equal to
 /// the equation's right-hand side on a normalised `x`. Linear, so a block's shards may each apply it to
-/// their own share and the coordinator add the results; mass-preserving, so `sum(M x) = sum(x)`.
+/// their own share and the coordinator add the results; mass-preserving, so `sum(M x) = sum(x)` (both to
+/// the Float rounding of its terms, below).
 ///
 /// Why: applied to a Monte Carlo answer `a = pi + e`, it leaves `pi` fixed and turns the error into
 /// `(1 - alpha) P^T e` (plus its dangling share): each vertex's error becomes a weighted average of its
@@ -19,11 +20,19 @@ import Synchronization
 /// form): vertex `v`'s pull `(P^T x)(v)` sums the terms `x(w) P(w, v)` of its in-edges (ascending `w`) in
 /// `pullLanes` interleaved partial sums (term `i` goes to lane `i % 4`, except that a list's last
 /// `count % 4` terms all go to lane 0), combined as `(s0 + s1) + (s2 + s3)`: four independent addition
-/// chains keep the CPU's adders busy (one chain waits ~4 cycles per edge). `P(w, v)` is `1 / d(w)` by
-/// vertex on an unweighted graph, the in-edge's probability on a weighted one. Then `(1 - alpha) * pull`,
+/// chains keep the CPU's adders busy (one chain waits ~4 cycles per edge). On an unweighted graph the term
+/// is `Float(x(w) * (1 / d(w)))` (computed in Double, rounded once to Float, summed in Double), on a
+/// weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double. Then `(1 - alpha) * pull`,
 /// then the restart term is added to the sources of `p`; `sum(x)` and `D(x)` run in ascending vertex
 /// order. Every vertex's value depends only on `x`, so any split of the vertices over threads gives the
 /// same bits.
+///
+/// Why Float terms: the pull reads `x(w) / d(w)` at random, once per in-edge; as Float that vector is half
+/// the bytes (soc-Slashdot0902 328 KB instead of 656 KB, R-MAT scale 20 2.6 MB instead of 5.2 MB), which
+/// stays in L2 or halves the L3 traffic (README, issue 6: the step's cost before and after). The rounding
+/// is at most 2^-24 of each term and the sums stay Double, so each pulled value is within 2^-24 (6e-8) of
+/// its all-Double value: `M` keeps exact PPR and the mass to that relative precision, far below the Monte
+/// Carlo error it smooths (L1 ~1e-2).
 public enum PPREquationStep {
     /// Partial sums per vertex pull.
     public static let pullLanes = 4
@@ -39,7 +48,8 @@ public enum PPREquationStep {
             let start = inEdges.offsets[v], end = inEdges.offsets[v + 1]
             func term(_ e: Int) -> Double {
                 let w = Int(inEdges.sources[e])
-                return inEdges.isWeighted ? x[w] * inEdges.probabilities[e] : x[w] * inEdges.inverseDegree[w]
+                return inEdges.isWeighted
+                    ? x[w] * inEdges.probabilities[e] : Double(Float(x[w] * inEdges.inverseDegree[w]))
             }
             var lanes = [Double](repeating: 0, count: pullLanes)
             let whole = start + (end - start) / pullLanes * pullLanes
@@ -56,7 +66,8 @@ public enum PPREquationStep {
 
     /// Reusable vectors of the fast step (two of the graph's size once used); one per thread of queries.
     public struct Scratch: Sendable {
-        var prescaled: [Double] = []
+        /// `Float(x(w) / d(w))` by vertex (unweighted graphs).
+        var prescaled: [Float] = []
         var next: [Double] = []
         /// The coordinator's dense answer (`AnswerSmoothing.topK`).
         var answer: [Double] = []
@@ -78,8 +89,8 @@ public enum PPREquationStep {
     }
 
     /// `x` replaced by `M^steps x`: bit for bit what `apply` gives `steps` times, whatever `threads.count`.
-    /// Per step: one pass for `sum(x)` and `x(w) / d(w)` (prescaled once per vertex rather than per
-    /// edge), then the pulls split by `InEdges` band over `threads` (the calling thread and up to
+    /// Per step: one pass for `sum(x)` and `Float(x(w) / d(w))` (prescaled once per vertex rather than
+    /// per edge), then the pulls split by `InEdges` band over `threads` (the calling thread and up to
     /// `threads.count - 1` jobs; a job that starts late leaves its bands to the others). `x.count` must
     /// equal `inEdges.vertexCount` (otherwise `x` is left unchanged).
     @discardableResult
@@ -90,7 +101,7 @@ public enum PPREquationStep {
         let n = inEdges.vertexCount
         guard steps > 0, x.count == n, n > 0 else { return Report() }
         if scratch.next.count != n { scratch.next = [Double](repeating: 0, count: n) }
-        if !inEdges.isWeighted, scratch.prescaled.count != n { scratch.prescaled = [Double](repeating: 0, count: n) }
+        if !inEdges.isWeighted, scratch.prescaled.count != n { scratch.prescaled = [Float](repeating: 0, count: n) }
         let parts = inEdges.sources.count < parallelMinimumEdges ? 1 : threads.count
         var report = Report(edges: steps * inEdges.sources.count)
         for step in 0..<steps {
@@ -112,7 +123,7 @@ public enum PPREquationStep {
                         let share = value * inverseDegree[unchecked: v]
                         total += value
                         moment += share
-                        prescaled[unchecked: v] = share
+                        prescaled[unchecked: v] = Float(share)
                     }
                 }
             }
@@ -131,26 +142,31 @@ public enum PPREquationStep {
     ) {
         // Empty arrays have no base address: a graph without edges pulls nothing, so a dummy entry will do.
         let sourceArray = inEdges.sources.isEmpty ? [0] : inEdges.sources
-        let prescaled = scratch.prescaled
-        let values = inEdges.isWeighted ? x : prescaled
+        // One-entry stand-ins for the vector a graph does not read (a weighted graph reads `x`, an
+        // unweighted one `prescaled`), so every buffer has a base address.
+        let prescaled = inEdges.isWeighted ? [Float(0)] : scratch.prescaled
+        let values = inEdges.isWeighted ? x : [0]
         inEdges.offsets.withUnsafeBufferPointer { offsets in
             sourceArray.withUnsafeBufferPointer { sources in
                 values.withUnsafeBufferPointer { values in
-                    inEdges.probabilities.withUnsafeBufferPointer { probabilities in
-                        scratch.next.withUnsafeMutableBufferPointer { output in
-                            guard let offsets = offsets.baseAddress, let sources = sources.baseAddress,
-                                let values = values.baseAddress, let output = output.baseAddress
-                            else { return }
-                            let job = PullJob(
-                                offsets: offsets, sources: sources, values: values,
-                                probabilities: inEdges.isWeighted ? probabilities.baseAddress : nil, output: output,
-                                bandStarts: inEdges.bandStarts, scale: scale)
-                            let split = PullSplit()
-                            for _ in 1..<parts {
-                                threads.start { split.help(job) }
+                    prescaled.withUnsafeBufferPointer { prescaled in
+                        inEdges.probabilities.withUnsafeBufferPointer { probabilities in
+                            scratch.next.withUnsafeMutableBufferPointer { output in
+                                guard let offsets = offsets.baseAddress, let sources = sources.baseAddress,
+                                    let values = values.baseAddress, let prescaled = prescaled.baseAddress,
+                                    let output = output.baseAddress
+                                else { return }
+                                let job = PullJob(
+                                    offsets: offsets, sources: sources, values: values, prescaled: prescaled,
+                                    probabilities: inEdges.isWeighted ? probabilities.baseAddress : nil,
+                                    output: output, bandStarts: inEdges.bandStarts, scale: scale)
+                                let split = PullSplit()
+                                for _ in 1..<parts {
+                                    threads.start { split.help(job) }
+                                }
+                                split.claimBands(job)
+                                split.close()
                             }
-                            split.claimBands(job)
-                            split.close()
                         }
                     }
                 }
@@ -164,8 +180,10 @@ public enum PPREquationStep {
 private struct PullJob: @unchecked Sendable {
     let offsets: UnsafePointer<Int>
     let sources: UnsafePointer<VertexIndex>
-    /// `x(w) / d(w)` on an unweighted graph, `x(w)` on a weighted one.
+    /// `x(w)`, read on a weighted graph only.
     let values: UnsafePointer<Double>
+    /// `Float(x(w) / d(w))`, read on an unweighted graph only.
+    let prescaled: UnsafePointer<Float>
     /// Nil on an unweighted graph.
     let probabilities: UnsafePointer<Double>?
     let output: UnsafeMutablePointer<Double>
@@ -194,14 +212,14 @@ private struct PullJob: @unchecked Sendable {
                 }
             } else {
                 while e < whole {
-                    s0 += values[Int(sources[e])]
-                    s1 += values[Int(sources[e + 1])]
-                    s2 += values[Int(sources[e + 2])]
-                    s3 += values[Int(sources[e + 3])]
+                    s0 += Double(prescaled[Int(sources[e])])
+                    s1 += Double(prescaled[Int(sources[e + 1])])
+                    s2 += Double(prescaled[Int(sources[e + 2])])
+                    s3 += Double(prescaled[Int(sources[e + 3])])
                     e += 4
                 }
                 while e < end {
-                    s0 += values[Int(sources[e])]
+                    s0 += Double(prescaled[Int(sources[e])])
                     e += 1
                 }
             }
