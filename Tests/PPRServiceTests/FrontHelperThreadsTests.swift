@@ -5,7 +5,8 @@ import PPRWire
 import Testing
 
 /// Helper threads borrowed from idle cores (`coordinator.queryHelpers`: the coordinator's expand, the workers'
-/// combine) change no answer: the same ids, scores and error estimates with and without them, on one and two
+/// combine; the steps' helpers also with `coordinator.stepHelpers: always`) change no answer: the same ids,
+/// scores and error estimates with and without them, on one and two
 /// shards and with exclusions; and concurrent clients with helpers enabled all get their answers (no deadlock,
 /// every call within its deadline). Real clusters: workers on NNG ipc:// sockets with LMDB stores.
 @Suite struct FrontHelperThreadsTests {
@@ -43,9 +44,11 @@ import Testing
     }
 
     /// Every request's answer from a fresh cluster with `queryHelpers` helpers.
-    static func answers(shardCount: Int, queryHelpers: Int) async throws -> [Answer] {
+    static func answers(
+        shardCount: Int, queryHelpers: Int, stepHelpers: StepHelperPolicy = .idle
+    ) async throws -> [Answer] {
         let cluster = try CoordinatorTestCluster(
-            shardCount: shardCount, vertexCount: vertexCount, queryHelpers: queryHelpers)
+            shardCount: shardCount, vertexCount: vertexCount, queryHelpers: queryHelpers, stepHelpers: stepHelpers)
         do {
             #expect(try await cluster.index() == 1)
             var answers: [Answer] = []
@@ -64,18 +67,24 @@ import Testing
     func answersAreBitIdenticalWithAndWithoutHelpers(shardCount: Int) async throws {
         let without = try await Self.answers(shardCount: shardCount, queryHelpers: 0)
         let with = try await Self.answers(shardCount: shardCount, queryHelpers: 1)
+        let always = try await Self.answers(shardCount: shardCount, queryHelpers: 1, stepHelpers: .always)
         #expect(without.count == Self.requests.count)
         #expect(without.allSatisfy { !$0.results.isEmpty })
         for (i, (a, b)) in zip(without, with).enumerated() {
             #expect(a == b, "request \(i), \(shardCount) shards")
+        }
+        for (i, (a, b)) in zip(without, always).enumerated() {
+            #expect(a == b, "request \(i), \(shardCount) shards, step helpers always")
         }
         // The excluded vertices are not listed.
         #expect(!without[3].results.contains { $0.vertex == VertexID(1003) })
         #expect(!without[1].results.contains { $0.vertex == VertexID(1000 + 3 * 2_500) })
     }
 
-    @Test func concurrentClientsWithHelpersAllGetTheirAnswers() async throws {
-        let cluster = try CoordinatorTestCluster(shardCount: 2, vertexCount: Self.vertexCount, queryHelpers: 1)
+    @Test(arguments: [StepHelperPolicy.idle, .always])
+    func concurrentClientsWithHelpersAllGetTheirAnswers(stepHelpers: StepHelperPolicy) async throws {
+        let cluster = try CoordinatorTestCluster(
+            shardCount: 2, vertexCount: Self.vertexCount, queryHelpers: 1, stepHelpers: stepHelpers)
         do {
             #expect(try await cluster.index() == 1)
             var expected: [Answer] = []

@@ -53,7 +53,8 @@ final class QueryExecutor: Sendable {
     /// The graph's reciprocity (`InEdges.reciprocity`; the batch path's estimate needs it too).
     var reciprocity: Double { inEdges.reciprocity }
     /// Threads of each step (the answer does not depend on the count): like the expand's, a helper borrowed
-    /// only while this is the only round in flight, but without asking the host (see `init`).
+    /// only while this is the only round in flight, but without asking the host (see `init`); or always
+    /// (`coordinator.stepHelpers`).
     let stepThreads: PushThreads
 
     /// `cores`: the process's cores; the query threads count themselves busy in it (`ScratchPool`), and a
@@ -73,8 +74,13 @@ final class QueryExecutor: Sendable {
         // The steps run right after the shards reply, when the host still counts the workers' threads as
         // runnable: asked, it refused every loan there (1-client merge 3.1 ms, with the loans 2.1 ms; 8
         // clients no slower, since a loan needs this round to be the only one in flight).
-        stepThreads = cores.pushThreads(count: 1 + config.coordinator.queryHelpers, askingHost: false) {
-            [inFlight] in inFlight.value.load(ordering: .relaxed) <= 1
+        switch config.coordinator.stepHelpers {
+        case .idle:
+            stepThreads = cores.pushThreads(count: 1 + config.coordinator.queryHelpers, askingHost: false) {
+                [inFlight] in inFlight.value.load(ordering: .relaxed) <= 1
+            }
+        case .always:
+            stepThreads = cores.unconditionalPushThreads(count: 1 + config.coordinator.queryHelpers)
         }
         inEdges = InEdges(graph: graph)
     }
