@@ -152,6 +152,19 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         ) { try badEnvironment.serviceConfig() }
     }
 
+    /// `coordinator.replyPrecision`: `double` by default, `float` parsed, anything else refused naming the key.
+    @Test func replyPrecisionIsParsedAndChecked() throws {
+        let head = "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\ncoordinator:\n"
+        var absent = try ConfigLoader(yaml: head + "  concurrency: 4\n", origin: "a.yaml", environment: [:])
+        #expect(try absent.serviceConfig().coordinator.replyPrecision == .double)
+        var float = try ConfigLoader(yaml: head + "  replyPrecision: float\n", origin: "b.yaml", environment: [:])
+        #expect(try float.serviceConfig().coordinator.replyPrecision == .float)
+        var bad = try ConfigLoader(yaml: head + "  replyPrecision: half\n", origin: "c.yaml", environment: [:])
+        #expect(throws: ConfigError.invalid("c.yaml", "coordinator.replyPrecision", "half", "one of double, float")) {
+            try bad.serviceConfig()
+        }
+    }
+
     @Test func aConfigWithoutShardsIsRefused() throws {
         var loader = try ConfigLoader(yaml: "graph: g\n", origin: "bad.yaml", environment: [:])
         #expect(throws: ConfigError.missing("bad.yaml", "shards")) { try loader.serviceConfig() }

@@ -27,7 +27,7 @@ final class CoordinatorTestCluster: @unchecked Sendable {
     init(
         shardCount: Int = 3, replicas: Int = 1, vertexCount: Int = 300, combineMillis: Int = 2_000,
         combineEntries: Int? = nil, healthProbeMillis: Int = 500, queryHelpers: Int? = nil,
-        stepHelpers: StepHelperPolicy = .idle
+        stepHelpers: StepHelperPolicy = .idle, replyPrecision: ReplyPrecision = .double
     ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-coord-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -54,6 +54,7 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         if let combineEntries { config.limits.combineEntries = combineEntries }
         if let queryHelpers { config.coordinator.queryHelpers = queryHelpers }
         config.coordinator.stepHelpers = stepHelpers
+        config.coordinator.replyPrecision = replyPrecision
         self.config = config
         workers = Array(repeating: Array(repeating: nil, count: replicas), count: shardCount)
         coordinator = try Coordinator(

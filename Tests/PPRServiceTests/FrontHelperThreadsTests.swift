@@ -45,10 +45,12 @@ import Testing
 
     /// Every request's answer from a fresh cluster with `queryHelpers` helpers.
     static func answers(
-        shardCount: Int, queryHelpers: Int, stepHelpers: StepHelperPolicy = .idle
+        shardCount: Int, queryHelpers: Int, stepHelpers: StepHelperPolicy = .idle,
+        replyPrecision: ReplyPrecision = .double
     ) async throws -> [Answer] {
         let cluster = try CoordinatorTestCluster(
-            shardCount: shardCount, vertexCount: vertexCount, queryHelpers: queryHelpers, stepHelpers: stepHelpers)
+            shardCount: shardCount, vertexCount: vertexCount, queryHelpers: queryHelpers, stepHelpers: stepHelpers,
+            replyPrecision: replyPrecision)
         do {
             #expect(try await cluster.index() == 1)
             var answers: [Answer] = []
@@ -79,6 +81,29 @@ import Testing
         // The excluded vertices are not listed.
         #expect(!without[3].results.contains { $0.vertex == VertexID(1003) })
         #expect(!without[1].results.contains { $0.vertex == VertexID(1000 + 3 * 2_500) })
+    }
+
+    /// `coordinator.replyPrecision: float`: the answers through 1, 2 and 3 shards stay within float rounding of
+    /// the double answer (scores relative 1e-6; the same vertices wherever scores are not tied that closely;
+    /// error estimates relative 1e-5), while the double answers agree within 1e-12 whatever the shard count.
+    @Test func floatRepliesStayWithinFloatRoundingOfTheDoubleAnswers() async throws {
+        let reference = try await Self.answers(shardCount: 1, queryHelpers: 0)
+        for shardCount in [2, 3] {
+            let doubles = try await Self.answers(shardCount: shardCount, queryHelpers: 0)
+            for (a, b) in zip(reference, doubles) { expectSameAnswer(b.results, a.results) }
+        }
+        for shardCount in [1, 2, 3] {
+            let floats = try await Self.answers(shardCount: shardCount, queryHelpers: 0, replyPrecision: .float)
+            #expect(floats.count == reference.count)
+            // The replies came dense as floats: some score is not the double answer's bit for bit.
+            #expect(zip(reference, floats).contains { $0.results.map(\.score) != $1.results.map(\.score) })
+            for (i, (a, b)) in zip(reference, floats).enumerated() {
+                let tolerance = 1e-6 * (a.results.first?.score ?? 0)
+                expectSameAnswer(b.results, a.results, tolerance: tolerance)
+                #expect(abs(a.errorEstimate - b.errorEstimate) <= 1e-5 * a.errorEstimate, "request \(i)")
+                #expect(a.fingerprintsUsed == b.fingerprintsUsed)
+            }
+        }
     }
 
     @Test(arguments: [StepHelperPolicy.idle, .always])

@@ -75,6 +75,12 @@ public struct ConfigLoader {
             }
             config.coordinator.stepHelpers = policy
         }
+        if let name = string("coordinator.replyPrecision") {
+            guard let precision = ReplyPrecision(rawValue: name) else {
+                throw invalid("coordinator.replyPrecision", name, "one of \(ReplyPrecision.names)")
+            }
+            config.coordinator.replyPrecision = precision
+        }
         if let jobFilesDir = string("coordinator.jobFilesDir") {
             guard !jobFilesDir.isEmpty else {
                 throw invalid("coordinator.jobFilesDir", "", "a directory path")
@@ -215,7 +221,8 @@ extension ServiceConfig {
     /// Keys outside the shard list, so the environment can set them even when the file does not.
     static let scalarKeys: Set<String> = Set<String>([
         "graph", "coordinator.listen", "coordinator.dataDir", "coordinator.concurrency", "coordinator.jobFilesDir",
-        "coordinator.queryHelpers", "coordinator.stepHelpers", "index.walks",
+        "coordinator.queryHelpers", "coordinator.stepHelpers",
+        "coordinator.replyPrecision", "index.walks",
         "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.accuracy", "query.eps",
         "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis", "deadlines.healthProbeMillis",
         "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.residentFingerprintBytes", "limits.combineEntries",

@@ -79,6 +79,8 @@ public struct CoordinatorConfig: Equatable, Sendable {
     /// When the PPR-equation steps after a query's merge take their `queryHelpers` helpers
     /// (`coordinator.stepHelpers`): see `StepHelperPolicy`.
     public var stepHelpers: StepHelperPolicy = .idle
+    /// How the workers' dense partial sums travel (`coordinator.replyPrecision`): see `ReplyPrecision`.
+    public var replyPrecision: ReplyPrecision = .double
     /// The job directory in effect: `jobFilesDir`, or `<dataDir>/jobs`.
     public var jobFilesDirectory: String { jobFilesDir ?? "\(dataDir)/jobs" }
     public init(
@@ -97,6 +99,18 @@ public enum StepHelperPolicy: String, CaseIterable, Equatable, Sendable {
     case idle
     /// Always (started on Dispatch's pool, counted busy while they run), whatever the load.
     case always
+
+    /// The names a configuration may give, for messages.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// How workers send the dense partial sums of single queries to the coordinator.
+public enum ReplyPrecision: String, CaseIterable, Equatable, Sendable {
+    /// 64-bit doubles: answers are identical (same ids, same scores) whatever the shard count.
+    case double
+    /// 32-bit floats, each sum rounded to nearest (relative error at most 2^-24 per shard's sum): half the reply
+    /// bytes; answers then differ between shard counts within that rounding.
+    case float
 
     /// The names a configuration may give, for messages.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }

@@ -44,6 +44,8 @@ final class QueryExecutor: Sendable {
     /// Frontier entries one combine round may carry (`limits.combineEntries`): bounds a worker's work and
     /// the message sizes per request, so large batches take several rounds instead of one huge request.
     private let combineEntryBudget: Int
+    /// Whether the workers' dense replies come as floats (`coordinator.replyPrecision`).
+    private let floatReplies: Bool
     private let scratch: ScratchPool
     private let cpu = BlockingQueue(label: "powerwalk.coordinator.query", concurrent: true)
     /// Rounds being answered now (expanding, combining or merging).
@@ -66,6 +68,7 @@ final class QueryExecutor: Sendable {
         self.shards = shards
         combineDeadline = .milliseconds(config.deadlines.combineMillis)
         combineEntryBudget = config.limits.combineEntries
+        floatReplies = config.coordinator.replyPrecision == .float
         let threads = cores.pushThreads(count: 1 + config.coordinator.queryHelpers) { [inFlight] in
             inFlight.value.load(ordering: .relaxed) <= 1
         }
@@ -178,10 +181,12 @@ final class QueryExecutor: Sendable {
         var results = [[PartialSum]?](repeating: nil, count: shardCount)
         let calls = (0..<shardCount).filter { needed[$0] }
         guard !calls.isEmpty else { return results }
-        let requests = calls.map { s in
+        let requests = calls.map { [floatReplies] s in
             (
                 ShardID(s),
-                WireRequest.combine(CombineRequest(indexVersion: version, frontiers: perShard[s], denseReplies: true))
+                WireRequest.combine(
+                    CombineRequest(
+                        indexVersion: version, frontiers: perShard[s], denseReplies: true, floatReplies: floatReplies))
             )
         }
         let outcomes = await shards.fanOut(requests, deadline: combineDeadline).map { ($0.0.rawValue, $0.1) }
