@@ -102,6 +102,8 @@ public final class WorkerShard: Sendable {
     /// Weighted fingerprint sums of a complete version (active or not: the coordinator pins one).
     func combine(_ request: CombineRequest) async throws(WireError) -> CombineResponse {
         if let block = request.block { return try await combineBlock(request, block) }
+        let received = ContinuousClock.now
+        defer { if request.frontiers.count == 1 { QueryPhases.process.record(.combineRequest, since: received) } }
         let version = try storeVersion(request.indexVersion)
         guard request.frontiers.count <= maxCombineFrontiers else {
             throw WireError(
