@@ -61,7 +61,11 @@ final class QueryExecutor: Sendable {
 
     /// `cores`: the process's cores; the query threads count themselves busy in it (`ScratchPool`), and a
     /// query's expand borrows `coordinator.queryHelpers` helpers from it while it is the only round in flight.
-    init(graph: CSRGraph, config: ServiceConfig, shards: ShardConnections, cores: IdleCores = .process) {
+    /// `checksum`: the graph file's, to share its transpose with the process's workers (`SharedInEdges`).
+    init(
+        graph: CSRGraph, checksum: UInt64? = nil, config: ServiceConfig, shards: ShardConnections,
+        cores: IdleCores = .process
+    ) {
         self.graph = graph
         partition = config.partition
         defaults = config.query
@@ -85,7 +89,7 @@ final class QueryExecutor: Sendable {
         case .always:
             stepThreads = cores.unconditionalPushThreads(count: 1 + config.coordinator.queryHelpers)
         }
-        inEdges = InEdges(graph: graph)
+        inEdges = checksum.map { SharedInEdges.shared.inEdges(of: graph, checksum: $0) } ?? InEdges(graph: graph)
     }
 
     /// Answers `requests` against `index`; `responses[i]` answers `requests[i]`.
