@@ -4343,7 +4343,7 @@ const ProtobufCMessageDescriptor ppr__v1__frontier__descriptor =
   (ProtobufCMessageInit) ppr__v1__frontier__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[10] =
+static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[11] =
 {
   {
     "index_version",
@@ -4465,6 +4465,18 @@ static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "float_replies",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__CombineRequest, float_replies),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__combine_request__field_indices_by_name[] = {
   3,   /* field[3] = block_eps */
@@ -4474,15 +4486,17 @@ static const unsigned ppr__v1__combine_request__field_indices_by_name[] = {
   6,   /* field[6] = block_sample_below */
   9,   /* field[9] = block_smoothing_steps */
   8,   /* field[8] = dense_replies */
+  10,   /* field[10] = float_replies */
   1,   /* field[1] = frontiers */
   0,   /* field[0] = index_version */
   5,   /* field[5] = prune_ratio */
 };
-static const ProtobufCIntRange ppr__v1__combine_request__number_ranges[2 + 1] =
+static const ProtobufCIntRange ppr__v1__combine_request__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 4, 2 },
-  { 0, 10 }
+  { 14, 10 },
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
 {
@@ -4492,10 +4506,10 @@ const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
   "Ppr__V1__CombineRequest",
   "ppr.v1",
   sizeof(Ppr__V1__CombineRequest),
-  10,
+  11,
   ppr__v1__combine_request__field_descriptors,
   ppr__v1__combine_request__field_indices_by_name,
-  2,  ppr__v1__combine_request__number_ranges,
+  3,  ppr__v1__combine_request__number_ranges,
   (ProtobufCMessageInit) ppr__v1__combine_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -4745,7 +4759,7 @@ const ProtobufCMessageDescriptor ppr__v1__export_block_result__descriptor =
   (ProtobufCMessageInit) ppr__v1__export_block_result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__partial_sum__field_descriptors[3] =
+static const ProtobufCFieldDescriptor ppr__v1__partial_sum__field_descriptors[4] =
 {
   {
     "vertices",
@@ -4783,8 +4797,21 @@ static const ProtobufCFieldDescriptor ppr__v1__partial_sum__field_descriptors[3]
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dense_floats",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Ppr__V1__PartialSum, n_dense_floats),
+    offsetof(Ppr__V1__PartialSum, dense_floats),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__partial_sum__field_indices_by_name[] = {
+  3,   /* field[3] = dense_floats */
   2,   /* field[2] = dense_scores */
   1,   /* field[1] = scores */
   0,   /* field[0] = vertices */
@@ -4792,7 +4819,7 @@ static const unsigned ppr__v1__partial_sum__field_indices_by_name[] = {
 static const ProtobufCIntRange ppr__v1__partial_sum__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor ppr__v1__partial_sum__descriptor =
 {
@@ -4802,7 +4829,7 @@ const ProtobufCMessageDescriptor ppr__v1__partial_sum__descriptor =
   "Ppr__V1__PartialSum",
   "ppr.v1",
   sizeof(Ppr__V1__PartialSum),
-  3,
+  4,
   ppr__v1__partial_sum__field_descriptors,
   ppr__v1__partial_sum__field_indices_by_name,
   1,  ppr__v1__partial_sum__number_ranges,

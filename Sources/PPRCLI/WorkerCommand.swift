@@ -62,7 +62,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let gate = RequestGate(role: "worker")
         let worker = try Worker(
             config: serviceConfig, shards: shards, replica: replica,
-            options: WorkerOptions(contexts: contexts, workerVersion: PowerWalkVersion.string, gate: gate),
+            options: WorkerOptions(
+                config: serviceConfig, contexts: contexts, workerVersion: PowerWalkVersion.string, gate: gate),
             logger: logger)
         let probes: ProbeServer?
         do {

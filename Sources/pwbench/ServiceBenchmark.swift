@@ -37,6 +37,14 @@ struct ServiceBenchmark: AsyncParsableCommand {
         name: .customLong("query-helpers"),
         help: "Helper threads one query may borrow from idle cores (coordinator.queryHelpers; 0 = none).")
     var queryHelpers = CoordinatorConfig().queryHelpers
+    @Option(
+        name: .customLong("step-helpers"),
+        help: "When the coordinator's PPR-equation steps take their helpers: idle or always (coordinator.stepHelpers).")
+    var stepHelpers = CoordinatorConfig().stepHelpers.rawValue
+    @Option(
+        name: .customLong("reply-precision"),
+        help: "How workers send dense partial sums: double or float (coordinator.replyPrecision).")
+    var replyPrecision = CoordinatorConfig().replyPrecision.rawValue
 
     func validate() throws {
         guard shards >= 1 else { throw ValidationError("--shards: \(shards) must be >= 1") }
@@ -50,6 +58,12 @@ struct ServiceBenchmark: AsyncParsableCommand {
         guard exportTop >= 0 else { throw ValidationError("--export-top: \(exportTop) must be >= 0") }
         guard exportRows >= 0 else { throw ValidationError("--export-rows: \(exportRows) must be >= 0") }
         guard queryHelpers >= 0 else { throw ValidationError("--query-helpers: \(queryHelpers) must be >= 0") }
+        guard StepHelperPolicy(rawValue: stepHelpers) != nil else {
+            throw ValidationError("--step-helpers: \(stepHelpers) must be one of \(StepHelperPolicy.names)")
+        }
+        guard ReplyPrecision(rawValue: replyPrecision) != nil else {
+            throw ValidationError("--reply-precision: \(replyPrecision) must be one of \(ReplyPrecision.names)")
+        }
         guard combineDeadline >= 1 else {
             throw ValidationError("--combine-deadline-ms: \(combineDeadline) must be >= 1")
         }
@@ -65,7 +79,9 @@ struct ServiceBenchmark: AsyncParsableCommand {
             "Knobs",
             "shards \(shards), R \(walks), seed \(seed), threads \(threads), queries \(queries), "
                 + "clients \(clients), batch \(batchSources), chunk \(chunk), k \(topK), "
-                + "combine deadline \(combineDeadline) ms, query helpers \(queryHelpers), server eps/T defaults")
+                + "combine deadline \(combineDeadline) ms, query helpers \(queryHelpers), step helpers \(stepHelpers), "
+                + "reply precision \(replyPrecision), "
+                + "server eps/T defaults")
         row("Load before", loadAverage())
 
         let ingestStart = clock.now
@@ -81,6 +97,8 @@ struct ServiceBenchmark: AsyncParsableCommand {
             listen: listen, threads: threads)
         config.deadlines.combineMillis = combineDeadline
         config.coordinator.queryHelpers = queryHelpers
+        config.coordinator.stepHelpers = StepHelperPolicy(rawValue: stepHelpers) ?? .idle
+        config.coordinator.replyPrecision = ReplyPrecision(rawValue: replyPrecision) ?? .double
         let startup = clock.now
         let cluster = try await LocalCluster(config: config)
         row("Cluster start", "\(seconds(clock.now - startup)) s (in process, front \(cluster.url))")

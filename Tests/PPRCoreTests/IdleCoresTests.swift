@@ -99,6 +99,29 @@ import Testing
         #expect(lending.helpersLent > 0)
         #expect(Self.eventually { lending.busyThreads == 0 })
     }
+
+    /// `coordinator.stepHelpers: always`: the helpers start even when every core is busy and the host refuses,
+    /// count busy while they run (so a loan made meanwhile is refused), and the expand gives one thread's bits.
+    @Test func unconditionalHelpersStartUnderLoadAndMatchOneThread() throws {
+        let vertices = 6_000
+        let graph = ExpandReferenceTests.randomGraph(vertices: vertices, maxDegree: 40, seed: 12)
+        let busyHost = Self.cores(1, hostIdle: { false })
+        var one = Decomposition(graph: graph)
+        var forced = Decomposition(
+            graph: graph, threads: busyHost.unconditionalPushThreads(count: 2), bands: TargetBands(graph: graph))
+        var random = ExpandReferenceTests.Random(state: 5)
+        try busyHost.working {
+            #expect(!busyHost.lend(askingHost: false) {})  // the one core is busy
+            for query in 0..<4 {
+                let p = Personalization(source: VertexIndex(random.below(vertices)))
+                let expected = try one.expand(personalization: p, restartProbability: 0.15, eps: 1e-5, maxLevels: 30)
+                let got = try forced.expand(personalization: p, restartProbability: 0.15, eps: 1e-5, maxLevels: 30)
+                ExpandReferenceTests.expectIdentical(got, expected, "forced helpers, query \(query)")
+            }
+        }
+        #expect(busyHost.helpersLent > 0)
+        #expect(Self.eventually { busyHost.busyThreads == 0 }, "a forced helper that returned still counts as busy")
+    }
 }
 
 /// Runs per part, shared with the helper threads of a `forEach`.

@@ -120,6 +120,51 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(defaults.query.accuracy == .default && defaults.query.eps == AccuracyPreset.default.eps)
     }
 
+    /// `coordinator.stepHelpers` is parsed (file and environment), defaults to `idle`, and an unknown policy is
+    /// refused naming the key and the policies; `coordinator.queryHelpers` reaches a separate worker's options.
+    @Test func stepHelpersIsParsedAndCheckedAndQueryHelpersReachWorkers() throws {
+        let head = "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\ncoordinator:\n"
+        var absent = try ConfigLoader(yaml: head + "  concurrency: 4\n", origin: "a.yaml", environment: [:])
+        let defaults = try absent.serviceConfig()
+        #expect(defaults.coordinator.stepHelpers == .idle)
+        #expect(WorkerOptions(config: defaults).combineHelpers == CoordinatorConfig().queryHelpers)
+        var always = try ConfigLoader(
+            yaml: head + "  stepHelpers: always\n  queryHelpers: 3\n", origin: "b.yaml", environment: [:])
+        let parsed = try always.serviceConfig()
+        #expect(parsed.coordinator.stepHelpers == .always)
+        #expect(WorkerOptions(config: parsed).combineHelpers == 3)
+        var none = try ConfigLoader(
+            yaml: head + "  queryHelpers: 0\n", origin: "c.yaml",
+            environment: ["POWERWALK_COORDINATOR_STEPHELPERS": "idle"])
+        let zero = try none.serviceConfig()
+        #expect(zero.coordinator.stepHelpers == .idle)
+        #expect(WorkerOptions(config: zero).combineHelpers == 0)
+        var bad = try ConfigLoader(yaml: head + "  stepHelpers: sometimes\n", origin: "d.yaml", environment: [:])
+        #expect(throws: ConfigError.invalid("d.yaml", "coordinator.stepHelpers", "sometimes", "one of idle, always")) {
+            try bad.serviceConfig()
+        }
+        var badEnvironment = try ConfigLoader(
+            yaml: head + "  concurrency: 4\n", origin: "e.yaml",
+            environment: ["POWERWALK_COORDINATOR_STEPHELPERS": "ALWAYS"])
+        #expect(
+            throws: ConfigError.invalidEnvironment(
+                "POWERWALK_COORDINATOR_STEPHELPERS", "coordinator.stepHelpers", "ALWAYS", "one of idle, always")
+        ) { try badEnvironment.serviceConfig() }
+    }
+
+    /// `coordinator.replyPrecision`: `double` by default, `float` parsed, anything else refused naming the key.
+    @Test func replyPrecisionIsParsedAndChecked() throws {
+        let head = "graph: g\nshards:\n  - replicas:\n      - {url: 'tcp://a:1', dataDir: d}\ncoordinator:\n"
+        var absent = try ConfigLoader(yaml: head + "  concurrency: 4\n", origin: "a.yaml", environment: [:])
+        #expect(try absent.serviceConfig().coordinator.replyPrecision == .double)
+        var float = try ConfigLoader(yaml: head + "  replyPrecision: float\n", origin: "b.yaml", environment: [:])
+        #expect(try float.serviceConfig().coordinator.replyPrecision == .float)
+        var bad = try ConfigLoader(yaml: head + "  replyPrecision: half\n", origin: "c.yaml", environment: [:])
+        #expect(throws: ConfigError.invalid("c.yaml", "coordinator.replyPrecision", "half", "one of double, float")) {
+            try bad.serviceConfig()
+        }
+    }
+
     @Test func aConfigWithoutShardsIsRefused() throws {
         var loader = try ConfigLoader(yaml: "graph: g\n", origin: "bad.yaml", environment: [:])
         #expect(throws: ConfigError.missing("bad.yaml", "shards")) { try loader.serviceConfig() }

@@ -26,7 +26,8 @@ final class CoordinatorTestCluster: @unchecked Sendable {
 
     init(
         shardCount: Int = 3, replicas: Int = 1, vertexCount: Int = 300, combineMillis: Int = 2_000,
-        combineEntries: Int? = nil, healthProbeMillis: Int = 500, queryHelpers: Int? = nil
+        combineEntries: Int? = nil, healthProbeMillis: Int = 500, queryHelpers: Int? = nil,
+        stepHelpers: StepHelperPolicy = .idle, replyPrecision: ReplyPrecision = .double
     ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-coord-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -52,6 +53,8 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         config.limits.mapSizeBytes = 1 << 28
         if let combineEntries { config.limits.combineEntries = combineEntries }
         if let queryHelpers { config.coordinator.queryHelpers = queryHelpers }
+        config.coordinator.stepHelpers = stepHelpers
+        config.coordinator.replyPrecision = replyPrecision
         self.config = config
         workers = Array(repeating: Array(repeating: nil, count: replicas), count: shardCount)
         coordinator = try Coordinator(
@@ -99,7 +102,7 @@ final class CoordinatorTestCluster: @unchecked Sendable {
     func startReplica(_ s: Int, _ r: Int) throws {
         workers[s][r] = try Worker(
             config: config, shards: [s], replica: r,
-            options: WorkerOptions(combineHelpers: config.coordinator.queryHelpers))
+            options: WorkerOptions(config: config))
     }
 
     /// Stops replica `r` of shard `s` and closes its store.

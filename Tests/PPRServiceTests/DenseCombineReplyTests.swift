@@ -65,6 +65,42 @@ import Testing
         }
     }
 
+    /// Float dense replies (`CombineRequest.floatReplies`) from a real worker: every slot is the double reply's
+    /// slot rounded to the nearest float (so within a relative 2^-24 of it), zeros where it is zero; the
+    /// fingerprints read are the same, and a sparse reply stays doubles.
+    @Test(arguments: [1, 2])
+    func floatDenseRepliesAreTheDoubleRepliesRounded(shardCount: Int) async throws {
+        let vertexCount = 600
+        let graph = try workerTestGraph(vertexCount: vertexCount, seed: 12)
+        try await withWorker(graph: graph, shardCount: shardCount) { _, clients, checksum in
+            for (shard, client) in clients.enumerated() {
+                _ = try await buildIndex(client, version: 1, checksum: checksum)
+                _ = try await client.call(.activateVersion(ActivateVersionRequest(version: 1)), deadline: .seconds(60))
+                let owned = stride(from: shard, to: vertexCount, by: shardCount)
+                let wide = owned.map { WeightedVertex(vertex: VertexIndex($0), weight: 1 / Double(vertexCount)) }
+                let narrow = [WeightedVertex(vertex: VertexIndex(shard), weight: 0.5)]
+                var replies: [CombineResponse] = []
+                for (frontier, floats) in [(wide, false), (wide, true), (narrow, true)] {
+                    let request = CombineRequest(
+                        indexVersion: 1, frontiers: [frontier], denseReplies: true, floatReplies: floats)
+                    let reply = try await client.call(.combine(request), deadline: .seconds(60))
+                    guard case .combine(let response) = reply else { throw WireError(.internal, "reply \(reply)") }
+                    replies.append(response)
+                }
+                let (doubles, floats, small) = (replies[0].partialSums[0], replies[1].partialSums[0], replies[2])
+                #expect(doubles.dense.count == vertexCount && !doubles.denseAsFloats)
+                #expect(floats.dense.count == vertexCount && floats.denseAsFloats)
+                #expect(replies[1].fingerprintsRead == replies[0].fingerprintsRead)
+                #expect(doubles.dense.contains { Double(Float($0)) != $0 }, "no slot needed rounding")
+                for (d, f) in zip(doubles.dense, floats.dense) {
+                    #expect(f == Double(Float(d)))
+                    #expect(abs(f - d) <= d * 0x1p-24)
+                }
+                #expect(small.partialSums[0].dense.isEmpty && !small.partialSums[0].scores.isEmpty)
+            }
+        }
+    }
+
     /// A made-up answer: pushed mass on a few vertices and two shards' partial sums with overlaps.
     static func partials(vertexCount: Int) -> (pushed: [WeightedVertex], sums: [[Double]]) {
         var rng = WalkSeed(rawState: 7)
@@ -135,11 +171,16 @@ import Testing
         }
         let statistics = Expansion.Statistics()
         for vector in bad {
-            #expect(throws: WireError.self) {
-                try scratch.merge(
-                    pushed: pushed,
-                    partials: [(ShardID(0), PartialSum(dense: sums[1])), (ShardID(1), PartialSum(dense: vector))],
-                    topK: 10, excluded: .empty, statistics: statistics, walk: workerWalk)
+            for asFloats in [false, true] {
+                #expect(throws: WireError.self) {
+                    try scratch.merge(
+                        pushed: pushed,
+                        partials: [
+                            (ShardID(0), PartialSum(dense: sums[1])),
+                            (ShardID(1), PartialSum(dense: vector, asFloats: asFloats)),
+                        ],
+                        topK: 10, excluded: .empty, statistics: statistics, walk: workerWalk)
+                }
             }
         }
         let clean = try scratch.merge(

@@ -5,7 +5,8 @@ import PPRWire
 import Testing
 
 /// Helper threads borrowed from idle cores (`coordinator.queryHelpers`: the coordinator's expand, the workers'
-/// combine) change no answer: the same ids, scores and error estimates with and without them, on one and two
+/// combine; the steps' helpers also with `coordinator.stepHelpers: always`) change no answer: the same ids,
+/// scores and error estimates with and without them, on one and two
 /// shards and with exclusions; and concurrent clients with helpers enabled all get their answers (no deadlock,
 /// every call within its deadline). Real clusters: workers on NNG ipc:// sockets with LMDB stores.
 @Suite struct FrontHelperThreadsTests {
@@ -43,9 +44,13 @@ import Testing
     }
 
     /// Every request's answer from a fresh cluster with `queryHelpers` helpers.
-    static func answers(shardCount: Int, queryHelpers: Int) async throws -> [Answer] {
+    static func answers(
+        shardCount: Int, queryHelpers: Int, stepHelpers: StepHelperPolicy = .idle,
+        replyPrecision: ReplyPrecision = .double
+    ) async throws -> [Answer] {
         let cluster = try CoordinatorTestCluster(
-            shardCount: shardCount, vertexCount: vertexCount, queryHelpers: queryHelpers)
+            shardCount: shardCount, vertexCount: vertexCount, queryHelpers: queryHelpers, stepHelpers: stepHelpers,
+            replyPrecision: replyPrecision)
         do {
             #expect(try await cluster.index() == 1)
             var answers: [Answer] = []
@@ -64,18 +69,47 @@ import Testing
     func answersAreBitIdenticalWithAndWithoutHelpers(shardCount: Int) async throws {
         let without = try await Self.answers(shardCount: shardCount, queryHelpers: 0)
         let with = try await Self.answers(shardCount: shardCount, queryHelpers: 1)
+        let always = try await Self.answers(shardCount: shardCount, queryHelpers: 1, stepHelpers: .always)
         #expect(without.count == Self.requests.count)
         #expect(without.allSatisfy { !$0.results.isEmpty })
         for (i, (a, b)) in zip(without, with).enumerated() {
             #expect(a == b, "request \(i), \(shardCount) shards")
+        }
+        for (i, (a, b)) in zip(without, always).enumerated() {
+            #expect(a == b, "request \(i), \(shardCount) shards, step helpers always")
         }
         // The excluded vertices are not listed.
         #expect(!without[3].results.contains { $0.vertex == VertexID(1003) })
         #expect(!without[1].results.contains { $0.vertex == VertexID(1000 + 3 * 2_500) })
     }
 
-    @Test func concurrentClientsWithHelpersAllGetTheirAnswers() async throws {
-        let cluster = try CoordinatorTestCluster(shardCount: 2, vertexCount: Self.vertexCount, queryHelpers: 1)
+    /// `coordinator.replyPrecision: float`: the answers through 1, 2 and 3 shards stay within float rounding of
+    /// the double answer (scores relative 1e-6; the same vertices wherever scores are not tied that closely;
+    /// error estimates relative 1e-5), while the double answers agree within 1e-12 whatever the shard count.
+    @Test func floatRepliesStayWithinFloatRoundingOfTheDoubleAnswers() async throws {
+        let reference = try await Self.answers(shardCount: 1, queryHelpers: 0)
+        for shardCount in [2, 3] {
+            let doubles = try await Self.answers(shardCount: shardCount, queryHelpers: 0)
+            for (a, b) in zip(reference, doubles) { expectSameAnswer(b.results, a.results) }
+        }
+        for shardCount in [1, 2, 3] {
+            let floats = try await Self.answers(shardCount: shardCount, queryHelpers: 0, replyPrecision: .float)
+            #expect(floats.count == reference.count)
+            // The replies came dense as floats: some score is not the double answer's bit for bit.
+            #expect(zip(reference, floats).contains { $0.results.map(\.score) != $1.results.map(\.score) })
+            for (i, (a, b)) in zip(reference, floats).enumerated() {
+                let tolerance = 1e-6 * (a.results.first?.score ?? 0)
+                expectSameAnswer(b.results, a.results, tolerance: tolerance)
+                #expect(abs(a.errorEstimate - b.errorEstimate) <= 1e-5 * a.errorEstimate, "request \(i)")
+                #expect(a.fingerprintsUsed == b.fingerprintsUsed)
+            }
+        }
+    }
+
+    @Test(arguments: [StepHelperPolicy.idle, .always])
+    func concurrentClientsWithHelpersAllGetTheirAnswers(stepHelpers: StepHelperPolicy) async throws {
+        let cluster = try CoordinatorTestCluster(
+            shardCount: 2, vertexCount: Self.vertexCount, queryHelpers: 1, stepHelpers: stepHelpers)
         do {
             #expect(try await cluster.index() == 1)
             var expected: [Answer] = []

@@ -46,6 +46,39 @@ import Testing
         }
     }
 
+    /// Float dense sums travel rounded to nearest and come back widened exactly; a partial sum that carries both
+    /// dense forms (as a hostile or broken worker could send) is refused, naming the message.
+    @Test func floatDenseSumsAreRoundedAndAMixedPartialSumIsRefused() throws {
+        let values = [0.1, 0, 1.0 / 3, 0x1p-30]
+        let sum = PartialSum(dense: values, asFloats: true)
+        let envelope = WireResponseEnvelope(
+            method: .combine, requestID: 9,
+            response: .combine(CombineResponse(partialSums: [sum], indexVersion: 7, fingerprintsRead: 1)))
+        guard case .combine(let decoded) = try WireCodec.decodeResponse(WireCodec.encode(envelope)).response else {
+            Issue.record("not a combine reply")
+            return
+        }
+        #expect(decoded.partialSums[0].dense == values.map { Double(Float($0)) })
+        #expect(decoded.partialSums[0].denseAsFloats)
+        // Insert a double dense field (field 3, packed: tag 0x1A, 8 bytes) into the PartialSum (field 1 of the
+        // CombineResponse, written first) beside its floats (field 4, tag 0x22, 16 bytes).
+        let one = WireResponseEnvelope(
+            method: .combine, requestID: 9,
+            response: .combine(
+                CombineResponse(partialSums: [PartialSum(dense: [0.5], asFloats: true)], indexVersion: 7)))
+        var bytes = WireCodec.encode(one)
+        let floats: [UInt8] = [0x22, 0x04, 0x00, 0x00, 0x00, 0x3F]  // 0.5 as a little-endian float
+        let at = try #require(
+            (0...(bytes.count - floats.count)).first { Array(bytes[$0..<$0 + floats.count]) == floats })
+        #expect(bytes[at - 2] == 0x0A && bytes[at - 1] == 6)
+        let doubles: [UInt8] = [0x1A, 0x08] + withUnsafeBytes(of: (0.5).bitPattern.littleEndian, Array.init)
+        bytes.insert(contentsOf: doubles, at: at)
+        bytes[at - 1] += UInt8(doubles.count)
+        bytes[at - 3] += UInt8(doubles.count)
+        let error = #expect(throws: WireDecodeError.self) { _ = try WireCodec.decodeResponse(bytes) }
+        #expect(error?.reason.contains("dense floats and other scores") == true, "\(String(describing: error))")
+    }
+
     @Test func emptyEnvelopeIsNotARequestNorAReply() {
         #expect(throws: WireDecodeError.self) { _ = try WireCodec.decodeRequest([]) }
         #expect(throws: WireDecodeError.self) { _ = try WireCodec.decodeResponse([]) }

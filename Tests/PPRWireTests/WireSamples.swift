@@ -55,6 +55,10 @@ enum WireSamples {
                 indexVersion: 3, frontiers: [[WeightedVertex(vertex: 2, weight: 0.5)]], denseReplies: true)),
         .combine(
             CombineRequest(
+                indexVersion: 3, frontiers: [[WeightedVertex(vertex: 2, weight: 0.5)]], denseReplies: true,
+                floatReplies: true)),
+        .combine(
+            CombineRequest(
                 indexVersion: 4, frontiers: [],
                 block: BlockCombine(
                     queries: [
@@ -104,6 +108,7 @@ enum WireSamples {
                 partialSums: [
                     PartialSum(vertices: [1, 2, 3], scores: [0.5, 0.25, 0.125]), PartialSum(vertices: [], scores: []),
                     PartialSum(dense: [0, 0.5, 0, 0.25, 1e-300]),
+                    PartialSum(dense: [0, 0.5, 0, 0.25, 0x1p-40], asFloats: true),
                 ],
                 indexVersion: 7, fingerprintsRead: 3)),
         .combine(

@@ -1052,10 +1052,15 @@ struct  Ppr__V1__CombineRequest
    * of every block query before pruning (the step is linear, so the coordinator's sum stays exact).
    */
   uint32_t block_smoothing_steps;
+  /*
+   * With dense_replies: a dense reply may come as PartialSum.dense_floats (each sum rounded to the nearest
+   * float32: half the bytes; answers then depend on the shard count within float rounding). Unset: doubles.
+   */
+  protobuf_c_boolean float_replies;
 };
 #define PPR__V1__COMBINE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__combine_request__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -1128,10 +1133,16 @@ struct  Ppr__V1__PartialSum
    */
   size_t n_dense_scores;
   double *dense_scores;
+  /*
+   * The dense form rounded to float32 (only when the request set float_replies); the other fields are
+   * then empty.
+   */
+  size_t n_dense_floats;
+  float *dense_floats;
 };
 #define PPR__V1__PARTIAL_SUM__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__partial_sum__descriptor) \
-    , 0,NULL, 0,NULL, 0,NULL }
+    , 0,NULL, 0,NULL, 0,NULL, 0,NULL }
 
 
 /*

@@ -84,6 +84,20 @@ public final class IdleCores: Sendable {
         }
     }
 
+    /// Threads of a query's step that start their helpers whatever the load (`count - 1` of them, each run on
+    /// `start` at once, counted busy while it runs so other loans see it): for a short step right after a wait,
+    /// when the host's and this process's counts still show threads that are about to sleep.
+    public func unconditionalPushThreads(count: Int) -> PushThreads {
+        PushThreads(count: count) { [self] job in
+            busy.add(1, ordering: .relaxed)
+            lent.add(1, ordering: .relaxed)
+            start { [self] in
+                job()
+                busy.subtract(1, ordering: .relaxed)
+            }
+        }
+    }
+
     /// Runs `part(p)` exactly once for every `p` in `0 ..< parts`: on the calling thread and on up to
     /// `helpers` helpers lent from idle cores, each thread claiming the next unclaimed part. Returns when
     /// every part has run. `part` must give the same result whichever thread runs it (e.g. writes only its

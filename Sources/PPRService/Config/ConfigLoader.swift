@@ -69,6 +69,18 @@ public struct ConfigLoader {
         config.coordinator.queryHelpers =
             try int("coordinator.queryHelpers", min: 0, max: EngineLimits.queryThreads.upperBound - 1)
             ?? config.coordinator.queryHelpers
+        if let name = string("coordinator.stepHelpers") {
+            guard let policy = StepHelperPolicy(rawValue: name) else {
+                throw invalid("coordinator.stepHelpers", name, "one of \(StepHelperPolicy.names)")
+            }
+            config.coordinator.stepHelpers = policy
+        }
+        if let name = string("coordinator.replyPrecision") {
+            guard let precision = ReplyPrecision(rawValue: name) else {
+                throw invalid("coordinator.replyPrecision", name, "one of \(ReplyPrecision.names)")
+            }
+            config.coordinator.replyPrecision = precision
+        }
         if let jobFilesDir = string("coordinator.jobFilesDir") {
             guard !jobFilesDir.isEmpty else {
                 throw invalid("coordinator.jobFilesDir", "", "a directory path")
@@ -209,7 +221,8 @@ extension ServiceConfig {
     /// Keys outside the shard list, so the environment can set them even when the file does not.
     static let scalarKeys: Set<String> = Set<String>([
         "graph", "coordinator.listen", "coordinator.dataDir", "coordinator.concurrency", "coordinator.jobFilesDir",
-        "coordinator.queryHelpers", "index.walks",
+        "coordinator.queryHelpers", "coordinator.stepHelpers",
+        "coordinator.replyPrecision", "index.walks",
         "index.maxLength", "index.alpha", "index.seed", "index.threads", "query.topK", "query.accuracy", "query.eps",
         "query.maxLevels", "deadlines.combineMillis", "deadlines.controlMillis", "deadlines.healthProbeMillis",
         "limits.maxRequestBytes", "limits.mapSizeBytes", "limits.residentFingerprintBytes", "limits.combineEntries",

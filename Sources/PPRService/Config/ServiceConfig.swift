@@ -76,6 +76,11 @@ public struct CoordinatorConfig: Equatable, Sendable {
     /// worker processes take `WorkerOptions.combineHelpers`). A helper starts only when this process has one
     /// query in flight and a core of the host is free, so loaded servers use none.
     public var queryHelpers: Int = 1
+    /// When the PPR-equation steps after a query's merge take their `queryHelpers` helpers
+    /// (`coordinator.stepHelpers`): see `StepHelperPolicy`.
+    public var stepHelpers: StepHelperPolicy = .idle
+    /// How the workers' dense partial sums travel (`coordinator.replyPrecision`): see `ReplyPrecision`.
+    public var replyPrecision: ReplyPrecision = .double
     /// The job directory in effect: `jobFilesDir`, or `<dataDir>/jobs`.
     public var jobFilesDirectory: String { jobFilesDir ?? "\(dataDir)/jobs" }
     public init(
@@ -85,6 +90,30 @@ public struct CoordinatorConfig: Equatable, Sendable {
         self.dataDir = dataDir
         self.concurrency = concurrency
     }
+}
+
+/// When the coordinator's PPR-equation steps (after the merge of a query) start their helper threads. The
+/// answer is the same either way (the steps' bands are summed in a fixed order); only the speed changes.
+public enum StepHelperPolicy: String, CaseIterable, Equatable, Sendable {
+    /// Only while the query's round is the only one in flight and fewer threads than cores are busy.
+    case idle
+    /// Always (started on Dispatch's pool, counted busy while they run), whatever the load.
+    case always
+
+    /// The names a configuration may give, for messages.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// How workers send the dense partial sums of single queries to the coordinator.
+public enum ReplyPrecision: String, CaseIterable, Equatable, Sendable {
+    /// 64-bit doubles: answers are identical (same ids, same scores) whatever the shard count.
+    case double
+    /// 32-bit floats, each sum rounded to nearest (relative error at most 2^-24 per shard's sum): half the reply
+    /// bytes; answers then differ between shard counts within that rounding.
+    case float
+
+    /// The names a configuration may give, for messages.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
 /// Index build parameters used when a job does not give its own.

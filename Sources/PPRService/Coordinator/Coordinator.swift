@@ -59,7 +59,7 @@ public final class Coordinator: JobContext {
         shards = try ShardConnections(
             shards: config.shards, tls: config.security?.clusterClientTLS,
             openReplicaDeadline: .milliseconds(config.deadlines.healthProbeMillis))
-        executor = QueryExecutor(graph: graph.graph, config: config, shards: shards)
+        executor = QueryExecutor(graph: graph.graph, checksum: graph.checksum, config: config, shards: shards)
         replicaSupervisor = ReplicaCatchUp(
             shards: shards, config: config, graphChecksum: graph.checksum, logger: logger)
         batchExecutor = BatchExecutor(

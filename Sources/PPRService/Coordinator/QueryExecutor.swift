@@ -44,6 +44,8 @@ final class QueryExecutor: Sendable {
     /// Frontier entries one combine round may carry (`limits.combineEntries`): bounds a worker's work and
     /// the message sizes per request, so large batches take several rounds instead of one huge request.
     private let combineEntryBudget: Int
+    /// Whether the workers' dense replies come as floats (`coordinator.replyPrecision`).
+    private let floatReplies: Bool
     private let scratch: ScratchPool
     private let cpu = BlockingQueue(label: "powerwalk.coordinator.query", concurrent: true)
     /// Rounds being answered now (expanding, combining or merging).
@@ -53,18 +55,24 @@ final class QueryExecutor: Sendable {
     /// The graph's reciprocity (`InEdges.reciprocity`; the batch path's estimate needs it too).
     var reciprocity: Double { inEdges.reciprocity }
     /// Threads of each step (the answer does not depend on the count): like the expand's, a helper borrowed
-    /// only while this is the only round in flight, but without asking the host (see `init`).
+    /// only while this is the only round in flight, but without asking the host (see `init`); or always
+    /// (`coordinator.stepHelpers`).
     let stepThreads: PushThreads
 
     /// `cores`: the process's cores; the query threads count themselves busy in it (`ScratchPool`), and a
     /// query's expand borrows `coordinator.queryHelpers` helpers from it while it is the only round in flight.
-    init(graph: CSRGraph, config: ServiceConfig, shards: ShardConnections, cores: IdleCores = .process) {
+    /// `checksum`: the graph file's, to share its transpose with the process's workers (`SharedInEdges`).
+    init(
+        graph: CSRGraph, checksum: UInt64? = nil, config: ServiceConfig, shards: ShardConnections,
+        cores: IdleCores = .process
+    ) {
         self.graph = graph
         partition = config.partition
         defaults = config.query
         self.shards = shards
         combineDeadline = .milliseconds(config.deadlines.combineMillis)
         combineEntryBudget = config.limits.combineEntries
+        floatReplies = config.coordinator.replyPrecision == .float
         let threads = cores.pushThreads(count: 1 + config.coordinator.queryHelpers) { [inFlight] in
             inFlight.value.load(ordering: .relaxed) <= 1
         }
@@ -73,10 +81,15 @@ final class QueryExecutor: Sendable {
         // The steps run right after the shards reply, when the host still counts the workers' threads as
         // runnable: asked, it refused every loan there (1-client merge 3.1 ms, with the loans 2.1 ms; 8
         // clients no slower, since a loan needs this round to be the only one in flight).
-        stepThreads = cores.pushThreads(count: 1 + config.coordinator.queryHelpers, askingHost: false) {
-            [inFlight] in inFlight.value.load(ordering: .relaxed) <= 1
+        switch config.coordinator.stepHelpers {
+        case .idle:
+            stepThreads = cores.pushThreads(count: 1 + config.coordinator.queryHelpers, askingHost: false) {
+                [inFlight] in inFlight.value.load(ordering: .relaxed) <= 1
+            }
+        case .always:
+            stepThreads = cores.unconditionalPushThreads(count: 1 + config.coordinator.queryHelpers)
         }
-        inEdges = InEdges(graph: graph)
+        inEdges = checksum.map { SharedInEdges.shared.inEdges(of: graph, checksum: $0) } ?? InEdges(graph: graph)
     }
 
     /// Answers `requests` against `index`; `responses[i]` answers `requests[i]`.
@@ -172,10 +185,12 @@ final class QueryExecutor: Sendable {
         var results = [[PartialSum]?](repeating: nil, count: shardCount)
         let calls = (0..<shardCount).filter { needed[$0] }
         guard !calls.isEmpty else { return results }
-        let requests = calls.map { s in
+        let requests = calls.map { [floatReplies] s in
             (
                 ShardID(s),
-                WireRequest.combine(CombineRequest(indexVersion: version, frontiers: perShard[s], denseReplies: true))
+                WireRequest.combine(
+                    CombineRequest(
+                        indexVersion: version, frontiers: perShard[s], denseReplies: true, floatReplies: floatReplies))
             )
         }
         let outcomes = await shards.fanOut(requests, deadline: combineDeadline).map { ($0.0.rawValue, $0.1) }

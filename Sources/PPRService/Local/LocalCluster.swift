@@ -37,8 +37,8 @@ public final class LocalCluster: Sendable {
         let worker = try Worker(
             config: config, shards: Array(config.shards.indices),
             options: WorkerOptions(
-                contexts: max(2, config.coordinator.concurrency / 2), workerVersion: softwareVersion,
-                gate: workerGate, combineHelpers: config.coordinator.queryHelpers),
+                config: config, contexts: max(2, config.coordinator.concurrency / 2), workerVersion: softwareVersion,
+                gate: workerGate),
             logger: logger)
         do {
             let coordinator = try Coordinator.open(config: config, softwareVersion: softwareVersion, logger: logger)

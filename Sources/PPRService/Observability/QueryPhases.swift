@@ -23,6 +23,10 @@ public final class QueryPhases: Sendable {
         case combineWait
         /// Worker: a single-frontier combine (fingerprint adds and the reply vector).
         case combine
+        /// Worker: a single-frontier combine request from the shard's handler to its reply (checks of the
+        /// frontier, the thread hops, the combine); `shards` minus this is the wire both ways (encode, NNG,
+        /// decode) and the coordinator's scheduling.
+        case combineRequest
 
         public var description: String {
             switch self {
@@ -33,6 +37,7 @@ public final class QueryPhases: Sendable {
             case .merge: "merge"
             case .combineWait: "combine wait"
             case .combine: "combine"
+            case .combineRequest: "combine request"
             }
         }
     }

@@ -29,6 +29,17 @@ public struct WorkerOptions: Sendable {
         self.gate = gate
         self.combineHelpers = combineHelpers
     }
+
+    /// Options of a worker of the cluster `config` describes: `combineHelpers` is `coordinator.queryHelpers`
+    /// (one key for every query step's helpers, so a separate worker process lends as `powerwalkd local` does).
+    public init(
+        config: ServiceConfig, contexts: Int = 8, workerVersion: String = "unknown",
+        gate: RequestGate = RequestGate(role: "worker")
+    ) {
+        self.init(
+            contexts: contexts, workerVersion: workerVersion, gate: gate,
+            combineHelpers: config.coordinator.queryHelpers)
+    }
 }
 
 /// A running worker: one or more shards, each served at its replica's URL.

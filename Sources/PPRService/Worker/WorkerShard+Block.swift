@@ -147,7 +147,7 @@ final class SharedEquationSteps: Sendable {
             if let hit = held.first(where: { $0.checksum == checksum && $0.step.vertexCount == graph.vertexCount }) {
                 return hit.step
             }
-            let built = BlockEquationStep(graph: graph)
+            let built = BlockEquationStep(inEdges: SharedInEdges.shared.inEdges(of: graph, checksum: checksum))
             held.append((checksum, built))
             if held.count > Self.keep { held.removeFirst(held.count - Self.keep) }
             return built

@@ -102,6 +102,8 @@ public final class WorkerShard: Sendable {
     /// Weighted fingerprint sums of a complete version (active or not: the coordinator pins one).
     func combine(_ request: CombineRequest) async throws(WireError) -> CombineResponse {
         if let block = request.block { return try await combineBlock(request, block) }
+        let received = ContinuousClock.now
+        defer { if request.frontiers.count == 1 { QueryPhases.process.record(.combineRequest, since: received) } }
         let version = try storeVersion(request.indexVersion)
         guard request.frontiers.count <= maxCombineFrontiers else {
             throw WireError(
@@ -136,7 +138,8 @@ public final class WorkerShard: Sendable {
             var tuned = reader
             tuned.combineThreads = alone ? 1 + combineHelpers : 1
             tuned.combineCores = .process
-            let (pool, dense, cores, combiner) = (combineScratch, request.denseReplies, IdleCores.process, tuned)
+            let (pool, cores, combiner) = (combineScratch, IdleCores.process, tuned)
+            let (dense, floats) = (request.denseReplies, request.floatReplies)
             let queued = ContinuousClock.now
             result = try await blocking(executor) {
                 let phases = QueryPhases.process
@@ -144,7 +147,8 @@ public final class WorkerShard: Sendable {
                 defer { phases.record(.combine, since: start) }
                 let (sum, read) = try cores.working {
                     try pool.withVector(count: combiner.manifest.vertexCount) { scratch in
-                        try Self.combineOne(frontiers[0], reader: combiner, scratch: &scratch, denseReply: dense)
+                        try Self.combineOne(
+                            frontiers[0], reader: combiner, scratch: &scratch, denseReply: dense, asFloats: floats)
                     }
                 }
                 return ([sum], read)
@@ -169,9 +173,11 @@ public final class WorkerShard: Sendable {
     /// count, the reply is the dense vector itself (8 bytes per vertex, against 12 per non-zero slot for the
     /// sparse form) and neither side walks vertex ids (the worker skips building the sparse arrays, the
     /// coordinator decoding them). The sums are those `FingerprintStoreReader.combine(_:scratch:)` returns
-    /// (the same `accumulate`), so the answer is bit-identical either way.
+    /// (the same `accumulate`), so the answer is bit-identical either way. `asFloats`: a dense reply travels as
+    /// floats (the coordinator asked, `CombineRequest.floatReplies`).
     static func combineOne(
-        _ frontier: [WeightedVertex], reader: FingerprintStoreReader, scratch dense: inout [Double], denseReply: Bool
+        _ frontier: [WeightedVertex], reader: FingerprintStoreReader, scratch dense: inout [Double], denseReply: Bool,
+        asFloats: Bool = false
     ) throws -> (sum: PartialSum, fingerprintsRead: Int) {
         let (entries, distinct) = try reader.accumulate(frontier, scratch: &dense)
         // The form only changes the cost, never the values: dense once the fingerprint entries added could
@@ -180,7 +186,7 @@ public final class WorkerShard: Sendable {
         if denseReply, entries >= dense.count {
             var filled = [Double](repeating: 0, count: dense.count)
             swap(&filled, &dense)
-            return (PartialSum(dense: filled), distinct)
+            return (PartialSum(dense: filled, asFloats: asFloats), distinct)
         }
         let sum = FingerprintStoreReader.drainSparse(&dense)
         return (PartialSum(vertices: sum.vertices, scores: sum.scores), distinct)

@@ -169,6 +169,7 @@ extension EncodeArena {
         m.pointee.n_frontiers = frontiers.count
         m.pointee.frontiers = messages(frontiers)
         m.pointee.dense_replies = request.denseReplies ? 1 : 0
+        m.pointee.float_replies = request.floatReplies ? 1 : 0
         if let block = request.block {
             let queries = block.queries.map { query in
                 let q = message(ppr__v1__export_block_query__init)
@@ -199,8 +200,13 @@ extension EncodeArena {
             s.pointee.vertices = array(sum.vertices)
             s.pointee.n_scores = sum.scores.count
             s.pointee.scores = array(sum.scores)
-            s.pointee.n_dense_scores = sum.dense.count
-            s.pointee.dense_scores = array(sum.dense)
+            if sum.denseAsFloats {
+                s.pointee.n_dense_floats = sum.dense.count
+                s.pointee.dense_floats = floats(sum.dense)
+            } else {
+                s.pointee.n_dense_scores = sum.dense.count
+                s.pointee.dense_scores = array(sum.dense)
+            }
             return s
         }
         m.pointee.n_partial_sums = sums.count

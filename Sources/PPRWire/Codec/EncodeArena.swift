@@ -30,6 +30,17 @@ final class EncodeArena {
         return buffer.baseAddress
     }
 
+    /// `values` rounded to floats (to nearest) in a C array: the conversion is the copy.
+    func floats(_ values: [Double]) -> UnsafeMutablePointer<Float>? {
+        guard !values.isEmpty else { return nil }
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: values.count)
+        blocks.append(UnsafeMutableRawPointer(buffer.baseAddress!))
+        values.withUnsafeBufferPointer { source in
+            for i in source.indices { buffer.initializeElement(at: i, to: Float(source[i])) }
+        }
+        return buffer.baseAddress
+    }
+
     /// A C array of sub-message pointers (protobuf-c's `T **` repeated message fields).
     func messages<T>(_ values: [UnsafeMutablePointer<T>]) -> UnsafeMutablePointer<UnsafeMutablePointer<T>?>? {
         array(values.map { Optional($0) })

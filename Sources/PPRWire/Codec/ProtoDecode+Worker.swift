@@ -29,13 +29,20 @@ extension ProtoDecode {
                 pruneRatio: c.prune_ratio, smoothingSteps: Int(c.block_smoothing_steps))
         }
         return CombineRequest(
-            indexVersion: c.index_version, frontiers: frontiers, block: block, denseReplies: c.dense_replies != 0)
+            indexVersion: c.index_version, frontiers: frontiers, block: block, denseReplies: c.dense_replies != 0,
+            floatReplies: c.float_replies != 0)
     }
 
     static func combineResponse(_ c: Ppr__V1__CombineResponse) throws(WireDecodeError) -> CombineResponse {
         let sums = try messages(c.n_partial_sums, c.partial_sums) { (s) throws(WireDecodeError) in
             guard s.n_vertices == s.n_scores else {
                 throw WireDecodeError("PartialSum has \(s.n_vertices) vertices but \(s.n_scores) scores")
+            }
+            if s.n_dense_floats > 0 {
+                guard s.n_vertices == 0, s.n_dense_scores == 0 else {
+                    throw WireDecodeError("PartialSum has \(s.n_dense_floats) dense floats and other scores")
+                }
+                return PartialSum(dense: widened(s.n_dense_floats, s.dense_floats), asFloats: true)
             }
             if s.n_dense_scores > 0 {
                 guard s.n_vertices == 0 else {

@@ -12,6 +12,15 @@ enum ProtoDecode {
         return Array(UnsafeBufferPointer(start: pointer, count: count))
     }
 
+    /// The floats of a C array widened to doubles (exactly: every float is a double).
+    static func widened(_ count: Int, _ pointer: UnsafeMutablePointer<Float>?) -> [Double] {
+        guard count > 0, let pointer else { return [] }
+        return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { buffer.initializeElement(at: i, to: Double(pointer[i])) }
+            initialized = count
+        }
+    }
+
     static func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
         guard let pointer else { return "" }
         return String(cString: pointer)

@@ -9,14 +9,19 @@ public struct CombineRequest: Equatable, Sendable {
     public var block: BlockCombine?
     /// The sender reads dense partial sums (`PartialSum.dense`); false: sparse replies only.
     public var denseReplies: Bool
+    /// The sender reads dense partial sums sent as 32-bit floats (`PartialSum.denseAsFloats`): half the bytes,
+    /// each sum rounded to the nearest float. Only with `denseReplies`.
+    public var floatReplies: Bool
     /// Makes the request.
     public init(
-        indexVersion: UInt64, frontiers: [[WeightedVertex]], block: BlockCombine? = nil, denseReplies: Bool = false
+        indexVersion: UInt64, frontiers: [[WeightedVertex]], block: BlockCombine? = nil, denseReplies: Bool = false,
+        floatReplies: Bool = false
     ) {
         self.indexVersion = indexVersion
         self.frontiers = frontiers
         self.block = block
         self.denseReplies = denseReplies
+        self.floatReplies = floatReplies
     }
 }
 
@@ -27,19 +32,24 @@ public struct PartialSum: Hashable, Sendable {
     public private(set) var scores: [Double]
     /// The dense form: one value per vertex index of the graph (empty for a sparse vector).
     public private(set) var dense: [Double]
+    /// The dense form travels as 32-bit floats (`PartialSum.dense_floats`): the encoder rounds each value to
+    /// the nearest float, the decoder widens it back exactly.
+    public private(set) var denseAsFloats: Bool
     /// Makes a sparse vector; the arrays must have equal lengths.
     public init(vertices: [VertexIndex], scores: [Double]) {
         precondition(vertices.count == scores.count, "a partial sum needs one score per vertex")
         self.vertices = vertices
         self.scores = scores
         dense = []
+        denseAsFloats = false
     }
 
-    /// Makes a dense vector (one value per vertex index).
-    public init(dense: [Double]) {
+    /// Makes a dense vector (one value per vertex index), sent as doubles or, `asFloats`, as floats.
+    public init(dense: [Double], asFloats: Bool = false) {
         vertices = []
         scores = []
         self.dense = dense
+        denseAsFloats = asFloats
     }
 }
 
