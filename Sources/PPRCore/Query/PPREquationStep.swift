@@ -18,11 +18,14 @@ import Synchronization
 ///
 /// Evaluation order (the one definition every path follows bit for bit; `apply(steps:to:...)` is the fast
 /// form): vertex `v`'s pull `(P^T x)(v)` sums the terms `x(w) P(w, v)` of its in-edges (ascending `w`) in
-/// `pullLanes` interleaved partial sums (term `i` goes to lane `i % 4`, except that a list's last
-/// `count % 4` terms all go to lane 0), combined as `(s0 + s1) + (s2 + s3)`: four independent addition
-/// chains keep the CPU's adders busy (one chain waits ~4 cycles per edge). On an unweighted graph the term
-/// is `x(w) * (1 / d(w))`, rounded once to Float (and summed in Double) when `InEdges.floatTerms`; on a
-/// weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double. Then `(1 - alpha) * pull`,
+/// `pullLanes` interleaved partial sums (term `i` goes to lane `i % 2`, except that an odd list's last
+/// term goes to lane 0), combined as `s0 + s1`: two independent addition chains (one waits ~4 cycles per
+/// edge; the compiler adds the pair with one vector add). Two rather than four: most in-lists are short,
+/// and four lanes' longer tail loop (up to 3 terms one by one) and extra loop exit cost more than the
+/// chains save (one-thread step, alternating builds, `pwbench engine` "Smoothing step": soc-Slashdot0902
+/// 1.35-1.51 -> 1.12-1.13 ns/edge, R-MAT scale 20 1.74-2.08 -> 1.44-1.62 ns/edge). On an unweighted
+/// graph the term is `x(w) * (1 / d(w))`, rounded once to Float (and summed in Double) when
+/// `InEdges.floatTerms`; on a weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double. Then `(1 - alpha) * pull`,
 /// then the restart term is added to the sources of `p`; `sum(x)` and `D(x)` run in ascending vertex
 /// order. Every vertex's value depends only on `x`, so any split of the vertices over threads gives the
 /// same bits.
@@ -35,7 +38,7 @@ import Synchronization
 /// and the mass to that relative precision, far below the Monte Carlo error it smooths (L1 ~1e-2).
 public enum PPREquationStep {
     /// Partial sums per vertex pull.
-    public static let pullLanes = 4
+    public static let pullLanes = 2
 
     /// `M x` for one query, `x` indexed by `VertexIndex` (`x.count` must equal `inEdges.vertexCount`;
     /// otherwise `x` is returned unchanged). The reference: plain loops in the order the type documents.
@@ -56,7 +59,7 @@ public enum PPREquationStep {
             let whole = start + (end - start) / pullLanes * pullLanes
             for e in start..<whole { lanes[(e - start) % pullLanes] += term(e) }
             for e in whole..<end { lanes[0] += term(e) }
-            next[v] = (1 - alpha) * ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+            next[v] = (1 - alpha) * (lanes[0] + lanes[1])
         }
         var total = 0.0
         for value in x { total += value }
@@ -93,9 +96,9 @@ public enum PPREquationStep {
 
     /// `x` replaced by `M^steps x`: bit for bit what `apply` gives `steps` times, whatever `threads.count`.
     /// Per step: one pass for `sum(x)` and `x(w) / d(w)` (prescaled once per vertex rather than per
-    /// edge, as Float when `InEdges.floatTerms`), then the pulls split by `InEdges` band over `threads` (the calling thread and up to
-    /// `threads.count - 1` jobs; a job that starts late leaves its bands to the others). `x.count` must
-    /// equal `inEdges.vertexCount` (otherwise `x` is left unchanged).
+    /// edge, as Float when `InEdges.floatTerms`), then the pulls split by `InEdges` band over `threads`
+    /// (the calling thread and up to `threads.count - 1` jobs; a job that starts late leaves its bands to
+    /// the others). `x.count` must equal `inEdges.vertexCount` (otherwise `x` is left unchanged).
     @discardableResult
     public static func apply(
         steps: Int, to x: inout [Double], personalization: Personalization, alpha: Double, inEdges: InEdges,
@@ -213,17 +216,15 @@ private struct PullJob: @unchecked Sendable {
     /// built the offsets within `sources` and every source below its vertex count (`values.count`).
     func run(band: Int) {
         for v in bandStarts[band]..<bandStarts[band + 1] {
-            var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+            var (s0, s1) = (0.0, 0.0)
             var e = offsets[v]
             let end = offsets[v + 1]
-            let whole = e + (end - e) / 4 * 4
+            let whole = e + (end - e) / 2 * 2
             if let probabilities {
                 while e < whole {
                     s0 += values[Int(sources[e])] * probabilities[e]
                     s1 += values[Int(sources[e + 1])] * probabilities[e + 1]
-                    s2 += values[Int(sources[e + 2])] * probabilities[e + 2]
-                    s3 += values[Int(sources[e + 3])] * probabilities[e + 3]
-                    e += 4
+                    e += 2
                 }
                 while e < end {
                     s0 += values[Int(sources[e])] * probabilities[e]
@@ -233,9 +234,7 @@ private struct PullJob: @unchecked Sendable {
                 while e < whole {
                     s0 += Double(prescaled[Int(sources[e])])
                     s1 += Double(prescaled[Int(sources[e + 1])])
-                    s2 += Double(prescaled[Int(sources[e + 2])])
-                    s3 += Double(prescaled[Int(sources[e + 3])])
-                    e += 4
+                    e += 2
                 }
                 while e < end {
                     s0 += Double(prescaled[Int(sources[e])])
@@ -245,16 +244,14 @@ private struct PullJob: @unchecked Sendable {
                 while e < whole {
                     s0 += values[Int(sources[e])]
                     s1 += values[Int(sources[e + 1])]
-                    s2 += values[Int(sources[e + 2])]
-                    s3 += values[Int(sources[e + 3])]
-                    e += 4
+                    e += 2
                 }
                 while e < end {
                     s0 += values[Int(sources[e])]
                     e += 1
                 }
             }
-            output[v] = scale * ((s0 + s1) + (s2 + s3))
+            output[v] = scale * (s0 + s1)
         }
     }
 }
