@@ -25,9 +25,9 @@ import Synchronization
 /// chains save (one-thread step, alternating builds, `pwbench engine` "Smoothing step": soc-Slashdot0902
 /// 1.35-1.51 -> 1.12-1.13 ns/edge, R-MAT scale 20 1.74-2.08 -> 1.44-1.62 ns/edge). On an unweighted
 /// graph the term is `x(w) * (1 / d(w))`, rounded once to Float (and summed in Double) when
-/// `InEdges.floatTerms`; on a weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double. Then `(1 - alpha) * pull`,
-/// then the restart term is added to the sources of `p`; `sum(x)` and `D(x)` run in ascending vertex
-/// order. Every vertex's value depends only on `x`, so any split of the vertices over threads gives the
+/// `InEdges.floatTerms`; on a weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double.
+/// Then `(1 - alpha) * pull`, then the restart term is added to the sources of `p`; `sum(x)` and `D(x)`
+/// run in ascending vertex order. Every vertex's value depends only on `x`, so any split of the vertices over threads gives the
 /// same bits.
 ///
 /// Why Float terms on large graphs: the pull reads `x(w) / d(w)` at random, once per in-edge; as Float
