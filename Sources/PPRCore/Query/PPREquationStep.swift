@@ -27,8 +27,8 @@ import Synchronization
 /// graph the term is `x(w) * (1 / d(w))`, rounded once to Float (and summed in Double) when
 /// `InEdges.floatTerms`; on a weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double.
 /// Then `(1 - alpha) * pull`, then the restart term is added to the sources of `p`; `sum(x)` and `D(x)`
-/// run in ascending vertex order. Every vertex's value depends only on `x`, so any split of the vertices over threads gives the
-/// same bits.
+/// run in ascending vertex order. Every vertex's value depends only on `x`, so any split of the vertices
+/// over threads gives the same bits.
 ///
 /// Why Float terms on large graphs: the pull reads `x(w) / d(w)` at random, once per in-edge; as Float
 /// that vector is half the bytes (R-MAT scale 20: 2.6 MB instead of 5.2 MB), half the L3 traffic once it
