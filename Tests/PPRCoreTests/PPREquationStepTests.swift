@@ -3,33 +3,47 @@ import Testing
 
 /// `PPREquationStep` (the reference whole-vector step) against exact PPR by power iteration: exact PPR is its
 /// fixed point (dangling vertices, self-loops, weights, several sources), it is linear and keeps the mass,
-/// and on the default index one step lowers the whole-vector L1 against exact PPR. On an unweighted graph
-/// each term is rounded to Float (the type's doc), so these hold there to 2^-24 of each value.
+/// and on the default index one step lowers the whole-vector L1 against exact PPR. With Float terms
+/// (`InEdges.floatTerms`, large unweighted graphs; forced here on small ones) these hold to 2^-24 of each
+/// value.
 @Suite struct PPREquationStepTests {
-    /// Float rounding allowed per unit of value on an unweighted graph: 2^-24 per term, with room for
-    /// the Double rounding of the sums.
+    /// Float rounding allowed per unit of value with Float terms: 2^-24 per term, with room for the Double
+    /// rounding of the sums.
     static let floatTermTolerance = 1e-7
 
-    @Test func exactPPRIsAFixedPoint() throws {
+    @Test(arguments: [false, true])
+    func exactPPRIsAFixedPoint(floatTerms: Bool) throws {
         for (name, graph, personalizations) in try FixedPointCases.all(seed: 5, sources: 3) {
-            let inEdges = InEdges(graph: graph)
+            let inEdges = InEdges(graph: graph, floatTerms: floatTerms)
             for p in personalizations {
                 let exact = try PowerIteration.solve(graph: graph, personalization: p, tolerance: 1e-13).scores
                 let stepped = PPREquationStep.apply(exact, personalization: p, alpha: 0.15, inEdges: inEdges)
-                // Each value within 2^-24 of itself (Float terms) plus the power iteration's own residual.
+                // The power iteration's own residual, plus 2^-24 of each value with Float terms.
                 for v in exact.indices {
-                    let allowed = (inEdges.isWeighted ? 0 : Self.floatTermTolerance * exact[v]) + 1e-11
+                    let allowed = (inEdges.floatTerms ? Self.floatTermTolerance * exact[v] : 0) + 1e-11
                     #expect(abs(stepped[v] - exact[v]) <= allowed, "\(name) \(p.sources): vertex \(v)")
                 }
             }
         }
     }
 
+    /// Float terms are the default only on unweighted graphs with at least `floatTermsMinimumVertices`
+    /// vertices; forcing them on a weighted graph leaves its terms Double.
+    @Test func floatTermsFollowTheSizeRule() throws {
+        let small = try TestSupport.loadGraph("email-Eu-core.txt").graph
+        #expect(small.vertexCount < InEdges.floatTermsMinimumVertices)
+        #expect(!InEdges(graph: small).floatTerms)
+        #expect(InEdges(graph: small, floatTerms: true).floatTerms)
+        let weighted = try WeightedTestSupport.loadGraph("email-Eu-core-weighted.txt").graph
+        #expect(!InEdges(graph: weighted, floatTerms: true).floatTerms)
+    }
+
     /// The reference step equals the all-Double step computed independently over the forward edges
-    /// (`x(w) / d(w)` pushed to each out-neighbour) to 2^-24 of each value on unweighted graphs with
-    /// dangling vertices, self-loops and multi-edges: the Float rounding of the terms costs no more than
-    /// that, whatever the in-degree (the sums are Double).
-    @Test func floatTermsStayWithinFloatRoundingOfTheDoubleStep() throws {
+    /// (`x(w) / d(w)` pushed to each out-neighbour) on unweighted graphs with dangling vertices, self-loops
+    /// and multi-edges: to Double rounding with Double terms, to 2^-24 of each value with Float terms (their
+    /// rounding costs no more than that, whatever the in-degree: the sums are Double).
+    @Test(arguments: [false, true])
+    func stepMatchesAnIndependentDoubleStep(floatTerms: Bool) throws {
         let rmat = RMATGenerator(scale: 10, edgeFactor: 16, seed: 7)
         var builder = GraphBuilder()
         rmat.forEachEdge { builder.addEdge(from: UInt64($0), to: UInt64($1)) }
@@ -39,7 +53,7 @@ import Testing
             ("R-MAT 10", try builder.build().graph),
         ]
         for (name, graph) in graphs {
-            let inEdges = InEdges(graph: graph)
+            let inEdges = InEdges(graph: graph, floatTerms: floatTerms)
             let n = graph.vertexCount
             let p = try Personalization([(VertexIndex(0), 0.5), (VertexIndex(n - 1), 0.5)])
             // Many magnitudes, so that most terms are not exact in Float.
@@ -60,34 +74,36 @@ import Testing
             var rounded = 0, pulled = 0
             for v in 0..<n {
                 if inEdges.inDegree(v) > 0 { pulled += 1 }
-                let allowed = Self.floatTermTolerance * exact[v] + 1e-15
+                let allowed = (floatTerms ? Self.floatTermTolerance : 1e-13) * exact[v] + 1e-15
                 #expect(abs(stepped[v] - exact[v]) <= allowed, "\(name) vertex \(v): \(stepped[v]) vs \(exact[v])")
                 if stepped[v] != exact[v] { rounded += 1 }
             }
-            // The terms are rounded: most pulled values differ from the Double step in their last bits.
-            #expect(rounded > pulled / 2, "\(name): \(rounded) of \(pulled) pulled values rounded")
+            // With Float terms most pulled values differ from the Double step in their last bits.
+            if floatTerms { #expect(rounded > pulled / 2, "\(name): \(rounded) of \(pulled) pulled values rounded") }
         }
     }
 
     /// `M (a + 2 b) = M a + 2 M b` and `sum(M a) = sum(a)` on vectors that are not normalised, on a graph with
     /// dangling vertices and self-loops: what lets a block's shards each step their own share.
-    @Test func linearAndMassPreserving() throws {
+    @Test(arguments: [false, true])
+    func linearAndMassPreserving(floatTerms: Bool) throws {
         let graph = try TestSupport.loadGraph("classes.txt").graph
-        let inEdges = InEdges(graph: graph)
+        let inEdges = InEdges(graph: graph, floatTerms: floatTerms)
+        // Relative to each value: Double rounding, or 2^-24 with Float terms.
+        let relative = floatTerms ? Self.floatTermTolerance : 1e-12
         let p = try Personalization([(VertexIndex(2), 0.25), (VertexIndex(5), 0.75)])
         let a = (0..<graph.vertexCount).map { Double(($0 * 7919) % 13) / 50 }
         let b = (0..<graph.vertexCount).map { Double(($0 * 104_729) % 11) / 70 }
         let step = { (x: [Double]) in PPREquationStep.apply(x, personalization: p, alpha: 0.15, inEdges: inEdges) }
         let combined = step(zip(a, b).map { $0 + 2 * $1 })
         let separate = zip(step(a), step(b)).map { $0 + 2 * $1 }
-        // Float terms (unweighted graph): each side within 2^-24 of the exact value, the mass likewise.
+        // Each side within `relative` of the exact value, the mass likewise.
         for v in combined.indices {
-            let allowed = 2 * Self.floatTermTolerance * combined[v] + 1e-15
-            #expect(abs(combined[v] - separate[v]) <= allowed, "vertex \(v)")
+            #expect(abs(combined[v] - separate[v]) <= 2 * relative * combined[v] + 1e-15, "vertex \(v)")
         }
         let massA = a.reduce(0, +), massB = b.reduce(0, +)
-        #expect(abs(step(a).reduce(0, +) - massA) <= Self.floatTermTolerance * massA)
-        #expect(abs(step(b).reduce(0, +) - massB) <= Self.floatTermTolerance * massB)
+        #expect(abs(step(a).reduce(0, +) - massA) <= relative * massA)
+        #expect(abs(step(b).reduce(0, +) - massB) <= relative * massB)
     }
 
     /// On the default index and preset, one step cuts the mean whole-vector L1 against exact PPR on
@@ -132,7 +148,7 @@ import Testing
 
 /// The fast step (`PPREquationStep.apply(steps:to:...)`) gives the reference's bits for 1 to 4 steps and
 /// 1 to 4 threads, whether the helper jobs start at once, late or never, on graphs with dangling vertices,
-/// self-loops, multi-edges and weights.
+/// self-loops, multi-edges and weights, with Double and with Float terms (`InEdges.floatTerms`).
 @Suite struct FastPPREquationStepTests {
     static func graphs() throws -> [(String, CSRGraph)] {
         let rmat = RMATGenerator(scale: 12, edgeFactor: 16, seed: 3)
@@ -146,9 +162,10 @@ import Testing
         ]
     }
 
-    @Test func bitIdenticalToTheReferenceForAnyThreadCount() throws {
+    @Test(arguments: [false, true])
+    func bitIdenticalToTheReferenceForAnyThreadCount(floatTerms: Bool) throws {
         for (name, graph) in try Self.graphs() {
-            let inEdges = InEdges(graph: graph)
+            let inEdges = InEdges(graph: graph, floatTerms: floatTerms)
             let n = graph.vertexCount
             let p = try Personalization([(VertexIndex(1), 0.5), (VertexIndex(n / 2), 0.5)])
             // Not normalised, with zeros, spread over many magnitudes: any change of order shows in the bits.
@@ -169,7 +186,7 @@ import Testing
                             threads: BandPushTests.threads(count, start: start))
                         #expect(report.edges == steps * graph.edgeCount)
                         let same = zip(y, expected).allSatisfy { $0.bitPattern == $1.bitPattern }
-                        #expect(same, "\(name): \(steps) steps, \(count) threads, start \(start)")
+                        #expect(same, "\(name) float \(floatTerms): \(steps) steps, \(count) threads, start \(start)")
                     }
                 }
             }

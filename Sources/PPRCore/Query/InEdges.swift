@@ -21,15 +21,28 @@ public struct InEdges: Sendable {
     public let reciprocity: Double
     /// Pull band `b` is the vertices `bandStarts[b] ..< bandStarts[b + 1]`; `bandCount + 1` entries.
     public let bandStarts: [Int]
+    /// Whether `PPREquationStep` rounds each term `x(w) / d(w)` to Float (unweighted graphs only): by
+    /// default when the Double vector of those terms would not fit a core's L2 (`floatTermsMinimumVertices`).
+    public let floatTerms: Bool
+
+    /// Fewest vertices for Float terms by default: 131,072 Doubles are 1 MiB, this host's L2 per core.
+    /// Measured (`pwbench engine`, "Smoothing step", one thread, alternating builds): on R-MAT scale 20
+    /// (646k vertices: 5.2 MB of Double, 2.6 MB of Float) Float terms made a step 11-17 % faster
+    /// (1.71 -> 1.52 and 2.08 -> 1.72 ns/edge); on soc-Slashdot0902 (82k vertices: 656 KB, in L2 either
+    /// way) 20-25 % slower (1.20 -> 1.47 ns/edge: the widening costs more than the bytes saved).
+    public static let floatTermsMinimumVertices = 131_072
 
     /// Pull bands per graph: more than the threads of one step (2 cores), so a thread that starts late or
     /// is descheduled leaves bands to the others (claimed one at a time). A constant: the bands decide only
     /// who computes a vertex, never how, so the answer does not depend on them.
     public static let bandCount = 8
 
-    public init(graph: CSRGraph) {
+    /// Transposes `graph`; `floatTerms` overrides the size rule (`floatTermsMinimumVertices`; ignored on a
+    /// weighted graph, whose terms stay Double).
+    public init(graph: CSRGraph, floatTerms: Bool? = nil) {
         let n = graph.vertexCount
         vertexCount = n
+        self.floatTerms = graph.weights == nil && (floatTerms ?? (n >= Self.floatTermsMinimumVertices))
         var counts = [Int](repeating: 0, count: n + 1)
         for t in graph.targets { counts[Int(t) + 1] += 1 }
         for v in 0..<n { counts[v + 1] += counts[v] }

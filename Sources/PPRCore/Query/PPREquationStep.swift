@@ -8,7 +8,7 @@ import Synchronization
 /// linear, mass-preserving form `M x = (1 - alpha) P^T x + (alpha sum(x) + (1 - alpha) D(x)) p`, equal to
 /// the equation's right-hand side on a normalised `x`. Linear, so a block's shards may each apply it to
 /// their own share and the coordinator add the results; mass-preserving, so `sum(M x) = sum(x)` (both to
-/// the Float rounding of its terms, below).
+/// the Float rounding of its terms on large graphs, below).
 ///
 /// Why: applied to a Monte Carlo answer `a = pi + e`, it leaves `pi` fixed and turns the error into
 /// `(1 - alpha) P^T e` (plus its dangling share): each vertex's error becomes a weighted average of its
@@ -18,24 +18,27 @@ import Synchronization
 ///
 /// Evaluation order (the one definition every path follows bit for bit; `apply(steps:to:...)` is the fast
 /// form): vertex `v`'s pull `(P^T x)(v)` sums the terms `x(w) P(w, v)` of its in-edges (ascending `w`) in
-/// `pullLanes` interleaved partial sums (term `i` goes to lane `i % 4`, except that a list's last
-/// `count % 4` terms all go to lane 0), combined as `(s0 + s1) + (s2 + s3)`: four independent addition
-/// chains keep the CPU's adders busy (one chain waits ~4 cycles per edge). On an unweighted graph the term
-/// is `Float(x(w) * (1 / d(w)))` (computed in Double, rounded once to Float, summed in Double), on a
-/// weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double. Then `(1 - alpha) * pull`,
-/// then the restart term is added to the sources of `p`; `sum(x)` and `D(x)` run in ascending vertex
-/// order. Every vertex's value depends only on `x`, so any split of the vertices over threads gives the
-/// same bits.
+/// `pullLanes` interleaved partial sums (term `i` goes to lane `i % 2`, except that an odd list's last
+/// term goes to lane 0), combined as `s0 + s1`: two independent addition chains (one waits ~4 cycles per
+/// edge; the compiler adds the pair with one vector add). Two rather than four: most in-lists are short,
+/// and four lanes' longer tail loop (up to 3 terms one by one) and extra loop exit cost more than the
+/// chains save (one-thread step, alternating builds, `pwbench engine` "Smoothing step": soc-Slashdot0902
+/// 1.35-1.51 -> 1.12-1.13 ns/edge, R-MAT scale 20 1.74-2.08 -> 1.44-1.62 ns/edge). On an unweighted
+/// graph the term is `x(w) * (1 / d(w))`, rounded once to Float (and summed in Double) when
+/// `InEdges.floatTerms`; on a weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double.
+/// Then `(1 - alpha) * pull`, then the restart term is added to the sources of `p`; `sum(x)` and `D(x)`
+/// run in ascending vertex order. Every vertex's value depends only on `x`, so any split of the vertices
+/// over threads gives the same bits.
 ///
-/// Why Float terms: the pull reads `x(w) / d(w)` at random, once per in-edge; as Float that vector is half
-/// the bytes (soc-Slashdot0902 328 KB instead of 656 KB, R-MAT scale 20 2.6 MB instead of 5.2 MB), which
-/// stays in L2 or halves the L3 traffic (README, issue 6: the step's cost before and after). The rounding
-/// is at most 2^-24 of each term and the sums stay Double, so each pulled value is within 2^-24 (6e-8) of
-/// its all-Double value: `M` keeps exact PPR and the mass to that relative precision, far below the Monte
-/// Carlo error it smooths (L1 ~1e-2).
+/// Why Float terms on large graphs: the pull reads `x(w) / d(w)` at random, once per in-edge; as Float
+/// that vector is half the bytes (R-MAT scale 20: 2.6 MB instead of 5.2 MB), half the L3 traffic once it
+/// no longer fits L2 (`InEdges.floatTermsMinimumVertices` has the measurements; on graphs whose vector
+/// fits L2 the widening costs more than it saves). The rounding is at most 2^-24 of each term and the sums
+/// stay Double, so each pulled value is within 2^-24 (6e-8) of its all-Double value: `M` keeps exact PPR
+/// and the mass to that relative precision, far below the Monte Carlo error it smooths (L1 ~1e-2).
 public enum PPREquationStep {
     /// Partial sums per vertex pull.
-    public static let pullLanes = 4
+    public static let pullLanes = 2
 
     /// `M x` for one query, `x` indexed by `VertexIndex` (`x.count` must equal `inEdges.vertexCount`;
     /// otherwise `x` is returned unchanged). The reference: plain loops in the order the type documents.
@@ -48,14 +51,15 @@ public enum PPREquationStep {
             let start = inEdges.offsets[v], end = inEdges.offsets[v + 1]
             func term(_ e: Int) -> Double {
                 let w = Int(inEdges.sources[e])
-                return inEdges.isWeighted
-                    ? x[w] * inEdges.probabilities[e] : Double(Float(x[w] * inEdges.inverseDegree[w]))
+                if inEdges.isWeighted { return x[w] * inEdges.probabilities[e] }
+                let share = x[w] * inEdges.inverseDegree[w]
+                return inEdges.floatTerms ? Double(Float(share)) : share
             }
             var lanes = [Double](repeating: 0, count: pullLanes)
             let whole = start + (end - start) / pullLanes * pullLanes
             for e in start..<whole { lanes[(e - start) % pullLanes] += term(e) }
             for e in whole..<end { lanes[0] += term(e) }
-            next[v] = (1 - alpha) * ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+            next[v] = (1 - alpha) * (lanes[0] + lanes[1])
         }
         var total = 0.0
         for value in x { total += value }
@@ -66,8 +70,10 @@ public enum PPREquationStep {
 
     /// Reusable vectors of the fast step (two of the graph's size once used); one per thread of queries.
     public struct Scratch: Sendable {
-        /// `Float(x(w) / d(w))` by vertex (unweighted graphs).
-        var prescaled: [Float] = []
+        /// `x(w) / d(w)` by vertex (unweighted graphs without `InEdges.floatTerms`).
+        var prescaled: [Double] = []
+        /// `Float(x(w) / d(w))` by vertex (`InEdges.floatTerms`).
+        var prescaledFloat: [Float] = []
         var next: [Double] = []
         /// The coordinator's dense answer (`AnswerSmoothing.topK`).
         var answer: [Double] = []
@@ -89,10 +95,10 @@ public enum PPREquationStep {
     }
 
     /// `x` replaced by `M^steps x`: bit for bit what `apply` gives `steps` times, whatever `threads.count`.
-    /// Per step: one pass for `sum(x)` and `Float(x(w) / d(w))` (prescaled once per vertex rather than
-    /// per edge), then the pulls split by `InEdges` band over `threads` (the calling thread and up to
-    /// `threads.count - 1` jobs; a job that starts late leaves its bands to the others). `x.count` must
-    /// equal `inEdges.vertexCount` (otherwise `x` is left unchanged).
+    /// Per step: one pass for `sum(x)` and `x(w) / d(w)` (prescaled once per vertex rather than per
+    /// edge, as Float when `InEdges.floatTerms`), then the pulls split by `InEdges` band over `threads`
+    /// (the calling thread and up to `threads.count - 1` jobs; a job that starts late leaves its bands to
+    /// the others). `x.count` must equal `inEdges.vertexCount` (otherwise `x` is left unchanged).
     @discardableResult
     public static func apply(
         steps: Int, to x: inout [Double], personalization: Personalization, alpha: Double, inEdges: InEdges,
@@ -101,7 +107,11 @@ public enum PPREquationStep {
         let n = inEdges.vertexCount
         guard steps > 0, x.count == n, n > 0 else { return Report() }
         if scratch.next.count != n { scratch.next = [Double](repeating: 0, count: n) }
-        if !inEdges.isWeighted, scratch.prescaled.count != n { scratch.prescaled = [Float](repeating: 0, count: n) }
+        if inEdges.floatTerms {
+            if scratch.prescaledFloat.count != n { scratch.prescaledFloat = [Float](repeating: 0, count: n) }
+        } else if !inEdges.isWeighted, scratch.prescaled.count != n {
+            scratch.prescaled = [Double](repeating: 0, count: n)
+        }
         let parts = inEdges.sources.count < parallelMinimumEdges ? 1 : threads.count
         var report = Report(edges: steps * inEdges.sources.count)
         for step in 0..<steps {
@@ -115,6 +125,16 @@ public enum PPREquationStep {
                         total += values[unchecked: v]
                         if step == 0 { moment += values[unchecked: v] * squared[unchecked: v] }
                     }
+                } else if inEdges.floatTerms {
+                    let inverseDegree = inEdges.inverseDegree.span
+                    var prescaled = scratch.prescaledFloat.mutableSpan
+                    for v in 0..<n {
+                        let value = values[unchecked: v]
+                        let share = value * inverseDegree[unchecked: v]
+                        total += value
+                        moment += share
+                        prescaled[unchecked: v] = Float(share)
+                    }
                 } else {
                     let inverseDegree = inEdges.inverseDegree.span
                     var prescaled = scratch.prescaled.mutableSpan
@@ -123,7 +143,7 @@ public enum PPREquationStep {
                         let share = value * inverseDegree[unchecked: v]
                         total += value
                         moment += share
-                        prescaled[unchecked: v] = Float(share)
+                        prescaled[unchecked: v] = share
                     }
                 }
             }
@@ -143,9 +163,10 @@ public enum PPREquationStep {
         // Empty arrays have no base address: a graph without edges pulls nothing, so a dummy entry will do.
         let sourceArray = inEdges.sources.isEmpty ? [0] : inEdges.sources
         // One-entry stand-ins for the vector a graph does not read (a weighted graph reads `x`, an
-        // unweighted one `prescaled`), so every buffer has a base address.
-        let prescaled = inEdges.isWeighted ? [Float(0)] : scratch.prescaled
-        let values = inEdges.isWeighted ? x : [0]
+        // unweighted one `prescaled` or, with Float terms, `prescaledFloat`), so every buffer has a base
+        // address.
+        let prescaled = inEdges.floatTerms ? scratch.prescaledFloat : [Float(0)]
+        let values = inEdges.isWeighted ? x : inEdges.floatTerms ? [0] : scratch.prescaled
         inEdges.offsets.withUnsafeBufferPointer { offsets in
             sourceArray.withUnsafeBufferPointer { sources in
                 values.withUnsafeBufferPointer { values in
@@ -157,7 +178,8 @@ public enum PPREquationStep {
                                     let output = output.baseAddress
                                 else { return }
                                 let job = PullJob(
-                                    offsets: offsets, sources: sources, values: values, prescaled: prescaled,
+                                    offsets: offsets, sources: sources, values: values,
+                                    prescaled: inEdges.floatTerms ? prescaled : nil,
                                     probabilities: inEdges.isWeighted ? probabilities.baseAddress : nil,
                                     output: output, bandStarts: inEdges.bandStarts, scale: scale)
                                 let split = PullSplit()
@@ -180,10 +202,10 @@ public enum PPREquationStep {
 private struct PullJob: @unchecked Sendable {
     let offsets: UnsafePointer<Int>
     let sources: UnsafePointer<VertexIndex>
-    /// `x(w)`, read on a weighted graph only.
+    /// `x(w)` on a weighted graph, `x(w) / d(w)` on an unweighted one without Float terms.
     let values: UnsafePointer<Double>
-    /// `Float(x(w) / d(w))`, read on an unweighted graph only.
-    let prescaled: UnsafePointer<Float>
+    /// `Float(x(w) / d(w))` with Float terms (`InEdges.floatTerms`), nil otherwise.
+    let prescaled: UnsafePointer<Float>?
     /// Nil on an unweighted graph.
     let probabilities: UnsafePointer<Double>?
     let output: UnsafeMutablePointer<Double>
@@ -194,36 +216,42 @@ private struct PullJob: @unchecked Sendable {
     /// built the offsets within `sources` and every source below its vertex count (`values.count`).
     func run(band: Int) {
         for v in bandStarts[band]..<bandStarts[band + 1] {
-            var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+            var (s0, s1) = (0.0, 0.0)
             var e = offsets[v]
             let end = offsets[v + 1]
-            let whole = e + (end - e) / 4 * 4
+            let whole = e + (end - e) / 2 * 2
             if let probabilities {
                 while e < whole {
                     s0 += values[Int(sources[e])] * probabilities[e]
                     s1 += values[Int(sources[e + 1])] * probabilities[e + 1]
-                    s2 += values[Int(sources[e + 2])] * probabilities[e + 2]
-                    s3 += values[Int(sources[e + 3])] * probabilities[e + 3]
-                    e += 4
+                    e += 2
                 }
                 while e < end {
                     s0 += values[Int(sources[e])] * probabilities[e]
                     e += 1
                 }
-            } else {
+            } else if let prescaled {
                 while e < whole {
                     s0 += Double(prescaled[Int(sources[e])])
                     s1 += Double(prescaled[Int(sources[e + 1])])
-                    s2 += Double(prescaled[Int(sources[e + 2])])
-                    s3 += Double(prescaled[Int(sources[e + 3])])
-                    e += 4
+                    e += 2
                 }
                 while e < end {
                     s0 += Double(prescaled[Int(sources[e])])
                     e += 1
                 }
+            } else {
+                while e < whole {
+                    s0 += values[Int(sources[e])]
+                    s1 += values[Int(sources[e + 1])]
+                    e += 2
+                }
+                while e < end {
+                    s0 += values[Int(sources[e])]
+                    e += 1
+                }
             }
-            output[v] = scale * ((s0 + s1) + (s2 + s3))
+            output[v] = scale * (s0 + s1)
         }
     }
 }
