@@ -22,45 +22,41 @@ import Testing
     func denseRepliesHoldTheSparseRepliesDoubles(shardCount: Int) async throws {
         let vertexCount = 600
         let graph = try workerTestGraph(vertexCount: vertexCount, seed: 11)
-        try await withWorker(graph: graph, shardCount: shardCount) { _, clients, checksum in
-            for (shard, client) in clients.enumerated() {
-                _ = try await buildIndex(client, version: 1, checksum: checksum)
-                _ = try await client.call(.activateVersion(ActivateVersionRequest(version: 1)), deadline: .seconds(60))
-                let owned = stride(from: shard, to: vertexCount, by: shardCount)
-                let wide = owned.map { WeightedVertex(vertex: VertexIndex($0), weight: 1 / Double(vertexCount)) }
-                let narrow = [WeightedVertex(vertex: VertexIndex(shard), weight: 0.5)]
-                for (frontier, expectDense) in [(wide, true), (narrow, false)] {
-                    var replies: [CombineResponse] = []
-                    for dense in [false, true] {
-                        let request = CombineRequest(indexVersion: 1, frontiers: [frontier], denseReplies: dense)
-                        let reply = try await client.call(.combine(request), deadline: .seconds(60))
-                        guard case .combine(let response) = reply else { throw WireError(.internal, "reply \(reply)") }
-                        replies.append(response)
-                    }
-                    let (plain, allowed) = (replies[0], replies[1])
-                    #expect(plain.partialSums[0].dense.isEmpty)
-                    #expect(allowed.partialSums[0].dense.count == (expectDense ? vertexCount : 0))
-                    #expect(allowed.fingerprintsRead == plain.fingerprintsRead)
-                    let (a, b) = (Self.sparse(plain.partialSums[0]), Self.sparse(allowed.partialSums[0]))
-                    #expect(!a.vertices.isEmpty)
-                    #expect(a.vertices == b.vertices)
-                    #expect(a.scores == b.scores)  // bit for bit
+        try await withIndexedShards(graph: graph, shardCount: shardCount) { shard, client in
+            let owned = stride(from: shard, to: vertexCount, by: shardCount)
+            let wide = owned.map { WeightedVertex(vertex: VertexIndex($0), weight: 1 / Double(vertexCount)) }
+            let narrow = [WeightedVertex(vertex: VertexIndex(shard), weight: 0.5)]
+            for (frontier, expectDense) in [(wide, true), (narrow, false)] {
+                var replies: [CombineResponse] = []
+                for dense in [false, true] {
+                    let request = CombineRequest(indexVersion: 1, frontiers: [frontier], denseReplies: dense)
+                    let reply = try await client.call(.combine(request), deadline: .seconds(60))
+                    guard case .combine(let response) = reply else { throw WireError(.internal, "reply \(reply)") }
+                    replies.append(response)
                 }
-                // A foreign vertex is refused before any work, dense or not, and the pooled vector stays zero.
-                if shardCount > 1 {
-                    let foreign = CombineRequest(
-                        indexVersion: 1, frontiers: [[WeightedVertex(vertex: VertexIndex(1 - shard), weight: 1)]],
-                        denseReplies: true)
-                    #expect(await callError(client, .combine(foreign)) != nil)
-                }
-                let again = try await client.call(
-                    .combine(CombineRequest(indexVersion: 1, frontiers: [narrow], denseReplies: true)),
-                    deadline: .seconds(60))
-                guard case .combine(let response) = again else { throw WireError(.internal, "reply \(again)") }
-                let recomputed = handSum(narrow, graph: graph)
-                for (x, score) in zip(response.partialSums[0].vertices, response.partialSums[0].scores) {
-                    #expect(abs(score - recomputed[Int(x)]) <= 1e-12 * recomputed[Int(x)])
-                }
+                let (plain, allowed) = (replies[0], replies[1])
+                #expect(plain.partialSums[0].dense.isEmpty)
+                #expect(allowed.partialSums[0].dense.count == (expectDense ? vertexCount : 0))
+                #expect(allowed.fingerprintsRead == plain.fingerprintsRead)
+                let (a, b) = (Self.sparse(plain.partialSums[0]), Self.sparse(allowed.partialSums[0]))
+                #expect(!a.vertices.isEmpty)
+                #expect(a.vertices == b.vertices)
+                #expect(a.scores == b.scores)  // bit for bit
+            }
+            // A foreign vertex is refused before any work, dense or not, and the pooled vector stays zero.
+            if shardCount > 1 {
+                let foreign = CombineRequest(
+                    indexVersion: 1, frontiers: [[WeightedVertex(vertex: VertexIndex(1 - shard), weight: 1)]],
+                    denseReplies: true)
+                #expect(await callError(client, .combine(foreign)) != nil)
+            }
+            let again = try await client.call(
+                .combine(CombineRequest(indexVersion: 1, frontiers: [narrow], denseReplies: true)),
+                deadline: .seconds(60))
+            guard case .combine(let response) = again else { throw WireError(.internal, "reply \(again)") }
+            let recomputed = handSum(narrow, graph: graph)
+            for (x, score) in zip(response.partialSums[0].vertices, response.partialSums[0].scores) {
+                #expect(abs(score - recomputed[Int(x)]) <= 1e-12 * recomputed[Int(x)])
             }
         }
     }
@@ -72,32 +68,28 @@ import Testing
     func floatDenseRepliesAreTheDoubleRepliesRounded(shardCount: Int) async throws {
         let vertexCount = 600
         let graph = try workerTestGraph(vertexCount: vertexCount, seed: 12)
-        try await withWorker(graph: graph, shardCount: shardCount) { _, clients, checksum in
-            for (shard, client) in clients.enumerated() {
-                _ = try await buildIndex(client, version: 1, checksum: checksum)
-                _ = try await client.call(.activateVersion(ActivateVersionRequest(version: 1)), deadline: .seconds(60))
-                let owned = stride(from: shard, to: vertexCount, by: shardCount)
-                let wide = owned.map { WeightedVertex(vertex: VertexIndex($0), weight: 1 / Double(vertexCount)) }
-                let narrow = [WeightedVertex(vertex: VertexIndex(shard), weight: 0.5)]
-                var replies: [CombineResponse] = []
-                for (frontier, floats) in [(wide, false), (wide, true), (narrow, true)] {
-                    let request = CombineRequest(
-                        indexVersion: 1, frontiers: [frontier], denseReplies: true, floatReplies: floats)
-                    let reply = try await client.call(.combine(request), deadline: .seconds(60))
-                    guard case .combine(let response) = reply else { throw WireError(.internal, "reply \(reply)") }
-                    replies.append(response)
-                }
-                let (doubles, floats, small) = (replies[0].partialSums[0], replies[1].partialSums[0], replies[2])
-                #expect(doubles.dense.count == vertexCount && !doubles.denseAsFloats)
-                #expect(floats.dense.count == vertexCount && floats.denseAsFloats)
-                #expect(replies[1].fingerprintsRead == replies[0].fingerprintsRead)
-                #expect(doubles.dense.contains { Double(Float($0)) != $0 }, "no slot needed rounding")
-                for (d, f) in zip(doubles.dense, floats.dense) {
-                    #expect(f == Double(Float(d)))
-                    #expect(abs(f - d) <= d * 0x1p-24)
-                }
-                #expect(small.partialSums[0].dense.isEmpty && !small.partialSums[0].scores.isEmpty)
+        try await withIndexedShards(graph: graph, shardCount: shardCount) { shard, client in
+            let owned = stride(from: shard, to: vertexCount, by: shardCount)
+            let wide = owned.map { WeightedVertex(vertex: VertexIndex($0), weight: 1 / Double(vertexCount)) }
+            let narrow = [WeightedVertex(vertex: VertexIndex(shard), weight: 0.5)]
+            var replies: [CombineResponse] = []
+            for (frontier, floats) in [(wide, false), (wide, true), (narrow, true)] {
+                let request = CombineRequest(
+                    indexVersion: 1, frontiers: [frontier], denseReplies: true, floatReplies: floats)
+                let reply = try await client.call(.combine(request), deadline: .seconds(60))
+                guard case .combine(let response) = reply else { throw WireError(.internal, "reply \(reply)") }
+                replies.append(response)
             }
+            let (doubles, floats, small) = (replies[0].partialSums[0], replies[1].partialSums[0], replies[2])
+            #expect(doubles.dense.count == vertexCount && !doubles.denseAsFloats)
+            #expect(floats.dense.count == vertexCount && floats.denseAsFloats)
+            #expect(replies[1].fingerprintsRead == replies[0].fingerprintsRead)
+            #expect(doubles.dense.contains { Double(Float($0)) != $0 }, "no slot needed rounding")
+            for (d, f) in zip(doubles.dense, floats.dense) {
+                #expect(f == Double(Float(d)))
+                #expect(abs(f - d) <= d * 0x1p-24)
+            }
+            #expect(small.partialSums[0].dense.isEmpty && !small.partialSums[0].scores.isEmpty)
         }
     }
 

@@ -60,6 +60,20 @@ func withWorker<R>(
     }
 }
 
+/// `withWorker` over `shardCount` shards, with version 1 of the index built and activated on each; `body`
+/// runs once per shard, in shard order, with that shard's client.
+func withIndexedShards(
+    graph: CSRGraph, shardCount: Int, _ body: (_ shard: Int, WireClient) async throws -> Void
+) async throws {
+    try await withWorker(graph: graph, shardCount: shardCount) { _, clients, checksum in
+        for (shard, client) in clients.enumerated() {
+            _ = try await buildIndex(client, version: 1, checksum: checksum)
+            _ = try await client.call(.activateVersion(ActivateVersionRequest(version: 1)), deadline: .seconds(60))
+            try await body(shard, client)
+        }
+    }
+}
+
 /// Starts an index task of `version` and polls until it ends (at most 2 minutes).
 func buildIndex(
     _ client: WireClient, version: UInt64, checksum: UInt64, walk: WalkParameters = workerWalk, threads: Int = 1
