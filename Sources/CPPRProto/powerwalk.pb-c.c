@@ -2276,7 +2276,7 @@ const ProtobufCMessageDescriptor ppr__v1__weighted_source__descriptor =
   (ProtobufCMessageInit) ppr__v1__weighted_source__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__query_request__field_descriptors[10] =
+static const ProtobufCFieldDescriptor ppr__v1__query_request__field_descriptors[11] =
 {
   {
     "sources",
@@ -2398,6 +2398,18 @@ static const ProtobufCFieldDescriptor ppr__v1__query_request__field_descriptors[
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "refine_candidates",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Ppr__V1__QueryRequest, opt_refine_candidates_case),
+    offsetof(Ppr__V1__QueryRequest, refine_candidates),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__query_request__field_indices_by_name[] = {
   8,   /* field[8] = accuracy */
@@ -2407,6 +2419,7 @@ static const unsigned ppr__v1__query_request__field_indices_by_name[] = {
   6,   /* field[6] = exclude_out_neighbors */
   5,   /* field[5] = exclude_sources */
   3,   /* field[3] = max_levels */
+  10,   /* field[10] = refine_candidates */
   9,   /* field[9] = smoothing_steps */
   0,   /* field[0] = sources */
   1,   /* field[1] = top_k */
@@ -2414,7 +2427,7 @@ static const unsigned ppr__v1__query_request__field_indices_by_name[] = {
 static const ProtobufCIntRange ppr__v1__query_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor ppr__v1__query_request__descriptor =
 {
@@ -2424,7 +2437,7 @@ const ProtobufCMessageDescriptor ppr__v1__query_request__descriptor =
   "Ppr__V1__QueryRequest",
   "ppr.v1",
   sizeof(Ppr__V1__QueryRequest),
-  10,
+  11,
   ppr__v1__query_request__field_descriptors,
   ppr__v1__query_request__field_indices_by_name,
   1,  ppr__v1__query_request__number_ranges,

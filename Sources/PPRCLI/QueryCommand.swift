@@ -55,6 +55,13 @@ struct QueryCommand: AsyncParsableCommand {
         help: "Steps of the PPR equation applied to the whole answer, 0 ... 4 (default: the preset's).")
     var smoothingSteps: Int?
 
+    @Option(
+        name: .customLong("refine"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Top candidates rescored by one more step of the PPR equation after the steps (default: 0, none).",
+            discussion: "Single queries only: with --batch the request is refused."))
+    var refine: Int?
+
     @OptionGroup var batch: ClientBatchOptions
 
     @OptionGroup var coordinator: CoordinatorOptions
@@ -78,6 +85,10 @@ struct QueryCommand: AsyncParsableCommand {
         try QueryKnobChecks.eps(eps)
         try QueryKnobChecks.maxLevels(maxLevels)
         try QueryKnobChecks.smoothingSteps(smoothingSteps)
+        try QueryKnobChecks.refineCandidates(refine)
+        if refine != nil, batch.batch != nil {
+            throw ValidationError("--refine applies to single queries; a --batch is answered without it")
+        }
         if let accuracy, AccuracyPreset(name: accuracy) == nil {
             throw ValidationError("--accuracy must be one of \(AccuracyPreset.names), not '\(accuracy)'")
         }
@@ -119,7 +130,8 @@ struct QueryCommand: AsyncParsableCommand {
             sources: try target.sources().map { QuerySource(VertexID($0.id), weight: $0.weight) },
             topK: target.top, eps: eps, maxLevels: maxLevels, exclude: target.exclude.map { VertexID($0) },
             excludeSources: target.excludeSources, excludeOutNeighbors: target.excludeOutNeighbors,
-            restartProbability: alpha, accuracy: accuracy, smoothingSteps: smoothingSteps)
+            restartProbability: alpha, accuracy: accuracy, smoothingSteps: smoothingSteps,
+            refineCandidates: refine)
     }
 
     private func wireOutput() async throws -> QueryOutput {

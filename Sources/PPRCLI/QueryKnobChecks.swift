@@ -39,6 +39,13 @@ enum QueryKnobChecks {
             "--smoothing-steps must be in \(EngineLimits.text(EngineLimits.smoothingSteps)), not \(steps)")
     }
 
+    /// `--refine` within `EngineLimits.refineCandidates`.
+    static func refineCandidates(_ candidates: Int?) throws(ValidationError) {
+        guard let candidates, !EngineLimits.refineCandidates.contains(candidates) else { return }
+        throw ValidationError(
+            "--refine must be in \(EngineLimits.text(EngineLimits.refineCandidates)), not \(candidates)")
+    }
+
     /// `--alpha` strictly between 0 and 1.
     static func alpha(_ alpha: Double?) throws(ValidationError) {
         guard let alpha, !EngineLimits.isValidAlpha(alpha) else { return }

@@ -49,6 +49,13 @@ extension EndToEnd {
             let localStepped = try await Pwctl.query(sources + steps + ["--graph", graph, "--store", store])
             expectSameAnswer(wireStepped.results, localStepped.results)
             #expect(wireStepped.results.count == 10 && wireStepped.results.map(\.score) != wire.results.map(\.score))
+            // One step and the refinement of the top 50: the same refined scores after the merge as in process.
+            let refined = ["--smoothing-steps", "1", "--refine", "50"]
+            let wireRefined = try Pwctl.decode(
+                QueryJSON.self,
+                from: try await Pwctl.output(["query", "--top", "10", "--json"] + sources + refined, coordinator: url))
+            let localRefined = try await Pwctl.query(sources + refined + ["--graph", graph, "--store", store])
+            expectSameAnswer(wireRefined.results, localRefined.results)
 
             daemon.send(SIGTERM)
             let stopped = try await daemon.waitForExit(timeout: ClusterProcess.daemonTimeout)

@@ -10,10 +10,11 @@ import Testing
         let query: QueryCommand = try parse([
             "query", "--graph", "g.pwg", "--store", "fp", "--source", "12", "--source", "40:2.5", "--top", "5",
             "--eps", "0.001", "--max-levels", "3", "--exclude", "7", "9", "--exclude-sources",
-            "--exclude-out-neighbors", "--alpha", "0.2", "--smoothing-steps", "3", "--json",
+            "--exclude-out-neighbors", "--alpha", "0.2", "--smoothing-steps", "3", "--refine", "200", "--json",
         ])
         #expect(query.smoothingSteps == 3)
         #expect(try query.wireRequest().smoothingSteps == 3)
+        #expect(try query.wireRequest().refineCandidates == 200)
         #expect(query.isLocal)
         #expect(query.graph == "g.pwg" && query.store == "fp")
         let sources = try query.target.sources()
@@ -84,6 +85,12 @@ import Testing
                 parseFailure(["query", "--source", "1", "--smoothing-steps", steps]).contains(
                     "--smoothing-steps must be in 0 ... 4, not \(steps)"))
         }
+        #expect(
+            parseFailure(["query", "--source", "1", "--refine", "65537"]).contains(
+                "--refine must be in 0 ... 65536, not 65537"))
+        #expect(
+            parseFailure(["query", "--batch", "sources.txt", "--refine", "10"]).contains(
+                "--refine applies to single queries"))
         #expect(parseFailure(["batch", "--input", "i", "--output", "o", "--top", "1048577"]).contains("at most"))
         #expect(parseFailure(["evaluate", "--samples", "1000001"]).contains("--samples must be in 1 ... 1000000"))
         #expect(parseFailure(["export", "--output", "d", "--top", "1048577"]).contains("--top must be at most"))

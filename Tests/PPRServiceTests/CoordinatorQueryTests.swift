@@ -137,6 +137,33 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
         }
     }
 
+    /// The refinement of the top candidates (`refine_candidates`) after 0, 1 or 2 steps gives the in-process
+    /// engine's ids and scores through the front (the same `AnswerSmoothing`), with excluded vertices; a
+    /// refined answer differs from the unrefined one.
+    @Test func refinedAnswersMatchTheInProcessEngine() async throws {
+        try await withTestCluster { cluster in
+            let reference = try cluster.referenceSource()
+            let graph = cluster.loaded.graph
+            var engine = DecompositionQuery(graph: graph, pushThreads: .single)
+            for (steps, candidates) in [(0, 40), (1, 40), (2, 300)] {
+                let request = QueryRequest(
+                    sources: [QuerySource(VertexID(1030), weight: 2), QuerySource(VertexID(1300))], topK: 25,
+                    excludeSources: true, smoothingSteps: steps, refineCandidates: candidates)
+                let response = try queryResponse(try await cluster.call(.query(request)))
+                var parameters = AccuracyPreset.default.parameters(
+                    smoothingSteps: steps, k: 25, exclusions: Exclusions(sources: true))
+                parameters.refineCandidates = candidates
+                let personalization = try Personalization([(10, 2), (100, 1)])
+                let expected = try engine.run(personalization, parameters: parameters, fingerprints: reference)
+                expectSameAnswer(
+                    response.results, expected.top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) })
+                parameters.refineCandidates = 0
+                let unrefined = try engine.run(personalization, parameters: parameters, fingerprints: reference)
+                #expect(unrefined.top.map(\.score) != expected.top.map(\.score), "\(steps) steps")
+            }
+        }
+    }
+
     /// A budget of 1 frontier entry per combine round answers every query of the batch in its own round.
     @Test(arguments: [nil, 1])
     func batchEqualsIndividualQueries(combineEntries: Int?) async throws {
@@ -196,6 +223,10 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
                     QueryRequest(sources: [QuerySource(VertexID(1003))], smoothingSteps: 5), .invalidArgument,
                     "smoothing_steps"
                 ),
+                (
+                    QueryRequest(sources: [QuerySource(VertexID(1003))], refineCandidates: 65_537), .invalidArgument,
+                    "refine_candidates"
+                ),
             ]
             for (request, code, named) in cases {
                 let error = await #expect(throws: WireError.self) { try await cluster.call(.query(request)) }
@@ -208,6 +239,14 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
             let error = await #expect(throws: WireError.self) { try await cluster.call(.batchQuery(batch)) }
             #expect(error?.code == .notFound)
             #expect(error?.message.contains("query 1") == true)
+            // A batch cannot refine (its coordinator holds pruned shares): refused, naming the query and field.
+            let refined = BatchQueryRequest(queries: [
+                QueryRequest(sources: [QuerySource(VertexID(1003))]),
+                QueryRequest(sources: [QuerySource(VertexID(1006))], refineCandidates: 10),
+            ])
+            let refusal = await #expect(throws: WireError.self) { try await cluster.call(.batchQuery(refined)) }
+            #expect(refusal?.code == .invalidArgument)
+            #expect(refusal?.message.contains("query 1: refine_candidates") == true, "\(String(describing: refusal))")
             // The server is still serving.
             _ = try queryResponse(try await cluster.call(.query(QueryRequest(sources: [QuerySource(VertexID(1003))]))))
         }

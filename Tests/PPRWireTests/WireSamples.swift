@@ -9,7 +9,7 @@ enum WireSamples {
     static let query = QueryRequest(
         sources: [QuerySource(VertexID(1), weight: 0.5), QuerySource(VertexID(UInt64.max), weight: 2)],
         topK: 10, eps: 1e-4, maxLevels: 0, exclude: [VertexID(3), VertexID(4)], excludeSources: true,
-        excludeOutNeighbors: true, restartProbability: 0.15)
+        excludeOutNeighbors: true, restartProbability: 0.15, smoothingSteps: 2, refineCandidates: 65_536)
     static let bareQuery = QueryRequest(sources: [QuerySource(VertexID(42))])
     static let queryResponse = QueryResponse(
         results: [RankedVertex(VertexID(9), score: 0.25), RankedVertex(VertexID(8), score: 0.125)],

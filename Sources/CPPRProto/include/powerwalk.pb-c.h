@@ -342,6 +342,12 @@ typedef enum {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PPR__V1__QUERY_REQUEST__OPT_SMOOTHING_STEPS__CASE)
 } Ppr__V1__QueryRequest__OptSmoothingStepsCase;
 
+typedef enum {
+  PPR__V1__QUERY_REQUEST__OPT_REFINE_CANDIDATES__NOT_SET = 0,
+  PPR__V1__QUERY_REQUEST__OPT_REFINE_CANDIDATES_REFINE_CANDIDATES = 11
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(PPR__V1__QUERY_REQUEST__OPT_REFINE_CANDIDATES__CASE)
+} Ppr__V1__QueryRequest__OptRefineCandidatesCase;
+
 struct  Ppr__V1__QueryRequest
 {
   ProtobufCMessage base;
@@ -379,10 +385,14 @@ struct  Ppr__V1__QueryRequest
   union {
     uint32_t smoothing_steps;
   };
+  Ppr__V1__QueryRequest__OptRefineCandidatesCase opt_refine_candidates_case;
+  union {
+    uint32_t refine_candidates;
+  };
 };
 #define PPR__V1__QUERY_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__query_request__descriptor) \
-    , 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, PPR__V1__QUERY_REQUEST__OPT_TOP_K__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_EPS__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_MAX_LEVELS__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_ALPHA__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_SMOOTHING_STEPS__NOT_SET, {0} }
+    , 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, PPR__V1__QUERY_REQUEST__OPT_TOP_K__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_EPS__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_MAX_LEVELS__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_ALPHA__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_SMOOTHING_STEPS__NOT_SET, {0}, PPR__V1__QUERY_REQUEST__OPT_REFINE_CANDIDATES__NOT_SET, {0} }
 
 
 struct  Ppr__V1__ScoredVertex

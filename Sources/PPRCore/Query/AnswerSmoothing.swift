@@ -1,6 +1,7 @@
-/// The steps of the PPR equation applied to one normalised answer before its top-k, with the error
-/// estimate's factor for them: the one code path of the in-process query (`DecompositionQuery`) and the
-/// coordinator's merge (`QueryScratch`), so both give the same ids and the same scores bit for bit.
+/// The steps of the PPR equation applied to one normalised answer before its top-k, then the refinement
+/// of its top candidates (`ScoreRefinement`), with the error estimate's factor for the steps: the one code
+/// path of the in-process query (`DecompositionQuery`) and the coordinator's merge (`QueryScratch`), so both
+/// give the same ids and the same scores bit for bit.
 ///
 /// Input: the normalised answer as a dense vector (in-process) or as its positive entries in ascending
 /// vertex order (coordinator; written into a zeroed dense vector first, which gives the same vector since
@@ -15,32 +16,49 @@ public struct AnswerSmoothing: Sendable {
     public var inEdges: InEdges
     /// Threads of each step (same bits whatever the count).
     public var threads: PushThreads
+    /// Top candidates rescored after the steps (`QueryParameters.refineCandidates`; 0: none).
+    public var refineCandidates: Int
 
     public init(
-        steps: Int, personalization: Personalization, alpha: Double, inEdges: InEdges, threads: PushThreads = .single
+        steps: Int, personalization: Personalization, alpha: Double, inEdges: InEdges, threads: PushThreads = .single,
+        refineCandidates: Int = 0
     ) {
         self.steps = steps
+        self.refineCandidates = refineCandidates
         self.personalization = personalization
         self.alpha = alpha
         self.inEdges = inEdges
         self.threads = threads
     }
 
-    /// Steps `answer` (normalised, dense) in place and returns the estimate's factor. `totalMass` is the
-    /// divisor the answer was normalised by and `pushed` the expansion's exact part (what the factor weighs
-    /// the frontier's share by, `ErrorEstimate.frontierMoments`).
+    /// Whether `apply` changes an answer at all.
+    public var isActive: Bool { steps > 0 || refineCandidates > 0 }
+
+    /// Steps `answer` (normalised, dense) in place, refines its top candidates outside `excluded`, and
+    /// returns the estimate's factor for the steps (the refinement changes a few top scores, not the
+    /// estimate). `totalMass` is the divisor the answer was normalised by and `pushed` the expansion's exact
+    /// part (what the factor weighs the frontier's share by, `ErrorEstimate.frontierMoments`).
     public func apply(
-        to answer: inout [Double], totalMass: Double, pushed: [WeightedVertex], scratch: inout PPREquationStep.Scratch
+        to answer: inout [Double], totalMass: Double, pushed: [WeightedVertex], excluding excluded: ExcludedSet,
+        scratch: inout PPREquationStep.Scratch
     ) -> Double {
-        guard steps > 0 else { return 1 }
-        let report = PPREquationStep.apply(
-            steps: steps, to: &answer, personalization: personalization, alpha: alpha, inEdges: inEdges,
-            scratch: &scratch, threads: threads)
-        let frontier = ErrorEstimate.frontierMoments(
-            answerMoment: report.squaredTransitionMoment, totalMass: totalMass, pushed: pushed, inEdges: inEdges)
-        return ErrorEstimate.smoothingFactor(
-            steps: steps, alpha: alpha, frontierMoment: frontier.moment, frontierMass: frontier.mass,
-            reciprocity: inEdges.reciprocity)
+        var factor = 1.0
+        if steps > 0 {
+            let report = PPREquationStep.apply(
+                steps: steps, to: &answer, personalization: personalization, alpha: alpha, inEdges: inEdges,
+                scratch: &scratch, threads: threads)
+            let frontier = ErrorEstimate.frontierMoments(
+                answerMoment: report.squaredTransitionMoment, totalMass: totalMass, pushed: pushed, inEdges: inEdges)
+            factor = ErrorEstimate.smoothingFactor(
+                steps: steps, alpha: alpha, frontierMoment: frontier.moment, frontierMass: frontier.mass,
+                reciprocity: inEdges.reciprocity)
+        }
+        if refineCandidates > 0 {
+            ScoreRefinement.refine(
+                &answer, candidates: refineCandidates, personalization: personalization, alpha: alpha,
+                inEdges: inEdges, excluding: excluded)
+        }
+        return factor
     }
 
     /// The coordinator's form: `entries` are the normalised answer's positive entries in ascending vertex
@@ -59,7 +77,7 @@ public struct AnswerSmoothing: Sendable {
             dense.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         }
         for entry in entries where Int(entry.vertex) < dense.count { dense[Int(entry.vertex)] = entry.weight }
-        let factor = apply(to: &dense, totalMass: totalMass, pushed: pushed, scratch: &scratch)
+        let factor = apply(to: &dense, totalMass: totalMass, pushed: pushed, excluding: excluded, scratch: &scratch)
         return (TopK.select(dense, k: k, excluding: excluded), factor)
     }
 }

@@ -113,19 +113,13 @@ public struct DecompositionQuery {
         expansion.addPushed(into: &accumulator)
         let total = Self.normalise(&accumulator)
         var smoothing = 1.0
-        if parameters.smoothingSteps > 0 {
+        if parameters.smoothingSteps > 0 || parameters.refineCandidates > 0 {
             let steps = AnswerSmoothing(
                 steps: parameters.smoothingSteps, personalization: personalization, alpha: alpha,
-                inEdges: transposedGraph(), threads: threads)
+                inEdges: transposedGraph(), threads: threads, refineCandidates: parameters.refineCandidates)
             smoothing = steps.apply(
-                to: &accumulator, totalMass: total, pushed: expansion.pushed, scratch: &stepScratch)
-        }
-        if parameters.refineCandidates > 0 {
-            let inEdges = transposedGraph()
-            ScoreRefinement.refine(
-                &accumulator, candidates: parameters.refineCandidates, personalization: personalization,
-                alpha: alpha, inEdges: inEdges,
-                excluding: excluded)
+                to: &accumulator, totalMass: total, pushed: expansion.pushed, excluding: excluded,
+                scratch: &stepScratch)
         }
         try body(accumulator)
         let estimate =

@@ -85,6 +85,13 @@ final class BatchExecutor: Sendable {
         var checked = try WireError.mapping { () throws(QueryRequestError) in
             try ResolvedQuery.all(requests, graph: graph, defaults: defaults, alpha: index.walk.restartProbability)
         }
+        // A block's coordinator holds the shards' pruned shares, not the whole vector a refinement pulls from.
+        if let position = checked.firstIndex(where: { $0.refineCandidates > 0 }) {
+            throw WireError(
+                .invalidArgument,
+                "query \(position): refine_candidates applies to single queries; a batch is answered by the shared "
+                    + "decomposition, which does not refine (send the query alone, or leave refine_candidates unset)")
+        }
         if let smoothingSteps {
             for i in checked.indices { checked[i].smoothingSteps = smoothingSteps }
         }

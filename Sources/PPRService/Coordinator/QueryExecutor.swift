@@ -159,7 +159,8 @@ final class QueryExecutor: Sendable {
                             excluded: query.excluded, statistics: expansions[i].statistics, walk: index.walk,
                             smoothing: AnswerSmoothing(
                                 steps: query.smoothingSteps, personalization: query.personalization,
-                                alpha: walk.restartProbability, inEdges: inEdges, threads: stepThreads)))
+                                alpha: walk.restartProbability, inEdges: inEdges, threads: stepThreads,
+                                refineCandidates: query.refineCandidates)))
                 }
                 return results
             }

@@ -43,13 +43,13 @@ final class QueryScratch: @unchecked Sendable {
     }
 
     /// Adds `pushed` and the shards' partial sums, normalises, applies `smoothing`'s steps of the PPR
-    /// equation (the in-process engine's code, `AnswerSmoothing`), and returns the top k after exclusions
+    /// equation and refinement (the in-process engine's code, `AnswerSmoothing`), and returns the top k after exclusions
     /// with the error estimate (`ErrorEstimate`) of the whole answer.
     func merge(
         pushed: [WeightedVertex], partials: [(shard: ShardID, sum: PartialSum)], topK: Int, excluded: ExcludedSet,
         statistics: Expansion.Statistics, walk: WalkParameters, smoothing: AnswerSmoothing? = nil
     ) throws(WireError) -> (top: [ScoredVertex], errorEstimate: Double) {
-        guard let smoothing, smoothing.steps > 0 else {
+        guard let smoothing, smoothing.isActive else {
             return try merge(
                 pushed: pushed, partials: partials, topK: topK, excluded: excluded, statistics: statistics, walk: walk,
                 smoothed: nil)
@@ -225,7 +225,8 @@ final class QueryScratch: @unchecked Sendable {
         guard let smoothed else { return (TopK.select(accumulator, k: topK, excluding: excluded), estimate) }
         // The sparse path's `answer` steps the same normalised vector (its zero slots are zero here too).
         let factor = smoothed.smoothing.apply(
-            to: &accumulator, totalMass: total, pushed: smoothed.pushed, scratch: &smoothed.scratch)
+            to: &accumulator, totalMass: total, pushed: smoothed.pushed, excluding: excluded,
+            scratch: &smoothed.scratch)
         return (TopK.select(accumulator, k: topK, excluding: excluded), estimate * factor)
     }
 

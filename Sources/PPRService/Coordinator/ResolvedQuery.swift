@@ -22,6 +22,8 @@ public struct ResolvedQuery: Sendable {
     public var lowDegreeFactor: Double
     /// Steps of the PPR equation applied to the whole answer: the request's, else the preset's.
     public var smoothingSteps: Int
+    /// Top candidates rescored by one more step of the PPR equation after the steps: the request's, else 0.
+    public var refineCandidates: Int
     /// What the request leaves out of the answer, over internal indices.
     public var exclusions: Exclusions
     /// `exclusions` resolved for this personalization (no renormalisation).
@@ -89,6 +91,12 @@ public struct ResolvedQuery: Sendable {
                 field: "smoothing_steps", value: "\(smoothingSteps)",
                 expected: "in \(EngineLimits.text(EngineLimits.smoothingSteps))")
         }
+        refineCandidates = request.refineCandidates ?? 0
+        guard EngineLimits.refineCandidates.contains(refineCandidates) else {
+            throw .outOfRange(
+                field: "refine_candidates", value: "\(refineCandidates)",
+                expected: "in \(EngineLimits.text(EngineLimits.refineCandidates))")
+        }
         if let asked = request.restartProbability, asked != alpha {
             throw .alphaMismatch(requested: asked, index: alpha)
         }
@@ -125,6 +133,7 @@ public struct ResolvedQuery: Sendable {
             eps: eps, maxLevels: maxLevels, k: topK, exclusions: exclusions, sampleBelow: sampleBelow,
             lowDegreeFactor: lowDegreeFactor)
         knobs.smoothingSteps = smoothingSteps
+        knobs.refineCandidates = refineCandidates
         return knobs
     }
 }

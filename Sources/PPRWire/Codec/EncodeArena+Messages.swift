@@ -45,6 +45,10 @@ extension EncodeArena {
             m.pointee.opt_smoothing_steps_case = PPR__V1__QUERY_REQUEST__OPT_SMOOTHING_STEPS_SMOOTHING_STEPS
             m.pointee.smoothing_steps = wireUInt32(steps)
         }
+        if let candidates = query.refineCandidates {
+            m.pointee.opt_refine_candidates_case = PPR__V1__QUERY_REQUEST__OPT_REFINE_CANDIDATES_REFINE_CANDIDATES
+            m.pointee.refine_candidates = wireUInt32(candidates)
+        }
         return m
     }
 

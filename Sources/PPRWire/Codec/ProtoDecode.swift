@@ -76,7 +76,8 @@ enum ProtoDecode {
             excludeOutNeighbors: c.exclude_out_neighbors != 0,
             restartProbability: isSet(c.opt_alpha_case) ? c.alpha : nil,
             accuracy: optionalString(c.accuracy),
-            smoothingSteps: isSet(c.opt_smoothing_steps_case) ? Int(c.smoothing_steps) : nil
+            smoothingSteps: isSet(c.opt_smoothing_steps_case) ? Int(c.smoothing_steps) : nil,
+            refineCandidates: isSet(c.opt_refine_candidates_case) ? Int(c.refine_candidates) : nil
         )
     }
 

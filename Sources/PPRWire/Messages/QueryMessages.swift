@@ -43,15 +43,20 @@ public struct QueryRequest: Hashable, Sendable {
     /// Steps of the PPR equation applied to the whole answer (`QueryParameters.smoothingSteps`); nil takes
     /// the preset's. The server refuses a count outside `EngineLimits.smoothingSteps`.
     public var smoothingSteps: Int?
+    /// Top candidates rescored by one more step of the PPR equation (`QueryParameters.refineCandidates`); nil
+    /// is 0. Single queries only; the server refuses a count outside `EngineLimits.refineCandidates`.
+    public var refineCandidates: Int?
 
     /// Makes a query.
     public init(
         sources: [QuerySource], topK: Int? = nil, eps: Double? = nil, maxLevels: Int? = nil,
         exclude: [VertexID] = [], excludeSources: Bool = false, excludeOutNeighbors: Bool = false,
-        restartProbability: Double? = nil, accuracy: String? = nil, smoothingSteps: Int? = nil
+        restartProbability: Double? = nil, accuracy: String? = nil, smoothingSteps: Int? = nil,
+        refineCandidates: Int? = nil
     ) {
         self.accuracy = accuracy
         self.smoothingSteps = smoothingSteps
+        self.refineCandidates = refineCandidates
         self.sources = sources
         self.topK = topK
         self.eps = eps
