@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "PPRCLITests",
             dependencies: [
-                "PPRCLI", "PPRCore", "PPRStorage", "PPRWire",
+                "PPRCLI", "PPRCore", "PPRService", "PPRStorage", "PPRWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

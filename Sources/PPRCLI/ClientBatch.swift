@@ -18,12 +18,10 @@ struct ClientBatch {
     let path: String
     let output: String?
     let round: Int
-    /// Knobs applied to every query (nil: the server's defaults).
-    let topK: Int?
-    let eps: Double?
-    let maxLevels: Int?
-    let excludeSources: Bool
-    let excludeOutNeighbors: Bool
+    /// Every knob of the command's query (top, preset, eps, levels, steps, exclusions, alpha), with no
+    /// sources: each line's query is this with the line's sources, so a batch asks what `pwctl query`
+    /// would ask for each of its lines alone.
+    let knobs: QueryRequest
 
     /// Runs the batch; returns (answered, failed) query counts.
     @discardableResult
@@ -61,10 +59,11 @@ struct ClientBatch {
         return (answered, failed)
     }
 
-    private func request(_ query: BatchLines.Query) -> QueryRequest {
-        QueryRequest(
-            sources: query.sources, topK: topK, eps: eps, maxLevels: maxLevels, excludeSources: excludeSources,
-            excludeOutNeighbors: excludeOutNeighbors)
+    /// The request of one line of the file.
+    func request(_ query: BatchLines.Query) -> QueryRequest {
+        var request = knobs
+        request.sources = query.sources
+        return request
     }
 
     private func answer(_ chunk: [BatchLines.Query], client: CoordinatorClient) async throws(WireError)
@@ -168,10 +167,7 @@ struct ClientBatchOptions: ParsableArguments {
     func run(_ command: QueryCommand) async throws -> Bool {
         guard let batch else { return false }
         let client = try command.coordinator.client()
-        let target = command.target
-        let runner = ClientBatch(
-            path: batch, output: output, round: round, topK: target.top, eps: command.eps, maxLevels: command.maxLevels,
-            excludeSources: target.excludeSources, excludeOutNeighbors: target.excludeOutNeighbors)
+        let runner = ClientBatch(path: batch, output: output, round: round, knobs: command.knobs())
         let (answered, failed) = try await runner.run(client: client)
         if output != nil {
             FileHandle.standardError.write(Data("\(answered) answered, \(failed) failed\n".utf8))

@@ -126,9 +126,15 @@ struct QueryCommand: AsyncParsableCommand {
 
     /// The query as the coordinator receives it; unset knobs take the server's defaults.
     func wireRequest() throws -> QueryRequest {
+        var request = knobs()
+        request.sources = try target.sources().map { QuerySource(VertexID($0.id), weight: $0.weight) }
+        return request
+    }
+
+    /// Every knob of the query but its sources: a single query's and each line's of a `--batch`.
+    func knobs() -> QueryRequest {
         QueryRequest(
-            sources: try target.sources().map { QuerySource(VertexID($0.id), weight: $0.weight) },
-            topK: target.top, eps: eps, maxLevels: maxLevels, exclude: target.exclude.map { VertexID($0) },
+            sources: [], topK: target.top, eps: eps, maxLevels: maxLevels, exclude: target.exclude.map { VertexID($0) },
             excludeSources: target.excludeSources, excludeOutNeighbors: target.excludeOutNeighbors,
             restartProbability: alpha, accuracy: accuracy, smoothingSteps: smoothingSteps,
             refineCandidates: refine)

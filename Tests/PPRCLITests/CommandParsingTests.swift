@@ -1,5 +1,6 @@
 import ArgumentParser
 import PPRCore
+import PPRService
 import PPRWire
 import Testing
 
@@ -23,6 +24,24 @@ import Testing
         #expect(query.target.exclude == [7, 9])
         #expect(query.target.excludeSources && query.target.excludeOutNeighbors && query.target.json)
         #expect(query.alpha == 0.2)
+    }
+
+    /// Each line of `query --batch` asks what `pwctl query` would ask for that line's sources: every knob of
+    /// the command (top, preset, eps, levels, steps, exclusions, alpha) reaches the line's request.
+    @Test func batchLinesCarryEveryKnobOfTheCommand() throws {
+        let query: QueryCommand = try parse([
+            "query", "--batch", "sources.txt", "--top", "5", "--accuracy", "high", "--eps", "0.001", "--max-levels",
+            "4",
+            "--smoothing-steps", "1", "--exclude", "3", "--exclude-sources", "--exclude-out-neighbors", "--alpha",
+            "0.2",
+        ])
+        let line = try #require(try BatchLines.parse("# comment\r\n7:2 9\r\n", path: "sources.txt").first)
+        let runner = ClientBatch(path: "sources.txt", output: nil, round: 10, knobs: query.knobs())
+        let expected = QueryRequest(
+            sources: [QuerySource(VertexID(7), weight: 2), QuerySource(VertexID(9))], topK: 5, eps: 0.001,
+            maxLevels: 4, exclude: [VertexID(3)], excludeSources: true, excludeOutNeighbors: true,
+            restartProbability: 0.2, accuracy: "high", smoothingSteps: 1)
+        #expect(runner.request(line) == expected)
     }
 
     @Test func wireQueryBecomesAQueryRequest() throws {
