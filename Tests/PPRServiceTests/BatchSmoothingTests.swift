@@ -46,14 +46,15 @@ import Testing
             let n = graph.vertexCount
             let index = ActiveIndex(version: 1, walk: CoordinatorTestCluster.walk)
             let shards = cluster.coordinator.shards
-            let unpruned = BatchExecutor(
-                graph: graph, config: cluster.config, shards: shards, pruneRatio: 0, smoothingSteps: steps)
-            let pruned = BatchExecutor(graph: graph, config: cluster.config, shards: shards, smoothingSteps: steps)
+            let unpruned = BatchExecutor(graph: graph, config: cluster.config, shards: shards, pruneRatio: 0)
+            let pruned = BatchExecutor(graph: graph, config: cluster.config, shards: shards)
             let sources = (0..<24).map { VertexIndex(($0 * 13 + 1) % n) }
             let whole = try await unpruned.answer(
-                sources.map { QueryRequest(sources: [QuerySource(graph.id(of: $0))], topK: n) }, index: index)
+                sources.map { QueryRequest(sources: [QuerySource(graph.id(of: $0))], topK: n, smoothingSteps: steps) },
+                index: index)
             let top15 = try await pruned.answer(
-                sources.map { QueryRequest(sources: [QuerySource(graph.id(of: $0))], topK: 15) }, index: index)
+                sources.map { QueryRequest(sources: [QuerySource(graph.id(of: $0))], topK: 15, smoothingSteps: steps) },
+                index: index)
             let reader = try cluster.referenceSource()
             var engine = DecompositionQuery(graph: graph)
             let inEdges = InEdges(graph: graph)
@@ -94,7 +95,6 @@ import Testing
             let n = graph.vertexCount
             let index = ActiveIndex(version: 1, walk: CoordinatorTestCluster.walk)
             let sources = (0..<30).map { VertexIndex(($0 * 17 + 4) % n) }
-            let queries = sources.map { QueryRequest(sources: [QuerySource(graph.id(of: $0))], topK: n) }
             let exact = try sources.map {
                 try PowerIteration.solve(
                     graph: graph, personalization: Personalization(source: $0),
@@ -103,9 +103,12 @@ import Testing
             }
             var l1: [Double] = []
             for steps in 0...2 {
-                let executor = BatchExecutor(
-                    graph: graph, config: cluster.config, shards: cluster.coordinator.shards, smoothingSteps: steps)
-                let answers = try await executor.answer(queries, index: index)
+                let executor = BatchExecutor(graph: graph, config: cluster.config, shards: cluster.coordinator.shards)
+                let answers = try await executor.answer(
+                    sources.map {
+                        QueryRequest(sources: [QuerySource(graph.id(of: $0))], topK: n, smoothingSteps: steps)
+                    },
+                    index: index)
                 var total = 0.0
                 for (answer, truth) in zip(answers, exact) {
                     var found = [Double](repeating: 0, count: n)

@@ -61,11 +61,7 @@ public final class IdleCores: Sendable {
             let (exchanged, original) = busy.compareExchange(
                 expected: current, desired: current + 1, ordering: .relaxed)
             if exchanged {
-                lent.add(1, ordering: .relaxed)
-                start { [self] in
-                    job()
-                    busy.subtract(1, ordering: .relaxed)
-                }
+                startCounted(job)
                 return true
             }
             current = original
@@ -90,11 +86,16 @@ public final class IdleCores: Sendable {
     public func unconditionalPushThreads(count: Int) -> PushThreads {
         PushThreads(count: count) { [self] job in
             busy.add(1, ordering: .relaxed)
-            lent.add(1, ordering: .relaxed)
-            start { [self] in
-                job()
-                busy.subtract(1, ordering: .relaxed)
-            }
+            startCounted(job)
+        }
+    }
+
+    /// Starts `job`, already counted in `busy`, as a lent helper; it leaves `busy` when it returns.
+    private func startCounted(_ job: @escaping @Sendable () -> Void) {
+        lent.add(1, ordering: .relaxed)
+        start { [self] in
+            job()
+            busy.subtract(1, ordering: .relaxed)
         }
     }
 

@@ -17,8 +17,8 @@
 // (k + excluded)-th score), so a top vertex is always found and a score lacks at most shards * r * theta.
 // Steps of the PPR equation (`QueryParameters.smoothingSteps`, sent as the block's smoothing steps, so a
 // block holds queries with the same steps): each shard steps its own share before pruning; the step is
-// linear, so the merge below is unchanged. The error estimate keeps its unstepped formula (spread of
-// the fingerprint sums) for now.
+// linear, so the merge below is unchanged. The error estimate is the unstepped one (spread of the
+// fingerprint sums) times `ErrorEstimate.smoothingFactor`, from the shards' summed frontier moments.
 // Memory: per worker, `blocksInFlight` block buffers of `vertexCount * blockSize * 28` bytes (blockSize
 // from BlockDecomposition.capacity: 64 below 150k vertices, narrower beyond); on the coordinator, the
 // replies of the blocks in flight. With steps, each combine call also holds one more set of 64 bytes per
@@ -42,18 +42,14 @@ final class BatchExecutor: Sendable {
     /// Queries per block.
     let blockSize: Int
     private let pruneRatio: Double
-    /// Steps of the PPR equation for every query, replacing each query's own (tests and benchmarks); nil:
-    /// each query's `QueryParameters.smoothingSteps`.
-    private let smoothingSteps: Int?
     /// The graph's reciprocity (`InEdges.reciprocity`), for the estimate's smoothing factor.
     private let reciprocity: Double
     private let cpu = BlockingQueue(label: "powerwalk.coordinator.batch", concurrent: true)
 
     init(
         graph: CSRGraph, config: ServiceConfig, shards: ShardConnections, pruneRatio: Double = BatchExecutor.pruneRatio,
-        smoothingSteps: Int? = nil, reciprocity: Double? = nil
+        reciprocity: Double? = nil
     ) {
-        self.smoothingSteps = smoothingSteps
         self.reciprocity = reciprocity ?? InEdges(graph: graph).reciprocity
         self.graph = graph
         partition = config.partition
@@ -82,20 +78,16 @@ final class BatchExecutor: Sendable {
     /// - Throws: the first invalid query's error (nothing is sent then), or the first shard failure.
     func answer(_ requests: [QueryRequest], index: ActiveIndex) async throws(WireError) -> [QueryResponse] {
         let started = ContinuousClock.now
-        var checked = try WireError.mapping { () throws(QueryRequestError) in
+        let resolved = try WireError.mapping { () throws(QueryRequestError) in
             try ResolvedQuery.all(requests, graph: graph, defaults: defaults, alpha: index.walk.restartProbability)
         }
         // A block's coordinator holds the shards' pruned shares, not the whole vector a refinement pulls from.
-        if let position = checked.firstIndex(where: { $0.refineCandidates > 0 }) {
+        if let position = resolved.firstIndex(where: { $0.refineCandidates > 0 }) {
             throw WireError(
                 .invalidArgument,
                 "query \(position): refine_candidates applies to single queries; a batch is answered by the shared "
                     + "decomposition, which does not refine (send the query alone, or leave refine_candidates unset)")
         }
-        if let smoothingSteps {
-            for i in checked.indices { checked[i].smoothingSteps = smoothingSteps }
-        }
-        let resolved = checked
         // Blocks: consecutive queries with the same expansion knobs, at most blockSize each.
         var blocks: [[Int]] = []
         for (i, query) in resolved.enumerated() {

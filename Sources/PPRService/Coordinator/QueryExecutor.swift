@@ -61,7 +61,7 @@ final class QueryExecutor: Sendable {
 
     /// `cores`: the process's cores; the query threads count themselves busy in it (`ScratchPool`), and a
     /// query's expand borrows `coordinator.queryHelpers` helpers from it while it is the only round in flight.
-    /// `checksum`: the graph file's, to share its transpose with the process's workers (`SharedInEdges`).
+    /// `checksum`: the graph file's, to share its transpose with the process's workers (`ProcessGraphs`).
     init(
         graph: CSRGraph, checksum: UInt64? = nil, config: ServiceConfig, shards: ShardConnections,
         cores: IdleCores = .process
@@ -89,7 +89,7 @@ final class QueryExecutor: Sendable {
         case .always:
             stepThreads = cores.unconditionalPushThreads(count: 1 + config.coordinator.queryHelpers)
         }
-        inEdges = checksum.map { SharedInEdges.shared.inEdges(of: graph, checksum: $0) } ?? InEdges(graph: graph)
+        inEdges = checksum.map { ProcessGraphs.inEdges.value(of: graph, checksum: $0) } ?? InEdges(graph: graph)
     }
 
     /// Answers `requests` against `index`; `responses[i]` answers `requests[i]`.

@@ -67,7 +67,7 @@ extension WorkerShard {
             } body: { expanded in
                 let matrix = try pool.matrix(of: reader)
                 let equationStep =
-                    steps > 0 ? SharedEquationSteps.shared.step(graph: graph, checksum: key.graph) : nil
+                    steps > 0 ? ProcessGraphs.blockSteps.value(of: graph, checksum: key.graph) : nil
                 let combined = try reader.combineBlock(
                     expanded, candidates: candidates, pruneRatio: ratio, matrix: matrix, smoothingSteps: steps,
                     equationStep: equationStep)
@@ -127,31 +127,6 @@ final class BlockScratchPool: Sendable {
     func give(_ scratch: BlockDecomposition) {
         scratch.reset()
         idle.withLock { if $0.count < Self.idleLimit { $0.append(scratch) } }
-    }
-}
-
-/// The transposed graphs of the block path's PPR-equation steps (`BlockEquationStep`), one per graph per
-/// process, built by the first block that asks for steps: the shards of one process share it (4 bytes per
-/// edge, 268 MB at R-MAT scale 22, so not once per shard). At most `keep` graphs are held.
-final class SharedEquationSteps: Sendable {
-    /// The process's instance.
-    static let shared = SharedEquationSteps()
-    /// Graphs whose transposes are kept (a process serves one graph; two while a graph is replaced).
-    static let keep = 2
-    private let steps = Mutex<[(checksum: UInt64, step: BlockEquationStep)]>([])
-
-    /// The step of the graph with `checksum` (`graph` is that graph), built under the lock on first use so
-    /// that two shards do not both build it.
-    func step(graph: CSRGraph, checksum: UInt64) -> BlockEquationStep {
-        steps.withLock { held in
-            if let hit = held.first(where: { $0.checksum == checksum && $0.step.vertexCount == graph.vertexCount }) {
-                return hit.step
-            }
-            let built = BlockEquationStep(inEdges: SharedInEdges.shared.inEdges(of: graph, checksum: checksum))
-            held.append((checksum, built))
-            if held.count > Self.keep { held.removeFirst(held.count - Self.keep) }
-            return built
-        }
     }
 }
 
