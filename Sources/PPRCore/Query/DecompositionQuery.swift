@@ -130,12 +130,11 @@ public struct DecompositionQuery {
             expansion: expansion.statistics, totalMass: total, errorEstimate: estimate, entriesCombined: entries)
     }
 
-    /// Divides by the sum (in vertex order); returns the sum. A zero vector stays zero.
+    /// Divides by the sum (`LaneSum`); returns the sum. A zero vector stays zero.
     static func normalise(_ vector: inout [Double]) -> Double {
-        var span = vector.mutableSpan
-        var total = 0.0
-        for v in 0..<span.count { total += span[unchecked: v] }
+        let total = LaneSum.sum(vector.span)
         guard total > 0 else { return total }
+        var span = vector.mutableSpan
         let scale = 1 / total
         for v in 0..<span.count { span[unchecked: v] *= scale }
         return total

@@ -26,9 +26,9 @@ import Synchronization
 /// 1.35-1.51 -> 1.12-1.13 ns/edge, R-MAT scale 20 1.74-2.08 -> 1.44-1.62 ns/edge). On an unweighted
 /// graph the term is `x(w) * (1 / d(w))`, rounded once to Float (and summed in Double) when
 /// `InEdges.floatTerms`; on a weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double.
-/// Then `(1 - alpha) * pull`, then the restart term is added to the sources of `p`; `sum(x)` and `D(x)`
-/// run in ascending vertex order. Every vertex's value depends only on `x`, so any split of the vertices
-/// over threads gives the same bits.
+/// Then `(1 - alpha) * pull`, then the restart term is added to the sources of `p`; `sum(x)` runs in
+/// `LaneSum`'s four interleaved partial sums and `D(x)` in ascending vertex order. Every vertex's value
+/// depends only on `x`, so any split of the vertices over threads gives the same bits.
 ///
 /// Why Float terms on large graphs: the pull reads `x(w) / d(w)` at random, once per in-edge; as Float
 /// that vector is half the bytes (R-MAT scale 20: 2.6 MB instead of 5.2 MB), half the L3 traffic once it
@@ -61,8 +61,7 @@ public enum PPREquationStep {
             for e in whole..<end { lanes[0] += term(e) }
             next[v] = (1 - alpha) * (lanes[0] + lanes[1])
         }
-        var total = 0.0
-        for value in x { total += value }
+        let total = LaneSum.sum(x.span)
         let restart = alpha * total + (1 - alpha) * inEdges.danglingMass(x)
         for entry in personalization.entries { next[Int(entry.vertex)] += restart * entry.weight }
         return next
@@ -89,7 +88,7 @@ public enum PPREquationStep {
     public struct Report: Equatable, Sendable {
         /// In-edges read (the graph's edges once per step).
         public var edges = 0
-        /// `sum over w of x(w) * InEdges.squaredTransitionSum(w)` of the input `x`, in vertex order: what
+        /// `sum over w of x(w) * InEdges.squaredTransitionSum(w)` of the input `x`, in `LaneSum` order: what
         /// `ErrorEstimate.smoothingFactor` needs (computed in the first step's pass over `x`).
         public var squaredTransitionMoment = 0.0
     }
@@ -115,35 +114,22 @@ public enum PPREquationStep {
         let parts = inEdges.sources.count < parallelMinimumEdges ? 1 : threads.count
         var report = Report(edges: steps * inEdges.sources.count)
         for step in 0..<steps {
-            var total = 0.0
-            var moment = 0.0
+            let (total, moment): (Double, Double)
             do {
                 let values = x.span
                 if inEdges.isWeighted {
-                    let squared = inEdges.squaredProbabilities.span
-                    for v in 0..<n {
-                        total += values[unchecked: v]
-                        if step == 0 { moment += values[unchecked: v] * squared[unchecked: v] }
+                    (total, moment) = LaneSum.sumAndWeighted(values, weights: inEdges.squaredProbabilities.span) {
+                        _, _ in
                     }
                 } else if inEdges.floatTerms {
-                    let inverseDegree = inEdges.inverseDegree.span
                     var prescaled = scratch.prescaledFloat.mutableSpan
-                    for v in 0..<n {
-                        let value = values[unchecked: v]
-                        let share = value * inverseDegree[unchecked: v]
-                        total += value
-                        moment += share
-                        prescaled[unchecked: v] = Float(share)
+                    (total, moment) = LaneSum.sumAndWeighted(values, weights: inEdges.inverseDegree.span) {
+                        prescaled[unchecked: $0] = Float($1)
                     }
                 } else {
-                    let inverseDegree = inEdges.inverseDegree.span
                     var prescaled = scratch.prescaled.mutableSpan
-                    for v in 0..<n {
-                        let value = values[unchecked: v]
-                        let share = value * inverseDegree[unchecked: v]
-                        total += value
-                        moment += share
-                        prescaled[unchecked: v] = share
+                    (total, moment) = LaneSum.sumAndWeighted(values, weights: inEdges.inverseDegree.span) {
+                        prescaled[unchecked: $0] = $1
                     }
                 }
             }

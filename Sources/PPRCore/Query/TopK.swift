@@ -10,11 +10,17 @@ public enum TopK {
         guard k > 0 else { return [] }
         var heap = Heap(capacity: k)
         let span = scores.span
+        // Once the heap is full, a score below its root's can never enter: one compare per vertex against a
+        // register instead of the heap's root (most vertices of a stepped answer are positive and small).
+        var floor = 0.0
         for i in 0..<span.count {
             let score = span[unchecked: i]
-            guard score > 0 else { continue }
+            guard score > 0, score >= floor else { continue }
             let candidate = ScoredVertex(vertex: VertexIndex(i), score: score)
-            if heap.wouldAccept(candidate), !excluded.contains(candidate.vertex) { heap.insert(candidate) }
+            if heap.wouldAccept(candidate), !excluded.contains(candidate.vertex) {
+                heap.insert(candidate)
+                if heap.isFull { floor = heap.worstScore }
+            }
         }
         return heap.sortedBestFirst()
     }
@@ -47,6 +53,10 @@ public enum TopK {
             self.capacity = capacity
             items.reserveCapacity(min(capacity, 1 << 16))
         }
+
+        var isFull: Bool { items.count == capacity }
+        /// The root's score (the worst kept); only when not empty.
+        var worstScore: Double { items[0].score }
 
         @inline(__always)
         func wouldAccept(_ candidate: ScoredVertex) -> Bool {
