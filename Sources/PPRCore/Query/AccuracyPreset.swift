@@ -2,22 +2,19 @@
 /// explicit knobs (`eps`, `maxLevels`, `smoothingSteps`) override the preset's.
 ///
 /// The values are measured against exact PPR on soc-Slashdot0902, wiki-Vote, p2p-Gnutella31,
-/// email-Eu-core and R-MAT scale 18 (README, "Choosing a preset"); all three run on the same default index
-/// (R = 16, more walks for hubs). Each applies steps of the PPR equation to the whole answer
-/// (`PPREquationStep`): a step costs one pass over the graph's edges (~1.4 ms on soc-Slashdot0902) and
-/// cuts the whole-vector L1 by 2.5-6x, which buys more accuracy than spending that time on fingerprints.
-/// Batch, evaluate and export jobs use the same presets.
+/// email-Eu-core and R-MAT scale 18; the figures, with the commands that reproduce them, are in README
+/// ("Choosing a preset", "Measured figures"), kept in one place so they cannot disagree with this. All
+/// three run on the same default index (R = 16, more walks for hubs). Each applies steps of the PPR
+/// equation to the whole answer (`PPREquationStep`): a step costs one pass over the graph's edges (about
+/// 1 ms on one thread on soc-Slashdot0902) and cuts the whole-vector L1 by 2.5-6x, which buys more
+/// accuracy than spending that time on fingerprints. Batch, evaluate and export jobs use the same presets.
 public enum AccuracyPreset: String, CaseIterable, Equatable, Sendable, CustomStringConvertible {
-    /// The fastest setting whose precision@10 stays at or above 0.95 (soc-Slashdot0902, 40 sources:
-    /// precision@10 0.9725, L1 0.087 with 1.1k fingerprints and one step; eps 1e-3 fell to 0.950).
+    /// The fastest setting whose precision@10 stays at or above 0.95 (one step; eps 1e-3 fell to 0.950).
     case fast
-    /// The service default (soc-Slashdot0902, 40 sources: precision@10 0.9875 (tie-aware 0.998 on uniform
-    /// sources), precision@100 0.992, L1 0.034 with 2.8k fingerprints and two steps; the previous default,
-    /// eps 3e-5 without steps: 0.985 / 0.986 / 0.076 at 1.5x the CPU). Goal: precision@10 >= 0.99,
-    /// precision@100 >= 0.98, L1 <= 0.06 on every graph and source class.
+    /// The service default. Goal: precision@10 >= 0.99, precision@100 >= 0.98, L1 <= 0.06 on every graph
+    /// and source class (two steps; cheaper variants measured against it are in README "PPR-equation steps").
     case `default`
-    /// soc-Slashdot0902, 40 sources: precision@10 0.995, precision@100 0.9998, L1 0.0094 with 24k
-    /// fingerprints and three steps, about 3.4x the default's CPU. Goal: precision@10 >= 0.995, L1 <= 0.02.
+    /// Three steps and a lower eps, about 3x the default's CPU. Goal: precision@10 >= 0.995, L1 <= 0.02.
     case high
 
     /// Expansion threshold `eps` of this preset.

@@ -2,12 +2,10 @@
 public struct QueryParameters: Equatable, Sendable {
     /// Default expansion threshold: flow at or below it goes to fingerprints instead of being pushed.
     ///
-    /// With two steps of the PPR equation on the whole answer (`defaultSmoothingSteps`), eps = 1e-4 and
-    /// `sampleBelow` 1e-4 give precision@10 0.9875, precision@100 0.992, L1 0.034 with 2.8k fingerprints
-    /// (0.40 M entries) and 3.8 ms CPU on soc-Slashdot0902 (40 sources; `AccuracyPreset.default`); the
-    /// previous default, eps = 3e-5 with `sampleBelow` 1e-5 and no step, gave 0.985 / 0.986 / 0.076 with
-    /// 12.7k fingerprints and 5.7 ms CPU (same run, busy 2-core machine, thread CPU time).
-    /// Beyond T = 10 levels cost and accuracy barely move: the flow falls below eps first.
+    /// The `default` preset's (`AccuracyPreset`): with two steps of the PPR equation on the whole answer
+    /// (`defaultSmoothingSteps`) and `sampleBelow` 1e-4 it reads about 2.8k fingerprints (0.40 M entries)
+    /// per soc-Slashdot0902 query; its accuracy and latency are in README ("Measured figures"). Beyond
+    /// T = 10 levels cost and accuracy barely move: the flow falls below eps first.
     public static let defaultEps: Double = 1e-4
     /// Default number of expansion levels `T`.
     public static let defaultMaxLevels: Int = 20
