@@ -52,9 +52,7 @@ struct BatchCommand: AsyncParsableCommand {
         try QueryKnobChecks.top(top)
         try QueryKnobChecks.eps(eps)
         try QueryKnobChecks.maxLevels(maxLevels)
-        if let accuracy, AccuracyPreset(name: accuracy) == nil {
-            throw ValidationError("--accuracy must be one of \(AccuracyPreset.names), not '\(accuracy)'")
-        }
+        try QueryKnobChecks.accuracy(accuracy)
     }
 
     /// The job as submitted: paths as given (the coordinator resolves them in its job directory).

@@ -28,9 +28,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: .long, help: "File of source ids in the job directory, one per line (default: every vertex).")
     var sources: String?
 
-    @Option(
-        name: .long,
-        help: "Accuracy preset: \(AccuracyPreset.allCases.map(\.rawValue).joined(separator: ", ")) (default: default).")
+    @Option(name: .long, help: "Accuracy preset: fast, default or high (default: the server's).")
     var accuracy: String?
 
     @OptionGroup var submission: JobSubmissionOptions
@@ -41,10 +39,7 @@ struct ExportCommand: AsyncParsableCommand {
         guard !output.isEmpty else { throw ValidationError("--output must name a directory") }
         try QueryKnobChecks.top(top)
         if let sources, sources.isEmpty { throw ValidationError("--sources must name a file") }
-        if let accuracy, AccuracyPreset(name: accuracy) == nil {
-            let names = AccuracyPreset.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ValidationError("--accuracy must be one of \(names), not \(accuracy)")
-        }
+        try QueryKnobChecks.accuracy(accuracy)
     }
 
     /// The job as submitted: paths as given (the coordinator resolves them in its job directory).

@@ -89,9 +89,7 @@ struct QueryCommand: AsyncParsableCommand {
         if refine != nil, batch.batch != nil {
             throw ValidationError("--refine applies to single queries; a --batch is answered without it")
         }
-        if let accuracy, AccuracyPreset(name: accuracy) == nil {
-            throw ValidationError("--accuracy must be one of \(AccuracyPreset.names), not '\(accuracy)'")
-        }
+        try QueryKnobChecks.accuracy(accuracy)
     }
 
     func run() async throws {

@@ -1,5 +1,5 @@
 // QueryKnobChecks: pwctl's checks of the query knobs it takes as flags (--top, --eps, --max-levels,
-// --alpha), against the engine's one table of limits (EngineLimits), so pwctl refuses exactly what the
+// --accuracy, --alpha), against the engine's one table of limits (EngineLimits), so pwctl refuses exactly what the
 // coordinator and the in-process engine would refuse, before it reads a graph or dials anyone.
 import ArgumentParser
 import PPRCore
@@ -44,6 +44,12 @@ enum QueryKnobChecks {
         guard let candidates, !EngineLimits.refineCandidates.contains(candidates) else { return }
         throw ValidationError(
             "--refine must be in \(EngineLimits.text(EngineLimits.refineCandidates)), not \(candidates)")
+    }
+
+    /// `--accuracy` one of the presets' names.
+    static func accuracy(_ accuracy: String?) throws(ValidationError) {
+        guard let accuracy, AccuracyPreset(name: accuracy) == nil else { return }
+        throw ValidationError("--accuracy must be one of \(AccuracyPreset.names), not '\(accuracy)'")
     }
 
     /// `--alpha` strictly between 0 and 1.

@@ -209,6 +209,41 @@ struct JobFixture {
         #expect(try fixture.ledger.metadata().activeIndexVersion == nil)
         if case .index(let params) = done.spec { #expect(params.maxWalkLength == WalkParameters.defaultMaxWalkLength) }
     }
+
+    /// An export that names no preset runs the configured one (`query.accuracy`), as queries and batch jobs
+    /// do; a bad name is refused quoted and cut to 64 characters, as a batch job's is.
+    @Test func anExportWithoutAPresetTakesTheConfiguredOne() async throws {
+        let fixture = try JobFixture()
+        defer { fixture.sandbox.remove() }
+        var settings = fixture.settings()
+        settings.query.accuracy = .fast
+        let runner = JobRunner(
+            ledger: fixture.ledger, context: JobEngineContext(engine: fixture.engine), settings: settings)
+        try await runner.start()
+        for (asked, expected) in [("", "fast"), ("high", "high")] {
+            let job = try await runner.submit(
+                .export(ExportJobParams(outputPath: "export-\(expected)", accuracy: asked)))
+            guard case .export(let params) = job.spec else {
+                Issue.record("spec changed kind: \(job.spec)")
+                continue
+            }
+            #expect(params.accuracy == expected)
+            _ = try await runner.waitUntilFinished(id: job.id)
+        }
+        let name = String(repeating: "x", count: 100)
+        for spec: JobSpec in [
+            .export(ExportJobParams(outputPath: "bad", accuracy: name)),
+            .batchQuery(BatchQueryJobParams(inputPath: "in", outputPath: "out", accuracy: name)),
+        ] {
+            let error = await #expect(throws: WireError.self) { try await runner.submit(spec) }
+            #expect(error?.code == .invalidArgument)
+            #expect(
+                error?.message.contains("invalid accuracy '\(name.prefix(64))'") == true, "\(String(describing: error))"
+            )
+            #expect(error?.message.contains(name.prefix(65)) == false)
+        }
+        await runner.shutdown()
+    }
 }
 
 /// A job round never holds more ranked vertices than the front's reply cap, whatever top-k a job asks for.

@@ -679,7 +679,7 @@ struct  Ppr__V1__ExportJobParams
   char *output_path;
   char *sources_path;
   /*
-   * Accuracy preset name (fast, default, high); empty = default.
+   * Accuracy preset name (fast, default, high); empty = the coordinator's configured preset (query.accuracy).
    */
   char *accuracy;
   Ppr__V1__ExportJobParams__OptTopKCase opt_top_k_case;

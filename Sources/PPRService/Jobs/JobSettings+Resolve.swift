@@ -53,10 +53,8 @@ extension JobSettings {
     private func resolveExport(_ p: ExportJobParams) throws(JobSpecError) -> ResolvedExportJob {
         let topK = p.topK ?? ResolvedExportJob.defaultTopK
         try Self.check(EngineLimits.topK.contains(topK), "top_k", topK, EngineLimits.text(EngineLimits.topK))
-        let name = p.accuracy.isEmpty ? AccuracyPreset.default.rawValue : p.accuracy
-        guard let accuracy = AccuracyPreset(name: name) else {
-            throw .invalidParameter(name: "accuracy", value: name, expected: AccuracyPreset.names)
-        }
+        // No preset named: the configured one (`query.accuracy`), as for single queries and batch jobs.
+        let accuracy = try p.accuracy.isEmpty ? query.accuracy : Self.preset(named: p.accuracy)
         let (files, sources, output) = (jobFiles, p.sourcesPath, p.outputPath)
         var sourcesPath: String?
         let outputPath: String
@@ -74,14 +72,7 @@ extension JobSettings {
     private func resolveQuery(
         topK: Int?, eps: Double?, maxLevels: Int?, accuracy: String?
     ) throws(JobSpecError) -> ResolvedJobQuery {
-        var preset: AccuracyPreset?
-        if let accuracy {
-            guard let named = AccuracyPreset(name: accuracy) else {
-                throw .invalidParameter(
-                    name: "accuracy", value: "'\(accuracy.prefix(64))'", expected: AccuracyPreset.names)
-            }
-            preset = named
-        }
+        let preset = try accuracy.map { name throws(JobSpecError) in try Self.preset(named: name) }
         let resolved = ResolvedJobQuery(
             topK: topK ?? query.topK, eps: eps ?? preset?.eps ?? query.eps,
             maxLevels: maxLevels ?? preset?.maxLevels ?? query.maxLevels, accuracy: preset)
@@ -90,6 +81,14 @@ extension JobSettings {
         try Self.check(EngineLimits.isValidEps(resolved.eps), "eps", resolved.eps, EngineLimits.epsText)
         try Self.check(levels.contains(resolved.maxLevels), "max_levels", resolved.maxLevels, EngineLimits.text(levels))
         return resolved
+    }
+
+    /// The preset called `name`, or INVALID_ARGUMENT quoting (at most 64 characters of) it.
+    private static func preset(named name: String) throws(JobSpecError) -> AccuracyPreset {
+        guard let preset = AccuracyPreset(name: name) else {
+            throw .invalidParameter(name: "accuracy", value: "'\(name.prefix(64))'", expected: AccuracyPreset.names)
+        }
+        return preset
     }
 
     private static func check(_ ok: Bool, _ name: String, _ value: Any, _ expected: String) throws(JobSpecError) {

@@ -6,7 +6,7 @@ import PPRWire
 public struct JobSettings: Sendable {
     /// Defaults for index jobs (walks, length, alpha, seed, threads).
     public var index: IndexDefaults
-    /// Defaults for batch-query and evaluate jobs (top-k, eps, levels).
+    /// Defaults for batch-query and evaluate jobs (top-k, eps, levels), and the preset of an export that names none.
     public var query: QueryDefaults
     /// Deadline of each control call to a shard (index task, activation, health).
     public var controlDeadline: Duration
