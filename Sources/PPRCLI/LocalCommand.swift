@@ -10,10 +10,11 @@ struct LocalCommand: AsyncParsableCommand {
         commandName: "local",
         abstract: "Run the coordinator and N shard workers in one process (all-in-one).",
         discussion: """
-            Shard i listens on ipc://DATA-DIR/shard-i.ipc and stores its fingerprints in DATA-DIR/shard-i; \
-            the coordinator keeps jobs and the active index version in DATA-DIR/coordinator; batch jobs read and \
-            write files only in --job-files-dir (default DATA-DIR/jobs), named relative to it. The sockets and \
-            code paths are the cluster's. Build an index with `pwctl index --wait`. SIGTERM or SIGINT stops \
+            Shard i listens on inproc://powerwalk-localDATA-DIR/shard-i (NNG's in-process transport: no \
+            socket file; with --shard-transport ipc, on ipc://DATA-DIR/shard-i.ipc) and stores its fingerprints \
+            in DATA-DIR/shard-i; the coordinator keeps jobs and the active index version in DATA-DIR/coordinator; \
+            batch jobs read and write files only in --job-files-dir (default DATA-DIR/jobs), named relative to \
+            it. The code paths are the cluster's. Build an index with `pwctl index --wait`. SIGTERM or SIGINT stops \
             as `powerwalkd coordinator` does (in-flight requests answer first). --metrics-listen (or \
             POWERWALK_METRICS_LISTEN) serves /metrics, /healthz and /readyz.
             """
@@ -39,6 +40,11 @@ struct LocalCommand: AsyncParsableCommand {
         help: "Directory batch jobs read and write files in, named relative to it (default: DATA-DIR/jobs).")
     var jobFilesDir: String?
 
+    @Option(
+        name: .customLong("shard-transport"),
+        help: "How the shards and the coordinator talk: inproc (NNG in-process, default) or ipc (socket files).")
+    var shardTransport = ShardTransport.inproc.rawValue
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -51,10 +57,11 @@ struct LocalCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: unknown level '\(logLevel)'")
         }
+        let transport = try Self.transport(shardTransport)
         do {
             _ = try ServiceConfig.local(
                 graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads,
-                jobFilesDirectory: jobFilesDir)
+                jobFilesDirectory: jobFilesDir, shardTransport: transport)
         } catch {
             throw ValidationError(error.description)
         }
@@ -65,7 +72,7 @@ struct LocalCommand: AsyncParsableCommand {
         let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
         var config = try ServiceConfig.local(
             graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads,
-            jobFilesDirectory: jobFilesDir)
+            jobFilesDirectory: jobFilesDir, shardTransport: try Self.transport(shardTransport))
         try ListenCheck.verify([("--listen", listen)], secured: false, insecure: insecure, logger: logger)
         // No config file here: the environment variable sets the listener unless the flag does.
         if let fromEnvironment = ProcessInfo.processInfo.environment["POWERWALK_METRICS_LISTEN"],
@@ -89,11 +96,21 @@ struct LocalCommand: AsyncParsableCommand {
             await cluster.shutdown()
             throw error
         }
-        logger.notice("powerwalk local serving", metadata: ["url": "\(cluster.url)", "shards": "\(shards)"])
+        logger.notice(
+            "powerwalk local serving",
+            metadata: ["url": "\(cluster.url)", "shards": "\(shards)", "shardTransport": "\(shardTransport)"])
         let signal = await signals.wait()
         logger.notice("stopping", metadata: ["signal": "\(signal)"])
         let unanswered = await cluster.shutdown(grace: DaemonLifecycle.grace(config))
         if unanswered > 0 { logger.warning("grace period over: cancelled \(unanswered) requests in flight") }
         await probes?.shutdown()
+    }
+
+    /// The transport `--shard-transport` names.
+    static func transport(_ name: String) throws -> ShardTransport {
+        guard let transport = ShardTransport(rawValue: name) else {
+            throw ValidationError("--shard-transport: \(name) must be one of \(ShardTransport.names)")
+        }
+        return transport
     }
 }

@@ -7,9 +7,9 @@ import PPRWire
 /// `pwbench service EDGES`: the distributed service's figures (issue 3 item 9), measured through the front.
 ///
 /// Steps: ingest; start the all-in-one cluster IN PROCESS (`LocalCluster`: a coordinator serving clients on
-/// loopback tcp://, N shards on ipc:// sockets dialled through NNG exactly as in a cluster); an index job
-/// submitted and polled through the front; single-query latency with 1 client and with `--clients`
-/// concurrent clients; a batch-query job over `--batch-sources` sources; the same sources as inline
+/// loopback tcp://, N shards on inproc:// (or, `--shard-transport ipc`, ipc://) dialled through NNG as in a
+/// cluster); an index job submitted and polled through the front; single-query latency with 1 client and
+/// with `--clients` concurrent clients; a batch-query job over `--batch-sources` sources; the same sources as inline
 /// BatchQuery requests of `--chunk` queries. Sources are drawn with `WalkSeed(globalSeed: --seed)` as in
 /// `pwbench engine`. The load average is printed before and after: the machine may be shared.
 struct ServiceBenchmark: AsyncParsableCommand {
@@ -45,6 +45,10 @@ struct ServiceBenchmark: AsyncParsableCommand {
         name: .customLong("reply-precision"),
         help: "How workers send dense partial sums: double or float (coordinator.replyPrecision).")
     var replyPrecision = CoordinatorConfig().replyPrecision.rawValue
+    @Option(
+        name: .customLong("shard-transport"),
+        help: "How the shards and the coordinator talk: inproc or ipc (as `powerwalkd local --shard-transport`).")
+    var shardTransport = ShardTransport.inproc.rawValue
 
     func validate() throws {
         guard shards >= 1 else { throw ValidationError("--shards: \(shards) must be >= 1") }
@@ -64,6 +68,9 @@ struct ServiceBenchmark: AsyncParsableCommand {
         guard ReplyPrecision(rawValue: replyPrecision) != nil else {
             throw ValidationError("--reply-precision: \(replyPrecision) must be one of \(ReplyPrecision.names)")
         }
+        guard ShardTransport(rawValue: shardTransport) != nil else {
+            throw ValidationError("--shard-transport: \(shardTransport) must be one of \(ShardTransport.names)")
+        }
         guard combineDeadline >= 1 else {
             throw ValidationError("--combine-deadline-ms: \(combineDeadline) must be >= 1")
         }
@@ -80,7 +87,7 @@ struct ServiceBenchmark: AsyncParsableCommand {
             "shards \(shards), R \(walks), seed \(seed), threads \(threads), queries \(queries), "
                 + "clients \(clients), batch \(batchSources), chunk \(chunk), k \(topK), "
                 + "combine deadline \(combineDeadline) ms, query helpers \(queryHelpers), step helpers \(stepHelpers), "
-                + "reply precision \(replyPrecision), "
+                + "reply precision \(replyPrecision), shard transport \(shardTransport), "
                 + "server eps/T defaults")
         row("Load before", loadAverage())
 
@@ -94,7 +101,7 @@ struct ServiceBenchmark: AsyncParsableCommand {
 
         var config = try ServiceConfig.local(
             graph: graphPath, dataDirectory: directory.appendingPathComponent("cluster").path, shardCount: shards,
-            listen: listen, threads: threads)
+            listen: listen, threads: threads, shardTransport: ShardTransport(rawValue: shardTransport) ?? .inproc)
         config.deadlines.combineMillis = combineDeadline
         config.coordinator.queryHelpers = queryHelpers
         config.coordinator.stepHelpers = StepHelperPolicy(rawValue: stepHelpers) ?? .idle

@@ -235,3 +235,26 @@ import Testing
         #expect(parseFailure(["exact", "--graph", "g", "--source", "1", "--alpha", "0"]).contains("--alpha"))
     }
 }
+
+@Suite struct LocalDaemonParsingTests {
+    private let base = ["local", "--graph", "g.pwg", "--data-dir", "/srv/pw", "--shards", "2"]
+
+    @Test func shardTransportDefaultsToInprocAndTakesIPC() throws {
+        let inproc = try #require(try PowerwalkdCommand.parseAsRoot(base) as? LocalCommand)
+        #expect(inproc.shardTransport == "inproc")
+        #expect(try LocalCommand.transport(inproc.shardTransport) == .inproc)
+        let ipc = try #require(
+            try PowerwalkdCommand.parseAsRoot(base + ["--shard-transport", "ipc"]) as? LocalCommand)
+        #expect(try LocalCommand.transport(ipc.shardTransport) == .ipc)
+    }
+
+    @Test func aBadShardTransportIsRefusedNamingTheChoices() {
+        do {
+            let command = try PowerwalkdCommand.parseAsRoot(base + ["--shard-transport", "tcp"])
+            Issue.record("parsed as \(type(of: command))")
+        } catch {
+            let message = PowerwalkdCommand.message(for: error)
+            #expect(message.contains("--shard-transport: tcp must be one of inproc, ipc"), "\(message)")
+        }
+    }
+}

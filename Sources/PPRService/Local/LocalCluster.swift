@@ -3,9 +3,11 @@
 // Why threads/tasks in one process rather than N+1 child processes: there is one process to start and
 // stop (SIGTERM stops everything, and no orphan worker can outlive a crashed parent); the graph is
 // loaded once for all shards (one `Worker` serves every shard) plus once for the coordinator, instead of
-// N+1 times; and nothing about the code paths changes: the shards listen on ipc:// sockets under the
-// data directory and the coordinator dials them through NNG exactly as in a cluster, so what runs on a
-// laptop is what runs on many hosts.
+// N+1 times; and nothing about the code paths above the transport changes: the shards listen on NNG
+// inproc:// names (or, with `ShardTransport.ipc`, ipc:// sockets under the data directory) and the
+// coordinator dials them through NNG exactly as in a cluster, with the same encoding, size limits and
+// deadlines, so what runs on a laptop is what runs on many hosts. inproc hands the message over without a
+// kernel copy and leaves no socket file another local user could dial.
 import Foundation
 import Logging
 import PPRWire
@@ -14,7 +16,7 @@ import PPRWire
 public final class LocalCluster: Sendable {
     /// The in-memory configuration (see `ServiceConfig.local`).
     public let config: ServiceConfig
-    /// Serves all shards, each on its own ipc:// URL.
+    /// Serves all shards, each on its own URL (inproc:// or ipc://, `ServiceConfig.local`).
     public let worker: Worker
     /// The coordinator and its client front.
     public let front: CoordinatorServer
