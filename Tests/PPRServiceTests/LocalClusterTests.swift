@@ -108,9 +108,11 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let graphPath = "\(directory)/graph.pwg"
         try GraphFile.write(CoordinatorTestCluster.randomGraph(vertexCount: 60, seed: 4), to: graphPath)
+        // A data directory with a space and a path longer than a unix socket's (108 bytes), which ipc:// could
+        // not bind; an inproc name has no such limit.
+        let long = "\(directory)/a data directory \(String(repeating: "x", count: 120))"
         var config = try ServiceConfig.local(
-            graph: graphPath, dataDirectory: "\(directory)/data", shardCount: 1, listen: "tcp://127.0.0.1:0",
-            threads: 1)
+            graph: graphPath, dataDirectory: long, shardCount: 1, listen: "tcp://127.0.0.1:0", threads: 1)
         config.limits.mapSizeBytes = 1 << 28
         config.limits.maxRequestBytes = 4096
         let cluster = try await LocalCluster(config: config)
