@@ -25,22 +25,13 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "NNG URL to serve clients on (overrides coordinator.listen).")
     var listen: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
-
     @Flag(name: .long, help: ListenCheck.insecureHelp)
     var insecure = false
 
     @OptionGroup var daemon: DaemonOptions
 
-    func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level: unknown level '\(logLevel)'")
-        }
-    }
-
     func run() async throws {
-        let logger = DaemonLifecycle.bootstrap(daemon, label: "powerwalk.coordinator", level: logLevel)
+        let logger = DaemonLifecycle.bootstrap(daemon, label: "powerwalk.coordinator")
         let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
         var settings = try ConfigLoader.load(path: config)
         if let listen { settings.coordinator.listen = listen }

@@ -18,6 +18,9 @@ struct DaemonOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "Log lines on stderr: text (default) or json (one object a line).")
     var logFormat: String = "text"
 
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
     @Option(
         name: .customLong("metrics-listen"),
         help: "HOST:PORT for /metrics, /healthz and /readyz (overrides metrics.listen; empty = off).")
@@ -31,6 +34,10 @@ struct DaemonOptions: ParsableArguments {
     func validate() throws {
         guard LogFormat(rawValue: logFormat) != nil else {
             throw ValidationError("--log-format must be text or json, not '\(logFormat)'")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--log-level must be one of \(levels), not '\(logLevel)'")
         }
         if let shutdownGraceMillis, !(0...ShutdownConfig.maxGracePeriodMillis).contains(shutdownGraceMillis) {
             throw ValidationError(
@@ -51,12 +58,12 @@ struct DaemonOptions: ParsableArguments {
 
 /// One daemon process's observability and stop handling.
 enum DaemonLifecycle {
-    /// Sets the process's log format; returns a logger for `label` at `level`. Call once, first thing in
-    /// `run()` (swift-log's bootstrap is once per process).
-    static func bootstrap(_ options: DaemonOptions, label: String, level: String) -> Logger {
+    /// Sets the process's log format; returns a logger for `label` at the options' level. Call once, first
+    /// thing in `run()` (swift-log's bootstrap is once per process).
+    static func bootstrap(_ options: DaemonOptions, label: String) -> Logger {
         options.format.bootstrap()
         var logger = Logger(label: label)
-        logger.logLevel = Logger.Level(rawValue: level) ?? .info
+        logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
         return logger
     }
 

@@ -45,18 +45,12 @@ struct LocalCommand: AsyncParsableCommand {
         help: "How the shards and the coordinator talk: inproc (NNG in-process, default) or ipc (socket files).")
     var shardTransport = ShardTransport.inproc.rawValue
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
-
     @Flag(name: .long, help: ListenCheck.insecureHelp)
     var insecure = false
 
     @OptionGroup var daemon: DaemonOptions
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level: unknown level '\(logLevel)'")
-        }
         let transport = try Self.transport(shardTransport)
         do {
             _ = try ServiceConfig.local(
@@ -68,7 +62,7 @@ struct LocalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = DaemonLifecycle.bootstrap(daemon, label: "powerwalk.local", level: logLevel)
+        let logger = DaemonLifecycle.bootstrap(daemon, label: "powerwalk.local")
         let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
         var config = try ServiceConfig.local(
             graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads,

@@ -26,9 +26,6 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Which replica of each shard this process is (index into its replica list).")
     var replica: Int = 0
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
-
     @Option(name: .long, help: "Requests each shard serves at once.")
     var contexts: Int = 8
 
@@ -43,14 +40,11 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("--shard must be a shard number ≥ 0, not \(negative)")
         }
         guard replica >= 0 else { throw ValidationError("--replica must be ≥ 0, not \(replica)") }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
         guard contexts >= 1, contexts <= 1024 else { throw ValidationError("--contexts must be in 1 ... 1024") }
     }
 
     func run() async throws {
-        let logger = DaemonLifecycle.bootstrap(daemon, label: "powerwalk.worker", level: logLevel)
+        let logger = DaemonLifecycle.bootstrap(daemon, label: "powerwalk.worker")
         let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
         var serviceConfig = try ConfigLoader.load(path: config)
         daemon.apply(to: &serviceConfig)

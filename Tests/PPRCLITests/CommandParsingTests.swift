@@ -258,3 +258,40 @@ import Testing
         }
     }
 }
+
+/// Every daemon role takes the shared flags with one check and one message (`DaemonOptions`).
+@Suite struct DaemonOptionsParsingTests {
+    private let roles = [
+        ["local", "--graph", "g.pwg", "--data-dir", "/srv/pw", "--shards", "2"],
+        ["worker", "--config", "c.yaml", "--shard", "0"],
+        ["coordinator", "--config", "c.yaml"],
+    ]
+
+    @Test func everyRoleTakesALogLevel() throws {
+        for role in roles {
+            let daemon: DaemonOptions? =
+                switch try PowerwalkdCommand.parseAsRoot(role + ["--log-level", "debug"]) {
+                case let command as LocalCommand: command.daemon
+                case let command as WorkerCommand: command.daemon
+                case let command as CoordinatorCommand: command.daemon
+                default: nil
+                }
+            #expect(daemon?.logLevel == "debug", "\(role[0])")
+        }
+    }
+
+    @Test func everyRoleRefusesAnUnknownLevelAlike() {
+        for role in roles {
+            do {
+                let command = try PowerwalkdCommand.parseAsRoot(role + ["--log-level", "loud"])
+                Issue.record("\(role[0]) parsed as \(type(of: command))")
+            } catch {
+                let message = PowerwalkdCommand.message(for: error)
+                #expect(
+                    message.contains(
+                        "--log-level must be one of trace, debug, info, notice, warning, error, critical, not 'loud'"),
+                    "\(role[0]): \(message)")
+            }
+        }
+    }
+}
