@@ -7,6 +7,8 @@
 # (numpy default_rng(2) and (3)). Prints each stage's wall/CPU time and peak RSS, and the daemon's VmHWM.
 set -euo pipefail
 [ $# -ge 3 ] || { sed -n 2,7p "$0"; exit 64; }
+python3 -c "import numpy" 2> /dev/null || { echo "scale-run.sh: needs numpy (apt-get install python3-numpy)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "scale-run.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 S=$1 NB=$2 NE=$3
 BIN=$(cd "$(dirname "$0")" && pwd)/.build/release
 W=${4:-/tmp/powerwalk-scale$S}
