@@ -11,6 +11,7 @@ python3 -c "import numpy" 2> /dev/null || { echo "scale-run.sh: needs numpy (apt
 [ -x /usr/bin/time ] || { echo "scale-run.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 S=$1 NB=$2 NE=$3
 BIN=$(cd "$(dirname "$0")" && pwd)/.build/release
+[ -x "$BIN/pwctl" ] || { echo "scale-run.sh: build first (swift build -c release)" >&2; exit 1; }
 W=${4:-/tmp/powerwalk-scale$S}
 PORT=$((7480 + S))
 mkdir -p "$W" && cd "$W"
