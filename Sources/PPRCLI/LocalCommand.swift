@@ -51,11 +51,10 @@ struct LocalCommand: AsyncParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func validate() throws {
-        let transport = try Self.transport(shardTransport)
         do {
             _ = try ServiceConfig.local(
                 graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads,
-                jobFilesDirectory: jobFilesDir, shardTransport: transport)
+                jobFilesDirectory: jobFilesDir, shardTransport: ShardTransport(named: shardTransport))
         } catch {
             throw ValidationError(error.description)
         }
@@ -66,7 +65,7 @@ struct LocalCommand: AsyncParsableCommand {
         let signals = ShutdownSignal()  // before anything slow, so an early SIGTERM is caught too
         var config = try ServiceConfig.local(
             graph: graph, dataDirectory: dataDir, shardCount: shards, listen: listen, threads: threads,
-            jobFilesDirectory: jobFilesDir, shardTransport: try Self.transport(shardTransport))
+            jobFilesDirectory: jobFilesDir, shardTransport: ShardTransport(named: shardTransport))
         try ListenCheck.verify([("--listen", listen)], secured: false, insecure: insecure, logger: logger)
         // No config file here: the environment variable sets the listener unless the flag does.
         if let fromEnvironment = ProcessInfo.processInfo.environment["POWERWALK_METRICS_LISTEN"],
@@ -98,13 +97,5 @@ struct LocalCommand: AsyncParsableCommand {
         let unanswered = await cluster.shutdown(grace: DaemonLifecycle.grace(config))
         if unanswered > 0 { logger.warning("grace period over: cancelled \(unanswered) requests in flight") }
         await probes?.shutdown()
-    }
-
-    /// The transport `--shard-transport` names.
-    static func transport(_ name: String) throws -> ShardTransport {
-        guard let transport = ShardTransport(rawValue: name) else {
-            throw ValidationError("--shard-transport: \(name) must be one of \(ShardTransport.names)")
-        }
-        return transport
     }
 }

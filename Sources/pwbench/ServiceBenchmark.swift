@@ -68,9 +68,7 @@ struct ServiceBenchmark: AsyncParsableCommand {
         guard ReplyPrecision(rawValue: replyPrecision) != nil else {
             throw ValidationError("--reply-precision: \(replyPrecision) must be one of \(ReplyPrecision.names)")
         }
-        guard ShardTransport(rawValue: shardTransport) != nil else {
-            throw ValidationError("--shard-transport: \(shardTransport) must be one of \(ShardTransport.names)")
-        }
+        do { _ = try ShardTransport(named: shardTransport) } catch { throw ValidationError(error.description) }
         guard combineDeadline >= 1 else {
             throw ValidationError("--combine-deadline-ms: \(combineDeadline) must be >= 1")
         }
@@ -101,7 +99,7 @@ struct ServiceBenchmark: AsyncParsableCommand {
 
         var config = try ServiceConfig.local(
             graph: graphPath, dataDirectory: directory.appendingPathComponent("cluster").path, shardCount: shards,
-            listen: listen, threads: threads, shardTransport: ShardTransport(rawValue: shardTransport) ?? .inproc)
+            listen: listen, threads: threads, shardTransport: ShardTransport(named: shardTransport))
         config.deadlines.combineMillis = combineDeadline
         config.coordinator.queryHelpers = queryHelpers
         config.coordinator.stepHelpers = StepHelperPolicy(rawValue: stepHelpers) ?? .idle

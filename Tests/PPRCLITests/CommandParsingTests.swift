@@ -242,10 +242,10 @@ import Testing
     @Test func shardTransportDefaultsToInprocAndTakesIPC() throws {
         let inproc = try #require(try PowerwalkdCommand.parseAsRoot(base) as? LocalCommand)
         #expect(inproc.shardTransport == "inproc")
-        #expect(try LocalCommand.transport(inproc.shardTransport) == .inproc)
+        #expect(try ShardTransport(named: inproc.shardTransport) == .inproc)
         let ipc = try #require(
             try PowerwalkdCommand.parseAsRoot(base + ["--shard-transport", "ipc"]) as? LocalCommand)
-        #expect(try LocalCommand.transport(ipc.shardTransport) == .ipc)
+        #expect(try ShardTransport(named: ipc.shardTransport) == .ipc)
     }
 
     @Test func aBadShardTransportIsRefusedNamingTheChoices() {

@@ -17,6 +17,15 @@ public enum ShardTransport: String, CaseIterable, Equatable, Sendable {
     /// The names a flag may give, for messages.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
+    /// The transport `--shard-transport` names (`powerwalkd local`, `pwbench service`): one check and one
+    /// message for every command that takes the flag.
+    public init(named name: String) throws(LocalClusterError) {
+        guard let transport = Self(rawValue: name) else {
+            throw .invalidArgument("shard-transport", name, "one of \(Self.names)")
+        }
+        self = transport
+    }
+
     /// The URL shard `shard` of the cluster in `directory` (absolute, standardized) listens on.
     func url(directory: String, shard: Int) -> String {
         switch self {
