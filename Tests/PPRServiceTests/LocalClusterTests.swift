@@ -6,13 +6,24 @@ import PPRWire
 import Testing
 
 @Suite struct LocalClusterTests {
-    @Test func allInOneIndexesServesAndKeepsItsVersionAcrossARestart() async throws {
+    /// A fresh temporary directory holding `graph.pwg`, a random graph; the caller removes the directory.
+    private static func sandbox(vertexCount: Int, seed: UInt64) throws -> (directory: String, graphPath: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-local-\(UUID().uuidString)")
             .path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let graphPath = "\(directory)/graph.pwg"
-        try GraphFile.write(CoordinatorTestCluster.randomGraph(vertexCount: 120, seed: 3), to: graphPath)
+        do {
+            try GraphFile.write(CoordinatorTestCluster.randomGraph(vertexCount: vertexCount, seed: seed), to: graphPath)
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+        return (directory, graphPath)
+    }
+
+    @Test func allInOneIndexesServesAndKeepsItsVersionAcrossARestart() async throws {
+        let (directory, graphPath) = try Self.sandbox(vertexCount: 120, seed: 3)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         var config = try ServiceConfig.local(
             graph: graphPath, dataDirectory: "\(directory)/data", shardCount: 2, listen: "tcp://127.0.0.1:0", threads: 1
         )
@@ -56,12 +67,8 @@ import Testing
     }
 
     @Test func inprocAndIPCShardsAnswerAlikeAndTwoInprocClustersDoNotCollide() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-local-\(UUID().uuidString)")
-            .path
+        let (directory, graphPath) = try Self.sandbox(vertexCount: 150, seed: 11)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let graphPath = "\(directory)/graph.pwg"
-        try GraphFile.write(CoordinatorTestCluster.randomGraph(vertexCount: 150, seed: 11), to: graphPath)
         // Three clusters at once in this process: two on inproc (different data directories), one on ipc.
         let transports: [(String, ShardTransport)] = [("a", .inproc), ("b", .inproc), ("c", .ipc)]
         var clusters: [LocalCluster] = []
@@ -102,12 +109,8 @@ import Testing
     }
 
     @Test func aShardOnInprocRefusesARequestOverItsLimit() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-local-\(UUID().uuidString)")
-            .path
+        let (directory, graphPath) = try Self.sandbox(vertexCount: 60, seed: 4)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let graphPath = "\(directory)/graph.pwg"
-        try GraphFile.write(CoordinatorTestCluster.randomGraph(vertexCount: 60, seed: 4), to: graphPath)
         // A data directory with a space and a path longer than a unix socket's (108 bytes), which ipc:// could
         // not bind; an inproc name has no such limit.
         let long = "\(directory)/a data directory \(String(repeating: "x", count: 120))"
