@@ -211,13 +211,4 @@ import Testing
         }
     }
 
-    /// The pull bands cover the vertices in order.
-    @Test func bandsCoverTheVertices() throws {
-        for (name, graph) in try Self.graphs() {
-            let inEdges = InEdges(graph: graph)
-            let starts = inEdges.bandStarts
-            #expect(starts.count == InEdges.bandCount + 1 && starts.first == 0 && starts.last == graph.vertexCount)
-            #expect(zip(starts, starts.dropFirst()).allSatisfy { $0 <= $1 }, "\(name): \(starts)")
-        }
-    }
 }

@@ -9,7 +9,7 @@ import Testing
 @Suite struct ProcessGraphsTests {
     /// The address of a transpose's band table: equal only when two values share their arrays.
     static func storage(_ inEdges: InEdges) -> UnsafeRawPointer? {
-        inEdges.bandStarts.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        inEdges.slices.bandStarts.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
     }
 
     @Test func oneTransposePerGraphIsSharedAndOthersAreBuilt() throws {

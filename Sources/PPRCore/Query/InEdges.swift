@@ -4,7 +4,9 @@
 /// `bandCount` pull bands of about equal work (`PPREquationStep` splits a step over threads by them).
 /// Built once per graph in `O(n + m)`: 4 bytes per edge and 16 per vertex (a weighted graph also keeps each
 /// in-edge's probability, 8 more per edge, and each vertex's sum of squared probabilities instead of its
-/// inverse degree).
+/// inverse degree), plus the pull's copy of the in-edges (`PullSlices`: about 4 more bytes per edge, 12 on
+/// a weighted graph, and 5 per vertex). The per-vertex lists serve the block step, the refinement and the
+/// reference step; the slices serve the whole-vector step, whose speed matters most.
 public struct InEdges: Sendable {
     public let vertexCount: Int
     let offsets: [Int]
@@ -19,8 +21,8 @@ public struct InEdges: Sendable {
     /// The share of edges `w -> v` whose reverse `v -> w` is also an edge (self-loops included): how much of
     /// a step's spread error the next step brings back (`ErrorEstimate.smoothingFactor`).
     public let reciprocity: Double
-    /// Pull band `b` is the vertices `bandStarts[b] ..< bandStarts[b + 1]`; `bandCount + 1` entries.
-    public let bandStarts: [Int]
+    /// The in-edges laid out for the whole-vector pull, cut into `bandCount` bands of slices.
+    public let slices: PullSlices
     /// Whether `PPREquationStep` rounds each term `x(w) / d(w)` to Float (unweighted graphs only): by
     /// default when the Double vector of those terms would not fit a core's L2 (`floatTermsMinimumVertices`).
     public let floatTerms: Bool
@@ -81,7 +83,7 @@ public struct InEdges: Sendable {
         self.inverseDegree = inverseDegree
         self.squaredProbabilities = squaredProbabilities
         self.dangling = dangling
-        bandStarts = Self.bands(offsets: counts)
+        slices = PullSlices(vertexCount: n, offsets: counts, sources: sources, probabilities: probabilities)
         reciprocity = Self.reciprocity(graph: graph, offsets: counts, sources: sources)
     }
 
@@ -102,21 +104,6 @@ public struct InEdges: Sendable {
         return Double(matched) / Double(graph.edgeCount)
     }
 
-    /// Band boundaries with about equal work each: a vertex costs its in-edges plus one (its write).
-    private static func bands(offsets: [Int]) -> [Int] {
-        let n = offsets.count - 1
-        let total = offsets[n] + n
-        var starts = [0]
-        var v = 0
-        for b in 1..<bandCount {
-            let goal = total / bandCount * b + total % bandCount * b / bandCount
-            while v < n, offsets[v] + v < goal { v += 1 }
-            starts.append(v)
-        }
-        starts.append(n)
-        return starts
-    }
-
     /// Whether the graph has edge weights (each in-edge keeps its probability).
     public var isWeighted: Bool { inverseDegree.isEmpty && vertexCount > 0 }
 
@@ -135,7 +122,7 @@ public struct InEdges: Sendable {
         offsets.count * MemoryLayout<Int>.stride + sources.count * MemoryLayout<VertexIndex>.stride
             + probabilities.count * MemoryLayout<Double>.stride + inverseDegree.count * MemoryLayout<Double>.stride
             + squaredProbabilities.count * MemoryLayout<Double>.stride
-            + dangling.count * MemoryLayout<VertexIndex>.stride + bandStarts.count * MemoryLayout<Int>.stride
+            + dangling.count * MemoryLayout<VertexIndex>.stride + slices.byteCount
     }
 
     /// `sum over in-edges w -> v of vector[w] * P(w, v)`, in ascending `w`.

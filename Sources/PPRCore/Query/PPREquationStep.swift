@@ -17,18 +17,16 @@ import Synchronization
 /// one step and 0.016 after two.
 ///
 /// Evaluation order (the one definition every path follows bit for bit; `apply(steps:to:...)` is the fast
-/// form): vertex `v`'s pull `(P^T x)(v)` sums the terms `x(w) P(w, v)` of its in-edges (ascending `w`) in
-/// `pullLanes` interleaved partial sums (term `i` goes to lane `i % 2`, except that an odd list's last
-/// term goes to lane 0), combined as `s0 + s1`: two independent addition chains (one waits ~4 cycles per
-/// edge; the compiler adds the pair with one vector add). Two rather than four: most in-lists are short,
-/// and four lanes' longer tail loop (up to 3 terms one by one) and extra loop exit cost more than the
-/// chains save (one-thread step, alternating builds, `pwbench engine` "Smoothing step": soc-Slashdot0902
-/// 1.35-1.51 -> 1.12-1.13 ns/edge, R-MAT scale 20 1.74-2.08 -> 1.44-1.62 ns/edge). On an unweighted
-/// graph the term is `x(w) * (1 / d(w))`, rounded once to Float (and summed in Double) when
-/// `InEdges.floatTerms`; on a weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double.
-/// Then `(1 - alpha) * pull`, then the restart term is added to the sources of `p`; `sum(x)` runs in
-/// `LaneSum`'s four interleaved partial sums and `D(x)` in ascending vertex order. Every vertex's value
-/// depends only on `x`, so any split of the vertices over threads gives the same bits.
+/// form): vertex `v`'s pull `(P^T x)(v)` sums the terms `x(w) P(w, v)` of its in-edges in ascending `w`,
+/// one addition after the other from 0. The fast form sums 8 vertices at once, one lane each
+/// (`PullSlices`), so each vertex's sum is still one chain in that order; the padding after it adds `+0.0`,
+/// which changes no sum. (Until slices, the fast form split each list into two interleaved partial sums
+/// to shorten the chain; 8 vertices in lanes give 8 chains without it.) On an unweighted graph the term
+/// is `x(w) * (1 / d(w))`, rounded once to Float (and summed in Double) when `InEdges.floatTerms`; on a
+/// weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double. Then `(1 - alpha) * pull`,
+/// then the restart term is added to the sources of `p`; `sum(x)` runs in `LaneSum`'s four interleaved
+/// partial sums and `D(x)` in ascending vertex order. Every vertex's value depends only on `x`, so any
+/// split of the slices over threads gives the same bits.
 ///
 /// Why Float terms on large graphs: the pull reads `x(w) / d(w)` at random, once per in-edge; as Float
 /// that vector is half the bytes (R-MAT scale 20: 2.6 MB instead of 5.2 MB), half the L3 traffic once it
@@ -37,9 +35,6 @@ import Synchronization
 /// stay Double, so each pulled value is within 2^-24 (6e-8) of its all-Double value: `M` keeps exact PPR
 /// and the mass to that relative precision, far below the Monte Carlo error it smooths (L1 ~1e-2).
 public enum PPREquationStep {
-    /// Partial sums per vertex pull.
-    public static let pullLanes = 2
-
     /// `M x` for one query, `x` indexed by `VertexIndex` (`x.count` must equal `inEdges.vertexCount`;
     /// otherwise `x` is returned unchanged). The reference: plain loops in the order the type documents.
     public static func apply(
@@ -55,11 +50,9 @@ public enum PPREquationStep {
                 let share = x[w] * inEdges.inverseDegree[w]
                 return inEdges.floatTerms ? Double(Float(share)) : share
             }
-            var lanes = [Double](repeating: 0, count: pullLanes)
-            let whole = start + (end - start) / pullLanes * pullLanes
-            for e in start..<whole { lanes[(e - start) % pullLanes] += term(e) }
-            for e in whole..<end { lanes[0] += term(e) }
-            next[v] = (1 - alpha) * (lanes[0] + lanes[1])
+            var sum = 0.0
+            for e in start..<end { sum += term(e) }
+            next[v] = (1 - alpha) * sum
         }
         let total = LaneSum.sum(x.span)
         let restart = alpha * total + (1 - alpha) * inEdges.danglingMass(x)
@@ -69,9 +62,10 @@ public enum PPREquationStep {
 
     /// Reusable vectors of the fast step (two of the graph's size once used); one per thread of queries.
     public struct Scratch: Sendable {
-        /// `x(w) / d(w)` by vertex (unweighted graphs without `InEdges.floatTerms`).
+        /// `x(w) / d(w)` by vertex (unweighted graphs without `InEdges.floatTerms`), and a zero one past the
+        /// last vertex (`PullSlices.padSource`).
         var prescaled: [Double] = []
-        /// `Float(x(w) / d(w))` by vertex (`InEdges.floatTerms`).
+        /// `Float(x(w) / d(w))` by vertex (`InEdges.floatTerms`), and a zero one past the last vertex.
         var prescaledFloat: [Float] = []
         var next: [Double] = []
         /// The coordinator's dense answer (`AnswerSmoothing.topK`).
@@ -95,7 +89,7 @@ public enum PPREquationStep {
 
     /// `x` replaced by `M^steps x`: bit for bit what `apply` gives `steps` times, whatever `threads.count`.
     /// Per step: one pass for `sum(x)` and `x(w) / d(w)` (prescaled once per vertex rather than per
-    /// edge, as Float when `InEdges.floatTerms`), then the pulls split by `InEdges` band over `threads`
+    /// edge, as Float when `InEdges.floatTerms`), then the pulls split by band of slices over `threads`
     /// (the calling thread and up to `threads.count - 1` jobs; a job that starts late leaves its bands to
     /// the others). `x.count` must equal `inEdges.vertexCount` (otherwise `x` is left unchanged).
     @discardableResult
@@ -106,12 +100,13 @@ public enum PPREquationStep {
         let n = inEdges.vertexCount
         guard steps > 0, x.count == n, n > 0 else { return Report() }
         if scratch.next.count != n { scratch.next = [Double](repeating: 0, count: n) }
+        // One more than the vertices: the pads' zero, never overwritten (the prescale pass stores `0 ..< n`).
         if inEdges.floatTerms {
-            if scratch.prescaledFloat.count != n { scratch.prescaledFloat = [Float](repeating: 0, count: n) }
-        } else if !inEdges.isWeighted, scratch.prescaled.count != n {
-            scratch.prescaled = [Double](repeating: 0, count: n)
+            if scratch.prescaledFloat.count != n + 1 { scratch.prescaledFloat = [Float](repeating: 0, count: n + 1) }
+        } else if !inEdges.isWeighted, scratch.prescaled.count != n + 1 {
+            scratch.prescaled = [Double](repeating: 0, count: n + 1)
         }
-        let parts = inEdges.sources.count < parallelMinimumEdges ? 1 : threads.count
+        let parts = inEdges.slices.sources.count < parallelMinimumEdges ? 1 : threads.count
         var report = Report(edges: steps * inEdges.sources.count)
         for step in 0..<steps {
             let (total, moment): (Double, Double)
@@ -146,34 +141,39 @@ public enum PPREquationStep {
     private static func pull(
         _ x: [Double], inEdges: InEdges, scratch: inout Scratch, scale: Double, parts: Int, threads: PushThreads
     ) {
+        let slices = inEdges.slices
         // Empty arrays have no base address: a graph without edges pulls nothing, so a dummy entry will do.
-        let sourceArray = inEdges.sources.isEmpty ? [0] : inEdges.sources
+        let sourceArray = slices.sources.isEmpty ? [0] : slices.sources
+        let orderArray = slices.order.isEmpty ? [0] : slices.order
         // One-entry stand-ins for the vector a graph does not read (a weighted graph reads `x`, an
         // unweighted one `prescaled` or, with Float terms, `prescaledFloat`), so every buffer has a base
         // address.
         let prescaled = inEdges.floatTerms ? scratch.prescaledFloat : [Float(0)]
         let values = inEdges.isWeighted ? x : inEdges.floatTerms ? [0] : scratch.prescaled
-        inEdges.offsets.withUnsafeBufferPointer { offsets in
+        slices.starts.withUnsafeBufferPointer { starts in
             sourceArray.withUnsafeBufferPointer { sources in
-                values.withUnsafeBufferPointer { values in
-                    prescaled.withUnsafeBufferPointer { prescaled in
-                        inEdges.probabilities.withUnsafeBufferPointer { probabilities in
-                            scratch.next.withUnsafeMutableBufferPointer { output in
-                                guard let offsets = offsets.baseAddress, let sources = sources.baseAddress,
-                                    let values = values.baseAddress, let prescaled = prescaled.baseAddress,
-                                    let output = output.baseAddress
-                                else { return }
-                                let job = PullJob(
-                                    offsets: offsets, sources: sources, values: values,
-                                    prescaled: inEdges.floatTerms ? prescaled : nil,
-                                    probabilities: inEdges.isWeighted ? probabilities.baseAddress : nil,
-                                    output: output, bandStarts: inEdges.bandStarts, scale: scale)
-                                let split = PullSplit()
-                                for _ in 1..<parts {
-                                    threads.start { split.help(job) }
+                orderArray.withUnsafeBufferPointer { order in
+                    values.withUnsafeBufferPointer { values in
+                        prescaled.withUnsafeBufferPointer { prescaled in
+                            slices.probabilities.withUnsafeBufferPointer { probabilities in
+                                scratch.next.withUnsafeMutableBufferPointer { output in
+                                    guard let starts = starts.baseAddress, let sources = sources.baseAddress,
+                                        let order = order.baseAddress, let values = values.baseAddress,
+                                        let prescaled = prescaled.baseAddress, let output = output.baseAddress
+                                    else { return }
+                                    let job = PullJob(
+                                        starts: starts, sources: sources, order: order,
+                                        vertexCount: inEdges.vertexCount, values: values,
+                                        prescaled: inEdges.floatTerms ? prescaled : nil,
+                                        probabilities: inEdges.isWeighted ? probabilities.baseAddress : nil,
+                                        output: output, bandStarts: slices.bandStarts, scale: scale)
+                                    let split = PullSplit()
+                                    for _ in 1..<parts {
+                                        threads.start { split.help(job) }
+                                    }
+                                    split.claimBands(job)
+                                    split.close()
                                 }
-                                split.claimBands(job)
-                                split.close()
                             }
                         }
                     }
@@ -186,11 +186,14 @@ public enum PPREquationStep {
 /// One step's pull, shared with the helper threads: raw views that stay valid while the caller is inside
 /// `pull` (it waits for every helper that entered before it returns); threads write disjoint bands.
 private struct PullJob: @unchecked Sendable {
-    let offsets: UnsafePointer<Int>
+    let starts: UnsafePointer<Int>
     let sources: UnsafePointer<VertexIndex>
-    /// `x(w)` on a weighted graph, `x(w) / d(w)` on an unweighted one without Float terms.
+    let order: UnsafePointer<VertexIndex>
+    let vertexCount: Int
+    /// `x(w)` on a weighted graph, `x(w) / d(w)` (and the pads' zero) on an unweighted one without Float
+    /// terms.
     let values: UnsafePointer<Double>
-    /// `Float(x(w) / d(w))` with Float terms (`InEdges.floatTerms`), nil otherwise.
+    /// `Float(x(w) / d(w))` (and the pads' zero) with Float terms (`InEdges.floatTerms`), nil otherwise.
     let prescaled: UnsafePointer<Float>?
     /// Nil on an unweighted graph.
     let probabilities: UnsafePointer<Double>?
@@ -198,47 +201,46 @@ private struct PullJob: @unchecked Sendable {
     let bandStarts: [Int]
     let scale: Double
 
-    /// The pulls of one band, in the order `PPREquationStep` documents. Safety of the reads: `InEdges`
-    /// built the offsets within `sources` and every source below its vertex count (`values.count`).
+    /// The pulls of one band's slices, 8 vertices per vector (`PullSlices`), in the order `PPREquationStep`
+    /// documents. Safety of the reads: `PullSlices` built the starts within `sources`, every source below
+    /// the vertex count or the pad (a zero past the last vertex, or vertex 0 with probability 0), and
+    /// `order` a permutation of the vertices.
     func run(band: Int) {
-        for v in bandStarts[band]..<bandStarts[band + 1] {
-            var (s0, s1) = (0.0, 0.0)
-            var e = offsets[v]
-            let end = offsets[v + 1]
-            let whole = e + (end - e) / 2 * 2
+        let width = PullSlices.width
+        for slice in bandStarts[band]..<bandStarts[band + 1] {
+            var sum = SIMD8<Double>()
+            var e = starts[slice]
+            let end = starts[slice + 1]
             if let probabilities {
-                while e < whole {
-                    s0 += values[Int(sources[e])] * probabilities[e]
-                    s1 += values[Int(sources[e + 1])] * probabilities[e + 1]
-                    e += 2
-                }
                 while e < end {
-                    s0 += values[Int(sources[e])] * probabilities[e]
-                    e += 1
+                    sum += gather(values, e) * UnsafeRawPointer(probabilities + e).loadUnaligned(as: SIMD8<Double>.self)
+                    e += width
                 }
             } else if let prescaled {
-                while e < whole {
-                    s0 += Double(prescaled[Int(sources[e])])
-                    s1 += Double(prescaled[Int(sources[e + 1])])
-                    e += 2
-                }
                 while e < end {
-                    s0 += Double(prescaled[Int(sources[e])])
-                    e += 1
+                    sum += SIMD8<Double>(gather(prescaled, e))
+                    e += width
                 }
             } else {
-                while e < whole {
-                    s0 += values[Int(sources[e])]
-                    s1 += values[Int(sources[e + 1])]
-                    e += 2
-                }
                 while e < end {
-                    s0 += values[Int(sources[e])]
-                    e += 1
+                    sum += gather(values, e)
+                    e += width
                 }
             }
-            output[v] = scale * (s0 + s1)
+            sum *= SIMD8(repeating: scale)
+            let first = slice * width
+            let lanes = min(width, vertexCount - first)
+            for lane in 0..<lanes { output[Int(order[first + lane])] = sum[lane] }
         }
+    }
+
+    /// The 8 terms of entries `e ..< e + 8`.
+    @inline(__always)
+    private func gather<T: SIMDScalar>(_ vector: UnsafePointer<T>, _ e: Int) -> SIMD8<T> {
+        SIMD8(
+            vector[Int(sources[e])], vector[Int(sources[e + 1])], vector[Int(sources[e + 2])],
+            vector[Int(sources[e + 3])], vector[Int(sources[e + 4])], vector[Int(sources[e + 5])],
+            vector[Int(sources[e + 6])], vector[Int(sources[e + 7])])
     }
 }
 

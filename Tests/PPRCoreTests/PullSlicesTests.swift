@@ -1,0 +1,56 @@
+import Testing
+
+@testable import PPRCore
+
+/// `PullSlices` (the whole-vector step's layout of the in-edges) holds exactly the per-vertex in-edge lists:
+/// every vertex in one lane, ordered by in-degree, its sources (and probabilities) in ascending order down
+/// its lane, then only pads that add zero; the bands cover the slices in order. Graphs with dangling
+/// vertices, self-loops, multi-edges, weights, and a vertex count that is not a multiple of 8.
+@Suite struct PullSlicesTests {
+    @Test func slicesHoldEachVertexsInEdgesThenZeroPads() throws {
+        for (name, graph) in try FastPPREquationStepTests.graphs() + [("one vertex", try Self.oneVertex())] {
+            let inEdges = InEdges(graph: graph)
+            let slices = inEdges.slices
+            let n = graph.vertexCount
+            let width = PullSlices.width
+            #expect(Set(slices.order).count == n && slices.order.count == n, "\(name)")
+            #expect(slices.starts.count == (n + width - 1) / width + 1, "\(name)")
+            let degrees = slices.order.map { inEdges.inDegree(Int($0)) }
+            #expect(zip(degrees, degrees.dropFirst()).allSatisfy { $0 >= $1 }, "\(name): not by in-degree")
+            for (position, vertex) in slices.order.enumerated() {
+                let v = Int(vertex)
+                let (slice, lane) = position.quotientAndRemainder(dividingBy: width)
+                let length = (slices.starts[slice + 1] - slices.starts[slice]) / width
+                var laneSources: [VertexIndex] = []
+                var pads = 0
+                for j in 0..<length {
+                    let slot = slices.starts[slice] + j * width + lane
+                    if j < inEdges.inDegree(v) {
+                        laneSources.append(slices.sources[slot])
+                        if inEdges.isWeighted {
+                            #expect(slices.probabilities[slot] == inEdges.probabilities[inEdges.offsets[v] + j])
+                        }
+                    } else if inEdges.isWeighted {
+                        if slices.sources[slot] == 0 && slices.probabilities[slot] == 0 { pads += 1 }
+                    } else if slices.sources[slot] == slices.padSource {
+                        pads += 1
+                    }
+                }
+                let expected = Array(inEdges.sources[inEdges.offsets[v]..<inEdges.offsets[v + 1]])
+                #expect(laneSources == expected, "\(name): vertex \(v)")
+                #expect(pads == length - expected.count, "\(name): vertex \(v) pads")
+            }
+            #expect(slices.padSource == VertexIndex(n))
+            let bands = slices.bandStarts
+            #expect(bands.count == InEdges.bandCount + 1 && bands.first == 0 && bands.last == slices.starts.count - 1)
+            #expect(zip(bands, bands.dropFirst()).allSatisfy { $0 <= $1 }, "\(name): \(bands)")
+        }
+    }
+
+    /// A single vertex with a self-loop: one partial slice.
+    static func oneVertex() throws -> CSRGraph {
+        var builder = GraphBuilder()
+        builder.addEdge(from: 7, to: 7)
+        return try builder.build().graph
+    }
+}
