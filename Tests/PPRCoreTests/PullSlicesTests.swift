@@ -3,8 +3,9 @@ import Testing
 @testable import PPRCore
 
 /// `PullSlices` (the whole-vector step's layout of the in-edges) holds exactly the per-vertex in-edge lists:
-/// every vertex in one lane, ordered by in-degree, its sources (and probabilities) in ascending order down
-/// its lane, then only pads that add zero; the bands cover the slices in order. Graphs with dangling
+/// every vertex in one lane, ordered by in-degree, the slots of its sources (and their probabilities) in
+/// ascending source order down its lane, then only pads that add zero; the slots are a permutation by
+/// decreasing out-degree; the bands cover the slices in order. Graphs with dangling
 /// vertices, self-loops, multi-edges, weights, and a vertex count that is not a multiple of 8.
 @Suite struct PullSlicesTests {
     @Test func slicesHoldEachVertexsInEdgesThenZeroPads() throws {
@@ -30,17 +31,23 @@ import Testing
                         if inEdges.isWeighted {
                             #expect(slices.probabilities[slot] == inEdges.probabilities[inEdges.offsets[v] + j])
                         }
-                    } else if inEdges.isWeighted {
-                        if slices.sources[slot] == 0 && slices.probabilities[slot] == 0 { pads += 1 }
-                    } else if slices.sources[slot] == slices.padSource {
+                    } else if slices.sources[slot] == slices.padSlot,
+                        !inEdges.isWeighted || slices.probabilities[slot] == 0
+                    {
                         pads += 1
                     }
                 }
-                let expected = Array(inEdges.sources[inEdges.offsets[v]..<inEdges.offsets[v + 1]])
+                let expected = inEdges.sources[inEdges.offsets[v]..<inEdges.offsets[v + 1]].map {
+                    slices.slot[Int($0)]
+                }
                 #expect(laneSources == expected, "\(name): vertex \(v)")
                 #expect(pads == length - expected.count, "\(name): vertex \(v) pads")
             }
-            #expect(slices.padSource == VertexIndex(n))
+            #expect(slices.padSlot == VertexIndex(n))
+            #expect(Set(slices.slot) == Set((0..<n).map { VertexIndex($0) }), "\(name): slots")
+            var bySlot = [Int](repeating: 0, count: n)
+            for v in 0..<n { bySlot[Int(slices.slot[v])] = graph.neighborRange(VertexIndex(v)).count }
+            #expect(zip(bySlot, bySlot.dropFirst()).allSatisfy { $0 >= $1 }, "\(name): slots not by out-degree")
             let bands = slices.bandStarts
             #expect(bands.count == InEdges.bandCount + 1 && bands.first == 0 && bands.last == slices.starts.count - 1)
             #expect(zip(bands, bands.dropFirst()).allSatisfy { $0 <= $1 }, "\(name): \(bands)")

@@ -62,11 +62,11 @@ public enum PPREquationStep {
 
     /// Reusable vectors of the fast step (two of the graph's size once used); one per thread of queries.
     public struct Scratch: Sendable {
-        /// `x(w) / d(w)` by vertex (unweighted graphs without `InEdges.floatTerms`), and a zero one past the
-        /// last vertex (`PullSlices.padSource`).
-        var prescaled: [Double] = []
-        /// `Float(x(w) / d(w))` by vertex (`InEdges.floatTerms`), and a zero one past the last vertex.
-        var prescaledFloat: [Float] = []
+        /// The pull's terms by slot (`PullSlices.slot`): `x(w) / d(w)` on an unweighted graph without
+        /// `InEdges.floatTerms`, `x(w)` on a weighted one; then a zero for the pads (`PullSlices.padSlot`).
+        var terms: [Double] = []
+        /// `Float(x(w) / d(w))` by slot with `InEdges.floatTerms`, then the pads' zero.
+        var floatTerms: [Float] = []
         var next: [Double] = []
         /// The coordinator's dense answer (`AnswerSmoothing.topK`).
         var answer: [Double] = []
@@ -88,8 +88,8 @@ public enum PPREquationStep {
     }
 
     /// `x` replaced by `M^steps x`: bit for bit what `apply` gives `steps` times, whatever `threads.count`.
-    /// Per step: one pass for `sum(x)` and `x(w) / d(w)` (prescaled once per vertex rather than per
-    /// edge, as Float when `InEdges.floatTerms`), then the pulls split by band of slices over `threads`
+    /// Per step: one pass for `sum(x)` and the terms `x(w) / d(w)` (computed once per vertex rather than
+    /// per edge, as Float when `InEdges.floatTerms`; `x(w)` on a weighted graph) stored by slot, then the pulls split by band of slices over `threads`
     /// (the calling thread and up to `threads.count - 1` jobs; a job that starts late leaves its bands to
     /// the others). `x.count` must equal `inEdges.vertexCount` (otherwise `x` is left unchanged).
     @discardableResult
@@ -100,12 +100,13 @@ public enum PPREquationStep {
         let n = inEdges.vertexCount
         guard steps > 0, x.count == n, n > 0 else { return Report() }
         if scratch.next.count != n { scratch.next = [Double](repeating: 0, count: n) }
-        // One more than the vertices: the pads' zero, never overwritten (the prescale pass stores `0 ..< n`).
+        // One more than the vertices: the pads' zero, never overwritten (the terms pass stores slots `0 ..< n`).
         if inEdges.floatTerms {
-            if scratch.prescaledFloat.count != n + 1 { scratch.prescaledFloat = [Float](repeating: 0, count: n + 1) }
-        } else if !inEdges.isWeighted, scratch.prescaled.count != n + 1 {
-            scratch.prescaled = [Double](repeating: 0, count: n + 1)
+            if scratch.floatTerms.count != n + 1 { scratch.floatTerms = [Float](repeating: 0, count: n + 1) }
+        } else if scratch.terms.count != n + 1 {
+            scratch.terms = [Double](repeating: 0, count: n + 1)
         }
+        let slot = inEdges.slices.slot.span
         let parts = inEdges.slices.sources.count < parallelMinimumEdges ? 1 : threads.count
         var report = Report(edges: steps * inEdges.sources.count)
         for step in 0..<steps {
@@ -113,58 +114,57 @@ public enum PPREquationStep {
             do {
                 let values = x.span
                 if inEdges.isWeighted {
+                    var terms = scratch.terms.mutableSpan
                     (total, moment) = LaneSum.sumAndWeighted(values, weights: inEdges.squaredProbabilities.span) {
-                        _, _ in
+                        v, _ in terms[unchecked: Int(slot[unchecked: v])] = values[unchecked: v]
                     }
                 } else if inEdges.floatTerms {
-                    var prescaled = scratch.prescaledFloat.mutableSpan
+                    var terms = scratch.floatTerms.mutableSpan
                     (total, moment) = LaneSum.sumAndWeighted(values, weights: inEdges.inverseDegree.span) {
-                        prescaled[unchecked: $0] = Float($1)
+                        terms[unchecked: Int(slot[unchecked: $0])] = Float($1)
                     }
                 } else {
-                    var prescaled = scratch.prescaled.mutableSpan
+                    var terms = scratch.terms.mutableSpan
                     (total, moment) = LaneSum.sumAndWeighted(values, weights: inEdges.inverseDegree.span) {
-                        prescaled[unchecked: $0] = $1
+                        terms[unchecked: Int(slot[unchecked: $0])] = $1
                     }
                 }
             }
             if step == 0 { report.squaredTransitionMoment = moment }
             let restart = alpha * total + (1 - alpha) * inEdges.danglingMass(x)
-            pull(x, inEdges: inEdges, scratch: &scratch, scale: 1 - alpha, parts: parts, threads: threads)
+            pull(inEdges: inEdges, scratch: &scratch, scale: 1 - alpha, parts: parts, threads: threads)
             for entry in personalization.entries { scratch.next[Int(entry.vertex)] += restart * entry.weight }
             swap(&x, &scratch.next)
         }
         return report
     }
 
-    /// `scratch.next[v] = scale * pull(v)` for every vertex, band by band over up to `parts` threads.
-    private static func pull(
-        _ x: [Double], inEdges: InEdges, scratch: inout Scratch, scale: Double, parts: Int, threads: PushThreads
-    ) {
+    /// `scratch.next[v] = scale * pull(v)` for every vertex from the terms in `scratch`, band by band over up
+    /// to `parts` threads.
+    private static func pull(inEdges: InEdges, scratch: inout Scratch, scale: Double, parts: Int, threads: PushThreads)
+    {
         let slices = inEdges.slices
-        // Empty arrays have no base address: a graph without edges pulls nothing, so a dummy entry will do.
+        // Empty arrays have no base address: a graph without edges pulls nothing, so a dummy entry will do;
+        // likewise a one-entry stand-in for the vector of terms a graph does not read.
         let sourceArray = slices.sources.isEmpty ? [0] : slices.sources
         let orderArray = slices.order.isEmpty ? [0] : slices.order
-        // One-entry stand-ins for the vector a graph does not read (a weighted graph reads `x`, an
-        // unweighted one `prescaled` or, with Float terms, `prescaledFloat`), so every buffer has a base
-        // address.
-        let prescaled = inEdges.floatTerms ? scratch.prescaledFloat : [Float(0)]
-        let values = inEdges.isWeighted ? x : inEdges.floatTerms ? [0] : scratch.prescaled
+        let floatTerms = inEdges.floatTerms ? scratch.floatTerms : [Float(0)]
+        let terms = inEdges.floatTerms ? [0] : scratch.terms
         slices.starts.withUnsafeBufferPointer { starts in
             sourceArray.withUnsafeBufferPointer { sources in
                 orderArray.withUnsafeBufferPointer { order in
-                    values.withUnsafeBufferPointer { values in
-                        prescaled.withUnsafeBufferPointer { prescaled in
+                    terms.withUnsafeBufferPointer { terms in
+                        floatTerms.withUnsafeBufferPointer { floatTerms in
                             slices.probabilities.withUnsafeBufferPointer { probabilities in
                                 scratch.next.withUnsafeMutableBufferPointer { output in
                                     guard let starts = starts.baseAddress, let sources = sources.baseAddress,
-                                        let order = order.baseAddress, let values = values.baseAddress,
-                                        let prescaled = prescaled.baseAddress, let output = output.baseAddress
+                                        let order = order.baseAddress, let terms = terms.baseAddress,
+                                        let floatTerms = floatTerms.baseAddress, let output = output.baseAddress
                                     else { return }
                                     let job = PullJob(
                                         starts: starts, sources: sources, order: order,
-                                        vertexCount: inEdges.vertexCount, values: values,
-                                        prescaled: inEdges.floatTerms ? prescaled : nil,
+                                        vertexCount: inEdges.vertexCount, terms: terms,
+                                        floatTerms: inEdges.floatTerms ? floatTerms : nil,
                                         probabilities: inEdges.isWeighted ? probabilities.baseAddress : nil,
                                         output: output, bandStarts: slices.bandStarts, scale: scale)
                                     let split = PullSplit()
@@ -187,14 +187,14 @@ public enum PPREquationStep {
 /// `pull` (it waits for every helper that entered before it returns); threads write disjoint bands.
 private struct PullJob: @unchecked Sendable {
     let starts: UnsafePointer<Int>
+    /// Each entry's source slot (`PullSlices`).
     let sources: UnsafePointer<VertexIndex>
     let order: UnsafePointer<VertexIndex>
     let vertexCount: Int
-    /// `x(w)` on a weighted graph, `x(w) / d(w)` (and the pads' zero) on an unweighted one without Float
-    /// terms.
-    let values: UnsafePointer<Double>
-    /// `Float(x(w) / d(w))` (and the pads' zero) with Float terms (`InEdges.floatTerms`), nil otherwise.
-    let prescaled: UnsafePointer<Float>?
+    /// The terms by slot (`Scratch.terms`; unused with Float terms).
+    let terms: UnsafePointer<Double>
+    /// The Float terms by slot (`Scratch.floatTerms`) with `InEdges.floatTerms`, nil otherwise.
+    let floatTerms: UnsafePointer<Float>?
     /// Nil on an unweighted graph.
     let probabilities: UnsafePointer<Double>?
     let output: UnsafeMutablePointer<Double>
@@ -202,9 +202,9 @@ private struct PullJob: @unchecked Sendable {
     let scale: Double
 
     /// The pulls of one band's slices, 8 vertices per vector (`PullSlices`), in the order `PPREquationStep`
-    /// documents. Safety of the reads: `PullSlices` built the starts within `sources`, every source below
-    /// the vertex count or the pad (a zero past the last vertex, or vertex 0 with probability 0), and
-    /// `order` a permutation of the vertices.
+    /// documents. Safety of the reads: `PullSlices` built the starts within `sources`, every source a slot
+    /// below the vertex count or the pads' slot (the zero past the last term), and `order` a permutation of
+    /// the vertices.
     func run(band: Int) {
         let width = PullSlices.width
         for slice in bandStarts[band]..<bandStarts[band + 1] {
@@ -213,17 +213,17 @@ private struct PullJob: @unchecked Sendable {
             let end = starts[slice + 1]
             if let probabilities {
                 while e < end {
-                    sum += gather(values, e) * UnsafeRawPointer(probabilities + e).loadUnaligned(as: SIMD8<Double>.self)
+                    sum += gather(terms, e) * UnsafeRawPointer(probabilities + e).loadUnaligned(as: SIMD8<Double>.self)
                     e += width
                 }
-            } else if let prescaled {
+            } else if let floatTerms {
                 while e < end {
-                    sum += SIMD8<Double>(gather(prescaled, e))
+                    sum += SIMD8<Double>(gather(floatTerms, e))
                     e += width
                 }
             } else {
                 while e < end {
-                    sum += gather(values, e)
+                    sum += gather(terms, e)
                     e += width
                 }
             }

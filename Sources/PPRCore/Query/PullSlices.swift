@@ -14,14 +14,20 @@
 /// the padding at about 1 % of the edges on soc-Slashdot0902 (slices of 8 neighbours in vertex order
 /// would pad far more); the results are written through `order`, n scattered writes against m gathers.
 ///
+/// The pull reads its terms (`x(w) / d(w)`, or `x(w)` on a weighted graph) from a vector laid out by
+/// `slot`, not by vertex: vertex `w`'s term sits at `slot[w]`, in decreasing order of how many in-edge
+/// lists name `w` (its out-degree), so the terms read most share cache lines and stay in cache. Measured
+/// (standalone loop, one thread, Double terms): on R-MAT scale 20, whose 5 MB vector of terms exceeds a
+/// core's L2, 1.79-1.85 ns per edge by vertex against 1.35-1.36 by slot; on soc-Slashdot0902, whose
+/// vector fits L2, no difference (0.51-0.53). The entries hold slots; the sums are unchanged (a renaming).
+///
 /// Each vertex's sum is one chain over its in-edges in ascending source order, then the padding: the
 /// order `PPREquationStep` documents, whatever the slice or thread. Padding adds `+0.0`, which leaves
-/// every sum unchanged: on an unweighted graph a pad names `padSource` (the vertex count), and the pull's
-/// vector of terms holds a zero one past its last vertex; on a weighted graph a pad names vertex 0 with
-/// probability 0 (`x(0) * 0` is zero for a finite `x`).
+/// every sum unchanged: a pad names `padSlot` (the vertex count), where the vector of terms holds a zero
+/// one past its last vertex (with probability 0 on a weighted graph).
 ///
-/// Memory: 4 bytes per entry (edges plus padding), 4 per vertex (`order`), 8 per slice, and on a weighted
-/// graph 8 more per entry (the probabilities).
+/// Memory: 4 bytes per entry (edges plus padding), 8 per vertex (`order`, `slot`), 8 per slice, and on a
+/// weighted graph 8 more per entry (the probabilities).
 public struct PullSlices: Sendable {
     /// Vertices per slice: one 8-lane vector of Double.
     public static let width = 8
@@ -31,13 +37,16 @@ public struct PullSlices: Sendable {
     /// Slice `s`'s entries are `starts[s] ..< starts[s + 1]` (a multiple of `width`): entry `j` of lane
     /// `l` at `starts[s] + j * width + l`.
     let starts: [Int]
+    /// The slot (`slot`) of each entry's source.
     let sources: [VertexIndex]
+    /// `slot[w]`: where vertex `w`'s term sits in the pull's vector of terms (`0 ..< vertexCount`).
+    let slot: [VertexIndex]
     /// `P(w, v)` of each entry on a weighted graph (0 for padding); empty otherwise.
     let probabilities: [Double]
     /// Pull band `b` is the slices `bandStarts[b] ..< bandStarts[b + 1]`; `InEdges.bandCount + 1` entries.
     public let bandStarts: [Int]
-    /// The source of a pad on an unweighted graph: one past the last vertex.
-    let padSource: VertexIndex
+    /// The slot of a pad: one past the last vertex, where the vector of terms holds a zero.
+    let padSlot: VertexIndex
 
     /// Lays out the in-edges `offsets`/`sources` (ascending sources per vertex) of `vertexCount`
     /// vertices; `probabilities` (per in-edge) on a weighted graph, empty otherwise.
@@ -45,17 +54,12 @@ public struct PullSlices: Sendable {
     {
         let weighted = !inProbabilities.isEmpty
         let width = Self.width
-        // Counting sort by in-degree, descending, stable: ties stay in ascending vertex order.
-        var maxDegree = 0
-        for v in 0..<n { maxDegree = max(maxDegree, offsets[v + 1] - offsets[v]) }
-        var firstOfDegree = [Int](repeating: 0, count: maxDegree + 2)
-        for v in 0..<n { firstOfDegree[maxDegree - (offsets[v + 1] - offsets[v]) + 1] += 1 }
-        for d in 0...maxDegree { firstOfDegree[d + 1] += firstOfDegree[d] }
-        var order = [VertexIndex](repeating: 0, count: n)
-        for v in 0..<n {
-            let rank = maxDegree - (offsets[v + 1] - offsets[v])
-            order[firstOfDegree[rank]] = VertexIndex(truncatingIfNeeded: v)
-            firstOfDegree[rank] += 1
+        let order = Self.descending(count: n) { offsets[$0 + 1] - offsets[$0] }
+        var uses = [Int](repeating: 0, count: n)
+        for w in inSources { uses[Int(w)] += 1 }
+        var slot = [VertexIndex](repeating: 0, count: n)
+        for (position, w) in Self.descending(count: n, by: { uses[$0] }).enumerated() {
+            slot[Int(w)] = VertexIndex(truncatingIfNeeded: position)
         }
         let sliceCount = (n + width - 1) / width
         var starts = [Int](repeating: 0, count: sliceCount + 1)
@@ -64,24 +68,41 @@ public struct PullSlices: Sendable {
             let first = Int(order[s * width])
             starts[s + 1] = starts[s] + (offsets[first + 1] - offsets[first]) * width
         }
-        padSource = VertexIndex(truncatingIfNeeded: n)
-        var sources = [VertexIndex](
-            repeating: weighted ? 0 : VertexIndex(truncatingIfNeeded: n), count: starts[sliceCount])
+        padSlot = VertexIndex(truncatingIfNeeded: n)
+        var sources = [VertexIndex](repeating: padSlot, count: starts[sliceCount])
         var probabilities = [Double](repeating: 0, count: weighted ? starts[sliceCount] : 0)
         for (position, vertex) in order.enumerated() {
             let v = Int(vertex)
-            var slot = starts[position / width] + position % width
+            var entry = starts[position / width] + position % width
             for e in offsets[v]..<offsets[v + 1] {
-                sources[slot] = inSources[e]
-                if weighted { probabilities[slot] = inProbabilities[e] }
-                slot += width
+                sources[entry] = slot[Int(inSources[e])]
+                if weighted { probabilities[entry] = inProbabilities[e] }
+                entry += width
             }
         }
         self.order = order
+        self.slot = slot
         self.starts = starts
         self.sources = sources
         self.probabilities = probabilities
         bandStarts = Self.bands(starts: starts)
+    }
+
+    /// `0 ..< count` by decreasing `key` (a degree: at most the edge count), ties in ascending order: a
+    /// stable counting sort, `O(count + max key)`.
+    private static func descending(count: Int, by key: (Int) -> Int) -> [VertexIndex] {
+        var maxKey = 0
+        for v in 0..<count { maxKey = max(maxKey, key(v)) }
+        var first = [Int](repeating: 0, count: maxKey + 2)
+        for v in 0..<count { first[maxKey - key(v) + 1] += 1 }
+        for k in 0...maxKey { first[k + 1] += first[k] }
+        var sorted = [VertexIndex](repeating: 0, count: count)
+        for v in 0..<count {
+            let rank = maxKey - key(v)
+            sorted[first[rank]] = VertexIndex(truncatingIfNeeded: v)
+            first[rank] += 1
+        }
+        return sorted
     }
 
     /// Band boundaries with about equal work each: a slice costs its entries plus `width` (its writes).
@@ -101,7 +122,7 @@ public struct PullSlices: Sendable {
 
     /// Bytes held.
     var byteCount: Int {
-        order.count * MemoryLayout<VertexIndex>.stride + starts.count * MemoryLayout<Int>.stride
+        (order.count + slot.count) * MemoryLayout<VertexIndex>.stride + starts.count * MemoryLayout<Int>.stride
             + sources.count * MemoryLayout<VertexIndex>.stride + probabilities.count * MemoryLayout<Double>.stride
             + bandStarts.count * MemoryLayout<Int>.stride
     }
