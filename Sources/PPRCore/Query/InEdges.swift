@@ -27,11 +27,12 @@ public struct InEdges: Sendable {
     /// default when the Double vector of those terms would not fit a core's L2 (`floatTermsMinimumVertices`).
     public let floatTerms: Bool
 
-    /// Fewest vertices for Float terms by default: 131,072 Doubles are 1 MiB, this host's L2 per core.
-    /// Measured (`pwbench engine`, "Smoothing step", one thread, alternating builds): on R-MAT scale 20
-    /// (646k vertices: 5.2 MB of Double, 2.6 MB of Float) Float terms made a step 11-17 % faster
-    /// (1.71 -> 1.52 and 2.08 -> 1.72 ns/edge); on soc-Slashdot0902 (82k vertices: 656 KB, in L2 either
-    /// way) 20-25 % slower (1.20 -> 1.47 ns/edge: the widening costs more than the bytes saved).
+    /// Fewest vertices for Float terms by default: 131,072 Doubles are 1 MiB, the L2 per core of the hosts
+    /// measured. Measured with the sliced pull (`PullSlices`; `pwbench engine`, "Smoothing step", one
+    /// thread, alternating runs): on R-MAT scale 20 (646k vertices: 5.2 MB of Double, 2.6 MB of Float)
+    /// Float terms made a step 1.54-1.88 -> 1.17-1.36 ns/edge; on soc-Slashdot0902 (82k vertices: 656 KB,
+    /// in L2 either way) no different (0.61 against 0.59-0.60). (With the earlier per-vertex pull, Float
+    /// terms were 20-25 % slower there: its scalar widening cost more than the bytes saved.)
     public static let floatTermsMinimumVertices = 131_072
 
     /// Pull bands per graph: more than the threads of one step (2 cores), so a thread that starts late or
