@@ -15,8 +15,8 @@
 /// read-modify-writing it at random.
 ///
 /// Sums are Float, each in ascending source order (deterministic); `sum(x)` and `D(x)` are Double.
-/// Memory: the transposed graph (`InEdges`, shared with the single-query step: 4 bytes per edge, 12 on a
-/// weighted graph, and 16 per vertex) plus Float copies of its probabilities (4 bytes per vertex, or per
+/// Memory: the transposed graph (`InEdges`, shared with the single-query step; its per-vertex lists are
+/// what this step reads) plus Float copies of its probabilities (4 bytes per vertex, or per
 /// edge on a weighted graph), built once per graph; a step needs one extra set of rows (`vertexCount`
 /// SIMD16<Float>, 64 bytes per vertex), which the caller provides.
 public final class BlockEquationStep: Sendable {
