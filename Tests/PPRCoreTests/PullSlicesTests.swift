@@ -3,7 +3,8 @@ import Testing
 @testable import PPRCore
 
 /// `PullSlices` (the whole-vector step's layout of the in-edges) holds exactly the per-vertex in-edge lists:
-/// every vertex in one lane, ordered by in-degree, the slots of its sources (and their probabilities) in
+/// every vertex in one lane, each band a contiguous range of vertices (so threads write disjoint parts of
+/// the output) ordered by in-degree, the slots of its sources (and their probabilities) in
 /// ascending source order down its lane, then only pads that add zero; the slots are a permutation by
 /// decreasing out-degree; the bands cover the slices in order. Graphs with dangling
 /// vertices, self-loops, multi-edges, weights, and a vertex count that is not a multiple of 8.
@@ -16,8 +17,18 @@ import Testing
             let width = PullSlices.width
             #expect(Set(slices.order).count == n && slices.order.count == n, "\(name)")
             #expect(slices.starts.count == (n + width - 1) / width + 1, "\(name)")
-            let degrees = slices.order.map { inEdges.inDegree(Int($0)) }
-            #expect(zip(degrees, degrees.dropFirst()).allSatisfy { $0 >= $1 }, "\(name): not by in-degree")
+            let bands = slices.bandStarts
+            #expect(bands.count == InEdges.bandCount + 1 && bands.first == 0 && bands.last == slices.starts.count - 1)
+            #expect(zip(bands, bands.dropFirst()).allSatisfy { $0 <= $1 }, "\(name): \(bands)")
+            var firstOfBand = 0
+            for b in 0..<InEdges.bandCount {
+                let band = slices.order[min(n, bands[b] * width)..<min(n, bands[b + 1] * width)].map { Int($0) }
+                #expect(band.sorted() == Array(firstOfBand..<firstOfBand + band.count), "\(name): band \(b)")
+                firstOfBand += band.count
+                let degrees = band.map { inEdges.inDegree($0) }
+                #expect(zip(degrees, degrees.dropFirst()).allSatisfy { $0 >= $1 }, "\(name): band \(b) by in-degree")
+            }
+            #expect(firstOfBand == n)
             for (position, vertex) in slices.order.enumerated() {
                 let v = Int(vertex)
                 let (slice, lane) = position.quotientAndRemainder(dividingBy: width)
@@ -48,9 +59,6 @@ import Testing
             var bySlot = [Int](repeating: 0, count: n)
             for v in 0..<n { bySlot[Int(slices.slot[v])] = graph.neighborRange(VertexIndex(v)).count }
             #expect(zip(bySlot, bySlot.dropFirst()).allSatisfy { $0 >= $1 }, "\(name): slots not by out-degree")
-            let bands = slices.bandStarts
-            #expect(bands.count == InEdges.bandCount + 1 && bands.first == 0 && bands.last == slices.starts.count - 1)
-            #expect(zip(bands, bands.dropFirst()).allSatisfy { $0 <= $1 }, "\(name): \(bands)")
         }
     }
 

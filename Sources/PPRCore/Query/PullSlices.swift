@@ -1,7 +1,9 @@
 /// The transposed graph laid out for the whole-vector pull of `PPREquationStep`: sliced ELLPACK with
 /// slices of `width` vertices (SELL-8).
 ///
-/// The vertices are ordered by in-degree (descending; ties by index) and cut into slices of 8. A slice
+/// The vertices are cut into `InEdges.bandCount` bands of about equal work (contiguous vertex ranges whose
+/// bounds are multiples of 8), ordered by in-degree within each band (descending; ties by index), and cut
+/// into slices of 8. A slice
 /// stores its vertices' in-edge lists column by column: the first source of each of its 8 vertices, then
 /// the second of each, and so on. Lists shorter than the slice's longest are padded with terms that add
 /// exactly zero. The pull then sums a slice's 8 vertices at once in one 8-lane vector: 8 independent
@@ -10,9 +12,13 @@
 /// Why: per-vertex lists are short (about 12 in-edges on soc-Slashdot0902), so the CSR pull paid a
 /// mispredicted loop exit per vertex, and each vertex's sum was a chain of dependent additions. Measured
 /// (standalone loop over soc-Slashdot0902's in-edges, one thread, Double terms): CSR with two partial sums
-/// 1.3-1.9 ns per edge, this layout 0.54-0.73 ns per edge. Sorting by in-degree over the whole graph keeps
-/// the padding at about 1 % of the edges on soc-Slashdot0902 (slices of 8 neighbours in vertex order
-/// would pad far more); the results are written through `order`, n scattered writes against m gathers.
+/// 1.3-1.9 ns per edge, this layout 0.54-0.73 ns per edge. Sorting by in-degree keeps the padding at
+/// about 1 % of the edges on soc-Slashdot0902 (slices of 8 neighbours in vertex order would pad far
+/// more); the results are written through `order`, n scattered writes against m gathers. The sort stays
+/// within a band so that the threads of a step write disjoint ranges of the output: sorted over the whole
+/// graph, two threads wrote into the same cache lines, and on soc-Slashdot0902 a step took 0.52-0.55 ms
+/// wall on two threads against 0.57 on one; sorted within bands, 0.46 against 0.55 (`pwbench engine`,
+/// "Smoothing step", alternating runs).
 ///
 /// The pull reads its terms (`x(w) / d(w)`, or `x(w)` on a weighted graph) from a vector laid out by
 /// `slot`, not by vertex: vertex `w`'s term sits at `slot[w]`, in decreasing order of how many in-edge
@@ -54,17 +60,23 @@ public struct PullSlices: Sendable {
     {
         let weighted = !inProbabilities.isEmpty
         let width = Self.width
-        let order = Self.descending(count: n) { offsets[$0 + 1] - offsets[$0] }
+        let vertexBands = Self.vertexBands(offsets: offsets)
+        var order: [VertexIndex] = []
+        order.reserveCapacity(n)
+        for b in 0..<InEdges.bandCount {
+            order += Self.descending(vertexBands[b]..<vertexBands[b + 1]) { offsets[$0 + 1] - offsets[$0] }
+        }
         var uses = [Int](repeating: 0, count: n)
         for w in inSources { uses[Int(w)] += 1 }
         var slot = [VertexIndex](repeating: 0, count: n)
-        for (position, w) in Self.descending(count: n, by: { uses[$0] }).enumerated() {
+        for (position, w) in Self.descending(0..<n, by: { uses[$0] }).enumerated() {
             slot[Int(w)] = VertexIndex(truncatingIfNeeded: position)
         }
         let sliceCount = (n + width - 1) / width
         var starts = [Int](repeating: 0, count: sliceCount + 1)
         for s in 0..<sliceCount {
-            // Descending degrees: a slice's first vertex has its longest list.
+            // Descending degrees within a band, and no slice spans two bands (their bounds are multiples of
+            // `width`): a slice's first vertex has its longest list.
             let first = Int(order[s * width])
             starts[s + 1] = starts[s] + (offsets[first + 1] - offsets[first]) * width
         }
@@ -85,19 +97,19 @@ public struct PullSlices: Sendable {
         self.starts = starts
         self.sources = sources
         self.probabilities = probabilities
-        bandStarts = Self.bands(starts: starts)
+        bandStarts = vertexBands.map { ($0 + width - 1) / width }
     }
 
-    /// `0 ..< count` by decreasing `key` (a degree: at most the edge count), ties in ascending order: a
-    /// stable counting sort, `O(count + max key)`.
-    private static func descending(count: Int, by key: (Int) -> Int) -> [VertexIndex] {
+    /// The vertices of `range` by decreasing `key` (a degree: at most the edge count), ties in ascending
+    /// order: a stable counting sort, `O(range.count + max key)`.
+    private static func descending(_ range: Range<Int>, by key: (Int) -> Int) -> [VertexIndex] {
         var maxKey = 0
-        for v in 0..<count { maxKey = max(maxKey, key(v)) }
+        for v in range { maxKey = max(maxKey, key(v)) }
         var first = [Int](repeating: 0, count: maxKey + 2)
-        for v in 0..<count { first[maxKey - key(v) + 1] += 1 }
+        for v in range { first[maxKey - key(v) + 1] += 1 }
         for k in 0...maxKey { first[k + 1] += first[k] }
-        var sorted = [VertexIndex](repeating: 0, count: count)
-        for v in 0..<count {
+        var sorted = [VertexIndex](repeating: 0, count: range.count)
+        for v in range {
             let rank = maxKey - key(v)
             sorted[first[rank]] = VertexIndex(truncatingIfNeeded: v)
             first[rank] += 1
@@ -105,18 +117,20 @@ public struct PullSlices: Sendable {
         return sorted
     }
 
-    /// Band boundaries with about equal work each: a slice costs its entries plus `width` (its writes).
-    private static func bands(starts: [Int]) -> [Int] {
-        let slices = starts.count - 1
-        let total = starts[slices] + slices * width
+    /// Vertex band boundaries (`InEdges.bandCount + 1`, from 0 to the vertex count) with about equal work
+    /// each, a vertex costing its in-edges plus one (its write); interior bounds are multiples of `width`.
+    private static func vertexBands(offsets: [Int]) -> [Int] {
+        let n = offsets.count - 1
+        let total = offsets[n] + n
         var bands = [0]
-        var s = 0
+        var v = 0
         for b in 1..<InEdges.bandCount {
             let goal = total / InEdges.bandCount * b + total % InEdges.bandCount * b / InEdges.bandCount
-            while s < slices, starts[s] + s * width < goal { s += 1 }
-            bands.append(s)
+            while v < n, offsets[v] + v < goal { v += 1 }
+            v = min(n, (v + width - 1) / width * width)
+            bands.append(v)
         }
-        bands.append(slices)
+        bands.append(n)
         return bands
     }
 
