@@ -210,5 +210,4 @@ import Testing
             #expect(abs(InEdges(graph: graph).reciprocity - expected) < 1e-12, "\(name)")
         }
     }
-
 }

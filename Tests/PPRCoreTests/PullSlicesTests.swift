@@ -4,10 +4,10 @@ import Testing
 
 /// `PullSlices` (the whole-vector step's layout of the in-edges) holds exactly the per-vertex in-edge lists:
 /// every vertex in one lane, each band a contiguous range of vertices (so threads write disjoint parts of
-/// the output) ordered by in-degree, the slots of its sources (and their probabilities) in
+/// the output) ordered by in-degree, the slots of a vertex's sources (and their probabilities) in
 /// ascending source order down its lane, then only pads that add zero; the slots are a permutation by
-/// decreasing out-degree; the bands cover the slices in order. Graphs with dangling
-/// vertices, self-loops, multi-edges, weights, and a vertex count that is not a multiple of 8.
+/// decreasing out-degree; the bands cover the slices in order. Graphs with dangling vertices, self-loops,
+/// multi-edges, weights, and a vertex count that is not a multiple of 8.
 @Suite struct PullSlicesTests {
     @Test func slicesHoldEachVertexsInEdgesThenZeroPads() throws {
         for (name, graph) in try FastPPREquationStepTests.graphs() + [("one vertex", try Self.oneVertex())] {

@@ -89,9 +89,10 @@ public enum PPREquationStep {
 
     /// `x` replaced by `M^steps x`: bit for bit what `apply` gives `steps` times, whatever `threads.count`.
     /// Per step: one pass for `sum(x)` and the terms `x(w) / d(w)` (computed once per vertex rather than
-    /// per edge, as Float when `InEdges.floatTerms`; `x(w)` on a weighted graph) stored by slot, then the pulls split by band of slices over `threads`
-    /// (the calling thread and up to `threads.count - 1` jobs; a job that starts late leaves its bands to
-    /// the others). `x.count` must equal `inEdges.vertexCount` (otherwise `x` is left unchanged).
+    /// per edge, as Float when `InEdges.floatTerms`; `x(w)` on a weighted graph) stored by slot, then the
+    /// pulls split by band of slices over `threads` (the calling thread and up to `threads.count - 1` jobs;
+    /// a job that starts late leaves its bands to the others). `x.count` must equal `inEdges.vertexCount`
+    /// (otherwise `x` is left unchanged).
     @discardableResult
     public static func apply(
         steps: Int, to x: inout [Double], personalization: Personalization, alpha: Double, inEdges: InEdges,

@@ -3,11 +3,10 @@
 ///
 /// The vertices are cut into `InEdges.bandCount` bands of about equal work (contiguous vertex ranges whose
 /// bounds are multiples of 8), ordered by in-degree within each band (descending; ties by index), and cut
-/// into slices of 8. A slice
-/// stores its vertices' in-edge lists column by column: the first source of each of its 8 vertices, then
-/// the second of each, and so on. Lists shorter than the slice's longest are padded with terms that add
-/// exactly zero. The pull then sums a slice's 8 vertices at once in one 8-lane vector: 8 independent
-/// addition chains, and no loop exit per vertex.
+/// into slices of 8. A slice stores its vertices' in-edge lists column by column: the first source of each
+/// of its 8 vertices, then the second of each, and so on. Lists shorter than the slice's longest are
+/// padded with terms that add exactly zero. The pull then sums a slice's 8 vertices at once in one 8-lane
+/// vector: 8 independent addition chains, and no loop exit per vertex.
 ///
 /// Why: per-vertex lists are short (about 12 in-edges on soc-Slashdot0902), so the CSR pull paid a
 /// mispredicted loop exit per vertex, and each vertex's sum was a chain of dependent additions. Measured
