@@ -1,35 +1,36 @@
-/// The transposed graph laid out for the whole-vector pull of `PPREquationStep`: sliced ELLPACK with
-/// slices of `width` vertices (SELL-8).
+/// The transposed graph laid out for the whole-vector pull of `PPREquationStep`: sliced ELLPACK with slices
+/// of `width` vertices (SELL-8).
 ///
 /// The vertices are cut into `InEdges.bandCount` bands of about equal work (contiguous vertex ranges whose
 /// bounds are multiples of 8), ordered by in-degree within each band (descending; ties by index), and cut
 /// into slices of 8. A slice stores its vertices' in-edge lists column by column: the first source of each
-/// of its 8 vertices, then the second of each, and so on. Lists shorter than the slice's longest are
-/// padded with terms that add exactly zero. The pull then sums a slice's 8 vertices at once in one 8-lane
-/// vector: 8 independent addition chains, and no loop exit per vertex.
+/// of its 8 vertices, then the second of each, and so on. Lists shorter than the slice's longest are padded
+/// with terms that add exactly zero. The pull then sums a slice's 8 vertices at once in one 8-lane vector:
+/// 8 independent addition chains, and no loop exit per vertex.
 ///
 /// Why: per-vertex lists are short (about 12 in-edges on soc-Slashdot0902), so the CSR pull paid a
 /// mispredicted loop exit per vertex, and each vertex's sum was a chain of dependent additions. Measured
-/// (standalone loop over soc-Slashdot0902's in-edges, one thread, Double terms): CSR with two partial sums
-/// 1.3-1.9 ns per edge, this layout 0.54-0.73 ns per edge. Sorting by in-degree keeps the padding at
-/// about 1 % of the edges on soc-Slashdot0902 (slices of 8 neighbours in vertex order would pad far
-/// more); the results are written through `order`, n scattered writes against m gathers. The sort stays
-/// within a band so that the threads of a step write disjoint ranges of the output: sorted over the whole
-/// graph, two threads wrote into the same cache lines, and on soc-Slashdot0902 a step took 0.52-0.55 ms
-/// wall on two threads against 0.57 on one; sorted within bands, 0.46 against 0.55 (`pwbench engine`,
-/// "Smoothing step", alternating runs).
+/// (`pwbench engine ../shared/data/soc-Slashdot0902.txt.gz`, "Smoothing step", one thread, alternating runs
+/// of the builds before and after, 33417cc and 3f63a6f): 1.40-1.43 -> 0.60 ns per edge. Sorting by
+/// in-degree keeps the padding at about 1 % of the edges on soc-Slashdot0902 (slices of 8 neighbours in
+/// vertex order would pad far more); the results are written through `order`, n scattered writes against m
+/// gathers. The sort stays within a band so that the threads of a step write disjoint ranges of the output:
+/// sorted over the whole graph, two threads wrote into the same cache lines, and on soc-Slashdot0902 a step
+/// took 0.52-0.55 ms wall on two threads against 0.57 on one; sorted within bands, 0.46 against 0.55
+/// (`pwbench engine`, "Smoothing step", alternating runs).
 ///
 /// The pull reads its terms (`x(w) / d(w)`, or `x(w)` on a weighted graph) from a vector laid out by
 /// `slot`, not by vertex: vertex `w`'s term sits at `slot[w]`, in decreasing order of how many in-edge
 /// lists name `w` (its out-degree), so the terms read most share cache lines and stay in cache. Measured
-/// (standalone loop, one thread, Double terms): on R-MAT scale 20, whose 5 MB vector of terms exceeds a
-/// core's L2, 1.79-1.85 ns per edge by vertex against 1.35-1.36 by slot; on soc-Slashdot0902, whose
-/// vector fits L2, no difference (0.51-0.53). The entries hold slots; the sums are unchanged (a renaming).
+/// (`pwbench engine` on R-MAT scale 20, "Smoothing step", one thread, builds 3f63a6f and 5fb245e): its 2.6
+/// MB vector of Float terms exceeds a core's L2, and a step went from 1.54-1.61 to 1.11 ns per edge; on
+/// soc-Slashdot0902, whose vector fits L2, no difference beyond the noise. The entries hold slots; the sums
+/// are unchanged (a renaming).
 ///
-/// Each vertex's sum is one chain over its in-edges in ascending source order, then the padding: the
-/// order `PPREquationStep` documents, whatever the slice or thread. Padding adds `+0.0`, which leaves
-/// every sum unchanged: a pad names `padSlot` (the vertex count), where the vector of terms holds a zero
-/// one past its last vertex (with probability 0 on a weighted graph).
+/// Each vertex's sum is one chain over its in-edges in ascending source order, then the padding: the order
+/// `PPREquationStep` documents, whatever the slice or thread. Padding adds `+0.0`, which leaves every sum
+/// unchanged: a pad names `padSlot` (the vertex count), where the vector of terms holds a zero one past its
+/// last vertex (with probability 0 on a weighted graph).
 ///
 /// Memory: 4 bytes per entry (edges plus padding), 8 per vertex (`order`, `slot`), 8 per slice, and on a
 /// weighted graph 8 more per entry (the probabilities).
