@@ -4,7 +4,8 @@
 # Generates the graph (kept in WORKDIR, default /tmp/powerwalk-scaleS, for the next run), ingests and indexes
 # it under /usr/bin/time -v, then starts `powerwalkd local` with 2 shards and runs an index job, a batch-query
 # job (top 100) and an export (K = 32) over sources drawn uniformly from the vertices of out-degree >= 1
-# (numpy default_rng(2) and (3)). Prints each stage's wall/CPU time and peak RSS, and the daemon's VmHWM.
+# (numpy default_rng(2) and (3)). Prints each stage's wall/CPU time and peak RSS, the daemon's VmHWM, and its
+# RSS sampled every 10 s during the batch and the export (whether a long batch grows the memory).
 set -euo pipefail
 [ $# -ge 3 ] || { sed -n 2,7p "$0"; exit 64; }
 python3 -c "import numpy" 2> /dev/null || { echo "scale-run.sh: needs numpy (apt-get install python3-numpy)" >&2; exit 1; }
@@ -40,9 +41,14 @@ DAEMON=$!
 trap 'kill $DAEMON 2>/dev/null || true' EXIT
 export PWCTL_COORDINATOR=tcp://127.0.0.1:$PORT
 for _ in $(seq 600); do "$BIN/pwctl" jobs list > /dev/null 2>&1 && break; sleep 0.2; done
+SAMPLER=
 for job in "index --wait --json" \
     "batch --input batch.txt --output answers.jsonl --top 100 --wait --json --timeout-ms 3600000" \
     "export --top 32 --sources export.txt --output exp --wait --json --timeout-ms 3600000"; do
+    if [ -z "$SAMPLER" ] && [ "${job%% *}" = batch ]; then
+        (while sleep 10; do awk '/VmRSS/ {print $2}' /proc/$DAEMON/status 2> /dev/null || exit 0; done) > rss.log &
+        SAMPLER=$!
+    fi
     # shellcheck disable=SC2086
     "$BIN/pwctl" $job | python3 -c "
 import json, sys, datetime
@@ -53,3 +59,11 @@ n = r['progress']['done']
 print(f\"{r['type']:9} {r['state']}: {n} in {s:.1f} s ({n / s:.1f}/s)\")"
 done
 echo "powerwalkd local peak RSS: $(awk '/VmHWM/ {printf "%.2f GB", $2 / 1048576}' /proc/$DAEMON/status)"
+kill "$SAMPLER" 2> /dev/null || true
+python3 -c "
+rss = [int(line) / 1048576 for line in open('rss.log') if line.strip()]
+q = max(1, len(rss) // 4)
+if rss:
+    print(f'RSS during batch and export: {len(rss)} samples every 10 s, min {min(rss):.2f} GB, max {max(rss):.2f} GB; '
+          f'mean of the first quarter {sum(rss[:q]) / q:.2f} GB, of the last quarter {sum(rss[-q:]) / q:.2f} GB')
+"
