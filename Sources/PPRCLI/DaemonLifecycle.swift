@@ -49,6 +49,9 @@ struct DaemonOptions: ParsableArguments {
     /// The format chosen (validated).
     var format: LogFormat { LogFormat(rawValue: logFormat) ?? .text }
 
+    /// The level chosen (validated).
+    var level: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+
     /// Applies the flags over the config's `metrics` and `shutdown` keys.
     func apply(to config: inout ServiceConfig) {
         if let metricsListen { config.metrics.listen = metricsListen.isEmpty ? nil : metricsListen }
@@ -63,7 +66,7 @@ enum DaemonLifecycle {
     static func bootstrap(_ options: DaemonOptions, label: String) -> Logger {
         options.format.bootstrap()
         var logger = Logger(label: label)
-        logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
+        logger.logLevel = options.level
         return logger
     }
 
