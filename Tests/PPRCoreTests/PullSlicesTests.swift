@@ -62,6 +62,33 @@ import Testing
         }
     }
 
+    /// The slices are built when the whole-vector step first needs them, once for every copy of the
+    /// `InEdges`; the block step (a worker's only step) never builds them.
+    @Test func slicesAreBuiltOnFirstUseOnlyByTheWholeVectorStep() throws {
+        let graph = try TestSupport.loadGraph("email-Eu-core.txt").graph
+        let inEdges = InEdges(graph: graph)
+        let copy = inEdges
+        let listsOnly = inEdges.byteCount
+        let n = graph.vertexCount
+        let rows = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: n)
+        let spare = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: n)
+        defer {
+            rows.deallocate()
+            spare.deallocate()
+        }
+        rows.initialize(repeating: SIMD16(repeating: 1), count: n)
+        spare.initialize(repeating: SIMD16(), count: n)
+        let p = Personalization(source: 0)
+        _ = BlockEquationStep(inEdges: inEdges).apply(
+            rows, spare: spare, steps: 2, personalizations: [p][...], alpha: 0.15)
+        #expect(inEdges.byteCount == listsOnly)
+        var x = [Double](repeating: 1 / Double(n), count: n)
+        var scratch = PPREquationStep.Scratch()
+        PPREquationStep.apply(steps: 1, to: &x, personalization: p, alpha: 0.15, inEdges: inEdges, scratch: &scratch)
+        #expect(inEdges.byteCount > listsOnly)
+        #expect(copy.byteCount == inEdges.byteCount)  // the copy shares the one build
+    }
+
     /// A single vertex with a self-loop: one partial slice.
     static func oneVertex() throws -> CSRGraph {
         var builder = GraphBuilder()

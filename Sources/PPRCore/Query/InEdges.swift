@@ -1,12 +1,16 @@
+import Synchronization
+
 /// The graph's transition matrix by target (the transpose of `CSRGraph`): for each vertex its in-edges'
 /// sources in ascending order and their transition probabilities `P(w, v)` (`1 / d(w)`, or `w_e / sum of
 /// w(w, ·)` on a weighted graph, DESIGN §1), plus the dangling vertices and the vertices cut into
 /// `bandCount` pull bands of about equal work (`PPREquationStep` splits a step over threads by them).
 /// Built once per graph in `O(n + m)`: 4 bytes per edge and 16 per vertex (a weighted graph also keeps each
 /// in-edge's probability, 8 more per edge, and each vertex's sum of squared probabilities instead of its
-/// inverse degree), plus the pull's copy of the in-edges (`PullSlices`: about 4 more bytes per edge, 12 on
-/// a weighted graph, and 5 per vertex). The per-vertex lists serve the block step, the refinement and the
-/// reference step; the slices serve the whole-vector step, whose speed matters most.
+/// inverse degree), plus, once the whole-vector step first asks for it, the pull's copy of the in-edges
+/// (`PullSlices`: about 4 more bytes per edge, 12 on a weighted graph, and 13 per vertex). The per-vertex
+/// lists serve the block step, the refinement and the reference step; the slices serve the whole-vector
+/// step, whose speed matters most. A worker process, whose block steps read only the lists, never builds
+/// the slices.
 public struct InEdges: Sendable {
     public let vertexCount: Int
     let offsets: [Int]
@@ -21,8 +25,14 @@ public struct InEdges: Sendable {
     /// The share of edges `w -> v` whose reverse `v -> w` is also an edge (self-loops included): how much of
     /// a step's spread error the next step brings back (`ErrorEstimate.smoothingFactor`).
     public let reciprocity: Double
-    /// The in-edges laid out for the whole-vector pull, cut into `bandCount` bands of slices.
-    public let slices: PullSlices
+    /// The in-edges laid out for the whole-vector pull, cut into `bandCount` bands of slices: built on first
+    /// use (`O(n + m)`, under a lock, once for all copies of this value).
+    public var slices: PullSlices {
+        pullSlices.value {
+            PullSlices(vertexCount: vertexCount, offsets: offsets, sources: sources, probabilities: probabilities)
+        }
+    }
+    private let pullSlices = BuiltOnce<PullSlices>()
     /// Whether `PPREquationStep` rounds each term `x(w) / d(w)` to Float (unweighted graphs only): by
     /// default when the Double vector of those terms would not fit a core's L2 (`floatTermsMinimumVertices`).
     public let floatTerms: Bool
@@ -84,7 +94,6 @@ public struct InEdges: Sendable {
         self.inverseDegree = inverseDegree
         self.squaredProbabilities = squaredProbabilities
         self.dangling = dangling
-        slices = PullSlices(vertexCount: n, offsets: counts, sources: sources, probabilities: probabilities)
         reciprocity = Self.reciprocity(graph: graph, offsets: counts, sources: sources)
     }
 
@@ -118,12 +127,12 @@ public struct InEdges: Sendable {
     /// In-edges of `v`.
     public func inDegree(_ v: Int) -> Int { offsets[v + 1] - offsets[v] }
 
-    /// Bytes held (what a process that steps answers keeps per graph).
+    /// Bytes held (what a process that steps answers keeps per graph; the slices once built).
     public var byteCount: Int {
         offsets.count * MemoryLayout<Int>.stride + sources.count * MemoryLayout<VertexIndex>.stride
             + probabilities.count * MemoryLayout<Double>.stride + inverseDegree.count * MemoryLayout<Double>.stride
             + squaredProbabilities.count * MemoryLayout<Double>.stride
-            + dangling.count * MemoryLayout<VertexIndex>.stride + slices.byteCount
+            + dangling.count * MemoryLayout<VertexIndex>.stride + (pullSlices.built?.byteCount ?? 0)
     }
 
     /// `sum over in-edges w -> v of vector[w] * P(w, v)`, in ascending `w`.
@@ -150,4 +159,22 @@ public struct InEdges: Sendable {
         for v in dangling { total += vector[Int(v)] }
         return total
     }
+}
+
+/// A value built on first use, shared by every copy of the struct that holds it.
+final class BuiltOnce<Value: Sendable>: Sendable {
+    private let state = Mutex<Value?>(nil)
+
+    /// The value, built by `build` under the lock on first use.
+    func value(_ build: () -> Value) -> Value {
+        state.withLock { state in
+            if let state { return state }
+            let built = build()
+            state = built
+            return built
+        }
+    }
+
+    /// The value if it has been built.
+    var built: Value? { state.withLock { $0 } }
 }

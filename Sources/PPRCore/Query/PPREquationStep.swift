@@ -107,8 +107,9 @@ public enum PPREquationStep {
         } else if scratch.terms.count != n + 1 {
             scratch.terms = [Double](repeating: 0, count: n + 1)
         }
-        let slot = inEdges.slices.slot.span
-        let parts = inEdges.slices.sources.count < parallelMinimumEdges ? 1 : threads.count
+        let slices = inEdges.slices
+        let slot = slices.slot.span
+        let parts = slices.sources.count < parallelMinimumEdges ? 1 : threads.count
         var report = Report(edges: steps * inEdges.sources.count)
         for step in 0..<steps {
             let (total, moment): (Double, Double)
@@ -133,18 +134,19 @@ public enum PPREquationStep {
             }
             if step == 0 { report.squaredTransitionMoment = moment }
             let restart = alpha * total + (1 - alpha) * inEdges.danglingMass(x)
-            pull(inEdges: inEdges, scratch: &scratch, scale: 1 - alpha, parts: parts, threads: threads)
+            pull(slices, inEdges: inEdges, scratch: &scratch, scale: 1 - alpha, parts: parts, threads: threads)
             for entry in personalization.entries { scratch.next[Int(entry.vertex)] += restart * entry.weight }
             swap(&x, &scratch.next)
         }
         return report
     }
 
-    /// `scratch.next[v] = scale * pull(v)` for every vertex from the terms in `scratch`, band by band over up
-    /// to `parts` threads.
-    private static func pull(inEdges: InEdges, scratch: inout Scratch, scale: Double, parts: Int, threads: PushThreads)
-    {
-        let slices = inEdges.slices
+    /// `scratch.next[v] = scale * pull(v)` for every vertex from the terms in `scratch`, over `slices`
+    /// (`inEdges.slices`, fetched once per `apply`), band by band over up to `parts` threads.
+    private static func pull(
+        _ slices: PullSlices, inEdges: InEdges, scratch: inout Scratch, scale: Double, parts: Int,
+        threads: PushThreads
+    ) {
         // Empty arrays have no base address: a graph without edges pulls nothing, so a dummy entry will do;
         // likewise a one-entry stand-in for the vector of terms a graph does not read.
         let sourceArray = slices.sources.isEmpty ? [0] : slices.sources

@@ -90,6 +90,8 @@ final class QueryExecutor: Sendable {
             stepThreads = cores.unconditionalPushThreads(count: 1 + config.coordinator.queryHelpers)
         }
         inEdges = checksum.map { ProcessGraphs.inEdges.value(of: graph, checksum: $0) } ?? InEdges(graph: graph)
+        // The coordinator steps every answer: lay out the pull's slices now, not in the first query.
+        _ = inEdges.slices
     }
 
     /// Answers `requests` against `index`; `responses[i]` answers `requests[i]`.
