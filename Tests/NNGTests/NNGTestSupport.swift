@@ -50,7 +50,10 @@ func startEchoServer(
 }
 
 /// Sends `bytes` on a fresh req context and waits for the reply.
-func call(_ client: Socket, _ bytes: [UInt8], timeout: Duration = .seconds(10)) async throws(NNGError) -> [UInt8] {
+/// The default deadline is long: when the parallel suite starts, CPU-bound tests can hold both cooperative
+/// threads of a 2-core host for over 20 s, and the echo server's tasks (on that pool) answer nothing meanwhile
+/// (a 10 s deadline failed that way in CI). A reply comes at once otherwise.
+func call(_ client: Socket, _ bytes: [UInt8], timeout: Duration = .seconds(90)) async throws(NNGError) -> [UInt8] {
     let context = try client.makeContext()
     defer { context.close() }
     try await context.send(try Message(bytes), timeout: timeout)

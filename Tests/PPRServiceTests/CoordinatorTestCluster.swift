@@ -111,9 +111,10 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         workers[s][r] = nil
     }
 
-    /// Sends a request to the coordinator's front.
+    /// Sends a request to the coordinator's front. The deadline is long because the suite's start can starve the
+    /// cooperative pool for over 20 s on a 2-core host (see `NNGTestSupport.call`).
     func call(_ request: WireRequest) async throws(WireError) -> WireResponse {
-        try await client.call(request, deadline: .seconds(30))
+        try await client.call(request, deadline: .seconds(60))
     }
 
     /// The in-process engine's answer: one store of the whole graph (one shard), same walk parameters.
