@@ -93,8 +93,8 @@ def main():
             x = y
         return y
 
-    def answer(vertex, steps):
-        extra = ["--smoothing-steps", "0"] if steps == 0 else []
+    def answer(vertex, unstepped):
+        extra = ["--smoothing-steps", "0"] if unstepped else []
         out = subprocess.check_output(
             [PWCTL, "query", "--graph", graph, "--store", store, "--source", str(vertex), "--top", "100000",
              "--json"] + extra)
@@ -121,10 +121,10 @@ def main():
             p = np.zeros(n)
             p[v] = 1
             e = exact(p)
-            x0 = answer(int(ids[v]), 0)
+            x0 = answer(int(ids[v]), unstepped=True)
             solved = step_solving_loops(step_solving_loops(x0, p), p)
             candidates = {
-                "service (2 steps of M)": answer(int(ids[v]), None),
+                "service (2 steps of M)": answer(int(ids[v]), unstepped=False),
                 "numpy, 2 steps of M": step(step(x0, p), p),
                 "2 steps solving self-loops": solved / solved.sum(),
             }
