@@ -24,9 +24,11 @@
 // 5. Steps (`smoothingSteps` > 0, issue 6's smoothing in the block path): before step 4, the tile's share
 //    (fingerprint sums plus owned pushed mass) is stepped by the PPR equation (`BlockEquationStep`, a
 //    pull over the in-edges, 16 lanes at a time). M is linear, so the shards' stepped shares add up to
-//    the stepped answer, and mass-preserving, so `mass` is unchanged: it is summed once, before the
-//    steps, in the same pass as the spread, and the steps take it as their `sum(x)` (no step sums the
-//    rows again).
+//    the stepped answer. The share's mass is summed once, in the same pass as the spread, and the first
+//    step takes it as its `sum(x)`. Without self-loops M preserves it, so no step sums the rows again and
+//    it is the stepped share's `mass`; with them (M keeps the mass only at its fixed point) every step
+//    sums its input and the stepped share is summed once more for `mass`, so the coordinator's division
+//    by the shards' summed masses normalises the stepped answer, as a single query's is normalised again.
 //    `theta_q` is then the candidates-th largest value of this shard's stepped share alone (M is
 //    non-negative: M^k(share) <= M^k(answer) everywhere; the other shards' pushed mass would need its
 //    own steps), so it stays a lower bound and the pruning guarantee holds; it is looser, so more entries
@@ -229,7 +231,9 @@ extension FingerprintStoreReader {
         // theta_q is then taken on this shard's stepped share alone: M is non-negative, so M^k(share) is at
         // most M^k(answer) everywhere, while the other shards' pushed mass would have to be stepped too.
         let steps = max(0, smoothingSteps)
-        let stepper = steps > 0 ? (equationStep ?? BlockEquationStep(graph: block.graph)) : nil
+        let stepper =
+            steps > 0
+            ? (equationStep ?? BlockEquationStep(graph: block.graph, alpha: manifest.restartProbability)) : nil
         let stepped: [Int32] = steps > 0 ? (0..<Int32(vertexCount)).map { $0 } : []
         if steps > 0 { others = [] }
         var results = [BlockShardResult](repeating: BlockShardResult(), count: width)
@@ -271,7 +275,7 @@ extension FingerprintStoreReader {
             // One pass over the rows: spread (sum over targets of sqrt of the fingerprint sum, for
             // ErrorEstimate; each root taken in Float), the steps' frontier moment and mass, then the kept
             // mass is added and the share's mass summed. Sums in Float over runs of rows, widened per run
-            // (RowRuns). M preserves mass, so the mass is summed before the steps, and the steps reuse it.
+            // (RowRuns). The steps take this mass as their first sum(x); without self-loops M preserves it.
             var spread = RowRuns()
             var frontierMoment = RowRuns()
             var frontierMass = RowRuns()
@@ -289,7 +293,7 @@ extension FingerprintStoreReader {
                 if rowFlags[i] & RowFlags.ownKept != 0 { acc[x] += keptRow(block, x, t) }
                 mass.add(acc[x])
             }
-            let shareMass = mass.total
+            var shareMass = mass.total
             // The share's rows, stepped when asked (then every vertex is a row, none flagged otherKept).
             var share = acc
             var scanRows = rows
@@ -301,6 +305,9 @@ extension FingerprintStoreReader {
                     alpha: manifest.restartProbability, total: shareMass)
                 scanRows = stepped
                 scanFlags = []
+                // With self-loops M keeps the mass only at its fixed point: the stepped share's own mass is
+                // what the coordinator normalises by (as a single query is normalised after its steps).
+                if stepper.inEdges.hasLoops { shareMass = BlockEquationStep.total(share, count: vertexCount) }
             }
             // theta_q: the candidates-th largest of pushed(x) + this shard's sum (every shard expanded the
             // whole block, so the pushed mass of other shards' vertices is known here too): each is at most

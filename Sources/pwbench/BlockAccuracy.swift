@@ -119,6 +119,10 @@ struct BlockAccuracy {
                     answer, personalization: Personalization(source: source), alpha: parameters.restartProbability,
                     inEdges: inEdges)
             }
+            // Normalised again after the steps, as the engine's answers are (on a graph with self-loops the
+            // steps keep the mass only at their fixed point).
+            let mass = answer.reduce(0, +)
+            if mass > 0 { answer = answer.map { $0 / mass } }
             alone.add(answer, truth)
         }
         return [

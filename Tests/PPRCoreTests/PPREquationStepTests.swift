@@ -2,7 +2,8 @@ import PPRCore
 import Testing
 
 /// `PPREquationStep` (the reference whole-vector step) against exact PPR by power iteration: exact PPR is its
-/// fixed point (dangling vertices, self-loops, weights, several sources), it is linear and keeps the mass,
+/// fixed point (dangling vertices, self-loops, weights, several sources), it is linear and, without
+/// self-loops, keeps the mass,
 /// and on the default index one step lowers the whole-vector L1 against exact PPR. With Float terms
 /// (`InEdges.floatTerms`, large unweighted graphs; forced here on small ones) these hold to 2^-24 of each
 /// value.
@@ -39,8 +40,8 @@ import Testing
     }
 
     /// The reference step equals the all-Double step computed independently over the forward edges
-    /// (`x(w) / d(w)` pushed to each out-neighbour) on unweighted graphs with dangling vertices, self-loops
-    /// and multi-edges: to Double rounding with Double terms, to 2^-24 of each value with Float terms (their
+    /// (`ForwardStep`: `x(w) / d(w)` pushed to each out-neighbour, self-loop terms solved) on unweighted
+    /// graphs with dangling vertices, self-loops and multi-edges: to Double rounding with Double terms, to 2^-24 of each value with Float terms (their
     /// rounding costs no more than that, whatever the in-degree: the sums are Double).
     @Test(arguments: [false, true])
     func stepMatchesAnIndependentDoubleStep(floatTerms: Bool) throws {
@@ -61,15 +62,7 @@ import Testing
                 let numerator = Double((v * 7919) % 997 + 1) * 1e-4 / 3
                 return numerator / Double(v % 13 + 1)
             }
-            var exact = [Double](repeating: 0, count: n)
-            var dangling = 0.0
-            for w in 0..<n {
-                let range = graph.neighborRange(VertexIndex(w))
-                if range.isEmpty { dangling += x[w] }
-                for e in range { exact[Int(graph.targets[e])] += 0.85 * x[w] / Double(range.count) }
-            }
-            let restart = 0.15 * x.reduce(0, +) + 0.85 * dangling
-            for entry in p.entries { exact[Int(entry.vertex)] += restart * entry.weight }
+            let exact = ForwardStep.apply(x, graph: graph, personalization: p, alpha: 0.15)
             let stepped = PPREquationStep.apply(x, personalization: p, alpha: 0.15, inEdges: inEdges)
             var rounded = 0, pulled = 0
             for v in 0..<n {
@@ -83,27 +76,41 @@ import Testing
         }
     }
 
-    /// `M (a + 2 b) = M a + 2 M b` and `sum(M a) = sum(a)` on vectors that are not normalised, on a graph with
-    /// dangling vertices and self-loops: what lets a block's shards each step their own share.
+    /// `M (a + 2 b) = M a + 2 M b` on vectors that are not normalised, on a graph with dangling vertices and
+    /// self-loops (what lets a block's shards each step their own share); and `sum(M a) = sum(a)` on the same
+    /// graph with its self-loops taken out (with them the step keeps the mass only at its fixed point).
     @Test(arguments: [false, true])
-    func linearAndMassPreserving(floatTerms: Bool) throws {
+    func linearAndMassPreservingWithoutLoops(floatTerms: Bool) throws {
         let graph = try TestSupport.loadGraph("classes.txt").graph
-        let inEdges = InEdges(graph: graph, floatTerms: floatTerms)
+        var builder = GraphBuilder()
+        for w in 0..<graph.vertexCount {
+            for e in graph.neighborRange(VertexIndex(w)) where Int(graph.targets[e]) != w {
+                builder.addEdge(
+                    from: graph.id(of: VertexIndex(w)).rawValue, to: graph.id(of: graph.targets[e]).rawValue)
+            }
+        }
+        let loopless = try builder.build().graph
+        #expect(loopless.vertexCount == graph.vertexCount && loopless.edgeCount < graph.edgeCount)
         // Relative to each value: Double rounding, or 2^-24 with Float terms.
         let relative = floatTerms ? Self.floatTermTolerance : 1e-12
         let p = try Personalization([(VertexIndex(2), 0.25), (VertexIndex(5), 0.75)])
         let a = (0..<graph.vertexCount).map { Double(($0 * 7919) % 13) / 50 }
         let b = (0..<graph.vertexCount).map { Double(($0 * 104_729) % 11) / 70 }
-        let step = { (x: [Double]) in PPREquationStep.apply(x, personalization: p, alpha: 0.15, inEdges: inEdges) }
-        let combined = step(zip(a, b).map { $0 + 2 * $1 })
-        let separate = zip(step(a), step(b)).map { $0 + 2 * $1 }
-        // Each side within `relative` of the exact value, the mass likewise.
-        for v in combined.indices {
-            #expect(abs(combined[v] - separate[v]) <= 2 * relative * combined[v] + 1e-15, "vertex \(v)")
+        for (g, keepsMass) in [(graph, false), (loopless, true)] {
+            let inEdges = InEdges(graph: g, floatTerms: floatTerms)
+            #expect(inEdges.hasLoops != keepsMass)
+            let step = { (x: [Double]) in PPREquationStep.apply(x, personalization: p, alpha: 0.15, inEdges: inEdges) }
+            let combined = step(zip(a, b).map { $0 + 2 * $1 })
+            let separate = zip(step(a), step(b)).map { $0 + 2 * $1 }
+            // Each side within `relative` of the exact value, the mass likewise.
+            for v in combined.indices {
+                #expect(abs(combined[v] - separate[v]) <= 2 * relative * combined[v] + 1e-15, "vertex \(v)")
+            }
+            guard keepsMass else { continue }
+            let massA = a.reduce(0, +), massB = b.reduce(0, +)
+            #expect(abs(step(a).reduce(0, +) - massA) <= relative * massA)
+            #expect(abs(step(b).reduce(0, +) - massB) <= relative * massB)
         }
-        let massA = a.reduce(0, +), massB = b.reduce(0, +)
-        #expect(abs(step(a).reduce(0, +) - massA) <= relative * massA)
-        #expect(abs(step(b).reduce(0, +) - massB) <= relative * massB)
     }
 
     /// On the default index and preset, one step cuts the mean whole-vector L1 against exact PPR on
@@ -167,6 +174,10 @@ import Testing
         for (name, graph) in try Self.graphs() {
             let inEdges = InEdges(graph: graph, floatTerms: floatTerms)
             let n = graph.vertexCount
+            // The step pulls every edge but the self-loops (their terms are solved).
+            let loops = (0..<n).reduce(0) { sum, w in
+                sum + graph.targets[graph.neighborRange(VertexIndex(w))].count { Int($0) == w }
+            }
             let p = try Personalization([(VertexIndex(1), 0.5), (VertexIndex(n / 2), 0.5)])
             // Not normalised, with zeros, spread over many magnitudes: any change of order shows in the bits.
             let x = (0..<n).map { v -> Double in
@@ -184,7 +195,7 @@ import Testing
                         let report = PPREquationStep.apply(
                             steps: steps, to: &y, personalization: p, alpha: 0.15, inEdges: inEdges, scratch: &scratch,
                             threads: BandPushTests.threads(count, start: start))
-                        #expect(report.edges == steps * graph.edgeCount)
+                        #expect(report.edges == steps * graph.edgeCount - steps * loops)
                         let same = zip(y, expected).allSatisfy { $0.bitPattern == $1.bitPattern }
                         #expect(same, "\(name) float \(floatTerms): \(steps) steps, \(count) threads, start \(start)")
                     }
@@ -193,20 +204,23 @@ import Testing
         }
     }
 
-    /// The reciprocity (share of edges whose reverse is an edge) equals a count over the edge set.
+    /// The reciprocity (share of edges between distinct vertices whose reverse is an edge) equals a count
+    /// over the edge set.
     @Test func reciprocityCountsReversedEdges() throws {
         for (name, graph) in try Self.graphs() {
             var edges = Set<[VertexIndex]>()
             for v in 0..<graph.vertexCount {
                 for e in graph.neighborRange(VertexIndex(v)) { edges.insert([VertexIndex(v), graph.targets[e]]) }
             }
-            var matched = 0
+            // Over the edges between distinct vertices (self-loops are solved, not pulled).
+            var matched = 0, counted = 0
             for v in 0..<graph.vertexCount {
-                for e in graph.neighborRange(VertexIndex(v)) where edges.contains([graph.targets[e], VertexIndex(v)]) {
-                    matched += 1
+                for e in graph.neighborRange(VertexIndex(v)) where Int(graph.targets[e]) != v {
+                    counted += 1
+                    if edges.contains([graph.targets[e], VertexIndex(v)]) { matched += 1 }
                 }
             }
-            let expected = Double(matched) / Double(graph.edgeCount)
+            let expected = Double(matched) / Double(counted)
             #expect(abs(InEdges(graph: graph).reciprocity - expected) < 1e-12, "\(name)")
         }
     }

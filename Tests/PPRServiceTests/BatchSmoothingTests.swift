@@ -13,7 +13,7 @@ import Testing
 @Suite struct BatchSmoothingTests {
     /// The single-query answer of `source` (in process on a whole-graph store: the cluster's single answers
     /// equal it, `CoordinatorQueryTests`), with the knobs the coordinator resolves and no steps, then
-    /// stepped `steps` times by the reference step.
+    /// stepped `steps` times by the reference step and normalised.
     static func steppedSingle(
         _ source: VertexIndex, steps: Int, cluster: CoordinatorTestCluster, engine: inout DecompositionQuery,
         reader: FingerprintStoreReader, inEdges: InEdges
@@ -31,7 +31,10 @@ import Testing
                 answer, personalization: Personalization(source: source),
                 alpha: CoordinatorTestCluster.walk.restartProbability, inEdges: inEdges)
         }
-        return answer
+        // Normalised again, as the engine's stepped answers are (with self-loops the steps keep the mass only
+        // at their fixed point).
+        let mass = answer.reduce(0, +)
+        return answer.map { $0 / mass }
     }
 
     /// With 1 and 2 steps, on 1 and 2 shards, block answers have the top 15 of the stepped single answer:

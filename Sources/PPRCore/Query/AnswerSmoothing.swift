@@ -5,7 +5,9 @@
 ///
 /// Input: the normalised answer as a dense vector (in-process) or as its positive entries in ascending
 /// vertex order (coordinator; written into a zeroed dense vector first, which gives the same vector since
-/// every other slot is zero in both). Output: the stepped vector's top k after exclusions
+/// every other slot is zero in both). On a graph with self-loops the stepped answer is normalised again
+/// (`PPREquationStep` keeps the mass only at its fixed point there), as the block path normalises by its
+/// shares' stepped mass. Output: the stepped vector's top k after exclusions
 /// (`TopK.select` over the dense vector) and `ErrorEstimate.smoothingFactor` for the estimate.
 public struct AnswerSmoothing: Sendable {
     /// Steps of the PPR equation (`QueryParameters.smoothingSteps`, within `EngineLimits.smoothingSteps`).
@@ -35,8 +37,8 @@ public struct AnswerSmoothing: Sendable {
     public var isActive: Bool { steps > 0 || refineCandidates > 0 }
 
     /// Steps `answer` (normalised, dense) in place, refines its top candidates outside `excluded`, and
-    /// returns the estimate's factor for the steps (the refinement changes a few top scores, not the
-    /// estimate). `totalMass` is the divisor the answer was normalised by and `pushed` the expansion's exact
+    /// returns the estimate's factor for the steps, divided by the stepped mass it was normalised by again
+    /// on a graph with self-loops (the refinement changes a few top scores, not the estimate). `totalMass` is the divisor the answer was normalised by and `pushed` the expansion's exact
     /// part (what the factor weighs the frontier's share by, `ErrorEstimate.frontierMoments`).
     public func apply(
         to answer: inout [Double], totalMass: Double, pushed: [WeightedVertex], excluding excluded: ExcludedSet,
@@ -52,6 +54,12 @@ public struct AnswerSmoothing: Sendable {
             factor = ErrorEstimate.smoothingFactor(
                 steps: steps, alpha: alpha, frontierMoment: frontier.moment, frontierMass: frontier.mass,
                 reciprocity: inEdges.reciprocity)
+            // With self-loops the steps keep the mass only at their fixed point: the answer is normalised
+            // again, and its estimate (relative to the mass) with it.
+            if inEdges.hasLoops {
+                let mass = DecompositionQuery.normalise(&answer)
+                if mass > 0 { factor /= mass }
+            }
         }
         if refineCandidates > 0 {
             ScoreRefinement.refine(

@@ -1,10 +1,12 @@
 /// The whole-vector step of the PPR equation (`PPREquationStep`) for a block's 16-query row tiles (issue 7:
 /// batch and export answers get the steps single queries get).
 ///
-/// `M x = (1 - alpha) P^T x + (alpha sum(x) + (1 - alpha) D(x)) p` is linear, so a shard applies it to its
-/// own share of each query (its fingerprint sums plus the pushed mass it owns) and the coordinator's sum of
-/// the shards' stepped shares is the stepped answer; `sum(M x) = sum(x)`, so each share's mass is kept.
-/// The p-term of each lane uses that lane's own `sum(x)` and `D(x)` and its query's personalization.
+/// `M` (`PPREquationStep`, self-loop terms solved) is linear, so a shard applies it to its own share of
+/// each query (its fingerprint sums plus the pushed mass it owns) and the coordinator's sum of the shards'
+/// stepped shares is the stepped answer. The p-term of each lane uses that lane's own `sum(x)` and `D(x)`
+/// and its query's personalization; on a graph with self-loops `M` does not preserve the mass, so every
+/// step after the first sums its input again. Then each row is multiplied by its vertex's loop scale
+/// (`InEdges.loopScale`, as Float).
 ///
 /// How: a pull over the in-edges, 16 lanes (one `SIMD16<Float>`, one cache line) per vertex: on an
 /// unweighted graph each row is first scaled in place by `(1 - alpha) / d(u)` (0 on dangling vertices),
@@ -30,18 +32,28 @@ public final class BlockEquationStep: Sendable {
     private let inverseDegree: [Float]
     /// `q(u)` by vertex as Float (`squaredTransitionSum`), for the combine's per-row Float sums.
     public let squaredTransitionSums: [Float]
+    /// `InEdges.loopScale` by vertex as Float for `loopScaleAlpha`, on a graph with self-loops (else empty).
+    private let loopScales: [Float]
+    /// The alpha `loopScales` was computed for (the index's restart probability, fixed per graph in use).
+    private let loopScaleAlpha: Double
 
     /// Transposes `graph` (`O(n + m)`).
-    public convenience init(graph: CSRGraph) { self.init(inEdges: InEdges(graph: graph)) }
+    public convenience init(graph: CSRGraph, alpha: Double = PPRDefaults.restartProbability) {
+        self.init(inEdges: InEdges(graph: graph), alpha: alpha)
+    }
 
     /// Steps over `inEdges`, with Float copies of its transition probabilities (4 bytes per vertex, or per
-    /// edge on a weighted graph).
-    public init(inEdges: InEdges) {
+    /// edge on a weighted graph) and, on a graph with self-loops, of its loop scales for `alpha` (4 bytes per
+    /// vertex; a step with another alpha computes them as it goes).
+    public init(inEdges: InEdges, alpha: Double = PPRDefaults.restartProbability) {
         vertexCount = inEdges.vertexCount
         self.inEdges = inEdges
         probabilities = inEdges.probabilities.map { Float($0) }
         inverseDegree = inEdges.inverseDegree.map { Float($0) }
         squaredTransitionSums = (0..<inEdges.vertexCount).map { Float(inEdges.squaredTransitionSum($0)) }
+        loopScales =
+            inEdges.hasLoops ? (0..<inEdges.vertexCount).map { Float(inEdges.loopScale($0, alpha: alpha)) } : []
+        loopScaleAlpha = alpha
     }
 
     /// `q(u) = sum over out-edges of P(u, v)^2` (`InEdges.squaredTransitionSum`): the estimate's smoothing
@@ -54,9 +66,9 @@ public final class BlockEquationStep: Sendable {
     /// other buffer. Returns the buffer holding the result (`x` after an even number of steps, `spare`
     /// after an odd one); the other one's content is undefined.
     ///
-    /// `total`, when given, is `sum(x)` per lane (the caller's Double sum of the rows): `M` preserves it, so
-    /// every step uses it and no step sums the rows again; without it the first step sums them in Double
-    /// and the later steps reuse that sum.
+    /// `total`, when given, is `sum(x)` per lane (the caller's Double sum of the rows), which the first step
+    /// uses; without it the first step sums the rows in Double. Without self-loops `M` preserves the sum, so
+    /// the later steps reuse it; with them each later step sums its input again.
     public func apply(
         _ x: UnsafeMutablePointer<SIMD16<Float>>, spare: UnsafeMutablePointer<SIMD16<Float>>, steps: Int,
         personalizations: ArraySlice<Personalization>, alpha: Double, total: SIMD16<Double>? = nil
@@ -67,7 +79,8 @@ public final class BlockEquationStep: Sendable {
         for _ in 0..<max(0, steps) {
             let mass: SIMD16<Double>
             if let sum { mass = sum } else { mass = Self.total(current, count: vertexCount) }
-            sum = mass
+            // Solving the loops does not preserve the mass: the next step sums its input again.
+            sum = inEdges.hasLoops ? nil : mass
             step(current, into: next, personalizations: personalizations, alpha: alpha, total: mass)
             swap(&current, &next)
         }
@@ -75,7 +88,7 @@ public final class BlockEquationStep: Sendable {
     }
 
     /// `sum(x)` per lane in Double: Float sums over runs of `RowRuns.length` rows, each widened once.
-    static func total(_ x: UnsafeMutablePointer<SIMD16<Float>>, count: Int) -> SIMD16<Double> {
+    public static func total(_ x: UnsafeMutablePointer<SIMD16<Float>>, count: Int) -> SIMD16<Double> {
         var sums = RowRuns()
         for v in 0..<count { sums.add(x[v]) }
         return sums.total
@@ -120,6 +133,15 @@ public final class BlockEquationStep: Sendable {
             for entry in personalization.entries {
                 next[Int(entry.vertex)][lane] += Float(restart * entry.weight)
             }
+        }
+        // The self-loops' terms solved (`PPREquationStep`).
+        guard inEdges.hasLoops else { return }
+        if alpha == loopScaleAlpha {
+            loopScales.withUnsafeBufferPointer { scales in
+                for v in 0..<n { next[v] *= scales[v] }
+            }
+        } else {
+            for v in 0..<n { next[v] *= Float(inEdges.loopScale(v, alpha: alpha)) }
         }
     }
 }

@@ -18,24 +18,30 @@
 /// Cost: one pass over the combined frontier (`spread`); nothing is stored at index time.
 ///
 /// After steps of the PPR equation (`QueryParameters.smoothingSteps`, `PPREquationStep`): a step turns the
-/// error `e` into `(1 - alpha) P^T e`. With independent coordinate errors of variance `∝ c(w)`, vertex
-/// `v`'s new error has variance `(1 - alpha)^2 sum over w -> v of c(w) P(w, v)^2` while its frontier part
-/// is `(1 - alpha) sum c(w) P(w, v)`: per unit of `sqrt(c)` the expected absolute error shrinks by
-/// `sqrt((1 - alpha) * q)`, where `q` is a mean of `q(w) = sum over v of P(w, v)^2` (`1 / d(w)` on an
-/// unweighted graph; 0 for a dangling vertex) weighted by the combined frontier: over the whole vector,
+/// error `e` into `(1 - alpha) P^T e` with each self-loop's term solved, so vertex `v`'s new error is
+/// `(1 - alpha) s(v) sum over w -> v, w != v of P(w, v) e(w)`, with `s(v) = 1 / (1 - (1 - alpha) P(v, v))`
+/// (`InEdges.loopScale`; 1 without a loop). With independent coordinate errors of variance `∝ c(w)` its
+/// variance is `(1 - alpha)^2 s(v)^2 sum over w -> v of c(w) P(w, v)^2` while its frontier part is
+/// `(1 - alpha) s(v) sum c(w) P(w, v)`: per unit of `sqrt(c)` the expected absolute error shrinks by
+/// `sqrt((1 - alpha) * q)`, where `q` is a mean of `q(w) = sum over v != w of (P(w, v) s(v))^2` (`1 / d(w)`
+/// on an unweighted graph without self-loops; 0 for a dangling vertex; `InEdges.squaredTransitionSum`, at
+/// the default alpha) weighted by the combined frontier: over the whole vector,
 /// `q = sum_w c(w) q(w) / sum_w c(w)`. The first step multiplies the estimate by `m = sqrt((1 - alpha) q)`.
 /// After it the errors of neighbouring vertices are correlated: on a graph whose edges mostly have a
 /// reverse edge, a step sends part of each error back where it came from (`w -> v -> w`), so later steps
-/// average less. Each later step multiplies the estimate by `(1 - s) m + s m^(1/4)` with
-/// `s = min(1, r / 0.85)`, `r` the graph's reciprocity (`InEdges.reciprocity`: the share of edges whose
-/// reverse is an edge; a graph-level constant). So after `k >= 1` steps the estimate is
-/// `l1 * m * ((1 - s) m + s m^(1/4))^(k - 1)`.
+/// average less. Each later step multiplies the estimate by `(1 - s) m + s m^(1/2)` with
+/// `s = min(1, r / 0.85)`, `r` the graph's reciprocity (`InEdges.reciprocity`: the share of edges between
+/// distinct vertices whose reverse is an edge; a graph-level constant). So after `k >= 1` steps the
+/// estimate is `l1 * m * ((1 - s) m + s m^(1/2))^(k - 1)`. On a graph with self-loops the stepped answer
+/// is normalised again (`AnswerSmoothing`), and the estimate divided by the same mass.
 ///
-/// Measured (`pwbench engine --sweep`, 30 uniform sources; true L1 shrink of the first step vs `m`, of the
-/// second vs the later-step factor): soc-Slashdot0902 (r 0.854) 0.39-0.41 vs 0.31, 0.56-0.59 vs 0.75
-/// (fitted there, the calibration target, with the first step's bias: the estimate after two steps is
-/// ~0.7x the true L1); email-Eu-core (r 0.718) 0.33 vs 0.33, 0.6 vs 0.69; wiki-Vote (r 0.056) 0.26 vs
-/// 0.25, 0.30 vs 0.28; R-MAT scale 18 (r 0.099) 0.16 vs 0.17, 0.16 vs 0.23.
+/// Measured (`pwbench engine --sweep` with 0 to 4 steps at the default eps, 30-40 uniform sources; true L1
+/// shrink of the first step vs the estimate's, of the later steps vs the later-step factor):
+/// soc-Slashdot0902 (r 0.84; 78,303 of 82,168 vertices with a self-loop) 0.24 vs 0.24, 0.35-0.48 vs 0.49
+/// (sources within 2x: 93 % at 2, 3 and 4 steps); email-Eu-core (r 0.71) 0.21 vs 0.22, 0.41-0.67 vs
+/// 0.42-0.46; wiki-Vote (r 0.056) 0.26 vs 0.25, 0.30-0.5 vs 0.28. Before the loops were solved, a loop sent
+/// its vertex's error straight back and the later-step factor was `m^(1/4)` (Slashdot's second step
+/// shrank the L1 by 0.56-0.59 then).
 ///
 /// For a block path: `sum_w c(w) q(w)` and `sum_w c(w)` are sums over the combined frontier, so each shard
 /// can sum them over its own partial sums and the coordinator add them; a single query reads them off the
@@ -98,14 +104,14 @@ public enum ErrorEstimate {
         let q = min(1, max(0, frontierMoment / frontierMass))
         let first = ((1 - alpha) * q).squareRoot()
         let share = reciprocity.isFinite ? min(1, max(0, reciprocity / fullReciprocity)) : 0
-        let later = (1 - share) * first + share * first.squareRoot().squareRoot()
+        let later = (1 - share) * first + share * first.squareRoot()
         var factor = first
         for _ in 1..<steps { factor *= later }
         return factor
     }
 
-    /// The reciprocity at and above which a later step's factor is `m^(1/4)` (soc-Slashdot0902's, where it
-    /// was fitted; see the type's documentation).
+    /// The reciprocity at and above which a later step's factor is `m^(1/2)` (about soc-Slashdot0902's,
+    /// where it was fitted; see the type's documentation).
     static let fullReciprocity = 0.85
 
     /// The combined frontier's moment `sum_w c(w) q(w)` and mass `sum_w c(w)` from the normalised answer's

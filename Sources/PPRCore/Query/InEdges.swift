@@ -4,9 +4,12 @@ import Synchronization
 /// sources in ascending order and their transition probabilities `P(w, v)` (`1 / d(w)`, or `w_e / sum of
 /// w(w, ·)` on a weighted graph, DESIGN §1), plus the dangling vertices and the vertices cut into
 /// `bandCount` pull bands of about equal work (`PPREquationStep` splits a step over threads by them).
+/// Self-loops are not in-edges here: each vertex's loop probability `P(v, v)` is kept apart
+/// (`loopProbability`), because the step solves that term instead of pulling it (`PPREquationStep`).
 /// Built once per graph in `O(n + m)`: 4 bytes per edge and 16 per vertex (a weighted graph also keeps each
 /// in-edge's probability, 8 more per edge, and each vertex's sum of squared probabilities instead of its
-/// inverse degree), plus, once the whole-vector step first asks for it, the pull's copy of the in-edges
+/// inverse degree; a graph with self-loops keeps `P(v, v)` and the loop-solved sums, 16 more per vertex),
+/// plus, once the whole-vector step first asks for it, the pull's copy of the in-edges
 /// (`PullSlices`: about 4 more bytes per edge, 12 on a weighted graph, and 13 per vertex). The per-vertex
 /// lists serve the block step, the refinement and the reference step; the slices serve the whole-vector
 /// step, whose speed matters most. A worker process, whose block steps read only the lists, never builds
@@ -19,11 +22,14 @@ public struct InEdges: Sendable {
     let probabilities: [Double]
     /// `1 / d(w)` by vertex (0 for dangling vertices), unweighted graphs only (empty otherwise).
     let inverseDegree: [Double]
-    /// `sum over out-edges of P(w, v)^2` by vertex, weighted graphs only (empty otherwise: `1 / d(w)`).
+    /// `q(w)` by vertex (`squaredTransitionSum`): `sum over out-edges of P(w, v)^2` on a weighted graph, the
+    /// loop-solved form on a graph with self-loops, empty otherwise (then `1 / d(w)`).
     let squaredProbabilities: [Double]
     let dangling: [VertexIndex]
-    /// The share of edges `w -> v` whose reverse `v -> w` is also an edge (self-loops included): how much of
-    /// a step's spread error the next step brings back (`ErrorEstimate.smoothingFactor`).
+    /// `P(v, v)` by vertex (the sum over its self-loops), or empty when the graph has none.
+    let loopProbability: [Double]
+    /// The share of edges `w -> v` (`w != v`) whose reverse `v -> w` is also an edge: how much of a step's
+    /// spread error the next step brings back (`ErrorEstimate.smoothingFactor`).
     public let reciprocity: Double
     /// The in-edges laid out for the whole-vector pull, cut into `bandCount` bands of slices: built on first
     /// use (`O(n + m)`, under a lock, once for all copies of this value).
@@ -57,14 +63,22 @@ public struct InEdges: Sendable {
         vertexCount = n
         self.floatTerms = graph.weights == nil && (floatTerms ?? (n >= Self.floatTermsMinimumVertices))
         var counts = [Int](repeating: 0, count: n + 1)
-        for t in graph.targets { counts[Int(t) + 1] += 1 }
+        var loops = 0
+        for w in 0..<n {
+            for e in graph.neighborRange(VertexIndex(truncatingIfNeeded: w)) {
+                let v = Int(graph.targets[e])
+                if v == w { loops += 1 } else { counts[v + 1] += 1 }
+            }
+        }
         for v in 0..<n { counts[v + 1] += counts[v] }
         offsets = counts
         var next = Array(counts.dropLast())
-        var sources = [VertexIndex](repeating: 0, count: graph.edgeCount)
-        var probabilities = [Double](repeating: 0, count: graph.weights == nil ? 0 : graph.edgeCount)
+        let inEdgeCount = graph.edgeCount - loops
+        var sources = [VertexIndex](repeating: 0, count: inEdgeCount)
+        var probabilities = [Double](repeating: 0, count: graph.weights == nil ? 0 : inEdgeCount)
         var inverseDegree = [Double](repeating: 0, count: graph.weights == nil ? n : 0)
         var squaredProbabilities = [Double](repeating: 0, count: graph.weights == nil ? 0 : n)
+        var loopProbability = [Double](repeating: 0, count: loops > 0 ? n : 0)
         var dangling: [VertexIndex] = []
         for w in 0..<n {
             let range = graph.neighborRange(VertexIndex(truncatingIfNeeded: w))
@@ -80,13 +94,30 @@ public struct InEdges: Sendable {
             }
             for e in range {
                 let v = Int(graph.targets[e])
-                sources[next[v]] = VertexIndex(truncatingIfNeeded: w)
-                if let weights = graph.weights {
-                    let probability = weights[e] / total
-                    probabilities[next[v]] = probability
-                    squaredProbabilities[w] += probability * probability
+                let probability = graph.weights.map { $0[e] / total } ?? inverseDegree[w]
+                if graph.weights != nil { squaredProbabilities[w] += probability * probability }
+                guard v != w else {
+                    loopProbability[w] += probability
+                    continue
                 }
+                sources[next[v]] = VertexIndex(truncatingIfNeeded: w)
+                if graph.weights != nil { probabilities[next[v]] = probability }
                 next[v] += 1
+            }
+        }
+        // q(w) (`squaredTransitionSum`): with the self-loops solved, w's error reaches each v != w scaled by
+        // v's loop scale and none stays at w, so q(w) = sum over v != w of (P(w, v) loopScale(v))^2, taken
+        // at the default alpha (the estimate's statistic; no step depends on it).
+        if loops > 0 {
+            squaredProbabilities = [Double](repeating: 0, count: n)
+            let alpha = PPRDefaults.restartProbability
+            for v in 0..<n {
+                let scale = 1 / (1 - (1 - alpha) * loopProbability[v])
+                for e in counts[v]..<counts[v + 1] {
+                    let w = Int(sources[e])
+                    let scaled = (probabilities.isEmpty ? inverseDegree[w] : probabilities[e]) * scale
+                    squaredProbabilities[w] += scaled * scaled
+                }
             }
         }
         self.sources = sources
@@ -94,13 +125,25 @@ public struct InEdges: Sendable {
         self.inverseDegree = inverseDegree
         self.squaredProbabilities = squaredProbabilities
         self.dangling = dangling
+        self.loopProbability = loopProbability
         reciprocity = Self.reciprocity(graph: graph, offsets: counts, sources: sources)
     }
 
+    /// Whether some vertex has a self-loop (then a step solves its term: `loopScale`).
+    public var hasLoops: Bool { !loopProbability.isEmpty }
+
+    /// `1 / (1 - (1 - alpha) P(v, v))`: the factor by which the step solves `v`'s self-loop term (1 without
+    /// one). The one expression every step form uses, so they agree bit for bit.
+    @inline(__always)
+    public func loopScale(_ v: Int, alpha: Double) -> Double {
+        loopProbability.isEmpty ? 1 : 1 / (1 - (1 - alpha) * loopProbability[v])
+    }
+
     /// Merges each vertex's ascending in-edge sources with its ascending out-edge targets (`CSRGraph` keeps
-    /// them sorted): `O(n + m)`.
+    /// them sorted): `O(n + m)`. Over the edges between distinct vertices (the lists hold no self-loop: a
+    /// step solves a loop's term, so it sends no error back the way a reversed edge does).
     private static func reciprocity(graph: CSRGraph, offsets: [Int], sources: [VertexIndex]) -> Double {
-        guard graph.edgeCount > 0 else { return 0 }
+        guard !sources.isEmpty else { return 0 }
         var matched = 0
         for v in 0..<graph.vertexCount {
             let out = graph.neighborRange(VertexIndex(truncatingIfNeeded: v))
@@ -111,17 +154,18 @@ public struct InEdges: Sendable {
                 if o < out.upperBound, graph.targets[o] == w { matched += 1 }
             }
         }
-        return Double(matched) / Double(graph.edgeCount)
+        return Double(matched) / Double(sources.count)
     }
 
     /// Whether the graph has edge weights (each in-edge keeps its probability).
     public var isWeighted: Bool { inverseDegree.isEmpty && vertexCount > 0 }
 
-    /// `sum over out-edges of P(w, v)^2` (`1 / d(w)` on an unweighted graph; 0 for a dangling vertex): how
-    /// much of `w`'s Monte Carlo variance one step passes on (`ErrorEstimate.smoothingFactor`).
+    /// `q(w) = sum over out-edges w -> v of P(w, v)^2` (`1 / d(w)` on an unweighted graph; 0 for a dangling
+    /// vertex), or on a graph with self-loops `sum over v != w of (P(w, v) loopScale(v))^2` at the default
+    /// alpha: how much of `w`'s Monte Carlo variance one step passes on (`ErrorEstimate.smoothingFactor`).
     @inline(__always)
     public func squaredTransitionSum(_ w: Int) -> Double {
-        isWeighted ? squaredProbabilities[w] : inverseDegree[w]
+        squaredProbabilities.isEmpty ? inverseDegree[w] : squaredProbabilities[w]
     }
 
     /// In-edges of `v`.
@@ -132,10 +176,11 @@ public struct InEdges: Sendable {
         offsets.count * MemoryLayout<Int>.stride + sources.count * MemoryLayout<VertexIndex>.stride
             + probabilities.count * MemoryLayout<Double>.stride + inverseDegree.count * MemoryLayout<Double>.stride
             + squaredProbabilities.count * MemoryLayout<Double>.stride
-            + dangling.count * MemoryLayout<VertexIndex>.stride + (pullSlices.built?.byteCount ?? 0)
+            + dangling.count * MemoryLayout<VertexIndex>.stride + loopProbability.count * MemoryLayout<Double>.stride
+            + (pullSlices.built?.byteCount ?? 0)
     }
 
-    /// `sum over in-edges w -> v of vector[w] * P(w, v)`, in ascending `w`.
+    /// `sum over in-edges w -> v (w != v) of vector[w] * P(w, v)`, in ascending `w`.
     @inline(__always)
     func pull(_ v: Int, from vector: [Double]) -> Double {
         var sum = 0.0

@@ -4,7 +4,8 @@
 /// Exact PPR satisfies `pi = alpha p + (1 - alpha) (P^T pi + D(pi) p)` (DESIGN §1: a walk at a dangling
 /// vertex restarts from `p`; `D(pi)` is the mass on dangling vertices). Given the approximate answer `a`, the
 /// refined score of a candidate `v` is `alpha p(v) + (1 - alpha) (sum over in-edges w -> v of a(w) P(w, v)
-/// + D(a) p(v))`. Its error is a weighted average of the errors at `v`'s in-neighbours instead of the error
+/// + D(a) p(v))`, with `v`'s self-loop term solved as in `PPREquationStep` (the sum leaves the loop out and
+/// the result is divided by `1 - (1 - alpha) P(v, v)`). Its error is a weighted average of the errors at `v`'s in-neighbours instead of the error
 /// at `v` itself: a walk that reached `w` adds its expected share `P(w, v)` to `v` instead of its one
 /// random step, so the Monte Carlo noise of the many fingerprints that pass through a hub averages out.
 ///
@@ -39,9 +40,9 @@ public enum ScoreRefinement {
             if let restart = personalization.weight(of: entry.vertex) {
                 if dangling == nil { dangling = inEdges.danglingMass(scores) }
                 sum += (dangling ?? 0) * restart
-                refined.append(alpha * restart + (1 - alpha) * sum)
+                refined.append((alpha * restart + (1 - alpha) * sum) * inEdges.loopScale(v, alpha: alpha))
             } else {
-                refined.append((1 - alpha) * sum)
+                refined.append((1 - alpha) * sum * inEdges.loopScale(v, alpha: alpha))
             }
         }
         for (entry, value) in zip(top, refined) { scores[Int(entry.vertex)] = value }
