@@ -10,7 +10,7 @@ import Synchronization
 /// in-edge's probability, 8 more per edge, and each vertex's sum of squared probabilities instead of its
 /// inverse degree; a graph with self-loops keeps `P(v, v)` and the loop-solved sums, 16 more per vertex),
 /// plus, once the whole-vector step first asks for it, the pull's copy of the in-edges
-/// (`PullSlices`: about 4 more bytes per edge, 12 on a weighted graph, and 13 per vertex). The per-vertex
+/// (`PullSlices`: about 4 more bytes per edge, 12 on a weighted graph, and 13 per vertex, 21 with self-loops). The per-vertex
 /// lists serve the block step, the refinement and the reference step; the slices serve the whole-vector
 /// step, whose speed matters most. A worker process, whose block steps read only the lists, never builds
 /// the slices.
@@ -35,7 +35,9 @@ public struct InEdges: Sendable {
     /// use (`O(n + m)`, under a lock, once for all copies of this value).
     public var slices: PullSlices {
         pullSlices.value {
-            PullSlices(vertexCount: vertexCount, offsets: offsets, sources: sources, probabilities: probabilities)
+            PullSlices(
+                vertexCount: vertexCount, offsets: offsets, sources: sources, probabilities: probabilities,
+                loopProbability: loopProbability)
         }
     }
     private let pullSlices = BuiltOnce<PullSlices>()

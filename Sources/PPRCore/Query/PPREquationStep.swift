@@ -15,9 +15,12 @@ import Synchronization
 /// Why the loops are solved: pulled, a loop hands a vertex `(1 - alpha) P(v, v)` of its own Monte Carlo
 /// error back, and on soc-Slashdot0902, where 78,303 of 82,168 vertices have a self-loop and 6,550 have
 /// no other out-edge, that noise stayed. For example, vertices tied in exact PPR under a hub came out up
-/// to 3 % apart. Solved, their values depend only on their other in-neighbours. Measured before it was
-/// built (`step-selfloops.py`, 25 sources per class, two steps): L1 0.043 -> 0.016 on hub sources and
-/// 0.030 -> 0.012 on uniform ones, precision@10 0.92 -> 1.00 on hubs; the same cost as before.
+/// to 3 % apart. Solved, their values depend only on their other in-neighbours. Measured (`pwbench engine
+/// ../shared/data/soc-Slashdot0902.txt.gz --threads 2 --queries 300 --accuracy-sources 40`, `default`):
+/// L1 0.043 -> 0.016 on hub sources and 0.030 -> 0.012 on uniform ones, strict precision@10 on hubs
+/// 0.91 -> 0.9975. A step costs no more: it pulls 8 % fewer edges, and the pull scales each slice's sums
+/// as it writes them (`PullSlices.loopProbabilities`; four alternating pairs of that command with
+/// `--accuracy default`: one step on one thread 0.72-1.09 ms against 0.71-1.17 ms before).
 ///
 /// Why: applied to a Monte Carlo answer `a = pi + e`, it leaves `pi` fixed and turns the error into
 /// `(1 - alpha) P^T e` (plus its dangling share): each vertex's error becomes a weighted average of its
@@ -32,9 +35,9 @@ import Synchronization
 /// which changes no sum. (Until slices, the fast form split each list into two interleaved partial sums
 /// to shorten the chain; 8 vertices in lanes give 8 chains without it.) On an unweighted graph the term
 /// is `x(w) * (1 / d(w))`, rounded once to Float (and summed in Double) when `InEdges.floatTerms`; on a
-/// weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double. Then `(1 - alpha) * pull`,
-/// then the restart term is added to the sources of `p`, then (on a graph with self-loops) every value is
-/// multiplied by `InEdges.loopScale`; `sum(x)` runs in `LaneSum`'s four interleaved partial sums and `D(x)`
+/// weighted one `x(w) * P(w, v)` with the in-edge's probability, all Double. Then `(1 - alpha) * pull *
+/// loopScale(v)` (`InEdges.loopScale`, 1 without a self-loop), then `restart * p(v) * loopScale(v)` is
+/// added to the sources of `p`; `sum(x)` runs in `LaneSum`'s four interleaved partial sums and `D(x)`
 /// in ascending vertex order. Every vertex's value depends only on `x`, so any
 /// split of the slices over threads gives the same bits.
 ///
@@ -62,13 +65,13 @@ public enum PPREquationStep {
             }
             var sum = 0.0
             for e in start..<end { sum += term(e) }
-            next[v] = (1 - alpha) * sum
+            next[v] = (1 - alpha) * sum * inEdges.loopScale(v, alpha: alpha)
         }
         let total = LaneSum.sum(x.span)
         let restart = alpha * total + (1 - alpha) * inEdges.danglingMass(x)
-        for entry in personalization.entries { next[Int(entry.vertex)] += restart * entry.weight }
-        if inEdges.hasLoops {
-            for v in 0..<next.count { next[v] *= inEdges.loopScale(v, alpha: alpha) }
+        for entry in personalization.entries {
+            let v = Int(entry.vertex)
+            next[v] += restart * entry.weight * inEdges.loopScale(v, alpha: alpha)
         }
         return next
     }
@@ -83,9 +86,6 @@ public enum PPREquationStep {
         var next: [Double] = []
         /// The coordinator's dense answer (`AnswerSmoothing.topK`).
         var answer: [Double] = []
-        /// `InEdges.loopScale(v, alpha:)` by vertex for `loopScaleAlpha`, on a graph with self-loops.
-        var loopScales: [Double] = []
-        var loopScaleAlpha = Double.nan
 
         public init() {}
     }
@@ -157,31 +157,22 @@ public enum PPREquationStep {
                     : moment
             }
             let restart = alpha * total + (1 - alpha) * inEdges.danglingMass(x)
-            pull(slices, inEdges: inEdges, scratch: &scratch, scale: 1 - alpha, parts: parts, threads: threads)
-            for entry in personalization.entries { scratch.next[Int(entry.vertex)] += restart * entry.weight }
-            if inEdges.hasLoops { solveLoops(inEdges: inEdges, alpha: alpha, scratch: &scratch) }
+            pull(
+                slices, inEdges: inEdges, scratch: &scratch, scale: 1 - alpha, alpha: alpha, parts: parts,
+                threads: threads)
+            for entry in personalization.entries {
+                let v = Int(entry.vertex)
+                scratch.next[v] += restart * entry.weight * inEdges.loopScale(v, alpha: alpha)
+            }
             swap(&x, &scratch.next)
         }
         return report
     }
 
-    /// Multiplies every vertex's new value by its `InEdges.loopScale` (cached in `scratch` per alpha).
-    private static func solveLoops(inEdges: InEdges, alpha: Double, scratch: inout Scratch) {
-        let n = inEdges.vertexCount
-        if scratch.loopScales.count != n || scratch.loopScaleAlpha != alpha {
-            scratch.loopScales = (0..<n).map { inEdges.loopScale($0, alpha: alpha) }
-            scratch.loopScaleAlpha = alpha
-        }
-        let scales = scratch.loopScales
-        var next = scratch.next.mutableSpan
-        let span = scales.span
-        for v in 0..<n { next[unchecked: v] *= span[unchecked: v] }
-    }
-
-    /// `scratch.next[v] = scale * pull(v)` for every vertex from the terms in `scratch`, over `slices`
-    /// (`inEdges.slices`, fetched once per `apply`), band by band over up to `parts` threads.
+    /// `scratch.next[v] = scale * pull(v) * loopScale(v)` for every vertex from the terms in `scratch`, over
+    /// `slices` (`inEdges.slices`, fetched once per `apply`), band by band over up to `parts` threads.
     private static func pull(
-        _ slices: PullSlices, inEdges: InEdges, scratch: inout Scratch, scale: Double, parts: Int,
+        _ slices: PullSlices, inEdges: InEdges, scratch: inout Scratch, scale: Double, alpha: Double, parts: Int,
         threads: PushThreads
     ) {
         // Empty arrays have no base address: a graph without edges pulls nothing, so a dummy entry will do;
@@ -196,23 +187,26 @@ public enum PPREquationStep {
                     terms.withUnsafeBufferPointer { terms in
                         floatTerms.withUnsafeBufferPointer { floatTerms in
                             slices.probabilities.withUnsafeBufferPointer { probabilities in
-                                scratch.next.withUnsafeMutableBufferPointer { output in
-                                    guard let starts = starts.baseAddress, let sources = sources.baseAddress,
-                                        let order = order.baseAddress, let terms = terms.baseAddress,
-                                        let floatTerms = floatTerms.baseAddress, let output = output.baseAddress
-                                    else { return }
-                                    let job = PullJob(
-                                        starts: starts, sources: sources, order: order,
-                                        vertexCount: inEdges.vertexCount, terms: terms,
-                                        floatTerms: inEdges.floatTerms ? floatTerms : nil,
-                                        probabilities: inEdges.isWeighted ? probabilities.baseAddress : nil,
-                                        output: output, bandStarts: slices.bandStarts, scale: scale)
-                                    let split = PullSplit()
-                                    for _ in 1..<parts {
-                                        threads.start { split.help(job) }
+                                slices.loopProbabilities.withUnsafeBufferPointer { loops in
+                                    scratch.next.withUnsafeMutableBufferPointer { output in
+                                        guard let starts = starts.baseAddress, let sources = sources.baseAddress,
+                                            let order = order.baseAddress, let terms = terms.baseAddress,
+                                            let floatTerms = floatTerms.baseAddress, let output = output.baseAddress
+                                        else { return }
+                                        let job = PullJob(
+                                            starts: starts, sources: sources, order: order,
+                                            vertexCount: inEdges.vertexCount, terms: terms,
+                                            floatTerms: inEdges.floatTerms ? floatTerms : nil,
+                                            probabilities: inEdges.isWeighted ? probabilities.baseAddress : nil,
+                                            output: output, bandStarts: slices.bandStarts, scale: scale,
+                                            loops: loops.baseAddress, keep: 1 - alpha)
+                                        let split = PullSplit()
+                                        for _ in 1..<parts {
+                                            threads.start { split.help(job) }
+                                        }
+                                        split.claimBands(job)
+                                        split.close()
                                     }
-                                    split.claimBands(job)
-                                    split.close()
                                 }
                             }
                         }
@@ -240,6 +234,10 @@ private struct PullJob: @unchecked Sendable {
     let output: UnsafeMutablePointer<Double>
     let bandStarts: [Int]
     let scale: Double
+    /// `P(v, v)` in slice order (`PullSlices.loopProbabilities`) on a graph with self-loops, nil otherwise.
+    let loops: UnsafePointer<Double>?
+    /// `1 - alpha`, for the loops' scale `1 / (1 - (1 - alpha) P(v, v))` (`InEdges.loopScale`, lane by lane).
+    let keep: Double
 
     /// The pulls of one band's slices, 8 vertices per vector (`PullSlices`), in the order `PPREquationStep`
     /// documents. Safety of the reads: `PullSlices` built the starts within `sources`, every source a slot
@@ -269,6 +267,10 @@ private struct PullJob: @unchecked Sendable {
             }
             sum *= SIMD8(repeating: scale)
             let first = slice * width
+            if let loops {
+                let loop = UnsafeRawPointer(loops + first).loadUnaligned(as: SIMD8<Double>.self)
+                sum *= 1 / (1 - SIMD8(repeating: keep) * loop)
+            }
             let lanes = min(width, vertexCount - first)
             for lane in 0..<lanes { output[Int(order[first + lane])] = sum[lane] }
         }

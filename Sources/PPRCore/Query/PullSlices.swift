@@ -32,8 +32,9 @@
 /// unchanged: a pad names `padSlot` (the vertex count), where the vector of terms holds a zero one past its
 /// last vertex (with probability 0 on a weighted graph).
 ///
-/// Memory: 4 bytes per entry (edges plus padding), 8 per vertex (`order`, `slot`), 8 per slice, and on a
-/// weighted graph 8 more per entry (the probabilities).
+/// Memory: 4 bytes per entry (edges plus padding), 8 per vertex (`order`, `slot`), 8 per slice, on a
+/// weighted graph 8 more per entry (the probabilities), and on a graph with self-loops 8 more per vertex
+/// (their probabilities in slice order).
 public struct PullSlices: Sendable {
     /// Vertices per slice: one 8-lane vector of Double.
     public static let width = 8
@@ -53,11 +54,18 @@ public struct PullSlices: Sendable {
     public let bandStarts: [Int]
     /// The slot of a pad: one past the last vertex, where the vector of terms holds a zero.
     let padSlot: VertexIndex
+    /// `P(v, v)` by slice lane (lane `l` of slice `s` at `s * width + l`, 0 past the last vertex) on a graph
+    /// with self-loops, empty otherwise: the pull solves the loop's term as it writes a slice
+    /// (`PPREquationStep`), reading them in order instead of at random by vertex.
+    let loopProbabilities: [Double]
 
     /// Lays out the in-edges `offsets`/`sources` (ascending sources per vertex) of `vertexCount`
-    /// vertices; `probabilities` (per in-edge) on a weighted graph, empty otherwise.
-    init(vertexCount n: Int, offsets: [Int], sources inSources: [VertexIndex], probabilities inProbabilities: [Double])
-    {
+    /// vertices; `probabilities` (per in-edge) on a weighted graph, empty otherwise; `loopProbability` (per
+    /// vertex) on a graph with self-loops, empty otherwise.
+    init(
+        vertexCount n: Int, offsets: [Int], sources inSources: [VertexIndex], probabilities inProbabilities: [Double],
+        loopProbability: [Double]
+    ) {
         let weighted = !inProbabilities.isEmpty
         let width = Self.width
         let vertexBands = Self.vertexBands(offsets: offsets)
@@ -97,6 +105,9 @@ public struct PullSlices: Sendable {
         self.starts = starts
         self.sources = sources
         self.probabilities = probabilities
+        loopProbabilities =
+            loopProbability.isEmpty
+            ? [] : (0..<(starts.count - 1) * width).map { $0 < n ? loopProbability[Int(order[$0])] : 0 }
         bandStarts = vertexBands.map { ($0 + width - 1) / width }
     }
 
@@ -138,6 +149,6 @@ public struct PullSlices: Sendable {
     var byteCount: Int {
         (order.count + slot.count) * MemoryLayout<VertexIndex>.stride + starts.count * MemoryLayout<Int>.stride
             + sources.count * MemoryLayout<VertexIndex>.stride + probabilities.count * MemoryLayout<Double>.stride
-            + bandStarts.count * MemoryLayout<Int>.stride
+            + bandStarts.count * MemoryLayout<Int>.stride + loopProbabilities.count * MemoryLayout<Double>.stride
     }
 }
