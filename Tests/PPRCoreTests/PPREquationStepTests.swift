@@ -113,6 +113,56 @@ import Testing
         }
     }
 
+    /// The self-loops' terms are solved: under a hub, vertices whose only other in-edge is the hub's (each
+    /// with a self-loop, some with nothing else) are tied in exact PPR, and one step of a noisy answer ties
+    /// them again, whatever noise each carried (pulled through the loop, each would keep `(1 - alpha)` of
+    /// its own). Checked against power iteration.
+    @Test func verticesTiedInExactPPRAreTiedAfterAStep() throws {
+        var builder = GraphBuilder()
+        let leaves = UInt64(10)...UInt64(19)
+        for leaf in leaves {
+            builder.addEdge(from: 1, to: leaf)
+            builder.addEdge(from: leaf, to: leaf)
+            if leaf % 2 == 0 { builder.addEdge(from: leaf, to: 2) }  // half also leave through vertex 2
+        }
+        builder.addEdge(from: 2, to: 1)
+        let graph = try builder.build().graph
+        let hub = try #require(graph.index(of: VertexID(1)))
+        let leafIndices = try leaves.filter { $0 % 2 == 1 }.map { try #require(graph.index(of: VertexID($0))) }
+        let p = Personalization(source: hub)
+        let exact = try PowerIteration.solve(graph: graph, personalization: p, tolerance: 1e-14).scores
+        // The loop-only leaves are tied in exact PPR.
+        let tied = leafIndices.map { exact[Int($0)] }
+        #expect(tied.allSatisfy { abs($0 - tied[0]) <= 1e-12 * tied[0] })
+        // Up to 10 % noise on every vertex, different on each leaf.
+        let noisy = exact.enumerated().map { $0.element * (1 + 0.1 * Double(($0.offset * 7) % 5 - 2) / 2) }
+        let stepped = PPREquationStep.apply(noisy, personalization: p, alpha: 0.15, inEdges: InEdges(graph: graph))
+        let values = leafIndices.map { stepped[Int($0)] }
+        #expect(Set(leafIndices.map { noisy[Int($0)] }).count > 1, "the leaves start apart")
+        #expect(values.allSatisfy { $0 == values[0] }, "loop-only leaves after a step: \(values)")
+    }
+
+    /// On a graph with self-loops a query's stepped answer is normalised again: it sums to 1, while one
+    /// step of the normalised unstepped answer does not (the steps keep the mass only at their fixed point).
+    @Test func steppedAnswersSumToOneOnAGraphWithSelfLoops() throws {
+        let graph = try TestSupport.loadGraph("email-Eu-core.txt").graph
+        let inEdges = InEdges(graph: graph)
+        #expect(inEdges.hasLoops)
+        let store = try InMemoryFingerprints(graph: graph, parameters: WalkParameters())
+        var query = DecompositionQuery(graph: graph)
+        var largestDrift = 0.0
+        for source in AccuracySourceClass.uniform.sample(graph, count: 10, seed: 29) {
+            let p = Personalization(source: source)
+            let stepped = try query.scores(p, parameters: AccuracyPreset.default.parameters(), fingerprints: store)
+            #expect(abs(stepped.scores.reduce(0, +) - 1) <= 1e-12, "source \(source)")
+            let unstepped = try query.scores(
+                p, parameters: AccuracyPreset.default.parameters(smoothingSteps: 0), fingerprints: store)
+            let once = PPREquationStep.apply(unstepped.scores, personalization: p, alpha: 0.15, inEdges: inEdges)
+            largestDrift = max(largestDrift, abs(once.reduce(0, +) - 1))
+        }
+        #expect(largestDrift > 1e-9, "a step of an approximate answer moves its mass: \(largestDrift)")
+    }
+
     /// On the default index and preset, one step cuts the mean whole-vector L1 against exact PPR on
     /// email-Eu-core and a generated R-MAT scale 12 graph.
     @Test func oneStepLowersTheWholeVectorError() throws {
