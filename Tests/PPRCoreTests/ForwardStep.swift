@@ -28,4 +28,17 @@ enum ForwardStep {
         for entry in personalization.entries { next[Int(entry.vertex)] += restart * entry.weight }
         return (0..<n).map { next[$0] / (1 - (1 - alpha) * loop[$0]) }
     }
+
+    /// `graph` with its self-loops left out (the same external ids; a vertex whose only edges were loops
+    /// is gone).
+    static func withoutSelfLoops(_ graph: CSRGraph) throws -> CSRGraph {
+        var builder = GraphBuilder()
+        for w in 0..<graph.vertexCount {
+            for e in graph.neighborRange(VertexIndex(w)) where Int(graph.targets[e]) != w {
+                builder.addEdge(
+                    from: graph.id(of: VertexIndex(w)).rawValue, to: graph.id(of: graph.targets[e]).rawValue)
+            }
+        }
+        return try builder.build().graph
+    }
 }

@@ -175,8 +175,9 @@ public enum PPREquationStep {
         _ slices: PullSlices, inEdges: InEdges, scratch: inout Scratch, scale: Double, alpha: Double, parts: Int,
         threads: PushThreads
     ) {
-        // Empty arrays have no base address: a graph without edges pulls nothing, so a dummy entry will do;
-        // likewise a one-entry stand-in for the vector of terms a graph does not read.
+        // An empty array may have no base address (or one that must not be read): a graph without edges
+        // pulls nothing, so a dummy entry will do; likewise a one-entry stand-in for the vector of terms a
+        // graph does not read. The optional arrays (probabilities, loops) are passed only when in use.
         let sourceArray = slices.sources.isEmpty ? [0] : slices.sources
         let orderArray = slices.order.isEmpty ? [0] : slices.order
         let floatTerms = inEdges.floatTerms ? scratch.floatTerms : [Float(0)]
@@ -199,7 +200,7 @@ public enum PPREquationStep {
                                             floatTerms: inEdges.floatTerms ? floatTerms : nil,
                                             probabilities: inEdges.isWeighted ? probabilities.baseAddress : nil,
                                             output: output, bandStarts: slices.bandStarts, scale: scale,
-                                            loops: loops.baseAddress, keep: 1 - alpha)
+                                            loops: inEdges.hasLoops ? loops.baseAddress : nil, keep: 1 - alpha)
                                         let split = PullSplit()
                                         for _ in 1..<parts {
                                             threads.start { split.help(job) }
