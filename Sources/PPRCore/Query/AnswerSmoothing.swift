@@ -38,8 +38,9 @@ public struct AnswerSmoothing: Sendable {
 
     /// Steps `answer` (normalised, dense) in place, refines its top candidates outside `excluded`, and
     /// returns the estimate's factor for the steps, divided by the stepped mass it was normalised by again
-    /// on a graph with self-loops (the refinement changes a few top scores, not the estimate). `totalMass` is the divisor the answer was normalised by and `pushed` the expansion's exact
-    /// part (what the factor weighs the frontier's share by, `ErrorEstimate.frontierMoments`).
+    /// on a graph with self-loops (the refinement changes a few top scores, not the estimate). `totalMass`
+    /// is the divisor the answer was normalised by and `pushed` the expansion's exact part (what the factor
+    /// weighs the frontier's share by, `ErrorEstimate.frontierMoments`).
     public func apply(
         to answer: inout [Double], totalMass: Double, pushed: [WeightedVertex], excluding excluded: ExcludedSet,
         scratch: inout PPREquationStep.Scratch

@@ -9,8 +9,8 @@ import Synchronization
 /// Built once per graph in `O(n + m)`: 4 bytes per edge and 16 per vertex (a weighted graph also keeps each
 /// in-edge's probability, 8 more per edge, and each vertex's sum of squared probabilities instead of its
 /// inverse degree; a graph with self-loops keeps `P(v, v)` and the loop-solved sums, 16 more per vertex),
-/// plus, once the whole-vector step first asks for it, the pull's copy of the in-edges
-/// (`PullSlices`: about 4 more bytes per edge, 12 on a weighted graph, and 13 per vertex, 21 with self-loops). The per-vertex
+/// plus, once the whole-vector step first asks for it, the pull's copy of the in-edges (`PullSlices`: about
+/// 4 more bytes per edge, 12 on a weighted graph, and 13 per vertex, 21 with self-loops). The per-vertex
 /// lists serve the block step, the refinement and the reference step; the slices serve the whole-vector
 /// step, whose speed matters most. A worker process, whose block steps read only the lists, never builds
 /// the slices.

@@ -5,8 +5,8 @@
 /// vertex restarts from `p`; `D(pi)` is the mass on dangling vertices). Given the approximate answer `a`, the
 /// refined score of a candidate `v` is `alpha p(v) + (1 - alpha) (sum over in-edges w -> v of a(w) P(w, v)
 /// + D(a) p(v))`, with `v`'s self-loop term solved as in `PPREquationStep` (the sum leaves the loop out and
-/// the result is divided by `1 - (1 - alpha) P(v, v)`). Its error is a weighted average of the errors at `v`'s in-neighbours instead of the error
-/// at `v` itself: a walk that reached `w` adds its expected share `P(w, v)` to `v` instead of its one
+/// the result is divided by `1 - (1 - alpha) P(v, v)`). Its error is a weighted average of the errors at
+/// `v`'s in-neighbours instead of the error at `v` itself: a walk that reached `w` adds its expected share `P(w, v)` to `v` instead of its one
 /// random step, so the Monte Carlo noise of the many fingerprints that pass through a hub averages out.
 ///
 /// Why (measured, `pwbench engine --diagnose`, README "Accuracy by graph and source class"): on R-MAT
