@@ -9,7 +9,9 @@
 /// 0.6 ms on one thread on soc-Slashdot0902) and cuts the whole-vector L1 by 2.5-6x, which buys more
 /// accuracy than spending that time on fingerprints. Batch, evaluate and export jobs use the same presets.
 public enum AccuracyPreset: String, CaseIterable, Equatable, Sendable, CustomStringConvertible {
-    /// The fastest setting whose precision@10 stays at or above 0.95 (one step; eps 1e-3 fell to 0.950).
+    /// The fastest setting whose precision@10 stays at or above 0.95: one step at eps 1e-3 (soc-Slashdot0902:
+    /// 0.9825, at about 0.6x the cost of eps 3e-4, the value before the self-loop step; 2e-3 was no faster
+    /// on email-Eu-core and R-MAT 18 and less accurate).
     case fast
     /// The service default. Goal: precision@10 >= 0.99, precision@100 >= 0.98, L1 <= 0.06 on every graph
     /// and source class (two steps; cheaper variants measured against it are in README "PPR-equation steps").
@@ -20,7 +22,7 @@ public enum AccuracyPreset: String, CaseIterable, Equatable, Sendable, CustomStr
     /// Expansion threshold `eps` of this preset.
     public var eps: Double {
         switch self {
-        case .fast: 3e-4
+        case .fast: 1e-3
         case .default: QueryParameters.defaultEps
         case .high: 1e-5
         }
@@ -32,7 +34,7 @@ public enum AccuracyPreset: String, CaseIterable, Equatable, Sendable, CustomStr
     /// Frontier sampling threshold (`QueryParameters.sampleBelow`).
     public var sampleBelow: Double {
         switch self {
-        case .fast: 3e-4
+        case .fast: 1e-3
         case .default: QueryParameters.defaultSampleBelow
         case .high: 5e-6
         }
