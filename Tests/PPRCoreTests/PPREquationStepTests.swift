@@ -41,8 +41,9 @@ import Testing
 
     /// The reference step equals the all-Double step computed independently over the forward edges
     /// (`ForwardStep`: `x(w) / d(w)` pushed to each out-neighbour, self-loop terms solved) on unweighted
-    /// graphs with dangling vertices, self-loops and multi-edges: to Double rounding with Double terms, to 2^-24 of each value with Float terms (their
-    /// rounding costs no more than that, whatever the in-degree: the sums are Double).
+    /// graphs with dangling vertices, self-loops and multi-edges: to Double rounding with Double terms, to
+    /// 2^-24 of each value with Float terms (their rounding costs no more than that, whatever the in-degree:
+    /// the sums are Double).
     @Test(arguments: [false, true])
     func stepMatchesAnIndependentDoubleStep(floatTerms: Bool) throws {
         let rmat = RMATGenerator(scale: 10, edgeFactor: 16, seed: 7)
