@@ -6,7 +6,7 @@
 /// ("Choosing a preset", "Measured figures"), kept in one place so they cannot disagree with this. All
 /// three run on the same default index (R = 16, more walks for hubs). Each applies steps of the PPR
 /// equation to the whole answer (`PPREquationStep`): a step costs one pass over the graph's edges (about
-/// 0.6 ms on one thread on soc-Slashdot0902) and cuts the whole-vector L1 by 2.5-6x, which buys more
+/// 0.6 ms on one thread on soc-Slashdot0902) and cuts the whole-vector L1 by 2-6x, which buys more
 /// accuracy than spending that time on fingerprints. Batch, evaluate and export jobs use the same presets.
 public enum AccuracyPreset: String, CaseIterable, Equatable, Sendable, CustomStringConvertible {
     /// The fastest setting whose precision@10 stays at or above 0.95: one step at eps 1e-3 (soc-Slashdot0902:
