@@ -84,7 +84,7 @@ struct BlockAccuracy {
         let ratio = min(pruneRatio, 1 / Double(shards))
         var pruned: [[BlockShardResult]] = []
         var unpruned: [[BlockShardResult]] = []
-        let stepper = BlockEquationStep(graph: graph)
+        let stepper = BlockEquationStep(graph: graph, alpha: parameters.restartProbability)
         for reader in readers {
             let matrix = try reader.blockMatrix(reader.ownedVertices)
             pruned.append(
@@ -98,10 +98,9 @@ struct BlockAccuracy {
                     equationStep: stepper
                 ).0)
         }
-        let inEdges = InEdges(graph: graph)
-        // Single answers unstepped, then stepped here: the same steps as the block's, whatever the preset.
-        var unstepped = knobs
-        unstepped.smoothingSteps = 0
+        // Single answers with the block's steps, whatever the preset's (the engine steps and normalises them).
+        var stepped = knobs
+        stepped.smoothingSteps = smoothingSteps
         let exact = ExactVectors(graph: graph, alpha: parameters.restartProbability)
         var single = DecompositionQuery(graph: graph)
         var batch = BlockAccuracy()
@@ -111,18 +110,7 @@ struct BlockAccuracy {
             let truth = try exact.scores(of: source)
             batch.add(merged(pruned, q, vertexCount: graph.vertexCount), truth)
             full.add(merged(unpruned, q, vertexCount: graph.vertexCount), truth)
-            var answer = try single.scores(
-                Personalization(source: source), parameters: unstepped, fingerprints: whole
-            ).0
-            for _ in 0..<smoothingSteps {
-                answer = PPREquationStep.apply(
-                    answer, personalization: Personalization(source: source), alpha: parameters.restartProbability,
-                    inEdges: inEdges)
-            }
-            // Normalised again after the steps, as the engine's answers are (on a graph with self-loops the
-            // steps keep the mass only at their fixed point).
-            let mass = answer.reduce(0, +)
-            if mass > 0 { answer = answer.map { $0 / mass } }
+            let answer = try single.scores(Personalization(source: source), parameters: stepped, fingerprints: whole).0
             alone.add(answer, truth)
         }
         return [
@@ -132,7 +120,7 @@ struct BlockAccuracy {
                     + "\(smoothingSteps) steps"
             ),
             ("Block unpruned", full.summary),
-            ("Single accuracy", "\(alone.summary), \(smoothingSteps) steps (PPREquationStep)"),
+            ("Single accuracy", "\(alone.summary), \(smoothingSteps) steps"),
         ]
     }
 }

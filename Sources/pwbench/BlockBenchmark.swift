@@ -81,7 +81,7 @@ struct BlockBenchmark: ParsableCommand {
                 "--smoothing-steps: \(steps) is not in \(EngineLimits.text(EngineLimits.smoothingSteps))")
         }
         let stepStart = Self.cpu()
-        let stepper = BlockEquationStep(graph: graph)
+        let stepper = BlockEquationStep(graph: graph, alpha: parameters.restartProbability)
         row("Step graph", "CPU \(fixed(Self.cpu() - stepStart, 3)) s (transposed once per graph)")
         let block = BlockDecomposition(graph: graph, capacity: capacity)
         for ratio in [0, 1e-3, 1e-2] {
