@@ -112,9 +112,8 @@ public struct InEdges: Sendable {
         // at the default alpha (the estimate's statistic; no step depends on it).
         if loops > 0 {
             squaredProbabilities = [Double](repeating: 0, count: n)
-            let alpha = PPRDefaults.restartProbability
             for v in 0..<n {
-                let scale = 1 / (1 - (1 - alpha) * loopProbability[v])
+                let scale = Self.loopScale(loopProbability: loopProbability[v], alpha: PPRDefaults.restartProbability)
                 for e in counts[v]..<counts[v + 1] {
                     let w = Int(sources[e])
                     let scaled = (probabilities.isEmpty ? inverseDegree[w] : probabilities[e]) * scale
@@ -138,7 +137,14 @@ public struct InEdges: Sendable {
     /// one). The one expression every step form uses, so they agree bit for bit.
     @inline(__always)
     public func loopScale(_ v: Int, alpha: Double) -> Double {
-        loopProbability.isEmpty ? 1 : 1 / (1 - (1 - alpha) * loopProbability[v])
+        loopProbability.isEmpty ? 1 : Self.loopScale(loopProbability: loopProbability[v], alpha: alpha)
+    }
+
+    /// `1 / (1 - (1 - alpha) P(v, v))` for `P(v, v) = loopProbability` (the pull's 8-lane form, `PullJob`,
+    /// computes the same expression lane by lane).
+    @inline(__always)
+    static func loopScale(loopProbability: Double, alpha: Double) -> Double {
+        1 / (1 - (1 - alpha) * loopProbability)
     }
 
     /// Merges each vertex's ascending in-edge sources with its ascending out-edge targets (`CSRGraph` keeps

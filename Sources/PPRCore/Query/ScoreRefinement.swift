@@ -37,12 +37,13 @@ public enum ScoreRefinement {
             let v = Int(entry.vertex)
             var sum = inEdges.pull(v, from: scores)
             edgesRead += inEdges.inDegree(v)
+            let loopScale = inEdges.loopScale(v, alpha: alpha)
             if let restart = personalization.weight(of: entry.vertex) {
                 if dangling == nil { dangling = inEdges.danglingMass(scores) }
                 sum += (dangling ?? 0) * restart
-                refined.append((alpha * restart + (1 - alpha) * sum) * inEdges.loopScale(v, alpha: alpha))
+                refined.append((alpha * restart + (1 - alpha) * sum) * loopScale)
             } else {
-                refined.append((1 - alpha) * sum * inEdges.loopScale(v, alpha: alpha))
+                refined.append((1 - alpha) * sum * loopScale)
             }
         }
         for (entry, value) in zip(top, refined) { scores[Int(entry.vertex)] = value }
