@@ -93,17 +93,20 @@ import Testing
 
 /// The PPR-equation steps of the block combine (`smoothingSteps`): each shard's stepped share is the
 /// reference step (`PPREquationStep.apply`, Double) of its unstepped share, on an unweighted graph with
-/// dangling vertices and on a weighted one.
+/// dangling vertices and self-loops, on a weighted one, and on the unweighted one without its self-loops.
 @Suite struct BlockStepTests {
-    @Test(arguments: [(false, 1, 0, 1), (false, 2, 1, 2), (true, 1, 0, 2), (true, 2, 0, 1)])
+    @Test(arguments: [
+        (false, 1, 0, 1, true), (false, 2, 1, 2, true), (true, 1, 0, 2, true), (true, 2, 0, 1, true),
+        (false, 2, 0, 2, false),
+    ])
     func steppedSharesAreTheReferenceStepOfTheUnsteppedShares(
-        weighted: Bool, steps: Int, shard: Int, shardCount: Int
+        weighted: Bool, steps: Int, shard: Int, shardCount: Int, loops: Bool
     ) throws {
         let vertexCount = 1300
         let graph =
             weighted
             ? try WeightedIndexBuilderTests.weightedGraph(vertexCount: vertexCount, seed: 33)
-            : try randomGraph(vertexCount: vertexCount, seed: 33)
+            : try randomGraph(vertexCount: vertexCount, seed: 33, selfLoops: loops)
         try withTemporaryStore { store in
             let reader = try shardReader(graph, store, shard: shard, shardCount: shardCount)
             let width = 20  // two 16-lane tiles, the second one partly padding
@@ -113,6 +116,7 @@ import Testing
             let block = BlockDecomposition(graph: graph, capacity: width)
             try block.expand(queries, restartProbability: 0.15, eps: 1e-4, maxLevels: 6)
             let inEdges = InEdges(graph: graph)
+            #expect(inEdges.hasLoops == loops)
             let stepper = BlockEquationStep(graph: graph)
             let candidates = [Int](repeating: 10, count: width)
             let (results, _) = try reader.combineBlock(

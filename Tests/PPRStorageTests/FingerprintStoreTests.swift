@@ -153,13 +153,17 @@ import Testing
 
 let parameters = WalkParameters(restartProbability: 0.15, walksPerVertex: 8, maxWalkLength: 50, seed: 11)
 
-/// A random directed graph with some dangling vertices and self-loops, from a seeded generator.
-func randomGraph(vertexCount: Int, seed: UInt64) throws -> CSRGraph {
+/// A random directed graph with some dangling vertices and self-loops, from a seeded generator; with
+/// `selfLoops` false, the same graph without its self-loops.
+func randomGraph(vertexCount: Int, seed: UInt64, selfLoops: Bool = true) throws -> CSRGraph {
     var rng = WalkSeed(rawState: seed)
     var builder = GraphBuilder()
     for v in 0..<UInt64(vertexCount) {
         let degree = v % 7 == 3 ? 0 : Int(rng.next() % 6) + 1
-        for _ in 0..<degree { builder.addEdge(from: v * 10, to: (rng.next() % UInt64(vertexCount)) * 10) }
+        for _ in 0..<degree {
+            let target = rng.next() % UInt64(vertexCount)
+            if selfLoops || target != v { builder.addEdge(from: v * 10, to: target * 10) }
+        }
         // A dangling vertex gets an in-edge so that it occurs in the edge list.
         if degree == 0 { builder.addEdge(from: (v + 1) % UInt64(vertexCount) * 10, to: v * 10) }
     }
