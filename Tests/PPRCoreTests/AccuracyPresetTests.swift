@@ -112,6 +112,13 @@ import Testing
         #expect(AccuracyPreset(name: "medium") == nil && AccuracyPreset(name: "high") == .high)
     }
 
+    /// Every preset's knobs pass the engine's range checks (the preset values are literals, not derived
+    /// from `EngineLimits`, so a narrower limit must not leave a preset that every query would refuse).
+    @Test(arguments: AccuracyPreset.allCases)
+    func presetKnobsAreWithinTheEngineLimits(_ preset: AccuracyPreset) throws {
+        try preset.parameters().validate(restartProbability: PPRDefaults.restartProbability)
+    }
+
     /// Sampling draws hash the personalization: the same query gives the same frontier and answer.
     @Test func sampledFrontierIsDeterministic() throws {
         let p = Personalization(source: TestSupport.sampleSources(graph, count: 1, seed: 31)[0])
