@@ -122,7 +122,8 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PPRWireTests", dependencies: ["PPRWire", "PPRCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PPRWireTests", dependencies: ["PPRWire", "PPRCore", "PPRTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PPRObservabilityTests",
             dependencies: ["PPRObservability", "PPRTestSupport", .product(name: "Logging", package: "swift-log")],

@@ -72,6 +72,17 @@ final class AsyncIO: @unchecked Sendable {
         if let aio { nng_aio_cancel(aio) }
     }
 
+    /// Points the aio's data at `buffer` (for stream sends and receives); the buffer must outlive the operation.
+    func setBuffer(_ buffer: UnsafeMutableRawBufferPointer) {
+        var iov = nng_iov(iov_buf: buffer.baseAddress, iov_len: buffer.count)
+        _ = nng_aio_set_iov(aio, 1, &iov)  // one element never exceeds nng's limit; nng copies the vector
+    }
+
+    /// The first output of the last operation (the stream of a stream dial).
+    func firstOutput() -> OpaquePointer? {
+        nng_aio_get_output(aio, 0).map { OpaquePointer($0) }
+    }
+
     /// Hands `message` to the aio for a send.
     func setMessage(_ message: OpaquePointer?) { nng_aio_set_msg(aio, message) }
 

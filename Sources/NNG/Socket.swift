@@ -24,8 +24,10 @@ public final class Socket: @unchecked Sendable {
     /// nng 1.5.2 aborts (a mutex of a freed context) when `nng_close` runs during `nng_ctx_send`, so the
     /// two never overlap. Hand-offs are short (the waiting happens later, in the aio).
     private let closed = Mutex<Bool>(false)
-    /// TLS configurations in use by this socket's listeners and dialers.
+    /// TLS configurations in use by this socket's dialers (a `Listener` keeps its own).
     private let tlsConfigurations = Mutex<[TLSConfiguration]>([])
+    /// The listeners opened by `openListener`, kept for the life of the socket.
+    private let listeners = Mutex<[Listener]>([])
     /// The connection cap, when `limitConnections` was called.
     private let connectionGate = Mutex<ConnectionGate?>(nil)
 
@@ -48,24 +50,15 @@ public final class Socket: @unchecked Sendable {
     /// `tls+tcp://` URL needs `tls` (a `.server` configuration); other schemes ignore it.
     @discardableResult
     public func listen(_ url: String, tls: TLSConfiguration? = nil) throws(NNGError) -> String {
-        var listener = nng_listener()
-        try check(nng_listener_create(&listener, handle, url), "nng_listener_create")
-        do throws(NNGError) {
-            if let tls, url.hasPrefix("tls+") {
-                try check(
-                    nng_listener_set_ptr(listener, NNG_OPT_TLS_CONFIG, UnsafeMutableRawPointer(tls.handle)),
-                    "nng_listener_set_ptr(tls-config)")
-                retain(tls)
-            }
-            try check(nng_listener_start(listener, 0), "nng_listener_start")
-        } catch {
-            nng_listener_close(listener)
-            throw error
-        }
-        guard url.hasPrefix("tcp") || url.hasPrefix("tls+tcp"), url.hasSuffix(":0") else { return url }
-        var port: CInt = 0
-        try check(nng_listener_get_int(listener, NNG_OPT_TCP_BOUND_PORT, &port), "nng_listener_get_int")
-        return String(url.dropLast()) + String(port)
+        try openListener(url, tls: tls).url
+    }
+
+    /// Listens on `url` as `listen` does and returns the listener, for its statistics and `restart`
+    /// (see `ListenerWatchdog`). The socket keeps it; closing the socket closes it.
+    public func openListener(_ url: String, tls: TLSConfiguration? = nil) throws(NNGError) -> Listener {
+        let listener = try Listener(socket: handle, url: url, tls: url.hasPrefix("tls+") ? tls : nil)
+        listeners.withLock { $0.append(listener) }
+        return listener
     }
 
     /// Dials `url` without waiting: the connection is made (and remade) in the background, so the

@@ -45,11 +45,14 @@ public final class CoordinatorServer: Sendable {
                 return await coordinator.handle(request)
             }
         }
+        let listenURL = url ?? config.coordinator.listen
         server = try WireServer(
-            listeningOn: url ?? config.coordinator.listen, contexts: config.coordinator.concurrency,
+            listeningOn: listenURL, contexts: config.coordinator.concurrency,
             maxRequestBytes: config.limits.maxFrontRequestBytes, tls: config.security?.frontServerTLS,
             maxConnections: config.limits.maxConnections,
-            idleTimeout: .milliseconds(config.limits.idleConnectionMillis), authorize: authorize, handler: handler)
+            idleTimeout: .milliseconds(config.limits.idleConnectionMillis), authorize: authorize,
+            onListenerEvent: ListenerEventReport.observer(role: "front", url: listenURL, logger: coordinator.logger),
+            handler: handler)
         if let security = config.security, let clientCA = security.clientCaFile,
             let a = FileManager.default.contents(atPath: clientCA),
             a == FileManager.default.contents(atPath: security.caFile)

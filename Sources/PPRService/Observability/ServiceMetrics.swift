@@ -3,6 +3,7 @@
 // not know the backend: `powerwalkd` bootstraps the Prometheus one (PPRObservability) once per process
 // before any role is made; without a bootstrap (library use, in-process tests) they are no-ops.
 import CoreMetrics
+import Logging
 import PPRWire
 import Synchronization
 
@@ -30,6 +31,35 @@ public enum MetricName {
     /// Gauge per shard replica as the coordinator sees it: 1 healthy (last call answered), 0 not;
     /// labels `shard`, `replica`.
     public static let replicaHealthy = "powerwalk_replica_healthy"
+    /// Counter: listener restarts by the watchdog (an nng 1.5.2 listener that stopped accepting; see
+    /// `ListenerWatchdog`), labels `role` (front, worker) and `outcome` (restarted, failed).
+    public static let listenerRestarts = "powerwalk_listener_restarts_total"
+}
+
+/// Logs and counts what a server's listener watchdog did (`WireServer.ListenerEvent`).
+public enum ListenerEventReport {
+    /// The observer to hand to `WireServer` for the server of `role` (front, worker) listening on `url`.
+    public static func observer(role: String, url: String, logger: Logger) -> WireServer.ListenerObserver {
+        let restarted = Counter(
+            label: MetricName.listenerRestarts, dimensions: [("role", role), ("outcome", "restarted")])
+        let failed = Counter(label: MetricName.listenerRestarts, dimensions: [("role", role), ("outcome", "failed")])
+        return { event in
+            switch event {
+            case .restarted:
+                restarted.increment()
+                logger.warning(
+                    "listener had stopped accepting connections and was restarted; its connections were closed",
+                    metadata: [
+                        "url": "\(url)", "cause": "nng 1.5.2 issue 1518 (a connection failed during negotiation)",
+                    ])
+            case .restartFailed(let why):
+                failed.increment()
+                logger.error(
+                    "listener had stopped accepting connections and listening again failed; retrying every second",
+                    metadata: ["url": "\(url)", "error": "\(why)"])
+            }
+        }
+    }
 }
 
 /// Request counts, latencies and in-flight gauges for one serving role; one instrumentation point

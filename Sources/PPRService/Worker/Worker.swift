@@ -78,6 +78,8 @@ public final class Worker: Sendable {
                         maxRequestBytes: config.limits.maxRequestBytes, tls: config.security?.workerServerTLS,
                         maxConnections: config.limits.maxConnections,
                         idleTimeout: .milliseconds(config.limits.idleConnectionMillis),
+                        onListenerEvent: ListenerEventReport.observer(
+                            role: "worker", url: replicaConfig.url, logger: logger),
                         handler: Self.instrumentedHandler(shard, gate: options.gate))
                 } catch {
                     throw WorkerError.listen(shard: number, error)

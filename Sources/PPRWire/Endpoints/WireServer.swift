@@ -16,12 +16,24 @@ public final class WireServer: Sendable {
     /// Decides, before the handler runs, whether a request with this method and token may proceed;
     /// returns the error to reply with when it may not. Runs on every request: keep it cheap.
     public typealias Authorizer = @Sendable (WireMethod, _ token: String?) -> WireError?
+    /// What the listener watchdog did: nng 1.5.2 listeners can stop accepting after a connection fails
+    /// during negotiation (see `ListenerWatchdog`); the watchdog finds that and listens again.
+    public enum ListenerEvent: Sendable, Equatable {
+        /// The listener had stopped accepting and was restarted (its connections were closed; clients redial).
+        case restarted
+        /// The listener had stopped accepting and listening again failed (why); the watchdog retries.
+        case restartFailed(String)
+    }
+    /// Hears the watchdog's `ListenerEvent`s (for logs and metrics).
+    public typealias ListenerObserver = @Sendable (ListenerEvent) -> Void
 
     /// The URL actually bound (for `tcp://…:0`, with the chosen port).
     public let url: String
     /// Largest request handled, in bytes.
     public let maxRequestBytes: Int
     private let socket: Socket  // owned; closed by close()
+    /// Watches the listener of a tcp, tls+tcp or ipc URL (nil for other schemes).
+    private let watchdog: ListenerWatchdog?
     private let loops = Mutex<[Task<Void, Never>]>([])
 
     /// Listens on `url` and starts `contexts` serving loops.
@@ -36,9 +48,12 @@ public final class WireServer: Sendable {
     ///     request, no reply) is closed: the receive deadline of a partly sent request. Clients redial
     ///     by themselves. Needs `maxConnections`; `nil` = never.
     ///   - authorize: checked for every decoded request before `handler`.
+    ///   - listenerCheck: how often the listener watchdog looks for a stopped listener.
+    ///   - onListenerEvent: hears each restart the watchdog makes (for logs and metrics).
     public init(
         listeningOn url: String, contexts: Int = 4, maxRequestBytes: Int = 16 << 20, tls: WireTLS? = nil,
         maxConnections: Int? = nil, idleTimeout: Duration? = nil, authorize: Authorizer? = nil,
+        listenerCheck: Duration = .seconds(1), onListenerEvent: ListenerObserver? = nil,
         handler: @escaping Handler
     ) throws(WireError) {
         precondition(contexts >= 1, "a server needs at least one context")
@@ -64,7 +79,10 @@ public final class WireServer: Sendable {
                 try socket.limitConnections(
                     to: maxConnections ?? .max, requireVerifiedPeer: tls?.requirePeerCertificate == true)
             }
-            self.url = try socket.listen(url, tls: tlsConfiguration)
+            let listener = try socket.openListener(url, tls: tlsConfiguration)
+            self.url = listener.url
+            let watchdog = ListenerWatchdog.applies(to: url) ? ListenerWatchdog(listener: listener) : nil
+            self.watchdog = watchdog
             let serving = try (0..<contexts).map { _ in try socket.makeContext() }
             loops.withLock { loops in
                 loops = serving.map { context in
@@ -72,6 +90,18 @@ public final class WireServer: Sendable {
                 }
                 if let idleTimeout {
                     loops.append(Task { await Self.closeSilentConnections(socket, after: idleTimeout) })
+                }
+                if let watchdog {
+                    loops.append(
+                        Task {
+                            await watchdog.run(every: listenerCheck) { verdict in
+                                switch verdict {
+                                case .restarted: onListenerEvent?(.restarted)
+                                case .restartFailed(let why): onListenerEvent?(.restartFailed(why))
+                                case .quiet, .accepting: break
+                                }
+                            }
+                        })
                 }
             }
         } catch {
@@ -81,6 +111,9 @@ public final class WireServer: Sendable {
 
     /// Connections open now and connections refused so far (by the cap or an unverified peer).
     public var connectionCounts: (open: Int, refused: Int) { socket.connectionCounts }
+
+    /// Times the listener watchdog restarted the listener (failed attempts included).
+    public var listenerRestarts: Int { watchdog?.restarts ?? 0 }
 
     deinit { close() }
 

@@ -1,0 +1,141 @@
+import Foundation
+import NNG
+import PPRTestSupport
+import Testing
+
+/// The listener watchdog on real listeners. Over tcp:// and tls+tcp://, peers that close during
+/// negotiation make nng count "other" failures while the listener keeps working: the watchdog must leave
+/// it (and its connections) alone. Over ipc://, nng 1.5.2 stops the listener at the first such peer: the
+/// watchdog must restart it. (PPRWireTests/ListenerRestartTests provokes the stop over tls+tcp://.)
+@Suite struct ListenerWatchdogTests {
+    enum Scheme: String, CaseIterable, Sendable { case tcp, tls }
+
+    @Test(arguments: Scheme.allCases)
+    func peersThatCloseDuringNegotiationDoNotRestartAWorkingListener(over scheme: Scheme) async throws {
+        let certs = try TestCertificates()
+        defer { certs.remove() }
+        let server = try Socket(.rep0)
+        defer { server.close() }
+        try server.limitConnections(to: 64, requireVerifiedPeer: false)
+        let address: String
+        var serverTLS: TLSConfiguration?
+        var clientTLS: TLSConfiguration?
+        switch scheme {
+        case .tcp: address = "tcp://127.0.0.1:0"
+        case .tls:
+            address = "tls+tcp://127.0.0.1:0"
+            serverTLS = try TLSConfiguration(
+                role: .server, caFile: nil, certificateFile: certs.path("worker-0.pem"),
+                keyFile: certs.path("worker-0.key"), peer: .none)
+            clientTLS = try TLSConfiguration(
+                role: .client, caFile: certs.path("ca.pem"), certificateFile: nil, keyFile: nil, peer: .required)
+        }
+        let listener = try server.openListener(address, tls: serverTLS)
+        let tasks = try startEchoServer(server, contexts: 2) { $0.reversed() }
+        defer { tasks.forEach { $0.cancel() } }
+        let client = try Socket(.req0)
+        defer { client.close() }
+        try await client.dialFirstAttempt(listener.url, tls: clientTLS)
+        #expect(try await call(client, [1, 2]) == [2, 1])
+
+        let watchdog = ListenerWatchdog(listener: listener)
+        #expect(await watchdog.check() == .quiet)
+        for _ in 0..<5 { try connectAndClose(listener.url) }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while (listener.activity?.otherFailures ?? 0) == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect((listener.activity?.otherFailures ?? 0) > 0, "nng counted no failure for the closed connections")
+        #expect(await watchdog.check() == .accepting)
+        #expect(await watchdog.check() == .quiet)
+        #expect(watchdog.restarts == 0)
+        // The connection made before is the same one (a restart would have closed it) and still answers.
+        #expect(server.connectionCounts.refused == 0)
+        #expect(try await call(client, [3, 4]) == [4, 3])
+    }
+
+    @Test func anIPCListenerStoppedByOneClosedConnectionIsRestarted() async throws {
+        let server = try Socket(.rep0)
+        defer { server.close() }
+        let listener = try server.openListener("ipc://\(NSTemporaryDirectory())pw-watchdog-\(UUID().uuidString).sock")
+        let tasks = try startEchoServer(server, contexts: 2) { $0.reversed() }
+        defer { tasks.forEach { $0.cancel() } }
+        let watchdog = ListenerWatchdog(listener: listener)
+
+        try connectAndClose(listener.url)
+        try await Task.sleep(for: .milliseconds(200))
+        // Stopped: a new client connects (the transport still negotiates) but gets no answer.
+        let early = try Socket(.req0)
+        defer { early.close() }
+        try await early.dialFirstAttempt(listener.url)
+        await #expect(throws: NNGError.self) { try await call(early, [1], timeout: .seconds(2)) }
+
+        #expect(await watchdog.check() == .restarted)
+        #expect(watchdog.restarts == 1)
+        let client = try Socket(.req0)
+        defer { client.close() }
+        try await client.dialFirstAttempt(listener.url)
+        #expect(try await call(client, [1, 2], timeout: .seconds(10)) == [2, 1])
+        #expect(await watchdog.check() == .quiet)
+    }
+
+    @Test func aRestartThatCannotListenIsRetriedAtTheNextCheck() async throws {
+        let server = try Socket(.rep0)
+        defer { server.close() }
+        let path = "\(NSTemporaryDirectory())pw-watchdog-\(UUID().uuidString).sock"
+        let listener = try server.openListener("ipc://\(path)")
+        let tasks = try startEchoServer(server, contexts: 1) { $0.reversed() }
+        defer { tasks.forEach { $0.cancel() } }
+        let watchdog = ListenerWatchdog(listener: listener)
+        try connectAndClose(listener.url)
+        try await Task.sleep(for: .milliseconds(200))
+        // A directory where the socket was: listening there again fails until it is gone.
+        try FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        guard case .restartFailed = await watchdog.check() else {
+            Issue.record("listening on a directory's path did not fail")
+            return
+        }
+        try FileManager.default.removeItem(atPath: path)
+        #expect(await watchdog.check() == .restarted)
+        #expect(watchdog.restarts == 2)
+        let client = try Socket(.req0)
+        defer { client.close() }
+        try await client.dialFirstAttempt(listener.url)
+        #expect(try await call(client, [5, 6], timeout: .seconds(10)) == [6, 5])
+    }
+
+    /// Opens a plain connection to a tcp, tls+tcp or ipc listener and closes it before negotiating.
+    private func connectAndClose(_ url: String) throws {
+        let fd: Int32
+        if url.hasPrefix("ipc://") {
+            fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let path = Array(String(url.dropFirst("ipc://".count)).utf8)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                raw.copyBytes(from: path.prefix(raw.count - 1))  // the zeroed rest ends the string
+            }
+            let rc = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            #expect(rc == 0)
+        } else {
+            let port = try #require(url.split(separator: ":").last.flatMap { UInt16($0) })
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+            let rc = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            #expect(rc == 0)
+        }
+        close(fd)
+    }
+}
