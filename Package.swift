@@ -34,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CLMDB", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CNNG", providers: [.apt(["libnng-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // A header-only prefetch hint (no library).
+        .systemLibrary(name: "CPrefetch"),
         .target(
             name: "CPPRProto",
             cSettings: [.unsafeFlags(["-Wno-everything"])],
@@ -46,7 +48,8 @@ let package = Package(
         .target(name: "Gzip", dependencies: ["CZlib"], swiftSettings: swiftSettings),
 
         // MARK: Schema modules
-        .target(name: "PPRStorage", dependencies: ["PPRCore", "LMDB", "Gzip"], swiftSettings: swiftSettings),
+        .target(
+            name: "PPRStorage", dependencies: ["PPRCore", "LMDB", "Gzip", "CPrefetch"], swiftSettings: swiftSettings),
         .target(name: "PPRWire", dependencies: ["PPRCore", "NNG", "CPPRProto"], swiftSettings: swiftSettings),
 
         // MARK: Service roles and CLI

@@ -30,6 +30,7 @@
 // Memory: `bytesPerEntry` (6: a UInt32 target and a UInt16 visit count) per fingerprint entry plus
 // `bytesPerVertex` (a UInt32 offset per band) per shard-local vertex; ResidentFingerprintCache keeps
 // tables under a per-store budget.
+import CPrefetch
 import Dispatch
 import Foundation
 import LMDB
@@ -157,6 +158,10 @@ public final class ResidentFingerprints: Sendable {
 
     /// One band's entries for the whole frontier, in frontier order: writes only the slots
     /// `bandStarts[band] ..< bandStarts[band + 1]`. Returns the entries added.
+    ///
+    /// The next frontier entry's run is prefetched while one run is added: runs start at scattered places
+    /// in arrays of tens of MB, and the hint hides that first miss (23 % less CPU per entry on
+    /// soc-Slashdot0902, README "Combine").
     private func scatter(_ frontier: [WeightedVertex], unit: Double, band: Int, into target: SharedAccumulator) -> Int {
         // Local copies (retains, no element copy): a span needs a borrow that outlives the loop.
         let (offsetArray, targetArray, countArray) = (bands[band].offsets, bands[band].targets, bands[band].counts)
@@ -165,17 +170,32 @@ public final class ResidentFingerprints: Sendable {
         let counts = countArray.span
         let accumulator = target.buffer
         let shardCount = shardCount
+        /// The run of frontier entry `i`: its entries in this band.
+        func run(_ i: Int) -> Range<Int> {
+            let vertex = Int(frontier[i].vertex)
+            let local = shardCount == 1 ? vertex : vertex / shardCount
+            return Int(offsets[local])..<Int(offsets[local + 1])
+        }
         var added = 0
-        for entry in frontier {
-            let local = shardCount == 1 ? Int(entry.vertex) : Int(entry.vertex) / shardCount
-            let start = Int(offsets[local])
-            let end = Int(offsets[local + 1])
-            let scale = entry.weight * unit
-            added &+= end &- start
-            // Safety of the unchecked reads and writes: validated when the table was built (offsets within
-            // the arrays and non-decreasing, every target below vertexCount == accumulator.count).
-            for e in start..<end {
-                accumulator[Int(targets[unchecked: e])] += scale * Double(counts[unchecked: e])
+        targetArray.withUnsafeBufferPointer { targetMemory in
+            countArray.withUnsafeBufferPointer { countMemory in
+                guard !frontier.isEmpty, let targetBase = targetMemory.baseAddress,
+                    let countBase = countMemory.baseAddress
+                else { return }  // no entries in this band
+                var current = run(0)
+                for i in frontier.indices {
+                    let next = i + 1 < frontier.count ? run(i + 1) : 0..<0
+                    pw_prefetch(targetBase + next.lowerBound)  // a hint: never faults, even at the end
+                    pw_prefetch(countBase + next.lowerBound)
+                    let scale = frontier[i].weight * unit
+                    added &+= current.count
+                    // Safety of the unchecked reads and writes: validated when the table was built (offsets
+                    // within the arrays and non-decreasing, every target below vertexCount == accumulator.count).
+                    for e in current {
+                        accumulator[Int(targets[unchecked: e])] += scale * Double(counts[unchecked: e])
+                    }
+                    current = next
+                }
             }
         }
         return added
