@@ -34,16 +34,17 @@ final class ClusterProcess {
     static let daemonTimeout: Duration = .seconds(60)
 
     /// Runs `body` on a started cluster of `shards` × `replicas` workers over the email-Eu-core fixture.
+    /// With `workerIPC`, the workers listen on `ipc://` sockets in the scratch directory instead of TCP.
     static func with<R>(
         shards: Int, replicas: Int = 1, combineMillis: Int = 2_000, healthProbeMillis: Int = 500,
-        _ body: (ClusterProcess) async throws -> R
+        workerIPC: Bool = false, _ body: (ClusterProcess) async throws -> R
     ) async throws -> R {
         let scratch = try ScratchDirectory("cluster")
         defer { scratch.remove() }
         let graph = try await Pwctl.ingestFixture(into: scratch)
         let cluster = try ClusterProcess(
             scratch: scratch, graph: graph, shards: shards, replicas: replicas, combineMillis: combineMillis,
-            healthProbeMillis: healthProbeMillis)
+            healthProbeMillis: healthProbeMillis, workerIPC: workerIPC)
         defer { cluster.killAll() }
         try await cluster.start()
         let result = try await body(cluster)
@@ -54,12 +55,15 @@ final class ClusterProcess {
     /// Writes the config; starts nothing.
     init(
         scratch: ScratchDirectory, graph: String, shards: Int, replicas: Int = 1, combineMillis: Int,
-        healthProbeMillis: Int = 500
+        healthProbeMillis: Int = 500, workerIPC: Bool = false
     ) throws {
         self.scratch = scratch
         graphPath = graph
         configPath = scratch.path("cluster.yaml")
-        let urls = try FreePort.urls(shards * replicas + 1)
+        var urls = try FreePort.urls(shards * replicas + 1)
+        if workerIPC {
+            for i in 1..<urls.count { urls[i] = "ipc://" + scratch.path("worker-\(i).sock") }
+        }
         coordinatorURL = urls[0]
         replicaURLs = (0..<shards).map { s in Array(urls[(1 + s * replicas)..<(1 + (s + 1) * replicas)]) }
         workerURLs = replicaURLs.map { $0[0] }
