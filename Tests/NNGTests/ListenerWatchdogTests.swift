@@ -55,13 +55,10 @@ import Testing
     }
 
     @Test func anIPCListenerStoppedByOneClosedConnectionIsRestarted() async throws {
-        let server = try Socket(.rep0)
+        let (server, listener, tasks) = try ipcEchoServer(path: Self.freshSocketPath())
         defer { server.close() }
-        let listener = try server.openListener("ipc://\(NSTemporaryDirectory())pw-watchdog-\(UUID().uuidString).sock")
-        let tasks = try startEchoServer(server, contexts: 2) { $0.reversed() }
         defer { tasks.forEach { $0.cancel() } }
         let watchdog = ListenerWatchdog(listener: listener)
-
         try connectAndClose(listener.url)
         try await Task.sleep(for: .milliseconds(200))
         // Stopped: a new client connects (the transport still negotiates) but gets no answer.
@@ -80,11 +77,9 @@ import Testing
     }
 
     @Test func aRestartThatCannotListenIsRetriedAtTheNextCheck() async throws {
-        let server = try Socket(.rep0)
+        let path = Self.freshSocketPath()
+        let (server, listener, tasks) = try ipcEchoServer(path: path)
         defer { server.close() }
-        let path = "\(NSTemporaryDirectory())pw-watchdog-\(UUID().uuidString).sock"
-        let listener = try server.openListener("ipc://\(path)")
-        let tasks = try startEchoServer(server, contexts: 1) { $0.reversed() }
         defer { tasks.forEach { $0.cancel() } }
         let watchdog = ListenerWatchdog(listener: listener)
         try connectAndClose(listener.url)
@@ -103,6 +98,18 @@ import Testing
         defer { client.close() }
         try await client.dialFirstAttempt(listener.url)
         #expect(try await call(client, [5, 6], timeout: .seconds(10)) == [6, 5])
+    }
+
+    /// A path for an ipc:// socket of one test.
+    private static func freshSocketPath() -> String {
+        "\(NSTemporaryDirectory())pw-watchdog-\(UUID().uuidString).sock"
+    }
+
+    /// A rep server on `ipc://path` that reverses what it receives.
+    private func ipcEchoServer(path: String) throws -> (Socket, Listener, [Task<Void, Never>]) {
+        let server = try Socket(.rep0)
+        let listener = try server.openListener("ipc://\(path)")
+        return (server, listener, try startEchoServer(server, contexts: 2) { $0.reversed() })
     }
 
     /// Opens a plain connection to a tcp, tls+tcp or ipc listener and closes it before negotiating.
