@@ -56,6 +56,10 @@ public final class ListenerWatchdog: Sendable {
     /// Restarts done so far (failed ones included).
     public var restarts: Int { restartCount.load(ordering: .relaxed) }
 
+    /// False after a restart that could not listen again (until a later check succeeds): nothing accepts
+    /// connections at the address then.
+    public var isListening: Bool { !restartPending.withLock { $0 } }
+
     /// Checks every `period` until the task is cancelled; `report` hears every verdict but `.quiet`.
     public func run(every period: Duration, report: @Sendable (Verdict) -> Void) async {
         while !Task.isCancelled {

@@ -48,7 +48,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             try await coordinator.start()
             probes = try await DaemonLifecycle.startProbes(
                 settings, logger: logger, refresh: { await coordinator.refreshMetrics($0) },
-                readiness: { await coordinator.readiness() })
+                readiness: { await server.readiness() })
         } catch {
             await server.shutdown()
             throw error

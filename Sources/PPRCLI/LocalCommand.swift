@@ -84,7 +84,7 @@ struct LocalCommand: AsyncParsableCommand {
                     await cluster.front.coordinator.refreshMetrics(gauges)
                     await cluster.worker.refreshMetrics(gauges)
                 },
-                readiness: { await cluster.front.coordinator.readiness() })
+                readiness: { await cluster.front.readiness() })
         } catch {
             await cluster.shutdown()
             throw error

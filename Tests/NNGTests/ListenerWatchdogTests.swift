@@ -55,6 +55,11 @@ import Testing
     }
 
     @Test func anIPCListenerStoppedByOneClosedConnectionIsRestarted() async throws {
+        // Another listener made first: nng 1.5.2's own lookup (nng_stat_find_listener) would read its
+        // statistics instead of the watched listener's.
+        let decoy = try Socket(.rep0)
+        defer { decoy.close() }
+        try decoy.listen("tcp://127.0.0.1:0")
         let (server, listener, tasks) = try ipcEchoServer(path: Self.freshSocketPath())
         defer { server.close() }
         defer { tasks.forEach { $0.cancel() } }

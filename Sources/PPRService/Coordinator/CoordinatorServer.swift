@@ -72,6 +72,13 @@ public final class CoordinatorServer: Sendable {
     /// The URL actually bound (with the chosen port for `tcp://…:0`).
     public var url: String { server.url }
 
+    /// The coordinator's readiness (`Coordinator.readiness`), and not ready while the front's listener
+    /// cannot listen (`WireServer.listenerProblem`).
+    public func readiness() async -> Readiness {
+        if let problem = server.listenerProblem { return .notReady(problem) }
+        return await coordinator.readiness()
+    }
+
     /// Connections open now and connections refused so far (cap, unverified client certificate).
     public var connectionCounts: (open: Int, refused: Int) { server.connectionCounts }
 

@@ -3,6 +3,7 @@
 // - coordinator: ready when an index version is active and every shard has a replica serving it
 //   (one WorkerHealth fan-out with the status deadline, as `pwctl status`);
 // - worker: ready when every shard it serves has an active version.
+// Either is not ready while one of its listeners stopped and cannot listen again (WireServer.listenerProblem).
 import PPRCore
 import PPRWire
 
@@ -78,8 +79,9 @@ extension Coordinator {
 }
 
 extension Worker {
-    /// Ready when every shard served has an active index version.
+    /// Ready when every shard served has an active index version and every shard's listener listens.
     public func readiness() async -> Readiness {
+        if let problem = listenerProblems.first { return .notReady(problem) }
         for shard in shards {
             let health = await shard.health()
             guard health.activeVersion != 0 else { return .notReady("\(shard.id) has no active index version") }

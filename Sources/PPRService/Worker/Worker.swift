@@ -103,6 +103,9 @@ public final class Worker: Sendable {
         self.logger = logger
     }
 
+    /// Why a shard's listener accepts nothing (it stopped and could not listen again), one line per shard.
+    var listenerProblems: [String] { servers.compactMap(\.listenerProblem) }
+
     /// Stops serving, then cancels running builds and waits until they have stopped. Idempotent.
     public func shutdown() async {
         for server in servers { await server.shutdown() }

@@ -115,6 +115,13 @@ public final class WireServer: Sendable {
     /// Times the listener watchdog restarted the listener (failed attempts included).
     public var listenerRestarts: Int { watchdog?.restarts ?? 0 }
 
+    /// Why nothing accepts connections at `url` (the listener stopped and listening again failed; the
+    /// watchdog retries every check), or nil while it listens. For readiness probes.
+    public var listenerProblem: String? {
+        guard let watchdog, !watchdog.isListening else { return nil }
+        return "the listener on \(url) stopped accepting connections and could not listen again (retrying)"
+    }
+
     deinit { close() }
 
     /// Stops serving without waiting: the loops are cancelled now and the socket is closed once they
