@@ -75,35 +75,13 @@ public final class Listener: Sendable {
     /// The listener's accept statistics now, or nil when nng keeps none (a library built without
     /// statistics). Reads a snapshot of all of nng's statistics: call it at most every few hundred ms.
     public var activity: ListenerActivity? {
-        let listener = handle.withLock { $0 }
-        var snapshot: OpaquePointer?
-        guard nng_stats_get(&snapshot) == 0, let snapshot else { return nil }
-        defer { nng_stats_free(snapshot) }
-        guard let scope = Self.scope(of: listener, in: snapshot) else { return nil }
-        func value(_ name: String) -> UInt64 { nng_stat_find(scope, name).map { nng_stat_value($0) } ?? 0 }
-        return ListenerActivity(
-            outcomes: Self.outcomeCounters.reduce(0) { $0 &+ value($1) }, otherFailures: value("other"))
-    }
-
-    /// The statistics scope of `listener` in `tree`, depth first. Not `nng_stat_find_listener`: in nng 1.5.2
-    /// its search below the top level matches by name only, so it returns the first listener's scope of
-    /// the process, whichever listener was asked for.
-    private static func scope(of listener: nng_listener, in tree: OpaquePointer) -> OpaquePointer? {
-        let id = UInt64(nng_listener_id(listener))
-        if nng_stat_type(tree) == CInt(NNG_STAT_SCOPE.rawValue), String(cString: nng_stat_name(tree)) == "listener" {
-            var child = nng_stat_child(tree)
-            while let stat = child {
-                if String(cString: nng_stat_name(stat)) == "id" { return nng_stat_value(stat) == id ? tree : nil }
-                child = nng_stat_next(stat)
-            }
-            return nil
+        let id = UInt64(nng_listener_id(handle.withLock { $0 }))
+        return StatisticsSnapshot.read { snapshot in
+            guard let scope = StatisticsSnapshot.scope(named: "listener", id: id, in: snapshot) else { return nil }
+            return ListenerActivity(
+                outcomes: Self.outcomeCounters.reduce(0) { $0 &+ StatisticsSnapshot.value($1, in: scope) },
+                otherFailures: StatisticsSnapshot.value("other", in: scope))
         }
-        var child = nng_stat_child(tree)
-        while let stat = child {
-            if let found = scope(of: listener, in: stat) { return found }
-            child = nng_stat_next(stat)
-        }
-        return nil
     }
 
     /// Closes the listener (and the connections it accepted: their clients redial) and listens again on

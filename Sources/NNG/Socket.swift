@@ -24,10 +24,9 @@ public final class Socket: @unchecked Sendable {
     /// nng 1.5.2 aborts (a mutex of a freed context) when `nng_close` runs during `nng_ctx_send`, so the
     /// two never overlap. Hand-offs are short (the waiting happens later, in the aio).
     private let closed = Mutex<Bool>(false)
-    /// TLS configurations in use by this socket's dialers (a `Listener` keeps its own).
-    private let tlsConfigurations = Mutex<[TLSConfiguration]>([])
-    /// The listeners opened by `openListener`, kept for the life of the socket.
+    /// The listeners and dialers opened, kept (with their TLS configurations) for the life of the socket.
     private let listeners = Mutex<[Listener]>([])
+    private let dialers = Mutex<[Dialer]>([])
     /// The connection cap, when `limitConnections` was called.
     private let connectionGate = Mutex<ConnectionGate?>(nil)
 
@@ -63,12 +62,15 @@ public final class Socket: @unchecked Sendable {
 
     /// Dials `url` without waiting: the connection is made (and remade) in the background, so the
     /// listener may start later. Requests sent meanwhile wait for it (bounded by their deadlines).
-    /// A `tls+tcp://` URL needs `tls` (a `.client` configuration).
-    public func dial(_ url: String, tls: TLSConfiguration? = nil) throws(NNGError) {
-        let dialer = try makeDialer(url, tls: tls)
+    /// A `tls+tcp://` URL needs `tls` (a `.client` configuration). Returns the dialer (for `DialerWatchdog`).
+    @discardableResult
+    public func dial(_ url: String, tls: TLSConfiguration? = nil) throws(NNGError) -> Dialer {
+        let tls = url.hasPrefix("tls+") ? tls : nil
+        let dialer = try Dialer.make(socket: handle, url: url, tls: tls)
         let rc = nng_dialer_start(dialer, CInt(NNG_FLAG_NONBLOCK))
         if rc != 0 { nng_dialer_close(dialer) }
         try check(rc, "nng_dialer_start")
+        return keep(Dialer(socket: handle, url: url, tls: tls, handle: dialer))
     }
 
     /// Dials `url` and waits for the first connection attempt (for TLS, including the handshake),
@@ -78,8 +80,11 @@ public final class Socket: @unchecked Sendable {
     ///
     /// The blocking connect runs on a thread of its own, never on the cooperative pool. An unreachable
     /// host can keep that attempt waiting for the kernel's connect timeout: callers bound their wait.
-    public func dialFirstAttempt(_ url: String, tls: TLSConfiguration? = nil) async throws(NNGError) {
-        let dialer = try makeDialer(url, tls: tls)
+    /// Returns the dialer, which goes on redialling in the background.
+    @discardableResult
+    public func dialFirstAttempt(_ url: String, tls: TLSConfiguration? = nil) async throws(NNGError) -> Dialer {
+        let tls = url.hasPrefix("tls+") ? tls : nil
+        let dialer = try Dialer.make(socket: handle, url: url, tls: tls)
         let rc = await withCheckedContinuation { (continuation: CheckedContinuation<CInt, Never>) in
             let job = Unmanaged.passRetained(BlockingDial(dialer: dialer, continuation: continuation)).toOpaque()
             var thread = pthread_t()
@@ -100,24 +105,13 @@ public final class Socket: @unchecked Sendable {
         }
         if rc != 0 { nng_dialer_close(dialer) }
         try check(rc, "nng_dialer_start")
+        return keep(Dialer(socket: handle, url: url, tls: tls, handle: dialer))
     }
 
-    /// A created, not yet started dialer with `tls` set for `tls+` URLs.
-    private func makeDialer(_ url: String, tls: TLSConfiguration?) throws(NNGError) -> nng_dialer {
-        var dialer = nng_dialer()
-        try check(nng_dialer_create(&dialer, handle, url), "nng_dialer_create")
-        if let tls, url.hasPrefix("tls+") {
-            let rc = nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG, UnsafeMutableRawPointer(tls.handle))
-            if rc != 0 { nng_dialer_close(dialer) }
-            try check(rc, "nng_dialer_set_ptr(tls-config)")
-            retain(tls)
-        }
+    /// Keeps `dialer` (and its TLS configuration; nng holds its own reference too) as long as the socket.
+    private func keep(_ dialer: Dialer) -> Dialer {
+        dialers.withLock { $0.append(dialer) }
         return dialer
-    }
-
-    /// Keeps a TLS configuration alive as long as the socket (nng holds its own reference too).
-    private func retain(_ tls: TLSConfiguration) {
-        tlsConfigurations.withLock { $0.append(tls) }
     }
 
     /// Caps the connections this socket accepts and, optionally, refuses peers whose TLS certificate

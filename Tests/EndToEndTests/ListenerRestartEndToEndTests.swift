@@ -21,7 +21,7 @@ extension EndToEnd {
                 let healthy = try await cluster.query(query)
 
                 let url = cluster.workerURLs[0]
-                try connectAndClose(unixSocket: String(url.dropFirst("ipc://".count)))
+                try RawSockets.connectAndClose(url)
                 let worker = try #require(cluster.workers[0])
                 try await worker.waitForStderr(
                     containing: "listener had stopped accepting connections and was restarted", timeout: .seconds(20))
@@ -54,7 +54,7 @@ extension EndToEnd {
 
             // Stop the listener, and put a directory where its socket was before the watchdog (about 2 s)
             // listens again: that fails, and keeps failing while the directory is there.
-            try connectAndClose(unixSocket: path)
+            try RawSockets.connectAndClose(url)
             try FileManager.default.removeItem(atPath: path)
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
             let notReady = try await HTTPProbe.poll(port: metricsPort, "/readyz") { $0.status == 503 }
@@ -70,23 +70,6 @@ extension EndToEnd {
             #expect((after[restarted] ?? 0) >= 1)
             let answer = try await Pwctl.output(["query", "--source", "1", "--top", "3"], coordinator: url)
             #expect(!answer.isEmpty)
-        }
-
-        /// Connects to the unix socket at `path` and closes the connection at once.
-        private func connectAndClose(unixSocket path: String) throws {
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            let bytes = Array(path.utf8)
-            try #require(bytes.count < MemoryLayout.size(ofValue: address.sun_path))
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            try #require(connected == 0, "cannot connect to \(path)")
         }
     }
 }

@@ -40,7 +40,7 @@ import Testing
 
         let watchdog = ListenerWatchdog(listener: listener)
         #expect(await watchdog.check() == .quiet)
-        for _ in 0..<5 { try connectAndClose(listener.url) }
+        for _ in 0..<5 { try RawSockets.connectAndClose(listener.url) }
         let deadline = ContinuousClock.now + .seconds(5)
         while (listener.activity?.otherFailures ?? 0) == 0, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
@@ -64,7 +64,7 @@ import Testing
         defer { server.close() }
         defer { tasks.forEach { $0.cancel() } }
         let watchdog = ListenerWatchdog(listener: listener)
-        try connectAndClose(listener.url)
+        try RawSockets.connectAndClose(listener.url)
         try await Task.sleep(for: .milliseconds(200))
         // Stopped: a new client connects (the transport still negotiates) but gets no answer.
         let early = try Socket(.req0)
@@ -87,7 +87,7 @@ import Testing
         defer { server.close() }
         defer { tasks.forEach { $0.cancel() } }
         let watchdog = ListenerWatchdog(listener: listener)
-        try connectAndClose(listener.url)
+        try RawSockets.connectAndClose(listener.url)
         try await Task.sleep(for: .milliseconds(200))
         // A directory where the socket was: listening there again fails until it is gone.
         try FileManager.default.removeItem(atPath: path)
@@ -105,6 +105,27 @@ import Testing
         #expect(try await call(client, [5, 6], timeout: .seconds(10)) == [6, 5])
     }
 
+    @Test func aDialerStoppedByAServerThatClosesEarlyIsRestarted() async throws {
+        let path = Self.freshSocketPath()
+        let client = try Socket(.req0)
+        defer { client.close() }
+        try client.setReconnectTimes(min: .milliseconds(10), max: .milliseconds(100))
+        // A plain unix socket server takes the dialer's first connection and closes it at once.
+        let dialer = try RawSockets.closeFirstConnection(at: path) { try client.dial("ipc://\(path)") }
+
+        let (server, _, tasks) = try ipcEchoServer(path: path)
+        defer { server.close() }
+        defer { tasks.forEach { $0.cancel() } }
+        // Stopped: the dialer no longer redials, so nothing reaches the server that now listens there.
+        await #expect(throws: NNGError.self) { try await call(client, [1], timeout: .seconds(2)) }
+        let watchdog = DialerWatchdog(dialer: dialer, stalledChecks: 2)
+        #expect(watchdog.check() == false)
+        #expect(watchdog.check() == true)
+        #expect(try await call(client, [1, 2], timeout: .seconds(10)) == [2, 1])
+        #expect(watchdog.check() == false)
+        #expect(watchdog.restarts == 1)
+    }
+
     /// A path for an ipc:// socket of one test.
     private static func freshSocketPath() -> String {
         "\(NSTemporaryDirectory())pw-watchdog-\(UUID().uuidString).sock"
@@ -115,39 +136,5 @@ import Testing
         let server = try Socket(.rep0)
         let listener = try server.openListener("ipc://\(path)")
         return (server, listener, try startEchoServer(server, contexts: 2) { $0.reversed() })
-    }
-
-    /// Opens a plain connection to a tcp, tls+tcp or ipc listener and closes it before negotiating.
-    private func connectAndClose(_ url: String) throws {
-        let fd: Int32
-        if url.hasPrefix("ipc://") {
-            fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            let path = Array(String(url.dropFirst("ipc://".count)).utf8)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                raw.copyBytes(from: path.prefix(raw.count - 1))  // the zeroed rest ends the string
-            }
-            let rc = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            #expect(rc == 0)
-        } else {
-            let port = try #require(url.split(separator: ":").last.flatMap { UInt16($0) })
-            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-            let rc = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            #expect(rc == 0)
-        }
-        close(fd)
     }
 }

@@ -1,11 +1,12 @@
+import Foundation
 import PPRCore
 import PPRTestSupport
 import PPRWire
 import Synchronization
 import Testing
 
-/// The nng 1.5.2 listener that stops accepting (nng issue #1518), provoked for real on loopback, and the
-/// WireServer's watchdog that restarts it.
+/// The nng 1.5.2 listener that stops accepting and dialer that stops redialling (nng issue #1518),
+/// provoked for real on loopback, and the WireServer's and WireClient's watchdogs that restart them.
 @Suite struct ListenerRestartTests {
     @Test func aTLSServerStoppedByResetsAfterTheHandshakeIsRestartedAndAnswersAgain() async throws {
         let certs = try TestCertificates()
@@ -43,5 +44,19 @@ import Testing
         let fresh = try WireClient(dialing: server.url, tls: clientTLS, failFast: true)
         defer { fresh.close() }
         #expect(try await fresh.call(query(7), deadline: .seconds(15)) == answer)
+    }
+
+    @Test func aClientWhoseDialerStoppedIsAnsweredOnceItsWatchdogRedials() async throws {
+        let path = "\(NSTemporaryDirectory())pw-wire-dialer-\(UUID().uuidString).sock"
+        // A plain unix socket server takes the client's first connection and closes it at once.
+        let client = try RawSockets.closeFirstConnection(at: path) { try WireClient(dialing: "ipc://\(path)") }
+        defer { client.close() }
+
+        let server = try WireServer(listeningOn: "ipc://\(path)", handler: echoHandler)
+        defer { server.close() }
+        // The dialer stopped: only the watchdog's redial (about 5 s of silence) reaches the server.
+        let answer = WireResponse.query(QueryResponse(results: [RankedVertex(VertexID(3), score: 1)]))
+        #expect(try await client.call(query(3), deadline: .seconds(20)) == answer)
+        #expect(client.dialerRestarts == 1)
     }
 }

@@ -2,6 +2,8 @@
 // so calls run concurrently; the dial is non-blocking, so a client may start before its server.
 // A fail-fast client (pwctl) instead makes its first connection attempt up front and reports a
 // refused connection at once ("nothing listens at URL") instead of waiting for the deadline.
+// The background dialer is watched (`DialerWatchdog`): nng 1.5.2 can stop redialling for good after a
+// connection fails during negotiation, and the watchdog restarts it.
 import NNG
 import Synchronization
 
@@ -18,6 +20,8 @@ public final class WireClient: Sendable {
     /// Set by the first call that reads `firstDial`'s outcome, so a failure is reported only once
     /// (later calls use the background redial).
     private let firstDialReported = Atomic<Bool>(false)
+    /// Restarts the background dialer if it stops redialling.
+    private let dialerWatch = DialerWatch()
 
     /// Dials `url` (`tcp://`, `tls+tcp://`, `ipc://`, `inproc://`).
     ///
@@ -50,21 +54,24 @@ public final class WireClient: Sendable {
             socket = try Socket(.req0)
             try socket.setReceiveMaxSize(bytes: maxResponseBytes)
             try socket.setReconnectTimes(min: .milliseconds(50), max: .seconds(2))
-            if !failFast { try socket.dial(url, tls: tlsConfiguration) }
+            if !failFast { dialerWatch.watch(try socket.dial(url, tls: tlsConfiguration)) }
         } catch {
             throw WireError(.invalidArgument, "cannot dial \(url): \(error)")
         }
         self.socket = socket
-        firstDial = failFast ? Task { await Self.dialFirst(socket, url, tlsConfiguration) } : nil
+        firstDial =
+            failFast ? Task { [dialerWatch] in await Self.dialFirst(socket, url, tlsConfiguration, dialerWatch) } : nil
     }
 
     /// The first connection attempt of a fail-fast client; on failure, starts the background redial.
-    private static func dialFirst(_ socket: Socket, _ url: String, _ tls: TLSConfiguration?) async -> WireError? {
+    private static func dialFirst(
+        _ socket: Socket, _ url: String, _ tls: TLSConfiguration?, _ watch: DialerWatch
+    ) async -> WireError? {
         do {
-            try await socket.dialFirstAttempt(url, tls: tls)
+            watch.watch(try await socket.dialFirstAttempt(url, tls: tls))
             return nil
         } catch {
-            try? socket.dial(url, tls: tls)
+            if let dialer = try? socket.dial(url, tls: tls) { watch.watch(dialer) }
             switch error.code {
             case .connectionRefused, .notFound: return WireError(.unavailable, "nothing listens at \(url)")
             case .cryptoFailure, .peerAuthentication, .connectionShutdown, .closed:
@@ -100,7 +107,13 @@ public final class WireClient: Sendable {
     deinit { close() }
 
     /// Closes the connection; calls in flight fail with UNAVAILABLE. Idempotent.
-    public func close() { socket.close() }
+    public func close() {
+        dialerWatch.stop()
+        socket.close()
+    }
+
+    /// Times the dialer watchdog restarted the background dialer.
+    public var dialerRestarts: Int { dialerWatch.restarts }
 
     /// Sends `request` and waits at most `deadline` for the reply.
     ///
@@ -158,4 +171,35 @@ public final class WireClient: Sendable {
         default: WireError(.unavailable, "\(method) to \(url) failed: \(error)")
         }
     }
+}
+
+/// The watchdog of a client's background dialer, checking once a second until the client closes.
+private final class DialerWatch: Sendable {
+    private struct State {
+        var watchdog: DialerWatchdog?
+        var task: Task<Void, Never>?
+        var stopped = false
+    }
+    private let state = Mutex(State())
+
+    /// Watches `dialer` from now on (unless the client has closed).
+    func watch(_ dialer: Dialer) {
+        state.withLock { state in
+            guard !state.stopped else { return }
+            state.task?.cancel()
+            let watchdog = DialerWatchdog(dialer: dialer)
+            state.watchdog = watchdog
+            state.task = Task { await watchdog.run(every: .seconds(1)) }
+        }
+    }
+
+    func stop() {
+        state.withLock { state in
+            state.stopped = true
+            state.task?.cancel()
+            state.task = nil
+        }
+    }
+
+    var restarts: Int { state.withLock { $0.watchdog?.restarts ?? 0 } }
 }
