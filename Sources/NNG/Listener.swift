@@ -79,7 +79,7 @@ public final class Listener: Sendable {
         return StatisticsSnapshot.read { snapshot in
             guard let scope = StatisticsSnapshot.scope(named: "listener", id: id, in: snapshot) else { return nil }
             return ListenerActivity(
-                outcomes: Self.outcomeCounters.reduce(0) { $0 &+ StatisticsSnapshot.value($1, in: scope) },
+                outcomes: StatisticsSnapshot.sum(Self.outcomeCounters, in: scope),
                 otherFailures: StatisticsSnapshot.value("other", in: scope))
         }
     }
