@@ -1,6 +1,7 @@
 // `powerwalkd local`: coordinator and shards in one process. It is indexed and queried through pwctl
 // like a cluster (answers equal the in-process engine's) and exits 0 on SIGTERM.
 import Foundation
+import PPRCore
 import Testing
 
 #if canImport(Glibc)
@@ -41,8 +42,9 @@ extension EndToEnd {
             #expect(wire.results.count == 10)
             let local = try await Pwctl.query(sources + ["--graph", graph, "--store", store])
             expectSameAnswer(wire.results, local.results)
-            // An explicit PPR-equation step count: the same steps after the coordinator's merge as in process.
-            let steps = ["--smoothing-steps", "3"]
+            // An explicit PPR-equation step count (not the preset's): the same steps after the coordinator's
+            // merge as in process.
+            let steps = ["--smoothing-steps", "\(AccuracyPreset.default.smoothingSteps + 1)"]
             let wireStepped = try Pwctl.decode(
                 QueryJSON.self,
                 from: try await Pwctl.output(["query", "--top", "10", "--json"] + sources + steps, coordinator: url))

@@ -2,21 +2,22 @@
 public struct QueryParameters: Equatable, Sendable {
     /// Default expansion threshold: flow at or below it goes to fingerprints instead of being pushed.
     ///
-    /// The `default` preset's (`AccuracyPreset`): with two steps of the PPR equation on the whole answer
-    /// (`defaultSmoothingSteps`) and `sampleBelow` 1e-4 it reads about 2.8k fingerprints (0.40 M entries)
-    /// per soc-Slashdot0902 query; its accuracy and latency are in README ("Measured figures"). Beyond
-    /// T = 10 levels cost and accuracy barely move: the flow falls below eps first.
-    public static let defaultEps: Double = 1e-4
+    /// The `default` preset's (`AccuracyPreset`): with three steps of the PPR equation on the whole answer
+    /// (`defaultSmoothingSteps`) and `sampleBelow` 2e-4 it reads about 1.5k fingerprints (0.25 M entries)
+    /// per soc-Slashdot0902 query. Until 2026-12-03 it was 1e-4 with two steps, which read twice the
+    /// fingerprints for a larger L1 (a step buys more accuracy than halving eps; README "Choosing a preset").
+    /// Beyond T = 10 levels cost and accuracy barely move: the flow falls below eps first.
+    public static let defaultEps: Double = 2e-4
     /// Default number of expansion levels `T`.
     public static let defaultMaxLevels: Int = 20
     /// Default number of answers.
     public static let defaultK: Int = 10
     /// Default frontier sampling threshold (the `default` preset's).
-    public static let defaultSampleBelow: Double = 1e-4
+    public static let defaultSampleBelow: Double = 2e-4
     /// Default low-degree threshold factor (the `default` preset's).
     public static let defaultLowDegreeFactor: Double = 0.1
     /// Default steps of the PPR equation on the whole answer (the `default` preset's).
-    public static let defaultSmoothingSteps: Int = 2
+    public static let defaultSmoothingSteps: Int = 3
     /// Default drop floor: 0, nothing is thrown away.
     public static let defaultDropFloor: Double = 0
 
