@@ -82,7 +82,7 @@ import Testing
 extension DecompositionAccuracyTests {
     /// Thresholds kept with margin over what the defaults measured (R = 16, eps = 2e-4 with three steps,
     /// T = 20, seed 1: mean precision@10 1.0, worst 1.0, mean L1 0.0011 over these 20 sources, 0.0010 on
-    /// the weighted graph of `WeightedDecompositionTests`; 0.014 with eps 1e-4 before the steps).
+    /// the weighted graph of `WeightedDecompositionTests`; 0.014 when the bound was first set, eps 1e-4).
     static let minimumMeanPrecision = 0.95
     static let maximumMeanL1 = 0.01
 }

@@ -14,7 +14,7 @@ public enum AccuracyPreset: String, CaseIterable, Equatable, Sendable, CustomStr
     case fast
     /// The service default. Goal: precision@10 >= 0.99, precision@100 >= 0.98, L1 <= 0.06 on every graph
     /// and source class. eps 2e-4 with three steps: against eps 1e-4 with two (the default until 2026-12-03)
-    /// it reads half the fingerprints, has a lower L1 everywhere measured, and lifts hub sources of R-MAT
+    /// it reads half the fingerprints, has a lower L1 (equal on email-Eu-core), and lifts hub sources of R-MAT
     /// graphs from precision@10 0.984-0.988 to 0.996-0.998 (README "Choosing a preset").
     case `default`
     /// eps 1e-4 with four steps (the most `EngineLimits.smoothingSteps` allows today; literals, so that
