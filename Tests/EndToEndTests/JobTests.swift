@@ -86,14 +86,10 @@ extension EndToEnd {
             let graph = try await Pwctl.ingestFixture(into: scratch)
             let url = try FreePort.urls(1)[0]
             let jobs = scratch.path("my-jobs")
-            let daemon = try ChildProcess(
-                name: "powerwalkd local", executable: try Binaries.powerwalkd,
-                arguments: [
-                    "local", "--graph", graph, "--data-dir", scratch.path("data"), "--shards", "2", "--listen", url,
-                    "--threads", "1", "--job-files-dir", jobs,
-                ])
+            let daemon = try await ChildProcess.local(
+                graph: graph, dataDirectory: scratch.path("data"), listen: url,
+                extraArguments: ["--job-files-dir", jobs])
             defer { daemon.send(SIGKILL) }
-            try await daemon.waitForStderr(containing: "powerwalk local serving", timeout: ClusterProcess.daemonTimeout)
             _ = try await Pwctl.output(["index", "--wait"] + Pwctl.walkArguments, coordinator: url)
             try "0\n160\n".write(toFile: "\(jobs)/in.txt", atomically: true, encoding: .utf8)  // created at start
             let job = try Pwctl.decode(

@@ -45,15 +45,10 @@ extension EndToEnd {
             let path = scratch.path("front.sock")
             let url = "ipc://" + path
             let metricsPort = try FreePort.ports(1)[0]
-            let daemon = try ChildProcess(
-                name: "powerwalkd local", executable: try Binaries.powerwalkd,
-                arguments: [
-                    "local", "--graph", graph, "--data-dir", scratch.path("data"), "--shards", "2", "--listen", url,
-                    "--threads", "1",
-                ],
+            let daemon = try await ChildProcess.local(
+                graph: graph, dataDirectory: scratch.path("data"), listen: url,
                 environment: ["POWERWALK_METRICS_LISTEN": "127.0.0.1:\(metricsPort)"])
             defer { daemon.send(SIGKILL) }
-            try await daemon.waitForStderr(containing: "powerwalk local serving", timeout: ClusterProcess.daemonTimeout)
             _ = try await Pwctl.output(["index", "--wait"] + Pwctl.walkArguments, coordinator: url)
             #expect(try await HTTPProbe.get(port: metricsPort, "/readyz").status == 200)
 

@@ -19,14 +19,8 @@ extension EndToEnd {
             defer { scratch.remove() }
             let graph = try await Pwctl.ingestFixture(into: scratch)
             let url = try FreePort.urls(1)[0]
-            let daemon = try ChildProcess(
-                name: "powerwalkd local", executable: try Binaries.powerwalkd,
-                arguments: [
-                    "local", "--graph", graph, "--data-dir", scratch.path("data"), "--shards", "2", "--listen", url,
-                    "--threads", "1",
-                ])
+            let daemon = try await ChildProcess.local(graph: graph, dataDirectory: scratch.path("data"), listen: url)
             defer { daemon.send(SIGKILL) }
-            try await daemon.waitForStderr(containing: "powerwalk local serving", timeout: ClusterProcess.daemonTimeout)
 
             let indexed = try Pwctl.decode(
                 JobJSON.self,

@@ -21,15 +21,11 @@ extension EndToEnd {
             let graph = try await Pwctl.ingestFixture(into: scratch)
             let url = try FreePort.urls(1)[0]
             let metricsPort = try FreePort.ports(1)[0]
-            let daemon = try ChildProcess(
-                name: "powerwalkd local", executable: try Binaries.powerwalkd,
-                arguments: [
-                    "local", "--graph", graph, "--data-dir", scratch.path("data"), "--shards", "2", "--listen", url,
-                    "--threads", "1", "--log-format", "json",
-                ],
+            let daemon = try await ChildProcess.local(
+                graph: graph, dataDirectory: scratch.path("data"), listen: url,
+                extraArguments: ["--log-format", "json"],
                 environment: ["POWERWALK_METRICS_LISTEN": "127.0.0.1:\(metricsPort)"])
             defer { daemon.send(SIGKILL) }
-            try await daemon.waitForStderr(containing: "powerwalk local serving", timeout: ClusterProcess.daemonTimeout)
 
             #expect(try await HTTPProbe.get(port: metricsPort, "/healthz").status == 200)
             let notReady = try await HTTPProbe.get(port: metricsPort, "/readyz")
@@ -159,14 +155,10 @@ extension EndToEnd {
             defer { scratch.remove() }
             let graph = try await Pwctl.ingestFixture(into: scratch)
             let url = try FreePort.urls(1)[0]
-            let arguments = [
-                "local", "--graph", graph, "--data-dir", scratch.path("data"), "--shards", "2", "--listen", url,
-                "--threads", "1", "--shutdown-grace-millis", "5000",
-            ]
-            let first = try ChildProcess(
-                name: "powerwalkd local", executable: try Binaries.powerwalkd, arguments: arguments)
+            let grace = ["--shutdown-grace-millis", "5000"]
+            let first = try await ChildProcess.local(
+                graph: graph, dataDirectory: scratch.path("data"), listen: url, extraArguments: grace)
             defer { first.send(SIGKILL) }
-            try await first.waitForStderr(containing: "powerwalk local serving", timeout: ClusterProcess.daemonTimeout)
             let built = try Pwctl.decode(
                 JobJSON.self,
                 from: try await Pwctl.output(["index", "--wait", "--json"] + Pwctl.walkArguments, coordinator: url))
@@ -192,10 +184,10 @@ extension EndToEnd {
             let stopped = try await first.waitForExit(timeout: ClusterProcess.daemonTimeout)
             #expect(stopped.succeeded, "\(stopped)")
 
-            let second = try ChildProcess(
-                name: "powerwalkd local (restarted)", executable: try Binaries.powerwalkd, arguments: arguments)
+            let second = try await ChildProcess.local(
+                graph: graph, dataDirectory: scratch.path("data"), listen: url, extraArguments: grace,
+                name: "powerwalkd local (restarted)")
             defer { second.send(SIGKILL) }
-            try await second.waitForStderr(containing: "powerwalk local serving", timeout: ClusterProcess.daemonTimeout)
             let job = try Pwctl.decode(
                 JobJSON.self,
                 from: try await Pwctl.output(["jobs", "show", "\(submitted.id)", "--json"], coordinator: url))
