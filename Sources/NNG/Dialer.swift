@@ -54,6 +54,15 @@ public final class Dialer: Sendable {
         return dialer
     }
 
+    /// A dialer started without waiting (the connection is made, and remade, in the background).
+    static func start(socket: nng_socket, url: String, tls: TLSConfiguration?) throws(NNGError) -> nng_dialer {
+        let dialer = try make(socket: socket, url: url, tls: tls)
+        let rc = nng_dialer_start(dialer, CInt(NNG_FLAG_NONBLOCK))
+        if rc != 0 { nng_dialer_close(dialer) }
+        try check(rc, "nng_dialer_start")
+        return dialer
+    }
+
     /// The dialer's statistics now, or nil when nng keeps none. Reads a snapshot of all of nng's
     /// statistics: call it at most every few hundred ms.
     public var activity: DialerActivity? {
@@ -70,11 +79,7 @@ public final class Dialer: Sendable {
     public func restart() throws(NNGError) {
         try handle.withLock { (dialer: inout nng_dialer) throws(NNGError) in
             nng_dialer_close(dialer)
-            let fresh = try Self.make(socket: socket, url: url, tls: tls)
-            let rc = nng_dialer_start(fresh, CInt(NNG_FLAG_NONBLOCK))
-            if rc != 0 { nng_dialer_close(fresh) }
-            try check(rc, "nng_dialer_start")
-            dialer = fresh
+            dialer = try Self.start(socket: socket, url: url, tls: tls)
         }
     }
 }

@@ -65,11 +65,7 @@ public final class Socket: @unchecked Sendable {
     /// A `tls+tcp://` URL needs `tls` (a `.client` configuration). Returns the dialer (for `DialerWatchdog`).
     @discardableResult
     public func dial(_ url: String, tls: TLSConfiguration? = nil) throws(NNGError) -> Dialer {
-        let tls = url.hasPrefix("tls+") ? tls : nil
-        let dialer = try Dialer.make(socket: handle, url: url, tls: tls)
-        let rc = nng_dialer_start(dialer, CInt(NNG_FLAG_NONBLOCK))
-        if rc != 0 { nng_dialer_close(dialer) }
-        try check(rc, "nng_dialer_start")
+        let dialer = try Dialer.start(socket: handle, url: url, tls: tls)
         return keep(Dialer(socket: handle, url: url, tls: tls, handle: dialer))
     }
 
@@ -83,7 +79,6 @@ public final class Socket: @unchecked Sendable {
     /// Returns the dialer, which goes on redialling in the background.
     @discardableResult
     public func dialFirstAttempt(_ url: String, tls: TLSConfiguration? = nil) async throws(NNGError) -> Dialer {
-        let tls = url.hasPrefix("tls+") ? tls : nil
         let dialer = try Dialer.make(socket: handle, url: url, tls: tls)
         let rc = await withCheckedContinuation { (continuation: CheckedContinuation<CInt, Never>) in
             let job = Unmanaged.passRetained(BlockingDial(dialer: dialer, continuation: continuation)).toOpaque()

@@ -18,11 +18,8 @@ public enum RawSockets {
         let connected: Int32
         if url.hasPrefix("ipc://") {
             fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = try unixAddress(String(url.dropFirst("ipc://".count)))
-            connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
+            connected = withSocketAddress(try unixAddress(String(url.dropFirst("ipc://".count)))) {
+                connect(fd, $0, $1)
             }
         } else {
             guard let port = url.split(separator: ":").last.flatMap({ UInt16($0) }) else {
@@ -33,11 +30,7 @@ public enum RawSockets {
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
             address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-            connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            connected = withSocketAddress(address) { connect(fd, $0, $1) }
         }
         close(fd)
         guard connected == 0 else { throw Failure(description: "cannot connect to \(url)") }
@@ -51,17 +44,22 @@ public enum RawSockets {
             close(listener)
             unlink(path)
         }
-        var address = try unixAddress(path)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let bound = withSocketAddress(try unixAddress(path)) { bind(listener, $0, $1) }
         guard bound == 0, listen(listener, 4) == 0 else { throw Failure(description: "cannot listen at \(path)") }
         let dialled = try dial()
         close(accept(listener, nil, nil))
         usleep(300_000)  // the dialer's negotiation fails on the closed connection meanwhile
         return dialled
+    }
+
+    /// `body` with `address` (a `sockaddr_in` or `sockaddr_un`) as the `sockaddr` pointer and length the
+    /// socket calls take.
+    private static func withSocketAddress<Address, Result>(
+        _ address: Address, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result
+    ) -> Result {
+        withUnsafePointer(to: address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<Address>.size)) }
+        }
     }
 
     private static func unixAddress(_ path: String) throws -> sockaddr_un {
