@@ -4356,7 +4356,7 @@ const ProtobufCMessageDescriptor ppr__v1__frontier__descriptor =
   (ProtobufCMessageInit) ppr__v1__frontier__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[11] =
+static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[12] =
 {
   {
     "index_version",
@@ -4490,8 +4490,21 @@ static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "block_co_shards",
+    15,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Ppr__V1__CombineRequest, n_block_co_shards),
+    offsetof(Ppr__V1__CombineRequest, block_co_shards),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__combine_request__field_indices_by_name[] = {
+  11,   /* field[11] = block_co_shards */
   3,   /* field[3] = block_eps */
   7,   /* field[7] = block_low_degree_factor */
   4,   /* field[4] = block_max_levels */
@@ -4509,7 +4522,7 @@ static const ProtobufCIntRange ppr__v1__combine_request__number_ranges[3 + 1] =
   { 1, 0 },
   { 4, 2 },
   { 14, 10 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
 {
@@ -4519,7 +4532,7 @@ const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
   "Ppr__V1__CombineRequest",
   "ppr.v1",
   sizeof(Ppr__V1__CombineRequest),
-  11,
+  12,
   ppr__v1__combine_request__field_descriptors,
   ppr__v1__combine_request__field_indices_by_name,
   3,  ppr__v1__combine_request__number_ranges,

@@ -72,7 +72,8 @@ extension WireError {
             .failedPrecondition
         case .versionNotFound: .notFound
         case .versionNumberUsed: .alreadyExists
-        case .invalidManifest, .vertexNotInStore, .versionOutOfRange, .restartProbabilityMismatch: .invalidArgument
+        case .invalidManifest, .vertexNotInStore, .versionOutOfRange, .restartProbabilityMismatch, .blockShardMismatch:
+            .invalidArgument
         case .cancelled: .cancelled
         case .storage, .corruptIndex, .accumulatorSize: .internal
         }

@@ -67,6 +67,18 @@ public struct BlockShardResult: Equatable, Sendable {
     public var frontierMass: Double = 0
 }
 
+/// One shard's part of a block combine (`FingerprintStoreReader.combineBlock(_:parts:...)`): its reader and,
+/// when the worker keeps one, the matrix of its whole shard.
+public struct BlockShardPart: Sendable {
+    public let reader: FingerprintStoreReader
+    public let matrix: BlockMatrix?
+    /// Makes a part.
+    public init(reader: FingerprintStoreReader, matrix: BlockMatrix?) {
+        self.reader = reader
+        self.matrix = matrix
+    }
+}
+
 /// Fingerprints of a set of source vertices, cut by target range: the targets are cut into tiles of
 /// `targetsPerTile` consecutive vertices, and within a tile the entries are grouped by source (segments,
 /// sources ascending). Segment `g` of tile `t` (`segmentStart[t] ..< segmentStart[t + 1]`) has source
@@ -195,25 +207,72 @@ extension FingerprintStoreReader {
         _ block: BlockDecomposition, candidates: [Int], pruneRatio: Double, matrix cached: BlockMatrix? = nil,
         smoothingSteps: Int = 0, equationStep: BlockEquationStep? = nil
     ) throws(StoreError) -> (results: [BlockShardResult], fingerprintsRead: Int) {
+        try Self.combineBlock(
+            block, parts: [BlockShardPart(reader: self, matrix: cached)], candidates: candidates,
+            pruneRatio: pruneRatio, smoothingSteps: smoothingSteps, equationStep: equationStep)
+    }
+
+    /// `combineBlock` for several shards of one index at once (a worker process serving them): one share
+    /// per query for all of `parts` together, as if they were one shard owning all their vertices. Their
+    /// fingerprint sums go into one accumulator, so the share is stepped, bounded and emitted once instead
+    /// of once per shard. Throws `blockShardMismatch` unless `parts` are distinct shards of one index
+    /// (vertex count, shard count, alpha, version).
+    public static func combineBlock(
+        _ block: BlockDecomposition, parts: [BlockShardPart], candidates: [Int], pruneRatio: Double,
+        smoothingSteps: Int = 0, equationStep: BlockEquationStep? = nil
+    ) throws(StoreError) -> (results: [BlockShardResult], fingerprintsRead: Int) {
         let width = block.width
         let stride = block.stride
         precondition(candidates.count == width, "one candidate count per query")
+        guard let manifest = parts.first?.reader.manifest else {
+            throw StoreError.blockShardMismatch("a block combine needs at least one shard")
+        }
         let vertexCount = manifest.vertexCount
         guard block.graph.vertexCount == vertexCount else {
             throw StoreError.accumulatorSize(expected: vertexCount, actual: block.graph.vertexCount)
         }
         let shardCount = manifest.shardCount
-        let shard = manifest.shardIndex
-        let owned = block.frontierRows.filter { Int($0) % shardCount == shard }.sorted()
-        let matrix: BlockMatrix
-        if let cached, cached.version == manifest.version { matrix = cached } else { matrix = try blockMatrix(owned) }
-        let sources = matrix.vertices
-        // The rows this shard sums: targets with an entry here, and owned vertices with pushed mass; and
+        var owns = [Bool](repeating: false, count: shardCount)
+        for part in parts {
+            let other = part.reader.manifest
+            guard other.vertexCount == vertexCount, other.shardCount == shardCount,
+                other.restartProbability == manifest.restartProbability, other.version == manifest.version,
+                other.shardIndex >= 0, other.shardIndex < shardCount, !owns[other.shardIndex]
+            else {
+                throw StoreError.blockShardMismatch(
+                    "shard \(other.shardIndex) of \(other.shardCount) (version \(other.version), \(other.vertexCount) "
+                        + "vertices) cannot join shards \(parts.map(\.reader.manifest.shardIndex)) of version "
+                        + "\(manifest.version) (\(shardCount) shards, \(vertexCount) vertices)")
+            }
+            owns[other.shardIndex] = true
+        }
+        // Each part's matrix (its whole shard's, or built here from its owned frontier) and the compact
+        // rows of its sources.
+        var matrices: [BlockMatrix] = []
+        var fingerprintsRead = 0
+        for part in parts {
+            let shard = part.reader.manifest.shardIndex
+            let owned = block.frontierRows.filter { Int($0) % shardCount == shard }.sorted()
+            fingerprintsRead += owned.count
+            if let cached = part.matrix, cached.version == manifest.version {
+                matrices.append(cached)
+            } else {
+                matrices.append(try part.reader.blockMatrix(owned))
+            }
+        }
+        guard matrices.allSatisfy({ $0.targetsPerTile == matrices[0].targetsPerTile }) else {
+            throw StoreError.blockShardMismatch(
+                "the shards' matrices have different tile sizes \(matrices.map(\.targetsPerTile))")
+        }
+        let restartProbability = manifest.restartProbability
+        // The rows these shards sum: targets with an entry here, and owned vertices with pushed mass; and
         // what each row needs (flags, computed once: no division in the per-tile loops).
         var flags = [UInt8](repeating: 0, count: vertexCount)
-        for x in matrix.targets { flags[Int(x)] = RowFlags.entry }
+        for matrix in matrices {
+            for x in matrix.targets { flags[Int(x)] = RowFlags.entry }
+        }
         for v in block.keptRows {
-            flags[Int(v)] |= Int(v) % shardCount == shard ? RowFlags.ownKept : RowFlags.otherKept
+            flags[Int(v)] |= owns[Int(v) % shardCount] ? RowFlags.ownKept : RowFlags.otherKept
         }
         var rows: [Int32] = []
         var rowFlags: [UInt8] = []
@@ -233,16 +292,17 @@ extension FingerprintStoreReader {
         let steps = max(0, smoothingSteps)
         let stepper =
             steps > 0
-            ? (equationStep ?? BlockEquationStep(graph: block.graph, alpha: manifest.restartProbability)) : nil
+            ? (equationStep ?? BlockEquationStep(graph: block.graph, alpha: restartProbability)) : nil
         let stepped: [Int32] = steps > 0 ? (0..<Int32(vertexCount)).map { $0 } : []
         if steps > 0 { others = [] }
         var results = [BlockShardResult](repeating: BlockShardResult(), count: width)
         // One 16-query tile at a time: its frontier rows are copied into a compact buffer (source d at
         // d * 16), then summed target tile by target tile into a dense accumulator of 16 lanes per vertex
         // (see BlockMatrix), then thresholded and emitted.
-        let compact = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: max(1, sources.count))
+        let sourceCount = matrices.reduce(0) { $0 + $1.vertices.count }
+        let compact = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: max(1, sourceCount))
         defer { compact.deallocate() }
-        let live = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, sources.count))
+        let live = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, sourceCount))
         defer { live.deallocate() }
         let acc = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: max(1, vertexCount))
         defer { acc.deallocate() }
@@ -262,16 +322,21 @@ extension FingerprintStoreReader {
             let lanes = min(16, width - t * 16)
             // Owned frontier vertices per query: the non-zero lanes (rows of vertices outside the
             // block's frontier are zero).
+            // Part p's source d at compact[first[p] + d].
             var frontierSize = SIMD16<Int32>()
-            for (d, v) in sources.enumerated() {
-                let row = UnsafeRawPointer(block.frontier + Int(v) * stride + t * 16).loadUnaligned(
-                    as: SIMD16<Float>.self)
-                compact[d] = row
-                let nonZero = row .!= 0
-                live[d] = any(nonZero)
-                frontierSize &+= SIMD16<Int32>().replacing(with: 1, where: nonZero)
+            var d = 0
+            for matrix in matrices {
+                for v in matrix.vertices {
+                    let row = UnsafeRawPointer(block.frontier + Int(v) * stride + t * 16).loadUnaligned(
+                        as: SIMD16<Float>.self)
+                    compact[d] = row
+                    let nonZero = row .!= 0
+                    live[d] = any(nonZero)
+                    frontierSize &+= SIMD16<Int32>().replacing(with: 1, where: nonZero)
+                    d += 1
+                }
             }
-            Self.scatter(matrix, compact: compact, live: live, into: acc, vertexCount: vertexCount)
+            scatter(matrices, compact: compact, live: live, into: acc, vertexCount: vertexCount)
             // One pass over the rows: spread (sum over targets of sqrt of the fingerprint sum, for
             // ErrorEstimate; each root taken in Float), the steps' frontier moment and mass, then the kept
             // mass is added and the share's mass summed. Sums in Float over runs of rows, widened per run
@@ -302,7 +367,7 @@ extension FingerprintStoreReader {
                 let first = t * 16
                 share = stepper.apply(
                     acc, spare: spare, steps: steps, personalizations: block.personalizations[first..<first + lanes],
-                    alpha: manifest.restartProbability, total: shareMass)
+                    alpha: restartProbability, total: shareMass)
                 scanRows = stepped
                 scanFlags = []
                 // With self-loops M keeps the mass only at its fixed point: the stepped share's own mass is
@@ -391,40 +456,57 @@ extension FingerprintStoreReader {
                 results[q].frontierSize = Int(frontierSize[lane])
             }
         }
-        return (results, owned.count)
+        return (results, fingerprintsRead)
     }
 
     /// Lanes `t * 16 ..< t * 16 + 16` of vertex `x`'s kept row.
     @inline(__always)
-    private func keptRow(_ block: BlockDecomposition, _ x: Int, _ t: Int) -> SIMD16<Float> {
+    private static func keptRow(_ block: BlockDecomposition, _ x: Int, _ t: Int) -> SIMD16<Float> {
         UnsafeRawPointer(block.kept + x * block.stride + t * 16).loadUnaligned(as: SIMD16<Float>.self)
     }
 
-    /// `acc[x] = sum over entries (d, x, w) of w * compact[d]` for every target x, tile by tile: a tile's
-    /// accumulator rows are zeroed and stay in L2 while its segments (in source order) are added.
+    /// `acc[x] = sum over entries (d, x, w) of w * compact[d]` over every matrix's entries, for every target
+    /// x, tile by tile: a tile's accumulator rows are zeroed and stay in L2 while the matrices' segments
+    /// (each in source order, one matrix after the other) are added. Matrix `m`'s source `d` is at
+    /// `compact[first + d]`, `first` the sources of the matrices before it.
     private static func scatter(
-        _ matrix: BlockMatrix, compact: UnsafeMutablePointer<SIMD16<Float>>, live: UnsafeMutablePointer<Bool>,
+        _ matrices: [BlockMatrix], compact: UnsafeMutablePointer<SIMD16<Float>>, live: UnsafeMutablePointer<Bool>,
         into acc: UnsafeMutablePointer<SIMD16<Float>>, vertexCount: Int
     ) {
-        let perTile = matrix.targetsPerTile
+        // Every matrix has the same tile size (checked by the caller) and was built over this graph.
+        let perTile = matrices[0].targetsPerTile
+        let tileCount = (vertexCount + perTile - 1) / perTile
+        for tile in 0..<tileCount {
+            let first = tile * perTile
+            let base = acc + first
+            base.update(repeating: SIMD16<Float>(), count: min(perTile, vertexCount - first))
+            var firstSource = 0
+            for matrix in matrices {
+                add(matrix, tile: tile, compact: compact + firstSource, live: live + firstSource, into: base)
+                firstSource += matrix.vertices.count
+            }
+        }
+    }
+
+    /// Adds one matrix's segments of `tile` into the tile's accumulator rows `base`.
+    @inline(__always)
+    private static func add(
+        _ matrix: BlockMatrix, tile: Int, compact: UnsafeMutablePointer<SIMD16<Float>>,
+        live: UnsafeMutablePointer<Bool>, into base: UnsafeMutablePointer<SIMD16<Float>>
+    ) {
+        guard tile < matrix.tileCount else { return }
         matrix.segmentStart.withUnsafeBufferPointer { segmentStart in
             matrix.segmentSource.withUnsafeBufferPointer { segmentSource in
                 matrix.entryStart.withUnsafeBufferPointer { entryStart in
                     matrix.target.withUnsafeBufferPointer { target in
                         matrix.weight.withUnsafeBufferPointer { weight in
-                            for tile in 0..<matrix.tileCount {
-                                let first = tile * perTile
-                                guard first < vertexCount else { break }
-                                let base = acc + first
-                                base.update(repeating: SIMD16<Float>(), count: min(perTile, vertexCount - first))
-                                // Safety: targets within the tile and sources within `vertices` (built so).
-                                for g in segmentStart[tile]..<segmentStart[tile + 1] {
-                                    let d = Int(segmentSource[g])
-                                    guard live[d] else { continue }
-                                    let row = compact[d]
-                                    for p in entryStart[g]..<entryStart[g + 1] {
-                                        base[Int(target[p])] += weight[p] * row
-                                    }
+                            // Safety: targets within the tile and sources within `vertices` (built so).
+                            for g in segmentStart[tile]..<segmentStart[tile + 1] {
+                                let d = Int(segmentSource[g])
+                                guard live[d] else { continue }
+                                let row = compact[d]
+                                for p in entryStart[g]..<entryStart[g + 1] {
+                                    base[Int(target[p])] += weight[p] * row
                                 }
                             }
                         }

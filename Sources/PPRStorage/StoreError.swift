@@ -30,6 +30,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case vertexNotInStore(VertexIndex, shardIndex: Int, shardCount: Int, vertexCount: Int)
     /// The accumulator does not have one slot per graph vertex.
     case accumulatorSize(expected: Int, actual: Int)
+    /// Shards combined together in one block combine are not distinct shards of one index version.
+    case blockShardMismatch(String)
     /// A build was cancelled; the version was marked failed and the active version left as it was.
     case cancelled(version: UInt32)
     /// A requested version number is in the store already (in any state).
@@ -66,6 +68,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .vertexNotInStore(let vertex, let shardIndex, let shardCount, let vertexCount):
             "vertex index \(vertex) is not held by shard \(shardIndex) of \(shardCount) (\(vertexCount) vertices)"
         case .accumulatorSize(let expected, let actual): "accumulator has \(actual) slots, expected \(expected)"
+        case .blockShardMismatch(let why): "cannot combine these shards together: \(why)"
         case .cancelled(let version): "index build of version \(version) was cancelled"
         case .versionNumberUsed(let version, let nextFree):
             "index version \(version) was already used in this store (next free number: \(nextFree))"

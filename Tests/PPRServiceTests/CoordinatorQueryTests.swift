@@ -7,10 +7,11 @@ import Testing
 /// Runs `body` with a fresh test cluster, closed afterwards whatever happens.
 func withTestCluster<R>(
     shardCount: Int = 3, activate: Bool = true, combineMillis: Int = 2_000, combineEntries: Int? = nil,
-    _ body: (CoordinatorTestCluster) async throws -> R
+    healthProbeMillis: Int = 500, oneWorker: Bool = false, _ body: (CoordinatorTestCluster) async throws -> R
 ) async throws -> R {
     let cluster = try CoordinatorTestCluster(
-        shardCount: shardCount, combineMillis: combineMillis, combineEntries: combineEntries)
+        shardCount: shardCount, combineMillis: combineMillis, combineEntries: combineEntries,
+        healthProbeMillis: healthProbeMillis, oneWorker: oneWorker)
     do {
         if activate { #expect(try await cluster.index() == 1) }
         let result = try await body(cluster)

@@ -14,7 +14,8 @@ final class CoordinatorTestCluster: @unchecked Sendable {
     let directory: String
     let loaded: LoadedGraph
     let config: ServiceConfig
-    /// `workers[s][r]` serves replica `r` of shard `s`.
+    /// `workers[s][r]` serves replica `r` of shard `s` (with `oneWorker`, `workers[0][0]` serves every shard
+    /// until `splitWorker`).
     /// Safety (`@unchecked Sendable`): mutated only by the test body, one call at a time.
     private var workers: [[Worker?]]
     let coordinator: Coordinator
@@ -27,7 +28,7 @@ final class CoordinatorTestCluster: @unchecked Sendable {
     init(
         shardCount: Int = 3, replicas: Int = 1, vertexCount: Int = 300, combineMillis: Int = 2_000,
         combineEntries: Int? = nil, healthProbeMillis: Int = 500, queryHelpers: Int? = nil,
-        stepHelpers: StepHelperPolicy = .idle, replyPrecision: ReplyPrecision = .double
+        stepHelpers: StepHelperPolicy = .idle, replyPrecision: ReplyPrecision = .double, oneWorker: Bool = false
     ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pw-coord-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -62,7 +63,21 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         front = try CoordinatorServer(coordinator)
         client = try WireClient(dialing: front.url)
         typedClient = try CoordinatorClient(connectingTo: front.url)
-        for s in 0..<shardCount { try startShard(s) }
+        if oneWorker {
+            // One worker process serving every shard, as `powerwalkd local` does.
+            workers[0][0] = try Worker(
+                config: config, shards: Array(0..<shardCount), options: WorkerOptions(config: config))
+        } else {
+            for s in 0..<shardCount { try startShard(s) }
+        }
+    }
+
+    /// Replaces the worker serving every shard (`oneWorker`) by one worker per shard on the same URLs and
+    /// stores, as an operator who redeploys the shards separately.
+    func splitWorker() async throws {
+        await workers[0][0]?.shutdown()
+        workers[0][0] = nil
+        for s in workers.indices { try startShard(s) }
     }
 
     /// Builds and activates an index through an index job (with `walk`, default `Self.walk`); returns the version.

@@ -159,7 +159,7 @@ import Testing
 }
 
 /// A reader of shard `shard` of `shardCount` of a fresh index of `graph` built into `store` (checksum 5).
-private func shardReader(
+func shardReader(
     _ graph: CSRGraph, _ store: FingerprintStore, shard: Int, shardCount: Int
 ) throws -> FingerprintStoreReader {
     let version = try IndexBuilder(

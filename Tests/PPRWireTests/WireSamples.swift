@@ -69,7 +69,8 @@ enum WireSamples {
                             candidates: 12),
                         BlockQuery(sources: [WeightedVertex(vertex: 0, weight: 1)], candidates: 1),
                     ],
-                    eps: 1e-4, maxLevels: 20, sampleBelow: 1e-5, lowDegreeFactor: 0.1, pruneRatio: 1e-3))),
+                    eps: 1e-4, maxLevels: 20, sampleBelow: 1e-5, lowDegreeFactor: 0.1, pruneRatio: 1e-3,
+                    smoothingSteps: 3, coShards: [2, 1]))),
         .submitJob(
             SubmitJobRequest(
                 .export(

@@ -1067,10 +1067,19 @@ struct  Ppr__V1__CombineRequest
    * float32: half the bytes; answers then depend on the shard count within float rounding). Unset: doubles.
    */
   protobuf_c_boolean float_replies;
+  /*
+   * Block mode: further shards served by the worker process this request reaches, combined with the
+   * addressed shard into one share per query (one accumulator, stepped and pruned once: the process
+   * counts as one shard owning all their vertices). Each must be a distinct shard of the cluster that
+   * the process serves at index_version, else the worker refuses the request (INVALID_ARGUMENT) and the
+   * coordinator asks the shards one by one. Unset: the addressed shard alone.
+   */
+  size_t n_block_co_shards;
+  uint32_t *block_co_shards;
 };
 #define PPR__V1__COMBINE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__combine_request__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL }
 
 
 /*
@@ -1289,6 +1298,10 @@ struct  Ppr__V1__WorkerHealthRequest
 struct  Ppr__V1__WorkerHealth
 {
   ProtobufCMessage base;
+  /*
+   * The shard asked first, then the other shards its worker process serves (ascending): a coordinator
+   * groups the shards of one process into one block request (CombineRequest.block_co_shards).
+   */
   size_t n_shard_ids;
   uint32_t *shard_ids;
   uint64_t active_version;

@@ -81,6 +81,31 @@ public final class ShardConnections: Sendable {
         self.replica(replica).state.withLock { body(&$0) }
     }
 
+    /// The shards grouped by worker process, from the replicas' last health replies (`WorkerHealth.shards`):
+    /// shard `s` leads a group with the shards not yet grouped that every replica of `s` serves in its own
+    /// process, so a block request to `s` naming them as co-shards can be answered whichever replica takes
+    /// it. A shard with a replica not heard from yet stands alone. Groups ascending, each led by its
+    /// smallest shard; every shard in exactly one group.
+    public func processGroups() -> [[ShardID]] {
+        var grouped = [Bool](repeating: false, count: replicas.count)
+        var groups: [[ShardID]] = []
+        for s in replicas.indices where !grouped[s] {
+            grouped[s] = true
+            var common: Set<Int>?
+            for replica in replicas[s] {
+                let served = Set(replica.state.withLock { $0.lastHealth?.shards.map(\.rawValue) ?? [] })
+                common = common.map { $0.intersection(served) } ?? served
+            }
+            var group = [ShardID(s)]
+            for t in (common ?? []).sorted() where t > s && t < replicas.count && !grouped[t] {
+                grouped[t] = true
+                group.append(ShardID(t))
+            }
+            groups.append(group)
+        }
+        return groups
+    }
+
     /// Closes every connection; calls in flight fail with UNAVAILABLE. Idempotent.
     public func close() {
         for clients in replicas { for replica in clients { replica.client.close() } }

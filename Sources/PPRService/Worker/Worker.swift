@@ -6,6 +6,7 @@ import Logging
 import PPRCore
 import PPRStorage
 import PPRWire
+import Synchronization
 
 /// How a worker process serves, beyond the config file.
 public struct WorkerOptions: Sendable {
@@ -66,11 +67,13 @@ public final class Worker: Sendable {
         }
         var shards: [WorkerShard] = []
         var servers: [WireServer] = []
+        let siblings = ProcessShards()
         do throws(WorkerError) {
             for number in shardNumbers {
                 let replicaConfig = config.shards[number].replicas[replica]
                 let shard = try Self.openShard(
-                    number, replicaConfig, config: config, graph: loaded, options: options, logger: logger)
+                    number, replicaConfig, config: config, graph: loaded, options: options, siblings: siblings,
+                    logger: logger)
                 let server: WireServer
                 do {
                     server = try WireServer(
@@ -133,7 +136,7 @@ public final class Worker: Sendable {
     /// Opens a shard's store and checks that its active index (if any) is this shard's and this graph's.
     private static func openShard(
         _ number: Int, _ replica: ReplicaConfig, config: ServiceConfig, graph: LoadedGraph, options: WorkerOptions,
-        logger: Logger
+        siblings: ProcessShards, logger: Logger
     ) throws(WorkerError) -> WorkerShard {
         let store: FingerprintStore
         let active: StoreManifest?
@@ -161,6 +164,25 @@ public final class Worker: Sendable {
         return WorkerShard(
             id: ShardID(number), shardCount: config.shards.count, graph: graph, store: store,
             workerVersion: options.workerVersion, logger: logger, maxCombineFrontiers: config.limits.combineEntries,
-            combineHelpers: options.combineHelpers)
+            combineHelpers: options.combineHelpers, siblings: siblings)
     }
+}
+
+/// The shards one worker process serves, by number: a block combine may name co-shards of the process
+/// (`BlockCombine.coShards`). Held weakly, so the registry keeps no shard (and no store) alive.
+final class ProcessShards: Sendable {
+    private struct Entry {
+        weak var shard: WorkerShard?
+    }
+    private let shards = Mutex<[Int: Entry]>([:])
+
+    init() {}
+
+    func add(_ shard: WorkerShard) { shards.withLock { $0[shard.id.rawValue] = Entry(shard: shard) } }
+
+    /// Shard `number` when this process serves it.
+    func shard(_ number: Int) -> WorkerShard? { shards.withLock { $0[number]?.shard } }
+
+    /// The shards served, ascending.
+    var numbers: [Int] { shards.withLock { $0.filter { $0.value.shard != nil }.keys.sorted() } }
 }

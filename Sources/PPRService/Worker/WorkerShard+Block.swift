@@ -2,7 +2,9 @@
 // whole method). A block CombineRequest carries personalizations, not frontiers: the worker expands the
 // block itself on the graph it maps (BlockDecomposition), combines the fingerprints of the frontier
 // vertices it owns once for all queries (FingerprintStoreReader.combineBlock) and answers one pruned
-// sparse vector and one exact mass per query, so only partial sums cross the network.
+// sparse vector and one exact mass per query, so only partial sums cross the network. A block may name
+// co-shards, other shards of this process (ProcessShards): their fingerprints join the same accumulator
+// and the reply is one share for all of them (FingerprintStoreReader.combineBlock(_:parts:...)).
 //
 // Every field is range-checked before use (block size, vertices, weights, eps, levels, prune ratio,
 // smoothing steps, candidates). Memory: the block buffers (BlockDecomposition, bounded by its capacity and the graph) come
@@ -48,6 +50,7 @@ extension WorkerShard {
         let personalizations = collected
         let candidates = block.queries.map { min(max(1, $0.candidates), vertexCount) }
         let reader = try await reader(of: version)
+        let coShards = try await coShardParts(block.coShards, version: version)
         let pool = blockScratch
         let graph = self.graph.graph
         let (eps, levels, ratio) = (block.eps, block.maxLevels, block.pruneRatio)
@@ -65,11 +68,16 @@ extension WorkerShard {
                     personalizations, restartProbability: alpha, eps: eps, maxLevels: levels,
                     sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
             } body: { expanded in
-                let matrix = try pool.matrix(of: reader)
+                var parts = [BlockShardPart(reader: reader, matrix: try pool.matrix(of: reader))]
+                for (sibling, siblingReader) in coShards {
+                    parts.append(
+                        BlockShardPart(
+                            reader: siblingReader, matrix: try sibling.blockScratch.matrix(of: siblingReader)))
+                }
                 let equationStep =
                     steps > 0 ? ProcessGraphs.blockSteps.value(of: graph, checksum: key.graph) : nil
-                let combined = try reader.combineBlock(
-                    expanded, candidates: candidates, pruneRatio: ratio, matrix: matrix, smoothingSteps: steps,
+                let combined = try FingerprintStoreReader.combineBlock(
+                    expanded, parts: parts, candidates: candidates, pruneRatio: ratio, smoothingSteps: steps,
                     equationStep: equationStep)
                 return (combined, expanded.statistics)
             }
@@ -88,6 +96,37 @@ extension WorkerShard {
         return CombineResponse(
             partialSums: [], indexVersion: request.indexVersion, fingerprintsRead: fingerprints,
             blockResults: blockResults)
+    }
+
+    /// The co-shards a block names (`BlockCombine.coShards`), each with its reader of `version`. Every one
+    /// must be a distinct shard of the cluster, other than this one, that this process serves with a
+    /// complete `version`; otherwise INVALID_ARGUMENT (the coordinator then asks the shards one by one; not
+    /// FAILED_PRECONDITION, which would mark this shard's replica as lacking the version).
+    private func coShardParts(_ numbers: [Int], version: UInt32) async throws(WireError)
+        -> [(WorkerShard, FingerprintStoreReader)]
+    {
+        guard numbers.count < shardCount else {
+            throw WireError(
+                .invalidArgument, "\(id): \(numbers.count) co-shards in a cluster of \(shardCount) shards")
+        }
+        var seen: Set<Int> = [id.rawValue]
+        var parts: [(WorkerShard, FingerprintStoreReader)] = []
+        for number in numbers {
+            guard number >= 0, number < shardCount, seen.insert(number).inserted else {
+                throw WireError(
+                    .invalidArgument,
+                    "\(id): co-shard \(number) must be another shard of 0 ..< \(shardCount), named once")
+            }
+            guard let sibling = siblings.shard(number), sibling.shardCount == shardCount else {
+                throw WireError(.invalidArgument, "\(id): co-shard \(number) is not served by this worker process")
+            }
+            do {
+                parts.append((sibling, try await sibling.reader(of: version)))
+            } catch {
+                throw WireError(.invalidArgument, "\(id): co-shard \(number) cannot join: \(error.message)")
+            }
+        }
+        return parts
     }
 }
 

@@ -57,11 +57,15 @@ public final class WorkerShard: Sendable {
     let combineHelpers: Int
     /// Single-frontier combines being answered now.
     let combinesInFlight = Atomic<Int>(0)
+    /// The shards of this worker process (this one included), for block combines naming co-shards.
+    let siblings: ProcessShards
 
     init(
         id: ShardID, shardCount: Int, graph: LoadedGraph, store: FingerprintStore, workerVersion: String,
-        logger: Logger, maxCombineFrontiers: Int = Limits().combineEntries, combineHelpers: Int = 1
+        logger: Logger, maxCombineFrontiers: Int = Limits().combineEntries, combineHelpers: Int = 1,
+        siblings: ProcessShards = ProcessShards()
     ) {
+        self.siblings = siblings
         self.maxCombineFrontiers = maxCombineFrontiers
         self.combineHelpers = max(0, combineHelpers)
         self.id = id
@@ -74,6 +78,7 @@ public final class WorkerShard: Sendable {
         var logger = logger
         logger[metadataKey: "shard"] = "\(id.rawValue)"
         self.logger = logger
+        siblings.add(self)
     }
 
     /// Answers one request; errors become `.failure` replies naming the shard.
@@ -210,7 +215,8 @@ public final class WorkerShard: Sendable {
                 indexVersion: UInt64(info.version), graphWeighted: info.manifest.graphWeighted)
         }
         return WorkerHealth(
-            shards: [id], activeVersion: UInt64(active?.version ?? 0), manifest: manifest,
+            shards: [id] + siblings.numbers.filter { $0 != id.rawValue }.map { ShardID($0) },
+            activeVersion: UInt64(active?.version ?? 0), manifest: manifest,
             combineRequests: combineRequests.load(ordering: .relaxed),
             fingerprintsRead: fingerprintsRead.load(ordering: .relaxed), uptime: ContinuousClock.now - started,
             indexTask: indexTaskStatus, workerVersion: workerVersion)

@@ -192,6 +192,8 @@ extension EncodeArena {
             m.pointee.block_sample_below = block.sampleBelow
             m.pointee.block_low_degree_factor = block.lowDegreeFactor
             m.pointee.block_smoothing_steps = wireUInt32(block.smoothingSteps)
+            m.pointee.n_block_co_shards = block.coShards.count
+            m.pointee.block_co_shards = array(block.coShards.map { wireUInt32($0) })
         }
         return m
     }

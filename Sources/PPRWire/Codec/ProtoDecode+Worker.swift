@@ -26,7 +26,8 @@ extension ProtoDecode {
             block = BlockCombine(
                 queries: queries, eps: c.block_eps, maxLevels: Int(c.block_max_levels),
                 sampleBelow: c.block_sample_below, lowDegreeFactor: c.block_low_degree_factor,
-                pruneRatio: c.prune_ratio, smoothingSteps: Int(c.block_smoothing_steps))
+                pruneRatio: c.prune_ratio, smoothingSteps: Int(c.block_smoothing_steps),
+                coShards: array(c.n_block_co_shards, c.block_co_shards).map { Int($0) })
         }
         return CombineRequest(
             indexVersion: c.index_version, frontiers: frontiers, block: block, denseReplies: c.dense_replies != 0,

@@ -32,11 +32,16 @@ public struct BlockCombine: Equatable, Sendable {
     /// Steps of the PPR equation each shard applies to its share of every query before pruning
     /// (`QueryParameters.smoothingSteps`; the worker refuses values outside `EngineLimits.smoothingSteps`).
     public var smoothingSteps: Int
+    /// Further shards of the worker process the request reaches, combined with the addressed shard into one
+    /// share per query (one accumulator, stepped and pruned once); empty: the addressed shard alone. The
+    /// worker refuses shards it does not serve at the pinned version (INVALID_ARGUMENT).
+    public var coShards: [Int]
     /// Makes the block part.
     public init(
         queries: [BlockQuery], eps: Double, maxLevels: Int, sampleBelow: Double = 0, lowDegreeFactor: Double = 1,
-        pruneRatio: Double, smoothingSteps: Int = 0
+        pruneRatio: Double, smoothingSteps: Int = 0, coShards: [Int] = []
     ) {
+        self.coShards = coShards
         self.queries = queries
         self.eps = eps
         self.maxLevels = maxLevels

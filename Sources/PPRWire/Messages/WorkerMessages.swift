@@ -155,6 +155,7 @@ public struct WorkerHealthRequest: Hashable, Sendable {
 
 /// A worker's health and counters.
 public struct WorkerHealth: Hashable, Sendable {
+    /// The shard asked, then the other shards its worker process serves (ascending).
     public var shards: [ShardID]
     public var activeVersion: UInt64
     public var manifest: ManifestSummary?
