@@ -73,6 +73,39 @@ import Testing
         }
     }
 
+    /// With one reply holding the whole answer, the default (pruned) batch path sends each query's top list
+    /// alone, and the batch answers are the single queries' (ids within Float ties, scores within 1e-5 of
+    /// the top score), exclusions included.
+    @Test func oneProcessRepliesWithTheTopListOnly() async throws {
+        try await withTestCluster(oneWorker: true) { cluster in
+            let graph = cluster.loaded.graph
+            var queries = (0..<30).map { i in
+                QueryRequest(
+                    sources: [QuerySource(graph.id(of: VertexIndex((i * 17 + 4) % graph.vertexCount)))], topK: 10)
+            }
+            queries.append(QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 10, excludeSources: true))
+            queries.append(QueryRequest(sources: [QuerySource(VertexID(1000))], topK: 10, excludeOutNeighbors: true))
+            guard case .batchQuery(let batch) = try await cluster.call(.batchQuery(BatchQueryRequest(queries: queries)))
+            else { throw WireError(.internal, "expected a batch reply") }
+            for (query, batched) in zip(queries, batch.responses) {
+                let single = try queryResponse(try await cluster.call(.query(query)))
+                expectSameAnswer(batched.results, single.results, tolerance: 1e-5 * (single.results.first?.score ?? 0))
+            }
+            // The worker's reply to such a block: the 5 candidates of each query (no ties on this graph).
+            let block = BlockCombine(
+                queries: (0..<8).map {
+                    BlockQuery(sources: [WeightedVertex(vertex: VertexIndex($0), weight: 1)], candidates: 5)
+                },
+                eps: 2e-4, maxLevels: 20, pruneRatio: 1, smoothingSteps: 2, coShards: [1, 2])
+            guard
+                case .combine(let combined) = try await cluster.coordinator.callShard(
+                    ShardID(0), .combine(CombineRequest(indexVersion: 1, frontiers: [], block: block)),
+                    deadline: .seconds(60))
+            else { throw WireError(.internal, "expected a combine reply") }
+            #expect(combined.blockResults.map(\.vertices.count) == [Int](repeating: 5, count: 8))
+        }
+    }
+
     /// Separate worker processes report only their own shard: no grouping, and the answers are the same.
     @Test func separateProcessesAreAskedShardByShard() async throws {
         try await withTestCluster { cluster in

@@ -24,7 +24,9 @@
 // Accuracy: the expansion and the sums are those of a single query up to rounding (Float sums). With
 // `pruneRatio` r, a shard (or group) leaves out values below r * theta (theta: a lower bound on the
 // query's (k + excluded)-th score), so a top vertex is always found and a score lacks at most
-// shards * r * theta.
+// shards * r * theta. When one reply holds the whole answer (one group of every shard, or one shard),
+// theta is the exact (k + excluded)-th score and the ratio is 1: the reply is the top list itself (on
+// soc-Slashdot0902 with the default preset, 16k entries per query at 1e-2 against 100 at k = 100).
 // Steps of the PPR equation (`QueryParameters.smoothingSteps`, sent as the block's smoothing steps, so a
 // block holds queries with the same steps): each shard steps its own share before pruning; the step is
 // linear, so the merge below is unchanged. The error estimate is the unstepped one (spread of the
@@ -203,6 +205,9 @@ final class BatchExecutor: Sendable {
         let requests = groups.map { group in
             var grouped = block
             grouped.coShards = group.dropFirst().map(\.rawValue)
+            // One reply holds the whole answer: its bound theta is the exact candidates-th score, so the
+            // entries at or above it are the answer's top candidates (ties included), all the merge reads.
+            if groups.count == 1, block.pruneRatio > 0 { grouped.pruneRatio = 1 }
             return (group[0], WireRequest.combine(CombineRequest(indexVersion: version, frontiers: [], block: grouped)))
         }
         var replies: [[BlockResult]] = []
