@@ -59,11 +59,15 @@ extension WorkerShard {
         let alpha = reader.manifest.restartProbability
         // The index's walks per vertex set the thresholds and the combine weights (`WalkBudget`).
         let walkBudget = WalkBudget(parameters: reader.manifest.walkParameters, graph: graph)
+        // Another shard of this process may ask for the same expansion only if this request leaves it out.
+        let servedHere = Set(siblings.numbers)
+        let othersMayAsk = !servedHere.isSubset(of: Set([id.rawValue] + coShards.map { $0.0.id.rawValue }))
         let key = SharedBlockExpansions.Key(
             graph: reader.manifest.graphChecksum, alpha: alpha, eps: eps, levels: levels, sampleBelow: sampleBelow,
             lowDegreeFactor: lowDegreeFactor, queries: personalizations, walkBudget: walkBudget)
         let outcome = try await blocking(executor) {
-            try SharedBlockExpansions.shared.withExpansion(key, pool: pool, graph: graph) { scratch in
+            try SharedBlockExpansions.shared.withExpansion(key, pool: pool, graph: graph, share: othersMayAsk) {
+                scratch in
                 try scratch.expand(
                     personalizations, restartProbability: alpha, eps: eps, maxLevels: levels,
                     sampleBelow: sampleBelow, lowDegreeFactor: lowDegreeFactor, walkBudget: walkBudget)
@@ -237,11 +241,19 @@ final class SharedBlockExpansions: Sendable {
     private let state = Mutex(State())
 
     /// Runs `body` on the expansion for `key`, computing it with `expand` (on buffers from `pool`) if no
-    /// other shard of this process has it or is computing it.
+    /// other shard of this process has it or is computing it. Without `share` (no other shard of the process
+    /// will ask: the request named them all as co-shards) the expansion is neither looked up nor kept, and
+    /// its buffers go straight back to the pool.
     func withExpansion<R>(
-        _ key: Key, pool: BlockScratchPool, graph: CSRGraph, expand: (BlockDecomposition) throws -> Void,
-        body: (BlockDecomposition) throws -> R
+        _ key: Key, pool: BlockScratchPool, graph: CSRGraph, share: Bool = true,
+        expand: (BlockDecomposition) throws -> Void, body: (BlockDecomposition) throws -> R
     ) throws -> R {
+        guard share else {
+            let scratch = pool.take(graph: graph)
+            defer { pool.give(scratch) }
+            try expand(scratch)
+            return try body(scratch)
+        }
         let (slot, owner) = state.withLock { state -> (Slot, Bool) in
             if let slot = state.slots[key] {
                 slot.users += 1
