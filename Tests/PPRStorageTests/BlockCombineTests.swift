@@ -125,18 +125,8 @@ import Testing
             for (q, result) in results.enumerated() {
                 var reference = try combine.expected(block, q, reader, shard: shard, shardCount: shardCount)
                 let unstepped = reference.reduce(0, +)
-                for _ in 0..<steps {
-                    reference = PPREquationStep.apply(
-                        reference, personalization: queries[q], alpha: 0.15, inEdges: inEdges)
-                }
-                let top = reference.max() ?? 0
-                // Float rows, each in-edge sum in Float: a few units of 2^-24 times the in-degree (<= 20 here)
-                // per step, far below 1e-5 of the top score.
-                var sent = [Double](repeating: 0, count: vertexCount)
-                for (x, score) in zip(result.vertices, result.scores) { sent[Int(x)] = Double(score) }
-                for x in 0..<vertexCount {
-                    #expect(abs(sent[x] - reference[x]) <= 1e-5 * top, "query \(q) vertex \(x)")
-                }
+                reference = referenceSteps(steps, of: reference, personalization: queries[q], inEdges: inEdges)
+                expectSent(result, equal: reference, query: q)
                 // The share's mass is the stepped share's (what the coordinator normalises by); without
                 // self-loops M preserves it, so it is also the mass before the steps.
                 #expect(abs(result.mass - reference.reduce(0, +)) <= 1e-5 * max(unstepped, 1e-12), "query \(q)")
@@ -155,6 +145,25 @@ import Testing
             let wider = zip(results, plain).filter { $0.0.vertices.count > $0.1.vertices.count }.count
             #expect(wider >= width / 2)
         }
+    }
+}
+
+/// `steps` reference steps (`PPREquationStep.apply`, Double) of `x`, alpha 0.15.
+func referenceSteps(_ steps: Int, of x: [Double], personalization: Personalization, inEdges: InEdges) -> [Double] {
+    var x = x
+    for _ in 0..<steps { x = PPREquationStep.apply(x, personalization: personalization, alpha: 0.15, inEdges: inEdges) }
+    return x
+}
+
+/// Expects the unpruned share `result` of query `q` to equal `reference` (dense) on every vertex within 1e-5
+/// of its top value: Float rows, each in-edge sum in Float, err by a few units of 2^-24 times the in-degree
+/// (<= 20 on the test graphs) per step, far below that.
+func expectSent(_ result: BlockShardResult, equal reference: [Double], query q: Int) {
+    let top = reference.max() ?? 0
+    var sent = [Double](repeating: 0, count: reference.count)
+    for (x, score) in zip(result.vertices, result.scores) { sent[Int(x)] = Double(score) }
+    for x in reference.indices {
+        #expect(abs(sent[x] - reference[x]) <= 1e-5 * top, "query \(q) vertex \(x)")
     }
 }
 

@@ -38,17 +38,9 @@ import Testing
                         let b = try combine.expected(block, q, readers[1], shard: 2, shardCount: 3, kept: kept)
                         return zip(a, b).map { $0 + $1 }
                     }
-                    var reference = try handSum(kept: true)
-                    for _ in 0..<steps {
-                        reference = PPREquationStep.apply(
-                            reference, personalization: queries[q], alpha: 0.15, inEdges: inEdges)
-                    }
-                    let top = reference.max() ?? 0
-                    var sent = [Double](repeating: 0, count: vertexCount)
-                    for (x, score) in zip(result.vertices, result.scores) { sent[Int(x)] = Double(score) }
-                    for x in 0..<vertexCount {
-                        #expect(abs(sent[x] - reference[x]) <= 1e-5 * top, "query \(q) vertex \(x)")
-                    }
+                    let reference = referenceSteps(
+                        steps, of: try handSum(kept: true), personalization: queries[q], inEdges: inEdges)
+                    expectSent(result, equal: reference, query: q)
                     let mass = reference.reduce(0, +)
                     #expect(abs(result.mass - mass) <= 1e-5 * max(mass, 1e-12), "query \(q)")
                     let spread = try handSum(kept: false).reduce(0) { $0 + $1.squareRoot() }
