@@ -92,15 +92,24 @@ import Testing
         }
     }
 
-    @Test func anOutsidersBuildAndActivateTwiceKeepsTheVersionTheCoordinatorReads() async throws {
+    /// `batch`: the coordinator reads version 1 through batch blocks only (block combines pin it too).
+    @Test(arguments: [false, true])
+    func anOutsidersBuildAndActivateTwiceKeepsTheVersionTheCoordinatorReads(batch: Bool) async throws {
         let graph = try workerTestGraph(vertexCount: 300, seed: 23)
         try await withWorker(graph: graph) { _, clients, checksum in
             let client = clients[0]
             _ = try await buildIndex(client, version: 1, checksum: checksum)
             _ = try await activate(client, 1)
             let frontier = [[WeightedVertex(vertex: 0, weight: 1)]]
+            let block = BlockCombine(
+                queries: [BlockQuery(sources: [WeightedVertex(vertex: 0, weight: 1)], candidates: 5)], eps: 1e-4,
+                maxLevels: 5, pruneRatio: 0)
             // The coordinator serves queries from version 1 (every combine pins it).
-            #expect(await callError(client, .combine(CombineRequest(indexVersion: 1, frontiers: frontier))) == nil)
+            let pinned =
+                batch
+                ? CombineRequest(indexVersion: 1, frontiers: [], block: block)
+                : CombineRequest(indexVersion: 1, frontiers: frontier)
+            #expect(await callError(client, .combine(pinned)) == nil)
             // The outsider: START_INDEX_TASK + ACTIVATE_VERSION, twice (this used to delete version 1).
             for version in UInt64(2)...3 {
                 #expect(try await buildIndex(client, version: version, checksum: checksum).state == .succeeded)

@@ -51,6 +51,8 @@ extension WorkerShard {
         let candidates = block.queries.map { min(max(1, $0.candidates), vertexCount) }
         let reader = try await reader(of: version)
         let coShards = try await coShardParts(block.coShards, version: version)
+        markRead(version)
+        for (sibling, _) in coShards { sibling.markRead(version) }
         let pool = blockScratch
         let graph = self.graph.graph
         let (eps, levels, ratio) = (block.eps, block.maxLevels, block.pruneRatio)

@@ -52,6 +52,12 @@ extension WorkerShard {
     /// How long after its last combine a version is protected from deletion by an activation.
     static let recentReadRetention: Duration = .seconds(600)
 
+    /// Notes that `version` served a combine now (single, batch block or co-shard of a block), so activations
+    /// keep it for `recentReadRetention`.
+    func markRead(_ version: UInt32) {
+        state.withLock { $0.lastRead[version] = .now }
+    }
+
     /// Makes complete `version` active; returns it and the version it replaced (0: none).
     ///
     /// Then deletes the versions that are neither the new one, the replaced one (kept for rollback), being

@@ -132,7 +132,7 @@ public final class WorkerShard: Sendable {
             }
         }
         let reader = try await reader(of: version)
-        state.withLock { $0.lastRead[version] = .now }
+        markRead(version)
         let frontiers = request.frontiers
         let result: (partialSums: [PartialSum], fingerprintsRead: Int)
         if frontiers.count == 1 {
