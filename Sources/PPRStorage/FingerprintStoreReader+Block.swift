@@ -39,6 +39,10 @@
 //    sent lane and their lane bits (and counts per lane); a second pass over those rows writes each set
 //    bit's entry into its query's range of one buffer reused across tiles.
 //
+// Several shards of one worker process combine as one (`combineBlock(_:parts:...)`, a block naming
+// co-shards): their matrices are scattered into the same accumulator, one after the other, and the
+// group's share is stepped, bounded and emitted once, with every vertex of the group's shards "owned".
+//
 // Memory: the decode table and the matrix (16 bytes per entry of the owned frontier fingerprints, and 12
 // per segment: at most one per entry), per call a compact buffer of 64 bytes per owned source and an
 // accumulator of 64 bytes per graph vertex (one 16-query tile at a time, whatever the block width), and
@@ -321,8 +325,8 @@ extension FingerprintStoreReader {
         for t in 0..<stride / 16 {
             let lanes = min(16, width - t * 16)
             // Owned frontier vertices per query: the non-zero lanes (rows of vertices outside the
-            // block's frontier are zero).
-            // Part p's source d at compact[first[p] + d].
+            // block's frontier are zero). The parts' sources go into `compact` one matrix after the other,
+            // as `scatter` reads them.
             var frontierSize = SIMD16<Int32>()
             var d = 0
             for matrix in matrices {
