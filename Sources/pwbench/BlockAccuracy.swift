@@ -4,14 +4,11 @@ import PPRStorage
 
 /// `pwbench block --accuracy-sources N`: the accuracy of a block's answers against exact PPR, next to the
 /// same sources asked one at a time (issue 7: a batch keeps the accuracy of single queries). The block is
-/// expanded once and combined on every shard's store as the workers do (pruned at the coordinator's ratio,
-/// `min(1e-2, 1 / shards)`, and unpruned), then merged as the coordinator merges (sum of the shards'
-/// vectors over the sum of their masses). Single queries run on a whole-graph store: their answers do not
+/// expanded once and combined on every shard's store as the workers do (pruned at the coordinator's ratio
+/// for one reply per shard, `BlockPruning.ratio`, and unpruned), then merged as the coordinator merges (sum
+/// of the shards' vectors over the sum of their masses). Single queries run on a whole-graph store: their answers do not
 /// depend on the shard count.
 struct BlockAccuracy {
-    /// The coordinator's pruning ratio (`BatchExecutor.pruneRatio`).
-    static let pruneRatio = 1e-2
-
     var precision10 = 0.0
     var precision100 = 0.0
     var l1 = 0.0
@@ -81,7 +78,7 @@ struct BlockAccuracy {
             eps: knobs.eps, maxLevels: knobs.maxLevels, sampleBelow: knobs.sampleBelow,
             lowDegreeFactor: knobs.lowDegreeFactor, walkBudget: WalkBudget(parameters: parameters, graph: graph))
         let candidates = [Int](repeating: topK, count: chosen.count)
-        let ratio = min(pruneRatio, 1 / Double(shards))
+        let ratio = BlockPruning.ratio(BlockPruning.defaultRatio, replies: shards)
         var pruned: [[BlockShardResult]] = []
         var unpruned: [[BlockShardResult]] = []
         let stepper = BlockEquationStep(graph: graph, alpha: parameters.restartProbability)

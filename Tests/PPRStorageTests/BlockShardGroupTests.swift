@@ -50,6 +50,16 @@ import Testing
         }
     }
 
+    /// One reply holds the whole answer: its top list alone (ratio 1); several need at most 1 / replies;
+    /// unpruned stays unpruned.
+    @Test func pruneRatioFollowsTheReplies() {
+        #expect(BlockPruning.ratio(BlockPruning.defaultRatio, replies: 1) == 1)
+        #expect(BlockPruning.ratio(BlockPruning.defaultRatio, replies: 2) == BlockPruning.defaultRatio)
+        #expect(BlockPruning.ratio(0.5, replies: 3) == 1.0 / 3)
+        #expect(BlockPruning.ratio(0, replies: 1) == 0)
+        #expect(BlockPruning.ratio(0, replies: 4) == 0)
+    }
+
     /// Parts that are not distinct shards of one index are refused, not summed.
     @Test func mismatchedPartsAreRefused() throws {
         let graph = try randomGraph(vertexCount: 400, seed: 35)

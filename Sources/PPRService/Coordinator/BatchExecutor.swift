@@ -21,12 +21,10 @@
 // source). A process that refuses its co-shards (INVALID_ARGUMENT: it was redeployed with other shards, or
 // a co-shard lacks the version) gets the block again shard by shard.
 //
-// Accuracy: the expansion and the sums are those of a single query up to rounding (Float sums). With
-// `pruneRatio` r, a shard (or group) leaves out values below r * theta (theta: a lower bound on the
-// query's (k + excluded)-th score), so a top vertex is always found and a score lacks at most
-// shards * r * theta. When one reply holds the whole answer (one group of every shard, or one shard),
-// theta is the exact (k + excluded)-th score and the ratio is 1: the reply is the top list itself (on
-// soc-Slashdot0902 with the default preset, 16k entries per query at 1e-2 against 100 at k = 100).
+// Accuracy: the expansion and the sums are those of a single query up to rounding (Float sums). Each
+// reply leaves out values below a ratio of a lower bound on the query's (k + excluded)-th score, the
+// ratio set by the number of replies (`BlockPruning`): a top vertex is always found, a score lacks at most
+// replies * ratio * theta, and a reply that holds the whole answer is the top list itself.
 // Steps of the PPR equation (`QueryParameters.smoothingSteps`, sent as the block's smoothing steps, so a
 // block holds queries with the same steps): each shard steps its own share before pruning; the step is
 // linear, so the merge below is unchanged. The error estimate is the unstepped one (spread of the
@@ -37,14 +35,13 @@
 // vertex, and each worker process the transposed graph (BlockEquationStep). None of it grows with the
 // batch's length.
 import PPRCore
+import PPRStorage
 import PPRWire
 
 /// Answers batches of queries with the shared decomposition.
 final class BatchExecutor: Sendable {
     /// Blocks sent at once (per batch).
     static let blocksInFlight = 3
-    /// Relative pruning threshold of block replies (see the file comment); at most 1/shards is used.
-    static let pruneRatio = 1e-2
 
     let graph: CSRGraph
     private let partition: Partition
@@ -53,13 +50,15 @@ final class BatchExecutor: Sendable {
     private let deadline: Duration
     /// Queries per block.
     let blockSize: Int
+    /// The prune ratio asked for (`BlockPruning.ratio` sets each block's from it and its replies; 0: unpruned).
     private let pruneRatio: Double
     /// The graph's reciprocity (`InEdges.reciprocity`), for the estimate's smoothing factor.
     private let reciprocity: Double
     private let cpu = BlockingQueue(label: "powerwalk.coordinator.batch", concurrent: true)
 
     init(
-        graph: CSRGraph, config: ServiceConfig, shards: ShardConnections, pruneRatio: Double = BatchExecutor.pruneRatio,
+        graph: CSRGraph, config: ServiceConfig, shards: ShardConnections,
+        pruneRatio: Double = BlockPruning.defaultRatio,
         reciprocity: Double? = nil
     ) {
         self.reciprocity = reciprocity ?? InEdges(graph: graph).reciprocity
@@ -69,7 +68,7 @@ final class BatchExecutor: Sendable {
         self.shards = shards
         deadline = Self.blockDeadline(combineMillis: config.deadlines.combineMillis, edgeCount: graph.edgeCount)
         blockSize = BlockDecomposition.capacity(vertexCount: graph.vertexCount)
-        self.pruneRatio = min(pruneRatio, 1 / Double(max(1, config.partition.shardCount)))
+        self.pruneRatio = pruneRatio
     }
 
     /// Graph edges per step of the block deadline (see `blockDeadline`).
@@ -151,7 +150,7 @@ final class BatchExecutor: Sendable {
                 BlockQuery(sources: $0.personalization.entries, candidates: $0.topK + $0.excluded.vertices.count)
             },
             eps: queries[0].eps, maxLevels: queries[0].maxLevels, sampleBelow: queries[0].sampleBelow,
-            lowDegreeFactor: queries[0].lowDegreeFactor, pruneRatio: pruneRatio,
+            lowDegreeFactor: queries[0].lowDegreeFactor, pruneRatio: 0,
             smoothingSteps: queries[0].parameters.smoothingSteps)
         // One request per worker process when the processes' health says which shards they serve together;
         // a process that refuses its co-shards (INVALID_ARGUMENT: restarted with other shards, a co-shard
@@ -197,17 +196,15 @@ final class BatchExecutor: Sendable {
         }
     }
 
-    /// Sends `block` to each group's first shard, naming the others as co-shards; `result[g]` is group
-    /// `g`'s share per query.
+    /// Sends `block` to each group's first shard, naming the others as co-shards, pruned at the ratio for
+    /// that many replies (`BlockPruning`); `result[g]` is group `g`'s share per query.
     private func ask(_ block: BlockCombine, groups: [[ShardID]], queryCount: Int, version: UInt64) async
         -> Result<[[BlockResult]], WireError>
     {
         let requests = groups.map { group in
             var grouped = block
             grouped.coShards = group.dropFirst().map(\.rawValue)
-            // One reply holds the whole answer: its bound theta is the exact candidates-th score, so the
-            // entries at or above it are the answer's top candidates (ties included), all the merge reads.
-            if groups.count == 1, block.pruneRatio > 0 { grouped.pruneRatio = 1 }
+            grouped.pruneRatio = BlockPruning.ratio(pruneRatio, replies: groups.count)
             return (group[0], WireRequest.combine(CombineRequest(indexVersion: version, frontiers: [], block: grouped)))
         }
         var replies: [[BlockResult]] = []
