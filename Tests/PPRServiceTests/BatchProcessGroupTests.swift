@@ -38,16 +38,19 @@ import Testing
         }
     }
 
+    /// Shard `s`'s health, asked through the coordinator's connections.
+    static func health(_ cluster: CoordinatorTestCluster, shard s: Int) async throws -> WorkerHealth {
+        guard
+            case .workerHealth(let health) = try await cluster.coordinator.callShard(
+                ShardID(s), .workerHealth(WorkerHealthRequest()), deadline: .seconds(60))
+        else { throw WireError(.internal, "expected a health reply") }
+        return health
+    }
+
     /// Combine requests each shard has answered (its worker's health counter).
     static func combineCounts(_ cluster: CoordinatorTestCluster) async throws -> [Int] {
         var counts: [Int] = []
-        for s in 0..<3 {
-            guard
-                case .workerHealth(let health) = try await cluster.coordinator.callShard(
-                    ShardID(s), .workerHealth(WorkerHealthRequest()), deadline: .seconds(60))
-            else { throw WireError(.internal, "expected a health reply") }
-            counts.append(health.combineRequests)
-        }
+        for s in 0..<3 { counts.append(try await health(cluster, shard: s).combineRequests) }
         return counts
     }
 
@@ -55,11 +58,7 @@ import Testing
     /// coordinator groups them, each block goes to shard 0 alone, and the answers are the single queries'.
     @Test func oneProcessGetsEachBlockOnce() async throws {
         try await withTestCluster(oneWorker: true) { cluster in
-            guard
-                case .workerHealth(let health) = try await cluster.coordinator.callShard(
-                    ShardID(1), .workerHealth(WorkerHealthRequest()), deadline: .seconds(60))
-            else { throw WireError(.internal, "expected a health reply") }
-            #expect(health.shards == [ShardID(1), ShardID(0), ShardID(2)])
+            #expect(try await Self.health(cluster, shard: 1).shards == [ShardID(1), ShardID(0), ShardID(2)])
             #expect(cluster.coordinator.shards.processGroups() == Self.everyShard)
             let graph = cluster.loaded.graph
             let executor = BatchExecutor(
