@@ -1222,6 +1222,96 @@ void   ppr__v1__combine_request__free_unpacked
   assert(message->base.descriptor == &ppr__v1__combine_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   ppr__v1__whole_query__init
+                     (Ppr__V1__WholeQuery         *message)
+{
+  static const Ppr__V1__WholeQuery init_value = PPR__V1__WHOLE_QUERY__INIT;
+  *message = init_value;
+}
+size_t ppr__v1__whole_query__get_packed_size
+                     (const Ppr__V1__WholeQuery *message)
+{
+  assert(message->base.descriptor == &ppr__v1__whole_query__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ppr__v1__whole_query__pack
+                     (const Ppr__V1__WholeQuery *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ppr__v1__whole_query__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ppr__v1__whole_query__pack_to_buffer
+                     (const Ppr__V1__WholeQuery *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ppr__v1__whole_query__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ppr__V1__WholeQuery *
+       ppr__v1__whole_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ppr__V1__WholeQuery *)
+     protobuf_c_message_unpack (&ppr__v1__whole_query__descriptor,
+                                allocator, len, data);
+}
+void   ppr__v1__whole_query__free_unpacked
+                     (Ppr__V1__WholeQuery *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ppr__v1__whole_query__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ppr__v1__whole_answer__init
+                     (Ppr__V1__WholeAnswer         *message)
+{
+  static const Ppr__V1__WholeAnswer init_value = PPR__V1__WHOLE_ANSWER__INIT;
+  *message = init_value;
+}
+size_t ppr__v1__whole_answer__get_packed_size
+                     (const Ppr__V1__WholeAnswer *message)
+{
+  assert(message->base.descriptor == &ppr__v1__whole_answer__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ppr__v1__whole_answer__pack
+                     (const Ppr__V1__WholeAnswer *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ppr__v1__whole_answer__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ppr__v1__whole_answer__pack_to_buffer
+                     (const Ppr__V1__WholeAnswer *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ppr__v1__whole_answer__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ppr__V1__WholeAnswer *
+       ppr__v1__whole_answer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ppr__V1__WholeAnswer *)
+     protobuf_c_message_unpack (&ppr__v1__whole_answer__descriptor,
+                                allocator, len, data);
+}
+void   ppr__v1__whole_answer__free_unpacked
+                     (Ppr__V1__WholeAnswer *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ppr__v1__whole_answer__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   ppr__v1__export_block_query__init
                      (Ppr__V1__ExportBlockQuery         *message)
 {
@@ -4356,7 +4446,7 @@ const ProtobufCMessageDescriptor ppr__v1__frontier__descriptor =
   (ProtobufCMessageInit) ppr__v1__frontier__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[12] =
+static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptors[13] =
 {
   {
     "index_version",
@@ -4502,6 +4592,18 @@ static const ProtobufCFieldDescriptor ppr__v1__combine_request__field_descriptor
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "whole_query",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__CombineRequest, whole_query),
+    &ppr__v1__whole_query__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__combine_request__field_indices_by_name[] = {
   11,   /* field[11] = block_co_shards */
@@ -4516,13 +4618,14 @@ static const unsigned ppr__v1__combine_request__field_indices_by_name[] = {
   1,   /* field[1] = frontiers */
   0,   /* field[0] = index_version */
   5,   /* field[5] = prune_ratio */
+  12,   /* field[12] = whole_query */
 };
 static const ProtobufCIntRange ppr__v1__combine_request__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 4, 2 },
   { 14, 10 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
 {
@@ -4532,11 +4635,295 @@ const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor =
   "Ppr__V1__CombineRequest",
   "ppr.v1",
   sizeof(Ppr__V1__CombineRequest),
-  12,
+  13,
   ppr__v1__combine_request__field_descriptors,
   ppr__v1__combine_request__field_indices_by_name,
   3,  ppr__v1__combine_request__number_ranges,
   (ProtobufCMessageInit) ppr__v1__combine_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ppr__v1__whole_query__field_descriptors[11] =
+{
+  {
+    "vertices",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Ppr__V1__WholeQuery, n_vertices),
+    offsetof(Ppr__V1__WholeQuery, vertices),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weights",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Ppr__V1__WholeQuery, n_weights),
+    offsetof(Ppr__V1__WholeQuery, weights),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "eps",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WholeQuery, eps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_levels",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WholeQuery, max_levels),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sample_below",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WholeQuery, sample_below),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "low_degree_factor",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WholeQuery, low_degree_factor),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "smoothing_steps",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WholeQuery, smoothing_steps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "refine_candidates",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WholeQuery, refine_candidates),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "top_k",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WholeQuery, top_k),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "excluded",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Ppr__V1__WholeQuery, n_excluded),
+    offsetof(Ppr__V1__WholeQuery, excluded),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "co_shards",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Ppr__V1__WholeQuery, n_co_shards),
+    offsetof(Ppr__V1__WholeQuery, co_shards),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ppr__v1__whole_query__field_indices_by_name[] = {
+  10,   /* field[10] = co_shards */
+  2,   /* field[2] = eps */
+  9,   /* field[9] = excluded */
+  5,   /* field[5] = low_degree_factor */
+  3,   /* field[3] = max_levels */
+  7,   /* field[7] = refine_candidates */
+  4,   /* field[4] = sample_below */
+  6,   /* field[6] = smoothing_steps */
+  8,   /* field[8] = top_k */
+  0,   /* field[0] = vertices */
+  1,   /* field[1] = weights */
+};
+static const ProtobufCIntRange ppr__v1__whole_query__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 11 }
+};
+const ProtobufCMessageDescriptor ppr__v1__whole_query__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ppr.v1.WholeQuery",
+  "WholeQuery",
+  "Ppr__V1__WholeQuery",
+  "ppr.v1",
+  sizeof(Ppr__V1__WholeQuery),
+  11,
+  ppr__v1__whole_query__field_descriptors,
+  ppr__v1__whole_query__field_indices_by_name,
+  1,  ppr__v1__whole_query__number_ranges,
+  (ProtobufCMessageInit) ppr__v1__whole_query__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ppr__v1__whole_answer__field_descriptors[7] =
+{
+  {
+    "vertices",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Ppr__V1__WholeAnswer, n_vertices),
+    offsetof(Ppr__V1__WholeAnswer, vertices),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "scores",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Ppr__V1__WholeAnswer, n_scores),
+    offsetof(Ppr__V1__WholeAnswer, scores),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "frontier_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WholeAnswer, frontier_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "flow_pushed",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WholeAnswer, flow_pushed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "vertices_expanded",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WholeAnswer, vertices_expanded),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "levels",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WholeAnswer, levels),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error_estimate",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__WholeAnswer, error_estimate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ppr__v1__whole_answer__field_indices_by_name[] = {
+  6,   /* field[6] = error_estimate */
+  3,   /* field[3] = flow_pushed */
+  2,   /* field[2] = frontier_size */
+  5,   /* field[5] = levels */
+  1,   /* field[1] = scores */
+  0,   /* field[0] = vertices */
+  4,   /* field[4] = vertices_expanded */
+};
+static const ProtobufCIntRange ppr__v1__whole_answer__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor ppr__v1__whole_answer__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ppr.v1.WholeAnswer",
+  "WholeAnswer",
+  "Ppr__V1__WholeAnswer",
+  "ppr.v1",
+  sizeof(Ppr__V1__WholeAnswer),
+  7,
+  ppr__v1__whole_answer__field_descriptors,
+  ppr__v1__whole_answer__field_indices_by_name,
+  1,  ppr__v1__whole_answer__number_ranges,
+  (ProtobufCMessageInit) ppr__v1__whole_answer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor ppr__v1__export_block_query__field_descriptors[3] =
@@ -4862,7 +5249,7 @@ const ProtobufCMessageDescriptor ppr__v1__partial_sum__descriptor =
   (ProtobufCMessageInit) ppr__v1__partial_sum__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ppr__v1__combine_response__field_descriptors[4] =
+static const ProtobufCFieldDescriptor ppr__v1__combine_response__field_descriptors[5] =
 {
   {
     "partial_sums",
@@ -4912,17 +5299,30 @@ static const ProtobufCFieldDescriptor ppr__v1__combine_response__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "whole_answer",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Ppr__V1__CombineResponse, whole_answer),
+    &ppr__v1__whole_answer__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ppr__v1__combine_response__field_indices_by_name[] = {
   3,   /* field[3] = block_results */
   2,   /* field[2] = fingerprints_read */
   1,   /* field[1] = index_version */
   0,   /* field[0] = partial_sums */
+  4,   /* field[4] = whole_answer */
 };
 static const ProtobufCIntRange ppr__v1__combine_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor ppr__v1__combine_response__descriptor =
 {
@@ -4932,7 +5332,7 @@ const ProtobufCMessageDescriptor ppr__v1__combine_response__descriptor =
   "Ppr__V1__CombineResponse",
   "ppr.v1",
   sizeof(Ppr__V1__CombineResponse),
-  4,
+  5,
   ppr__v1__combine_response__field_descriptors,
   ppr__v1__combine_response__field_indices_by_name,
   1,  ppr__v1__combine_response__number_ranges,

@@ -40,9 +40,12 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
     }
 }
 
+/// The in-process engine's answers through the front. Each comparison runs on the usual cluster (one worker
+/// process per shard: the shards' partial sums are merged by the coordinator) and with `oneWorker` (one
+/// process serving every shard, which answers each query whole: `WholeQuery`).
 @Suite struct CoordinatorQueryTests {
-    @Test func answersEqualTheInProcessEngine() async throws {
-        try await withTestCluster { cluster in
+    @Test(arguments: [false, true]) func answersEqualTheInProcessEngine(oneWorker: Bool) async throws {
+        try await withTestCluster(oneWorker: oneWorker) { cluster in
             let reference = try cluster.referenceSource()
             let graph = cluster.loaded.graph
             var engine = DecompositionQuery(graph: graph)
@@ -87,8 +90,10 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
 
     /// Each preset through the front equals the in-process engine with that preset, error estimate included;
     /// an explicit eps overrides the named preset's.
-    @Test func accuracyPresetsAndErrorEstimateMatchTheInProcessEngine() async throws {
-        try await withTestCluster { cluster in
+    @Test(arguments: [false, true]) func accuracyPresetsAndErrorEstimateMatchTheInProcessEngine(oneWorker: Bool)
+        async throws
+    {
+        try await withTestCluster(oneWorker: oneWorker) { cluster in
             let reference = try cluster.referenceSource()
             let graph = cluster.loaded.graph
             var engine = DecompositionQuery(graph: graph)
@@ -116,8 +121,8 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
     /// same `AnswerSmoothing` after the merge; the shards' partial sums are added per shard, so the merged
     /// vector, and the stepped one, may differ from the in-process one in the last bit, as without steps),
     /// with excluded vertices and two sources.
-    @Test func smoothingStepsMatchTheInProcessEngine() async throws {
-        try await withTestCluster { cluster in
+    @Test(arguments: [false, true]) func smoothingStepsMatchTheInProcessEngine(oneWorker: Bool) async throws {
+        try await withTestCluster(oneWorker: oneWorker) { cluster in
             let reference = try cluster.referenceSource()
             let graph = cluster.loaded.graph
             var engine = DecompositionQuery(graph: graph, pushThreads: .single)
@@ -141,8 +146,8 @@ func expectSameAnswer(_ found: [RankedVertex], _ expected: [RankedVertex], toler
     /// The refinement of the top candidates (`refine_candidates`) after 0, 1 or 2 steps gives the in-process
     /// engine's ids and scores through the front (the same `AnswerSmoothing`), with excluded vertices; a
     /// refined answer differs from the unrefined one.
-    @Test func refinedAnswersMatchTheInProcessEngine() async throws {
-        try await withTestCluster { cluster in
+    @Test(arguments: [false, true]) func refinedAnswersMatchTheInProcessEngine(oneWorker: Bool) async throws {
+        try await withTestCluster(oneWorker: oneWorker) { cluster in
             let reference = try cluster.referenceSource()
             let graph = cluster.loaded.graph
             var engine = DecompositionQuery(graph: graph, pushThreads: .single)

@@ -71,6 +71,13 @@ enum WireSamples {
                     ],
                     eps: 1e-4, maxLevels: 20, sampleBelow: 1e-5, lowDegreeFactor: 0.1, pruneRatio: 1e-3,
                     smoothingSteps: 3, coShards: [2, 1]))),
+        .combine(
+            CombineRequest(
+                indexVersion: 5, frontiers: [],
+                wholeQuery: WholeQuery(
+                    sources: [WeightedVertex(vertex: 3, weight: 0.25), WeightedVertex(vertex: 9, weight: 0.75)],
+                    eps: 2e-4, maxLevels: 20, sampleBelow: 2e-4, lowDegreeFactor: 0.1, smoothingSteps: 3,
+                    refineCandidates: 40, topK: 25, excluded: [3, 7], coShards: [1, 2]))),
         .submitJob(
             SubmitJobRequest(
                 .export(
@@ -122,6 +129,12 @@ enum WireSamples {
                         frontierSecondMoment: 0.0625),
                     BlockResult(vertices: [], scores: [], mass: 0),
                 ])),
+        .combine(
+            CombineResponse(
+                partialSums: [], indexVersion: 5, fingerprintsRead: 9,
+                wholeAnswer: WholeAnswer(
+                    vertices: [9, 3], scores: [0.5, 0.125], frontierSize: 9, flowPushed: 0.625, verticesExpanded: 4,
+                    levels: 6, errorEstimate: 0.03125))),
         .job(
             JobRecord(
                 id: 5, spec: .export(ExportJobParams(outputPath: "/data/export", topK: 8)), state: .succeeded,

@@ -42,6 +42,8 @@ typedef struct Ppr__V1__GraphSummary Ppr__V1__GraphSummary;
 typedef struct Ppr__V1__ClusterStatus Ppr__V1__ClusterStatus;
 typedef struct Ppr__V1__Frontier Ppr__V1__Frontier;
 typedef struct Ppr__V1__CombineRequest Ppr__V1__CombineRequest;
+typedef struct Ppr__V1__WholeQuery Ppr__V1__WholeQuery;
+typedef struct Ppr__V1__WholeAnswer Ppr__V1__WholeAnswer;
 typedef struct Ppr__V1__ExportBlockQuery Ppr__V1__ExportBlockQuery;
 typedef struct Ppr__V1__ExportBlockResult Ppr__V1__ExportBlockResult;
 typedef struct Ppr__V1__PartialSum Ppr__V1__PartialSum;
@@ -1076,10 +1078,74 @@ struct  Ppr__V1__CombineRequest
    */
   size_t n_block_co_shards;
   uint32_t *block_co_shards;
+  /*
+   * Whole-query mode (issue 6): set by a coordinator that found one worker process serving every shard
+   * of the cluster. That process expands the query itself (it maps the graph), combines the frontier's
+   * fingerprints from all its shards into one vector, applies the steps and answers the top list
+   * (CombineResponse.whole_answer), as the in-process engine does; no dense partial sums cross the wire.
+   * `frontiers` and `block_queries` are empty. A worker that does not serve every shard of the cluster
+   * at index_version refuses it (INVALID_ARGUMENT) and the coordinator asks the shards one by one.
+   */
+  Ppr__V1__WholeQuery *whole_query;
 };
 #define PPR__V1__COMBINE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__combine_request__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL }
+    , 0, 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL, NULL }
+
+
+/*
+ * One query of whole-query mode: a normalised personalization over internal indices (packed, equal
+ * lengths), the knobs of ResolvedQuery, the resolved excluded set, and the further shards of the process.
+ */
+struct  Ppr__V1__WholeQuery
+{
+  ProtobufCMessage base;
+  size_t n_vertices;
+  uint32_t *vertices;
+  size_t n_weights;
+  double *weights;
+  double eps;
+  uint32_t max_levels;
+  double sample_below;
+  double low_degree_factor;
+  uint32_t smoothing_steps;
+  uint32_t refine_candidates;
+  uint32_t top_k;
+  /*
+   * Internal indices left out of the answer list (the query's exclusions, resolved by the coordinator).
+   */
+  size_t n_excluded;
+  uint32_t *excluded;
+  /*
+   * The other shards of the cluster, all served by the process the request reaches.
+   */
+  size_t n_co_shards;
+  uint32_t *co_shards;
+};
+#define PPR__V1__WHOLE_QUERY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__whole_query__descriptor) \
+    , 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0,NULL, 0,NULL }
+
+
+/*
+ * The answer to a WholeQuery: the top list (best first, packed, equal lengths) and the query's figures.
+ */
+struct  Ppr__V1__WholeAnswer
+{
+  ProtobufCMessage base;
+  size_t n_vertices;
+  uint32_t *vertices;
+  size_t n_scores;
+  double *scores;
+  uint64_t frontier_size;
+  double flow_pushed;
+  uint64_t vertices_expanded;
+  uint32_t levels;
+  double error_estimate;
+};
+#define PPR__V1__WHOLE_ANSWER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__whole_answer__descriptor) \
+    , 0,NULL, 0,NULL, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -1179,10 +1245,14 @@ struct  Ppr__V1__CombineResponse
    */
   size_t n_block_results;
   Ppr__V1__ExportBlockResult **block_results;
+  /*
+   * Whole-query mode: the answer to CombineRequest.whole_query.
+   */
+  Ppr__V1__WholeAnswer *whole_answer;
 };
 #define PPR__V1__COMBINE_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ppr__v1__combine_response__descriptor) \
-    , 0,NULL, 0, 0, 0,NULL }
+    , 0,NULL, 0, 0, 0,NULL, NULL }
 
 
 struct  Ppr__V1__WalkParams
@@ -1837,6 +1907,44 @@ Ppr__V1__CombineRequest *
 void   ppr__v1__combine_request__free_unpacked
                      (Ppr__V1__CombineRequest *message,
                       ProtobufCAllocator *allocator);
+/* Ppr__V1__WholeQuery methods */
+void   ppr__v1__whole_query__init
+                     (Ppr__V1__WholeQuery         *message);
+size_t ppr__v1__whole_query__get_packed_size
+                     (const Ppr__V1__WholeQuery   *message);
+size_t ppr__v1__whole_query__pack
+                     (const Ppr__V1__WholeQuery   *message,
+                      uint8_t             *out);
+size_t ppr__v1__whole_query__pack_to_buffer
+                     (const Ppr__V1__WholeQuery   *message,
+                      ProtobufCBuffer     *buffer);
+Ppr__V1__WholeQuery *
+       ppr__v1__whole_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ppr__v1__whole_query__free_unpacked
+                     (Ppr__V1__WholeQuery *message,
+                      ProtobufCAllocator *allocator);
+/* Ppr__V1__WholeAnswer methods */
+void   ppr__v1__whole_answer__init
+                     (Ppr__V1__WholeAnswer         *message);
+size_t ppr__v1__whole_answer__get_packed_size
+                     (const Ppr__V1__WholeAnswer   *message);
+size_t ppr__v1__whole_answer__pack
+                     (const Ppr__V1__WholeAnswer   *message,
+                      uint8_t             *out);
+size_t ppr__v1__whole_answer__pack_to_buffer
+                     (const Ppr__V1__WholeAnswer   *message,
+                      ProtobufCBuffer     *buffer);
+Ppr__V1__WholeAnswer *
+       ppr__v1__whole_answer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ppr__v1__whole_answer__free_unpacked
+                     (Ppr__V1__WholeAnswer *message,
+                      ProtobufCAllocator *allocator);
 /* Ppr__V1__ExportBlockQuery methods */
 void   ppr__v1__export_block_query__init
                      (Ppr__V1__ExportBlockQuery         *message);
@@ -2167,6 +2275,12 @@ typedef void (*Ppr__V1__Frontier_Closure)
 typedef void (*Ppr__V1__CombineRequest_Closure)
                  (const Ppr__V1__CombineRequest *message,
                   void *closure_data);
+typedef void (*Ppr__V1__WholeQuery_Closure)
+                 (const Ppr__V1__WholeQuery *message,
+                  void *closure_data);
+typedef void (*Ppr__V1__WholeAnswer_Closure)
+                 (const Ppr__V1__WholeAnswer *message,
+                  void *closure_data);
 typedef void (*Ppr__V1__ExportBlockQuery_Closure)
                  (const Ppr__V1__ExportBlockQuery *message,
                   void *closure_data);
@@ -2246,6 +2360,8 @@ extern const ProtobufCMessageDescriptor ppr__v1__graph_summary__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__cluster_status__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__frontier__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__combine_request__descriptor;
+extern const ProtobufCMessageDescriptor ppr__v1__whole_query__descriptor;
+extern const ProtobufCMessageDescriptor ppr__v1__whole_answer__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__export_block_query__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__export_block_result__descriptor;
 extern const ProtobufCMessageDescriptor ppr__v1__partial_sum__descriptor;

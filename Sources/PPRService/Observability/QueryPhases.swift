@@ -27,6 +27,11 @@ public final class QueryPhases: Sendable {
         /// frontier, the thread hops, the combine); `shards` minus this is the wire both ways (encode, NNG,
         /// decode) and the coordinator's scheduling.
         case combineRequest
+        /// Coordinator: a whole query's round trip to the process serving every shard (encode, its query,
+        /// the reply, decode), instead of `shards` and the merge (QueryExecutor).
+        case whole
+        /// Worker: a whole query (expand, combine, steps, top k), from its handler to its reply.
+        case wholeQuery
 
         public var description: String {
             switch self {
@@ -38,6 +43,8 @@ public final class QueryPhases: Sendable {
             case .combineWait: "combine wait"
             case .combine: "combine"
             case .combineRequest: "combine request"
+            case .whole: "whole"
+            case .wholeQuery: "whole query"
             }
         }
     }

@@ -124,10 +124,18 @@ public struct CombineMetrics: Sendable {
         fingerprints = CoreMetrics.Counter(label: MetricName.fingerprintsRead, dimensions: [("shard", "\(shard)")])
     }
 
-    /// Counts one answered combine: the frontier entries asked for and the fingerprints read.
+    /// Counts one answered combine: the frontier entries asked for and the fingerprints read. A whole query
+    /// (`CombineRequest.wholeQuery`) is counted by the worker itself, shard by shard
+    /// (`WorkerShard.combineWhole`).
     public func record(_ request: CombineRequest, _ response: CombineResponse) {
-        entries.increment(by: request.frontiers.reduce(0) { $0 + $1.count })
-        fingerprints.increment(by: max(0, response.fingerprintsRead))
+        guard request.wholeQuery == nil else { return }
+        record(entries: request.frontiers.reduce(0) { $0 + $1.count }, fingerprints: response.fingerprintsRead)
+    }
+
+    /// Counts frontier entries and fingerprints read by this shard.
+    public func record(entries count: Int, fingerprints read: Int) {
+        entries.increment(by: max(0, count))
+        fingerprints.increment(by: max(0, read))
     }
 }
 

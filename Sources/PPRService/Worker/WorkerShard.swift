@@ -37,6 +37,10 @@ public final class WorkerShard: Sendable {
     let fingerprintsRead = Atomic<Int>(0)
     /// Buffers of block combines (WorkerShard+Block.swift).
     let blockScratch = BlockScratchPool()
+    /// Engines of whole queries (WorkerShard+WholeQuery.swift).
+    let wholeScratch: WholeQueryPool
+    /// Whole queries being answered now by this shard.
+    let wholeQueriesInFlight = Atomic<Int>(0)
 
     /// The mutable part: index tasks and version readers (a reader per complete version asked for).
     struct ShardState: Sendable {
@@ -68,6 +72,7 @@ public final class WorkerShard: Sendable {
         self.siblings = siblings
         self.maxCombineFrontiers = maxCombineFrontiers
         self.combineHelpers = max(0, combineHelpers)
+        wholeScratch = WholeQueryPool(helpers: max(0, combineHelpers))
         self.id = id
         self.shardCount = shardCount
         self.graph = graph
@@ -107,6 +112,7 @@ public final class WorkerShard: Sendable {
     /// Weighted fingerprint sums of a complete version (active or not: the coordinator pins one).
     func combine(_ request: CombineRequest) async throws(WireError) -> CombineResponse {
         if let block = request.block { return try await combineBlock(request, block) }
+        if let whole = request.wholeQuery { return try await combineWhole(request, whole) }
         let received = ContinuousClock.now
         defer { if request.frontiers.count == 1 { QueryPhases.process.record(.combineRequest, since: received) } }
         let version = try storeVersion(request.indexVersion)

@@ -195,7 +195,42 @@ extension EncodeArena {
             m.pointee.n_block_co_shards = block.coShards.count
             m.pointee.block_co_shards = array(block.coShards.map { wireUInt32($0) })
         }
+        m.pointee.whole_query = request.wholeQuery.map(wholeQuery)
         return m
+    }
+
+    func wholeQuery(_ query: WholeQuery) -> UnsafeMutablePointer<Ppr__V1__WholeQuery> {
+        let q = message(ppr__v1__whole_query__init)
+        q.pointee.n_vertices = query.sources.count
+        q.pointee.vertices = array(query.sources.map(\.vertex))
+        q.pointee.n_weights = query.sources.count
+        q.pointee.weights = array(query.sources.map(\.weight))
+        q.pointee.eps = query.eps
+        q.pointee.max_levels = wireUInt32(query.maxLevels)
+        q.pointee.sample_below = query.sampleBelow
+        q.pointee.low_degree_factor = query.lowDegreeFactor
+        q.pointee.smoothing_steps = wireUInt32(query.smoothingSteps)
+        q.pointee.refine_candidates = wireUInt32(query.refineCandidates)
+        q.pointee.top_k = wireUInt32(query.topK)
+        q.pointee.n_excluded = query.excluded.count
+        q.pointee.excluded = array(query.excluded)
+        q.pointee.n_co_shards = query.coShards.count
+        q.pointee.co_shards = array(query.coShards.map { wireUInt32($0) })
+        return q
+    }
+
+    func wholeAnswer(_ answer: WholeAnswer) -> UnsafeMutablePointer<Ppr__V1__WholeAnswer> {
+        let a = message(ppr__v1__whole_answer__init)
+        a.pointee.n_vertices = answer.vertices.count
+        a.pointee.vertices = array(answer.vertices)
+        a.pointee.n_scores = answer.scores.count
+        a.pointee.scores = array(answer.scores)
+        a.pointee.frontier_size = wireUInt64(answer.frontierSize)
+        a.pointee.flow_pushed = answer.flowPushed
+        a.pointee.vertices_expanded = wireUInt64(answer.verticesExpanded)
+        a.pointee.levels = wireUInt32(answer.levels)
+        a.pointee.error_estimate = answer.errorEstimate
+        return a
     }
 
     func combineResponse(_ response: CombineResponse) -> UnsafeMutablePointer<Ppr__V1__CombineResponse> {
@@ -239,6 +274,7 @@ extension EncodeArena {
         }
         m.pointee.n_block_results = blocks.count
         m.pointee.block_results = messages(blocks)
+        m.pointee.whole_answer = response.wholeAnswer.map(wholeAnswer)
         return m
     }
 

@@ -29,9 +29,35 @@ extension ProtoDecode {
                 pruneRatio: c.prune_ratio, smoothingSteps: Int(c.block_smoothing_steps),
                 coShards: array(c.n_block_co_shards, c.block_co_shards).map { Int($0) })
         }
+        var whole: WholeQuery?
+        if let q = c.whole_query { whole = try wholeQuery(q.pointee) }
         return CombineRequest(
             indexVersion: c.index_version, frontiers: frontiers, block: block, denseReplies: c.dense_replies != 0,
-            floatReplies: c.float_replies != 0)
+            floatReplies: c.float_replies != 0, wholeQuery: whole)
+    }
+
+    static func wholeQuery(_ q: Ppr__V1__WholeQuery) throws(WireDecodeError) -> WholeQuery {
+        guard q.n_vertices == q.n_weights else {
+            throw WireDecodeError("WholeQuery has \(q.n_vertices) vertices but \(q.n_weights) weights")
+        }
+        return WholeQuery(
+            sources: zip(array(q.n_vertices, q.vertices), array(q.n_weights, q.weights)).map {
+                WeightedVertex(vertex: $0, weight: $1)
+            },
+            eps: q.eps, maxLevels: Int(q.max_levels), sampleBelow: q.sample_below,
+            lowDegreeFactor: q.low_degree_factor, smoothingSteps: Int(q.smoothing_steps),
+            refineCandidates: Int(q.refine_candidates), topK: Int(q.top_k), excluded: array(q.n_excluded, q.excluded),
+            coShards: array(q.n_co_shards, q.co_shards).map { Int($0) })
+    }
+
+    static func wholeAnswer(_ a: Ppr__V1__WholeAnswer) throws(WireDecodeError) -> WholeAnswer {
+        guard a.n_vertices == a.n_scores else {
+            throw WireDecodeError("WholeAnswer has \(a.n_vertices) vertices but \(a.n_scores) scores")
+        }
+        return WholeAnswer(
+            vertices: array(a.n_vertices, a.vertices), scores: array(a.n_scores, a.scores),
+            frontierSize: count(a.frontier_size), flowPushed: a.flow_pushed,
+            verticesExpanded: count(a.vertices_expanded), levels: Int(a.levels), errorEstimate: a.error_estimate)
     }
 
     static func combineResponse(_ c: Ppr__V1__CombineResponse) throws(WireDecodeError) -> CombineResponse {
@@ -64,10 +90,11 @@ extension ProtoDecode {
                 sampledFrontierFlow: r.sampled_frontier_flow, frontierSecondMoment: r.frontier_second_moment,
                 frontierMoment: r.frontier_moment, frontierMass: r.frontier_mass)
         }
+        var whole: WholeAnswer?
+        if let a = c.whole_answer { whole = try wholeAnswer(a.pointee) }
         return CombineResponse(
             partialSums: sums, indexVersion: c.index_version, fingerprintsRead: count(c.fingerprints_read),
-            blockResults: blocks
-        )
+            blockResults: blocks, wholeAnswer: whole)
     }
 
     static func indexTask(_ c: Ppr__V1__IndexTaskRequest) throws(WireDecodeError) -> IndexTaskRequest {

@@ -12,16 +12,20 @@ public struct CombineRequest: Equatable, Sendable {
     /// The sender reads dense partial sums sent as 32-bit floats (`PartialSum.denseAsFloats`): half the bytes,
     /// each sum rounded to the nearest float. Only with `denseReplies`.
     public var floatReplies: Bool
+    /// Whole-query mode (WholeQueryMessages.swift): the worker answers this query's top list itself;
+    /// `frontiers` is empty.
+    public var wholeQuery: WholeQuery?
     /// Makes the request.
     public init(
         indexVersion: UInt64, frontiers: [[WeightedVertex]], block: BlockCombine? = nil, denseReplies: Bool = false,
-        floatReplies: Bool = false
+        floatReplies: Bool = false, wholeQuery: WholeQuery? = nil
     ) {
         self.indexVersion = indexVersion
         self.frontiers = frontiers
         self.block = block
         self.denseReplies = denseReplies
         self.floatReplies = floatReplies
+        self.wholeQuery = wholeQuery
     }
 }
 
@@ -60,14 +64,18 @@ public struct CombineResponse: Hashable, Sendable {
     public var fingerprintsRead: Int
     /// Block mode: `blockResults[i]` answers `block.queries[i]`.
     public var blockResults: [BlockResult]
+    /// Whole-query mode: the answer to `CombineRequest.wholeQuery`.
+    public var wholeAnswer: WholeAnswer?
     /// Makes the response.
     public init(
-        partialSums: [PartialSum], indexVersion: UInt64, fingerprintsRead: Int = 0, blockResults: [BlockResult] = []
+        partialSums: [PartialSum], indexVersion: UInt64, fingerprintsRead: Int = 0, blockResults: [BlockResult] = [],
+        wholeAnswer: WholeAnswer? = nil
     ) {
         self.partialSums = partialSums
         self.indexVersion = indexVersion
         self.fingerprintsRead = fingerprintsRead
         self.blockResults = blockResults
+        self.wholeAnswer = wholeAnswer
     }
 }
 
