@@ -114,9 +114,12 @@ final class QueryExecutor: Sendable {
             do {
                 var responses: [QueryResponse] = []
                 for query in resolved {
-                    responses.append(try await answerWhole(query, group: group, index: index, started: started))
+                    // nil: a worker older than whole queries answered with partial sums; split them.
+                    guard let response = try await answerWhole(query, group: group, index: index, started: started)
+                    else { break }
+                    responses.append(response)
                 }
-                return responses
+                if responses.count == resolved.count { return responses }
             } catch  where error.code == .invalidArgument {
                 // The process was redeployed with fewer shards, or a shard lacks the version there: ask the
                 // shards one by one (a query that is itself invalid fails the same way below).
@@ -207,10 +210,12 @@ final class QueryExecutor: Sendable {
 
     /// Answers `query` in one request to the process serving every shard (`WholeQuery`): it expands,
     /// combines all its shards' fingerprints, steps and returns the top list, as the in-process engine does.
-    /// The reply is checked as any worker reply: ids in range, scores finite and >= 0, at most k of them.
+    /// The reply is checked as any worker reply: ids in range, scores finite and >= 0, at most k of them. Nil
+    /// when the reply has no whole answer: a worker that predates whole queries ignores the field and
+    /// combines the request's (empty) frontiers, so the query must be split by shard.
     private func answerWhole(
         _ query: ResolvedQuery, group: [ShardID], index: ActiveIndex, started: ContinuousClock.Instant
-    ) async throws(WireError) -> QueryResponse {
+    ) async throws(WireError) -> QueryResponse? {
         inFlight.value.add(1, ordering: .relaxed)
         defer { inFlight.value.subtract(1, ordering: .relaxed) }
         let sent = ContinuousClock.now
@@ -223,9 +228,10 @@ final class QueryExecutor: Sendable {
             group[0], .combine(CombineRequest(indexVersion: index.version, frontiers: [], wholeQuery: whole)),
             deadline: combineDeadline * Self.wholeDeadlineFactor)
         QueryPhases.process.record(.whole, since: sent)
-        guard case .combine(let combined) = response, let answer = combined.wholeAnswer else {
+        guard case .combine(let combined) = response else {
             throw WireError(.internal, "\(group[0]) answered a whole query with a \(response) reply")
         }
+        guard let answer = combined.wholeAnswer else { return nil }
         guard combined.indexVersion == index.version else {
             throw WireError(
                 .unavailable, "\(group[0]) answered from index version \(combined.indexVersion), not \(index.version)")
