@@ -105,10 +105,10 @@ extension WorkerShard {
     }
 
     /// The co-shards a block or a whole query names (`BlockCombine.coShards`, `WholeQuery.coShards`), each
-    /// with its reader of `version`. Every one
-    /// must be a distinct shard of the cluster, other than this one, that this process serves with a
-    /// complete `version`; otherwise INVALID_ARGUMENT (the coordinator then asks the shards one by one; not
-    /// FAILED_PRECONDITION, which would mark this shard's replica as lacking the version).
+    /// with its reader of `version`. Every one must be a distinct shard of the cluster, other than this one,
+    /// that this process serves with a complete `version`; otherwise INVALID_ARGUMENT (the coordinator then
+    /// asks the shards one by one; not FAILED_PRECONDITION, which would mark this shard's replica as lacking
+    /// the version).
     func coShardParts(_ numbers: [Int], version: UInt32) async throws(WireError)
         -> [(WorkerShard, FingerprintStoreReader)]
     {
