@@ -2,6 +2,7 @@
 // shard (the configured replica's data directory) and serves each shard on that replica's URL with a
 // WireServer. Shutdown closes the servers first (no new requests), then stops running builds (their
 // versions are marked failed; the active versions are untouched).
+import Dispatch
 import Logging
 import PPRCore
 import PPRStorage
@@ -104,6 +105,14 @@ public final class Worker: Sendable {
         self.servers = servers
         self.urls = servers.map(\.url)
         self.logger = logger
+        // A process serving every shard answers whole queries (WorkerShard+WholeQuery), whose steps read the
+        // transpose's pull slices: lay them out now, in the background, not inside the first query's deadline
+        // (seconds at R-MAT scale 22). `powerwalkd local`'s coordinator lays out the same shared copy.
+        if shardNumbers.count == config.shards.count {
+            DispatchQueue.global(qos: .utility).async {
+                _ = ProcessGraphs.inEdges.value(of: loaded.graph, checksum: loaded.checksum).slices
+            }
+        }
     }
 
     /// Why a shard's listener accepts nothing (it stopped and could not listen again), one line per shard.
