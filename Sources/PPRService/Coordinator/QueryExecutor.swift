@@ -99,7 +99,8 @@ final class QueryExecutor: Sendable {
             stepThreads = cores.unconditionalPushThreads(count: 1 + config.coordinator.queryHelpers)
         }
         inEdges = checksum.map { ProcessGraphs.inEdges.value(of: graph, checksum: $0) } ?? InEdges(graph: graph)
-        // The coordinator steps every answer: lay out the pull's slices now, not in the first query.
+        // The coordinator steps every answer split by shard (a whole query steps on its worker; in
+        // `powerwalkd local` both read this one copy): lay out the pull's slices now, not in the first query.
         _ = inEdges.slices
     }
 

@@ -105,16 +105,9 @@ public enum ServingError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension Worker {
-    /// A shard's wire handler behind `gate`, counting what its combines read.
-    static func instrumentedHandler(_ shard: WorkerShard, gate: RequestGate) -> WireServer.Handler {
-        let combines = CombineMetrics(shard: shard.id.rawValue)
-        return { request in
-            let response = await gate.handle(request) { await shard.handle($0) }
-            if case .combine(let asked) = request, case .combine(let answered) = response {
-                combines.record(asked, answered)
-            }
-            return response
-        }
+    /// A shard's wire handler behind `gate` (the shard counts what its combines read: `WorkerShard.countRead`).
+    static func gatedHandler(_ shard: WorkerShard, gate: RequestGate) -> WireServer.Handler {
+        { request in await gate.handle(request) { await shard.handle($0) } }
     }
 }
 

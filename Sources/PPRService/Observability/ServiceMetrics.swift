@@ -124,15 +124,7 @@ public struct CombineMetrics: Sendable {
         fingerprints = CoreMetrics.Counter(label: MetricName.fingerprintsRead, dimensions: [("shard", "\(shard)")])
     }
 
-    /// Counts one answered combine: the frontier entries asked for and the fingerprints read. A whole query
-    /// (`CombineRequest.wholeQuery`) is counted by the worker itself, shard by shard
-    /// (`WorkerShard.combineWhole`).
-    public func record(_ request: CombineRequest, _ response: CombineResponse) {
-        guard request.wholeQuery == nil else { return }
-        record(entries: request.frontiers.reduce(0) { $0 + $1.count }, fingerprints: response.fingerprintsRead)
-    }
-
-    /// Counts frontier entries and fingerprints read by this shard.
+    /// Counts frontier entries asked of this shard and fingerprints it read (`WorkerShard.countRead`).
     public func record(entries count: Int, fingerprints read: Int) {
         entries.increment(by: max(0, count))
         fingerprints.increment(by: max(0, read))

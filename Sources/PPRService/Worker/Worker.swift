@@ -84,7 +84,7 @@ public final class Worker: Sendable {
                         idleTimeout: .milliseconds(config.limits.idleConnectionMillis),
                         onListenerEvent: ListenerEventReport.observer(
                             role: "worker", url: replicaConfig.url, logger: logger),
-                        handler: Self.instrumentedHandler(shard, gate: options.gate))
+                        handler: Self.gatedHandler(shard, gate: options.gate))
                 } catch {
                     throw WorkerError.listen(shard: number, error)
                 }

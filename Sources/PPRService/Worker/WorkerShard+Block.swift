@@ -90,7 +90,7 @@ extension WorkerShard {
         }
         let ((results, fingerprints), statistics) = outcome
         combineRequests.add(1, ordering: .relaxed)
-        fingerprintsRead.add(fingerprints, ordering: .relaxed)
+        countRead(entries: 0, fingerprints: fingerprints)  // a block sends personalizations, no frontier
         let blockResults = zip(results, statistics).map { result, stats in
             BlockResult(
                 vertices: result.vertices, scores: result.scores, mass: result.mass, frontierSize: result.frontierSize,

@@ -77,12 +77,10 @@ extension WorkerShard {
             }
         }
         combineRequests.add(1, ordering: .relaxed)
-        // Each shard's counters and metrics get its own part of the frontier, as if it had been asked alone
-        // (the handler's metrics leave whole queries to this).
+        // Each shard counts its own part of the frontier, as if it had been asked alone.
         for shard in [self] + coShards.map(\.0) {
             let read = source.read.counts[shard.id.rawValue]
-            shard.fingerprintsRead.add(read, ordering: .relaxed)
-            CombineMetrics(shard: shard.id.rawValue).record(entries: read, fingerprints: read)
+            shard.countRead(entries: read, fingerprints: read)
         }
         let statistics = result.metadata.expansion
         return CombineResponse(

@@ -35,6 +35,8 @@ public final class WorkerShard: Sendable {
     /// `O(n)` buffer on the worker.
     let combineScratch = DenseVectorPool(capacity: 8)
     let fingerprintsRead = Atomic<Int>(0)
+    /// `powerwalk_combine_entries_total` and `powerwalk_combine_fingerprints_read_total` of this shard.
+    let combineMetrics: CombineMetrics
     /// Buffers of block combines (WorkerShard+Block.swift).
     let blockScratch = BlockScratchPool()
     /// Engines of whole queries (WorkerShard+WholeQuery.swift).
@@ -73,6 +75,7 @@ public final class WorkerShard: Sendable {
         self.maxCombineFrontiers = maxCombineFrontiers
         self.combineHelpers = max(0, combineHelpers)
         wholeScratch = WholeQueryPool(helpers: max(0, combineHelpers))
+        combineMetrics = CombineMetrics(shard: id.rawValue)
         self.id = id
         self.shardCount = shardCount
         self.graph = graph
@@ -172,10 +175,17 @@ public final class WorkerShard: Sendable {
             )
         }
         combineRequests.add(1, ordering: .relaxed)
-        fingerprintsRead.add(result.fingerprintsRead, ordering: .relaxed)
+        countRead(entries: frontiers.reduce(0) { $0 + $1.count }, fingerprints: result.fingerprintsRead)
         return CombineResponse(
             partialSums: result.partialSums, indexVersion: request.indexVersion,
             fingerprintsRead: result.fingerprintsRead)
+    }
+
+    /// Counts what this shard's fingerprints served (frontier entries asked for, fingerprints read): its
+    /// health counter and its `powerwalk_combine_*` metrics, together on every combine path.
+    func countRead(entries: Int, fingerprints: Int) {
+        fingerprintsRead.add(fingerprints, ordering: .relaxed)
+        combineMetrics.record(entries: entries, fingerprints: fingerprints)
     }
 
     /// One frontier's partial sum through the zeroed `scratch` (all zero again on return, also after an error).
