@@ -56,9 +56,9 @@ extension WorkerShard {
         let coShards = try await coShardParts(query.coShards, version: version)
         markRead(version)
         for (sibling, _) in coShards { sibling.markRead(version) }
-        // One combine thread per shard part, plus helpers while this is the process's only whole query.
-        let alone = wholeQueriesInFlight.add(1, ordering: .relaxed).newValue == 1
-        defer { wholeQueriesInFlight.subtract(1, ordering: .relaxed) }
+        // One combine thread per shard part, plus helpers while this is the shard's only query in flight.
+        let alone = combinesInFlight.add(1, ordering: .relaxed).newValue == 1
+        defer { combinesInFlight.subtract(1, ordering: .relaxed) }
         let readers = ([reader] + coShards.map(\.1)).sorted { $0.manifest.shardIndex < $1.manifest.shardIndex }.map {
             var tuned = $0
             tuned.combineThreads = alone ? 1 + combineHelpers : 1
@@ -68,10 +68,9 @@ extension WorkerShard {
         let source = ShardGroupFingerprints(readers: readers, shardCount: shardCount)
         let checked = parameters
         let pool = wholeScratch
-        let loaded = graph
         let result = try await blocking(executor) {
             try IdleCores.process.working {
-                try pool.withQuery(graph: loaded) { engine in
+                try pool.withQuery { engine in
                     try engine.run(personalization, parameters: checked, fingerprints: source)
                 }
             }
@@ -138,10 +137,11 @@ final class ShardTally: @unchecked Sendable {
 }
 
 /// `DecompositionQuery` scratch (`O(n)`: the expansion vectors, the accumulator, the steps' vectors) for
-/// whole queries, reused across requests (at most `idleLimit` kept).
+/// whole queries on the shard's graph, reused across requests (at most `idleLimit` kept).
 final class WholeQueryPool: Sendable {
     static let idleLimit = 4
     private let idle = Mutex<[Engine]>([])
+    private let graph: LoadedGraph
     /// Helpers a query's expand and steps borrow from the process's idle cores (the worker's combine helpers,
     /// `coordinator.queryHelpers`).
     private let helpers: Int
@@ -149,27 +149,22 @@ final class WholeQueryPool: Sendable {
     /// One query's engine; used by one request at a time (`@unchecked Sendable`: handed out and taken back
     /// under the pool's mutex, which orders the accesses of successive users).
     final class Engine: @unchecked Sendable {
-        let checksum: UInt64
         var query: DecompositionQuery
-        init(checksum: UInt64, query: DecompositionQuery) {
-            self.checksum = checksum
-            self.query = query
-        }
+        init(_ query: DecompositionQuery) { self.query = query }
     }
 
-    init(helpers: Int) { self.helpers = helpers }
+    init(graph: LoadedGraph, helpers: Int) {
+        self.graph = graph
+        self.helpers = helpers
+    }
 
-    /// Runs `body` with an engine for `graph` (pooled, or new): its expand and steps borrow `helpers` from the
-    /// process's idle cores, and its steps read the process's transpose of the graph (`ProcessGraphs`).
-    func withQuery<R>(graph: LoadedGraph, _ body: (inout DecompositionQuery) throws -> R) throws -> R {
+    /// Runs `body` with an engine (pooled, or new): its expand and steps borrow `helpers` from the process's
+    /// idle cores, and its steps read the process's transpose of the graph (`ProcessGraphs`).
+    func withQuery<R>(_ body: (inout DecompositionQuery) throws -> R) throws -> R {
         let engine =
-            idle.withLock { engines -> Engine? in
-                guard let index = engines.lastIndex(where: { $0.checksum == graph.checksum }) else { return nil }
-                return engines.remove(at: index)
-            }
+            idle.withLock { $0.popLast() }
             ?? Engine(
-                checksum: graph.checksum,
-                query: DecompositionQuery(
+                DecompositionQuery(
                     graph: graph.graph,
                     pushThreads: IdleCores.process.pushThreads(count: 1 + helpers, askingHost: false),
                     inEdges: ProcessGraphs.inEdges.value(of: graph.graph, checksum: graph.checksum)))

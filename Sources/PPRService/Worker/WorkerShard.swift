@@ -41,8 +41,6 @@ public final class WorkerShard: Sendable {
     let blockScratch = BlockScratchPool()
     /// Engines of whole queries (WorkerShard+WholeQuery.swift).
     let wholeScratch: WholeQueryPool
-    /// Whole queries being answered now by this shard.
-    let wholeQueriesInFlight = Atomic<Int>(0)
 
     /// The mutable part: index tasks and version readers (a reader per complete version asked for).
     struct ShardState: Sendable {
@@ -61,7 +59,7 @@ public final class WorkerShard: Sendable {
     /// Helpers a single-frontier combine borrows from the process's idle cores while it is the shard's only
     /// combine in flight (`WorkerOptions.combineHelpers`).
     let combineHelpers: Int
-    /// Single-frontier combines being answered now.
+    /// Single-frontier combines and whole queries being answered now.
     let combinesInFlight = Atomic<Int>(0)
     /// The shards of this worker process (this one included), for block combines naming co-shards.
     let siblings: ProcessShards
@@ -74,7 +72,7 @@ public final class WorkerShard: Sendable {
         self.siblings = siblings
         self.maxCombineFrontiers = maxCombineFrontiers
         self.combineHelpers = max(0, combineHelpers)
-        wholeScratch = WholeQueryPool(helpers: max(0, combineHelpers))
+        wholeScratch = WholeQueryPool(graph: graph, helpers: max(0, combineHelpers))
         combineMetrics = CombineMetrics(shard: id.rawValue)
         self.id = id
         self.shardCount = shardCount
