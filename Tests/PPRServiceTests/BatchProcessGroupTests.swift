@@ -47,11 +47,18 @@ import Testing
         return health
     }
 
+    /// A health counter of each of the 3 shards (e.g. `\.combineRequests`, `\.fingerprintsRead`).
+    static func healthCounts(_ cluster: CoordinatorTestCluster, _ counter: KeyPath<WorkerHealth, Int>)
+        async throws -> [Int]
+    {
+        var counts: [Int] = []
+        for s in 0..<3 { counts.append(try await health(cluster, shard: s)[keyPath: counter]) }
+        return counts
+    }
+
     /// Combine requests each shard has answered (its worker's health counter).
     static func combineCounts(_ cluster: CoordinatorTestCluster) async throws -> [Int] {
-        var counts: [Int] = []
-        for s in 0..<3 { counts.append(try await health(cluster, shard: s).combineRequests) }
-        return counts
+        try await healthCounts(cluster, \.combineRequests)
     }
 
     /// One worker process serving every shard (as `powerwalkd local`): its health names them all, the

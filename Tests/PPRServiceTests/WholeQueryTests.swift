@@ -29,11 +29,20 @@ import Testing
         return combined
     }
 
-    /// Fingerprints each shard has read (its health counter).
-    static func fingerprintsRead(_ cluster: CoordinatorTestCluster) async throws -> [Int] {
-        var counts: [Int] = []
-        for s in 0..<3 { counts.append(try await BatchProcessGroupTests.health(cluster, shard: s).fingerprintsRead) }
-        return counts
+    /// Expects `response` to be the in-process engine's answer for source `id` at top `k` with the default
+    /// preset (ids, scores within 1e-12, fingerprints, error estimate within 1e-9 relative).
+    static func expectInProcessAnswer(
+        _ response: QueryResponse, source id: UInt64, k: Int, cluster: CoordinatorTestCluster,
+        reference: FingerprintStoreReader
+    ) throws {
+        let graph = cluster.loaded.graph
+        var engine = DecompositionQuery(graph: graph)
+        let expected = try engine.run(
+            Personalization(source: try #require(graph.index(of: VertexID(id)))),
+            parameters: AccuracyPreset.default.parameters(k: k), fingerprints: reference)
+        expectSameAnswer(response.results, expected.top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) })
+        #expect(response.fingerprintsUsed == expected.metadata.fingerprintsUsed)
+        #expect(abs(response.errorEstimate - expected.metadata.errorEstimate) <= 1e-9 * response.errorEstimate)
     }
 
     /// One process serving every shard gets one combine request per query (on the group's first shard),
@@ -42,25 +51,17 @@ import Testing
         try await withTestCluster(oneWorker: true) { cluster in
             #expect(cluster.coordinator.shards.processGroups() == BatchProcessGroupTests.everyShard)
             let before = try await BatchProcessGroupTests.combineCounts(cluster)
-            let readBefore = try await Self.fingerprintsRead(cluster)
-            let graph = cluster.loaded.graph
+            let readBefore = try await BatchProcessGroupTests.healthCounts(cluster, \.fingerprintsRead)
             let reference = try cluster.referenceSource()
-            var engine = DecompositionQuery(graph: graph)
             for id in [1003, 1150, 1201, 1402] as [UInt64] {
                 let response = try queryResponse(
                     try await cluster.call(.query(QueryRequest(sources: [QuerySource(VertexID(id))], topK: 12))))
-                let expected = try engine.run(
-                    Personalization(source: try #require(graph.index(of: VertexID(id)))),
-                    parameters: AccuracyPreset.default.parameters(k: 12), fingerprints: reference)
-                expectSameAnswer(
-                    response.results, expected.top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) })
-                #expect(response.fingerprintsUsed == expected.metadata.fingerprintsUsed)
-                #expect(abs(response.errorEstimate - expected.metadata.errorEstimate) <= 1e-9 * response.errorEstimate)
+                try Self.expectInProcessAnswer(response, source: id, k: 12, cluster: cluster, reference: reference)
             }
             let after = try await BatchProcessGroupTests.combineCounts(cluster)
             #expect(zip(after, before).map { $0 - $1 } == [4, 0, 0], "combines per shard: \(before) -> \(after)")
             // Each shard still counts the fingerprints of its own part of the frontiers.
-            let readAfter = try await Self.fingerprintsRead(cluster)
+            let readAfter = try await BatchProcessGroupTests.healthCounts(cluster, \.fingerprintsRead)
             #expect(zip(readAfter, readBefore).allSatisfy { $0 > $1 }, "read per shard: \(readBefore) -> \(readAfter)")
             // The worker's reply itself: the top list only, no partial sums.
             let combined = try await Self.ask(cluster, Self.validQuery())
@@ -134,15 +135,10 @@ import Testing
             #expect(error?.message.contains("co-shard 1 is not served by this worker process") == true)
             // The coordinator has not probed the new processes yet: it still groups, and falls back.
             #expect(cluster.coordinator.shards.processGroups() == BatchProcessGroupTests.everyShard)
-            let graph = cluster.loaded.graph
-            var engine = DecompositionQuery(graph: graph)
             let response = try queryResponse(
                 try await cluster.call(.query(QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 12))))
-            let expected = try engine.run(
-                Personalization(source: try #require(graph.index(of: VertexID(1003)))),
-                parameters: AccuracyPreset.default.parameters(k: 12), fingerprints: try cluster.referenceSource())
-            expectSameAnswer(
-                response.results, expected.top.map { RankedVertex(graph.id(of: $0.vertex), score: $0.score) })
+            try Self.expectInProcessAnswer(
+                response, source: 1003, k: 12, cluster: cluster, reference: try cluster.referenceSource())
         }
     }
 }
