@@ -6,8 +6,8 @@ import PPRStorage
 /// same sources asked one at a time (issue 7: a batch keeps the accuracy of single queries). The block is
 /// expanded once and combined on every shard's store as the workers do (pruned at the coordinator's ratio
 /// for one reply per shard, `BlockPruning.ratio`, and unpruned), then merged as the coordinator merges (sum
-/// of the shards' vectors over the sum of their masses). Single queries run on a whole-graph store: their answers do not
-/// depend on the shard count.
+/// of the shards' vectors over the sum of their masses). Single queries run on a whole-graph store: their
+/// answers do not depend on the shard count.
 struct BlockAccuracy {
     var precision10 = 0.0
     var precision100 = 0.0
