@@ -131,10 +131,25 @@ import Testing
         #expect(block.frontierRows.contains { $0 >= 19_000 })  // the last window is written too
     }
 
-    @Test func capacityFollowsTheMemoryBudget() {
-        #expect(BlockDecomposition.capacity(vertexCount: 82_168) == 64)
-        #expect(BlockDecomposition.capacity(vertexCount: 4_194_304) == 5)
-        #expect(BlockDecomposition.capacity(vertexCount: 1 << 30) == 1)
+    /// Whole 16-lane tiles within the budget: a vertex costs 8 bytes per lane plus 128 (the combine's two
+    /// 16-lane rows), so 256 MiB holds 64 lanes up to 419,430 vertices (640 bytes each), 48 up to 524,288
+    /// (512), 32 up to 699,050 (384), and one tile beyond.
+    @Test func capacityIsWholeTilesWithinTheMemoryBudget() {
+        #expect(BlockDecomposition.capacity(vertexCount: 82_168) == 64)  // soc-Slashdot0902
+        #expect(BlockDecomposition.capacity(vertexCount: 419_430) == 64)
+        #expect(BlockDecomposition.capacity(vertexCount: 419_431) == 48)
+        #expect(BlockDecomposition.capacity(vertexCount: 524_288) == 48)
+        #expect(BlockDecomposition.capacity(vertexCount: 646_282) == 32)  // R-MAT scale 20 (34 before)
+        #expect(BlockDecomposition.capacity(vertexCount: 699_051) == 16)
+        #expect(BlockDecomposition.capacity(vertexCount: 2_400_000) == 16)  // R-MAT scale 22, about 2.4 M (9 before)
+        #expect(BlockDecomposition.capacity(vertexCount: 1 << 30) == 16)
+        #expect(BlockDecomposition.capacity(vertexCount: 0) == 64)
+        #expect(BlockDecomposition.capacity(vertexCount: 82_168, memoryBudget: 82_168 * 255) == 16)
+        for n in [1, 1_000, 82_168, 419_430, 646_282] {
+            let lanes = BlockDecomposition.capacity(vertexCount: n)
+            #expect(lanes % 16 == 0)
+            #expect(n * (lanes * 8 + 128) <= BlockDecomposition.defaultMemoryBudget)
+        }
     }
 }
 

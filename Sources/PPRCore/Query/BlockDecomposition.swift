@@ -27,16 +27,26 @@
 public final class BlockDecomposition: @unchecked Sendable {
     /// Most queries in one block (the row width); bounds a request's work and the size of a block reply.
     public static let maxCapacity = 64
-    /// Bytes per (vertex, query) slot: kept and frontier rows, and the combine's accumulator (4 each).
-    public static let bytesPerSlot = 12
     /// Default memory budget of one block's buffers (256 MiB).
     public static let defaultMemoryBudget = 256 << 20
 
-    /// The block capacity that fits `memoryBudget` bytes on a graph of `vertexCount` vertices, in
-    /// `1 ... maxCapacity` (large graphs get narrower blocks; at least one query per block).
+    /// Bytes per vertex a block's combine needs whatever the block's width: its 16-lane accumulator and the
+    /// steps' second set of 16-lane rows (64 bytes each).
+    public static let fixedBytesPerVertex = 2 * 64
+    /// Bytes per vertex of one 16-lane tile of the kept and frontier rows (4 bytes a lane each).
+    public static let tileBytesPerVertex = 16 * 8
+
+    /// The block capacity for `memoryBudget` bytes on a graph of `vertexCount` vertices: whole 16-lane tiles,
+    /// the widest (up to `maxCapacity`) whose buffers fit the budget, and never less than one tile.
+    ///
+    /// Why whole tiles: rows are allocated 16 lanes at a time, and the combine, its steps and its passes over
+    /// the rows run tile by tile, each costing the same however many of its lanes hold a query. Until
+    /// 2026-12-03 the capacity was the budget over 12 bytes per query slot: 34 queries at R-MAT scale 20 paid
+    /// for 48 lanes, 9 at scale 22 for 16. A graph too large for one tile in the budget still gets one tile:
+    /// its rows were that wide before too.
     public static func capacity(vertexCount: Int, memoryBudget: Int = defaultMemoryBudget) -> Int {
-        let fit = memoryBudget / max(1, vertexCount * bytesPerSlot)
-        return min(maxCapacity, max(1, fit))
+        let tiles = (memoryBudget / max(1, vertexCount) - fixedBytesPerVertex) / tileBytesPerVertex
+        return min(maxCapacity, max(16, tiles * 16))
     }
 
     /// Row length for `width` queries: a multiple of 16 lanes.
