@@ -1,5 +1,3 @@
-import Synchronization
-
 /// One step of the PPR equation over the whole answer ("smoothing", issue 6): the reference form every
 /// path (in-process, the coordinator's merge, the block combine) must agree with.
 ///
@@ -201,11 +199,11 @@ public enum PPREquationStep {
                                             probabilities: inEdges.isWeighted ? probabilities.baseAddress : nil,
                                             output: output, bandStarts: slices.bandStarts, scale: scale,
                                             loops: inEdges.hasLoops ? loops.baseAddress : nil, keep: 1 - alpha)
-                                        let split = PullSplit()
-                                        for _ in 1..<parts {
-                                            threads.start { split.help(job) }
+                                        let split = PartSplit(parts: InEdges.bandCount, helpers: parts - 1)
+                                        for slot in 0..<split.helpers {
+                                            threads.start { split.help(slot: slot) { job.run(band: $0) } }
                                         }
-                                        split.claimBands(job)
+                                        split.claim { job.run(band: $0) }
                                         split.close()
                                     }
                                 }
@@ -284,49 +282,5 @@ private struct PullJob: @unchecked Sendable {
             vector[Int(sources[e])], vector[Int(sources[e + 1])], vector[Int(sources[e + 2])],
             vector[Int(sources[e + 3])], vector[Int(sources[e + 4])], vector[Int(sources[e + 5])],
             vector[Int(sources[e + 6])], vector[Int(sources[e + 7])])
-    }
-}
-
-/// The bands of one pull and the handoff between the calling thread and its helpers (as the combine's
-/// `SplitCombine`): the caller never waits for a helper that has not started (`enter` fails once the caller
-/// has closed), and waits for one that is working by spinning, then blocking on the lock it holds.
-private final class PullSplit: Sendable {
-    /// The next band to claim.
-    let next = Atomic<Int>(0)
-    /// Helpers between `enter` and `leave` (low bits), and `closedBit` once the caller is done.
-    private let state = Atomic<Int>(0)
-    /// Held by a helper while it pulls.
-    private let busy = Mutex<Void>(())
-    private static let closedBit = 1 << 32
-
-    func claimBands(_ job: PullJob) {
-        while true {
-            let band = next.add(1, ordering: .relaxed).oldValue
-            guard band < InEdges.bandCount else { return }
-            job.run(band: band)
-        }
-    }
-
-    /// A helper's job: pulls bands holding `busy`, unless the caller has already closed the pull (then the
-    /// job may outlive `job`'s pointers and touches nothing).
-    func help(_ job: PullJob) {
-        let old = state.wrappingAdd(1, ordering: .acquiring).oldValue
-        guard old & Self.closedBit == 0 else {
-            state.wrappingSubtract(1, ordering: .relaxed)
-            return
-        }
-        busy.withLock { _ in claimBands(job) }
-        state.wrappingSubtract(1, ordering: .releasing)
-    }
-
-    /// The caller has no band left: stops helpers from starting and waits for those that entered.
-    func close() {
-        var current = state.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).newValue
-        var spins = 0
-        while current & (Self.closedBit - 1) != 0 {
-            spins &+= 1
-            if spins & 1023 == 0 { busy.withLock { _ in } }
-            current = state.load(ordering: .acquiring)
-        }
     }
 }

@@ -107,79 +107,10 @@ public final class IdleCores: Sendable {
     public func forEach(parts: Int, helpers: Int, _ part: @escaping @Sendable (Int) -> Void) {
         guard parts > 0 else { return }
         let split = PartSplit(parts: parts, helpers: max(0, min(helpers, parts - 1)))
-        for slot in 0..<split.helperLocks.count {
-            let started = lend {
-                guard split.enter() else { return }  // the caller finished every part without it
-                split.helperLocks[slot].mutex.withLock { _ in split.claim(part) }
-                split.leave()
-            }
-            if !started { break }
+        for slot in 0..<split.helpers {
+            guard lend({ split.help(slot: slot, part) }) else { break }
         }
         split.claim(part)
         split.close()
     }
-}
-
-/// The parts of one `forEach` and the handoff between the calling thread and its helpers.
-///
-/// The caller never waits for a helper that has not started (`enter` fails after `close`); one that is
-/// working is waited for by spinning briefly, then by blocking on the lock it holds while it works.
-private final class PartSplit: Sendable {
-    let parts: Int
-    /// The next part to claim.
-    let next = Atomic<Int>(0)
-    /// Helpers between `enter` and `leave` (low bits), and `closedBit` once the caller is done.
-    private let state = Atomic<Int>(0)
-    private static let closedBit = 1 << 32
-    /// About 100-300 microseconds of spinning before blocking (as `PushHandoff.spinLimit`): a part takes
-    /// hundreds of microseconds, and waking a blocked thread on a busy host costs a scheduling round.
-    static let spinLimit = 1 << 16
-    /// Held by helper `h` while it claims parts.
-    let helperLocks: [HelperLock]
-
-    init(parts: Int, helpers: Int) {
-        self.parts = parts
-        helperLocks = (0..<helpers).map { _ in HelperLock() }
-    }
-
-    /// Runs the next unclaimed part until none is left.
-    func claim(_ part: (Int) -> Void) {
-        while true {
-            let p = next.add(1, ordering: .relaxed).oldValue
-            guard p < parts else { return }
-            part(p)
-        }
-    }
-
-    /// A helper may start: false when the caller has closed the split (the helper then does nothing).
-    func enter() -> Bool {
-        let old = state.wrappingAdd(1, ordering: .acquiring).oldValue
-        guard old & Self.closedBit == 0 else {
-            state.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
-    }
-
-    /// A helper has run its parts (its writes are visible to the caller after `close`).
-    func leave() { state.wrappingSubtract(1, ordering: .releasing) }
-
-    /// The caller has no part left: stops helpers from starting and waits for those working.
-    func close() {
-        var current = state.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).newValue
-        var spins = 0
-        while current & (Self.closedBit - 1) != 0 {
-            spins &+= 1
-            if spins == PartSplit.spinLimit {
-                for lock in helperLocks { lock.mutex.withLock { _ in } }
-                spins = 0
-            }
-            current = state.load(ordering: .acquiring)
-        }
-    }
-}
-
-/// The lock a helper of `forEach` holds while it works (a class: `Mutex` is not copyable into an array).
-private final class HelperLock: Sendable {
-    let mutex = Mutex(())
 }
