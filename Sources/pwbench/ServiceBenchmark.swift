@@ -156,6 +156,11 @@ struct ServiceBenchmark: AsyncParsableCommand {
         let (singleClient, singleServer) = single.summary()
         row("1 client", singleClient)
         row("1 client server", singleServer)
+        let trips = try await probes.roundTrips(1000, job: indexed.id, client: client)
+        row(
+            "Round trip",
+            "p50 \(fixed(LatencySamples.percentile(trips, 50), 3)) ms, p99 "
+                + "\(fixed(LatencySamples.percentile(trips, 99), 3)) ms (1000 job lookups, 1 client)")
         row("1 client q/s", rate(queries, .milliseconds(single.client.reduce(0, +))))
         row("1 client helpers", "\(lentSingle) expand/combine steps got a helper thread (\(queries) queries)")
         row("1 client phases", phaseMedians(singlePhases))

@@ -61,6 +61,20 @@ struct ServiceProbes {
         return samples
     }
 
+    /// `count` lookups of job `id`'s record one after the other: the front's round trip with almost no
+    /// work behind it (the coordinator reads one ledger record), what a query's client-side time pays on top
+    /// of its `elapsed`.
+    func roundTrips(_ count: Int, job id: UInt64, client: CoordinatorClient) async throws -> [Double] {
+        let clock = ContinuousClock()
+        var samples: [Double] = []
+        for _ in 0..<count {
+            let start = clock.now
+            _ = try await client.job(id)
+            samples.append(milliseconds(clock.now - start))
+        }
+        return samples
+    }
+
     /// `clients` concurrent clients, each its own connection, sharing `sources` round-robin.
     ///
     /// - Returns: the merged samples and the wall time from the first send to the last reply.
