@@ -31,10 +31,9 @@
 // fingerprint sums) times `ErrorEstimate.smoothingFactor`, from the shards' summed frontier moments.
 // Memory: per worker, `blocksInFlight` block buffers of `vertexCount * blockSize * 8` bytes (blockSize from
 // BlockDecomposition.capacity: whole 16-query tiles within 256 MiB, 64 up to 419k vertices, at least 16);
-// on the coordinator, the
-// replies of the blocks in flight. With steps, each combine call also holds one more set of 64 bytes per
-// vertex, and each worker process the transposed graph (BlockEquationStep). None of it grows with the
-// batch's length.
+// on the coordinator, the replies of the blocks in flight. With steps, each combine call also holds one
+// more set of 64 bytes per vertex, and each worker process the transposed graph (BlockEquationStep). None
+// of it grows with the batch's length.
 import PPRCore
 import PPRStorage
 import PPRWire
