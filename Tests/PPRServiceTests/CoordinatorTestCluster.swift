@@ -24,6 +24,9 @@ final class CoordinatorTestCluster: @unchecked Sendable {
     let client: WireClient
     /// The front, through the typed client pwctl uses.
     let typedClient: CoordinatorClient
+    /// Servers standing in for the workers' URLs, and their clients of the workers (`putWorkerBehindProxy`).
+    private var proxies: [WireServer] = []
+    private var proxyClients: [WireClient] = []
 
     init(
         shardCount: Int = 3, replicas: Int = 1, vertexCount: Int = 300, combineMillis: Int = 2_000,
@@ -80,6 +83,31 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         for s in workers.indices { try startShard(s) }
     }
 
+    /// Moves the worker serving every shard (`oneWorker`) behind a proxy, as a worker process of another
+    /// version: the worker restarts listening on other URLs (same stores), and a real NNG server on each
+    /// shard's configured URL hands every request to it through `rewrite` (how that version would read it)
+    /// and passes its replies back unchanged.
+    func putWorkerBehindProxy(rewrite: @escaping @Sendable (WireRequest) -> WireRequest) async throws {
+        await workers[0][0]?.shutdown()
+        var behind = config
+        let tag = UUID().uuidString
+        for s in behind.shards.indices { behind.shards[s].replicas[0].url = "inproc://behind-\(tag)-\(s)" }
+        workers[0][0] = try Worker(
+            config: behind, shards: Array(behind.shards.indices), options: WorkerOptions(config: behind))
+        for s in config.shards.indices {
+            let worker = try WireClient(dialing: behind.shards[s].replicas[0].url)
+            proxyClients.append(worker)
+            proxies.append(
+                try WireServer(listeningOn: config.shards[s].replicas[0].url) { request in
+                    do throws(WireError) {
+                        return try await worker.call(rewrite(request), deadline: .seconds(60))
+                    } catch {
+                        return .failure(error)
+                    }
+                })
+        }
+    }
+
     /// Builds and activates an index through an index job (with `walk`, default `Self.walk`); returns the version.
     func index(walk: WalkParameters = walk) async throws -> UInt64 {
         try await coordinator.start()
@@ -98,6 +126,8 @@ final class CoordinatorTestCluster: @unchecked Sendable {
         client.close()
         typedClient.close()
         await front.shutdown()
+        for proxy in proxies { await proxy.shutdown() }
+        for proxyClient in proxyClients { proxyClient.close() }
         for worker in workers.joined() { await worker?.shutdown() }
         workers = []
         try? FileManager.default.removeItem(atPath: directory)

@@ -124,6 +124,31 @@ import Testing
         }
     }
 
+    /// A worker process older than whole queries: its decoder skips the unknown field, so it combines the
+    /// request's (empty) frontiers and its reply has no whole answer. Emulated by a proxy that drops the field
+    /// before the real worker reads it. The coordinator must notice and ask shard by shard, with the
+    /// in-process engine's answer.
+    @Test func aWorkerOlderThanWholeQueriesIsAskedShardByShard() async throws {
+        try await withTestCluster(oneWorker: true) { cluster in
+            try await cluster.putWorkerBehindProxy { request in
+                guard case .combine(var combine) = request, combine.wholeQuery != nil else { return request }
+                combine.wholeQuery = nil
+                return .combine(combine)
+            }
+            let reply = try await Self.ask(cluster, Self.validQuery())
+            #expect(reply.wholeAnswer == nil && reply.partialSums.isEmpty, "the proxy's worker answered whole")
+            #expect(cluster.coordinator.shards.processGroups() == BatchProcessGroupTests.everyShard)
+            let before = try await BatchProcessGroupTests.combineCounts(cluster)
+            let response = try queryResponse(
+                try await cluster.call(.query(QueryRequest(sources: [QuerySource(VertexID(1003))], topK: 12))))
+            try Self.expectInProcessAnswer(
+                response, source: 1003, k: 12, cluster: cluster, reference: try cluster.referenceSource())
+            let after = try await BatchProcessGroupTests.combineCounts(cluster)
+            // Shard 0 got the whole query (combined as no frontier) and its part; the others their parts.
+            #expect(zip(after, before).map { $0 - $1 } == [2, 1, 1], "combines per shard: \(before) -> \(after)")
+        }
+    }
+
     /// A process whose health said it serves every shard, redeployed as one process per shard: its whole
     /// query is refused (the co-shards are not served there) and the coordinator asks shard by shard, with
     /// the in-process engine's answer.
