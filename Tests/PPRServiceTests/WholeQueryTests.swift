@@ -14,8 +14,10 @@ import Testing
     /// A valid whole query for the test cluster (3 shards), asked of shard 0 with shards 1 and 2.
     static func validQuery() -> WholeQuery {
         WholeQuery(
-            sources: [WeightedVertex(vertex: 10, weight: 1)], eps: 2e-4, maxLevels: 20, sampleBelow: 2e-4,
-            lowDegreeFactor: 0.1, smoothingSteps: 3, refineCandidates: 0, topK: 10, excluded: [], coShards: [1, 2])
+            sources: [WeightedVertex(vertex: 10, weight: 1)],
+            parameters: QueryParameters(
+                eps: 2e-4, maxLevels: 20, k: 10, sampleBelow: 2e-4, lowDegreeFactor: 0.1, smoothingSteps: 3),
+            coShards: [1, 2])
     }
 
     static func ask(_ cluster: CoordinatorTestCluster, _ query: WholeQuery, version: UInt64 = 1)
@@ -92,12 +94,17 @@ import Testing
                 (changed { $0.sources = [WeightedVertex(vertex: VertexIndex(n), weight: 1)] }, "vertex index \(n) out"),
                 (changed { $0.sources = [WeightedVertex(vertex: 1, weight: .nan)] }, "whole query:"),
                 (changed { $0.sources = [WeightedVertex(vertex: 1, weight: -1)] }, "whole query:"),
-                (changed { $0.excluded = [4_000_000_000] }, "excluded vertex index 4000000000 out of range"),
-                (changed { $0.eps = -1 }, "eps"), (changed { $0.eps = .infinity }, "eps"),
-                (changed { $0.maxLevels = 1 << 30 }, "levels"), (changed { $0.topK = 0 }, "k"),
-                (changed { $0.topK = 1 << 30 }, "k"), (changed { $0.smoothingSteps = 9 }, "smoothing-steps"),
-                (changed { $0.refineCandidates = 1 << 30 }, "refine-candidates"),
-                (changed { $0.sampleBelow = 2 }, "sample-below"), (changed { $0.lowDegreeFactor = -1 }, "low-degree"),
+                (
+                    changed { $0.parameters.exclusions.vertices = [4_000_000_000] },
+                    "excluded vertex index 4000000000 out of range"
+                ),
+                (changed { $0.parameters.eps = -1 }, "eps"), (changed { $0.parameters.eps = .infinity }, "eps"),
+                (changed { $0.parameters.maxLevels = 1 << 30 }, "levels"), (changed { $0.parameters.k = 0 }, "k"),
+                (changed { $0.parameters.k = 1 << 30 }, "k"),
+                (changed { $0.parameters.smoothingSteps = 9 }, "smoothing-steps"),
+                (changed { $0.parameters.refineCandidates = 1 << 30 }, "refine-candidates"),
+                (changed { $0.parameters.sampleBelow = 2 }, "sample-below"),
+                (changed { $0.parameters.lowDegreeFactor = -1 }, "low-degree"),
             ]
             for (query, named) in cases {
                 let error = await #expect(throws: WireError.self) { try await Self.ask(cluster, query) }

@@ -76,8 +76,13 @@ enum WireSamples {
                 indexVersion: 5, frontiers: [],
                 wholeQuery: WholeQuery(
                     sources: [WeightedVertex(vertex: 3, weight: 0.25), WeightedVertex(vertex: 9, weight: 0.75)],
-                    eps: 2e-4, maxLevels: 20, sampleBelow: 2e-4, lowDegreeFactor: 0.1, smoothingSteps: 3,
-                    refineCandidates: 40, topK: 25, excluded: [3, 7], coShards: [1, 2]))),
+                    parameters: {
+                        var knobs = QueryParameters(
+                            eps: 2e-4, maxLevels: 20, k: 25, exclusions: Exclusions(vertices: [3, 7]),
+                            sampleBelow: 2e-4, lowDegreeFactor: 0.1, smoothingSteps: 3)
+                        knobs.refineCandidates = 40
+                        return knobs
+                    }(), coShards: [1, 2]))),
         .submitJob(
             SubmitJobRequest(
                 .export(

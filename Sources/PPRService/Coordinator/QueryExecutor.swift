@@ -221,11 +221,11 @@ final class QueryExecutor: Sendable {
         inFlight.value.add(1, ordering: .relaxed)
         defer { inFlight.value.subtract(1, ordering: .relaxed) }
         let sent = ContinuousClock.now
+        // The exclusions go resolved (the worker need not know the query's flags).
+        var knobs = query.parameters
+        knobs.exclusions = Exclusions(vertices: query.excluded.vertices)
         let whole = WholeQuery(
-            sources: query.personalization.entries, eps: query.eps, maxLevels: query.maxLevels,
-            sampleBelow: query.sampleBelow, lowDegreeFactor: query.lowDegreeFactor,
-            smoothingSteps: query.smoothingSteps, refineCandidates: query.refineCandidates, topK: query.topK,
-            excluded: query.excluded.vertices, coShards: group.dropFirst().map(\.rawValue))
+            sources: query.personalization.entries, parameters: knobs, coShards: group.dropFirst().map(\.rawValue))
         let response = try await shards.call(
             group[0], .combine(CombineRequest(indexVersion: index.version, frontiers: [], wholeQuery: whole)),
             deadline: combineDeadline * Self.wholeDeadlineFactor)

@@ -33,7 +33,7 @@ extension WorkerShard {
         if let bad = query.sources.first(where: { Int($0.vertex) >= vertexCount }) {
             throw WireError(.invalidArgument, "\(id): whole query: vertex index \(bad.vertex) out of range")
         }
-        if let bad = query.excluded.first(where: { Int($0) >= vertexCount }) {
+        if let bad = query.parameters.exclusions.vertices.first(where: { Int($0) >= vertexCount }) {
             throw WireError(.invalidArgument, "\(id): whole query: excluded vertex index \(bad) out of range")
         }
         let personalization: Personalization
@@ -42,14 +42,9 @@ extension WorkerShard {
         } catch {
             throw WireError(.invalidArgument, "\(id): whole query: \(error)")
         }
-        var parameters = QueryParameters(
-            eps: query.eps, maxLevels: query.maxLevels, k: query.topK, exclusions: Exclusions(vertices: query.excluded),
-            sampleBelow: query.sampleBelow, lowDegreeFactor: query.lowDegreeFactor,
-            smoothingSteps: query.smoothingSteps)
-        parameters.refineCandidates = query.refineCandidates
         let reader = try await reader(of: version)
         do {
-            try parameters.validate(restartProbability: reader.manifest.restartProbability)
+            try query.parameters.validate(restartProbability: reader.manifest.restartProbability)
         } catch {
             throw WireError(.invalidArgument, "\(id): whole query: \(error)")
         }
@@ -66,12 +61,12 @@ extension WorkerShard {
             return tuned
         }
         let source = ShardGroupFingerprints(readers: readers, shardCount: shardCount)
-        let checked = parameters
+        let parameters = query.parameters
         let pool = wholeScratch
         let result = try await blocking(executor) {
             try IdleCores.process.working {
                 try pool.withQuery { engine in
-                    try engine.run(personalization, parameters: checked, fingerprints: source)
+                    try engine.run(personalization, parameters: parameters, fingerprints: source)
                 }
             }
         }

@@ -205,15 +205,16 @@ extension EncodeArena {
         q.pointee.vertices = array(query.sources.map(\.vertex))
         q.pointee.n_weights = query.sources.count
         q.pointee.weights = array(query.sources.map(\.weight))
-        q.pointee.eps = query.eps
-        q.pointee.max_levels = wireUInt32(query.maxLevels)
-        q.pointee.sample_below = query.sampleBelow
-        q.pointee.low_degree_factor = query.lowDegreeFactor
-        q.pointee.smoothing_steps = wireUInt32(query.smoothingSteps)
-        q.pointee.refine_candidates = wireUInt32(query.refineCandidates)
-        q.pointee.top_k = wireUInt32(query.topK)
-        q.pointee.n_excluded = query.excluded.count
-        q.pointee.excluded = array(query.excluded)
+        let knobs = query.parameters
+        q.pointee.eps = knobs.eps
+        q.pointee.max_levels = wireUInt32(knobs.maxLevels)
+        q.pointee.sample_below = knobs.sampleBelow
+        q.pointee.low_degree_factor = knobs.lowDegreeFactor
+        q.pointee.smoothing_steps = wireUInt32(knobs.smoothingSteps)
+        q.pointee.refine_candidates = wireUInt32(knobs.refineCandidates)
+        q.pointee.top_k = wireUInt32(knobs.k)
+        q.pointee.n_excluded = knobs.exclusions.vertices.count
+        q.pointee.excluded = array(knobs.exclusions.vertices)
         q.pointee.n_co_shards = query.coShards.count
         q.pointee.co_shards = array(query.coShards.map { wireUInt32($0) })
         return q

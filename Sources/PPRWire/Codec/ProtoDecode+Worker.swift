@@ -40,14 +40,16 @@ extension ProtoDecode {
         guard q.n_vertices == q.n_weights else {
             throw WireDecodeError("WholeQuery has \(q.n_vertices) vertices but \(q.n_weights) weights")
         }
+        var knobs = QueryParameters(
+            eps: q.eps, maxLevels: Int(q.max_levels), k: Int(q.top_k),
+            exclusions: Exclusions(vertices: array(q.n_excluded, q.excluded)), sampleBelow: q.sample_below,
+            lowDegreeFactor: q.low_degree_factor, smoothingSteps: Int(q.smoothing_steps))
+        knobs.refineCandidates = Int(q.refine_candidates)
         return WholeQuery(
             sources: zip(array(q.n_vertices, q.vertices), array(q.n_weights, q.weights)).map {
                 WeightedVertex(vertex: $0, weight: $1)
             },
-            eps: q.eps, maxLevels: Int(q.max_levels), sampleBelow: q.sample_below,
-            lowDegreeFactor: q.low_degree_factor, smoothingSteps: Int(q.smoothing_steps),
-            refineCandidates: Int(q.refine_candidates), topK: Int(q.top_k), excluded: array(q.n_excluded, q.excluded),
-            coShards: array(q.n_co_shards, q.co_shards).map { Int($0) })
+            parameters: knobs, coShards: array(q.n_co_shards, q.co_shards).map { Int($0) })
     }
 
     static func wholeAnswer(_ a: Ppr__V1__WholeAnswer) throws(WireDecodeError) -> WholeAnswer {

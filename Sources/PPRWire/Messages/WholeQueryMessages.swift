@@ -6,37 +6,22 @@ public import PPRCore
 // in-process engine does: no dense partial sums are encoded, sent and merged. See
 // PPRService/Coordinator/QueryExecutor.swift for when the coordinator uses it.
 
-/// The whole-query part of a CombineRequest: a resolved query (internal indices, knobs with defaults
-/// applied, the excluded set) and the other shards of the process the request reaches.
+/// The whole-query part of a CombineRequest: a resolved query (internal indices, the engine's knobs with
+/// defaults applied, the excluded set resolved into `parameters.exclusions.vertices`) and the other shards
+/// of the process the request reaches.
 public struct WholeQuery: Equatable, Sendable {
     /// Normalised personalization over internal indices.
     public var sources: [WeightedVertex]
-    public var eps: Double
-    public var maxLevels: Int
-    public var sampleBelow: Double
-    public var lowDegreeFactor: Double
-    public var smoothingSteps: Int
-    public var refineCandidates: Int
-    public var topK: Int
-    /// Internal indices left out of the answer list (the query's exclusions, resolved).
-    public var excluded: [VertexIndex]
+    /// The knobs of `DecompositionQuery` (`ResolvedQuery.parameters`); on the wire only the excluded vertices
+    /// of `exclusions` (the coordinator resolves the source and neighbour flags) and no drop floor.
+    public var parameters: QueryParameters
     /// The cluster's other shards, served by the same process; with the addressed shard they must be all
     /// of the cluster's shards, else the worker refuses the request (INVALID_ARGUMENT).
     public var coShards: [Int]
     /// Makes the whole-query part.
-    public init(
-        sources: [WeightedVertex], eps: Double, maxLevels: Int, sampleBelow: Double, lowDegreeFactor: Double,
-        smoothingSteps: Int, refineCandidates: Int, topK: Int, excluded: [VertexIndex], coShards: [Int]
-    ) {
+    public init(sources: [WeightedVertex], parameters: QueryParameters, coShards: [Int]) {
         self.sources = sources
-        self.eps = eps
-        self.maxLevels = maxLevels
-        self.sampleBelow = sampleBelow
-        self.lowDegreeFactor = lowDegreeFactor
-        self.smoothingSteps = smoothingSteps
-        self.refineCandidates = refineCandidates
-        self.topK = topK
-        self.excluded = excluded
+        self.parameters = parameters
         self.coShards = coShards
     }
 }
