@@ -8,7 +8,6 @@
 // checked before it is used, so a bad worker reply is an error, never a trap.
 import PPRCore
 import PPRWire
-import Synchronization
 
 /// Expand and merge scratch for one request at a time.
 ///
@@ -384,8 +383,7 @@ final class ScratchPool: Sendable {
     private let threads: PushThreads
     private let bands: TargetBands?
     private let cores: IdleCores
-    private let capacity: Int
-    private let idle = Mutex<[QueryScratch]>([])
+    private let idle: IdlePool<QueryScratch>
 
     /// Scratch whose expand steps use `threads` (one band layout shared by all); users count busy in `cores`.
     init(graph: CSRGraph, threads: PushThreads = .single, cores: IdleCores = .never, capacity: Int) {
@@ -393,14 +391,14 @@ final class ScratchPool: Sendable {
         self.threads = threads
         bands = threads.count > 1 ? TargetBands(graph: graph) : nil
         self.cores = cores
-        self.capacity = max(1, capacity)
+        idle = IdlePool(limit: capacity)
     }
 
     /// Runs `body` with a scratch taken from the pool (a new one when all are busy), then returns it. The
     /// calling thread counts as busy in the pool's `IdleCores` meanwhile (it expands or merges: CPU work).
     func withScratch<R>(_ body: (QueryScratch) throws(WireError) -> R) throws(WireError) -> R {
-        let scratch = idle.withLock { $0.popLast() } ?? QueryScratch(graph: graph, threads: threads, bands: bands)
-        defer { idle.withLock { if $0.count < capacity { $0.append(scratch) } } }
+        let scratch = idle.take { QueryScratch(graph: graph, threads: threads, bands: bands) }
+        defer { idle.give(scratch) }
         return try cores.working { () throws(WireError) in try body(scratch) }
     }
 }
@@ -409,23 +407,15 @@ final class ScratchPool: Sendable {
 /// allocates no `O(n)` buffer: on a busy process fresh large allocations are page faults that serialise
 /// concurrent requests. Users must hand the vector back all zero.
 final class DenseVectorPool: Sendable {
-    private let capacity: Int
-    private let idle = Mutex<[[Double]]>([])
+    private let idle: IdlePool<[Double]>
 
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    init(capacity: Int) { idle = IdlePool(limit: capacity) }
 
     /// Runs `body` with a zeroed vector of `count` slots (pooled, or new when all are lent).
     func withVector<R, E: Error>(count: Int, _ body: (inout [Double]) throws(E) -> R) throws(E) -> R {
-        var vector =
-            idle.withLock { pool -> [Double]? in
-                guard let last = pool.popLast() else { return nil }
-                return last
-            } ?? []
+        var vector = idle.take { [] }
         if vector.count != count { vector = [Double](repeating: 0, count: count) }
-        defer {
-            let returned = vector
-            idle.withLock { if $0.count < capacity { $0.append(returned) } }
-        }
+        defer { idle.give(vector) }
         return try body(&vector)
     }
 }

@@ -141,7 +141,7 @@ extension WorkerShard {
 final class BlockScratchPool: Sendable {
     /// Buffers kept between requests: one per core of a 2-core host serving two blocks at once.
     static let idleLimit = 2
-    private let idle = Mutex<[BlockDecomposition]>([])
+    private let idle = IdlePool<BlockDecomposition>(limit: idleLimit)
     /// The whole shard's transposed fingerprints of the last version asked for (nil when too large).
     private let cached = Mutex<BlockMatrix?>(nil)
     /// Serialises building the matrix (so two first blocks do not both decode the shard).
@@ -165,14 +165,15 @@ final class BlockScratchPool: Sendable {
 
     /// Buffers for a block of the graph's capacity (from the pool or allocated).
     func take(graph: CSRGraph) -> BlockDecomposition {
-        idle.withLock { $0.popLast() }
-            ?? BlockDecomposition(graph: graph, capacity: BlockDecomposition.capacity(vertexCount: graph.vertexCount))
+        idle.take {
+            BlockDecomposition(graph: graph, capacity: BlockDecomposition.capacity(vertexCount: graph.vertexCount))
+        }
     }
 
     /// Returns buffers to the pool (kept when fewer than `idleLimit` are idle).
     func give(_ scratch: BlockDecomposition) {
         scratch.reset()
-        idle.withLock { if $0.count < Self.idleLimit { $0.append(scratch) } }
+        idle.give(scratch)
     }
 }
 

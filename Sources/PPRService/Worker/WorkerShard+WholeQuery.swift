@@ -135,7 +135,7 @@ final class ShardTally: @unchecked Sendable {
 /// whole queries on the shard's graph, reused across requests (at most `idleLimit` kept).
 final class WholeQueryPool: Sendable {
     static let idleLimit = 4
-    private let idle = Mutex<[Engine]>([])
+    private let idle = IdlePool<Engine>(limit: idleLimit)
     private let graph: LoadedGraph
     /// Helpers a query's expand and steps borrow from the process's idle cores (the worker's combine helpers,
     /// `coordinator.queryHelpers`).
@@ -156,14 +156,14 @@ final class WholeQueryPool: Sendable {
     /// Runs `body` with an engine (pooled, or new): its expand and steps borrow `helpers` from the process's
     /// idle cores, and its steps read the process's transpose of the graph (`ProcessGraphs`).
     func withQuery<R>(_ body: (inout DecompositionQuery) throws -> R) throws -> R {
-        let engine =
-            idle.withLock { $0.popLast() }
-            ?? Engine(
+        let engine = idle.take {
+            Engine(
                 DecompositionQuery(
                     graph: graph.graph,
                     pushThreads: IdleCores.process.pushThreads(count: 1 + helpers, askingHost: false),
                     inEdges: ProcessGraphs.inEdges.value(of: graph.graph, checksum: graph.checksum)))
-        defer { idle.withLock { if $0.count < Self.idleLimit { $0.append(engine) } } }
+        }
+        defer { idle.give(engine) }
         return try body(&engine.query)
     }
 }
